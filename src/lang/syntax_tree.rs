@@ -1,0 +1,153 @@
+//! Helpers shared by the tree-sitter frontends (JavaScript/TypeScript, Python).
+
+use crate::model::{Comment, Span};
+use tree_sitter::Node;
+
+/// Converts byte offsets into 1-based line/character-column spans.
+pub struct LineIndex<'s> {
+    source: &'s str,
+    line_starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    /// Index the line starts of `source`.
+    pub fn new(source: &'s str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            source,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn position(&self, byte: usize) -> (u32, u32) {
+        let byte = byte.min(self.source.len());
+        let line = self.line_starts.partition_point(|&start| start <= byte) - 1;
+        let start = self.line_starts[line];
+        let col = self
+            .source
+            .get(start..byte)
+            .map_or(byte - start, |prefix| prefix.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The span of a byte range.
+    pub fn span(&self, start_byte: usize, end_byte: usize) -> Span {
+        let (start_line, start_col) = self.position(start_byte);
+        let (end_line, end_col) = self.position(end_byte);
+        Span {
+            start_byte,
+            end_byte,
+            start_line,
+            start_col,
+            end_line,
+            end_col,
+        }
+    }
+
+    /// The span of a tree-sitter node.
+    pub fn node_span(&self, node: Node<'_>) -> Span {
+        self.span(node.start_byte(), node.end_byte())
+    }
+
+    /// The source text of a tree-sitter node.
+    pub fn text(&self, node: Node<'_>) -> &'s str {
+        self.source.get(node.byte_range()).unwrap_or("")
+    }
+}
+
+/// Count the ERROR and MISSING nodes of a tree (iteratively: no recursion).
+pub fn count_syntax_errors(root: Node<'_>) -> usize {
+    if !root.has_error() {
+        return 0;
+    }
+    let mut count = 0;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            count += 1;
+        }
+        // Only descend into subtrees that contain an error, and not into an
+        // ERROR node itself (its inside counts once).
+        if node.has_error() && !node.is_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return count;
+            }
+        }
+    }
+}
+
+/// Collect every comment node of a tree (iteratively), stripping markers.
+pub fn collect_comments(root: Node<'_>, index: &LineIndex<'_>) -> Vec<Comment> {
+    let mut comments = Vec::new();
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "comment" {
+            comments.push(Comment {
+                text: strip_comment_markers(index.text(node)),
+                span: index.node_span(node),
+            });
+        } else if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return comments;
+            }
+        }
+    }
+}
+
+/// Remove `//`, `#`, `/* */` and leading `*` from a comment's text.
+pub fn strip_comment_markers(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let inner = if let Some(rest) = trimmed.strip_prefix("/*") {
+        rest.strip_suffix("*/").unwrap_or(rest)
+    } else if let Some(rest) = trimmed.strip_prefix("//") {
+        rest.trim_start_matches('/').trim_start_matches('!')
+    } else if let Some(rest) = trimmed.strip_prefix('#') {
+        rest
+    } else {
+        trimmed
+    };
+    inner
+        .lines()
+        .map(|l| l.trim().trim_start_matches('*').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let index = LineIndex::new("é = 1\nab");
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(2), (1, 2));
+        assert_eq!(index.position(7), (2, 1));
+        assert_eq!(index.position(8), (2, 2));
+    }
+
+    #[test]
+    fn comment_markers_are_stripped() {
+        assert_eq!(strip_comment_markers("// expect: a/b"), "expect: a/b");
+        assert_eq!(strip_comment_markers("# expect: a/b"), "expect: a/b");
+        assert_eq!(strip_comment_markers("/* x\n * y */"), "x y");
+    }
+}

@@ -1,0 +1,494 @@
+//! The language-neutral model that every frontend produces and every rule reads.
+//!
+//! A [`FileModel`] is a tree of [`Function`]s whose bodies are ordered [`Node`]s:
+//! calls, syntactic blocks (try/catch, loops, `with`, branches), nested functions
+//! and returns. Frontends record *syntax* only (what was called, with which
+//! arguments, inside which block); what a call *means* (a transaction opener, an
+//! e-mail sink, a deferral) is decided later by the knowledge packs, so a new SDK
+//! never touches a frontend.
+
+use serde::Serialize;
+
+/// A source range in the file version it came from.
+///
+/// Bytes are 0-based offsets; lines and columns are 1-based, columns counted in
+/// characters (not bytes) so that they match what editors and GitHub show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start_byte: usize,
+    /// Byte offset one past the last byte.
+    pub end_byte: usize,
+    /// 1-based line of the first character.
+    pub start_line: u32,
+    /// 1-based column of the first character.
+    pub start_col: u32,
+    /// 1-based line of the last character.
+    pub end_line: u32,
+    /// 1-based column one past the last character.
+    pub end_col: u32,
+}
+
+impl Span {
+    /// Whether the span covers any line of the inclusive range `first..=last`.
+    pub fn touches_lines(&self, first: u32, last: u32) -> bool {
+        self.start_line <= last && first <= self.end_line
+    }
+}
+
+/// The source languages Handoff parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// JavaScript, including JSX (`.js .mjs .cjs .jsx`).
+    JavaScript,
+    /// TypeScript without JSX (`.ts .mts .cts`).
+    TypeScript,
+    /// TypeScript with JSX (`.tsx`).
+    Tsx,
+    /// Python (`.py .pyi`).
+    Python,
+    /// Rust (`.rs`).
+    Rust,
+}
+
+impl Language {
+    /// The language of a repository path, judged by its extension.
+    pub fn from_path(path: &str) -> Option<Language> {
+        let ext = path.rsplit_once('.')?.1;
+        match ext {
+            "js" | "mjs" | "cjs" | "jsx" => Some(Language::JavaScript),
+            "ts" | "mts" | "cts" => Some(Language::TypeScript),
+            "tsx" => Some(Language::Tsx),
+            "py" | "pyi" => Some(Language::Python),
+            "rs" => Some(Language::Rust),
+            _ => None,
+        }
+    }
+
+    /// A short lowercase name, as used in fixtures folders and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::JavaScript => "javascript",
+            Language::TypeScript => "typescript",
+            Language::Tsx => "tsx",
+            Language::Python => "python",
+            Language::Rust => "rust",
+        }
+    }
+
+    /// The ecosystem whose knowledge applies (`js`, `python`, `rust`).
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            Language::JavaScript | Language::TypeScript | Language::Tsx => Ecosystem::Js,
+            Language::Python => Ecosystem::Python,
+            Language::Rust => Ecosystem::Rust,
+        }
+    }
+}
+
+/// A family of languages sharing libraries, and so sharing knowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    /// JavaScript and TypeScript.
+    Js,
+    /// Python.
+    Python,
+    /// Rust.
+    Rust,
+}
+
+/// Everything a frontend extracted from one version of one file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileModel {
+    /// Top-level statements of the module, as a pseudo-function named `<module>`.
+    pub module: Function,
+    /// Every comment, in source order (for suppressions and fixture expectations).
+    pub comments: Vec<Comment>,
+    /// Number of syntax errors the parser recovered from (0 for a clean parse).
+    pub parse_errors: usize,
+    /// Whether nesting deeper than the frontend's limit was cut off.
+    pub truncated: bool,
+}
+
+/// A source comment, with its text stripped of the comment markers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// The comment text without `//`, `#`, `/*`, `*/`.
+    pub text: String,
+    /// Where the comment is.
+    pub span: Span,
+}
+
+/// What kind of function this is, as far as syntax tells.
+///
+/// Frontends fill [`Function::origin`]; the knowledge layer decides whether that
+/// makes it a route handler, a message consumer or a job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub enum FunctionOrigin {
+    /// The module's top level.
+    #[default]
+    Module,
+    /// A named declaration: `function f`, `def f`, `fn f`, a method.
+    Declaration,
+    /// An anonymous function or closure passed as argument `index` of a call
+    /// whose normalised callee is `callee` (`app.post`, `worker.on`).
+    Callback {
+        /// Normalised callee of the call receiving the callback.
+        callee: String,
+        /// Zero-based argument position.
+        index: usize,
+        /// The first string-literal argument of that call, if any (a route or topic).
+        first_string: Option<String>,
+    },
+    /// An anonymous function or closure that is not a direct call argument
+    /// (assigned to a variable, returned, in an object literal).
+    Anonymous,
+}
+
+/// A function, method, closure or the module top level.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Function {
+    /// A stable name: `checkout`, `OrderService.create`, or for callbacks the
+    /// receiving call with its first string argument: `app.post("/checkout")`.
+    pub name: String,
+    /// Where it came from syntactically.
+    pub origin: FunctionOrigin,
+    /// Decorators (Python), attributes (Rust, as `#[path]`) as normalised call paths
+    /// with their arguments, outermost first.
+    pub decorators: Vec<Call>,
+    /// Parameter names in order (`self` included in Python; patterns as written).
+    pub params: Vec<Param>,
+    /// `async` function / `async fn` / `async def`.
+    pub is_async: bool,
+    /// The enclosing class or impl type, if a method.
+    pub class: Option<String>,
+    /// Base classes (Python `class X(Base)`, JS `extends`) of the enclosing class.
+    pub class_bases: Vec<String>,
+    /// The whole function, signature included.
+    pub span: Span,
+    /// The statements of the body, in source order.
+    pub body: Vec<Node>,
+}
+
+/// One parameter of a function.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Param {
+    /// The parameter name, or the pattern's source text for destructuring.
+    pub name: String,
+    /// Keys bound by an object/dict/struct destructuring pattern (`{ orderId }`).
+    pub destructured: Vec<String>,
+    /// The type annotation as written, if any.
+    pub type_annotation: Option<String>,
+}
+
+/// An element of a function body.
+#[derive(Debug, Clone, Serialize)]
+pub enum Node {
+    /// A call expression (including `new X()` and awaited calls).
+    Call(Call),
+    /// A syntactic block that changes how its body runs.
+    Block(Block),
+    /// A nested named function or method declaration.
+    Function(Function),
+    /// A `return` (or Rust tail expression / `?`-free early exit).
+    Return(Return),
+    /// An assignment or binding whose right side is not a call
+    /// (`const key = randomUUID()` is a [`Call`] with `bound_to`).
+    Assign(Assign),
+}
+
+/// A call expression.
+///
+/// Chains are one call each: `client.post(url).json(&b).send().await` is three
+/// calls; the outermost has callee `client.post().json().send` and `chain`
+/// containing the inner ones.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Call {
+    /// Normalised callee path: segments joined with `.`, Rust `::` turned into
+    /// `.`, call parentheses kept as `()` on the segment they follow, `this`/
+    /// `self` kept, generics/type arguments dropped, optional chaining `?.` as `.`.
+    /// `new EventEmitter()` has callee `EventEmitter` and `is_new` set.
+    pub callee: String,
+    /// The receiver expression's normalised path (`eventBus` for
+    /// `eventBus.publish(..)`, `client.post()` for `client.post(u).send()`).
+    pub receiver: Option<String>,
+    /// The last callee segment (`publish`).
+    pub method: String,
+    /// Arguments in order.
+    pub args: Vec<Argument>,
+    /// Whether the call is awaited (`await x`, `x.await`), directly or as the
+    /// end of an awaited chain.
+    pub awaited: bool,
+    /// Whether this is a constructor call (`new X()`, Python/Rust have none).
+    pub is_new: bool,
+    /// How the call's value is used.
+    pub result: CallResult,
+    /// Variable name the result is bound to (`const order = await f()`,
+    /// `let tx = pool.begin().await?`, `order = f()`), if any.
+    pub bound_to: Option<String>,
+    /// Whether the Rust call is followed by `?` (error propagated).
+    pub propagated: bool,
+    /// The inner calls of a method chain, innermost first (`client.post(url)`,
+    /// `.json(&b)`), so that rules can see their arguments.
+    pub chain: Vec<Call>,
+    /// The full source text of the call expression.
+    pub text: String,
+    /// The span of the whole call expression.
+    pub span: Span,
+}
+
+/// What happens to a call's value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum CallResult {
+    /// An expression statement: the value is dropped.
+    #[default]
+    Discarded,
+    /// Bound to a variable or assigned.
+    Bound,
+    /// Returned from the function (`return f()`, a Rust tail expression).
+    Returned,
+    /// Used inside a larger expression (an argument, a condition, an operand).
+    Used,
+    /// Explicitly discarded: Rust `let _ = f()`, `.ok();`, JS `void f()`.
+    ExplicitlyIgnored,
+}
+
+/// One argument of a call.
+#[derive(Debug, Clone, Serialize)]
+pub struct Argument {
+    /// What kind of expression the argument is.
+    pub value: Value,
+    /// For Python keyword arguments and Rust named struct fields: the keyword.
+    pub keyword: Option<String>,
+    /// The argument's source text.
+    pub text: String,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// The shape of an argument (or of an object-literal property value).
+#[derive(Debug, Clone, Serialize)]
+pub enum Value {
+    /// A string literal (quotes removed; template literals without
+    /// substitutions included; f-strings as written without the prefix).
+    String(String),
+    /// A number literal as written.
+    Number(String),
+    /// `true`/`false`/`True`/`False`.
+    Bool(bool),
+    /// An object literal / dict literal / struct literal / `json!({..})`:
+    /// its keys in order, with each value's shape.
+    Object(Vec<Property>),
+    /// An array / list literal.
+    Array(Vec<Value>),
+    /// A plain identifier or member path (`order.id` → `order.id`).
+    Path(String),
+    /// A function or closure passed inline.
+    Function(Box<Function>),
+    /// A call expression used as an argument.
+    Call(Box<Call>),
+    /// Anything else.
+    Other,
+}
+
+/// One key of an object / dict / struct literal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Property {
+    /// The key (`orderId`, `"order_id"` without quotes); `...` for a spread.
+    pub key: String,
+    /// The value's shape.
+    pub value: Value,
+    /// Where the property is.
+    pub span: Span,
+}
+
+/// A syntactic block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Block {
+    /// What kind of block.
+    pub kind: BlockKind,
+    /// The statements inside, in order.
+    pub body: Vec<Node>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// The kinds of block a frontend reports.
+#[derive(Debug, Clone, Serialize)]
+pub enum BlockKind {
+    /// The protected body of `try` (JS/Python). Its handlers follow as
+    /// separate [`BlockKind::Catch`] / [`BlockKind::Finally`] blocks immediately
+    /// after it in the same body.
+    Try,
+    /// `catch (e)` / `except E as e`. `error_types` are the caught types
+    /// (empty for a bare catch); `binding` the bound name.
+    Catch {
+        /// Exception types named by the handler (empty: catches everything).
+        error_types: Vec<String>,
+        /// The name the error is bound to, if any.
+        binding: Option<String>,
+    },
+    /// `finally`.
+    Finally,
+    /// `for`, `for…of`, `while`, `do…while`, Rust `loop`/`while`/`for`.
+    /// `header` is the loop header's source text (`attempt in range(3)`).
+    Loop {
+        /// Source text of the loop header.
+        header: String,
+    },
+    /// An `if` branch (or `elif`/`else if`). `condition` is its source text.
+    /// `else` branches are reported as `If` with condition `else`.
+    If {
+        /// The condition's source text.
+        condition: String,
+    },
+    /// A Python `with`/`async with`: its context managers as calls (or
+    /// paths, as calls with no arguments).
+    With {
+        /// The context-manager expressions.
+        items: Vec<Call>,
+        /// Whether it is `async with`.
+        is_async: bool,
+    },
+    /// A Rust `match` arm or JS `switch` case; `pattern` its source text.
+    Arm {
+        /// The arm pattern's source text.
+        pattern: String,
+    },
+    /// A block with no special meaning that still groups statements
+    /// (a bare `{ }`, a Rust `unsafe {}` or `async {}` block).
+    Plain,
+}
+
+/// A return statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Return {
+    /// The returned expression's source text, empty for a bare `return`.
+    pub value_text: String,
+    /// The shape of the returned value, when it has one worth keeping.
+    pub value: Option<Value>,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// An assignment or binding whose right-hand side is not a call.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assign {
+    /// The bound name or target's source text.
+    pub target: String,
+    /// The value's shape.
+    pub value: Value,
+    /// Where it is.
+    pub span: Span,
+}
+
+impl Function {
+    /// Visit every call in this function's body in source order, descending
+    /// into blocks, call arguments, chains and nested functions.
+    pub fn for_each_call<'a>(&'a self, visit: &mut dyn FnMut(&'a Call)) {
+        for_each_call_in(&self.body, visit);
+    }
+}
+
+/// Visit every call under `nodes` in source order (see [`Function::for_each_call`]).
+pub fn for_each_call_in<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Call)) {
+    for node in nodes {
+        match node {
+            Node::Call(call) => visit_call(call, visit),
+            Node::Block(block) => for_each_call_in(&block.body, visit),
+            Node::Function(function) => for_each_call_in(&function.body, visit),
+            Node::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    visit_value(value, visit);
+                }
+            }
+            Node::Assign(assign) => visit_value(&assign.value, visit),
+        }
+    }
+}
+
+fn visit_call<'a>(call: &'a Call, visit: &mut dyn FnMut(&'a Call)) {
+    for inner in &call.chain {
+        visit_call(inner, visit);
+    }
+    visit(call);
+    for arg in &call.args {
+        visit_value(&arg.value, visit);
+    }
+}
+
+fn visit_value<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a Call)) {
+    match value {
+        Value::Call(call) => visit_call(call, visit),
+        Value::Function(function) => for_each_call_in(&function.body, visit),
+        Value::Object(props) => props.iter().for_each(|p| visit_value(&p.value, visit)),
+        Value::Array(items) => items.iter().for_each(|v| visit_value(v, visit)),
+        _ => {}
+    }
+}
+
+impl Call {
+    /// The first string-literal argument (a topic, route, queue or SQL text).
+    pub fn first_string_arg(&self) -> Option<&str> {
+        self.args.iter().find_map(|a| match &a.value {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Every object-literal key passed to this call or its chain, at any depth,
+    /// together with keyword-argument names.
+    pub fn option_keys(&self) -> Vec<&str> {
+        let mut keys = Vec::new();
+        for call in self.chain.iter().chain(std::iter::once(self)) {
+            for arg in &call.args {
+                if let Some(k) = &arg.keyword {
+                    keys.push(k.as_str());
+                }
+                collect_keys(&arg.value, &mut keys);
+            }
+        }
+        keys
+    }
+
+    /// The value of an option key (object property or keyword argument) given
+    /// to this call or its chain, if present.
+    pub fn option_value(&self, key: &str) -> Option<&Value> {
+        for call in self.chain.iter().chain(std::iter::once(self)) {
+            for arg in &call.args {
+                if arg.keyword.as_deref() == Some(key) {
+                    return Some(&arg.value);
+                }
+                if let Value::Object(props) = &arg.value
+                    && let Some(p) = props.iter().find(|p| p.key == key)
+                {
+                    return Some(&p.value);
+                }
+            }
+        }
+        None
+    }
+
+    /// The inline callback arguments (functions and closures) of this call.
+    pub fn callbacks(&self) -> impl Iterator<Item = &Function> {
+        self.args.iter().filter_map(|a| match &a.value {
+            Value::Function(f) => Some(f.as_ref()),
+            _ => None,
+        })
+    }
+}
+
+fn collect_keys<'a>(value: &'a Value, keys: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(props) => {
+            for p in props {
+                keys.push(p.key.as_str());
+                collect_keys(&p.value, keys);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_keys(v, keys)),
+        _ => {}
+    }
+}
