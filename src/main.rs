@@ -1,1 +1,5 @@
-fn main() {}
+//! The `handoff` binary.
+
+fn main() {
+    std::process::exit(handoff::cli::main());
+}

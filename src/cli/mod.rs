@@ -1,0 +1,192 @@
+//! The command line: argument parsing, the one error chain, exit codes.
+
+use crate::diff::Target;
+use crate::report::{self, Format, TextStyle};
+use crate::rules::{Severity, all_rules, doc_markdown, find_rule};
+use crate::scan::{self, Report, ScanOptions, Status};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Handoff reads a change and says which workflow handoffs it puts at risk.
+#[derive(Debug, Parser)]
+#[command(name = "handoff", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan a change for workflow-boundary risks.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule id, e.g. sequencing/side-effect-in-transaction.
+        rule: String,
+    },
+}
+
+/// Which change to read.
+#[derive(Debug, Args, Clone)]
+pub struct RevisionArgs {
+    /// A directory inside the repository.
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// The base revision (default: merge-base of HEAD with origin/HEAD, origin/main or main).
+    #[arg(long)]
+    base: Option<String>,
+    /// The head revision (default: the work tree).
+    #[arg(long, conflicts_with = "staged")]
+    head: Option<String>,
+    /// Compare the index with HEAD (pre-commit).
+    #[arg(long)]
+    staged: bool,
+    /// The configuration file (default: .handoff.yml at the repository root).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl RevisionArgs {
+    fn options(&self, all: bool) -> ScanOptions {
+        let target = if self.staged {
+            Target::Index
+        } else if let Some(head) = &self.head {
+            Target::Revision(head.clone())
+        } else {
+            Target::WorkTree
+        };
+        ScanOptions {
+            repo: self.repo.clone(),
+            base: self.base.clone(),
+            target,
+            config: self.config.clone(),
+            all,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    revisions: RevisionArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the output to a file instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a new finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+    /// Also report findings that existed before the change.
+    #[arg(long)]
+    all: bool,
+}
+
+/// The `--fail-on` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any new finding.
+    Low,
+    /// New medium or high findings.
+    Medium,
+    /// New high findings.
+    High,
+    /// Never fail on findings.
+    Never,
+}
+
+impl FailOn {
+    /// Whether the report's new findings reach the threshold.
+    pub fn is_reached_by(self, report: &Report) -> bool {
+        let threshold = match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Never => return false,
+        };
+        report
+            .findings
+            .iter()
+            .any(|f| f.status == Status::New && f.severity >= threshold)
+    }
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            2
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Scan(args) => run_scan(&args),
+        Command::Rules => {
+            let mut out = String::new();
+            for rule in all_rules() {
+                out.push_str(&format!(
+                    "{:<44} {:<7} {}\n",
+                    rule.id().as_str(),
+                    rule.default_severity().as_str(),
+                    rule.doc().summary
+                ));
+            }
+            write_stdout(&out)?;
+            Ok(0)
+        }
+        Command::Explain { rule } => {
+            let Some(found) = find_rule(&rule) else {
+                bail!("unknown rule `{rule}`: `handoff rules` lists the rule ids");
+            };
+            write_stdout(&doc_markdown(found))?;
+            Ok(0)
+        }
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> Result<i32> {
+    let (report, _config) = scan::scan(&args.revisions.options(args.all))?;
+    let style = if args.output.is_none()
+        && args.format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+    {
+        TextStyle::Color
+    } else {
+        TextStyle::Plain
+    };
+    let rendered = report::render(&report, args.format, style);
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    Ok(if args.fail_on.is_reached_by(&report) { 1 } else { 0 })
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // A closed pipe (`handoff rules | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}

@@ -1,0 +1,351 @@
+//! Knowledge packs: which calls are transactions, side effects, deferrals and
+//! idempotency keys, per ecosystem.
+//!
+//! The built-in packs live in `rules/*.yaml` and are embedded in the binary;
+//! `.handoff.yml` extends them. Every pack is validated when loaded, and every
+//! error points at `file:line:column`.
+
+mod pack;
+mod pattern;
+
+pub use pack::{OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind};
+pub use pattern::{CallPattern, PatternSet};
+
+use crate::model::{Call, Ecosystem, Value};
+use regex::Regex;
+
+/// The built-in packs: (file name, YAML text).
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("rules/js.yaml", include_str!("../../rules/js.yaml")),
+    ("rules/python.yaml", include_str!("../../rules/python.yaml")),
+    ("rules/rust.yaml", include_str!("../../rules/rust.yaml")),
+];
+
+/// A pack or configuration that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct KnowledgeError {
+    /// The file the error is in.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl KnowledgeError {
+    /// An error at the first occurrence of `needle` in `source` (1:1 if absent).
+    pub fn at_text(file: &str, source: &str, needle: &str, message: String) -> KnowledgeError {
+        let (line, column) = source
+            .find(needle)
+            .map(|offset| {
+                let before = &source[..offset];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (line, column)
+            })
+            .unwrap_or((1, 1));
+        KnowledgeError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// An error from a YAML deserialisation failure.
+    pub fn from_yaml(file: &str, error: &serde_norway::Error) -> KnowledgeError {
+        let (line, column) = error
+            .location()
+            .map_or((1, 1), |l| (l.line(), l.column()));
+        // serde_norway appends "at line X column Y" to some messages; we say it once.
+        let text = error.to_string();
+        let message = match text.find(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        KnowledgeError {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// A compiled sink.
+#[derive(Debug, Clone)]
+pub struct Sink {
+    patterns: PatternSet,
+    /// What the call reaches.
+    pub kind: SinkKind,
+    /// A short label for messages.
+    pub label: String,
+    /// Whether it came from a generic pattern.
+    pub generic: bool,
+    /// Whether the action is non-idempotent.
+    pub non_idempotent: bool,
+    when_option: Option<OptionCondition>,
+    when_new_arg: PatternSet,
+}
+
+/// A compiled pattern entry with its optional SQL condition.
+#[derive(Debug, Clone)]
+struct Matcher {
+    patterns: PatternSet,
+    when_sql: Option<Regex>,
+}
+
+impl Matcher {
+    fn matches(&self, call: &Call) -> bool {
+        self.patterns.matches(&call.callee)
+            && self.when_sql.as_ref().is_none_or(|sql| {
+                call.first_string_arg().is_some_and(|text| sql.is_match(text))
+            })
+    }
+}
+
+/// Everything known about one ecosystem's libraries.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    transactions: Vec<Matcher>,
+    commits: Vec<Matcher>,
+    sql_begins: Vec<Matcher>,
+    implicit_sessions: PatternSet,
+    deferrals: Vec<Matcher>,
+    sinks: Vec<Sink>,
+    safe: Vec<Matcher>,
+    local_constructors: PatternSet,
+    idempotency_keys: Vec<String>,
+}
+
+impl Knowledge {
+    /// Whether the call opens a transaction (callback, `with`, decorator or handle).
+    pub fn is_transaction_opener(&self, call: &Call) -> bool {
+        self.transactions.iter().any(|m| m.matches(call))
+    }
+
+    /// Whether the call commits a transaction (a handle's `commit()` or SQL `COMMIT`).
+    pub fn is_commit(&self, call: &Call) -> bool {
+        self.commits.iter().any(|m| m.matches(call))
+    }
+
+    /// Whether the call begins a transaction with raw SQL.
+    pub fn is_sql_begin(&self, call: &Call) -> bool {
+        self.sql_begins.iter().any(|m| m.matches(call))
+    }
+
+    /// Whether writes on this receiver open a transaction implicitly.
+    pub fn is_implicit_session(&self, receiver: &str) -> bool {
+        self.implicit_sessions.matches(receiver)
+    }
+
+    /// Whether the call defers its callback until after commit.
+    pub fn is_deferral(&self, call: &Call) -> bool {
+        self.deferrals.iter().any(|m| m.matches(call))
+    }
+
+    /// Whether a constructor makes an in-process object (`EventEmitter`).
+    pub fn is_local_constructor(&self, callee: &str) -> bool {
+        self.local_constructors.matches(callee)
+    }
+
+    /// The option/keyword/header names that carry an idempotency key.
+    pub fn idempotency_keys(&self) -> &[String] {
+        &self.idempotency_keys
+    }
+
+    /// The sink this call reaches, if it is a cross-system side effect.
+    pub fn sink(&self, call: &Call) -> Option<&Sink> {
+        if call.is_new || self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
+            return None;
+        }
+        self.sinks.iter().find(|sink| sink.matches(call))
+    }
+
+    fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
+        let matchers = |entries: &[PatternEntry]| -> Result<Vec<Matcher>, KnowledgeError> {
+            entries
+                .iter()
+                .map(|entry| compile_entry(file, source, entry))
+                .collect()
+        };
+        self.transactions.extend(matchers(&pack.transactions)?);
+        self.commits.extend(matchers(&pack.commits)?);
+        self.sql_begins.extend(matchers(&pack.sql_begins)?);
+        self.deferrals.extend(matchers(&pack.deferrals)?);
+        self.safe.extend(matchers(&pack.safe)?);
+        self.implicit_sessions
+            .extend(compile_patterns(file, source, &pack.implicit_sessions)?);
+        self.local_constructors
+            .extend(compile_patterns(file, source, &pack.local_constructors)?);
+        self.idempotency_keys
+            .extend(pack.idempotency_keys.iter().cloned());
+        for entry in &pack.sinks {
+            self.sinks.push(Sink {
+                patterns: compile_patterns(file, source, &entry.calls)?,
+                kind: entry.kind,
+                label: entry.label.clone(),
+                generic: entry.generic,
+                non_idempotent: entry.non_idempotent,
+                when_option: entry.when_option.clone(),
+                when_new_arg: compile_patterns(file, source, &entry.when_new_arg)?,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Sink {
+    fn matches(&self, call: &Call) -> bool {
+        if !self.patterns.matches(&call.callee) {
+            return false;
+        }
+        // A call that receives an inline function is registering a handler
+        // (`app.post('/orders', handler)`), not performing the write.
+        if self.kind == SinkKind::Http && call.callbacks().next().is_some() {
+            return false;
+        }
+        if let Some(condition) = &self.when_option {
+            let Some(Value::String(value)) = call.option_value(&condition.key) else {
+                return false;
+            };
+            if !condition.values.iter().any(|v| v.eq_ignore_ascii_case(value)) {
+                return false;
+            }
+        }
+        if !self.when_new_arg.is_empty() {
+            let has_command = call.args.iter().any(|arg| {
+                matches!(&arg.value, Value::Call(inner) if inner.is_new && self.when_new_arg.matches(&inner.callee))
+            });
+            if !has_command {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// An outbox write is the safe way to publish: the message row commits with
+/// the state it announces. `trx.outbox.insert(..)`, `trx('outbox').insert(..)`,
+/// `Outbox.objects.create(..)`.
+fn is_outbox_write(call: &Call) -> bool {
+    let mentions_outbox = |text: &str| text.to_ascii_lowercase().contains("outbox");
+    mentions_outbox(&call.callee)
+        || call.chain.iter().any(|c| c.first_string_arg().is_some_and(mentions_outbox))
+        || call.receiver.as_deref().is_some_and(mentions_outbox)
+}
+
+fn compile_patterns(file: &str, source: &str, patterns: &[String]) -> Result<PatternSet, KnowledgeError> {
+    PatternSet::new(patterns).map_err(|(pattern, error)| {
+        KnowledgeError::at_text(
+            file,
+            source,
+            &pattern,
+            format!("invalid call pattern `{pattern}`: {error}; write segments separated by `.`, with `*`, `**` and `{{a,b}}`"),
+        )
+    })
+}
+
+fn compile_entry(file: &str, source: &str, entry: &PatternEntry) -> Result<Matcher, KnowledgeError> {
+    let when_sql = entry
+        .when_sql
+        .as_deref()
+        .map(|sql| {
+            Regex::new(sql).map_err(|e| {
+                let first_line = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                KnowledgeError::at_text(file, source, sql, format!("invalid `when_sql` regular expression: {first_line}"))
+            })
+        })
+        .transpose()?;
+    Ok(Matcher {
+        patterns: compile_patterns(file, source, &entry.calls)?,
+        when_sql,
+    })
+}
+
+/// Knowledge for every ecosystem.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    js: Knowledge,
+    python: Knowledge,
+    rust: Knowledge,
+}
+
+impl KnowledgeBase {
+    /// The built-in packs, compiled. They are tested, so this only fails if
+    /// the binary was built from a broken pack.
+    pub fn builtin() -> Result<KnowledgeBase, KnowledgeError> {
+        let mut base = KnowledgeBase::default();
+        for (file, source) in BUILTIN_PACKS {
+            let pack: Pack = serde_norway::from_str(source)
+                .map_err(|e| KnowledgeError::from_yaml(file, &e))?;
+            let Some(ecosystem) = pack.ecosystem else {
+                return Err(KnowledgeError::at_text(
+                    file,
+                    source,
+                    "",
+                    "a pack needs `ecosystem: js|python|rust`".to_string(),
+                ));
+            };
+            base.add_pack(ecosystem, file, source, &pack)?;
+        }
+        Ok(base)
+    }
+
+    /// Add a pack for an ecosystem; `file` and `source` locate errors.
+    pub fn add_pack(&mut self, ecosystem: Ecosystem, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
+        self.for_ecosystem_mut(ecosystem).add_pack(file, source, pack)
+    }
+
+    /// The knowledge for an ecosystem.
+    pub fn for_ecosystem(&self, ecosystem: Ecosystem) -> &Knowledge {
+        match ecosystem {
+            Ecosystem::Js => &self.js,
+            Ecosystem::Python => &self.python,
+            Ecosystem::Rust => &self.rust,
+        }
+    }
+
+    fn for_ecosystem_mut(&mut self, ecosystem: Ecosystem) -> &mut Knowledge {
+        match ecosystem {
+            Ecosystem::Js => &mut self.js,
+            Ecosystem::Python => &mut self.python,
+            Ecosystem::Rust => &mut self.rust,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_packs_load() {
+        let base = KnowledgeBase::builtin().expect("built-in packs are valid");
+        assert!(!base.for_ecosystem(Ecosystem::Js).sinks.is_empty());
+        assert!(!base.for_ecosystem(Ecosystem::Python).sinks.is_empty());
+        assert!(!base.for_ecosystem(Ecosystem::Rust).sinks.is_empty());
+    }
+
+    #[test]
+    fn unknown_pack_field_points_at_line_and_column() {
+        let source = "ecosystem: js\nsinkz:\n  - calls: [a]\n";
+        let error = serde_norway::from_str::<Pack>(source).expect_err("unknown field");
+        let error = KnowledgeError::from_yaml("x.yaml", &error);
+        assert_eq!((error.line, error.column), (2, 1));
+        assert!(error.message.contains("sinkz"), "{}", error.message);
+    }
+
+    #[test]
+    fn bad_pattern_points_at_the_pattern() {
+        let source = "ecosystem: js\nsinks:\n  - calls: ['a.{b']\n    kind: event\n    label: x\n";
+        let pack: Pack = serde_norway::from_str(source).expect("valid yaml");
+        let error = KnowledgeBase::default()
+            .add_pack(Ecosystem::Js, "x.yaml", source, &pack)
+            .expect_err("bad glob");
+        assert_eq!((error.line, error.column), (3, 14));
+    }
+}

@@ -1,0 +1,198 @@
+//! Rules over the model. One rule per file under `src/rules/<class>/`.
+//!
+//! A rule sees a parsed file ([`FileContext`]) with the knowledge that applies
+//! to its ecosystem, and reports [`RawFinding`]s. It knows nothing of git,
+//! syntax trees or output formats.
+
+mod describe;
+mod registry;
+mod scope;
+pub mod sequencing;
+
+pub use registry::{all_rules, find_rule};
+pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
+pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext, WalkState};
+
+use crate::knowledge::Knowledge;
+use crate::model::{FileModel, Span};
+use serde::Serialize;
+use std::fmt;
+
+/// The four failure classes; a rule id starts with its class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// A side effect fires before the state it announces is durable.
+    Sequencing,
+    /// A retry or re-delivery repeats a non-idempotent side effect.
+    Idempotency,
+    /// Producer and consumer of a payload stop agreeing.
+    Contract,
+    /// A downstream failure is swallowed and the caller reports success.
+    Rejection,
+}
+
+impl Class {
+    /// The lowercase name used in rule ids and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Sequencing => "sequencing",
+            Class::Idempotency => "idempotency",
+            Class::Contract => "contract",
+            Class::Rejection => "rejection",
+        }
+    }
+}
+
+/// How bad a finding is. Ordered: `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Likely a problem; confirm.
+    Medium,
+    /// A handoff that will break.
+    High,
+}
+
+impl Severity {
+    /// The lowercase name used in output and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rule id, `<class>/<kebab-name>`; stable forever once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub &'static str);
+
+impl RuleId {
+    /// The id as text.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// A rule's documentation, written once next to the rule and rendered by
+/// `handoff explain`, the SARIF help text and the README's rule table.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDoc {
+    /// One-line summary.
+    pub summary: &'static str,
+    /// What the rule detects.
+    pub detects: &'static str,
+    /// Why it breaks workflows.
+    pub why: &'static str,
+    /// A bad example (code, any language the rule covers).
+    pub bad: &'static str,
+    /// The fixed version of the example.
+    pub good: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+    /// The reviewer questions the rule raises, in general form.
+    pub questions: &'static [&'static str],
+}
+
+/// A parsed file version as rules see it.
+pub struct FileContext<'a> {
+    /// Repository-relative path (`/` separated).
+    pub path: &'a str,
+    /// The source text of this version.
+    pub source: &'a str,
+    /// The model of this version.
+    pub model: &'a FileModel,
+    /// The knowledge for the file's ecosystem.
+    pub knowledge: &'a Knowledge,
+}
+
+/// A location related to a finding (where the transaction opened, the consumer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedSpan {
+    /// Repository-relative path; `None` means the finding's own file.
+    pub path: Option<String>,
+    /// The span in that file.
+    pub span: Span,
+    /// What this location is.
+    pub message: String,
+}
+
+/// What a rule reports, before fingerprinting and new/existing classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFinding {
+    /// The rule that fired.
+    pub rule: RuleId,
+    /// Severity (a rule may lower its default for weaker evidence).
+    pub severity: Severity,
+    /// The trigger's span (the side-effect call).
+    pub span: Span,
+    /// The enclosing function's stable name (for fingerprints).
+    pub function: String,
+    /// The trigger's code, used (normalised) in the fingerprint.
+    pub trigger_text: String,
+    /// One sentence, specific to the code.
+    pub message: String,
+    /// The reviewer questions, specific to the code.
+    pub questions: Vec<String>,
+    /// Related locations.
+    pub related: Vec<RelatedSpan>,
+}
+
+/// A rule: one failure pattern in one class.
+pub trait Rule: Sync {
+    /// The stable id.
+    fn id(&self) -> RuleId;
+    /// The class (the prefix of the id).
+    fn class(&self) -> Class;
+    /// The default severity.
+    fn default_severity(&self) -> Severity;
+    /// The documentation.
+    fn doc(&self) -> &'static RuleDoc;
+    /// Check one file version.
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>);
+}
+
+/// A rule's documentation as Markdown: `handoff explain`, SARIF `help.markdown`.
+pub fn doc_markdown(rule: &dyn Rule) -> String {
+    let doc = rule.doc();
+    let mut out = format!(
+        "# {}\n\nClass: {} · default severity: {}\n\n{}\n\n## What it detects\n\n{}\n\n## Why it breaks workflows\n\n{}\n\n## Example\n\n```\n{}\n```\n\nUse instead:\n\n```\n{}\n```\n\n## How to fix it\n\n{}\n\n## Reviewer questions\n\n",
+        rule.id(),
+        rule.class().as_str(),
+        rule.default_severity(),
+        doc.summary,
+        doc.detects,
+        doc.why,
+        doc.bad,
+        doc.good,
+        doc.fix
+    );
+    for question in doc.questions {
+        out.push_str("- ");
+        out.push_str(question);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,297 @@
+//! The shared walk over a file's model that every rule builds on.
+//!
+//! The walker visits calls in source order and tells, for each, the
+//! workflow context it runs in: inside which transaction scope (a callback of
+//! a transaction opener, a `with` block, a decorated function), whether it is
+//! deferred until after commit, and which function encloses it. Rules decide
+//! what to report; the walker only resolves context, once, for all of them.
+
+use crate::knowledge::Knowledge;
+use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
+use std::collections::HashSet;
+
+/// A transaction scope that encloses a call.
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionScope<'a> {
+    /// The call that opened it (`db.transaction`, `transaction.atomic`).
+    pub opener: &'a Call,
+    /// How it is delimited.
+    pub style: ScopeStyle,
+}
+
+/// How a transaction scope is delimited in the syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeStyle {
+    /// The body of a callback passed to the opener.
+    Callback,
+    /// The body of a `with` / `async with` block.
+    With,
+    /// The body of a function decorated with the opener.
+    Decorator,
+}
+
+/// Where a call stands syntactically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSite {
+    /// A statement of a function body or block.
+    Statement,
+    /// Nested in another call's arguments, a chain, a return or an assignment.
+    Nested,
+    /// A context manager of a `with` block.
+    WithItem,
+}
+
+/// The context of one visited call.
+#[derive(Debug, Clone)]
+pub struct WalkState<'a> {
+    /// The innermost transaction scope around the call, if any.
+    pub transaction: Option<TransactionScope<'a>>,
+    /// The deferral (`on_commit`, `afterCommit`) whose callback contains the call.
+    pub deferred_by: Option<&'a Call>,
+    /// The stable name of the enclosing function path
+    /// (`checkout`, `app.post("/checkout") > db.transaction`).
+    pub function: String,
+    /// The enclosing function.
+    pub enclosing: &'a Function,
+    /// The try blocks around the call, innermost last, each with the handler
+    /// blocks that follow it (`catch`/`except`, `finally`).
+    pub try_stack: Vec<TryContext<'a>>,
+    /// Loops around the call, innermost last (the loop header).
+    pub loops: Vec<&'a str>,
+    /// Where the call stands.
+    pub site: CallSite,
+    /// The class whose method (or a callback inside it) contains the call.
+    pub class: Option<&'a str>,
+}
+
+/// A `try` block around a call, with its handlers.
+#[derive(Debug, Clone, Copy)]
+pub struct TryContext<'a> {
+    /// The try block's span.
+    pub span: Span,
+    /// The handler blocks (`Catch`, `Finally`) that follow it.
+    pub handlers: &'a [Node],
+}
+
+/// Walks a file's model, calling `visit` for every call with its context.
+pub struct ScopeWalker<'k> {
+    knowledge: &'k Knowledge,
+    local_receivers: HashSet<String>,
+}
+
+impl<'k> ScopeWalker<'k> {
+    /// A walker for one file: collects the names bound to in-process objects
+    /// (`const bus = new EventEmitter()`) first.
+    pub fn new(knowledge: &'k Knowledge, model: &FileModel) -> Self {
+        let mut local_receivers = HashSet::new();
+        model.module.for_each_call(&mut |call| {
+            if let (Some(name), true) = (&call.bound_to, knowledge.is_local_constructor(&call.callee)) {
+                local_receivers.insert(name.trim_start_matches("this.").trim_start_matches("self.").to_string());
+            }
+        });
+        let mut functions = vec![&model.module];
+        while let Some(function) = functions.pop() {
+            if function.class_bases.iter().any(|base| knowledge.is_local_constructor(base)) {
+                local_receivers.insert(format!("this@{}", function.class.as_deref().unwrap_or("")));
+            }
+            collect_nested_functions(&function.body, &mut functions);
+        }
+        ScopeWalker {
+            knowledge,
+            local_receivers,
+        }
+    }
+
+    /// Whether the call's receiver is an in-process object (a local
+    /// `EventEmitter`, a class extending one), so it crosses no boundary.
+    pub fn is_local_receiver(&self, call: &Call, state: &WalkState<'_>) -> bool {
+        let Some(receiver) = call.receiver.as_deref() else {
+            return false;
+        };
+        let trimmed = receiver.trim_start_matches("this.").trim_start_matches("self.");
+        let root = trimmed.split('.').next().unwrap_or(trimmed);
+        if self.local_receivers.contains(root) || self.local_receivers.contains(trimmed) {
+            return true;
+        }
+        matches!(receiver, "this" | "self")
+            && state
+                .class
+                .is_some_and(|class| self.local_receivers.contains(&format!("this@{class}")))
+    }
+
+    /// Visit every call of the file in source order.
+    pub fn walk<'a>(&self, model: &'a FileModel, visit: &mut dyn FnMut(&'a Call, &WalkState<'a>)) {
+        let state = WalkState {
+            transaction: None,
+            deferred_by: None,
+            function: String::new(),
+            enclosing: &model.module,
+            try_stack: Vec::new(),
+            loops: Vec::new(),
+            site: CallSite::Statement,
+            class: None,
+        };
+        self.walk_function(&model.module, &state, true, visit);
+    }
+
+    fn walk_function<'a>(
+        &self,
+        function: &'a Function,
+        outer: &WalkState<'a>,
+        fresh: bool,
+        visit: &mut dyn FnMut(&'a Call, &WalkState<'a>),
+    ) {
+        let mut state = if fresh {
+            // A declared function runs when called, not where it is written:
+            // it does not inherit the surrounding transaction.
+            WalkState {
+                transaction: None,
+                deferred_by: None,
+                function: function.name.clone(),
+                enclosing: function,
+                try_stack: Vec::new(),
+                loops: Vec::new(),
+                site: CallSite::Statement,
+                class: function.class.as_deref().or(outer.class),
+            }
+        } else {
+            let mut inherited = outer.clone();
+            inherited.function = if outer.function.is_empty() || outer.function == "<module>" {
+                function.name.clone()
+            } else {
+                format!("{} > {}", outer.function, function.name)
+            };
+            inherited.enclosing = function;
+            if let Some(class) = function.class.as_deref() {
+                inherited.class = Some(class);
+            }
+            inherited
+        };
+        for decorator in &function.decorators {
+            if self.knowledge.is_transaction_opener(decorator) {
+                state.transaction = Some(TransactionScope {
+                    opener: decorator,
+                    style: ScopeStyle::Decorator,
+                });
+            }
+        }
+        self.walk_nodes(&function.body, &state, visit);
+    }
+
+    fn walk_nodes<'a>(
+        &self,
+        nodes: &'a [Node],
+        state: &WalkState<'a>,
+        visit: &mut dyn FnMut(&'a Call, &WalkState<'a>),
+    ) {
+        for (index, node) in nodes.iter().enumerate() {
+            match node {
+                Node::Call(call) => self.walk_call(call, state, CallSite::Statement, visit),
+                Node::Function(function) => self.walk_function(function, state, true, visit),
+                Node::Return(ret) => {
+                    if let Some(value) = &ret.value {
+                        self.walk_value(value, None, state, visit);
+                    }
+                }
+                Node::Assign(assign) => self.walk_value(&assign.value, None, state, visit),
+                Node::Block(block) => {
+                    let mut inner = state.clone();
+                    match &block.kind {
+                        BlockKind::With { items, .. } => {
+                            for item in items {
+                                self.walk_call(item, state, CallSite::WithItem, visit);
+                                if self.knowledge.is_transaction_opener(item) {
+                                    inner.transaction = Some(TransactionScope {
+                                        opener: item,
+                                        style: ScopeStyle::With,
+                                    });
+                                }
+                            }
+                        }
+                        BlockKind::Try => {
+                            let handlers_end = nodes[index + 1..]
+                                .iter()
+                                .position(|n| {
+                                    !matches!(n, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
+                                })
+                                .map_or(nodes.len(), |p| index + 1 + p);
+                            inner.try_stack.push(TryContext {
+                                span: block.span,
+                                handlers: &nodes[index + 1..handlers_end],
+                            });
+                        }
+                        BlockKind::Loop { header } => inner.loops.push(header.as_str()),
+                        _ => {}
+                    }
+                    self.walk_nodes(&block.body, &inner, visit);
+                }
+            }
+        }
+    }
+
+    fn walk_call<'a>(
+        &self,
+        call: &'a Call,
+        state: &WalkState<'a>,
+        site: CallSite,
+        visit: &mut dyn FnMut(&'a Call, &WalkState<'a>),
+    ) {
+        for inner in &call.chain {
+            self.walk_call(inner, state, CallSite::Nested, visit);
+        }
+        let mut here = state.clone();
+        here.site = site;
+        visit(call, &here);
+        let opens_transaction = self.knowledge.is_transaction_opener(call)
+            || call.chain.iter().any(|c| self.knowledge.is_transaction_opener(c));
+        let defers = self.knowledge.is_deferral(call);
+        for arg in &call.args {
+            self.walk_value(&arg.value, Some((call, opens_transaction, defers)), state, visit);
+        }
+    }
+
+    fn walk_value<'a>(
+        &self,
+        value: &'a Value,
+        owner: Option<(&'a Call, bool, bool)>,
+        state: &WalkState<'a>,
+        visit: &mut dyn FnMut(&'a Call, &WalkState<'a>),
+    ) {
+        match value {
+            Value::Call(call) => self.walk_call(call, state, CallSite::Nested, visit),
+            Value::Function(function) => {
+                let mut inner = state.clone();
+                if let Some((call, opens_transaction, defers)) = owner {
+                    if opens_transaction {
+                        inner.transaction = Some(TransactionScope {
+                            opener: call,
+                            style: ScopeStyle::Callback,
+                        });
+                    }
+                    if defers {
+                        inner.deferred_by = Some(call);
+                    }
+                }
+                let fresh = matches!(function.origin, FunctionOrigin::Declaration);
+                self.walk_function(function, &inner, fresh, visit);
+            }
+            Value::Object(props) => props
+                .iter()
+                .for_each(|p| self.walk_value(&p.value, None, state, visit)),
+            Value::Array(items) => items
+                .iter()
+                .for_each(|v| self.walk_value(v, owner, state, visit)),
+            _ => {}
+        }
+    }
+}
+
+fn collect_nested_functions<'a>(nodes: &'a [Node], stack: &mut Vec<&'a Function>) {
+    for node in nodes {
+        match node {
+            Node::Function(function) => stack.push(function),
+            Node::Block(block) => collect_nested_functions(&block.body, stack),
+            _ => {}
+        }
+    }
+}

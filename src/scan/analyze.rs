@@ -1,0 +1,78 @@
+//! Analysis of one file version: parse, run the enabled rules, apply
+//! suppressions and severity overrides, fingerprint.
+
+use super::fingerprint::fingerprint;
+use super::suppression::suppressions;
+use crate::config::Config;
+use crate::lang;
+use crate::model::{FileModel, Language};
+use crate::rules::{FileContext, RawFinding, Rule, all_rules};
+use std::collections::HashMap;
+
+/// The analysis of one file version.
+#[derive(Debug)]
+pub struct AnalyzedVersion {
+    /// The model the frontend produced.
+    pub model: FileModel,
+    /// Findings that survived suppressions, each with its fingerprint.
+    pub findings: Vec<(RawFinding, String)>,
+    /// Problems with suppression comments (`path:line: ...`).
+    pub warnings: Vec<String>,
+}
+
+/// Parse and check one file version. `identity_path` is the path used in
+/// fingerprints (the head path, also for the base side of a rename).
+pub fn analyze_version(language: Language, identity_path: &str, source: &str, config: &Config) -> AnalyzedVersion {
+    let model = lang::parse(language, source);
+    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+    let context = FileContext {
+        path: identity_path,
+        source,
+        model: &model,
+        knowledge,
+    };
+    let mut raw = Vec::new();
+    for rule in all_rules() {
+        if !config.rule_enabled(rule.id().as_str()) {
+            continue;
+        }
+        let start = raw.len();
+        rule.check(&context, &mut raw);
+        apply_override(*rule, config, &mut raw[start..]);
+    }
+    let mut warnings = Vec::new();
+    let suppressions = suppressions(identity_path, &model.comments, &mut warnings);
+    raw.retain(|finding| {
+        !suppressions
+            .iter()
+            .any(|s| s.covers(finding.rule.as_str(), finding.span.start_line))
+    });
+    raw.sort_by_key(|f| (f.span.start_byte, f.rule));
+    raw.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
+    let mut occurrences: HashMap<(String, String, String), usize> = HashMap::new();
+    let findings = raw
+        .into_iter()
+        .map(|finding| {
+            let normalised: String = finding.trigger_text.chars().filter(|c| !c.is_whitespace()).collect();
+            let count = occurrences
+                .entry((finding.rule.as_str().to_string(), finding.function.clone(), normalised))
+                .or_insert(0);
+            let print = fingerprint(finding.rule.as_str(), identity_path, &finding.function, &finding.trigger_text, *count);
+            *count += 1;
+            (finding, print)
+        })
+        .collect();
+    AnalyzedVersion {
+        model,
+        findings,
+        warnings,
+    }
+}
+
+fn apply_override(rule: &dyn Rule, config: &Config, findings: &mut [RawFinding]) {
+    if let Some(severity) = config.severity_override(rule.id().as_str()) {
+        for finding in findings {
+            finding.severity = severity;
+        }
+    }
+}

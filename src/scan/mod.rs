@@ -1,0 +1,366 @@
+//! The pipeline: a change → parsed file versions → findings on head and base
+//! → new versus existing → a [`Report`].
+
+mod analyze;
+mod fingerprint;
+mod suppression;
+
+pub use analyze::{AnalyzedVersion, analyze_version};
+pub use fingerprint::fingerprint;
+pub use suppression::{Suppression, suppressions};
+
+use crate::config::Config;
+use crate::diff::{self, ChangeSet, ChangedFile, DiffError, Target};
+use crate::knowledge::KnowledgeError;
+use crate::lang::PARSER_STACK_BYTES;
+use crate::model::{FileModel, Language, Span};
+use crate::rules::{Class, RawFinding, Severity, find_rule};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// A directory inside the repository.
+    pub repo: PathBuf,
+    /// The base revision; `None` for the default base.
+    pub base: Option<String>,
+    /// What the base is compared with.
+    pub target: Target,
+    /// An explicit configuration file.
+    pub config: Option<PathBuf>,
+    /// Report existing findings too.
+    pub all: bool,
+}
+
+/// Why a scan could not run. Each message is one line with the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// Git could not produce the change.
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] KnowledgeError),
+    /// The parser threads could not start.
+    #[error("cannot start parser threads: {0}; lower RAYON_NUM_THREADS")]
+    Threads(String),
+}
+
+/// Whether a finding is introduced by the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Introduced by the change.
+    New,
+    /// Present before the change (reported with `--all`).
+    Existing,
+}
+
+/// A location related to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelatedLocation {
+    /// Repository-relative path.
+    pub path: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What is there.
+    pub message: String,
+}
+
+/// A reported finding (the JSON contract `handoff/v1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub rule: String,
+    /// Failure class.
+    pub class: Class,
+    /// Severity.
+    pub severity: Severity,
+    /// New or existing.
+    pub status: Status,
+    /// Repository-relative path of the head version.
+    pub path: String,
+    /// 1-based start line.
+    pub line: u32,
+    /// 1-based start column.
+    pub column: u32,
+    /// 1-based end line.
+    pub end_line: u32,
+    /// 1-based column one past the end.
+    pub end_column: u32,
+    /// What is wrong, specifically.
+    pub message: String,
+    /// The reviewer's questions, specific to the code.
+    pub questions: Vec<String>,
+    /// Related locations.
+    pub related: Vec<RelatedLocation>,
+    /// Stable fingerprint (no line numbers in it).
+    pub fingerprint: String,
+    /// The enclosing function path.
+    pub function: String,
+    /// The source lines of the span (for text output; not serialised).
+    #[serde(skip)]
+    pub source_lines: Vec<String>,
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Files the change touches.
+    pub files_changed: usize,
+    /// File versions parsed and checked (a touched file counts once).
+    pub files_analyzed: usize,
+    /// Touched files whose head version had syntax errors.
+    pub parse_errors: usize,
+    /// Wall time of the scan.
+    pub elapsed_ms: u128,
+}
+
+/// One touched source file after analysis (for the checklist and the gate).
+#[derive(Debug)]
+pub struct AnalyzedFile {
+    /// Head path (base path for a deleted file).
+    pub path: String,
+    /// The file's language.
+    pub language: Language,
+    /// The change as git sees it.
+    pub change: ChangedFile,
+    /// The head model (`None` for a deleted file).
+    pub head: Option<FileModel>,
+    /// The base model (`None` for an added file).
+    pub base: Option<FileModel>,
+}
+
+/// The result of a scan.
+#[derive(Debug)]
+pub struct Report {
+    /// Base commit sha.
+    pub base: String,
+    /// Head commit sha, `INDEX` or `WORKTREE`.
+    pub head: String,
+    /// Findings, sorted by path and position.
+    pub findings: Vec<Finding>,
+    /// One-line warnings (skipped files, parse errors, bad suppressions).
+    pub warnings: Vec<String>,
+    /// Counters.
+    pub stats: Stats,
+    /// The analysed files.
+    pub files: Vec<AnalyzedFile>,
+}
+
+impl Report {
+    /// The highest severity among new findings, or `None`.
+    pub fn risk(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::New)
+            .map(|f| f.severity)
+            .max()
+    }
+
+    /// The risk as the JSON contract spells it.
+    pub fn risk_name(&self) -> &'static str {
+        self.risk().map_or("none", Severity::as_str)
+    }
+}
+
+/// Run a scan.
+pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
+    let started = Instant::now();
+    let wants = |path: &str| Language::from_path(path).is_some();
+    let change = diff::compute(&diff::DiffRequest {
+        repo: &options.repo,
+        base: options.base.as_deref(),
+        target: options.target.clone(),
+        wants_contents: &wants,
+    })?;
+    let config = Config::load(&change.repo_root, options.config.as_deref())?;
+    let mut report = analyze_change(change, &config, options.all)?;
+    report.stats.elapsed_ms = started.elapsed().as_millis();
+    Ok((report, config))
+}
+
+/// Analyse a computed change (see [`scan`]).
+pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<Report, ScanError> {
+    let ChangeSet {
+        base,
+        head,
+        files,
+        files_changed,
+        mut warnings,
+        ..
+    } = change;
+    let files: Vec<ChangedFile> = files
+        .into_iter()
+        .filter(|file| !config.is_ignored(&file.path))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSER_STACK_BYTES)
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
+    let analysed: Vec<FileOutcome> = pool.install(|| {
+        files
+            .into_par_iter()
+            .filter_map(|file| analyze_file(file, config, all))
+            .collect()
+    });
+    let mut findings = Vec::new();
+    let mut stats = Stats {
+        files_changed,
+        ..Stats::default()
+    };
+    let mut analyzed_files = Vec::new();
+    for outcome in analysed {
+        stats.files_analyzed += 1;
+        if outcome.parse_errors > 0 {
+            stats.parse_errors += 1;
+            warnings.push(format!(
+                "{}: {} syntax error{} — analysed what parsed",
+                outcome.file.path,
+                outcome.parse_errors,
+                if outcome.parse_errors == 1 { "" } else { "s" }
+            ));
+        }
+        if outcome.truncated {
+            warnings.push(format!(
+                "{}: nesting deeper than {} levels was not analysed",
+                outcome.file.path,
+                crate::lang::MAX_MODEL_DEPTH
+            ));
+        }
+        warnings.extend(outcome.warnings);
+        findings.extend(outcome.findings);
+        analyzed_files.push(outcome.file);
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+    });
+    analyzed_files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Report {
+        base,
+        head,
+        findings,
+        warnings,
+        stats,
+        files: analyzed_files,
+    })
+}
+
+struct FileOutcome {
+    file: AnalyzedFile,
+    findings: Vec<Finding>,
+    warnings: Vec<String>,
+    parse_errors: usize,
+    truncated: bool,
+}
+
+fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileOutcome> {
+    let language = Language::from_path(&change.path)?;
+    let path = change.path.clone();
+    let head = change
+        .head_text
+        .as_deref()
+        .map(|text| analyze_version(language, &path, text, config));
+    let base = change
+        .base_text
+        .as_deref()
+        .map(|text| analyze_version(language, &path, text, config));
+    let base_prints: HashSet<&str> = base
+        .iter()
+        .flat_map(|b| b.findings.iter().map(|(_, print)| print.as_str()))
+        .collect();
+    let mut findings = Vec::new();
+    let mut warnings = Vec::new();
+    if let (Some(head), Some(text)) = (&head, change.head_text.as_deref()) {
+        warnings.extend(head.warnings.iter().cloned());
+        for (raw, print) in &head.findings {
+            let touches = touches_change(raw, &change);
+            let status = if !base_prints.contains(print.as_str()) && touches {
+                Status::New
+            } else {
+                Status::Existing
+            };
+            if status == Status::Existing && !all {
+                continue;
+            }
+            findings.push(to_finding(raw, print, status, &path, text));
+        }
+    }
+    let parse_errors = head.as_ref().map_or(0, |h| h.model.parse_errors);
+    let truncated = head.as_ref().is_some_and(|h| h.model.truncated);
+    Some(FileOutcome {
+        findings,
+        warnings,
+        parse_errors,
+        truncated,
+        file: AnalyzedFile {
+            path,
+            language,
+            head: head.map(|h| h.model),
+            base: base.map(|b| b.model),
+            change,
+        },
+    })
+}
+
+fn touches_change(finding: &RawFinding, change: &ChangedFile) -> bool {
+    let spans = std::iter::once(finding.span).chain(
+        finding
+            .related
+            .iter()
+            .filter(|r| r.path.is_none())
+            .map(|r| r.span),
+    );
+    spans
+        .into_iter()
+        .any(|span: Span| change.changed_lines.iter().any(|range| span.touches_lines(range.first, range.last)))
+}
+
+fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &str) -> Finding {
+    let class = find_rule(raw.rule.as_str()).map_or(Class::Sequencing, |r| r.class());
+    let source_lines = text
+        .lines()
+        .skip(raw.span.start_line.saturating_sub(1) as usize)
+        .take((raw.span.end_line.saturating_sub(raw.span.start_line) + 1).min(6) as usize)
+        .map(str::to_string)
+        .collect();
+    Finding {
+        rule: raw.rule.as_str().to_string(),
+        class,
+        severity: raw.severity,
+        status,
+        path: path.to_string(),
+        line: raw.span.start_line,
+        column: raw.span.start_col,
+        end_line: raw.span.end_line,
+        end_column: raw.span.end_col,
+        message: raw.message.clone(),
+        questions: raw.questions.clone(),
+        related: raw
+            .related
+            .iter()
+            .map(|r| RelatedLocation {
+                path: r.path.clone().unwrap_or_else(|| path.to_string()),
+                line: r.span.start_line,
+                column: r.span.start_col,
+                message: r.message.clone(),
+            })
+            .collect(),
+        fingerprint: print.to_string(),
+        function: raw.function.clone(),
+        source_lines,
+    }
+}
+
+/// Analyse one source text with every enabled rule (fixtures, benches).
+pub fn analyze_source(path: &Path, source: &str, config: &Config) -> Option<AnalyzedVersion> {
+    let display = path.to_string_lossy().replace('\\', "/");
+    let language = Language::from_path(&display)?;
+    Some(analyze_version(language, &display, source, config))
+}
