@@ -1,1 +1,414 @@
-//! Git access: which files a change touches, their hunks and both versions. PLACEHOLDER.
+//! Git access: which files a change touches, their new-side changed lines, renames,
+//! added and deleted files, and both versions of every wanted file.
+//!
+//! A change is a base commit compared with one of three targets: another commit
+//! (`--head REV`), the index (`--staged`), or the work tree (the default, including the
+//! index and untracked files that are not ignored). Everything goes through libgit2;
+//! nothing shells out to `git`.
+//!
+//! Only the files the caller wants (by path) have their contents loaded. Files that
+//! cannot be analysed as text (binary, over 1 MiB, not UTF-8, symlinks, submodules) are
+//! skipped with a one-line warning instead of failing the run.
+
+mod content;
+mod error;
+mod revision;
+mod tree_files;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use git2::{Delta, DiffDelta, DiffFindOptions, DiffOptions, ErrorCode, Repository};
+
+pub use content::MAX_FILE_BYTES;
+use content::{BlobReader, SkipReason, disk_text, line_changes, mode_skip};
+use error::one_line;
+pub use error::{DiffError, RevisionRole};
+pub use revision::default_base;
+use revision::{default_base_for, head_commit_id, resolve_commit};
+pub use tree_files::read_tree_files;
+
+/// What the base is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A commit (`--head REV`): any revspec git understands.
+    Revision(String),
+    /// The staged changes (`--staged`): the index.
+    Index,
+    /// The work tree with the index and untracked, non-ignored files (the default).
+    WorkTree,
+}
+
+/// A request for the change set between a base and a target.
+pub struct DiffRequest<'a> {
+    /// Any directory inside the repository; the repository is discovered upward.
+    pub repo: &'a Path,
+    /// Any revspec (sha, branch, tag, `HEAD~3`); `None` picks the default base.
+    ///
+    /// The default base is the merge-base with the remote default branch (see
+    /// [`default_base`]) — of HEAD for the index and work tree targets, of the target
+    /// commit for a revision target — except for `--staged`, whose default base is HEAD:
+    /// a pre-commit hook checks what is about to be committed, not the whole branch.
+    /// While HEAD has no commit yet (unborn), the index and work tree targets compare
+    /// with the empty tree, so every file is added.
+    pub base: Option<&'a str>,
+    /// What the base is compared with.
+    pub target: Target,
+    /// Whether the contents of a path (head-side, `/`-separated, relative to the
+    /// repository root) should be loaded. Paths it refuses are counted in
+    /// [`ChangeSet::files_changed`] but neither loaded nor warned about.
+    pub wants_contents: &'a dyn Fn(&str) -> bool,
+}
+
+/// Every file a change touches, with both versions of the wanted ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// The repository's work tree (its git directory for a bare repository).
+    pub repo_root: PathBuf,
+    /// The base commit's full hex sha; 40 zeros for the empty tree (unborn HEAD).
+    pub base: String,
+    /// The head commit's full hex sha, or `INDEX`, or `WORKTREE`.
+    pub head: String,
+    /// The wanted, readable text files, sorted by path.
+    pub files: Vec<ChangedFile>,
+    /// Every changed path, including skipped and unwanted ones.
+    pub files_changed: usize,
+    /// One line per skipped file: `skipped assets/logo.png: binary file`.
+    pub warnings: Vec<String>,
+}
+
+/// One changed file with both of its versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Head-side path (base-side for a deletion), `/`-separated, relative to the root.
+    pub path: String,
+    /// The base-side path of a renamed (or copied) file.
+    pub old_path: Option<String>,
+    /// How the file changed.
+    pub status: FileStatus,
+    /// The base version; `None` for an added file.
+    pub base_text: Option<String>,
+    /// The head version; `None` for a deleted file.
+    pub head_text: Option<String>,
+    /// Head-side lines added or modified, merged; empty for a deletion.
+    pub changed_lines: Vec<LineRange>,
+    /// Base-side lines removed or modified, merged; empty for an addition.
+    pub base_changed_lines: Vec<LineRange>,
+}
+
+impl ChangedFile {
+    /// Whether head-side `line` (1-based) was added or modified by the change.
+    pub fn touches_line(&self, line: u32) -> bool {
+        self.changed_lines.iter().any(|range| range.contains(line))
+    }
+
+    /// Whether any head-side line in `first..=last` was added or modified.
+    pub fn touches_lines(&self, first: u32, last: u32) -> bool {
+        let span = LineRange { first, last };
+        self.changed_lines.iter().any(|range| range.overlaps(&span))
+    }
+}
+
+/// How a file changed between base and head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileStatus {
+    /// New in head (also untracked files in the work tree, and copies).
+    Added,
+    /// Present on both sides under the same path.
+    Modified,
+    /// Gone in head.
+    Deleted,
+    /// Moved from [`ChangedFile::old_path`], possibly with edits.
+    Renamed,
+}
+
+impl FileStatus {
+    /// The lowercase name used in reports: `added`, `modified`, `deleted`, `renamed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Added => "added",
+            FileStatus::Modified => "modified",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Renamed => "renamed",
+        }
+    }
+}
+
+impl fmt::Display for FileStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A 1-based inclusive range of lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineRange {
+    /// First line of the range.
+    pub first: u32,
+    /// Last line of the range (equal to `first` for a single line).
+    pub last: u32,
+}
+
+impl LineRange {
+    /// Whether `line` lies in the range.
+    pub fn contains(&self, line: u32) -> bool {
+        self.first <= line && line <= self.last
+    }
+
+    /// Whether the two ranges share at least one line.
+    pub fn overlaps(&self, other: &LineRange) -> bool {
+        self.first <= other.last && other.first <= self.last
+    }
+}
+
+/// The full hex id standing for the empty tree as a base (unborn HEAD).
+const EMPTY_BASE: &str = "0000000000000000000000000000000000000000";
+
+/// Computes the change set a request describes.
+///
+/// # Errors
+/// A [`DiffError`] when the repository cannot be found, a revision cannot be resolved,
+/// no default base exists, or libgit2 fails; never for an individual odd file, which
+/// becomes a warning instead.
+pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
+    let repo = open_repository(request.repo)?;
+    let repo_root = repository_root(&repo);
+    let git_error = |context: &str, error: git2::Error| DiffError::git(context, &repo_root, &error);
+
+    let head_side = match &request.target {
+        Target::Revision(spec) => {
+            HeadSide::Commit(resolve_commit(&repo, spec, RevisionRole::Head)?)
+        }
+        Target::Index => HeadSide::Index,
+        Target::WorkTree => HeadSide::WorkTree,
+    };
+    let base_id = match (request.base, &head_side) {
+        (Some(spec), _) => Some(resolve_commit(&repo, spec, RevisionRole::Base)?.id()),
+        (None, HeadSide::Commit(commit)) => Some(default_base_for(&repo, commit.id())?),
+        // `--staged` checks what the next commit adds on top of HEAD (a pre-commit
+        // hook), not the whole branch; an unborn HEAD means the empty tree.
+        (None, HeadSide::Index) => head_commit_id(&repo)?,
+        (None, HeadSide::WorkTree) => match head_commit_id(&repo)? {
+            Some(head) => Some(default_base_for(&repo, head)?),
+            None => None,
+        },
+    };
+    let base_tree = match base_id {
+        Some(id) => Some(
+            repo.find_commit(id)
+                .and_then(|commit| commit.tree())
+                .map_err(|error| git_error("reading the base commit's tree", error))?,
+        ),
+        None => None,
+    };
+
+    let mut options = DiffOptions::new();
+    // Without typechange, a file that became a symlink would show up twice (deleted
+    // and added under the same path).
+    options.context_lines(0).include_typechange(true);
+    let (mut diff, head, work_tree) = match head_side {
+        HeadSide::Commit(commit) => {
+            let tree = commit
+                .tree()
+                .map_err(|error| git_error("reading the head commit's tree", error))?;
+            let diff = repo
+                .diff_tree_to_tree(base_tree.as_ref(), Some(&tree), Some(&mut options))
+                .map_err(|error| git_error("comparing base and head", error))?;
+            (diff, commit.id().to_string(), None)
+        }
+        HeadSide::Index => {
+            let index = repo
+                .index()
+                .map_err(|error| git_error("reading the index", error))?;
+            let diff = repo
+                .diff_tree_to_index(base_tree.as_ref(), Some(&index), Some(&mut options))
+                .map_err(|error| git_error("comparing base and the index", error))?;
+            (diff, "INDEX".to_string(), None)
+        }
+        HeadSide::WorkTree => {
+            let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+                return Err(DiffError::NoWorkTree {
+                    path: one_line(&repo.path().display().to_string()),
+                });
+            };
+            options.include_untracked(true).recurse_untracked_dirs(true);
+            let diff = repo
+                .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut options))
+                .map_err(|error| git_error("comparing base and the work tree", error))?;
+            (diff, "WORKTREE".to_string(), Some(workdir))
+        }
+    };
+    diff.find_similar(Some(
+        DiffFindOptions::new().renames(true).for_untracked(true),
+    ))
+    .map_err(|error| git_error("detecting renames", error))?;
+
+    let blobs =
+        BlobReader::new(&repo).map_err(|error| git_error("opening the object database", error))?;
+    let mut change_set = ChangeSet {
+        repo_root: repo_root.clone(),
+        base: base_id.map_or_else(|| EMPTY_BASE.to_string(), |id| id.to_string()),
+        head,
+        files: Vec::new(),
+        files_changed: 0,
+        warnings: Vec::new(),
+    };
+    for delta in diff.deltas() {
+        let examined = examine(&delta, request.wants_contents, &blobs, work_tree.as_deref())
+            .map_err(|error| git_error("diffing a changed file", error))?;
+        match examined {
+            Examined::Unchanged => continue,
+            Examined::Unwanted => {}
+            Examined::Skipped(warning) => change_set.warnings.push(warning),
+            Examined::File(file) => change_set.files.push(*file),
+        }
+        change_set.files_changed += 1;
+    }
+    change_set.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(change_set)
+}
+
+/// The head side of a change, once its revision is resolved.
+enum HeadSide<'r> {
+    Commit(git2::Commit<'r>),
+    Index,
+    WorkTree,
+}
+
+/// Opens the repository containing `path`.
+pub(crate) fn open_repository(path: &Path) -> Result<Repository, DiffError> {
+    Repository::discover(path).map_err(|error| match error.code() {
+        ErrorCode::NotFound => DiffError::NotARepository {
+            path: one_line(&path.display().to_string()),
+        },
+        _ => DiffError::git("opening the repository", path, &error),
+    })
+}
+
+/// The work tree of `repo`, or its git directory when it is bare; without the trailing
+/// separator libgit2 adds.
+pub(crate) fn repository_root(repo: &Repository) -> PathBuf {
+    repo.workdir()
+        .unwrap_or_else(|| repo.path())
+        .components()
+        .collect()
+}
+
+/// What became of one delta.
+enum Examined {
+    /// Not a change at all (unmodified or ignored entries).
+    Unchanged,
+    /// A change the caller did not want the contents of.
+    Unwanted,
+    /// A change that cannot be analysed; the warning says why.
+    Skipped(String),
+    /// A change with its contents.
+    File(Box<ChangedFile>),
+}
+
+/// Classifies one delta and, when it is wanted and readable, loads both versions.
+///
+/// `work_tree` is set when the head side is the work tree, whose files are read from
+/// disk; otherwise both sides are blobs.
+fn examine(
+    delta: &DiffDelta<'_>,
+    wants: &dyn Fn(&str) -> bool,
+    blobs: &BlobReader<'_>,
+    work_tree: Option<&Path>,
+) -> Result<Examined, git2::Error> {
+    let status = match delta.status() {
+        Delta::Unmodified | Delta::Ignored => return Ok(Examined::Unchanged),
+        Delta::Added | Delta::Untracked | Delta::Copied => FileStatus::Added,
+        Delta::Deleted => FileStatus::Deleted,
+        Delta::Modified | Delta::Typechange | Delta::Conflicted | Delta::Unreadable => {
+            FileStatus::Modified
+        }
+        Delta::Renamed => FileStatus::Renamed,
+    };
+    let (old, new) = (delta.old_file(), delta.new_file());
+    let shown = if status == FileStatus::Deleted {
+        &old
+    } else {
+        &new
+    };
+    let path_bytes = shown.path_bytes().unwrap_or_default();
+    let Ok(path) = std::str::from_utf8(path_bytes) else {
+        let lossy = String::from_utf8_lossy(path_bytes);
+        return Ok(skipped(&lossy, &SkipReason::PathNotUtf8));
+    };
+    if !wants(path) {
+        return Ok(Examined::Unwanted);
+    }
+    let old_path = match delta.status() {
+        Delta::Renamed | Delta::Copied => {
+            match std::str::from_utf8(old.path_bytes().unwrap_or_default()) {
+                Ok(old_path) => Some(old_path.to_string()),
+                Err(_) => return Ok(skipped(path, &SkipReason::PathNotUtf8)),
+            }
+        }
+        _ => None,
+    };
+    match delta.status() {
+        Delta::Conflicted => return Ok(skipped(path, &SkipReason::Conflicted)),
+        Delta::Unreadable => {
+            let why = SkipReason::Unreadable("git could not read it".to_string());
+            return Ok(skipped(path, &why));
+        }
+        _ => {}
+    }
+    let has_base = matches!(
+        status,
+        FileStatus::Modified | FileStatus::Renamed | FileStatus::Deleted
+    );
+    let has_head = status != FileStatus::Deleted;
+    let modes = [(has_base, old.mode()), (has_head, new.mode())];
+    if let Some(reason) = modes
+        .into_iter()
+        .filter(|(present, _)| *present)
+        .find_map(|(_, mode)| mode_skip(mode))
+    {
+        return Ok(skipped(path, &reason));
+    }
+
+    let base_text = if has_base {
+        match blobs.text(old.id()) {
+            Ok(text) => Some(text),
+            Err(reason) => return Ok(skipped(path, &reason)),
+        }
+    } else {
+        None
+    };
+    let head_text = if has_head {
+        let loaded = match work_tree {
+            Some(root) => disk_text(&root.join(path)),
+            None => blobs.text(new.id()),
+        };
+        match loaded {
+            Ok(text) => Some(text),
+            Err(reason) => return Ok(skipped(path, &reason)),
+        }
+    } else {
+        None
+    };
+    let lines = line_changes(
+        base_text.as_deref().unwrap_or_default(),
+        head_text.as_deref().unwrap_or_default(),
+    )?;
+    Ok(Examined::File(Box::new(ChangedFile {
+        path: path.to_string(),
+        old_path,
+        status,
+        base_text,
+        head_text,
+        changed_lines: lines.head,
+        base_changed_lines: lines.base,
+    })))
+}
+
+/// The warning for a file left out of the analysis.
+fn skipped(path: &str, reason: &SkipReason) -> Examined {
+    Examined::Skipped(format!("skipped {}: {reason}", one_line(path)))
+}
