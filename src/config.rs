@@ -157,7 +157,8 @@ impl Config {
                     name,
                     source,
                     "ecosystem:",
-                    "`ecosystem` inside `knowledge.<ecosystem>` must match its key; remove it".to_string(),
+                    "`ecosystem` inside `knowledge.<ecosystem>` must match its key; remove it"
+                        .to_string(),
                 ));
             }
             knowledge.add_pack(*ecosystem, name, source, pack)?;
@@ -194,11 +195,20 @@ impl Config {
 }
 
 /// Compile path globs; a bad one is an error at its location.
-pub fn compile_globs(file: &str, source: &str, globs: &[String]) -> Result<GlobSet, KnowledgeError> {
+pub fn compile_globs(
+    file: &str,
+    source: &str,
+    globs: &[String],
+) -> Result<GlobSet, KnowledgeError> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
         let compiled = Glob::new(glob).map_err(|e| {
-            KnowledgeError::at_text(file, source, glob, format!("invalid path glob `{glob}`: {}", e.kind()))
+            KnowledgeError::at_text(
+                file,
+                source,
+                glob,
+                format!("invalid path glob `{glob}`: {}", e.kind()),
+            )
         })?;
         builder.add(compiled);
     }
@@ -231,8 +241,11 @@ mod tests {
 
     #[test]
     fn unknown_rule_is_reported_at_its_line() {
-        let error = Config::parse("rules:\n  sequencing/nope:\n    enabled: false\n", CONFIG_FILE)
-            .expect_err("unknown rule");
+        let error = Config::parse(
+            "rules:\n  sequencing/nope:\n    enabled: false\n",
+            CONFIG_FILE,
+        )
+        .expect_err("unknown rule");
         assert_eq!((error.line, error.column), (2, 3));
         assert!(error.message.contains("handoff rules"));
     }

@@ -44,7 +44,11 @@ fn every_fixture_fires_exactly_where_it_expects() {
     let mut files = Vec::new();
     fixture_files(&root, &mut files);
     files.sort();
-    assert!(files.len() >= 10, "fixtures are missing under {}", root.display());
+    assert!(
+        files.len() >= 10,
+        "fixtures are missing under {}",
+        root.display()
+    );
     let config = Config::builtin().expect("built-in knowledge loads");
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -56,7 +60,11 @@ fn every_fixture_fires_exactly_where_it_expects() {
         };
         checked += 1;
         if analysis.model.parse_errors > 0 {
-            failures.push(format!("{}: fixture has {} syntax errors", relative.display(), analysis.model.parse_errors));
+            failures.push(format!(
+                "{}: fixture has {} syntax errors",
+                relative.display(),
+                analysis.model.parse_errors
+            ));
         }
         let actual: BTreeSet<(u32, String)> = analysis
             .findings
@@ -65,7 +73,10 @@ fn every_fixture_fires_exactly_where_it_expects() {
             .collect();
         let expected = expectations(&source);
         for (line, rule) in expected.difference(&actual) {
-            failures.push(format!("{}:{line}: expected {rule}, got nothing", relative.display()));
+            failures.push(format!(
+                "{}:{line}: expected {rule}, got nothing",
+                relative.display()
+            ));
         }
         for (line, rule) in actual.difference(&expected) {
             let message = analysis
@@ -74,9 +85,17 @@ fn every_fixture_fires_exactly_where_it_expects() {
                 .find(|(f, _)| f.span.start_line == *line && f.rule.as_str() == rule)
                 .map(|(f, _)| f.message.clone())
                 .unwrap_or_default();
-            failures.push(format!("{}:{line}: unexpected {rule}: {message}", relative.display()));
+            failures.push(format!(
+                "{}:{line}: unexpected {rule}: {message}",
+                relative.display()
+            ));
         }
     }
     assert!(checked >= 10, "only {checked} fixtures were analysed");
-    assert!(failures.is_empty(), "{} fixture mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -52,7 +52,17 @@ fn two_commits(path: &str, before: &str, after: &str) -> (Repo, String, String) 
 }
 
 fn scan_json(repo: &Repo, base: &str, head: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["scan", "--base", base, "--head", head, "--format", "json", "--fail-on", "never"];
+    let mut args = vec![
+        "scan",
+        "--base",
+        base,
+        "--head",
+        head,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
     args.extend_from_slice(extra);
     let run = repo.handoff(&args);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
@@ -69,7 +79,11 @@ fn checkout_refactor_reports_one_new_finding_on_the_publish_line() {
     assert_eq!(report["risk"], "high");
     assert_eq!(
         summary(&report),
-        vec![("sequencing/side-effect-in-transaction".to_string(), 6, "new".to_string())]
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            6,
+            "new".to_string()
+        )]
     );
     let finding = &findings(&report)[0];
     assert_eq!(finding["class"], "sequencing");
@@ -77,12 +91,21 @@ fn checkout_refactor_reports_one_new_finding_on_the_publish_line() {
     assert_eq!(finding["path"], "src/checkout.js");
     assert_eq!(finding["column"], 11);
     assert_eq!(finding["end_line"], 6);
-    assert!(finding["message"].as_str().unwrap_or_default().contains("order.created"));
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("order.created")
+    );
     assert_eq!(finding["related"][0]["line"], 4);
     assert_eq!(finding["related"][0]["path"], "src/checkout.js");
     let questions = finding["questions"].as_array().expect("questions");
     assert!(questions.len() >= 4);
-    assert!(questions.iter().any(|q| q.as_str().unwrap_or_default().contains("exactly one `order.created`")));
+    assert!(questions.iter().any(|q| {
+        q.as_str()
+            .unwrap_or_default()
+            .contains("exactly one `order.created`")
+    }));
     assert_eq!(finding["fingerprint"].as_str().map(str::len), Some(32));
     assert_eq!(report["stats"]["files_changed"], 1);
     assert_eq!(report["stats"]["files_analyzed"], 1);
@@ -108,7 +131,11 @@ fn django_delay_inside_atomic_without_on_commit_is_reported() {
     let report = scan_json(&repo, &base, &head, &[]);
     assert_eq!(
         summary(&report),
-        vec![("sequencing/side-effect-in-transaction".to_string(), 7, "new".to_string())]
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            7,
+            "new".to_string()
+        )]
     );
     let (repo, base, head) = two_commits("shop/views.py", DJANGO_AFTER, DJANGO_BEFORE);
     assert!(findings(&scan_json(&repo, &base, &head, &[])).is_empty());
@@ -137,7 +164,11 @@ fn rust_sqlx_publish_before_commit_is_reported() {
     let report = scan_json(&repo, &base, &head, &[]);
     assert_eq!(
         summary(&report),
-        vec![("sequencing/side-effect-before-commit".to_string(), 4, "new".to_string())]
+        vec![(
+            "sequencing/side-effect-before-commit".to_string(),
+            4,
+            "new".to_string()
+        )]
     );
     let related: Vec<u64> = findings(&report)[0]["related"]
         .as_array()
@@ -155,7 +186,11 @@ fn typescript_and_tsx_versions_are_reported() {
         let report = scan_json(&repo, &base, &head, &[]);
         assert_eq!(
             summary(&report),
-            vec![("sequencing/side-effect-in-transaction".to_string(), 6, "new".to_string())],
+            vec![(
+                "sequencing/side-effect-in-transaction".to_string(),
+                6,
+                "new".to_string()
+            )],
             "{path}"
         );
     }
@@ -166,15 +201,25 @@ fn untouched_existing_finding_is_reported_only_with_all() {
     let repo = Repo::new();
     repo.write("src/checkout.js", CHECKOUT_AFTER);
     let base = repo.commit("existing bug");
-    repo.write("src/checkout.js", format!("{CHECKOUT_AFTER}\nfunction unrelated() {{ return 1; }}\n"));
+    repo.write(
+        "src/checkout.js",
+        format!("{CHECKOUT_AFTER}\nfunction unrelated() {{ return 1; }}\n"),
+    );
     let head = repo.commit("unrelated change");
     assert!(findings(&scan_json(&repo, &base, &head, &[])).is_empty());
     let all = scan_json(&repo, &base, &head, &["--all"]);
     assert_eq!(
         summary(&all),
-        vec![("sequencing/side-effect-in-transaction".to_string(), 6, "existing".to_string())]
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            6,
+            "existing".to_string()
+        )]
     );
-    assert_eq!(all["risk"], "none", "existing findings do not raise the risk");
+    assert_eq!(
+        all["risk"], "none",
+        "existing findings do not raise the risk"
+    );
 }
 
 #[test]
@@ -183,11 +228,24 @@ fn moved_publish_keeps_its_fingerprint() {
     repo.write("src/checkout.js", CHECKOUT_AFTER);
     let base = repo.commit("bug");
     let before = scan_json(&repo, &base, &base, &["--all"]);
-    repo.write("src/checkout.js", format!("// a comment\n\n// moves everything down\n{CHECKOUT_AFTER}"));
+    repo.write(
+        "src/checkout.js",
+        format!("// a comment\n\n// moves everything down\n{CHECKOUT_AFTER}"),
+    );
     let head = repo.commit("move");
     let after = scan_json(&repo, &base, &head, &["--all"]);
-    assert_eq!(summary(&after), vec![("sequencing/side-effect-in-transaction".to_string(), 9, "existing".to_string())]);
-    assert_eq!(findings(&before)[0]["fingerprint"], findings(&after)[0]["fingerprint"]);
+    assert_eq!(
+        summary(&after),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            9,
+            "existing".to_string()
+        )]
+    );
+    assert_eq!(
+        findings(&before)[0]["fingerprint"],
+        findings(&after)[0]["fingerprint"]
+    );
 }
 
 #[test]
@@ -228,7 +286,11 @@ fn binary_and_invalid_utf8_files_are_skipped_with_warnings() {
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("assets/logo.js"), "{warnings}");
     assert!(warnings.contains("src/latin1.py"), "{warnings}");
-    assert_eq!(summary(&report).len(), 1, "the valid file is still analysed");
+    assert_eq!(
+        summary(&report).len(),
+        1,
+        "the valid file is still analysed"
+    );
 }
 
 #[test]
@@ -242,7 +304,10 @@ fn staged_mode_sees_only_the_index() {
     assert!(findings(&run.json()).is_empty());
     repo.git(&["add", "src/checkout.js"]);
     let run = repo.handoff(&["scan", "--staged", "--format", "json"]);
-    assert_eq!(run.code, 1, "a new high finding fails the default --fail-on high");
+    assert_eq!(
+        run.code, 1,
+        "a new high finding fails the default --fail-on high"
+    );
     let report = run.json();
     assert_eq!(report["head"], "INDEX");
     assert_eq!(summary(&report).len(), 1);
@@ -254,7 +319,15 @@ fn work_tree_mode_is_the_default() {
     repo.write("src/checkout.js", CHECKOUT_BEFORE);
     repo.commit("clean");
     repo.write("src/checkout.js", CHECKOUT_AFTER);
-    let run = repo.handoff(&["scan", "--base", "HEAD", "--format", "json", "--fail-on", "never"]);
+    let run = repo.handoff(&[
+        "scan",
+        "--base",
+        "HEAD",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["head"], "WORKTREE");
@@ -276,7 +349,10 @@ fn shallow_clone_without_the_base_exits_2_with_the_fix() {
         .status()
         .expect("git clone");
     assert!(status.success());
-    let run = common::handoff_in(&clone_dir.path().join("clone"), &["scan", "--base", &base, "--head", "HEAD"]);
+    let run = common::handoff_in(
+        &clone_dir.path().join("clone"),
+        &["scan", "--base", &base, "--head", "HEAD"],
+    );
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
     assert!(run.stderr.contains("fetch-depth: 0"), "{}", run.stderr);
@@ -289,15 +365,28 @@ fn broken_config_exits_2_with_line_and_column() {
     let repo = Repo::new();
     repo.write("src/checkout.js", CHECKOUT_BEFORE);
     let base = repo.commit("one");
-    repo.write(".handoff.yml", "rules:\n  sequencing/side-effect-in-transaction:\n    severity: urgent\n");
+    repo.write(
+        ".handoff.yml",
+        "rules:\n  sequencing/side-effect-in-transaction:\n    severity: urgent\n",
+    );
     let run = repo.handoff(&["scan", "--base", &base]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: invalid configuration: .handoff.yml:3:15: "), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: invalid configuration: .handoff.yml:3:15: "),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     repo.write(".handoff.yml", "knowledge:\n  js:\n    sinks:\n      - calls: ['bus.{a']\n        kind: event\n        label: x\n");
     let run = repo.handoff(&["scan", "--base", &base]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains(".handoff.yml:4:18: invalid call pattern"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(".handoff.yml:4:18: invalid call pattern"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -305,13 +394,31 @@ fn config_can_add_a_sink_disable_a_rule_and_ignore_paths() {
     let before = "async function f(db) {\n  await db.transaction(async (trx) => {\n    await trx.orders.insert({});\n  });\n}\n";
     let after = "async function f(db) {\n  await db.transaction(async (trx) => {\n    await trx.orders.insert({});\n    await notifier.announce('order.created', {});\n  });\n}\n";
     let (repo, base, head) = two_commits("src/a.js", before, after);
-    assert!(findings(&scan_json(&repo, &base, &head, &[])).is_empty(), "unknown wrappers are quiet");
+    assert!(
+        findings(&scan_json(&repo, &base, &head, &[])).is_empty(),
+        "unknown wrappers are quiet"
+    );
     repo.write(".handoff.yml", "knowledge:\n  js:\n    sinks:\n      - calls: ['notifier.announce']\n        kind: event\n        label: our event bus\n");
     let report = scan_json(&repo, &base, &head, &[]);
-    assert_eq!(summary(&report), vec![("sequencing/side-effect-in-transaction".to_string(), 4, "new".to_string())]);
-    assert!(findings(&report)[0]["message"].as_str().unwrap_or_default().contains("our event bus"));
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            4,
+            "new".to_string()
+        )]
+    );
+    assert!(
+        findings(&report)[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("our event bus")
+    );
     repo.write(".handoff.yml", "knowledge:\n  js:\n    sinks:\n      - calls: ['notifier.announce']\n        kind: event\n        label: bus\nrules:\n  sequencing/side-effect-in-transaction:\n    severity: low\n");
-    assert_eq!(findings(&scan_json(&repo, &base, &head, &[]))[0]["severity"], "low");
+    assert_eq!(
+        findings(&scan_json(&repo, &base, &head, &[]))[0]["severity"],
+        "low"
+    );
     repo.write(".handoff.yml", "knowledge:\n  js:\n    sinks:\n      - calls: ['notifier.announce']\n        kind: event\n        label: bus\nignore: ['src/**']\n");
     assert!(findings(&scan_json(&repo, &base, &head, &[])).is_empty());
     repo.write(".handoff.yml", "knowledge:\n  js:\n    sinks:\n      - calls: ['notifier.announce']\n        kind: event\n        label: bus\nrules:\n  sequencing/side-effect-in-transaction:\n    enabled: false\n");
@@ -338,27 +445,61 @@ fn suppression_with_reason_silences_the_finding() {
 #[test]
 fn fail_on_sets_the_exit_code() {
     let (repo, base, head) = two_commits("src/checkout.js", CHECKOUT_BEFORE, CHECKOUT_AFTER);
-    let args = |fail_on: &'static str| vec!["scan", "--base", &base, "--head", &head, "--fail-on", fail_on];
+    let args = |fail_on: &'static str| {
+        vec![
+            "scan",
+            "--base",
+            &base,
+            "--head",
+            &head,
+            "--fail-on",
+            fail_on,
+        ]
+    };
     assert_eq!(repo.handoff(&args("high")).code, 1);
     assert_eq!(repo.handoff(&args("medium")).code, 1);
     assert_eq!(repo.handoff(&args("never")).code, 0);
     let (repo, base, head) = two_commits("src/checkout.js", CHECKOUT_AFTER, CHECKOUT_OUTBOX);
-    assert_eq!(repo.handoff(&["scan", "--base", &base, "--head", &head, "--fail-on", "low"]).code, 0);
+    assert_eq!(
+        repo.handoff(&["scan", "--base", &base, "--head", &head, "--fail-on", "low"])
+            .code,
+        0
+    );
 }
 
 #[test]
 fn text_output_underlines_the_span_and_asks_the_questions() {
     let (repo, base, head) = two_commits("src/checkout.js", CHECKOUT_BEFORE, CHECKOUT_AFTER);
-    let run = repo.handoff(&["scan", "--base", &base, "--head", &head, "--fail-on", "never"]);
+    let run = repo.handoff(&[
+        "scan",
+        "--base",
+        &base,
+        "--head",
+        &head,
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(run.code, 0);
     let text = &run.stdout;
-    assert!(text.starts_with("high[sequencing/side-effect-in-transaction]: `eventBus.publish`"), "{text}");
+    assert!(
+        text.starts_with("high[sequencing/side-effect-in-transaction]: `eventBus.publish`"),
+        "{text}"
+    );
     assert!(text.contains(" --> src/checkout.js:6:11"), "{text}");
-    assert!(text.contains("6 |     await eventBus.publish('order.created'"), "{text}");
+    assert!(
+        text.contains("6 |     await eventBus.publish('order.created'"),
+        "{text}"
+    );
     assert!(text.contains("  |           ^^^^^^^^^^^^^^^^"), "{text}");
-    assert!(text.contains("= note: transaction opened here (`db.transaction`) at src/checkout.js:4:"), "{text}");
+    assert!(
+        text.contains("= note: transaction opened here (`db.transaction`) at src/checkout.js:4:"),
+        "{text}"
+    );
     assert!(text.contains("= question: "), "{text}");
-    assert!(text.contains("1 new finding (1 high, 0 medium, 0 low)"), "{text}");
+    assert!(
+        text.contains("1 new finding (1 high, 0 medium, 0 low)"),
+        "{text}"
+    );
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
 
@@ -367,18 +508,44 @@ fn syntax_errors_and_deep_nesting_do_not_stop_the_scan() {
     let repo = Repo::new();
     repo.write("README.md", "x\n");
     let base = repo.commit("init");
-    repo.write("src/broken.js", format!("{CHECKOUT_AFTER}\nfunction oops( {{\n"));
-    repo.write("src/deep.js", format!("const x = {}1{};\n", "[".repeat(10_000), "]".repeat(10_000)));
-    repo.write("src/deep.py", format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)));
-    repo.write("src/deep.rs", format!("fn f() {{ {}1{} }}\n", "(".repeat(10_000), ")".repeat(10_000)));
-    repo.write("src/deep_blocks.rs", format!("fn f() {}{}\n", "{".repeat(10_000), "}".repeat(10_000)));
+    repo.write(
+        "src/broken.js",
+        format!("{CHECKOUT_AFTER}\nfunction oops( {{\n"),
+    );
+    repo.write(
+        "src/deep.js",
+        format!("const x = {}1{};\n", "[".repeat(10_000), "]".repeat(10_000)),
+    );
+    repo.write(
+        "src/deep.py",
+        format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000)),
+    );
+    repo.write(
+        "src/deep.rs",
+        format!(
+            "fn f() {{ {}1{} }}\n",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+    );
+    repo.write(
+        "src/deep_blocks.rs",
+        format!("fn f() {}{}\n", "{".repeat(10_000), "}".repeat(10_000)),
+    );
     let head = repo.commit("hostile");
     let report = scan_json(&repo, &base, &head, &[]);
-    assert!(report["stats"]["parse_errors"].as_u64().unwrap_or_default() >= 1, "{report:#}");
+    assert!(
+        report["stats"]["parse_errors"].as_u64().unwrap_or_default() >= 1,
+        "{report:#}"
+    );
     assert!(report["warnings"].to_string().contains("src/broken.js"));
     assert_eq!(
         summary(&report),
-        vec![("sequencing/side-effect-in-transaction".to_string(), 6, "new".to_string())],
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            6,
+            "new".to_string()
+        )],
         "what parsed is still analysed"
     );
 }
@@ -407,7 +574,14 @@ fn rules_and_explain_print_the_rule_docs() {
     assert!(run.stdout.contains("sequencing/side-effect-before-commit"));
     let run = repo.handoff(&["explain", "sequencing/side-effect-in-transaction"]);
     assert_eq!(run.code, 0);
-    for section in ["## What it detects", "## Why it breaks workflows", "## Example", "Use instead:", "## How to fix it", "## Reviewer questions"] {
+    for section in [
+        "## What it detects",
+        "## Why it breaks workflows",
+        "## Example",
+        "Use instead:",
+        "## How to fix it",
+        "## Reviewer questions",
+    ] {
         assert!(run.stdout.contains(section), "missing {section}");
     }
     let run = repo.handoff(&["explain", "sequencing/nope"]);

@@ -179,12 +179,19 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => write_stdout(&rendered)?,
     }
-    Ok(if args.fail_on.is_reached_by(&report) { 1 } else { 0 })
+    Ok(if args.fail_on.is_reached_by(&report) {
+        1
+    } else {
+        0
+    })
 }
 
 fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (`handoff rules | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to standard output"),

@@ -8,7 +8,9 @@
 mod pack;
 mod pattern;
 
-pub use pack::{OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind};
+pub use pack::{
+    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+};
 pub use pattern::{CallPattern, PatternSet};
 
 use crate::model::{Call, Ecosystem, Value};
@@ -57,9 +59,7 @@ impl KnowledgeError {
 
     /// An error from a YAML deserialisation failure.
     pub fn from_yaml(file: &str, error: &serde_norway::Error) -> KnowledgeError {
-        let (line, column) = error
-            .location()
-            .map_or((1, 1), |l| (l.line(), l.column()));
+        let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
         // serde_norway appends "at line X column Y" to some messages; we say it once.
         let text = error.to_string();
         let message = match text.find(" at line ") {
@@ -102,7 +102,8 @@ impl Matcher {
     fn matches(&self, call: &Call) -> bool {
         self.patterns.matches(&call.callee)
             && self.when_sql.as_ref().is_none_or(|sql| {
-                call.first_string_arg().is_some_and(|text| sql.is_match(text))
+                call.first_string_arg()
+                    .is_some_and(|text| sql.is_match(text))
             })
     }
 }
@@ -119,6 +120,18 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    handlers: Vec<Handler>,
+}
+
+/// A compiled [`HandlerEntry`].
+#[derive(Debug, Clone)]
+struct Handler {
+    role: HandlerRole,
+    calls: PatternSet,
+    requires_string: bool,
+    decorators: PatternSet,
+    option_keys: Vec<String>,
+    names: PatternSet,
 }
 
 impl Knowledge {
@@ -157,6 +170,42 @@ impl Knowledge {
         &self.idempotency_keys
     }
 
+    /// The role of an inline callback passed to `call` (`app.post('/x', cb)`).
+    pub fn callback_role(&self, call: &Call) -> Option<HandlerRole> {
+        self.handlers
+            .iter()
+            .find(|h| {
+                h.calls.matches(&call.callee)
+                    && (!h.requires_string || call.first_string_arg().is_some())
+            })
+            .map(|h| h.role)
+    }
+
+    /// The role a decorator / attribute gives its function (`@shared_task`).
+    pub fn decorator_role(&self, decorator: &Call) -> Option<HandlerRole> {
+        self.handlers
+            .iter()
+            .find(|h| h.decorators.matches(&decorator.callee))
+            .map(|h| h.role)
+    }
+
+    /// The role of a function passed as the value of an object key (`eachMessage`).
+    pub fn option_key_role(&self, key: &str) -> Option<HandlerRole> {
+        self.handlers
+            .iter()
+            .find(|h| h.option_keys.iter().any(|k| k == key))
+            .map(|h| h.role)
+    }
+
+    /// The role a function's name suggests (`handle_order_created`).
+    pub fn name_role(&self, name: &str) -> Option<HandlerRole> {
+        let short = name.rsplit(['.', ' ']).next().unwrap_or(name);
+        self.handlers
+            .iter()
+            .find(|h| h.names.matches(short))
+            .map(|h| h.role)
+    }
+
     /// The sink this call reaches, if it is a cross-system side effect.
     pub fn sink(&self, call: &Call) -> Option<&Sink> {
         if call.is_new || self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
@@ -183,6 +232,16 @@ impl Knowledge {
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        for entry in &pack.handlers {
+            self.handlers.push(Handler {
+                role: entry.role,
+                calls: compile_patterns(file, source, &entry.calls)?,
+                requires_string: entry.requires_string,
+                decorators: compile_patterns(file, source, &entry.decorators)?,
+                option_keys: entry.option_keys.clone(),
+                names: compile_patterns(file, source, &entry.names)?,
+            });
+        }
         for entry in &pack.sinks {
             self.sinks.push(Sink {
                 patterns: compile_patterns(file, source, &entry.calls)?,
@@ -212,7 +271,11 @@ impl Sink {
             let Some(Value::String(value)) = call.option_value(&condition.key) else {
                 return false;
             };
-            if !condition.values.iter().any(|v| v.eq_ignore_ascii_case(value)) {
+            if !condition
+                .values
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(value))
+            {
                 return false;
             }
         }
@@ -234,11 +297,18 @@ impl Sink {
 fn is_outbox_write(call: &Call) -> bool {
     let mentions_outbox = |text: &str| text.to_ascii_lowercase().contains("outbox");
     mentions_outbox(&call.callee)
-        || call.chain.iter().any(|c| c.first_string_arg().is_some_and(mentions_outbox))
+        || call
+            .chain
+            .iter()
+            .any(|c| c.first_string_arg().is_some_and(mentions_outbox))
         || call.receiver.as_deref().is_some_and(mentions_outbox)
 }
 
-fn compile_patterns(file: &str, source: &str, patterns: &[String]) -> Result<PatternSet, KnowledgeError> {
+fn compile_patterns(
+    file: &str,
+    source: &str,
+    patterns: &[String],
+) -> Result<PatternSet, KnowledgeError> {
     PatternSet::new(patterns).map_err(|(pattern, error)| {
         KnowledgeError::at_text(
             file,
@@ -249,14 +319,29 @@ fn compile_patterns(file: &str, source: &str, patterns: &[String]) -> Result<Pat
     })
 }
 
-fn compile_entry(file: &str, source: &str, entry: &PatternEntry) -> Result<Matcher, KnowledgeError> {
+fn compile_entry(
+    file: &str,
+    source: &str,
+    entry: &PatternEntry,
+) -> Result<Matcher, KnowledgeError> {
     let when_sql = entry
         .when_sql
         .as_deref()
         .map(|sql| {
             Regex::new(sql).map_err(|e| {
-                let first_line = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                KnowledgeError::at_text(file, source, sql, format!("invalid `when_sql` regular expression: {first_line}"))
+                let first_line = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                KnowledgeError::at_text(
+                    file,
+                    source,
+                    sql,
+                    format!("invalid `when_sql` regular expression: {first_line}"),
+                )
             })
         })
         .transpose()?;
@@ -280,8 +365,8 @@ impl KnowledgeBase {
     pub fn builtin() -> Result<KnowledgeBase, KnowledgeError> {
         let mut base = KnowledgeBase::default();
         for (file, source) in BUILTIN_PACKS {
-            let pack: Pack = serde_norway::from_str(source)
-                .map_err(|e| KnowledgeError::from_yaml(file, &e))?;
+            let pack: Pack =
+                serde_norway::from_str(source).map_err(|e| KnowledgeError::from_yaml(file, &e))?;
             let Some(ecosystem) = pack.ecosystem else {
                 return Err(KnowledgeError::at_text(
                     file,
@@ -296,8 +381,15 @@ impl KnowledgeBase {
     }
 
     /// Add a pack for an ecosystem; `file` and `source` locate errors.
-    pub fn add_pack(&mut self, ecosystem: Ecosystem, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
-        self.for_ecosystem_mut(ecosystem).add_pack(file, source, pack)
+    pub fn add_pack(
+        &mut self,
+        ecosystem: Ecosystem,
+        file: &str,
+        source: &str,
+        pack: &Pack,
+    ) -> Result<(), KnowledgeError> {
+        self.for_ecosystem_mut(ecosystem)
+            .add_pack(file, source, pack)
     }
 
     /// The knowledge for an ecosystem.

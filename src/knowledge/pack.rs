@@ -47,6 +47,59 @@ pub struct Pack {
     /// Option, keyword or header names that carry an idempotency key.
     #[serde(default)]
     pub idempotency_keys: Vec<String>,
+    /// How route handlers, message consumers and jobs are recognised.
+    #[serde(default)]
+    pub handlers: Vec<HandlerEntry>,
+}
+
+/// How to recognise functions that play a role in a workflow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlerEntry {
+    /// The role such functions play.
+    pub role: HandlerRole,
+    /// Registration calls whose inline callback is the handler
+    /// (`app.post('/x', cb)`, `worker.on('topic', cb)`, `new Worker('q', cb)`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Only when the registration call has a string-literal argument
+    /// (a route or topic), to tell `bus.on('order.created', cb)` from `arr.on(cb)`.
+    #[serde(default)]
+    pub requires_string: bool,
+    /// Decorators / attributes that make the function a handler
+    /// (`@app.post`, `@shared_task`, `#[post]`).
+    #[serde(default)]
+    pub decorators: Vec<String>,
+    /// Object-literal keys whose function value is the handler
+    /// (`consumer.run({ eachMessage: async (..) => .. })`).
+    #[serde(default)]
+    pub option_keys: Vec<String>,
+    /// Function-name patterns (`handle_*_event`), for code with no registration in sight.
+    #[serde(default)]
+    pub names: Vec<String>,
+}
+
+/// The role a function plays in a workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HandlerRole {
+    /// An HTTP route handler (the start of a workflow).
+    Route,
+    /// A message or event consumer (re-deliveries happen).
+    Consumer,
+    /// A background job or task (retries happen).
+    Job,
+}
+
+impl HandlerRole {
+    /// A noun for messages: "route handler", "message consumer", "job".
+    pub fn noun(self) -> &'static str {
+        match self {
+            HandlerRole::Route => "route handler",
+            HandlerRole::Consumer => "message consumer",
+            HandlerRole::Job => "job",
+        }
+    }
 }
 
 /// A set of call patterns, with an optional note.

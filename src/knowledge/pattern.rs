@@ -47,7 +47,9 @@ pub struct PatternSet {
 
 impl PatternSet {
     /// Compile every pattern; the error names the first bad one.
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a String>) -> Result<PatternSet, (String, String)> {
+    pub fn new<'a>(
+        patterns: impl IntoIterator<Item = &'a String>,
+    ) -> Result<PatternSet, (String, String)> {
         let patterns = patterns
             .into_iter()
             .map(|p| CallPattern::new(p).map_err(|e| (p.clone(), e)))
@@ -95,7 +97,9 @@ mod tests {
     use super::*;
 
     fn matches(pattern: &str, callee: &str) -> bool {
-        CallPattern::new(pattern).expect("valid pattern").matches(callee)
+        CallPattern::new(pattern)
+            .expect("valid pattern")
+            .matches(callee)
     }
 
     #[test]
@@ -115,7 +119,10 @@ mod tests {
 
     #[test]
     fn chains_match_with_parentheses_kept() {
-        assert!(matches("**.{post,put}().**.send", "client.post().json().send"));
+        assert!(matches(
+            "**.{post,put}().**.send",
+            "client.post().json().send"
+        ));
         assert!(matches("**.{post,put}().**.send", "client.put().send"));
         assert!(!matches("**.{post,put}().**.send", "client.get().send"));
         assert!(matches("**.$transaction", "prisma.$transaction"));

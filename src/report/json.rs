@@ -37,7 +37,8 @@ pub fn to_json(report: &Report) -> String {
         warnings: &report.warnings,
         stats: &report.stats,
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -50,7 +50,11 @@ pub fn to_text(report: &Report, style: TextStyle) -> String {
     for warning in &report.warnings {
         let _ = writeln!(out, "{}: {warning}", paint.wrap("1;33", "warning"));
     }
-    let new = report.findings.iter().filter(|f| f.status == Status::New).count();
+    let new = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::New)
+        .count();
     let existing = report.findings.len() - new;
     let count = |severity: Severity| {
         report
@@ -75,7 +79,11 @@ pub fn to_text(report: &Report, style: TextStyle) -> String {
         "{}; {} changed file{}, {} analysed in {} ms; risk: {}",
         paint.bold(&summary),
         report.stats.files_changed,
-        if report.stats.files_changed == 1 { "" } else { "s" },
+        if report.stats.files_changed == 1 {
+            ""
+        } else {
+            "s"
+        },
         report.stats.files_analyzed,
         report.stats.elapsed_ms,
         report.risk_name()
@@ -91,7 +99,10 @@ fn write_finding(out: &mut String, finding: &Finding, paint: &Paint) {
     let _ = writeln!(
         out,
         "{}{}: {}",
-        paint.severity(finding.severity, &format!("{}[{}]", finding.severity, finding.rule)),
+        paint.severity(
+            finding.severity,
+            &format!("{}[{}]", finding.severity, finding.rule)
+        ),
         status,
         paint.bold(&finding.message)
     );
@@ -108,7 +119,13 @@ fn write_finding(out: &mut String, finding: &Finding, paint: &Paint) {
     let _ = writeln!(out, "{gutter} {}", paint.blue("|"));
     for (offset, source) in finding.source_lines.iter().enumerate() {
         let number = finding.line + offset as u32;
-        let _ = writeln!(out, "{} {} {}", paint.blue(&format!("{number:>width$}")), paint.blue("|"), source.replace('\t', "    "));
+        let _ = writeln!(
+            out,
+            "{} {} {}",
+            paint.blue(&format!("{number:>width$}")),
+            paint.blue("|"),
+            source.replace('\t', "    ")
+        );
         let (from, to) = underline_range(finding, number, source);
         if to > from {
             let _ = writeln!(

@@ -4,8 +4,22 @@ use crate::model::{Call, Value};
 
 /// Option keys that name where a message goes, most specific first.
 const DESTINATION_KEYS: &[&str] = &[
-    "topic", "Topic", "TopicArn", "QueueUrl", "queue", "QueueName", "exchange", "routing_key",
-    "routingKey", "subject", "Subject", "DetailType", "Source", "to", "To", "url",
+    "topic",
+    "Topic",
+    "TopicArn",
+    "QueueUrl",
+    "queue",
+    "QueueName",
+    "exchange",
+    "routing_key",
+    "routingKey",
+    "subject",
+    "Subject",
+    "DetailType",
+    "Source",
+    "to",
+    "To",
+    "url",
 ];
 
 /// What the call targets, for messages: the topic, queue, route or task name

@@ -9,8 +9,8 @@ mod registry;
 mod scope;
 pub mod sequencing;
 
-pub use registry::{all_rules, find_rule};
 pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
+pub use registry::{all_rules, find_rule};
 pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext, WalkState};
 
 use crate::knowledge::Knowledge;
@@ -45,7 +45,9 @@ impl Class {
 }
 
 /// How bad a finding is. Ordered: `Low < Medium < High`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth a look.

@@ -6,7 +6,7 @@
 //! deferred until after commit, and which function encloses it. Rules decide
 //! what to report; the walker only resolves context, once, for all of them.
 
-use crate::knowledge::Knowledge;
+use crate::knowledge::{HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::collections::HashSet;
 
@@ -62,6 +62,14 @@ pub struct WalkState<'a> {
     pub site: CallSite,
     /// The class whose method (or a callback inside it) contains the call.
     pub class: Option<&'a str>,
+    /// The workflow role of the innermost handler around the call (route
+    /// handler, message consumer, job), if one is recognised.
+    pub role: Option<HandlerRole>,
+    /// The handler function itself (for checks over its whole body).
+    pub handler: Option<&'a Function>,
+    /// The route or topic the handler was registered for, when written as a
+    /// string (`'/checkout'`, `'order.created'`).
+    pub handler_topic: Option<&'a str>,
 }
 
 /// A `try` block around a call, with its handlers.
@@ -85,13 +93,23 @@ impl<'k> ScopeWalker<'k> {
     pub fn new(knowledge: &'k Knowledge, model: &FileModel) -> Self {
         let mut local_receivers = HashSet::new();
         model.module.for_each_call(&mut |call| {
-            if let (Some(name), true) = (&call.bound_to, knowledge.is_local_constructor(&call.callee)) {
-                local_receivers.insert(name.trim_start_matches("this.").trim_start_matches("self.").to_string());
+            if let (Some(name), true) =
+                (&call.bound_to, knowledge.is_local_constructor(&call.callee))
+            {
+                local_receivers.insert(
+                    name.trim_start_matches("this.")
+                        .trim_start_matches("self.")
+                        .to_string(),
+                );
             }
         });
         let mut functions = vec![&model.module];
         while let Some(function) = functions.pop() {
-            if function.class_bases.iter().any(|base| knowledge.is_local_constructor(base)) {
+            if function
+                .class_bases
+                .iter()
+                .any(|base| knowledge.is_local_constructor(base))
+            {
                 local_receivers.insert(format!("this@{}", function.class.as_deref().unwrap_or("")));
             }
             collect_nested_functions(&function.body, &mut functions);
@@ -108,7 +126,9 @@ impl<'k> ScopeWalker<'k> {
         let Some(receiver) = call.receiver.as_deref() else {
             return false;
         };
-        let trimmed = receiver.trim_start_matches("this.").trim_start_matches("self.");
+        let trimmed = receiver
+            .trim_start_matches("this.")
+            .trim_start_matches("self.");
         let root = trimmed.split('.').next().unwrap_or(trimmed);
         if self.local_receivers.contains(root) || self.local_receivers.contains(trimmed) {
             return true;
@@ -130,6 +150,9 @@ impl<'k> ScopeWalker<'k> {
             loops: Vec::new(),
             site: CallSite::Statement,
             class: None,
+            role: None,
+            handler: None,
+            handler_topic: None,
         };
         self.walk_function(&model.module, &state, true, visit);
     }
@@ -153,6 +176,9 @@ impl<'k> ScopeWalker<'k> {
                 loops: Vec::new(),
                 site: CallSite::Statement,
                 class: function.class.as_deref().or(outer.class),
+                role: None,
+                handler: None,
+                handler_topic: None,
             }
         } else {
             let mut inherited = outer.clone();
@@ -167,6 +193,22 @@ impl<'k> ScopeWalker<'k> {
             }
             inherited
         };
+        if fresh {
+            let role = function
+                .decorators
+                .iter()
+                .find_map(|d| self.knowledge.decorator_role(d))
+                .or_else(|| self.knowledge.name_role(&function.name));
+            if role.is_some() {
+                state.role = role;
+                state.handler = Some(function);
+                state.handler_topic = function
+                    .decorators
+                    .iter()
+                    .find(|d| self.knowledge.decorator_role(d).is_some())
+                    .and_then(|d| d.first_string_arg());
+            }
+        }
         for decorator in &function.decorators {
             if self.knowledge.is_transaction_opener(decorator) {
                 state.transaction = Some(TransactionScope {
@@ -243,10 +285,18 @@ impl<'k> ScopeWalker<'k> {
         here.site = site;
         visit(call, &here);
         let opens_transaction = self.knowledge.is_transaction_opener(call)
-            || call.chain.iter().any(|c| self.knowledge.is_transaction_opener(c));
+            || call
+                .chain
+                .iter()
+                .any(|c| self.knowledge.is_transaction_opener(c));
         let defers = self.knowledge.is_deferral(call);
         for arg in &call.args {
-            self.walk_value(&arg.value, Some((call, opens_transaction, defers)), state, visit);
+            self.walk_value(
+                &arg.value,
+                Some((call, opens_transaction, defers)),
+                state,
+                visit,
+            );
         }
     }
 
@@ -271,13 +321,30 @@ impl<'k> ScopeWalker<'k> {
                     if defers {
                         inner.deferred_by = Some(call);
                     }
+                    if let Some(role) = self.knowledge.callback_role(call) {
+                        inner.role = Some(role);
+                        inner.handler = Some(function);
+                        inner.handler_topic = call.first_string_arg();
+                    }
                 }
                 let fresh = matches!(function.origin, FunctionOrigin::Declaration);
                 self.walk_function(function, &inner, fresh, visit);
             }
-            Value::Object(props) => props
-                .iter()
-                .for_each(|p| self.walk_value(&p.value, None, state, visit)),
+            Value::Object(props) => {
+                for prop in props {
+                    match (&prop.value, self.knowledge.option_key_role(&prop.key)) {
+                        (Value::Function(function), Some(role)) => {
+                            let mut inner = state.clone();
+                            inner.role = Some(role);
+                            inner.handler = Some(function);
+                            inner.handler_topic =
+                                owner.and_then(|(call, _, _)| call.first_string_arg());
+                            self.walk_function(function, &inner, false, visit);
+                        }
+                        _ => self.walk_value(&prop.value, None, state, visit),
+                    }
+                }
+            }
             Value::Array(items) => items
                 .iter()
                 .for_each(|v| self.walk_value(v, owner, state, visit)),

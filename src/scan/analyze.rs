@@ -22,7 +22,12 @@ pub struct AnalyzedVersion {
 
 /// Parse and check one file version. `identity_path` is the path used in
 /// fingerprints (the head path, also for the base side of a rename).
-pub fn analyze_version(language: Language, identity_path: &str, source: &str, config: &Config) -> AnalyzedVersion {
+pub fn analyze_version(
+    language: Language,
+    identity_path: &str,
+    source: &str,
+    config: &Config,
+) -> AnalyzedVersion {
     let model = lang::parse(language, source);
     let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
     let context = FileContext {
@@ -53,11 +58,25 @@ pub fn analyze_version(language: Language, identity_path: &str, source: &str, co
     let findings = raw
         .into_iter()
         .map(|finding| {
-            let normalised: String = finding.trigger_text.chars().filter(|c| !c.is_whitespace()).collect();
+            let normalised: String = finding
+                .trigger_text
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             let count = occurrences
-                .entry((finding.rule.as_str().to_string(), finding.function.clone(), normalised))
+                .entry((
+                    finding.rule.as_str().to_string(),
+                    finding.function.clone(),
+                    normalised,
+                ))
                 .or_insert(0);
-            let print = fingerprint(finding.rule.as_str(), identity_path, &finding.function, &finding.trigger_text, *count);
+            let print = fingerprint(
+                finding.rule.as_str(),
+                identity_path,
+                &finding.function,
+                &finding.trigger_text,
+                *count,
+            );
             *count += 1;
             (finding, print)
         })

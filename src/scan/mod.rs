@@ -317,9 +317,12 @@ fn touches_change(finding: &RawFinding, change: &ChangedFile) -> bool {
             .filter(|r| r.path.is_none())
             .map(|r| r.span),
     );
-    spans
-        .into_iter()
-        .any(|span: Span| change.changed_lines.iter().any(|range| span.touches_lines(range.first, range.last)))
+    spans.into_iter().any(|span: Span| {
+        change
+            .changed_lines
+            .iter()
+            .any(|range| span.touches_lines(range.first, range.last))
+    })
 }
 
 fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &str) -> Finding {

@@ -6,7 +6,8 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static SUPPRESSION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"handoff-ignore\[([^\]]*)\](:?)\s*(.*)").unwrap_or_else(|_| unreachable!("valid literal regex"))
+    Regex::new(r"handoff-ignore\[([^\]]*)\](:?)\s*(.*)")
+        .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
 
 /// A suppression comment.
@@ -29,7 +30,11 @@ impl Suppression {
 
 /// Read the suppressions of a file; problems go to `warnings` as
 /// `path:line: ...` lines.
-pub fn suppressions(path: &str, comments: &[Comment], warnings: &mut Vec<String>) -> Vec<Suppression> {
+pub fn suppressions(
+    path: &str,
+    comments: &[Comment],
+    warnings: &mut Vec<String>,
+) -> Vec<Suppression> {
     let mut found = Vec::new();
     for comment in comments {
         let Some(captures) = SUPPRESSION.captures(&comment.text) else {
@@ -41,7 +46,11 @@ pub fn suppressions(path: &str, comments: &[Comment], warnings: &mut Vec<String>
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty())
             .collect();
-        let reason = if &captures[2] == ":" { captures[3].trim().to_string() } else { String::new() };
+        let reason = if &captures[2] == ":" {
+            captures[3].trim().to_string()
+        } else {
+            String::new()
+        };
         for rule in &rules {
             if find_rule(rule).is_none() {
                 warnings.push(format!("{path}:{line}: handoff-ignore names unknown rule `{rule}`; `handoff rules` lists the ids"));
@@ -53,7 +62,11 @@ pub fn suppressions(path: &str, comments: &[Comment], warnings: &mut Vec<String>
                 rules.join(",")
             ));
         }
-        found.push(Suppression { rules, line, reason });
+        found.push(Suppression {
+            rules,
+            line,
+            reason,
+        });
     }
     found
 }
@@ -66,7 +79,11 @@ mod tests {
     fn comment(text: &str, line: u32) -> Comment {
         Comment {
             text: text.to_string(),
-            span: Span { start_line: line, end_line: line, ..Span::default() },
+            span: Span {
+                start_line: line,
+                end_line: line,
+                ..Span::default()
+            },
         }
     }
 
@@ -75,7 +92,10 @@ mod tests {
         let mut warnings = Vec::new();
         let found = suppressions(
             "a.js",
-            &[comment("handoff-ignore[sequencing/side-effect-in-transaction]: consumer re-reads after commit", 4)],
+            &[comment(
+                "handoff-ignore[sequencing/side-effect-in-transaction]: consumer re-reads after commit",
+                4,
+            )],
             &mut warnings,
         );
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -87,7 +107,11 @@ mod tests {
     #[test]
     fn missing_reason_and_unknown_rule_warn() {
         let mut warnings = Vec::new();
-        suppressions("a.py", &[comment("handoff-ignore[sequencing/nope]", 2)], &mut warnings);
+        suppressions(
+            "a.py",
+            &[comment("handoff-ignore[sequencing/nope]", 2)],
+            &mut warnings,
+        );
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("unknown rule `sequencing/nope`"));
         assert!(warnings[1].starts_with("a.py:2: handoff-ignore without a reason"));

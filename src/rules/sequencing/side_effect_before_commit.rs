@@ -71,24 +71,47 @@ impl Rule for SideEffectBeforeCommit {
                 if let Some(position) = transactions.iter().position(|(h, _)| *h == handle) {
                     let (_, transaction) = transactions.remove(position);
                     for (sink_call, action, label, generic, function) in transaction.pending {
-                        findings.push(self.finding(sink_call, action, &label, generic, function, transaction.begin, call));
+                        findings.push(self.finding(
+                            sink_call,
+                            action,
+                            &label,
+                            generic,
+                            function,
+                            transaction.begin,
+                            call,
+                        ));
                     }
                 }
                 return;
             }
             if let Some(handle) = begun_handle(call, state.site, knowledge) {
                 if !transactions.iter().any(|(h, _)| *h == handle) {
-                    transactions.push((handle, OpenTransaction { begin: call, pending: Vec::new() }));
+                    transactions.push((
+                        handle,
+                        OpenTransaction {
+                            begin: call,
+                            pending: Vec::new(),
+                        },
+                    ));
                 }
                 return;
             }
-            if state.transaction.is_some() || state.deferred_by.is_some() || walker.is_local_receiver(call, state) {
+            if state.transaction.is_some()
+                || state.deferred_by.is_some()
+                || walker.is_local_receiver(call, state)
+            {
                 return;
             }
             if let Some(sink) = knowledge.sink(call)
                 && let Some((_, transaction)) = transactions.last_mut()
             {
-                transaction.pending.push((call, sink.kind.action(), sink.label.clone(), sink.generic, state.function.clone()));
+                transaction.pending.push((
+                    call,
+                    sink.kind.action(),
+                    sink.label.clone(),
+                    sink.generic,
+                    state.function.clone(),
+                ));
             }
         });
     }
@@ -110,7 +133,11 @@ impl SideEffectBeforeCommit {
         let commit_name = callee_name(commit);
         RawFinding {
             rule: self.id(),
-            severity: if generic { Severity::Medium } else { Severity::High },
+            severity: if generic {
+                Severity::Medium
+            } else {
+                Severity::High
+            },
             span: call.span,
             function,
             trigger_text: call.text.clone(),
@@ -121,10 +148,20 @@ impl SideEffectBeforeCommit {
                 commit.span.start_line,
             ),
             questions: vec![
-                format!("Which downstream systems act on {sent}, and what do they read from the database when they receive it?"),
-                format!("Can {sent} move after `{commit_name}` (line {}), or into an outbox row written inside the transaction?", commit.span.start_line),
-                format!("If `{commit_name}` fails after {sent} was sent, what undoes it downstream?"),
-                format!("What should the workflow test assert — {}, observed only after the commit?", test_assertion(call)),
+                format!(
+                    "Which downstream systems act on {sent}, and what do they read from the database when they receive it?"
+                ),
+                format!(
+                    "Can {sent} move after `{commit_name}` (line {}), or into an outbox row written inside the transaction?",
+                    commit.span.start_line
+                ),
+                format!(
+                    "If `{commit_name}` fails after {sent} was sent, what undoes it downstream?"
+                ),
+                format!(
+                    "What should the workflow test assert — {}, observed only after the commit?",
+                    test_assertion(call)
+                ),
                 "What if the downstream system processes this early, late, or twice?".to_string(),
             ],
             related: vec![
@@ -146,7 +183,11 @@ impl SideEffectBeforeCommit {
 /// The handle of a transaction this call begins explicitly, if it does:
 /// the variable a begin-style opener is bound to (or its receiver), the
 /// receiver of a SQL `BEGIN`, or a session's first write.
-fn begun_handle(call: &Call, site: CallSite, knowledge: &crate::knowledge::Knowledge) -> Option<String> {
+fn begun_handle(
+    call: &Call,
+    site: CallSite,
+    knowledge: &crate::knowledge::Knowledge,
+) -> Option<String> {
     if site == CallSite::WithItem {
         return None;
     }
@@ -163,7 +204,14 @@ fn begun_handle(call: &Call, site: CallSite, knowledge: &crate::knowledge::Knowl
     let receiver = call.receiver.as_deref()?;
     let writes = matches!(
         call.method.as_str(),
-        "add" | "add_all" | "merge" | "delete" | "execute" | "flush" | "bulk_save_objects" | "bulk_insert_mappings"
+        "add"
+            | "add_all"
+            | "merge"
+            | "delete"
+            | "execute"
+            | "flush"
+            | "bulk_save_objects"
+            | "bulk_insert_mappings"
     );
     (writes && knowledge.is_implicit_session(receiver)).then(|| receiver.to_string())
 }

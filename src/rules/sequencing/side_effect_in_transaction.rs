@@ -114,10 +114,18 @@ fn questions(call: &Call, downstream: &str, scope: &TransactionScope<'_>) -> Vec
         ScopeStyle::Callback => "an outbox row or publishing after the transaction resolves",
     };
     vec![
-        format!("Which downstream systems act on {sent} ({downstream}), and what do they read from the database when they receive it?"),
-        format!("Must the writes of `{}` be committed before {sent} is sent? If so, can this move to {deferral}?", callee_name(scope.opener)),
+        format!(
+            "Which downstream systems act on {sent} ({downstream}), and what do they read from the database when they receive it?"
+        ),
+        format!(
+            "Must the writes of `{}` be committed before {sent} is sent? If so, can this move to {deferral}?",
+            callee_name(scope.opener)
+        ),
         format!("If the transaction rolls back after this line, who retracts {sent}?"),
-        format!("What should the workflow test assert — {}, observed only after the transaction has committed?", test_assertion(call)),
+        format!(
+            "What should the workflow test assert — {}, observed only after the transaction has committed?",
+            test_assertion(call)
+        ),
         "What if the downstream system processes this before commit, late, or twice?".to_string(),
     ]
 }
