@@ -22,7 +22,11 @@ enum Command {
     /// Scan a change for workflow-boundary risks.
     Scan(ScanArgs),
     /// List the rules.
-    Rules,
+    Rules {
+        /// Output format: an aligned list, or the README's Markdown table.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
     /// Print a rule's documentation.
     Explain {
         /// A rule id, e.g. sequencing/side-effect-in-transaction.
@@ -87,6 +91,15 @@ struct ScanArgs {
     all: bool,
 }
 
+/// Formats of `handoff rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    /// One rule per line.
+    Text,
+    /// A Markdown table (the README's rule table).
+    Markdown,
+}
+
 /// The `--fail-on` threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -139,16 +152,21 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(&args),
-        Command::Rules => {
-            let mut out = String::new();
-            for rule in all_rules() {
-                out.push_str(&format!(
-                    "{:<44} {:<7} {}\n",
-                    rule.id().as_str(),
-                    rule.default_severity().as_str(),
-                    rule.doc().summary
-                ));
-            }
+        Command::Rules { format } => {
+            let out = match format {
+                RulesFormat::Text => all_rules()
+                    .iter()
+                    .map(|rule| {
+                        format!(
+                            "{:<44} {:<7} {}\n",
+                            rule.id().as_str(),
+                            rule.default_severity().as_str(),
+                            rule.doc().summary
+                        )
+                    })
+                    .collect(),
+                RulesFormat::Markdown => rules_table(),
+            };
             write_stdout(&out)?;
             Ok(0)
         }
@@ -184,6 +202,21 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// The README's rule table, generated from the rule docs.
+pub fn rules_table() -> String {
+    let mut out = String::from("| rule | severity | what it flags |\n|---|---|---|\n");
+    for rule in all_rules() {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            rule.id(),
+            rule.default_severity(),
+            rule.doc().summary.replace('|', "\\|")
+        ));
+    }
+    out.push_str("\n`handoff explain <rule-id>` prints a rule's full documentation: what it detects, why it breaks workflows, a bad and a good example, the fix, and the reviewer questions.\n");
+    out
 }
 
 fn write_stdout(text: &str) -> Result<()> {
