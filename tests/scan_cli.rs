@@ -225,9 +225,12 @@ fn untouched_existing_finding_is_reported_only_with_all() {
 #[test]
 fn moved_publish_keeps_its_fingerprint() {
     let repo = Repo::new();
+    repo.write("README.md", "shop\n");
+    let empty = repo.commit("init");
     repo.write("src/checkout.js", CHECKOUT_AFTER);
     let base = repo.commit("bug");
-    let before = scan_json(&repo, &base, &base, &["--all"]);
+    let before = scan_json(&repo, &empty, &base, &[]);
+    assert_eq!(summary(&before).len(), 1);
     repo.write(
         "src/checkout.js",
         format!("// a comment\n\n// moves everything down\n{CHECKOUT_AFTER}"),
@@ -253,6 +256,7 @@ fn renamed_file_keeps_existing_findings_existing() {
     let repo = Repo::new();
     repo.write("src/checkout.js", CHECKOUT_AFTER);
     let base = repo.commit("bug");
+    std::fs::create_dir_all(repo.path().join("src/orders")).expect("mkdir");
     repo.git(&["mv", "src/checkout.js", "src/orders/checkout.js"]);
     let head = repo.commit("rename");
     assert!(findings(&scan_json(&repo, &base, &head, &[])).is_empty());

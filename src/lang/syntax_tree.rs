@@ -4,19 +4,50 @@ use crate::model::{Comment, Span};
 use tree_sitter::Node;
 
 /// Converts byte offsets into 1-based line/character-column spans.
+///
+/// Columns count characters. On ASCII-only lines that is the byte offset; on
+/// other lines, checkpoints every [`CHECKPOINT_BYTES`] bytes bound the
+/// counting, so a 1 MB minified line costs no more than a short one.
 pub struct LineIndex<'s> {
     source: &'s str,
     line_starts: Vec<usize>,
+    /// Per line: whether it is pure ASCII.
+    ascii_lines: Vec<bool>,
+    /// `(byte, column-0-based)` at character boundaries inside non-ASCII
+    /// lines, in byte order.
+    checkpoints: Vec<(usize, u32)>,
 }
+
+/// Distance between column checkpoints on non-ASCII lines.
+const CHECKPOINT_BYTES: usize = 256;
 
 impl<'s> LineIndex<'s> {
     /// Index the line starts of `source`.
     pub fn new(source: &'s str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let mut ascii_lines = Vec::with_capacity(line_starts.len());
+        let mut checkpoints = Vec::new();
+        for (line, &start) in line_starts.iter().enumerate() {
+            let end = line_starts.get(line + 1).copied().unwrap_or(source.len());
+            let text = source.get(start..end).unwrap_or("");
+            let ascii = text.is_ascii();
+            ascii_lines.push(ascii);
+            if !ascii {
+                let mut next = CHECKPOINT_BYTES;
+                for (column, (offset, _)) in text.char_indices().enumerate() {
+                    if offset >= next {
+                        checkpoints.push((start + offset, column as u32));
+                        next = offset + CHECKPOINT_BYTES;
+                    }
+                }
+            }
+        }
         LineIndex {
             source,
             line_starts,
+            ascii_lines,
+            checkpoints,
         }
     }
 
@@ -25,11 +56,19 @@ impl<'s> LineIndex<'s> {
         let byte = byte.min(self.source.len());
         let line = self.line_starts.partition_point(|&start| start <= byte) - 1;
         let start = self.line_starts[line];
-        let col = self
+        if self.ascii_lines.get(line).copied().unwrap_or(true) {
+            return (line as u32 + 1, (byte - start) as u32 + 1);
+        }
+        let nearest = self.checkpoints.partition_point(|&(at, _)| at <= byte);
+        let (from, column) = match nearest.checked_sub(1).map(|i| self.checkpoints[i]) {
+            Some((at, column)) if at >= start => (at, column),
+            _ => (start, 0),
+        };
+        let counted = self
             .source
-            .get(start..byte)
-            .map_or(byte - start, |prefix| prefix.chars().count());
-        (line as u32 + 1, col as u32 + 1)
+            .get(from..byte)
+            .map_or(byte - from, |prefix| prefix.chars().count());
+        (line as u32 + 1, column + counted as u32 + 1)
     }
 
     /// The span of a byte range.
@@ -142,6 +181,15 @@ mod tests {
         assert_eq!(index.position(2), (1, 2));
         assert_eq!(index.position(7), (2, 1));
         assert_eq!(index.position(8), (2, 2));
+    }
+
+    #[test]
+    fn long_non_ascii_lines_use_checkpoints() {
+        let line: String = "é".repeat(1000) + "x";
+        let index = LineIndex::new(&line);
+        let x = line.len() - 1;
+        assert_eq!(index.position(x), (1, 1001));
+        assert_eq!(index.position(600), (1, 301));
     }
 
     #[test]
