@@ -11,10 +11,12 @@
 //! lookups; [`RustFrontend::parse`] clears it after each file so long-running
 //! worker threads do not accumulate sources (nor overflow its 32-bit offsets).
 
+mod calls;
 mod convert;
 mod lexer;
 mod locate;
 mod macros;
+mod recover;
 #[cfg(test)]
 mod tests;
 
@@ -44,34 +46,20 @@ fn parse_source(source: &str) -> FileModel {
     } else {
         0
     };
-    let mut body = Vec::new();
-    let mut truncated = false;
-    let mut parse_errors = 0;
-    match syn::parse_file(&source[text_start..]) {
+    let (body, parse_errors, truncated) = match syn::parse_file(&source[text_start..]) {
         Ok(file) => {
             let locator = Locator::new(&index, Origin::at(&index, text_start));
             let mut converter = Converter::new(locator);
+            let mut body = Vec::new();
             converter.items(&file.items, "", &mut body, 0);
-            truncated = converter.truncated;
+            (body, 0, converter.truncated)
         }
         Err(_) => {
-            for chunk in lexer::item_chunks(source, after_shebang(source, text_start)) {
-                let Some(text) = source.get(chunk.clone()) else {
-                    continue;
-                };
-                match syn::parse_str::<syn::File>(text) {
-                    Ok(file) => {
-                        let locator = Locator::new(&index, Origin::at(&index, chunk.start));
-                        let mut converter = Converter::new(locator);
-                        converter.items(&file.items, "", &mut body, 0);
-                        truncated |= converter.truncated;
-                    }
-                    Err(_) => parse_errors += 1,
-                }
-            }
-            parse_errors = parse_errors.max(1);
+            let recovery = recover::Recovery::run(&index, after_shebang(source, text_start));
+            let errors = recovery.parse_errors.max(1);
+            (recovery.body, errors, recovery.truncated)
         }
-    }
+    };
     FileModel {
         module: Function {
             name: "<module>".to_string(),

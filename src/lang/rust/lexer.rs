@@ -250,29 +250,64 @@ pub(super) fn comments(source: &str, index: &PositionIndex<'_>) -> Vec<Comment> 
         .collect()
 }
 
-/// Split `source[start..]` into chunks that each hold one top-level item
-/// (with its attributes and doc comments), for parsing item by item.
-///
-/// A chunk starts at a token in column 0 that can begin an item: an
-/// identifier other than `where`/`else`, or (outside any brackets) an
-/// attribute `#` or a comment. Closing brackets, a `{` on its own line and
-/// `where` clauses continue the item before them; attributes and comments stay
-/// with the item they precede. An identifier in column 0 starts an item even
-/// inside unbalanced brackets, so that an unclosed `{` in one item does not
-/// swallow the rest of the file.
-pub(super) fn item_chunks(source: &str, start: usize) -> Vec<Range<usize>> {
+/// Tokens of `source[range]`, each with its indentation (in bytes) when it
+/// is the first token on its line.
+fn line_tokens(
+    source: &str,
+    range: Range<usize>,
+) -> impl Iterator<Item = (Token, Option<usize>)> + '_ {
     let bytes = source.as_bytes();
-    let mut bounds = vec![start];
+    let mut previous_end = range.start;
+    // Indentation of a token that may be preceded by blanks on its line.
+    let indent_at = |pos: usize| {
+        let line_start = bytes[..pos]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |n| n + 1);
+        bytes[line_start..pos]
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t')
+            .then_some(pos - line_start)
+    };
+    let mut first = true;
+    Lexer::new(source, range.start)
+        .take_while(move |t| t.start < range.end)
+        .map(move |token| {
+            let gap = &bytes[previous_end..token.start];
+            let indent = match gap.iter().rposition(|&b| b == b'\n') {
+                Some(newline) => Some(token.start - (previous_end + newline + 1)),
+                None if first => indent_at(token.start),
+                None => None,
+            };
+            first = false;
+            previous_end = token.end;
+            (token, indent)
+        })
+}
+
+/// Split `source[range]` into chunks that each hold one item (or statement)
+/// written at indentation `indent`, with its attributes and doc comments, for
+/// parsing one by one.
+///
+/// A chunk starts at a token first on its line at exactly `indent` that can
+/// begin an item: an identifier other than `where`/`else`, or (outside any
+/// brackets) an attribute `#` or a comment. Closing brackets, a `{` on its own
+/// line and `where` clauses continue the item before them; attributes and
+/// comments stay with the item they precede. An identifier starts an item even
+/// inside unbalanced brackets, so that an unclosed `{` in one item does not
+/// swallow the rest.
+pub(super) fn item_chunks(source: &str, range: Range<usize>, indent: usize) -> Vec<Range<usize>> {
+    let bytes = source.as_bytes();
+    let mut bounds = vec![range.start];
     let mut chunk_is_preamble = true;
     let mut depth = 0usize;
-    for token in Lexer::new(source, start) {
-        let at_line_start = token.start == 0 || bytes[token.start - 1] == b'\n';
+    for (token, token_indent) in line_tokens(source, range.clone()) {
         let preamble = depth == 0
             && matches!(
                 token.kind,
                 TokenKind::Punct(b'#') | TokenKind::LineComment | TokenKind::BlockComment
             );
-        let item_start = at_line_start
+        let item_start = token_indent == Some(indent)
             && (preamble
                 || (token.kind == TokenKind::Ident
                     && !matches!(&bytes[token.start..token.end], b"where" | b"else")));
@@ -292,10 +327,59 @@ pub(super) fn item_chunks(source: &str, start: usize) -> Vec<Range<usize>> {
         }
         chunk_is_preamble = preamble;
     }
-    bounds.push(source.len());
+    bounds.push(range.end);
     bounds
         .windows(2)
         .map(|w| w[0]..w[1])
         .filter(|r| !r.is_empty())
         .collect()
+}
+
+/// The braced body of the item in `source[range]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct BlockBody {
+    /// Byte offset of the opening `{`.
+    pub(super) open: usize,
+    /// The text between the braces (to the end of the range if unclosed).
+    pub(super) inner: Range<usize>,
+    /// One past the closing `}` (or the end of the range).
+    pub(super) end: usize,
+    /// Indentation of the body's first line.
+    pub(super) indent: usize,
+}
+
+/// Find the body of the item in `source[range]`: its first `{` outside
+/// parentheses and brackets (none if a `;` comes first), closed by the last
+/// `}` that sits at the item's own indentation. The body must start on a new
+/// line, since its indentation is what separates its items.
+pub(super) fn block_body(source: &str, range: Range<usize>) -> Option<BlockBody> {
+    let mut tokens = line_tokens(source, range.clone());
+    let mut item_indent = None;
+    let mut depth = 0usize;
+    let open = loop {
+        let (token, indent) = tokens.next()?;
+        if item_indent.is_none() {
+            item_indent = Some(indent.unwrap_or(0));
+        }
+        match token.kind {
+            TokenKind::Punct(b'{') if depth == 0 => break token,
+            TokenKind::Punct(b'(' | b'[') => depth += 1,
+            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b';') if depth == 0 => return None,
+            _ => {}
+        }
+    };
+    let (_, indent) = tokens.next()?;
+    let indent = indent?;
+    let close = tokens
+        .filter(|(t, i)| t.kind == TokenKind::Punct(b'}') && *i == item_indent)
+        .last()
+        .map(|(t, _)| t);
+    let (inner_end, end) = close.map_or((range.end, range.end), |t| (t.start, t.end));
+    Some(BlockBody {
+        open: open.start,
+        inner: open.end..inner_end,
+        end,
+        indent,
+    })
 }

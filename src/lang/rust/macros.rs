@@ -10,7 +10,8 @@
 //! JSON-ish objects, arrays and expressions; `vec!` in value position is an
 //! array. Attributes use the same argument reading.
 
-use super::convert::{Converter, Tail, as_callback, macro_first, path_string, split_callee};
+use super::calls::{as_callback, macro_first, path_string, split_callee};
+use super::convert::{Converter, Tail};
 use super::locate::path_last;
 use crate::model::{
     Argument, Block, BlockKind, Call, CallResult, Node, Property, Return, Span, Value,
