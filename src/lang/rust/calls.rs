@@ -463,6 +463,7 @@ pub(super) fn peel_suffixes(expr: &Expr) -> (&Expr, bool, bool) {
     }
 }
 
+/// Strip parentheses and invisible groups.
 pub(super) fn peel_parens(expr: &Expr) -> &Expr {
     let mut e = expr;
     loop {
@@ -564,6 +565,7 @@ pub(super) fn type_name(ty: &Type) -> String {
     }
 }
 
+/// A field name or tuple index as written.
 pub(super) fn member_name(member: &Member) -> String {
     match member {
         Member::Named(ident) => ident.to_string(),

@@ -20,7 +20,20 @@
 //!   `else`, right after the binding.
 //! - Blocks, `if`s and `match`es in value position (`let x = match .. {}`) are
 //!   emitted as blocks before the node that uses their value.
-//! - A receiver that is not a path or a call is shown as `<expr>` in callees.
+//! - A receiver that is not a path or a call is shown as `<expr>` in callees;
+//!   a literal receiver as written (`"x".to_string`).
+//! - `x.ok();` is an ordinary statement call (`sink().ok`, `Discarded`, with
+//!   `sink(..)` in its chain); only `let _ = ..` / `_ = ..` are
+//!   `ExplicitlyIgnored`.
+//! - `json!` and `vec!` build values: bound or passed, they are an `Object` /
+//!   `Array`, not calls. Other macros are calls named `path!`.
+//! - References, derefs, `.await` and `?` are transparent in argument values
+//!   (`&mut *tx` is `Path("tx")`); tuples are arrays; struct update `..base`
+//!   is the key `...`.
+//! - A closure whose body is an `async` block is one async function. Anonymous
+//!   closures and async blocks are named `<closure>` / `<async>` unless bound
+//!   to a variable (then its name) or passed as an argument (a callback).
+//! - A `loop` has the header `loop`; labels are dropped.
 
 use super::calls::{member_name, path_string, path_string_of, peel_parens, type_name};
 use super::locate::{Locator, expr_first, expr_last};
@@ -120,19 +133,23 @@ impl<'i, 's> Converter<'i, 's> {
 
     // ----- positions -------------------------------------------------------
 
+    /// The model span from the start of `first` to the end of `last`.
     pub(super) fn span(&self, first: TokenSpan, last: TokenSpan) -> Span {
         self.loc.span(first, last)
     }
 
+    /// The span of an expression (without its outer attributes).
     pub(super) fn expr_span(&self, expr: &Expr) -> Span {
         self.span(expr_first(expr), expr_last(expr))
     }
 
+    /// The span of any syn node, via its tokens (for small nodes: types, patterns).
     pub(super) fn node_span<T: Spanned>(&self, node: &T) -> Span {
         let span = node.span();
         self.span(span, span)
     }
 
+    /// The source text of a span.
     pub(super) fn text(&self, span: Span) -> String {
         self.loc.text(span).to_string()
     }
@@ -162,6 +179,7 @@ impl<'i, 's> Converter<'i, 's> {
         }
     }
 
+    /// One item, its functions named with `prefix`.
     pub(super) fn item(&mut self, item: &Item, prefix: &str, out: &mut Vec<Node>, depth: usize) {
         if !self.within(depth) {
             return;
@@ -339,6 +357,7 @@ impl<'i, 's> Converter<'i, 's> {
         }
     }
 
+    /// A parameter: its name (or pattern text), struct keys and type.
     pub(super) fn param(&self, pat: &Pat, ty: Option<&Type>) -> Param {
         let (pat, ty) = match (pat, ty) {
             (Pat::Type(typed), None) => (&*typed.pat, Some(&*typed.ty)),
@@ -682,6 +701,7 @@ fn name_function(value: &mut Value, target: &str) {
     }
 }
 
+/// Whether a binary operator is a compound assignment (`+=`, `|=`, ..).
 pub(super) fn is_assign_op(op: &BinOp) -> bool {
     matches!(
         op,

@@ -334,6 +334,7 @@ pub(super) fn expr_last(mut expr: &Expr) -> TokenSpan {
     }
 }
 
+/// The first token of a closure (`for<..>`, `const`, `static`, `async`, `move` or `|`).
 pub(super) fn closure_first(closure: &syn::ExprClosure) -> TokenSpan {
     if let Some(lifetimes) = &closure.lifetimes {
         return lifetimes.for_token.span;

@@ -991,6 +991,25 @@ fn garbage_input_yields_an_empty_model_with_errors() {
     }
 }
 
+#[test]
+fn odd_literals_and_tokens_do_not_panic() {
+    let snippets = [
+        r#"fn f() { g("\q", "\u{110000}", "\x80", '\u{d800}', b"\xff", c"a\0b", 1e999, 0x, 1u999); }"#,
+        r#"fn f() { json!({ 1: 2, "a" 3, : , [x]: y, "k": }); json!(); json!(null); }"#,
+        r#"fn f() { tokio::select! { => , x = => {}, = y => z, }; m!(=); m!(a =); m!(,,,); }"#,
+        r#"#[a = ] #[b(=)] fn f() {}"#,
+        "fn f() { x.await.await?.0.1[2](); (a.b)(); (|| 1)(); }",
+        "fn f() { let r#type = r#match(); 'a: { break 'a 1; } }",
+    ];
+    for source in snippets {
+        let model = parse(source);
+        assert!(
+            model.parse_errors > 0 || !model.module.body.is_empty(),
+            "{source}"
+        );
+    }
+}
+
 // ----- depth ---------------------------------------------------------------
 
 fn assert_deep_input_is_truncated(source: String) {
@@ -1268,6 +1287,43 @@ pub async fn run(consumer: StreamConsumer, db: PgPool) {
     let from_slice = call(&worker_loop.body, "serde_json.from_slice");
     assert!(
         matches!(&from_slice.args[0].value, Value::Call(c) if c.callee == "message.payload().unwrap_or_default")
+    );
+}
+
+#[test]
+fn order_created_handler_returns_early_for_unpaid_orders() {
+    let model = parse(
+        r#"
+pub fn register(worker: &mut Worker, db: PgPool) {
+    worker.on("order.created", move |OrderCreated { order_id, .. }| async move {
+        let order = orders::find(&db, order_id).await?;
+        if order.status != "paid" {
+            logger.warn("order not paid", order_id);
+            return Ok(());
+        }
+        fulfilment.ship(&order).await?;
+        Ok(())
+    });
+}
+"#,
+    );
+    let on = call(&function(&model, "register").body, "worker.on");
+    let handler = on.callbacks().next().expect("handler");
+    assert_eq!(handler.name, "worker.on(\"order.created\")");
+    assert!(handler.is_async);
+    assert_eq!(handler.params[0].destructured, ["order_id"]);
+    assert_eq!(
+        outline(&handler.body),
+        [
+            "call orders.find",
+            "if order.status != \"paid\"",
+            "call fulfilment.ship",
+            "return Ok(())"
+        ]
+    );
+    assert_eq!(
+        outline(&block(&handler.body[1]).body),
+        ["call logger.warn", "return Ok(())"]
     );
 }
 
