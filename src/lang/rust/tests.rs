@@ -125,6 +125,17 @@ fn byte_order_mark_shifts_neither_lines_nor_columns() {
 }
 
 #[test]
+fn crlf_line_endings_keep_lines_columns_and_bytes() {
+    let source = "fn f() {\r\n    // note\r\n    g();\r\n}\r\n";
+    let model = parse(source);
+    let g = call(&function(&model, "f").body, "g");
+    assert_eq!((g.span.start_line, g.span.start_col), (3, 5));
+    assert_eq!(&source[g.span.start_byte..g.span.end_byte], "g()");
+    assert_eq!(model.comments[0].text, "note");
+    assert_eq!(model.comments[0].span.start_line, 2);
+}
+
+#[test]
 fn shebang_line_is_skipped_with_lines_kept() {
     let model = parse("#!/usr/bin/env run-cargo-script\nfn main() { go(); }\n");
     assert_eq!(model.parse_errors, 0);
