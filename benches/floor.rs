@@ -178,7 +178,8 @@ fn diff_versions(
     let (base_tree, head_tree) = (tree_of(repo, base)?, tree_of(repo, head)?);
     let mut options = DiffOptions::new();
     options.context_lines(0);
-    let mut diff = repo.diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))?;
+    let mut diff =
+        repo.diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut options))?;
     diff.find_similar(Some(DiffFindOptions::new().renames(true)))?;
     let mut versions = Vec::new();
     let mut changed_lines = 0;
@@ -222,7 +223,9 @@ fn tree_versions(repo: &Repository, rev: &str) -> Result<Vec<Version>, git2::Err
             let Ok(name) = entry.name() else { continue };
             let path = format!("{prefix}{name}");
             match entry.kind() {
-                Some(ObjectType::Tree) => pending.push((format!("{path}/"), repo.find_tree(entry.id())?)),
+                Some(ObjectType::Tree) => {
+                    pending.push((format!("{path}/"), repo.find_tree(entry.id())?))
+                }
                 Some(ObjectType::Blob) => {
                     if let Some(grammar) = Grammar::of(&path)
                         && let Some(text) = blob_text(repo, entry.id())

@@ -26,7 +26,8 @@ struct Options {
     force: bool,
 }
 
-const USAGE: &str = "usage: generate --out DIR [--files N (10000)] [--seed S (7)] [--pr-files N (20)] [--force]";
+const USAGE: &str =
+    "usage: generate --out DIR [--files N (10000)] [--seed S (7)] [--pr-files N (20)] [--force]";
 
 fn parse_args() -> Result<Options, String> {
     let mut out = None;
@@ -104,13 +105,21 @@ fn run(options: &Options) -> Result<(), String> {
     write(&options.out, "apps/web/dist/bundle.js", &bundle(&files))?;
     git(&options.out, &["init", "--quiet", "--initial-branch=main"])?;
     git(&options.out, &["add", "--all"])?;
-    git(&options.out, &["commit", "--quiet", "--message", "Initial import"])?;
+    git(
+        &options.out,
+        &["commit", "--quiet", "--message", "Initial import"],
+    )?;
     git(&options.out, &["checkout", "--quiet", "-b", "feature"])?;
     let changes = pull_request(options, &files)?;
     git(&options.out, &["add", "--all"])?;
     git(
         &options.out,
-        &["commit", "--quiet", "--message", "Pull request: checkout follow-ups"],
+        &[
+            "commit",
+            "--quiet",
+            "--message",
+            "Pull request: checkout follow-ups",
+        ],
     )?;
     let base = git_output(&options.out, &["rev-parse", "main"])?;
     let head = git_output(&options.out, &["rev-parse", "feature"])?;
@@ -218,7 +227,11 @@ fn pull_request(options: &Options, files: &[SourceFile]) -> Result<Vec<Change>, 
     let modified = options.pr_files - 4;
     for n in 0..modified {
         let lang = Lang::ALL[n % Lang::ALL.len()];
-        let kind = if n % 3 == 2 { Kind::Service } else { Kind::Workflow };
+        let kind = if n % 3 == 2 {
+            Kind::Service
+        } else {
+            Kind::Workflow
+        };
         let Some(index) = pick(&mut rng, kind, lang) else {
             continue;
         };
@@ -240,7 +253,10 @@ fn pull_request(options: &Options, files: &[SourceFile]) -> Result<Vec<Change>, 
         };
         let text = generate_file(&mut rng, lang, Kind::Workflow, entity, "checkout", 180);
         write(root, &path, &text)?;
-        changes.push(Change { path, what: "added" });
+        changes.push(Change {
+            path,
+            what: "added",
+        });
     }
     if let Some(index) = pick(&mut rng, Kind::Plain, Lang::Js) {
         let path = &files[index].path;
@@ -256,7 +272,11 @@ fn pull_request(options: &Options, files: &[SourceFile]) -> Result<Vec<Change>, 
         let unit = generate_unit(&mut rng, Lang::Py, Kind::Service, &file.entity, 999);
         std::fs::remove_file(root.join(&file.path))
             .map_err(|e| format!("cannot move {}: {e}", file.path))?;
-        write(root, &new_path, &format!("{}\n\n{unit}\n", file.text.trim_end()))?;
+        write(
+            root,
+            &new_path,
+            &format!("{}\n\n{unit}\n", file.text.trim_end()),
+        )?;
         changes.push(Change {
             path: format!("{} → {new_path}", file.path),
             what: "renamed",
@@ -304,7 +324,10 @@ fn summary(files: &[SourceFile], changes: &[Change], base: &str, head: &str) {
         .fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
     println!("files {count}, lines {lines}, bytes {bytes}");
     for (lang, (n, l, b)) in &per_lang {
-        println!("  {lang:<10} {n:>6} files {l:>9} lines {:>7.1} MB", *b as f64 / 1e6);
+        println!(
+            "  {lang:<10} {n:>6} files {l:>9} lines {:>7.1} MB",
+            *b as f64 / 1e6
+        );
     }
     println!(
         "  kinds: {}",

@@ -321,7 +321,14 @@ impl Vars {
             ("q", format!("{}-{}", kebab(entity), kebab(act))),
             ("n", (rng.below(90) + 10).to_string()),
             ("m", (rng.below(9000) + 1000).to_string()),
-            ("id", if id == 0 { String::new() } else { id.to_string() }),
+            (
+                "id",
+                if id == 0 {
+                    String::new()
+                } else {
+                    id.to_string()
+                },
+            ),
             ("f1", camel(fields[0])),
             ("f2", camel(fields[1])),
             ("f3", camel(fields[2])),
@@ -506,19 +513,46 @@ fn path_for(rng: &mut Rng, lang: Lang, kind: Kind, entity: &str, service: &str) 
     match lang {
         Lang::Js => {
             let role = match kind {
-                Kind::Plain => *rng.pick(&["utils", "mapper", "validator", "constants", "repository", "format"]),
-                Kind::Service => *rng.pick(&["routes", "consumer", "worker", "client", "controller"]),
+                Kind::Plain => *rng.pick(&[
+                    "utils",
+                    "mapper",
+                    "validator",
+                    "constants",
+                    "repository",
+                    "format",
+                ]),
+                Kind::Service => {
+                    *rng.pick(&["routes", "consumer", "worker", "client", "controller"])
+                }
                 Kind::Workflow => *rng.pick(&["service", "workflow", "checkout", "commands"]),
             };
-            format!("services/{service}/src/{}/{}-{role}.js", kebab(entity), kebab(entity))
+            format!(
+                "services/{service}/src/{}/{}-{role}.js",
+                kebab(entity),
+                kebab(entity)
+            )
         }
         Lang::Ts => {
             let role = match kind {
-                Kind::Plain => *rng.pick(&["dto", "types", "mapper", "validator", "utils", "schema", "policy"]),
-                Kind::Service => *rng.pick(&["controller", "consumer", "client", "worker", "events"]),
+                Kind::Plain => *rng.pick(&[
+                    "dto",
+                    "types",
+                    "mapper",
+                    "validator",
+                    "utils",
+                    "schema",
+                    "policy",
+                ]),
+                Kind::Service => {
+                    *rng.pick(&["controller", "consumer", "client", "worker", "events"])
+                }
                 Kind::Workflow => *rng.pick(&["service", "repository", "saga", "commands"]),
             };
-            format!("packages/{service}/src/{}/{}.{role}.ts", kebab(entity), kebab(entity))
+            format!(
+                "packages/{service}/src/{}/{}.{role}.ts",
+                kebab(entity),
+                kebab(entity)
+            )
         }
         Lang::Tsx => {
             let role = *rng.pick(COMPONENT_ROLES);
@@ -527,11 +561,23 @@ fn path_for(rng: &mut Rng, lang: Lang, kind: Kind, entity: &str, service: &str) 
                 Kind::Service => "features",
                 Kind::Workflow => "actions",
             };
-            format!("apps/web/src/{folder}/{}/{}{role}.tsx", kebab(entity), pascal(entity))
+            format!(
+                "apps/web/src/{folder}/{}/{}{role}.tsx",
+                kebab(entity),
+                pascal(entity)
+            )
         }
         Lang::Py => {
             let role = match kind {
-                Kind::Plain => *rng.pick(&["models", "serializers", "utils", "schemas", "selectors", "forms", "admin"]),
+                Kind::Plain => *rng.pick(&[
+                    "models",
+                    "serializers",
+                    "utils",
+                    "schemas",
+                    "selectors",
+                    "forms",
+                    "admin",
+                ]),
                 Kind::Service => *rng.pick(&["api", "tasks", "consumers", "clients", "handlers"]),
                 Kind::Workflow => *rng.pick(&["services", "views", "workflows"]),
             };
@@ -562,11 +608,14 @@ pub fn generate_repository(seed: u64, count: usize) -> Vec<SourceFile> {
         let mut path = path_for(&mut rng, lang, kind, entity, service);
         if !seen.insert(path.clone()) {
             let (stem, ext) = path.rsplit_once('.').unwrap_or((path.as_str(), ""));
-            path = format!("{stem}{}.{ext}", match lang {
-                Lang::Py | Lang::Rs => format!("_{index}"),
-                Lang::Tsx => index.to_string(),
-                _ => format!("-{index}"),
-            });
+            path = format!(
+                "{stem}{}.{ext}",
+                match lang {
+                    Lang::Py | Lang::Rs => format!("_{index}"),
+                    Lang::Tsx => index.to_string(),
+                    _ => format!("-{index}"),
+                }
+            );
             seen.insert(path.clone());
         }
         let lines = target_lines(&mut rng);

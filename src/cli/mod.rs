@@ -1,5 +1,7 @@
 //! The command line: argument parsing, the one error chain, exit codes.
 
+mod all_files;
+
 use crate::diff::Target;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{Severity, all_rules, doc_markdown, find_rule};
@@ -89,6 +91,10 @@ struct ScanArgs {
     /// Also report findings that existed before the change.
     #[arg(long)]
     all: bool,
+    /// Scan every supported file of the head revision (or the work tree), not a change:
+    /// for first adoption and audits. Every finding is `existing`; `--fail-on` counts them.
+    #[arg(long, conflicts_with_all = ["base", "staged"])]
+    all_files: bool,
 }
 
 /// Formats of `handoff rules`.
@@ -181,8 +187,26 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<i32> {
-    let (report, _config) = scan::scan(&args.revisions.options(args.all))?;
-    let style = if args.output.is_none()
+    if args.all_files {
+        return all_files::run(args);
+    }
+    let (report, config) = scan::scan(&args.revisions.options(args.all))?;
+    let style = text_style(args);
+    let rendered = report::render(&report, args.format, style);
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    let reached = args.fail_on.is_reached_by(&report);
+    // The process exits next: freeing every file model and the compiled
+    // knowledge would cost more than analysing a small change.
+    std::mem::forget((report, config));
+    Ok(i32::from(reached))
+}
+
+fn text_style(args: &ScanArgs) -> TextStyle {
+    if args.output.is_none()
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none()
@@ -190,18 +214,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
         TextStyle::Color
     } else {
         TextStyle::Plain
-    };
-    let rendered = report::render(&report, args.format, style);
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => write_stdout(&rendered)?,
     }
-    Ok(if args.fail_on.is_reached_by(&report) {
-        1
-    } else {
-        0
-    })
 }
 
 /// The README's rule table, generated from the rule docs.

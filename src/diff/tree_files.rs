@@ -1,13 +1,15 @@
 //! Every wanted text file of a revision or of the work tree, for whole-repository scans.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use git2::{ObjectType, Repository, Status, StatusOptions, Tree};
+use git2::{ObjectType, Oid, Repository, Status, StatusOptions, StatusShow, Tree};
+use rayon::prelude::*;
 
 use super::content::{BlobReader, disk_text, is_regular_file_mode};
 use super::error::{DiffError, RevisionRole};
-use super::revision::resolve_commit;
+use super::revision::{head_commit_id, resolve_commit};
 use super::{open_repository, repository_root};
 
 /// Returns `(path, text)` for every wanted file of a revision's tree (`rev` is any
@@ -42,14 +44,31 @@ fn committed_files(
     spec: &str,
     wants: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<(String, String)>, DiffError> {
+    let blobs = BlobReader::new(repo).map_err(|error| {
+        DiffError::git(
+            "opening the object database",
+            &repository_root(repo),
+            &error,
+        )
+    })?;
+    Ok(committed_blobs(repo, spec, wants)?
+        .into_iter()
+        .filter_map(|(path, id)| Some((path, blobs.text(id).ok()?)))
+        .collect())
+}
+
+/// The wanted regular files of the tree of revision `spec`, with their blob ids.
+fn committed_blobs(
+    repo: &Repository,
+    spec: &str,
+    wants: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, Oid)>, DiffError> {
     let root = repository_root(repo);
     let git_error = |context: &str, error: git2::Error| DiffError::git(context, &root, &error);
     let commit = resolve_commit(repo, spec, RevisionRole::Scan)?;
     let tree = commit
         .tree()
         .map_err(|error| git_error("reading the scanned commit's tree", error))?;
-    let blobs =
-        BlobReader::new(repo).map_err(|error| git_error("opening the object database", error))?;
     let mut files = Vec::new();
     // An explicit stack rather than `Tree::walk`, which gives up on the first directory
     // whose name is not UTF-8 instead of skipping it.
@@ -69,11 +88,8 @@ fn committed_files(
                 }
                 Some(ObjectType::Blob) => {
                     let is_file = u32::try_from(entry.filemode()).is_ok_and(is_regular_file_mode);
-                    if is_file
-                        && wants(&path)
-                        && let Ok(text) = blobs.text(entry.id())
-                    {
-                        files.push((path, text));
+                    if is_file && wants(&path) {
+                        files.push((path, entry.id()));
                     }
                 }
                 // Gitlinks (submodules) point at commits of another repository.
@@ -90,6 +106,24 @@ fn work_tree_files(
     repo: &Repository,
     wants: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<(String, String)>, DiffError> {
+    let (workdir, paths) = work_tree_paths(repo, wants)?;
+    Ok(paths
+        .into_iter()
+        .filter_map(|path| {
+            // Deleted, unreadable, binary or oversized files simply are not part of
+            // the scan.
+            let text = disk_text(&workdir.join(&path)).ok()?;
+            Some((path, text))
+        })
+        .collect())
+}
+
+/// The work tree's directory and its wanted paths (index plus untracked, non-ignored
+/// files), sorted.
+fn work_tree_paths(
+    repo: &Repository,
+    wants: &dyn Fn(&str) -> bool,
+) -> Result<(PathBuf, Vec<String>), DiffError> {
     let root = repository_root(repo);
     let git_error = |context: &str, error: git2::Error| DiffError::git(context, &root, &error);
     let Some(workdir) = repo.workdir() else {
@@ -109,7 +143,9 @@ fn work_tree_files(
         }
     }
     let mut options = StatusOptions::new();
+    // Only untracked files are wanted here: skip comparing the index with HEAD.
     options
+        .show(StatusShow::Workdir)
         .include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_ignored(false)
@@ -124,14 +160,123 @@ fn work_tree_files(
             paths.insert(path.to_string());
         }
     }
-    Ok(paths
-        .into_iter()
-        .filter(|path| wants(path))
-        .filter_map(|path| {
-            // Deleted, unreadable, binary or oversized files simply are not part of
-            // the scan.
-            let text = disk_text(&workdir.join(&path)).ok()?;
-            Some((path, text))
-        })
-        .collect())
+    Ok((
+        workdir.to_path_buf(),
+        paths.into_iter().filter(|path| wants(path)).collect(),
+    ))
+}
+
+/// What a whole-repository scan reads, resolved once (see [`resolve_tree_scan`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeScan {
+    /// The repository's work tree (its git directory for a bare repository).
+    pub repo_root: PathBuf,
+    /// The scanned revision's full hex sha, or HEAD's when the work tree is scanned
+    /// (`None` while HEAD is unborn).
+    pub commit: Option<String>,
+}
+
+/// Resolves what a whole-repository scan of `rev` (or of the work tree, for `None`)
+/// reads: pass [`TreeScan::commit`] to [`map_tree_files`] so that the files read and
+/// the sha reported are the same commit.
+///
+/// # Errors
+/// A [`DiffError`] when `repo` is not in a repository or the revision cannot be
+/// resolved.
+pub fn resolve_tree_scan(repo: &Path, rev: Option<&str>) -> Result<TreeScan, DiffError> {
+    let repository = open_repository(repo)?;
+    let commit = match rev {
+        Some(spec) => Some(
+            resolve_commit(&repository, spec, RevisionRole::Scan)?
+                .id()
+                .to_string(),
+        ),
+        None => head_commit_id(&repository)?.map(|id| id.to_string()),
+    };
+    Ok(TreeScan {
+        repo_root: repository_root(&repository),
+        commit,
+    })
+}
+
+/// Files handed to the thread pool at a time by [`for_each_tree_file`]: enough to
+/// keep every thread busy, few enough that results are delivered (and freed) early.
+const CHUNK_FILES: usize = 256;
+
+/// Like [`read_tree_files`], but streaming: wanted files are read and passed to `map`
+/// on `pool`, a chunk at a time, and `each` receives `(path, map's result)` on the
+/// calling thread, in path order, as soon as a chunk is done. Only the texts
+/// being mapped and one chunk of results are in memory at any time, however large the
+/// repository. The same files as [`read_tree_files`] are visited.
+///
+/// # Errors
+/// As [`read_tree_files`].
+pub fn for_each_tree_file<T: Send>(
+    repo_root: &Path,
+    rev: Option<&str>,
+    pool: &rayon::ThreadPool,
+    wants: &(dyn Fn(&str) -> bool + Sync),
+    map: &(dyn Fn(&str, String) -> T + Sync),
+    each: &mut dyn FnMut(String, T),
+) -> Result<(), DiffError> {
+    let repo = open_repository(repo_root)?;
+    let Some(spec) = rev else {
+        let (workdir, paths) = work_tree_paths(&repo, wants)?;
+        for chunk in paths.chunks(CHUNK_FILES) {
+            let results: Vec<(&String, T)> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .filter_map(|path| {
+                        // Deleted, unreadable, binary or oversized files are not part
+                        // of the scan.
+                        let text = disk_text(&workdir.join(path)).ok()?;
+                        Some((path, map(path, text)))
+                    })
+                    .collect()
+            });
+            for (path, result) in results {
+                each(path.clone(), result);
+            }
+        }
+        return Ok(());
+    };
+    let mut blobs = committed_blobs(&repo, spec, wants)?;
+    blobs.sort_by(|a, b| a.0.cmp(&b.0));
+    // libgit2 handles are not shared across threads: each job borrows one from this
+    // pool (opening it the first time), so a handful are opened per scan.
+    let git_dir: PathBuf = repo.path().to_path_buf();
+    let handles: Mutex<Vec<Repository>> = Mutex::new(vec![repo]);
+    for chunk in blobs.chunks(CHUNK_FILES) {
+        let results: Vec<Result<Option<(&String, T)>, DiffError>> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|(path, id)| {
+                    let handle = handles.lock().ok().and_then(|mut pool| pool.pop());
+                    let handle = match handle {
+                        Some(handle) => handle,
+                        None => Repository::open(&git_dir).map_err(|error| {
+                            DiffError::git("opening the repository", &git_dir, &error)
+                        })?,
+                    };
+                    // Binary, oversized or non-UTF-8 blobs are not part of the scan.
+                    let text = BlobReader::new(&handle)
+                        .map_err(|error| {
+                            DiffError::git("opening the object database", &git_dir, &error)
+                        })?
+                        .text(*id)
+                        .ok();
+                    if let Ok(mut pool) = handles.lock() {
+                        pool.push(handle);
+                    }
+                    Ok(text.map(|text| (path, map(path, text))))
+                })
+                .collect()
+        });
+        for result in results {
+            if let Some((path, mapped)) = result? {
+                each(path.clone(), mapped);
+            }
+        }
+    }
+    Ok(())
 }

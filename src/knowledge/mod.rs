@@ -75,6 +75,23 @@ impl KnowledgeError {
     }
 }
 
+/// A kind of call pattern in a [`Knowledge`], for [`Knowledge::patterns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternKind {
+    /// Transaction openers.
+    Transactions,
+    /// Commits.
+    Commits,
+    /// Raw-SQL begins (before their `when_sql` condition).
+    SqlBegins,
+    /// Receivers whose writes open a transaction implicitly.
+    ImplicitSessions,
+    /// Deferrals until commit.
+    Deferrals,
+    /// Side-effect sinks (before their extra conditions).
+    Sinks,
+}
+
 /// A compiled sink.
 #[derive(Debug, Clone)]
 pub struct Sink {
@@ -206,12 +223,37 @@ impl Knowledge {
             .map(|h| h.role)
     }
 
+    /// Every call pattern of one kind, as compiled (built-in and user knowledge).
+    ///
+    /// Literal prefilters are built from these: a call can only match a
+    /// pattern if the file contains one of its
+    /// [`CallPattern::required_literals`].
+    pub fn patterns(&self, kind: PatternKind) -> Vec<&CallPattern> {
+        fn of(matchers: &[Matcher]) -> Vec<&CallPattern> {
+            matchers.iter().flat_map(|m| m.patterns.iter()).collect()
+        }
+        match kind {
+            PatternKind::Transactions => of(&self.transactions),
+            PatternKind::Commits => of(&self.commits),
+            PatternKind::SqlBegins => of(&self.sql_begins),
+            PatternKind::Deferrals => of(&self.deferrals),
+            PatternKind::ImplicitSessions => self.implicit_sessions.iter().collect(),
+            PatternKind::Sinks => self.sinks.iter().flat_map(|s| s.patterns.iter()).collect(),
+        }
+    }
+
     /// The sink this call reaches, if it is a cross-system side effect.
     pub fn sink(&self, call: &Call) -> Option<&Sink> {
-        if call.is_new || self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
+        if call.is_new {
             return None;
         }
-        self.sinks.iter().find(|sink| sink.matches(call))
+        // Few calls are sinks: find the sink first, check the exclusions
+        // (which allocate) only for those.
+        let sink = self.sinks.iter().find(|sink| sink.matches(call))?;
+        if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
+            return None;
+        }
+        Some(sink)
     }
 
     fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {

@@ -6,12 +6,20 @@
 //! for any number of segments, including none).
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
+use std::sync::OnceLock;
 
 /// A compiled callee pattern.
 #[derive(Debug, Clone)]
 pub struct CallPattern {
     source: String,
-    matcher: GlobMatcher,
+    glob: Glob,
+    /// The glob's regex, compiled when a callee first passes the literal
+    /// pre-check: most patterns of a pack never meet a candidate in a small
+    /// change, and compiling them all would cost more than the scan.
+    matcher: OnceLock<GlobMatcher>,
+    /// Texts one of which every matching callee contains (see
+    /// [`CallPattern::required_literals`]); `None` when the pattern requires none.
+    required: Option<Vec<String>>,
 }
 
 impl CallPattern {
@@ -24,13 +32,39 @@ impl CallPattern {
             .map_err(|e| e.kind().to_string())?;
         Ok(CallPattern {
             source: pattern.to_string(),
-            matcher: glob.compile_matcher(),
+            glob,
+            matcher: OnceLock::new(),
+            required: required_literals(pattern),
         })
     }
 
     /// Whether a normalised callee path matches.
     pub fn matches(&self, callee: &str) -> bool {
-        self.matcher.is_match(to_slashes(callee).as_ref() as &str)
+        // Most calls share no literal with most patterns: a substring test
+        // rejects them without building the `/`-separated candidate or
+        // running the glob's regex (this is the hot path of every rule).
+        if let Some(required) = &self.required
+            && !required
+                .iter()
+                .any(|literal| callee.contains(literal.as_str()))
+        {
+            return false;
+        }
+        self.matcher
+            .get_or_init(|| self.glob.compile_matcher())
+            .is_match(to_slashes(callee).as_ref() as &str)
+    }
+
+    /// Identifier texts one of which every callee this pattern matches
+    /// contains, verbatim: `["publish"]` for `**.publish`, `["post", "put"]`
+    /// for `**.{post,put}().**.send`, `["roducer"]` for `**.*[pP]roducer.send`.
+    /// `None` when the pattern requires no identifier text (`**`, `*.*`).
+    ///
+    /// Frontends record callee segments as written in the source, so a file
+    /// whose text contains none of these cannot contain a matching call: this
+    /// is what literal prefilters are built from.
+    pub fn required_literals(&self) -> Option<&[String]> {
+        self.required.as_deref()
     }
 
     /// The pattern as written.
@@ -71,6 +105,111 @@ impl PatternSet {
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
+
+    /// The patterns, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = &CallPattern> {
+        self.patterns.iter()
+    }
+}
+
+/// Whether a character can be part of an identifier in a callee (`$` for
+/// JavaScript's `$transaction`).
+fn is_identifier_char(ch: char) -> bool {
+    ch.is_alphanumeric() || ch == '_' || ch == '$'
+}
+
+/// The best set of literals one of which every match of `pattern` contains
+/// (see [`CallPattern::required_literals`]): the candidate whose shortest
+/// literal is longest, so that it rejects the most.
+fn required_literals(pattern: &str) -> Option<Vec<String>> {
+    let mut candidates: Vec<Vec<String>> = Vec::new();
+    let mut run = String::new();
+    let mut chars = pattern.chars().peekable();
+    let flush = |run: &mut String, candidates: &mut Vec<Vec<String>>| {
+        if !run.is_empty() {
+            candidates.push(vec![std::mem::take(run)]);
+        }
+    };
+    while let Some(ch) = chars.next() {
+        match ch {
+            '[' => {
+                flush(&mut run, &mut candidates);
+                // A class matches one unknown character: skip to its end
+                // (a `]` right after `[` or `[!` is a member, not the end).
+                let mut first = true;
+                for inner in chars.by_ref() {
+                    if inner == ']' && !first {
+                        break;
+                    }
+                    first = inner == '!' && first;
+                }
+            }
+            '{' => {
+                flush(&mut run, &mut candidates);
+                let mut depth = 1;
+                let mut body = String::new();
+                for inner in chars.by_ref() {
+                    match inner {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    body.push(inner);
+                }
+                let alternatives: Option<Vec<Vec<String>>> = split_alternatives(&body)
+                    .into_iter()
+                    .map(required_literals)
+                    .collect();
+                if let Some(alternatives) = alternatives {
+                    let mut union: Vec<String> = alternatives.into_iter().flatten().collect();
+                    union.sort();
+                    union.dedup();
+                    candidates.push(union);
+                }
+            }
+            '\\' => {
+                // An escaped character is literal, but rare enough in call
+                // patterns that ending the run here costs nothing.
+                flush(&mut run, &mut candidates);
+                chars.next();
+            }
+            ch if is_identifier_char(ch) => run.push(ch),
+            _ => flush(&mut run, &mut candidates),
+        }
+    }
+    flush(&mut run, &mut candidates);
+    candidates.into_iter().max_by_key(|candidate| {
+        let shortest = candidate
+            .iter()
+            .map(|l| l.chars().count())
+            .min()
+            .unwrap_or(0);
+        (shortest, std::cmp::Reverse(candidate.len()))
+    })
+}
+
+/// The alternatives of a `{a,b}` body, split at top-level commas.
+fn split_alternatives(body: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (index, ch) in body.char_indices() {
+        match ch {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&body[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    parts
 }
 
 /// Segments are separated by `.` outside `()`/`[]`, so that a dot inside a
@@ -115,6 +254,63 @@ mod tests {
         assert!(matches("stripe.*.create", "stripe.charges.create"));
         assert!(!matches("stripe.*.create", "stripe.a.b.create"));
         assert!(matches("**.*Queue.add", "this.emailQueue.add"));
+    }
+
+    fn literals(pattern: &str) -> Option<Vec<String>> {
+        CallPattern::new(pattern)
+            .expect("valid pattern")
+            .required_literals()
+            .map(<[String]>::to_vec)
+    }
+
+    #[test]
+    fn required_literal_is_the_longest_identifier_run() {
+        assert_eq!(literals("**.publish"), Some(vec!["publish".to_string()]));
+        assert_eq!(
+            literals("**.*[pP]roducer.sendBatch"),
+            Some(vec!["sendBatch".to_string()])
+        );
+        assert_eq!(
+            literals("**.$transaction"),
+            Some(vec!["$transaction".to_string()])
+        );
+        assert_eq!(literals("**.*[qQ]ueue.add"), Some(vec!["ueue".to_string()]));
+    }
+
+    #[test]
+    fn alternatives_require_one_of_their_literals() {
+        assert_eq!(
+            literals("**.{post,put}().**.send"),
+            Some(vec!["send".to_string()])
+        );
+        assert_eq!(
+            literals("{PaymentIntent,Charge}.{create,capture}"),
+            Some(vec!["capture".to_string(), "create".to_string()])
+        );
+        assert_eq!(
+            literals("requests.{post,patch,delete}"),
+            Some(vec!["requests".to_string()])
+        );
+    }
+
+    #[test]
+    fn patterns_of_wildcards_require_nothing() {
+        assert_eq!(literals("**"), None);
+        assert_eq!(literals("*.*"), None);
+        assert_eq!(literals("{*,**}"), None);
+    }
+
+    #[test]
+    fn literal_precheck_never_changes_a_match() {
+        for (pattern, callee) in [
+            ("**.*[pP]roducer.send", "this.kafkaProducer.send"),
+            ("**.{post,put}().**.send", "client.put().json().send"),
+            ("stripe.*.{create,capture}", "stripe.paymentIntents.capture"),
+            ("**.*Outbox*.**", "trx.OrderOutbox.insert"),
+        ] {
+            assert!(matches(pattern, callee), "{pattern} should match {callee}");
+        }
+        assert!(!matches("**.*[pP]roducer.send", "this.consumer.send"));
     }
 
     #[test]

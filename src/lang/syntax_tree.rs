@@ -126,11 +126,18 @@ pub fn count_syntax_errors(root: Node<'_>) -> usize {
 
 /// Collect every comment node of a tree (iteratively), stripping markers.
 pub fn collect_comments(root: Node<'_>, index: &LineIndex<'_>) -> Vec<Comment> {
+    // Every node of the tree is visited: compare symbol ids, not the names
+    // `Node::kind` looks up (a grammar may alias several symbols to one name).
+    let language = root.language();
+    let comment_kinds: Vec<u16> = (0..language.node_kind_count())
+        .filter_map(|id| u16::try_from(id).ok())
+        .filter(|&id| language.node_kind_for_id(id) == Some("comment"))
+        .collect();
     let mut comments = Vec::new();
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        if node.kind() == "comment" {
+        if comment_kinds.contains(&node.kind_id()) {
             comments.push(Comment {
                 text: strip_comment_markers(index.text(node)),
                 span: index.node_span(node),

@@ -42,3 +42,44 @@ pub fn to_json(report: &Report) -> String {
     text.push('\n');
     text
 }
+
+/// `value` as pretty JSON nested `depth` levels deep (two spaces per level):
+/// how [`to_json`] lays it out inside the document.
+fn nested<T: Serialize + ?Sized>(value: &T, depth: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("\"{e}\""));
+    // JSON strings never contain a raw newline: every one is layout.
+    text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+}
+
+/// The opening of a streamed JSON report, up to its findings array (see
+/// [`super::ReportStream`]). The fields that are only known at the end (risk,
+/// warnings, counters) follow the findings: the same document as [`to_json`]
+/// with its keys in another order.
+pub(super) fn stream_head(base: &str, head: &str) -> String {
+    format!(
+        "{{\n  \"schema\": {},\n  \"base\": {},\n  \"head\": {},\n  \"findings\": [",
+        nested(SCHEMA, 1),
+        nested(base, 1),
+        nested(head, 1)
+    )
+}
+
+/// One finding of a streamed JSON report; `first` for the first one.
+pub(super) fn stream_finding(finding: &Finding, first: bool) -> String {
+    format!(
+        "{}\n    {}",
+        if first { "" } else { "," },
+        nested(finding, 2)
+    )
+}
+
+/// The end of a streamed JSON report, after `any` findings.
+pub(super) fn stream_tail(report: &Report, risk: &str, any: bool) -> String {
+    format!(
+        "{}],\n  \"risk\": {},\n  \"suites\": [],\n  \"warnings\": {},\n  \"stats\": {}\n}}\n",
+        if any { "\n  " } else { "" },
+        nested(risk, 1),
+        nested(&report.warnings, 1),
+        nested(&report.stats, 1)
+    )
+}

@@ -2,9 +2,11 @@
 //! They know nothing of how a finding was found.
 
 mod json;
+mod stream;
 mod text;
 
 pub use json::{SCHEMA, to_json};
+pub use stream::ReportStream;
 pub use text::{TextStyle, to_text};
 
 use crate::scan::Report;

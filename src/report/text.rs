@@ -44,35 +44,82 @@ impl Paint {
 pub fn to_text(report: &Report, style: TextStyle) -> String {
     let paint = Paint { style };
     let mut out = String::new();
+    let mut tally = Tally::default();
     for finding in &report.findings {
         write_finding(&mut out, finding, &paint);
+        tally.add(finding);
     }
+    write_tail(&mut out, report, &tally, &paint);
+    out
+}
+
+/// Counts of a report's findings, for its summary line (kept as findings are
+/// streamed, see [`super::ReportStream`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Tally {
+    /// New findings by severity: high, medium, low.
+    new: [usize; 3],
+    /// Existing findings.
+    pub(super) existing: usize,
+    /// The highest severity of any finding, new or existing.
+    pub(super) worst: Option<Severity>,
+}
+
+impl Tally {
+    /// Count one finding.
+    pub(super) fn add(&mut self, finding: &Finding) {
+        match finding.status {
+            Status::New => {
+                self.new[match finding.severity {
+                    Severity::High => 0,
+                    Severity::Medium => 1,
+                    Severity::Low => 2,
+                }] += 1;
+            }
+            Status::Existing => self.existing += 1,
+        }
+        self.worst = self.worst.max(Some(finding.severity));
+    }
+
+    /// The risk: the highest severity among new findings.
+    pub(super) fn risk(&self) -> Option<Severity> {
+        [Severity::High, Severity::Medium, Severity::Low]
+            .into_iter()
+            .zip(self.new)
+            .find(|(_, count)| *count > 0)
+            .map(|(severity, _)| severity)
+    }
+}
+
+/// One finding as text.
+pub(super) fn finding_text(finding: &Finding, style: TextStyle) -> String {
+    let mut out = String::new();
+    write_finding(&mut out, finding, &Paint { style });
+    out
+}
+
+/// The warnings and the summary line.
+pub(super) fn tail_text(report: &Report, tally: &Tally, style: TextStyle) -> String {
+    let mut out = String::new();
+    write_tail(&mut out, report, tally, &Paint { style });
+    out
+}
+
+fn write_tail(out: &mut String, report: &Report, tally: &Tally, paint: &Paint) {
     for warning in &report.warnings {
         let _ = writeln!(out, "{}: {warning}", paint.wrap("1;33", "warning"));
     }
-    let new = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::New)
-        .count();
-    let existing = report.findings.len() - new;
-    let count = |severity: Severity| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::New && f.severity == severity)
-            .count()
-    };
+    let new: usize = tally.new.iter().sum();
     let mut summary = format!(
         "{} new finding{} ({} high, {} medium, {} low)",
         new,
         if new == 1 { "" } else { "s" },
-        count(Severity::High),
-        count(Severity::Medium),
-        count(Severity::Low)
+        tally.new[0],
+        tally.new[1],
+        tally.new[2]
     );
-    if existing > 0 {
-        let _ = write!(summary, ", {existing} existing");
+    if tally.existing > 0 {
+        let _ = write!(summary, ", {} existing", tally.existing);
     }
     let _ = writeln!(
         out,
@@ -86,9 +133,8 @@ pub fn to_text(report: &Report, style: TextStyle) -> String {
         },
         report.stats.files_analyzed,
         report.stats.elapsed_ms,
-        report.risk_name()
+        tally.risk().map_or("none", Severity::as_str)
     );
-    out
 }
 
 fn write_finding(out: &mut String, finding: &Finding, paint: &Paint) {

@@ -1,12 +1,16 @@
 //! The pipeline: a change → parsed file versions → findings on head and base
 //! → new versus existing → a [`Report`].
 
+mod all_files;
 mod analyze;
 mod fingerprint;
+mod prefilter;
 mod suppression;
 
+pub use all_files::{AllFilesScan, scan_all_files};
 pub use analyze::{AnalyzedVersion, analyze_version};
 pub use fingerprint::fingerprint;
+pub use prefilter::Prefilter;
 pub use suppression::{Suppression, suppressions};
 
 use crate::config::Config;
@@ -48,6 +52,11 @@ pub enum ScanError {
     /// The parser threads could not start.
     #[error("cannot start parser threads: {0}; lower RAYON_NUM_THREADS")]
     Threads(String),
+    /// A whole-repository scan was asked for the index.
+    #[error(
+        "--all-files scans a revision (--head REV) or the work tree, not the index: drop --staged"
+    )]
+    IndexNotScannable,
 }
 
 /// Whether a finding is introduced by the change.
@@ -120,6 +129,10 @@ pub struct Stats {
     pub parse_errors: usize,
     /// Wall time of the scan.
     pub elapsed_ms: u128,
+    /// Files actually parsed, set by whole-repository scans (`--all-files`),
+    /// which skip the files whose text cannot trigger any enabled rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files_parsed: Option<usize>,
 }
 
 /// One touched source file after analysis (for the checklist and the gate).
@@ -263,14 +276,22 @@ struct FileOutcome {
 fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileOutcome> {
     let language = Language::from_path(&change.path)?;
     let path = change.path.clone();
-    let head = change
-        .head_text
-        .as_deref()
-        .map(|text| analyze_version(language, &path, text, config));
-    let base = change
-        .base_text
-        .as_deref()
-        .map(|text| analyze_version(language, &path, text, config));
+    // Both versions in parallel: a pull request touches few files, and one
+    // big file would otherwise keep a core idle.
+    let (head, base) = rayon::join(
+        || {
+            change
+                .head_text
+                .as_deref()
+                .map(|text| analyze_version(language, &path, text, config))
+        },
+        || {
+            change
+                .base_text
+                .as_deref()
+                .map(|text| analyze_version(language, &path, text, config))
+        },
+    );
     let base_prints: HashSet<&str> = base
         .iter()
         .flat_map(|b| b.findings.iter().map(|(_, print)| print.as_str()))

@@ -1,0 +1,205 @@
+//! `handoff scan --all-files`: every supported file of a revision (`--head REV`)
+//! or of the work tree (the default), for first adoption and audits.
+//!
+//! There is no change to compare with, so every finding is reported with
+//! status `existing`, and the risk (which only new findings raise) is `none`;
+//! the JSON `base` is the scanned commit itself (HEAD's for the work tree, 40
+//! zeros while HEAD is unborn). Suppressions, `ignore:` globs, `.gitignore`
+//! (work tree) and severity overrides apply as in diff mode.
+//!
+//! Files are read and analysed in parallel, in path order, a chunk at a time,
+//! and each finding is handed on as soon as its chunk is done
+//! ([`AllFilesScan::run`]): memory does not grow with the repository or with
+//! the number of findings. A file whose text cannot trigger any enabled rule
+//! is not parsed at all (see [`Prefilter`]). The report carries no per-file
+//! models ([`Report::files`] is empty): the checklist and the gate work on
+//! changes.
+
+use super::prefilter::Prefilter;
+use super::{Finding, Report, ScanError, ScanOptions, Stats, Status, to_finding};
+use crate::config::Config;
+use crate::diff::{self, Target};
+use crate::lang::PARSER_STACK_BYTES;
+use crate::model::Language;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A whole-repository scan, resolved and configured, ready to run.
+#[derive(Debug)]
+pub struct AllFilesScan {
+    started: Instant,
+    repo_root: PathBuf,
+    base: String,
+    head: String,
+    /// The commit whose tree is read; `None` for the work tree.
+    tree: Option<String>,
+    config: Config,
+    prefilter: Prefilter,
+}
+
+/// What one file produced.
+struct FileResult {
+    findings: Vec<Finding>,
+    warnings: Vec<String>,
+    parsed: bool,
+    parse_errors: usize,
+}
+
+impl AllFilesScan {
+    /// Resolve the revision (`options.target`: a revision or the work tree),
+    /// load the configuration and compile the prefilter. `options.base` and
+    /// `options.all` are not used: every finding is reported, as `existing`.
+    ///
+    /// # Errors
+    /// [`ScanError::IndexNotScannable`] for [`Target::Index`]; git and
+    /// configuration errors as [`super::scan`].
+    pub fn prepare(options: &ScanOptions) -> Result<AllFilesScan, ScanError> {
+        let started = Instant::now();
+        let revision = match &options.target {
+            Target::Revision(spec) => Some(spec.as_str()),
+            Target::WorkTree => None,
+            Target::Index => return Err(ScanError::IndexNotScannable),
+        };
+        // Resolved once, so that the files read and the sha reported are the
+        // same commit.
+        let target = diff::resolve_tree_scan(&options.repo, revision)?;
+        let sha = target.commit.unwrap_or_else(|| "0".repeat(40));
+        let (head, tree) = match revision {
+            Some(_) => (sha.clone(), Some(sha.clone())),
+            None => ("WORKTREE".to_string(), None),
+        };
+        let config = Config::load(&target.repo_root, options.config.as_deref())?;
+        let prefilter = Prefilter::new(&config);
+        Ok(AllFilesScan {
+            started,
+            repo_root: target.repo_root,
+            base: sha,
+            head,
+            tree,
+            config,
+            prefilter,
+        })
+    }
+
+    /// The base the report names (the scanned commit itself).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The head the report names (the scanned commit, or `WORKTREE`).
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
+    /// Analyse every supported, non-ignored file. Each finding is passed to
+    /// `on_finding` in report order (path, then position) as soon as the chunk
+    /// of files it belongs to is done; the returned report has the warnings
+    /// and counters but no findings.
+    ///
+    /// # Errors
+    /// Git errors while reading the files, or [`ScanError::Threads`].
+    pub fn run(self, on_finding: &mut dyn FnMut(Finding)) -> Result<(Report, Config), ScanError> {
+        let AllFilesScan {
+            started,
+            repo_root,
+            base,
+            head,
+            tree,
+            config,
+            prefilter,
+        } = self;
+        let wants = |path: &str| Language::from_path(path).is_some() && !config.is_ignored(path);
+        let analyse = |path: &str, text: String| analyse_file(path, &text, &config, &prefilter);
+        let mut stats = Stats {
+            files_parsed: Some(0),
+            ..Stats::default()
+        };
+        let mut warnings = Vec::new();
+        let mut each = |path: String, result: FileResult| {
+            stats.files_analyzed += 1;
+            if result.parsed {
+                stats.files_parsed = stats.files_parsed.map(|n| n + 1);
+            }
+            if result.parse_errors > 0 {
+                stats.parse_errors += 1;
+                warnings.push(format!(
+                    "{path}: {} syntax error{} — analysed what parsed",
+                    result.parse_errors,
+                    if result.parse_errors == 1 { "" } else { "s" }
+                ));
+            }
+            warnings.extend(result.warnings);
+            result.findings.into_iter().for_each(&mut *on_finding);
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .stack_size(PARSER_STACK_BYTES)
+            .build()
+            .map_err(|e| ScanError::Threads(e.to_string()))?;
+        diff::for_each_tree_file(
+            &repo_root,
+            tree.as_deref(),
+            &pool,
+            &wants,
+            &analyse,
+            &mut each,
+        )?;
+        stats.elapsed_ms = started.elapsed().as_millis();
+        let report = Report {
+            base,
+            head,
+            findings: Vec::new(),
+            warnings,
+            stats,
+            files: Vec::new(),
+        };
+        Ok((report, config))
+    }
+}
+
+/// Scan every supported file of the head revision or of the work tree and
+/// collect the findings into the report (see [`AllFilesScan`]; the command
+/// line streams them instead).
+///
+/// # Errors
+/// As [`AllFilesScan::prepare`] and [`AllFilesScan::run`].
+pub fn scan_all_files(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
+    let mut findings = Vec::new();
+    let (mut report, config) =
+        AllFilesScan::prepare(options)?.run(&mut |finding| findings.push(finding))?;
+    report.findings = findings;
+    Ok((report, config))
+}
+
+fn analyse_file(path: &str, text: &str, config: &Config, prefilter: &Prefilter) -> FileResult {
+    let mut result = FileResult {
+        findings: Vec::new(),
+        warnings: Vec::new(),
+        parsed: false,
+        parse_errors: 0,
+    };
+    let Some(language) = Language::from_path(path) else {
+        return result;
+    };
+    if !prefilter.may_trigger(language, text) {
+        return result;
+    }
+    let version = super::analyze_version(language, path, text, config);
+    result.parsed = true;
+    result.parse_errors = version.model.parse_errors;
+    result.warnings = version.warnings;
+    if version.model.truncated {
+        result.warnings.push(format!(
+            "{path}: nesting deeper than {} levels was not analysed",
+            crate::lang::MAX_MODEL_DEPTH
+        ));
+    }
+    result.findings = version
+        .findings
+        .iter()
+        .map(|(raw, print)| to_finding(raw, print, Status::Existing, path, text))
+        .collect();
+    result
+        .findings
+        .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+    result
+}
