@@ -6,6 +6,7 @@
 //! for any number of segments, including none).
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 /// A compiled callee pattern.
@@ -20,6 +21,9 @@ pub struct CallPattern {
     /// Texts one of which every matching callee contains (see
     /// [`CallPattern::required_literals`]); `None` when the pattern requires none.
     required: Option<Vec<String>>,
+    /// The exact texts the callee's last segment can be, when the pattern's
+    /// last segment is literal (`publish` for `**.publish`).
+    last: Option<Vec<String>>,
 }
 
 impl CallPattern {
@@ -35,14 +39,22 @@ impl CallPattern {
             glob,
             matcher: OnceLock::new(),
             required: required_literals(pattern),
+            last: last_segment_alternatives(pattern),
         })
     }
 
     /// Whether a normalised callee path matches.
     pub fn matches(&self, callee: &str) -> bool {
-        // Most calls share no literal with most patterns: a substring test
-        // rejects them without building the `/`-separated candidate or
-        // running the glob's regex (this is the hot path of every rule).
+        // Most calls share no literal with most patterns: comparing last
+        // segments and a substring test reject them without building the
+        // `/`-separated candidate or running the glob's regex (this is the
+        // hot path of every rule).
+        if let Some(last) = &self.last {
+            let segment = last_segment(callee);
+            if !last.iter().any(|literal| literal == segment) {
+                return false;
+            }
+        }
         if let Some(required) = &self.required
             && !required
                 .iter()
@@ -77,6 +89,9 @@ impl CallPattern {
 #[derive(Debug, Clone, Default)]
 pub struct PatternSet {
     patterns: Vec<CallPattern>,
+    /// Every possible last segment, when every pattern's is literal: one
+    /// lookup rejects most callees for the whole set.
+    lasts: Option<HashSet<String>>,
 }
 
 impl PatternSet {
@@ -84,20 +99,37 @@ impl PatternSet {
     pub fn new<'a>(
         patterns: impl IntoIterator<Item = &'a String>,
     ) -> Result<PatternSet, (String, String)> {
-        let patterns = patterns
+        let patterns: Vec<CallPattern> = patterns
             .into_iter()
             .map(|p| CallPattern::new(p).map_err(|e| (p.clone(), e)))
             .collect::<Result<_, _>>()?;
-        Ok(PatternSet { patterns })
+        let lasts = patterns
+            .iter()
+            .map(|p| p.last.as_deref())
+            .collect::<Option<Vec<&[String]>>>()
+            .map(|lasts| lasts.into_iter().flatten().cloned().collect());
+        Ok(PatternSet { patterns, lasts })
     }
 
     /// Add the patterns of another set.
     pub fn extend(&mut self, other: PatternSet) {
+        self.lasts = match (self.lasts.take(), other.lasts) {
+            // An empty set constrains nothing it is merged with.
+            (Some(mine), Some(theirs)) => Some(mine.into_iter().chain(theirs).collect()),
+            (mine, _) if other.patterns.is_empty() => mine,
+            (_, theirs) if self.patterns.is_empty() => theirs,
+            _ => None,
+        };
         self.patterns.extend(other.patterns);
     }
 
     /// Whether any pattern matches.
     pub fn matches(&self, callee: &str) -> bool {
+        if let Some(lasts) = &self.lasts
+            && !lasts.contains(last_segment(callee))
+        {
+            return false;
+        }
         self.patterns.iter().any(|p| p.matches(callee))
     }
 
@@ -190,6 +222,56 @@ fn required_literals(pattern: &str) -> Option<Vec<String>> {
             .min()
             .unwrap_or(0);
         (shortest, std::cmp::Reverse(candidate.len()))
+    })
+}
+
+/// The last segment of a callee (after its last `.` outside `()`/`[]`).
+fn last_segment(callee: &str) -> &str {
+    let mut depth = 0usize;
+    for (index, ch) in callee.char_indices().rev() {
+        match ch {
+            ')' | ']' => depth += 1,
+            '(' | '[' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => return &callee[index + 1..],
+            _ => {}
+        }
+    }
+    callee
+}
+
+/// The exact texts a matching callee's last segment can be, when the
+/// pattern's last segment is a literal (`send`, `post()`) or an alternation of
+/// literals (`{create,capture}`, `{post,put}()`); `None` otherwise.
+fn last_segment_alternatives(pattern: &str) -> Option<Vec<String>> {
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (index, ch) in pattern.char_indices() {
+        match ch {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => start = index + 1,
+            _ => {}
+        }
+    }
+    let segment = &pattern[start..];
+    let literal = |text: &str| !text.contains(['*', '?', '[', ']', '{', '}', '\\', ',', '/']);
+    if literal(segment) {
+        return (!segment.is_empty()).then(|| vec![segment.to_string()]);
+    }
+    let body_and_suffix = segment.strip_prefix('{')?;
+    let close = body_and_suffix.find('}')?;
+    let (body, suffix) = (&body_and_suffix[..close], &body_and_suffix[close + 1..]);
+    let alternatives: Vec<&str> = body.split(',').collect();
+    // A `.` inside an alternative separates segments too (`{Checkout.Session,Charge}`).
+    (literal(suffix)
+        && alternatives
+            .iter()
+            .all(|a| !a.is_empty() && literal(a) && !a.contains('.')))
+    .then(|| {
+        alternatives
+            .iter()
+            .map(|a| format!("{a}{suffix}"))
+            .collect()
     })
 }
 
@@ -311,6 +393,42 @@ mod tests {
             assert!(matches(pattern, callee), "{pattern} should match {callee}");
         }
         assert!(!matches("**.*[pP]roducer.send", "this.consumer.send"));
+    }
+
+    #[test]
+    fn last_segments_are_literal_only_when_the_pattern_says_so() {
+        let last = |pattern: &str| last_segment_alternatives(pattern);
+        assert_eq!(last("**.publish"), Some(vec!["publish".to_string()]));
+        assert_eq!(
+            last("stripe.*.{create,capture}"),
+            Some(vec!["create".to_string(), "capture".to_string()])
+        );
+        assert_eq!(
+            last("**.{post,put}()"),
+            Some(vec!["post()".to_string(), "put()".to_string()])
+        );
+        assert_eq!(last("**.*Outbox*"), None);
+        assert_eq!(last("**.outbox.**"), None);
+        assert_eq!(last("{a.b,c}"), None);
+        assert_eq!(last_segment("client.post().json().send"), "send");
+        assert_eq!(last_segment("a[x.y].b(c.d)"), "b(c.d)");
+        assert_eq!(last_segment("fetch"), "fetch");
+    }
+
+    #[test]
+    fn merged_sets_keep_every_pattern_matching() {
+        let set = |patterns: &[&str]| {
+            let owned: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+            PatternSet::new(&owned).expect("valid patterns")
+        };
+        let mut merged = PatternSet::default();
+        merged.extend(set(&["**.publish"]));
+        merged.extend(set(&["**.{post,put}().**.send"]));
+        assert!(merged.matches("bus.publish") && merged.matches("client.post().send"));
+        assert!(!merged.matches("bus.subscribe"));
+        merged.extend(set(&["**.*Outbox*"]));
+        assert!(merged.matches("trx.OrderOutbox"));
+        assert!(merged.matches("bus.publish"));
     }
 
     #[test]

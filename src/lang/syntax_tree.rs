@@ -124,36 +124,46 @@ pub fn count_syntax_errors(root: Node<'_>) -> usize {
     }
 }
 
-/// Collect every comment node of a tree (iteratively), stripping markers.
+/// Collect every comment node of a tree, stripping markers.
+///
+/// Comments start with `//`, `/*` or `#` in every tree-sitter grammar Handoff
+/// uses, so rather than visiting every node of the tree, each such position in
+/// the source is looked up (`descendant_for_byte_range` descends one path):
+/// the cost follows the comment markers, not the size of the tree. Markers
+/// inside strings, URLs and divisions are looked up and rejected.
 pub fn collect_comments(root: Node<'_>, index: &LineIndex<'_>) -> Vec<Comment> {
-    // Every node of the tree is visited: compare symbol ids, not the names
-    // `Node::kind` looks up (a grammar may alias several symbols to one name).
+    // Compare symbol ids, not names (a grammar may alias several symbols to
+    // one name).
     let language = root.language();
     let comment_kinds: Vec<u16> = (0..language.node_kind_count())
         .filter_map(|id| u16::try_from(id).ok())
         .filter(|&id| language.node_kind_for_id(id) == Some("comment"))
         .collect();
+    let bytes = index.source.as_bytes();
     let mut comments = Vec::new();
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if comment_kinds.contains(&node.kind_id()) {
+    // The end of the last comment: markers inside it are not new comments.
+    let mut covered = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let marker = match byte {
+            b'#' => true,
+            b'/' => matches!(bytes.get(at + 1), Some(b'/' | b'*')),
+            _ => false,
+        };
+        if !marker || at < covered {
+            continue;
+        }
+        let Some(node) = root.descendant_for_byte_range(at, at + 1) else {
+            continue;
+        };
+        if node.start_byte() == at && comment_kinds.contains(&node.kind_id()) {
             comments.push(Comment {
                 text: strip_comment_markers(index.text(node)),
                 span: index.node_span(node),
             });
-        } else if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return comments;
-            }
+            covered = node.end_byte();
         }
     }
+    comments
 }
 
 /// Remove `//`, `#`, `/* */` and leading `*` from a comment's text.
