@@ -121,6 +121,9 @@ fn run(options: &Options) -> Result<(), String> {
             "Pull request: checkout follow-ups",
         ],
     )?;
+    // Packed, as a clone is (and whatever the size, so that repositories of
+    // different sizes compare).
+    git(&options.out, &["gc", "--quiet", "--prune=now"])?;
     let base = git_output(&options.out, &["rev-parse", "main"])?;
     let head = git_output(&options.out, &["rev-parse", "feature"])?;
     summary(&files, &changes, &base, &head);
