@@ -7,11 +7,14 @@
 
 mod pack;
 mod pattern;
+mod retry;
 
 pub use pack::{
-    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, NeverRedelivered, OptionCondition, Pack, PatternEntry,
+    RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
 };
 pub use pattern::{CallPattern, PatternSet};
+pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
@@ -120,6 +123,7 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
 }
 
@@ -232,6 +236,7 @@ impl Knowledge {
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        self.retry.add_pack(file, source, pack)?;
         for entry in &pack.handlers {
             self.handlers.push(Handler {
                 role: entry.role,

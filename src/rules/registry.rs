@@ -1,9 +1,16 @@
 //! The list of built-in rules.
 
 use super::Rule;
+use super::idempotency::{ConsumerNotIdempotent, KeyRegeneratedPerAttempt, RetryWithoutKey};
 use super::sequencing::{SideEffectBeforeCommit, SideEffectInTransaction};
 
-static RULES: &[&dyn Rule] = &[&SideEffectInTransaction, &SideEffectBeforeCommit];
+static RULES: &[&dyn Rule] = &[
+    &SideEffectInTransaction,
+    &SideEffectBeforeCommit,
+    &RetryWithoutKey,
+    &KeyRegeneratedPerAttempt,
+    &ConsumerNotIdempotent,
+];
 
 /// Every built-in rule, in a stable order.
 pub fn all_rules() -> &'static [&'static dyn Rule] {
