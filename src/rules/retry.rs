@@ -143,9 +143,10 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
     };
     let shown = crate::rules::shorten(header, 48);
     let loop_label = || {
-        let written = if header.is_empty() {
-            "loop".to_string()
-        } else if header.contains(';') || header.contains(" of ") {
+        if header.is_empty() || header == "loop" {
+            return "the retry `loop`".to_string();
+        }
+        let written = if header.contains(';') || header.contains(" of ") {
             format!("for ({shown})")
         } else if header.contains(" in ") {
             format!("for {shown}")
@@ -186,11 +187,20 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
             if counts_attempts(header) {
                 return Some(scope(loop_label(), true));
             }
-            let endless = matches!(header, "" | "True" | "true" | "1" | "(true)" | "(True)");
-            (endless
-                && catches_then_sleeps(&block.body, knowledge)
-                && leaves_on_success(&block.body))
-            .then(|| scope(loop_label(), false))
+            let endless = matches!(
+                header,
+                "" | "loop" | "True" | "true" | "1" | "(true)" | "(True)"
+            );
+            if !endless || !catches_failure(&block.body) {
+                return None;
+            }
+            // `Err(e) if attempts < 3 =>`, `if attempt >= MAX_RETRIES: raise`,
+            // `attempts += 1`: the loop counts its attempts.
+            if counts_attempts_inside(&block.body, &counts_attempts) {
+                return Some(scope(loop_label(), true));
+            }
+            (sleeps(&block.body, knowledge) && leaves_on_success(&block.body))
+                .then(|| scope(loop_label(), false))
         }
     }
 }
@@ -254,15 +264,40 @@ fn bounded_by_literal(condition: &str) -> bool {
 /// Whether the loop body catches a failure (a `catch`/`except`, a Rust
 /// `Err(..)` arm) and sleeps or backs off somewhere in the loop.
 fn catches_then_sleeps(body: &[Node], knowledge: &Knowledge) -> bool {
+    catches_failure(body) && sleeps(body, knowledge)
+}
+
+fn catches_failure(body: &[Node]) -> bool {
     let mut catches = false;
-    let mut sleeps = false;
     scan_blocks(body, &mut |block| {
         catches |= is_failure_branch(block);
     });
+    catches
+}
+
+fn sleeps(body: &[Node], knowledge: &Knowledge) -> bool {
+    let mut sleeps = false;
     crate::model::for_each_call_in(body, &mut |call| {
         sleeps |= knowledge.is_retry_sleep(call);
     });
-    catches && sleeps
+    sleeps
+}
+
+/// Whether a condition, a match-arm guard or an assignment inside the loop
+/// names an attempt counter.
+fn counts_attempts_inside(body: &[Node], counts: &dyn Fn(&str) -> bool) -> bool {
+    body.iter().any(|node| match node {
+        Node::Block(block) => {
+            let named = match &block.kind {
+                BlockKind::If { condition } => counts(condition),
+                BlockKind::Arm { pattern } => counts(pattern),
+                _ => false,
+            };
+            named || counts_attempts_inside(&block.body, counts)
+        }
+        Node::Assign(assign) => counts(&assign.target),
+        _ => false,
+    })
 }
 
 /// Whether a success path leaves the loop: a `return` inside a `try` block or

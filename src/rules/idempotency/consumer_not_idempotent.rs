@@ -77,7 +77,7 @@ impl Rule for ConsumerNotIdempotent {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
             }
-            let Some(effect) = effect(call, knowledge, &facts) else {
+            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, &facts) else {
                 return;
             };
             // A retried effect is `idempotency/retry-without-key`'s finding.

@@ -73,12 +73,18 @@ impl Rule for KeyRegeneratedPerAttempt {
             else {
                 return;
             };
-            let sink = knowledge.sink(call).is_some() || facts.is_retrying_client_write(call);
+            // One report per chain: on its effect, or — for a key given to a
+            // call no pack knows — on the whole chain.
+            let owner = bindings.chain_owner(call);
+            let effect = effect(call, owner, knowledge, &facts);
             let named_key = {
                 let lower = key.name.to_ascii_lowercase();
                 lower.contains("idempot") || lower.contains("dedup")
             };
-            if !sink && !named_key {
+            let unknown_call = owner.is_none()
+                && knowledge.sink(call).is_none()
+                && !call.chain.iter().any(|c| knowledge.sink(c).is_some());
+            if effect.is_none() && !(named_key && unknown_call) {
                 return;
             }
             let inside = |region: Span| {
@@ -125,8 +131,8 @@ impl Rule for KeyRegeneratedPerAttempt {
                 },
             };
             let stable = stable_data_phrase(&functions_around(file.model, call.span));
-            let produce = match effect(call, knowledge, &facts) {
-                Some(effect) => one_effect(call, &effect),
+            let produce = match &effect {
+                Some(effect) => one_effect(call, effect),
                 None => format!("exactly one effect (`{}`)", shorten(&call.callee, 50)),
             };
             let generator = shorten(generator, 40);

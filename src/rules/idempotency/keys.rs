@@ -12,6 +12,7 @@
 
 use crate::knowledge::Knowledge;
 use crate::model::{Call, FileModel, Function, Node, Span, Value};
+use std::collections::HashMap;
 
 /// A key given to a side-effect call.
 #[derive(Debug, Clone)]
@@ -66,6 +67,9 @@ enum Bound<'a> {
 #[derive(Debug, Default)]
 pub struct Bindings<'a> {
     entries: Vec<Binding<'a>>,
+    /// The outermost call of every method chain, by the span of each of its
+    /// inner calls: `client.post(u).header(k, v).send()` for `client.post(u)`.
+    chain_owners: HashMap<(usize, usize), &'a Call>,
 }
 
 impl<'a> Bindings<'a> {
@@ -73,7 +77,20 @@ impl<'a> Bindings<'a> {
     pub fn new(model: &'a FileModel) -> Self {
         let mut bindings = Bindings::default();
         bindings.collect_function(&model.module, 0);
+        let owners = &mut bindings.chain_owners;
+        model.module.for_each_call(&mut |call| {
+            for inner in &call.chain {
+                owners.insert((inner.span.start_byte, inner.span.end_byte), call);
+            }
+        });
         bindings
+    }
+
+    /// The outermost call of the chain `call` is an inner part of, if any.
+    pub fn chain_owner(&self, call: &Call) -> Option<&'a Call> {
+        self.chain_owners
+            .get(&(call.span.start_byte, call.span.end_byte))
+            .copied()
     }
 
     fn collect_function(&mut self, function: &'a Function, depth: usize) {
@@ -219,10 +236,12 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
         }
     }
 
-    /// The idempotency key given to `call`, if any.
+    /// The idempotency key given to `call`, if any — for an inner part of a
+    /// method chain, anywhere in the whole chain (`.header(..)` after `.post(..)`).
     pub fn key_of(&self, call: &Call) -> Option<KeyUse> {
-        self.direct_key(call, call.span, 0)
-            .or_else(|| self.key_through_variables(call))
+        let whole = self.bindings.chain_owner(call).unwrap_or(call);
+        self.direct_key(whole, call.span, 0)
+            .or_else(|| self.key_through_variables(whole))
     }
 
     /// A key given in the call's own arguments, its chain, or a command

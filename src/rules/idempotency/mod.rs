@@ -26,13 +26,42 @@ struct Effect {
 
 /// The non-idempotent side effect `call` performs, if any: a pack sink marked
 /// non-idempotent, or a write through a client configured to resend writes.
-fn effect(call: &Call, knowledge: &Knowledge, facts: &RetryFacts) -> Option<Effect> {
-    if let Some(sink) = knowledge.sink(call) {
-        return sink.non_idempotent.then(|| Effect {
+///
+/// A method chain is one effect, reported once: on its first pack sink
+/// (`client.post(u).json(b).send()`), or — when no part is a pack sink — on
+/// the whole chain. `owner` is the chain's outermost call when `call` is an
+/// inner part of it.
+fn effect(
+    call: &Call,
+    owner: Option<&Call>,
+    knowledge: &Knowledge,
+    facts: &RetryFacts,
+) -> Option<Effect> {
+    let pack_effect = |sink: &crate::knowledge::Sink| {
+        sink.non_idempotent.then(|| Effect {
             label: sink.label.clone(),
             kind: sink.kind,
             generic: sink.generic,
-        });
+        })
+    };
+    if let Some(owner) = owner {
+        let sink = knowledge.sink(call)?;
+        let earlier_sink = owner
+            .chain
+            .iter()
+            .take_while(|c| c.span != call.span)
+            .any(|c| knowledge.sink(c).is_some());
+        return if earlier_sink {
+            None
+        } else {
+            pack_effect(sink)
+        };
+    }
+    if let Some(sink) = knowledge.sink(call) {
+        return pack_effect(sink);
+    }
+    if call.chain.iter().any(|c| knowledge.sink(c).is_some()) {
+        return None;
     }
     facts.is_retrying_client_write(call).then(|| Effect {
         label: "HTTP client".to_string(),
@@ -95,40 +124,77 @@ fn key_suggestion(kind: SinkKind, ecosystem: Ecosystem) -> &'static str {
 /// nor a retry helper's `bail` / `attempt`): stable data a key can be
 /// derived from.
 fn stable_parameter(function: &Function) -> Option<String> {
-    function
-        .params
-        .iter()
-        .map(|p| {
-            if p.destructured.is_empty() {
-                p.name.clone()
-            } else {
-                p.destructured[0].clone()
-            }
-        })
-        .find(|name| {
-            !matches!(
-                name.as_str(),
-                "self"
-                    | "&self"
-                    | "&mut self"
-                    | "cls"
-                    | "ctx"
-                    | "context"
-                    | "req"
-                    | "request"
-                    | "res"
-                    | "response"
-                    | "bail"
-                    | "attempt"
-                    | "retry"
-                    | "number"
-                    | "signal"
-                    | "_"
-            ) && !name.starts_with('_')
-                && name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
-        })
+    /// Parameters that are handles to other systems or framework plumbing.
+    const NOT_WORK_ITEMS: &[&str] = &[
+        "self",
+        "&self",
+        "&mut self",
+        "cls",
+        "ctx",
+        "context",
+        "req",
+        "request",
+        "res",
+        "response",
+        "bail",
+        "attempt",
+        "retry",
+        "number",
+        "signal",
+        "client",
+        "http",
+        "session",
+        "db",
+        "pool",
+        "conn",
+        "connection",
+        "mailer",
+        "consumer",
+        "producer",
+        "app",
+        "logger",
+        "log",
+        "tx",
+        "trx",
+        "next",
+        "channel",
+        "ch",
+        "method",
+        "properties",
+        "_",
+    ];
+    /// Type names of handles to other systems.
+    const HANDLE_TYPES: &[&str] = &[
+        "Client",
+        "Pool",
+        "Connection",
+        "Session",
+        "Mailer",
+        "Consumer",
+        "Producer",
+        "Sender",
+        "Context",
+        "Request",
+        "Logger",
+    ];
+    function.params.iter().find_map(|param| {
+        let name = param
+            .destructured
+            .first()
+            .cloned()
+            .unwrap_or_else(|| param.name.clone());
+        let handle = param
+            .type_annotation
+            .as_deref()
+            .is_some_and(|t| HANDLE_TYPES.iter().any(|h| t.contains(h)));
+        let usable = !handle
+            && !NOT_WORK_ITEMS.contains(&name.as_str())
+            && !name.starts_with('_')
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        usable.then_some(name)
+    })
 }
 
 /// "`user_id`", "`order.id`" or "the record's or message's id", for suggestions.

@@ -45,6 +45,10 @@ pub enum RetriedHow {
 pub struct RetryFacts {
     /// Functions (by short name) called or passed from inside a retry scope.
     retried_functions: HashMap<String, RetryScope>,
+    /// Code retried by a wrapper that is not its inline callback: a closure
+    /// bound to a variable (`op.retry(..)`), or the receiver expression of a
+    /// call chain (`(|| async { .. }).retry(policy)`).
+    retried_regions: Vec<RetryScope>,
     /// Client variables (without `this.`/`self.`) that resend writes, with
     /// the configuration's label and span.
     retrying_clients: HashMap<String, (String, Span)>,
@@ -60,6 +64,8 @@ impl RetryFacts {
     pub fn new(model: &FileModel, knowledge: &Knowledge, walker: &ScopeWalker<'_>) -> Self {
         let mut facts = RetryFacts::default();
         let file_options = crate::rules::file_retry_options(model);
+        let mut closures: HashMap<&str, Vec<Span>> = HashMap::new();
+        collect_closures(&model.module.body, &mut closures);
         let mut statements: Vec<&Call> = Vec::new();
         walker.walk(model, &mut |call, state| {
             if let Some(scope) = &state.retry
@@ -70,7 +76,10 @@ impl RetryFacts {
                     .entry(name.to_string())
                     .or_insert_with(|| scope.clone());
             }
-            if let Some(mechanism) = knowledge.retry_wrapper(call, &|o| file_options.contains(o)) {
+            let wrapper = std::iter::once(call)
+                .chain(call.chain.iter())
+                .find_map(|c| knowledge.retry_wrapper(c, &|o| file_options.contains(o)));
+            if let Some(mechanism) = wrapper {
                 let scope = RetryScope {
                     kind: RetryKind::Wrapper,
                     label: mechanism.label.clone(),
@@ -86,7 +95,16 @@ impl RetryFacts {
                         _ => None,
                     })
                     .chain(call.receiver.as_deref());
+                if call.receiver.as_deref().is_some_and(|r| r.starts_with('<')) {
+                    facts.retried_regions.push(scope.clone());
+                }
                 for name in passed {
+                    for closure in closures.get(name).into_iter().flatten() {
+                        facts.retried_regions.push(RetryScope {
+                            region: *closure,
+                            ..scope.clone()
+                        });
+                    }
                     if let Some(name) = local_function_name(name) {
                         facts
                             .retried_functions
@@ -176,6 +194,18 @@ impl RetryFacts {
             return Some(Retried {
                 label: scope.label.clone(),
                 how: RetriedHow::Scope(scope.kind),
+                origin: scope.origin,
+                region: Some(scope.region),
+                certain: scope.certain,
+            });
+        }
+        if let Some(scope) = self.retried_regions.iter().find(|scope| {
+            scope.region.start_byte <= call.span.start_byte
+                && call.span.end_byte <= scope.region.end_byte
+        }) {
+            return Some(Retried {
+                label: scope.label.clone(),
+                how: RetriedHow::Scope(RetryKind::Wrapper),
                 origin: scope.origin,
                 region: Some(scope.region),
                 certain: scope.certain,
@@ -325,6 +355,26 @@ fn collect_arg_paths<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
         Value::Object(props) => props.iter().for_each(|p| collect_arg_paths(&p.value, out)),
         Value::Array(items) => items.iter().for_each(|v| collect_arg_paths(v, out)),
         _ => {}
+    }
+}
+
+/// Closures bound to names (`let op = || async { .. }`, `const op = async
+/// () => ..`), by name.
+fn collect_closures<'a>(nodes: &'a [Node], out: &mut HashMap<&'a str, Vec<Span>>) {
+    for node in nodes {
+        match node {
+            Node::Assign(assign) => {
+                if let Value::Function(function) = &assign.value {
+                    out.entry(assign.target.trim_start_matches("mut ").trim())
+                        .or_default()
+                        .push(function.span);
+                    collect_closures(&function.body, out);
+                }
+            }
+            Node::Block(block) => collect_closures(&block.body, out),
+            Node::Function(function) => collect_closures(&function.body, out),
+            _ => {}
+        }
     }
 }
 

@@ -71,7 +71,7 @@ impl Rule for RetryWithoutKey {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
             }
-            let Some(effect) = effect(call, knowledge, &facts) else {
+            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, &facts) else {
                 return;
             };
             let Some(retried) = facts.retried(call, state) else {
