@@ -316,6 +316,11 @@ pub struct DedupeChecks {
     /// (`processed`, `seen`, `already`); matched against identifier words.
     #[serde(default)]
     pub words: Vec<String>,
+    /// Words that name a dedupe check only in an `if` condition, where they
+    /// guard the effect (`if Sent.objects.filter(..).exists(): return`), not
+    /// in any call (`annotate(has_listener=Exists(..))`).
+    #[serde(default)]
+    pub condition_words: Vec<String>,
     /// Option keys / string arguments that make a write conditional on the
     /// key being new (Redis `NX`).
     #[serde(default)]

@@ -27,6 +27,12 @@ pub struct RetryMechanism {
 }
 
 impl RetryMechanism {
+    /// Whether the mechanism retries only where the body asks for it
+    /// (Celery `self.retry(..)`), rather than on any failure.
+    pub fn is_explicit(&self) -> bool {
+        !self.when_body_calls.is_empty()
+    }
+
     /// Whether the options given to `call` satisfy the entry's conditions.
     fn options_hold(&self, call: &Call, file_option: &dyn Fn(&str) -> bool) -> bool {
         let keys = call.option_keys();
@@ -75,7 +81,8 @@ impl RetryClient {
                 return false;
             };
             let all_methods = matches!(value, Value::Bool(false))
-                || matches!(value, Value::Path(p) if p == "None" || p == "null");
+                || matches!(value, Value::Path(p) if p == "None" || p == "null")
+                || matches!(text.trim(), "None" | "False" | "null" | "false");
             let upper = text.to_ascii_uppercase();
             return all_methods || upper.contains("POST") || upper.contains("PATCH");
         }
@@ -109,7 +116,14 @@ fn option_argument<'a>(call: &'a Call, key: &str) -> Option<(&'a Value, String)>
     for c in call.chain.iter().chain(std::iter::once(call)) {
         for arg in &c.args {
             if arg.keyword.as_deref() == Some(key) {
-                return Some((&arg.value, arg.text.clone()));
+                // The argument's text includes `keyword=`; keep the value's.
+                let text = arg
+                    .text
+                    .strip_prefix(key)
+                    .and_then(|rest| rest.trim_start().strip_prefix('='))
+                    .unwrap_or(&arg.text)
+                    .trim();
+                return Some((&arg.value, text.to_string()));
             }
             if let Some(value) = in_value(&arg.value, key) {
                 return Some((value, value_text(value)));
@@ -138,12 +152,17 @@ fn value_text(value: &Value) -> String {
 /// How a handler's messages or jobs are delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
-    /// At least once: a crash, a timeout or a missing ack re-delivers.
+    /// At least once: a crash, a timeout or a missing ack re-delivers
+    /// (Kafka, SQS, BullMQ, Celery with `acks_late`).
     AtLeastOnce,
-    /// Not known from the code in sight.
+    /// Registered for a named event whose delivery guarantee is not visible
+    /// (`bus.on('order.created', ..)`).
     Unknown,
-    /// An in-process event or a schedule: never re-delivered.
-    InProcess,
+    /// Not re-delivered: an in-process event, a schedule, or a task that is
+    /// acknowledged before it runs (Celery's default).
+    AtMostOnce,
+    /// No registration in sight: the role comes from the function's name.
+    Unregistered,
 }
 
 /// A compiled [`RedeliveryEntry`].
@@ -175,6 +194,7 @@ pub(super) struct RetryKnowledge {
     key_generators: PatternSet,
     dedupe_calls: PatternSet,
     dedupe_words: Vec<String>,
+    dedupe_condition_words: Vec<String>,
     dedupe_options: Vec<String>,
     dedupe_sql: Vec<Regex>,
     redelivered: Vec<Redelivered>,
@@ -209,6 +229,12 @@ impl RetryKnowledge {
             .extend(compile_patterns(file, source, &checks.calls)?);
         self.dedupe_words
             .extend(checks.words.iter().map(|w| w.to_ascii_lowercase()));
+        self.dedupe_condition_words.extend(
+            checks
+                .condition_words
+                .iter()
+                .map(|w| w.to_ascii_lowercase()),
+        );
         self.dedupe_options.extend(checks.options.iter().cloned());
         if let Some(sql) = &checks.sql {
             let regex = Regex::new(sql).map_err(|e| {
@@ -339,6 +365,14 @@ impl Knowledge {
         })
     }
 
+    /// Whether the call asks for a retry explicitly (`self.retry(exc=exc)`).
+    pub fn is_explicit_retry_call(&self, call: &Call) -> bool {
+        self.retry
+            .mechanisms
+            .iter()
+            .any(|m| m.when_body_calls.matches(&call.callee))
+    }
+
     /// The retrying client configuration `call` makes, if it makes the
     /// client resend writes (POST, PATCH).
     pub fn retry_client(&self, call: &Call) -> Option<&RetryClient> {
@@ -364,19 +398,21 @@ impl Knowledge {
     /// its decorators, or the option key it is the value of.
     pub fn delivery(&self, handler: &Function) -> Delivery {
         let knowledge = &self.retry;
-        let mut registrations: Vec<&Call> = handler.decorators.iter().collect();
         if let FunctionOrigin::Callback {
             callee,
             first_string,
             ..
         } = &handler.origin
         {
-            if knowledge.never_calls.matches(callee)
-                || first_string
-                    .as_deref()
-                    .is_some_and(|t| knowledge.never_topics.iter().any(|n| n == t))
-            {
-                return Delivery::InProcess;
+            // `click.bs.button`, `shown.bs.collapse`: the event is the first word.
+            let event = first_string
+                .as_deref()
+                .map(|t| t.split(['.', ':', ' ']).next().unwrap_or(t));
+            // Lifecycle events first (`worker.on('completed')` is in-process),
+            // then brokers (`worker.on('order.created')`), then in-process
+            // emitters (`emitter.on(..)`, AMD `define(..)`).
+            if event.is_some_and(|e| knowledge.never_topics.iter().any(|n| n == e)) {
+                return Delivery::AtMostOnce;
             }
             if knowledge
                 .redelivered
@@ -385,29 +421,40 @@ impl Knowledge {
             {
                 return Delivery::AtLeastOnce;
             }
+            if knowledge.never_calls.matches(callee) {
+                return Delivery::AtMostOnce;
+            }
+            return Delivery::Unknown;
         }
-        if handler
-            .decorators
+        let decorators = &handler.decorators;
+        if decorators
             .iter()
             .any(|d| knowledge.never_decorators.matches(&d.callee))
         {
-            return Delivery::InProcess;
+            return Delivery::AtMostOnce;
         }
-        registrations.retain(|d| {
+        if decorators.iter().any(|d| {
             knowledge
                 .redelivered
                 .iter()
                 .any(|r| r.decorators.matches(&d.callee) && r.options_hold(d))
-        });
+        }) {
+            return Delivery::AtLeastOnce;
+        }
+        match decorators.iter().find_map(|d| self.decorator_role(d)) {
+            Some(super::HandlerRole::Consumer) => return Delivery::Unknown,
+            Some(_) => return Delivery::AtMostOnce,
+            None => {}
+        }
         let by_key = matches!(handler.origin, FunctionOrigin::Anonymous)
             && knowledge
                 .redelivered
                 .iter()
                 .any(|r| r.option_keys.contains(&handler.name));
-        if !registrations.is_empty() || by_key {
+        if by_key {
             Delivery::AtLeastOnce
         } else {
-            Delivery::Unknown
+            Delivery::Unregistered
         }
     }
 
@@ -457,6 +504,18 @@ impl Knowledge {
                 _ => false,
             })
         })
+    }
+
+    /// Whether an `if` condition checks for a duplicate: it names a dedupe
+    /// check (`already_processed`) or asks whether a record exists.
+    pub fn condition_mentions_dedupe(&self, condition: &str) -> bool {
+        let words = identifier_words(condition);
+        self.mentions_dedupe(condition)
+            || self
+                .retry
+                .dedupe_condition_words
+                .iter()
+                .any(|w| words.iter().any(|x| x == w))
     }
 
     /// Whether code text (a callee, an `if` condition) names a dedupe check

@@ -41,6 +41,9 @@ pub struct RetryScope {
     /// counts attempts) rather than a heuristic (an unnamed loop that sleeps
     /// after a failure).
     pub certain: bool,
+    /// Whether the code re-runs only where it asks for a retry (Celery
+    /// `self.retry(..)`) rather than on any failure.
+    pub explicit: bool,
 }
 
 /// Words that, in a loop header, say the loop counts attempts.
@@ -98,11 +101,22 @@ pub fn wrapper_scope(
     let mechanism = knowledge.retry_wrapper(call, &|o| file_options.contains(o))?;
     Some(RetryScope {
         kind: RetryKind::Wrapper,
-        label: mechanism.label.clone(),
+        label: wrapper_label(&mechanism.label, call),
         origin: call.span,
         region: callback.span,
         certain: true,
+        explicit: false,
     })
+}
+
+/// A wrapper's label for messages: the library (`p-retry`), or — for a
+/// project's own helper matched by name — the call itself (`this.retryDb`).
+pub fn wrapper_label(label: &str, call: &Call) -> String {
+    if label.starts_with("a ") {
+        format!("`{}`", crate::rules::shorten(&call.callee, 40))
+    } else {
+        label.to_string()
+    }
 }
 
 /// The retry scope of a declared function retried by its decorator.
@@ -119,6 +133,7 @@ pub fn decorator_scope(
         origin: decorator.span,
         region: function.span,
         certain: true,
+        explicit: mechanism.is_explicit(),
     })
 }
 
@@ -140,6 +155,7 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
         origin: block.span,
         region: block.span,
         certain,
+        explicit: false,
     };
     let shown = crate::rules::shorten(header, 48);
     let loop_label = || {

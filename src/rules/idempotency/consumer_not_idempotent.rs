@@ -31,7 +31,7 @@ pub struct ConsumerNotIdempotent;
 
 static DOC: RuleDoc = RuleDoc {
     summary: "A message consumer or job handler performs a non-idempotent side effect with no dedupe check on the message and no idempotency key, so a re-delivered message acts twice.",
-    detects: "A function registered as a message consumer or job handler (Kafka `eachMessage`, SQS `handleMessage`, BullMQ `Worker`, `subscribe`/`consume`/`process` callbacks, `bus.on('order.created', ..)`, consumer decorators, Celery tasks, Rust consumers) that creates, charges, sends, POSTs or publishes, when nothing before the effect checks whether the message was already handled — a call or condition about processed / seen / duplicate messages, `get_or_create`, a Redis `SET NX`, an `INSERT … ON CONFLICT DO NOTHING` — and the effect carries no idempotency key. Effects inside an explicit retry are reported by `idempotency/retry-without-key` instead. Handlers of in-process events (`process.on('SIGTERM')`, Django `@receiver`) and schedules are not flagged; handlers whose delivery guarantee is not visible (a plain Celery task, an `on('event')` listener) are reported at low severity.",
+    detects: "A function registered as a message consumer or job handler that is delivered at least once — Kafka `eachMessage`, SQS `handleMessage`, a BullMQ `Worker` or `worker.on('order.created', ..)`, `consume`/`process` callbacks, consumer decorators (`@broker.subscriber`), dramatiq actors, Celery tasks with `acks_late=True`, Rust consumer streams — that creates, charges, sends, POSTs or publishes, when nothing before the effect checks whether the message was already handled (a call or condition about processed / seen / duplicate messages or a record that already exists, `get_or_create`, `select_for_update`, a status lock, a Redis `SET NX`, `INSERT … ON CONFLICT DO NOTHING`) and the effect carries no idempotency key. Effects inside an explicit retry are reported by `idempotency/retry-without-key` instead. Handlers registered for a named event whose delivery guarantee is not visible (`messenger.subscribe('flows', ..)`) are reported at low severity. Not flagged: in-process events and lifecycle hooks (`process.on('SIGTERM')`, `worker.on('failed')`, DOM events, Django `@receiver`), schedules, Celery tasks without `acks_late` (acknowledged before they run), functions that look like handlers only by name, and in-process queues handed a function (`queue.enqueue(async () => ..)`).",
     why: "Queues and event buses deliver at least once. A consumer that crashes after the effect but before the acknowledgement, or that exceeds its visibility timeout, receives the same message again — and repeats the shipment, the e-mail, the charge. Tests deliver each message exactly once, so they never see it.",
     bad: "worker.on('order.created', async ({ orderId }) => {\n  const order = await db.orders.find(orderId);\n  await fulfillment.createShipment({ orderId: order.id, items: order.items });\n});",
     good: "worker.on('order.created', async ({ eventId, orderId }) => {\n  const first = await db.processedEvents.insertIfAbsent(eventId); // INSERT … ON CONFLICT DO NOTHING\n  if (!first) return;\n  const order = await db.orders.find(orderId);\n  await fulfillment.createShipment({ orderId: order.id, items: order.items }, { idempotencyKey: `shipment-${order.id}` });\n});",
@@ -84,10 +84,12 @@ impl Rule for ConsumerNotIdempotent {
             if facts.retried(call, state).is_some() || keys.key_of(call).is_some() {
                 return;
             }
-            let severity = match knowledge.delivery(handler) {
-                Delivery::InProcess => return,
-                Delivery::AtLeastOnce if !effect.generic => self.default_severity(),
-                Delivery::AtLeastOnce | Delivery::Unknown => Severity::Low,
+            let severity = match (knowledge.delivery(handler), effect.generic) {
+                (Delivery::AtLeastOnce, false) => self.default_severity(),
+                (Delivery::AtLeastOnce, true) | (Delivery::Unknown, false) => Severity::Low,
+                (Delivery::Unknown, true) | (Delivery::AtMostOnce | Delivery::Unregistered, _) => {
+                    return;
+                }
             };
             if deduped_before(handler, call.span, knowledge) {
                 return;
@@ -170,7 +172,7 @@ fn conditions_before(nodes: &[Node], effect: Span, knowledge: &Knowledge) -> boo
     nodes.iter().any(|node| match node {
         Node::Block(block) => {
             block.span.start_byte < effect.start_byte
-                && ((matches!(&block.kind, BlockKind::If { condition } if knowledge.mentions_dedupe(condition)))
+                && ((matches!(&block.kind, BlockKind::If { condition } if knowledge.condition_mentions_dedupe(condition)))
                     || conditions_before(&block.body, effect, knowledge))
         }
         Node::Function(function) => conditions_before(&function.body, effect, knowledge),

@@ -3,7 +3,7 @@
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::retried::{RetryFacts, retried_phrase};
 use super::{effect, functions_around, one_effect, stable_data_phrase};
-use crate::knowledge::HandlerRole;
+use crate::knowledge::{Delivery, HandlerRole};
 use crate::model::Span;
 use crate::rules::{
     Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
@@ -107,7 +107,11 @@ impl Rule for KeyRegeneratedPerAttempt {
                 ),
                 _ => match (state.role, state.handler) {
                     (Some(role @ (HandlerRole::Consumer | HandlerRole::Job)), Some(handler))
-                        if inside(handler.span) =>
+                        if inside(handler.span)
+                            && matches!(
+                                knowledge.delivery(handler),
+                                Delivery::AtLeastOnce | Delivery::Unknown
+                            ) =>
                     {
                         let topic = state
                             .handler_topic

@@ -61,6 +61,8 @@ enum Bound<'a> {
     MutatedBy(&'a Call),
     /// `headers["Idempotency-Key"] = v`: the subscript text and the value.
     Subscript(&'a str, &'a Value),
+    /// `headers["Idempotency-Key"] = f(..)`: the subscript text and the call.
+    SubscriptCall(&'a str, &'a Call),
 }
 
 /// Every binding of a file, to follow variables back to their values.
@@ -105,7 +107,17 @@ impl<'a> Bindings<'a> {
             match node {
                 Node::Call(call) => {
                     if let Some(name) = call.bound_to.as_deref() {
-                        self.push(clean_name(name), Bound::Call(call), call.span, scope);
+                        match name.split_once('[') {
+                            Some((base, subscript)) => self.push(
+                                clean_name(base),
+                                Bound::SubscriptCall(subscript, call),
+                                call.span,
+                                scope,
+                            ),
+                            None => {
+                                self.push(clean_name(name), Bound::Call(call), call.span, scope)
+                            }
+                        }
                     }
                     if let Some(receiver) = call.receiver.as_deref()
                         && matches!(
@@ -312,13 +324,18 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
                     Bound::Call(bound) => self.direct_key(bound, call.span, 1),
                     Bound::MutatedBy(setter) => self.direct_key(setter, call.span, 3),
                     Bound::Subscript(subscript, value) => {
-                        let key = subscript
-                            .trim_end_matches(']')
-                            .trim()
-                            .trim_matches(['"', '\'']);
+                        let key = subscript_key(subscript);
                         self.knowledge
                             .is_idempotency_key_name(key)
                             .then(|| self.key_use(key, value, binding.span, call.span))
+                    }
+                    Bound::SubscriptCall(subscript, bound) => {
+                        let key = subscript_key(subscript);
+                        self.knowledge.is_idempotency_key_name(key).then(|| KeyUse {
+                            name: key.to_string(),
+                            span: binding.span,
+                            origin: self.call_origin(bound, binding.span),
+                        })
                     }
                 })
         })
@@ -339,31 +356,19 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
             return KeyOrigin::Stable;
         }
         match value {
-            Value::Call(call) => match self.generator_in_call(call) {
-                Some(generator) => KeyOrigin::Generated {
-                    generator,
-                    at: call.span,
-                    text: call.text.clone(),
-                },
-                None => KeyOrigin::Stable,
-            },
+            Value::Call(call) => self.call_origin(call, call.span),
             Value::Path(name) => {
                 let Some(binding) = self.bindings.visible(&clean_name(name), at).next() else {
                     return KeyOrigin::Stable;
                 };
                 match &binding.value {
-                    Bound::Call(call) => match self.generator_in_call(call) {
-                        Some(generator) => KeyOrigin::Generated {
-                            generator,
-                            at: binding.span,
-                            text: call.text.clone(),
-                        },
-                        None => KeyOrigin::Stable,
-                    },
+                    Bound::Call(call) => self.call_origin(call, binding.span),
                     Bound::Value(value) => {
                         self.origin(value, binding.span, binding.span, depth + 1)
                     }
-                    Bound::MutatedBy(_) | Bound::Subscript(..) => KeyOrigin::Stable,
+                    Bound::MutatedBy(_) | Bound::Subscript(..) | Bound::SubscriptCall(..) => {
+                        KeyOrigin::Stable
+                    }
                 }
             }
             Value::String(text) => self.generated_text(text, span),
@@ -375,6 +380,19 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
                 self.generated_text(text, span)
             }
             _ => KeyOrigin::Stable,
+        }
+    }
+
+    /// Where a key made by a call comes from; `at` is where the call is
+    /// written (the binding, or the inline value).
+    fn call_origin(&self, call: &Call, at: Span) -> KeyOrigin {
+        match self.generator_in_call(call) {
+            Some(generator) => KeyOrigin::Generated {
+                generator,
+                at,
+                text: call.text.clone(),
+            },
+            None => KeyOrigin::Stable,
         }
     }
 
@@ -432,6 +450,14 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
         }
         None
     }
+}
+
+/// `"Idempotency-Key"]` → `Idempotency-Key`.
+fn subscript_key(subscript: &str) -> &str {
+    subscript
+        .trim_end_matches(']')
+        .trim()
+        .trim_matches(['"', '\''])
 }
 
 fn collect_paths<'v>(value: &'v Value, names: &mut Vec<&'v str>) {

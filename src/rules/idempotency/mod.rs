@@ -38,7 +38,10 @@ fn effect(
     facts: &RetryFacts,
 ) -> Option<Effect> {
     let pack_effect = |sink: &crate::knowledge::Sink| {
-        sink.non_idempotent.then(|| Effect {
+        // A queue handed a function schedules work in-process (p-queue,
+        // `jobQueue.enqueue(async () => ..)`): no message leaves.
+        let in_process = sink.kind == SinkKind::Event && call.callbacks().next().is_some();
+        (sink.non_idempotent && !in_process).then(|| Effect {
             label: sink.label.clone(),
             kind: sink.kind,
             generic: sink.generic,
@@ -288,3 +291,6 @@ fn functions_around(model: &FileModel, span: Span) -> Vec<&Function> {
     out.reverse();
     out
 }
+
+#[cfg(test)]
+mod tests;

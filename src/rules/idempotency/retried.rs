@@ -41,8 +41,10 @@ pub enum RetriedHow {
 }
 
 /// What a file says about retries beyond lexical scopes.
-#[derive(Debug, Default)]
-pub struct RetryFacts {
+#[derive(Debug)]
+pub struct RetryFacts<'a> {
+    model: &'a FileModel,
+    knowledge: &'a Knowledge,
     /// Functions (by short name) called or passed from inside a retry scope.
     retried_functions: HashMap<String, RetryScope>,
     /// Code retried by a wrapper that is not its inline callback: a closure
@@ -59,16 +61,28 @@ pub struct RetryFacts {
     failure_blocks: Vec<Span>,
 }
 
-impl RetryFacts {
+impl<'a> RetryFacts<'a> {
     /// Collect the facts of one file.
-    pub fn new(model: &FileModel, knowledge: &Knowledge, walker: &ScopeWalker<'_>) -> Self {
-        let mut facts = RetryFacts::default();
+    pub fn new(model: &'a FileModel, knowledge: &'a Knowledge, walker: &ScopeWalker<'_>) -> Self {
+        let mut facts = RetryFacts {
+            model,
+            knowledge,
+            retried_functions: HashMap::new(),
+            retried_regions: Vec::new(),
+            retrying_clients: HashMap::new(),
+            retrying_requests: HashMap::new(),
+            failure_blocks: Vec::new(),
+        };
         let file_options = crate::rules::file_retry_options(model);
         let mut closures: HashMap<&str, Vec<Span>> = HashMap::new();
         collect_closures(&model.module.body, &mut closures);
         let mut statements: Vec<&Call> = Vec::new();
         walker.walk(model, &mut |call, state| {
+            // A helper called from a retry wrapper or loop is retried with it.
+            // A task's decorator is not followed into helpers: tasks call
+            // whole workflows, and their retries are narrower than that.
             if let Some(scope) = &state.retry
+                && scope.kind != RetryKind::Decorator
                 && let Some(name) = local_function_name(&call.callee)
             {
                 facts
@@ -78,14 +92,19 @@ impl RetryFacts {
             }
             let wrapper = std::iter::once(call)
                 .chain(call.chain.iter())
-                .find_map(|c| knowledge.retry_wrapper(c, &|o| file_options.contains(o)));
-            if let Some(mechanism) = wrapper {
+                .find_map(|c| {
+                    knowledge
+                        .retry_wrapper(c, &|o| file_options.contains(o))
+                        .map(|m| (c, m))
+                });
+            if let Some((wrapper_call, mechanism)) = wrapper {
                 let scope = RetryScope {
                     kind: RetryKind::Wrapper,
-                    label: mechanism.label.clone(),
+                    label: crate::rules::wrapper_label(&mechanism.label, wrapper_call),
                     origin: call.span,
                     region: call.span,
                     certain: true,
+                    explicit: false,
                 };
                 let passed = call
                     .args
@@ -190,7 +209,9 @@ impl RetryFacts {
 
     /// Why `call` (in the context `state`) can run again, if it can.
     pub fn retried(&self, call: &Call, state: &WalkState<'_>) -> Option<Retried> {
-        if let Some(scope) = &state.retry {
+        if let Some(scope) = &state.retry
+            && (!scope.explicit || self.explicit_retry_can_follow(scope, call.span))
+        {
             return Some(Retried {
                 label: scope.label.clone(),
                 how: RetriedHow::Scope(scope.kind),
@@ -251,6 +272,85 @@ impl RetryFacts {
             .iter()
             .any(|b| b.start_byte <= span.start_byte && span.end_byte <= b.end_byte)
     }
+}
+
+impl RetryFacts<'_> {
+    /// For code that re-runs only where it asks (`self.retry(..)`): whether
+    /// such a call can run after `effect` in the same attempt — in a handler
+    /// of a `try` around the effect, or later on the way out of the function
+    /// without a `return` in between.
+    fn explicit_retry_can_follow(&self, scope: &RetryScope, effect: Span) -> bool {
+        let Some(function) = super::functions_around(self.model, effect)
+            .into_iter()
+            .find(|f| f.span == scope.region)
+        else {
+            return true;
+        };
+        let mut path = Vec::new();
+        if !path_to(&function.body, effect, &mut path) {
+            return true;
+        }
+        let asks = |node: &Node| {
+            let mut found = false;
+            crate::model::for_each_call_in(std::slice::from_ref(node), &mut |c| {
+                found |= self.knowledge.is_explicit_retry_call(c);
+            });
+            found
+        };
+        for &(nodes, index) in path.iter().rev() {
+            let is_try =
+                matches!(&nodes[index], Node::Block(b) if matches!(b.kind, BlockKind::Try));
+            let mut later = nodes[index + 1..].iter().peekable();
+            if is_try {
+                while let Some(node) = later.next_if(|n| is_handler(n)) {
+                    if asks(node) {
+                        return true;
+                    }
+                }
+            }
+            // A loop comes round again: any retry request in it follows.
+            if matches!(&nodes[index], Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. }))
+                && asks(&nodes[index])
+            {
+                return true;
+            }
+            for node in later {
+                if asks(node) {
+                    return true;
+                }
+                if matches!(node, Node::Return(_)) {
+                    return false;
+                }
+            }
+        }
+        false
+    }
+}
+
+fn is_handler(node: &Node) -> bool {
+    matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
+}
+
+/// The nodes (each with its siblings) from `nodes` down to the one holding
+/// `target`, outermost first; `false` when nothing holds it.
+fn path_to<'n>(nodes: &'n [Node], target: Span, path: &mut Vec<(&'n [Node], usize)>) -> bool {
+    for (index, node) in nodes.iter().enumerate() {
+        let span = match node {
+            Node::Call(call) => call.span,
+            Node::Block(block) => block.span,
+            Node::Function(function) => function.span,
+            Node::Return(ret) => ret.span,
+            Node::Assign(assign) => assign.span,
+        };
+        if span.start_byte <= target.start_byte && target.end_byte <= span.end_byte {
+            path.push((nodes, index));
+            if let Node::Block(block) = node {
+                path_to(&block.body, target, path);
+            }
+            return true;
+        }
+    }
+    false
 }
 
 /// The declared function around the walk position: the first segment of the
