@@ -1,5 +1,9 @@
 //! The command line: argument parsing, the one error chain, exit codes.
 
+mod checklist;
+mod gate;
+mod init;
+
 use crate::diff::Target;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{Severity, all_rules, doc_markdown, find_rule};
@@ -32,6 +36,12 @@ enum Command {
         /// A rule id, e.g. sequencing/side-effect-in-transaction.
         rule: String,
     },
+    /// Select the workflow test suites a change must run, with the reasons.
+    Gate(gate::GateArgs),
+    /// Print the reviewer checklist (Markdown, with a Mermaid diagram).
+    Checklist(checklist::ChecklistArgs),
+    /// Write a starter .handoff.yml and GitHub workflow for this repository.
+    Init(init::InitArgs),
 }
 
 /// Which change to read.
@@ -55,7 +65,7 @@ pub struct RevisionArgs {
 }
 
 impl RevisionArgs {
-    fn options(&self, all: bool) -> ScanOptions {
+    pub(crate) fn options(&self, all: bool) -> ScanOptions {
         let target = if self.staged {
             Target::Index
         } else if let Some(head) = &self.head {
@@ -170,6 +180,9 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&out)?;
             Ok(0)
         }
+        Command::Gate(args) => gate::run(&args),
+        Command::Checklist(args) => checklist::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Explain { rule } => {
             let Some(found) = find_rule(&rule) else {
                 bail!("unknown rule `{rule}`: `handoff rules` lists the rule ids");
@@ -181,7 +194,8 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<i32> {
-    let (report, _config) = scan::scan(&args.revisions.options(args.all))?;
+    let (report, config) = scan::scan(&args.revisions.options(args.all))?;
+    let selection = crate::gate::select(&report, &config);
     let style = if args.output.is_none()
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
@@ -191,7 +205,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
     } else {
         TextStyle::Plain
     };
-    let rendered = report::render(&report, args.format, style);
+    let rendered = report::render(&report, args.format, style, &selection.suites);
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,
@@ -219,7 +233,7 @@ pub fn rules_table() -> String {
     out
 }
 
-fn write_stdout(text: &str) -> Result<()> {
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -7,6 +7,7 @@ mod text;
 pub use json::{SCHEMA, to_json};
 pub use text::{TextStyle, to_text};
 
+use crate::gate::SelectedSuite;
 use crate::scan::Report;
 
 /// The output formats of `handoff scan`.
@@ -18,10 +19,10 @@ pub enum Format {
     Json,
 }
 
-/// Render a report in a format.
-pub fn render(report: &Report, format: Format, style: TextStyle) -> String {
+/// Render a report in a format; `suites` are the gate's selection.
+pub fn render(report: &Report, format: Format, style: TextStyle, suites: &[SelectedSuite]) -> String {
     match format {
         Format::Text => to_text(report, style),
-        Format::Json => to_json(report),
+        Format::Json => to_json(report, suites),
     }
 }
