@@ -352,3 +352,16 @@ fn strict_flowchart_check(diagram: &str) {
     }
     assert!(!nodes.is_empty() && edges > 0, "{diagram}");
 }
+
+#[test]
+fn documented_checklist_example_is_real_output() {
+    let docs = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gate-checklist.md"))
+        .expect("docs exist");
+    let start = docs.find("<!-- checklist-example:start -->").expect("start marker");
+    let end = docs.find("<!-- checklist-example:end -->").expect("end marker");
+    let output = article_checklist();
+    let output_lines: HashSet<&str> = output.lines().collect();
+    for line in docs[start..end].lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        assert!(output_lines.contains(line), "docs/gate-checklist.md shows a line the checklist does not print:\n{line}");
+    }
+}

@@ -152,7 +152,15 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            // A wrapper that already prints its source (`invalid configuration:
+            // <the config error>`) would otherwise repeat it.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in error.chain() {
+                let text = cause.to_string();
+                if !chain.last().is_some_and(|previous| previous.ends_with(&text)) {
+                    chain.push(text);
+                }
+            }
             eprintln!("error: {}", chain.join(": "));
             2
         }
