@@ -255,14 +255,21 @@ fn validate_workflows(
     let mut seen = std::collections::HashSet::new();
     let mut matchers = Vec::with_capacity(file.workflows.len());
     for workflow in &file.workflows {
-        let at = |needle: &str, message: String| KnowledgeError::at_text(name, source, needle, message);
+        let at =
+            |needle: &str, message: String| KnowledgeError::at_text(name, source, needle, message);
         if workflow.name.trim().is_empty() {
-            return Err(at("name:", "a workflow needs a non-empty `name`".to_string()));
+            return Err(at(
+                "name:",
+                "a workflow needs a non-empty `name`".to_string(),
+            ));
         }
         if !seen.insert(workflow.name.as_str()) {
             return Err(at(
                 &workflow.name,
-                format!("workflow `{}` is defined twice: merge the two entries", workflow.name),
+                format!(
+                    "workflow `{}` is defined twice: merge the two entries",
+                    workflow.name
+                ),
             ));
         }
         if workflow.paths.is_empty() && workflow.topics.is_empty() {
@@ -277,13 +284,18 @@ fn validate_workflows(
         if let Some(suite) = &workflow.suite
             && suite.name.trim().is_empty()
         {
-            return Err(at("suite:", format!("the suite of workflow `{}` needs a non-empty `name`", workflow.name)));
+            return Err(at(
+                "suite:",
+                format!(
+                    "the suite of workflow `{}` needs a non-empty `name`",
+                    workflow.name
+                ),
+            ));
         }
         let mut paths = Vec::with_capacity(workflow.paths.len());
         for glob in &workflow.paths {
-            let compiled = Glob::new(glob).map_err(|e| {
-                at(glob, format!("invalid path glob `{glob}`: {}", e.kind()))
-            })?;
+            let compiled = Glob::new(glob)
+                .map_err(|e| at(glob, format!("invalid path glob `{glob}`: {}", e.kind())))?;
             paths.push((glob.clone(), compiled.compile_matcher()));
         }
         let mut topics = Vec::with_capacity(workflow.topics.len());
@@ -406,9 +418,15 @@ mod tests {
             CONFIG_FILE,
         )
         .expect("valid config");
-        assert_eq!(config.workflow_topic_pattern(0, "order.created"), Some("order.*"));
+        assert_eq!(
+            config.workflow_topic_pattern(0, "order.created"),
+            Some("order.*")
+        );
         assert_eq!(config.workflow_topic_pattern(0, "order.created.v2"), None);
-        assert_eq!(config.workflow_topic_pattern(0, "payments.card.captured"), Some("payments.**"));
+        assert_eq!(
+            config.workflow_topic_pattern(0, "payments.card.captured"),
+            Some("payments.**")
+        );
         assert_eq!(config.workflow_topic_pattern(1, "order.created"), None);
     }
 
@@ -425,10 +443,16 @@ mod tests {
 
     #[test]
     fn workflow_that_nothing_can_select_is_an_error() {
-        let error = Config::parse("workflows:\n  - name: checkout\n    threshold: high\n", CONFIG_FILE)
-            .expect_err("no paths, no topics");
+        let error = Config::parse(
+            "workflows:\n  - name: checkout\n    threshold: high\n",
+            CONFIG_FILE,
+        )
+        .expect_err("no paths, no topics");
         assert_eq!(error.line, 2, "{error}");
-        assert!(error.message.contains("neither `paths` nor `topics`"), "{error}");
+        assert!(
+            error.message.contains("neither `paths` nor `topics`"),
+            "{error}"
+        );
     }
 
     #[test]

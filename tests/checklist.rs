@@ -129,7 +129,11 @@ def create_order(request):
 "#;
 
 /// A repository with `files_before` committed, then `files_after` committed.
-fn change(config: Option<&str>, before: &[(&str, &str)], after: &[(&str, &str)]) -> (Repo, String, String) {
+fn change(
+    config: Option<&str>,
+    before: &[(&str, &str)],
+    after: &[(&str, &str)],
+) -> (Repo, String, String) {
     let repo = Repo::new();
     if let Some(config) = config {
         repo.write(".handoff.yml", config);
@@ -154,7 +158,10 @@ fn checklist(repo: &Repo, base: &str, head: &str) -> String {
 fn article_checklist() -> String {
     let (repo, base, head) = change(
         Some(CONFIG),
-        &[("src/checkout.js", CHECKOUT_BEFORE), ("src/worker.js", WORKER)],
+        &[
+            ("src/checkout.js", CHECKOUT_BEFORE),
+            ("src/worker.js", WORKER),
+        ],
         &[("src/checkout.js", CHECKOUT_AFTER)],
     );
     checklist(&repo, &base, &head)
@@ -173,7 +180,10 @@ fn consumer_checklist() -> String {
     let (repo, base, head) = change(
         None,
         &[("src/events.js", EVENTS_BEFORE), ("src/worker.js", WORKER)],
-        &[("src/events.js", EVENTS_AFTER), ("src/worker.js", WORKER_AFTER)],
+        &[
+            ("src/events.js", EVENTS_AFTER),
+            ("src/worker.js", WORKER_AFTER),
+        ],
     );
     checklist(&repo, &base, &head)
 }
@@ -199,7 +209,10 @@ fn article_checklist_names_the_consumer_outside_the_diff_and_its_silent_skip() {
         markdown.contains("`worker.on order.created` (`src/worker.js:1`), which returns early at line 3 when `order.status !== 'paid'`"),
         "{markdown}"
     );
-    assert!(markdown.contains("⚠ delivers, may arrive before commit and be skipped"), "{markdown}");
+    assert!(
+        markdown.contains("⚠ delivers, may arrive before commit and be skipped"),
+        "{markdown}"
+    );
     assert!(
         markdown.contains("- [ ] **Test:** The `checkout` suite (`npm run test:workflow -- checkout`) should assert exactly one `order.created` message with this `orderId`"),
         "{markdown}"
@@ -214,7 +227,10 @@ fn retry_scope_checklist_matches_snapshot() {
 #[test]
 fn retry_checklist_flags_a_key_generated_per_attempt() {
     let markdown = retry_checklist();
-    assert!(markdown.contains("#### Retry scope `pRetry` · `src/jobs/charge.js:2`"), "{markdown}");
+    assert!(
+        markdown.contains("#### Retry scope `pRetry` · `src/jobs/charge.js:2`"),
+        "{markdown}"
+    );
     assert!(
         markdown.contains("`idempotencyKey: randomUUID()` looks generated per attempt"),
         "{markdown}"
@@ -233,7 +249,12 @@ fn django_transaction_checklist_matches_snapshot() {
 
 #[test]
 fn every_item_is_an_unchecked_checkbox() {
-    for markdown in [article_checklist(), retry_checklist(), consumer_checklist(), django_checklist()] {
+    for markdown in [
+        article_checklist(),
+        retry_checklist(),
+        consumer_checklist(),
+        django_checklist(),
+    ] {
         let items: Vec<&str> = markdown.lines().filter(|l| l.starts_with("- [")).collect();
         assert!(!items.is_empty(), "{markdown}");
         assert!(items.iter().all(|l| l.starts_with("- [ ] ")), "{markdown}");
@@ -244,12 +265,24 @@ fn every_item_is_an_unchecked_checkbox() {
 fn change_without_boundaries_says_so_and_still_lists_always_suites() {
     let (repo, base, head) = change(
         Some(CONFIG),
-        &[("README.md", "# Shop\n"), ("src/util.js", "export const add = (a, b) => a + b;\n")],
-        &[("README.md", "# Shop\n\nNow with docs.\n"), ("src/util.js", "export const add = (a, b) => b + a;\n")],
+        &[
+            ("README.md", "# Shop\n"),
+            ("src/util.js", "export const add = (a, b) => a + b;\n"),
+        ],
+        &[
+            ("README.md", "# Shop\n\nNow with docs.\n"),
+            ("src/util.js", "export const add = (a, b) => b + a;\n"),
+        ],
     );
     let markdown = checklist(&repo, &base, &head);
-    assert!(markdown.starts_with("<!-- handoff:checklist -->\n## Handoff reviewer checklist\n"), "{markdown}");
-    assert!(markdown.contains("This change touches no workflow boundary"), "{markdown}");
+    assert!(
+        markdown.starts_with("<!-- handoff:checklist -->\n## Handoff reviewer checklist\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("This change touches no workflow boundary"),
+        "{markdown}"
+    );
     assert!(!markdown.contains("```mermaid"), "{markdown}");
     assert!(markdown.contains("- `unit`: `npm test`"), "{markdown}");
 }
@@ -263,11 +296,24 @@ fn output_option_writes_the_markdown_to_a_file() {
     );
     let target = repo.path().join("checklist.md");
     let target_text = target.to_string_lossy().into_owned();
-    let run = repo.handoff(&["checklist", "--base", &base, "--head", &head, "--output", &target_text]);
+    let run = repo.handoff(&[
+        "checklist",
+        "--base",
+        &base,
+        "--head",
+        &head,
+        "--output",
+        &target_text,
+    ]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(run.stdout.is_empty());
     let written = std::fs::read_to_string(&target).expect("checklist written");
-    assert!(written.contains("#### Side effect `eventBus.publish` → `order.created` · `src/checkout.js:7`"), "{written}");
+    assert!(
+        written.contains(
+            "#### Side effect `eventBus.publish` → `order.created` · `src/checkout.js:7`"
+        ),
+        "{written}"
+    );
 }
 
 #[test]
@@ -286,10 +332,15 @@ fn invalid_configuration_exits_2_with_its_location() {
 
 #[test]
 fn mermaid_diagrams_parse_with_mermaid() {
-    let diagrams: Vec<String> = [article_checklist(), retry_checklist(), consumer_checklist(), django_checklist()]
-        .iter()
-        .flat_map(|markdown| support::mermaid_blocks(markdown))
-        .collect();
+    let diagrams: Vec<String> = [
+        article_checklist(),
+        retry_checklist(),
+        consumer_checklist(),
+        django_checklist(),
+    ]
+    .iter()
+    .flat_map(|markdown| support::mermaid_blocks(markdown))
+    .collect();
     assert_eq!(diagrams.len(), 4, "one diagram per checklist");
     let results = support::mermaid_parse(&diagrams);
     assert_eq!(results.len(), diagrams.len(), "{results:?}");
@@ -308,7 +359,12 @@ fn mermaid_parser_rejects_a_broken_flowchart() {
 
 #[test]
 fn mermaid_diagrams_pass_the_strict_syntax_check() {
-    for markdown in [article_checklist(), retry_checklist(), consumer_checklist(), django_checklist()] {
+    for markdown in [
+        article_checklist(),
+        retry_checklist(),
+        consumer_checklist(),
+        django_checklist(),
+    ] {
         for diagram in support::mermaid_blocks(&markdown) {
             strict_flowchart_check(&diagram);
         }
@@ -320,11 +376,18 @@ fn mermaid_diagrams_pass_the_strict_syntax_check() {
 /// declared nodes, every `class` names declared nodes and a defined class,
 /// every `linkStyle` index names an edge.
 fn strict_flowchart_check(diagram: &str) {
-    let node = Regex::new(r#"^  (n\d+)(\["[^"]*"\]|\[\["[^"]*"\]\]|\{\{"[^"]*"\}\}|\("[^"]*"\)|\(\["[^"]*"\]\))$"#).expect("regex");
+    let node = Regex::new(
+        r#"^  (n\d+)(\["[^"]*"\]|\[\["[^"]*"\]\]|\{\{"[^"]*"\}\}|\("[^"]*"\)|\(\["[^"]*"\]\))$"#,
+    )
+    .expect("regex");
     let edge = Regex::new(r#"^  (n\d+) (-->|-\.->)(\|"[^"]*"\|)? (n\d+)$"#).expect("regex");
-    let class_def = Regex::new(r"^  classDef ([a-z]+) [a-z-]+:[^ ,]+( [^ ,]+)?(,[a-z-]+:[^ ,]+( [^ ,]+)?)*$").expect("regex");
+    let class_def =
+        Regex::new(r"^  classDef ([a-z]+) [a-z-]+:[^ ,]+( [^ ,]+)?(,[a-z-]+:[^ ,]+( [^ ,]+)?)*$")
+            .expect("regex");
     let class = Regex::new(r"^  class (n\d+(,n\d+)*) ([a-z]+)$").expect("regex");
-    let link_style = Regex::new(r"^  linkStyle (\d+(,\d+)*) stroke:#[0-9a-f]{6},stroke-width:\dpx$").expect("regex");
+    let link_style =
+        Regex::new(r"^  linkStyle (\d+(,\d+)*) stroke:#[0-9a-f]{6},stroke-width:\dpx$")
+            .expect("regex");
     let mut lines = diagram.lines();
     assert_eq!(lines.next(), Some("flowchart LR"), "{diagram}");
     let mut nodes = HashSet::new();
@@ -332,18 +395,29 @@ fn strict_flowchart_check(diagram: &str) {
     let mut edges = 0usize;
     for line in lines {
         if let Some(captures) = node.captures(line) {
-            assert!(nodes.insert(captures[1].to_string()), "node declared twice: {line}");
+            assert!(
+                nodes.insert(captures[1].to_string()),
+                "node declared twice: {line}"
+            );
         } else if let Some(captures) = edge.captures(line) {
-            assert!(nodes.contains(&captures[1]) && nodes.contains(&captures[4]), "edge to an undeclared node: {line}");
+            assert!(
+                nodes.contains(&captures[1]) && nodes.contains(&captures[4]),
+                "edge to an undeclared node: {line}"
+            );
             edges += 1;
         } else if let Some(captures) = class_def.captures(line) {
             classes.insert(captures[1].to_string());
         } else if let Some(captures) = class.captures(line) {
             assert!(classes.contains(&captures[3]), "undefined class: {line}");
-            assert!(captures[1].split(',').all(|id| nodes.contains(id)), "class on an undeclared node: {line}");
+            assert!(
+                captures[1].split(',').all(|id| nodes.contains(id)),
+                "class on an undeclared node: {line}"
+            );
         } else if let Some(captures) = link_style.captures(line) {
             assert!(
-                captures[1].split(',').all(|i| i.parse::<usize>().is_ok_and(|i| i < edges)),
+                captures[1]
+                    .split(',')
+                    .all(|i| i.parse::<usize>().is_ok_and(|i| i < edges)),
                 "linkStyle index out of range: {line}"
             );
         } else {
@@ -355,13 +429,26 @@ fn strict_flowchart_check(diagram: &str) {
 
 #[test]
 fn documented_checklist_example_is_real_output() {
-    let docs = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gate-checklist.md"))
-        .expect("docs exist");
-    let start = docs.find("<!-- checklist-example:start -->").expect("start marker");
-    let end = docs.find("<!-- checklist-example:end -->").expect("end marker");
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gate-checklist.md"),
+    )
+    .expect("docs exist");
+    let start = docs
+        .find("<!-- checklist-example:start -->")
+        .expect("start marker");
+    let end = docs
+        .find("<!-- checklist-example:end -->")
+        .expect("end marker");
     let output = article_checklist();
     let output_lines: HashSet<&str> = output.lines().collect();
-    for line in docs[start..end].lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        assert!(output_lines.contains(line), "docs/gate-checklist.md shows a line the checklist does not print:\n{line}");
+    for line in docs[start..end]
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+    {
+        assert!(
+            output_lines.contains(line),
+            "docs/gate-checklist.md shows a line the checklist does not print:\n{line}"
+        );
     }
 }

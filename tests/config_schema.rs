@@ -7,7 +7,9 @@
 mod support;
 
 use handoff::config::{Config, ConfigFile, RuleSetting, Suite, Workflow};
-use handoff::knowledge::{HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind};
+use handoff::knowledge::{
+    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+};
 use handoff::model::Ecosystem;
 use handoff::rules::Severity;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
@@ -66,7 +68,11 @@ impl<'de> Deserializer<'de> for NameProbe<'_> {
 fn names_of<T: DeserializeOwned>() -> BTreeSet<String> {
     let mut names = Vec::new();
     let _ = T::deserialize(NameProbe(&mut names));
-    assert!(!names.is_empty(), "{} exposes no names", std::any::type_name::<T>());
+    assert!(
+        !names.is_empty(),
+        "{} exposes no names",
+        std::any::type_name::<T>()
+    );
     names.into_iter().map(str::to_string).collect()
 }
 
@@ -80,14 +86,22 @@ fn property_names(object: &Value) -> BTreeSet<String> {
 fn enum_values(value: &Value) -> BTreeSet<String> {
     value["enum"]
         .as_array()
-        .map(|v| v.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 #[test]
 fn schema_is_a_valid_json_schema() {
     let tool = support::venv_tool("check-jsonschema");
-    let output = support::run(Command::new(tool).arg("--check-metaschema").arg(schema_path()));
+    let output = support::run(
+        Command::new(tool)
+            .arg("--check-metaschema")
+            .arg(schema_path()),
+    );
     assert!(output.status.success(), "{}", support::text(&output));
 }
 
@@ -97,15 +111,35 @@ fn schema_properties_are_the_configuration_fields() {
     let defs = &schema["$defs"];
     let cases: Vec<(&str, &Value, BTreeSet<String>)> = vec![
         (".handoff.yml", &schema, names_of::<ConfigFile>()),
-        ("ruleSetting", &defs["ruleSetting"], names_of::<RuleSetting>()),
+        (
+            "ruleSetting",
+            &defs["ruleSetting"],
+            names_of::<RuleSetting>(),
+        ),
         ("workflow", &defs["workflow"], names_of::<Workflow>()),
         ("suite", &defs["suite"], names_of::<Suite>()),
         ("pack", &defs["pack"], names_of::<Pack>()),
-        ("patternEntry", &defs["patternEntry"], names_of::<PatternEntry>()),
+        (
+            "patternEntry",
+            &defs["patternEntry"],
+            names_of::<PatternEntry>(),
+        ),
         ("sinkEntry", &defs["sinkEntry"], names_of::<SinkEntry>()),
-        ("optionCondition", &defs["optionCondition"], names_of::<OptionCondition>()),
-        ("handlerEntry", &defs["handlerEntry"], names_of::<HandlerEntry>()),
-        ("knowledge", &schema["properties"]["knowledge"], names_of::<Ecosystem>()),
+        (
+            "optionCondition",
+            &defs["optionCondition"],
+            names_of::<OptionCondition>(),
+        ),
+        (
+            "handlerEntry",
+            &defs["handlerEntry"],
+            names_of::<HandlerEntry>(),
+        ),
+        (
+            "knowledge",
+            &schema["properties"]["knowledge"],
+            names_of::<Ecosystem>(),
+        ),
     ];
     for (name, object, fields) in cases {
         assert_eq!(
@@ -113,7 +147,11 @@ fn schema_properties_are_the_configuration_fields() {
             fields,
             "schemas/handoff.schema.json `{name}` is out of date with the Rust struct: add or remove the properties"
         );
-        assert_eq!(object["additionalProperties"], Value::Bool(false), "`{name}` must reject unknown keys like the loader");
+        assert_eq!(
+            object["additionalProperties"],
+            Value::Bool(false),
+            "`{name}` must reject unknown keys like the loader"
+        );
     }
 }
 
@@ -122,9 +160,18 @@ fn schema_enums_are_the_values_the_loader_accepts() {
     let schema = schema();
     let defs = &schema["$defs"];
     assert_eq!(enum_values(&defs["severity"]), names_of::<Severity>());
-    assert_eq!(enum_values(&defs["sinkEntry"]["properties"]["kind"]), names_of::<SinkKind>());
-    assert_eq!(enum_values(&defs["handlerEntry"]["properties"]["role"]), names_of::<HandlerRole>());
-    assert_eq!(enum_values(&defs["pack"]["properties"]["ecosystem"]), names_of::<Ecosystem>());
+    assert_eq!(
+        enum_values(&defs["sinkEntry"]["properties"]["kind"]),
+        names_of::<SinkKind>()
+    );
+    assert_eq!(
+        enum_values(&defs["handlerEntry"]["properties"]["role"]),
+        names_of::<HandlerRole>()
+    );
+    assert_eq!(
+        enum_values(&defs["pack"]["properties"]["ecosystem"]),
+        names_of::<Ecosystem>()
+    );
 }
 
 /// The ```yaml blocks of a Markdown file that are `.handoff.yml` examples
@@ -187,9 +234,14 @@ fn documented_configurations_pass_the_schema_and_the_loader() {
     for document in ["docs/gate-checklist.md", "README.md"] {
         examples.extend(config_examples(&root.join(document)));
     }
-    assert!(examples.len() >= 2, "the docs show configuration examples: {}", examples.len());
+    assert!(
+        examples.len() >= 2,
+        "the docs show configuration examples: {}",
+        examples.len()
+    );
     for example in &examples {
-        Config::parse(example, ".handoff.yml").unwrap_or_else(|e| panic!("the loader rejects a documented example: {e}\n{example}"));
+        Config::parse(example, ".handoff.yml")
+            .unwrap_or_else(|e| panic!("the loader rejects a documented example: {e}\n{example}"));
     }
     let (ok, output) = check(&examples);
     assert!(ok, "{output}");
@@ -209,7 +261,10 @@ fn broken_configurations_fail_the_schema_and_the_loader() {
         "ignore: \"scripts/**\"\n",
     ];
     for text in broken {
-        assert!(Config::parse(text, ".handoff.yml").is_err(), "the loader accepts:\n{text}");
+        assert!(
+            Config::parse(text, ".handoff.yml").is_err(),
+            "the loader accepts:\n{text}"
+        );
         let (ok, output) = check(&[text.to_string()]);
         assert!(!ok, "the schema accepts:\n{text}\n{output}");
     }

@@ -60,11 +60,29 @@ fn init_writes_workflows_inferred_from_routes_and_consumers() {
     let repo = shop();
     let run = repo.handoff(&["init"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(run.stdout.starts_with("Detected: JavaScript/TypeScript (2 files), Python (2 files).\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("wrote .handoff.yml (2 workflows inferred: checkout, signup)\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("wrote .github/workflows/handoff.yml (runs the Action"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .starts_with("Detected: JavaScript/TypeScript (2 files), Python (2 files).\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("wrote .handoff.yml (2 workflows inferred: checkout, signup)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("wrote .github/workflows/handoff.yml (runs the Action"),
+        "{}",
+        run.stdout
+    );
     support::assert_snapshot("init-handoff.yml", &read(&repo, ".handoff.yml"));
-    support::assert_snapshot("init-github-workflow.yml", &read(&repo, ".github/workflows/handoff.yml"));
+    support::assert_snapshot(
+        "init-github-workflow.yml",
+        &read(&repo, ".github/workflows/handoff.yml"),
+    );
 }
 
 #[test]
@@ -72,12 +90,18 @@ fn starter_configuration_drives_the_gate() {
     let repo = shop();
     assert_eq!(repo.handoff(&["init"]).code, 0);
     repo.commit("handoff init");
-    repo.write("src/worker.js", WORKER.replace("{ orderId }", "{ orderId, items }"));
+    repo.write(
+        "src/worker.js",
+        WORKER.replace("{ orderId }", "{ orderId, items }"),
+    );
     let run = repo.handoff(&["gate", "--base", "HEAD"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let result = run.json();
     assert_eq!(result["suites"][0]["name"], "checkout", "{result}");
-    assert_eq!(result["suites"][0]["command"], "npm run test:workflow -- checkout", "{result}");
+    assert_eq!(
+        result["suites"][0]["command"], "npm run test:workflow -- checkout",
+        "{result}"
+    );
 }
 
 #[test]
@@ -85,7 +109,8 @@ fn starter_files_pass_their_schemas() {
     let repo = shop();
     assert_eq!(repo.handoff(&["init"]).code, 0);
     let check_jsonschema = support::venv_tool("check-jsonschema");
-    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/handoff.schema.json");
+    let schema =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/handoff.schema.json");
     let ours = support::run(
         Command::new(&check_jsonschema)
             .arg("--schemafile")
@@ -106,15 +131,29 @@ fn starter_files_pass_their_schemas() {
 fn repository_without_handlers_gets_a_commented_example() {
     let repo = Repo::new();
     repo.write("Cargo.toml", "[package]\nname = \"lib\"\n");
-    repo.write("src/lib.rs", "pub fn add(a: u32, b: u32) -> u32 { a + b }\n");
+    repo.write(
+        "src/lib.rs",
+        "pub fn add(a: u32, b: u32) -> u32 { a + b }\n",
+    );
     repo.commit("lib");
     let run = repo.handoff(&["init"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(run.stdout.starts_with("Detected: Rust (1 file).\n"), "{}", run.stdout);
-    assert!(run.stdout.contains("no workflow inferred"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("Detected: Rust (1 file).\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("no workflow inferred"),
+        "{}",
+        run.stdout
+    );
     let starter = read(&repo, ".handoff.yml");
     assert!(starter.contains("\nworkflows: []\n"), "{starter}");
-    assert!(starter.contains("#       command: cargo test --test checkout\n"), "{starter}");
+    assert!(
+        starter.contains("#       command: cargo test --test checkout\n"),
+        "{starter}"
+    );
     handoff::config::Config::parse(&starter, ".handoff.yml").expect("the starter parses");
 }
 
@@ -124,19 +163,36 @@ fn existing_files_are_kept_unless_forced() {
     repo.write(".handoff.yml", "ignore: [\"vendor/**\"]\n");
     let run = repo.handoff(&["init"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(run.stdout.contains("kept .handoff.yml: it exists (pass --force to overwrite it)"), "{}", run.stdout);
-    assert!(run.stdout.contains("wrote .github/workflows/handoff.yml"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("kept .handoff.yml: it exists (pass --force to overwrite it)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("wrote .github/workflows/handoff.yml"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(read(&repo, ".handoff.yml"), "ignore: [\"vendor/**\"]\n");
 
     repo.write(".github/workflows/handoff.yml", "name: mine\n");
     let again = repo.handoff(&["init"]);
-    assert!(again.stdout.contains("kept .github/workflows/handoff.yml: it exists"), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("kept .github/workflows/handoff.yml: it exists"),
+        "{}",
+        again.stdout
+    );
     assert_eq!(read(&repo, ".github/workflows/handoff.yml"), "name: mine\n");
 
     let forced = repo.handoff(&["init", "--force"]);
     assert_eq!(forced.code, 0, "stderr: {}", forced.stderr);
     assert!(read(&repo, ".handoff.yml").contains("- name: checkout"));
-    assert!(read(&repo, ".github/workflows/handoff.yml").starts_with("# Written by `handoff init`."));
+    assert!(
+        read(&repo, ".github/workflows/handoff.yml").starts_with("# Written by `handoff init`.")
+    );
 }
 
 #[test]
@@ -148,8 +204,14 @@ fn init_prints_the_pre_commit_snippet() {
         .split_once("add this to .pre-commit-config.yaml:\n\n")
         .map(|(_, snippet)| snippet)
         .expect("snippet printed");
-    assert!(snippet.starts_with("repos:\n  - repo: https://github.com/"), "{snippet}");
-    assert!(snippet.ends_with("    hooks:\n      - id: handoff\n"), "{snippet}");
+    assert!(
+        snippet.starts_with("repos:\n  - repo: https://github.com/"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.ends_with("    hooks:\n      - id: handoff\n"),
+        "{snippet}"
+    );
 }
 
 #[test]
@@ -157,6 +219,15 @@ fn init_outside_a_repository_exits_2_with_the_fix() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = handoff_in(dir.path(), &["init"]);
     assert_eq!(run.code, 2, "stdout: {}", run.stdout);
-    assert!(run.stderr.contains("is not inside a git repository: run `git init` first"), "{}", run.stderr);
-    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0, "nothing written");
+    assert!(
+        run.stderr
+            .contains("is not inside a git repository: run `git init` first"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        0,
+        "nothing written"
+    );
 }

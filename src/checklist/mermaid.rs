@@ -109,10 +109,19 @@ impl Flowchart {
             if label.is_empty() {
                 let _ = writeln!(out, "  {} {arrow} {}", edge.from, edge.to);
             } else {
-                let _ = writeln!(out, "  {} {arrow}|\"{}\"| {}", edge.from, escape(&label), edge.to);
+                let _ = writeln!(
+                    out,
+                    "  {} {arrow}|\"{}\"| {}",
+                    edge.from,
+                    escape(&label),
+                    edge.to
+                );
             }
         }
-        let _ = writeln!(out, "  classDef risky stroke:{RISK_COLOUR},stroke-width:2px,color:{RISK_COLOUR}");
+        let _ = writeln!(
+            out,
+            "  classDef risky stroke:{RISK_COLOUR},stroke-width:2px,color:{RISK_COLOUR}"
+        );
         let _ = writeln!(out, "  classDef removed stroke-dasharray:4 4,color:#6a737d");
         for class in ["risky", "removed"] {
             let ids: Vec<&str> = self
@@ -224,7 +233,10 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
                     .map(|entry| entry_node(&mut chart, &boundary.path, entry));
                 let tx = chart.node(
                     format!("tx-at:{}:{}", boundary.path, boundary.span.start_line),
-                    &format!("{}<br/>{}:{}", transaction.opener, boundary.path, boundary.span.start_line),
+                    &format!(
+                        "{}<br/>{}:{}",
+                        transaction.opener, boundary.path, boundary.span.start_line
+                    ),
                     Shape::Hexagon,
                 );
                 if let Some(from) = from {
@@ -301,7 +313,10 @@ fn draw_effect(chart: &mut Flowchart, map: &BoundaryMap, boundary: &Boundary) ->
     };
     let node = chart.node(
         format!("effect:{}:{}", boundary.path, boundary.span.start_byte),
-        &format!("{described}<br/>{}:{}", boundary.path, boundary.span.start_line),
+        &format!(
+            "{described}<br/>{}:{}",
+            boundary.path, boundary.span.start_line
+        ),
         Shape::Rounded,
     );
     let has_finding = !boundary.findings.is_empty();
@@ -314,7 +329,10 @@ fn draw_effect(chart: &mut Flowchart, map: &BoundaryMap, boundary: &Boundary) ->
                 .map(|entry| entry_node(chart, &boundary.path, entry));
             let tx = chart.node(
                 format!("tx-at:{}:{}", boundary.path, transaction.line),
-                &format!("{}<br/>{}:{}", transaction.name, boundary.path, transaction.line),
+                &format!(
+                    "{}<br/>{}:{}",
+                    transaction.name, boundary.path, transaction.line
+                ),
                 Shape::Hexagon,
             );
             if let Some(from) = from {
@@ -336,7 +354,10 @@ fn draw_effect(chart: &mut Flowchart, map: &BoundaryMap, boundary: &Boundary) ->
         },
         (None, None) => {
             let (label, risky) = match (&effect.retry, &effect.loop_header) {
-                (Some(retry), _) => (format!("retried by {}", retry.name), unkeyed_retry || has_finding),
+                (Some(retry), _) => (
+                    format!("retried by {}", retry.name),
+                    unkeyed_retry || has_finding,
+                ),
                 (None, Some(_)) => ("once per loop iteration".to_string(), has_finding),
                 (None, None) => ("calls".to_string(), has_finding),
             };
@@ -354,8 +375,59 @@ fn draw_effect(chart: &mut Flowchart, map: &BoundaryMap, boundary: &Boundary) ->
     }
     for topic in &boundary.topics {
         let to = topic_node(chart, map, topic);
-        let label = if effect.outbox { "relay publishes" } else { "publishes" };
+        let label = if effect.outbox {
+            "relay publishes"
+        } else {
+            "publishes"
+        };
         chart.edge(&node, &to, label, false, false);
     }
     risky
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_escape_quotes_markup_hashes_and_backticks() {
+        assert_eq!(
+            escape("publish(\"a#b\") <Order> `x`\nnext"),
+            "publish(#quot;a#35;b#quot;) #lt;Order#gt; 'x' next"
+        );
+    }
+
+    #[test]
+    fn line_breaks_added_by_the_builder_survive_escaping() {
+        assert_eq!(
+            escape("POST /checkout<br/>src/a.js:1"),
+            "POST /checkout<br/>src/a.js:1"
+        );
+    }
+
+    #[test]
+    fn risky_edges_are_styled_by_index_and_prefixed() {
+        let mut chart = Flowchart::default();
+        let a = chart.node("a".into(), "A", Shape::Rectangle);
+        let b = chart.node("b".into(), "B", Shape::Hexagon);
+        let c = chart.node("c".into(), "C", Shape::Rounded);
+        chart.edge(&a, &b, "opens", false, false);
+        chart.edge(&b, &c, "before commit", true, false);
+        chart.edge(&b, &c, "again", false, false);
+        let text = chart.render();
+        assert!(
+            text.contains("  n2 -->|\"⚠ before commit\"| n3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  linkStyle 1 stroke:#d73a49,stroke-width:2px\n"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("n2 -->").count(),
+            1,
+            "edges are not duplicated: {text}"
+        );
+        assert!(text.contains("  n2{{\"B\"}}\n"), "{text}");
+    }
 }

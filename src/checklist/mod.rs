@@ -25,7 +25,18 @@ use std::fmt::Write;
 pub const MARKER: &str = "<!-- handoff:checklist -->";
 
 /// Words in an idempotency key's value that show it is generated per attempt.
-const GENERATED_PER_ATTEMPT: &[&str] = &["randomUUID", "uuid4", "uuidv4", "uuid.v4", "uuid()", "Date.now", "nanoid", "Uuid::new_v4", "time.time", "datetime.now"];
+const GENERATED_PER_ATTEMPT: &[&str] = &[
+    "randomUUID",
+    "uuid4",
+    "uuidv4",
+    "uuid.v4",
+    "uuid()",
+    "Date.now",
+    "nanoid",
+    "Uuid::new_v4",
+    "time.time",
+    "datetime.now",
+];
 
 /// The suite context of one checklist group.
 struct GroupSuite<'a> {
@@ -50,16 +61,29 @@ pub fn render(report: &Report, config: &Config, gate: &GateResult) -> String {
 }
 
 /// [`render`] with boundaries already computed.
-pub fn render_with(report: &Report, config: &Config, gate: &GateResult, map: &BoundaryMap) -> String {
+pub fn render_with(
+    report: &Report,
+    config: &Config,
+    gate: &GateResult,
+    map: &BoundaryMap,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}\n## Handoff reviewer checklist\n");
-    let new_findings = report.findings.iter().filter(|f| f.status == Status::New).count();
+    let new_findings = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::New)
+        .count();
     let suites = if gate.suites.is_empty() {
         "no workflow suite selected".to_string()
     } else {
         format!(
             "suites to run: {}",
-            gate.suites.iter().map(|s| code(&s.name)).collect::<Vec<_>>().join(", ")
+            gate.suites
+                .iter()
+                .map(|s| code(&s.name))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let _ = writeln!(
@@ -80,7 +104,11 @@ pub fn render_with(report: &Report, config: &Config, gate: &GateResult, map: &Bo
             "<sub>The touched chain: route or job → transaction → side effects → topic → consumers. ⚠ red edges: a side effect that can reach downstream before its state is committed, or repeat on retry without an idempotency key.",
         );
         if left_out > 0 {
-            let _ = write!(legend, " {} more side effects are listed below but not drawn.", left_out);
+            let _ = write!(
+                legend,
+                " {} more side effects are listed below but not drawn.",
+                left_out
+            );
         }
         let _ = writeln!(out, "{legend}</sub>\n");
     }
@@ -128,7 +156,12 @@ fn code(text: &str) -> String {
 
 /// Assign each boundary (and each loose finding) to the first workflow it
 /// belongs to — by path, else by topic — or to the "other" group.
-fn groups<'a>(report: &'a Report, config: &'a Config, gate: &GateResult, map: &'a BoundaryMap) -> Vec<Group<'a>> {
+fn groups<'a>(
+    report: &'a Report,
+    config: &'a Config,
+    gate: &GateResult,
+    map: &'a BoundaryMap,
+) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = config
         .file
         .workflows
@@ -165,7 +198,9 @@ fn groups<'a>(report: &'a Report, config: &'a Config, gate: &GateResult, map: &'
         (0..config.file.workflows.len())
             .find(|&i| {
                 config.workflow_path_glob(i, path).is_some()
-                    || topics.iter().any(|t| config.workflow_topic_pattern(i, t).is_some())
+                    || topics
+                        .iter()
+                        .any(|t| config.workflow_topic_pattern(i, t).is_some())
             })
             .unwrap_or(other)
     };
@@ -189,7 +224,10 @@ fn write_group(out: &mut String, group: &Group<'_>, map: &BoundaryMap, report: &
         let _ = writeln!(out, "_Done means: {}_\n", description.trim());
     }
     if let Some(suite) = &group.suite {
-        let command = suite.command.map(|c| format!(" ({})", code(c))).unwrap_or_default();
+        let command = suite
+            .command
+            .map(|c| format!(" ({})", code(c)))
+            .unwrap_or_default();
         let status = if suite.selected {
             "selected for this change"
         } else {
@@ -218,7 +256,13 @@ fn write_group(out: &mut String, group: &Group<'_>, map: &BoundaryMap, report: &
     }
 }
 
-fn write_boundary(out: &mut String, boundary: &Boundary, map: &BoundaryMap, report: &Report, suite: Option<&GroupSuite<'_>>) {
+fn write_boundary(
+    out: &mut String,
+    boundary: &Boundary,
+    map: &BoundaryMap,
+    report: &Report,
+    suite: Option<&GroupSuite<'_>>,
+) {
     let place = match boundary.side {
         Side::Head => format!("`{}`", boundary.location()),
         Side::Base => format!("`{}` before the change", boundary.location()),
@@ -232,14 +276,22 @@ fn write_boundary(out: &mut String, boundary: &Boundary, map: &BoundaryMap, repo
                 (false, Side::Base) => "Removed side effect",
             };
             match &effect.destination {
-                Some(destination) => format!("{noun} {} → {}", code(&effect.callee), code(destination)),
+                Some(destination) => {
+                    format!("{noun} {} → {}", code(&effect.callee), code(destination))
+                }
                 None => format!("{noun} {} ({})", code(&effect.callee), effect.label),
             }
         }
-        BoundaryKind::Transaction(transaction) => format!("Transaction {}", code(&transaction.opener)),
+        BoundaryKind::Transaction(transaction) => {
+            format!("Transaction {}", code(&transaction.opener))
+        }
         BoundaryKind::Retry(retry) => format!("Retry scope {}", code(&retry.wrapper)),
         BoundaryKind::Consumer(consumer) => {
-            let noun = if consumer.role == HandlerRole::Job { "Job" } else { "Consumer" };
+            let noun = if consumer.role == HandlerRole::Job {
+                "Job"
+            } else {
+                "Consumer"
+            };
             let noun = match (boundary.side, noun) {
                 (Side::Base, "Job") => "Removed job",
                 (Side::Base, _) => "Removed consumer",
@@ -254,19 +306,33 @@ fn write_boundary(out: &mut String, boundary: &Boundary, map: &BoundaryMap, repo
     }
     for &index in &boundary.findings {
         if let Some(finding) = report.findings.get(index) {
-            let _ = writeln!(out, "> ⚠ **{}** {}: {}", finding.severity, code(&finding.rule), finding.message);
+            let _ = writeln!(
+                out,
+                "> ⚠ **{}** {}: {}",
+                finding.severity,
+                code(&finding.rule),
+                finding.message
+            );
         }
     }
     if !boundary.findings.is_empty() {
         out.push('\n');
     }
     let items = match (&boundary.kind, boundary.side) {
-        (BoundaryKind::SideEffect(effect), Side::Head) => effect_items(boundary, effect, map, suite),
-        (BoundaryKind::SideEffect(effect), Side::Base) => removed_effect_items(boundary, effect, suite),
-        (BoundaryKind::Transaction(transaction), _) => transaction_items(boundary, transaction, suite),
+        (BoundaryKind::SideEffect(effect), Side::Head) => {
+            effect_items(boundary, effect, map, suite)
+        }
+        (BoundaryKind::SideEffect(effect), Side::Base) => {
+            removed_effect_items(boundary, effect, suite)
+        }
+        (BoundaryKind::Transaction(transaction), _) => {
+            transaction_items(boundary, transaction, suite)
+        }
         (BoundaryKind::Retry(retry), _) => retry_items(retry, suite),
         (BoundaryKind::Consumer(consumer), Side::Head) => consumer_items(consumer, map, suite),
-        (BoundaryKind::Consumer(consumer), Side::Base) => removed_consumer_items(boundary, consumer),
+        (BoundaryKind::Consumer(consumer), Side::Base) => {
+            removed_consumer_items(boundary, consumer)
+        }
     };
     for (title, text) in items {
         let _ = writeln!(out, "- [ ] **{title}:** {text}");
@@ -280,18 +346,33 @@ fn context_line(boundary: &Boundary) -> Option<String> {
     if let Some(entry) = &boundary.entry
         && !matches!(boundary.kind, BoundaryKind::Consumer(_))
     {
-        let role = entry.role.map(|r| format!(" ({})", r.noun())).unwrap_or_default();
+        let role = entry
+            .role
+            .map(|r| format!(" ({})", r.noun()))
+            .unwrap_or_default();
         parts.push(format!("Runs in {}{role}", code(&entry.label)));
     }
     if let BoundaryKind::SideEffect(effect) = &boundary.kind {
         if let Some(transaction) = &effect.transaction {
-            parts.push(format!("inside the transaction opened by {} (line {})", code(&transaction.name), transaction.line));
+            parts.push(format!(
+                "inside the transaction opened by {} (line {})",
+                code(&transaction.name),
+                transaction.line
+            ));
         }
         if let Some(deferral) = &effect.deferred_by {
-            parts.push(format!("deferred by {} (line {}) until after commit", code(&deferral.name), deferral.line));
+            parts.push(format!(
+                "deferred by {} (line {}) until after commit",
+                code(&deferral.name),
+                deferral.line
+            ));
         }
         if let Some(retry) = &effect.retry {
-            parts.push(format!("retried by {} (line {})", code(&retry.name), retry.line));
+            parts.push(format!(
+                "retried by {} (line {})",
+                code(&retry.name),
+                retry.line
+            ));
         }
         if let Some(header) = &effect.loop_header {
             parts.push(format!("in the loop {}", code(header)));
@@ -307,7 +388,10 @@ fn context_line(boundary: &Boundary) -> Option<String> {
 fn suite_phrase(suite: Option<&GroupSuite<'_>>) -> String {
     match suite {
         Some(suite) => {
-            let command = suite.command.map(|c| format!(" ({})", code(c))).unwrap_or_default();
+            let command = suite
+                .command
+                .map(|c| format!(" ({})", code(c)))
+                .unwrap_or_default();
             format!("The {} suite{command}", code(suite.name))
         }
         None => "A workflow test".to_string(),
@@ -321,9 +405,19 @@ fn consumers_phrase(map: &BoundaryMap, topic: &str) -> Option<String> {
             let skip = c
                 .early_returns
                 .first()
-                .map(|(line, condition)| format!(", which returns early at line {line} when {}", code(condition)))
+                .map(|(line, condition)| {
+                    format!(
+                        ", which returns early at line {line} when {}",
+                        code(condition)
+                    )
+                })
                 .unwrap_or_default();
-            format!("{} (`{}:{}`){skip}", code(&c.entry.label), c.path, c.entry.line)
+            format!(
+                "{} (`{}:{}`){skip}",
+                code(&c.entry.label),
+                c.path,
+                c.entry.line
+            )
         })
         .collect();
     if consumers.is_empty() {
@@ -333,23 +427,51 @@ fn consumers_phrase(map: &BoundaryMap, topic: &str) -> Option<String> {
     }
 }
 
-fn effect_items(boundary: &Boundary, effect: &SideEffect, map: &BoundaryMap, suite: Option<&GroupSuite<'_>>) -> Vec<(&'static str, String)> {
+fn effect_items(
+    boundary: &Boundary,
+    effect: &SideEffect,
+    map: &BoundaryMap,
+    suite: Option<&GroupSuite<'_>>,
+) -> Vec<(&'static str, String)> {
     let sent = &effect.sent;
     let keys = if effect.payload_keys.is_empty() {
         String::new()
     } else {
-        format!(" ({})", effect.payload_keys.iter().map(|k| code(k)).collect::<Vec<_>>().join(", "))
+        format!(
+            " ({})",
+            effect
+                .payload_keys
+                .iter()
+                .map(|k| code(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
     let topic = boundary.topics.first();
     let downstream = match effect.sink_kind {
         SinkKind::Event => match topic.and_then(|t| consumers_phrase(map, t)) {
-            Some(consumers) => format!("Which systems act on {sent}? It is consumed by {consumers}. Which other services subscribe, and what do they read when it arrives?"),
-            None => format!("Which systems act on {sent}? No consumer of it was found: name the services that subscribe and what they read when it arrives."),
+            Some(consumers) => format!(
+                "Which systems act on {sent}? It is consumed by {consumers}. Which other services subscribe, and what do they read when it arrives?"
+            ),
+            None => format!(
+                "Which systems act on {sent}? No consumer of it was found: name the services that subscribe and what they read when it arrives."
+            ),
         },
-        SinkKind::Email => format!("The {} delivers {sent} to a customer: which template and variables does it need, and does this call pass them all{keys}?", effect.label),
-        SinkKind::Http => format!("Which service receives {sent}, and what does it change when it does{keys}?"),
-        SinkKind::Payment => format!("{} moves money through {}: which local record stores the result, and who reconciles a mismatch?", capitalized(sent), effect.label),
-        SinkKind::Crm => format!("Which records and required fields does {sent} write in the CRM{keys}, and which teams act on them?"),
+        SinkKind::Email => format!(
+            "The {} delivers {sent} to a customer: which template and variables does it need, and does this call pass them all{keys}?",
+            effect.label
+        ),
+        SinkKind::Http => {
+            format!("Which service receives {sent}, and what does it change when it does{keys}?")
+        }
+        SinkKind::Payment => format!(
+            "{} moves money through {}: which local record stores the result, and who reconciles a mismatch?",
+            capitalized(sent),
+            effect.label
+        ),
+        SinkKind::Crm => format!(
+            "Which records and required fields does {sent} write in the CRM{keys}, and which teams act on them?"
+        ),
     };
     let ordering = match (&effect.transaction, &effect.deferred_by, effect.outbox) {
         (Some(transaction), _, true) => format!("The row commits with the transaction opened by {} (line {}) and a relay publishes it after commit: is the relay deployed, and does it keep the order consumers rely on?", code(&transaction.name), transaction.line),
@@ -360,7 +482,11 @@ fn effect_items(boundary: &Boundary, effect: &SideEffect, map: &BoundaryMap, sui
     };
     let retry = retry_question(boundary, effect);
     let key = idempotency_question(effect);
-    let test = format!("{} should assert {}, after the workflow completes, not just the response or the enqueue.", suite_phrase(suite), effect.assertion);
+    let test = format!(
+        "{} should assert {}, after the workflow completes, not just the response or the enqueue.",
+        suite_phrase(suite),
+        effect.assertion
+    );
     let mut failure = match effect.sink_kind {
         SinkKind::Event => format!("What if a consumer receives {sent} late (before the state it reads exists), drops it after a validation error, or processes it twice?"),
         SinkKind::Email => format!("What if the provider accepts {sent} but drops it later (template validation, suppression list), rejects it silently, or sends it twice?"),
@@ -369,7 +495,10 @@ fn effect_items(boundary: &Boundary, effect: &SideEffect, map: &BoundaryMap, sui
         SinkKind::Crm => "What if the CRM accepts the request but rejects the record later (a required field, an unknown enum value), or creates a duplicate?".to_string(),
     };
     if let Some(line) = effect.caught_at {
-        let _ = write!(failure, " Its failure is caught at line {line}: does the caller still report success?");
+        let _ = write!(
+            failure,
+            " Its failure is caught at line {line}: does the caller still report success?"
+        );
     }
     if effect.unobserved && boundary.language != Language::Python {
         failure.push_str(" The call is neither awaited nor checked, so a rejection is never seen.");
@@ -400,15 +529,34 @@ fn retry_question(boundary: &Boundary, effect: &SideEffect) -> String {
         " The call is idempotent by method as long as every attempt sends the same body."
     };
     let base = if let Some(retry) = &effect.retry {
-        format!("{} (line {}) re-runs this code: every attempt repeats {sent}, including one that timed out after the downstream applied it.", code(&retry.name), retry.line)
+        format!(
+            "{} (line {}) re-runs this code: every attempt repeats {sent}, including one that timed out after the downstream applied it.",
+            code(&retry.name),
+            retry.line
+        )
     } else if let Some(header) = &effect.loop_header {
-        format!("It runs once per iteration of {}: is one {sent} per item intended, and what happens when the loop fails halfway and the whole operation is retried?", code(header))
+        format!(
+            "It runs once per iteration of {}: is one {sent} per item intended, and what happens when the loop fails halfway and the whole operation is retried?",
+            code(header)
+        )
     } else {
         match boundary.entry.as_ref().and_then(|e| e.role) {
-            Some(HandlerRole::Consumer) => format!("Messages are delivered at least once: a redelivery to {} repeats {sent}.", code(function_name(boundary))),
-            Some(HandlerRole::Job) => format!("Jobs are retried after failures: a retry of {} after a partial success repeats {sent}.", code(function_name(boundary))),
-            Some(HandlerRole::Route) => format!("A client retry, a double submit or a refreshed page on {} repeats {sent}.", code(function_name(boundary))),
-            None => format!("If whoever calls {} retries (a job, a redelivered message, a resubmitted form), {sent} repeats.", code(function_name(boundary))),
+            Some(HandlerRole::Consumer) => format!(
+                "Messages are delivered at least once: a redelivery to {} repeats {sent}.",
+                code(function_name(boundary))
+            ),
+            Some(HandlerRole::Job) => format!(
+                "Jobs are retried after failures: a retry of {} after a partial success repeats {sent}.",
+                code(function_name(boundary))
+            ),
+            Some(HandlerRole::Route) => format!(
+                "A client retry, a double submit or a refreshed page on {} repeats {sent}.",
+                code(function_name(boundary))
+            ),
+            None => format!(
+                "If whoever calls {} retries (a job, a redelivered message, a resubmitted form), {sent} repeats.",
+                code(function_name(boundary))
+            ),
         }
     };
     format!("{base}{idempotent}")
@@ -441,24 +589,47 @@ fn idempotency_question(effect: &SideEffect) -> String {
     }
 }
 
-fn removed_effect_items(boundary: &Boundary, effect: &SideEffect, suite: Option<&GroupSuite<'_>>) -> Vec<(&'static str, String)> {
+fn removed_effect_items(
+    boundary: &Boundary,
+    effect: &SideEffect,
+    suite: Option<&GroupSuite<'_>>,
+) -> Vec<(&'static str, String)> {
     vec![
         (
             "Who sends it now",
-            format!("{} of {} was removed here (line {} before the change). Which code sends it now, and do its consumers still receive it exactly once?", code(&effect.callee), effect.sent, boundary.span.start_line),
+            format!(
+                "{} of {} was removed here (line {} before the change). Which code sends it now, and do its consumers still receive it exactly once?",
+                code(&effect.callee),
+                effect.sent,
+                boundary.span.start_line
+            ),
         ),
         (
             "Test",
-            format!("{} should still assert {}.", suite_phrase(suite), effect.assertion),
+            format!(
+                "{} should still assert {}.",
+                suite_phrase(suite),
+                effect.assertion
+            ),
         ),
     ]
 }
 
-fn transaction_items(boundary: &Boundary, transaction: &Transaction, suite: Option<&GroupSuite<'_>>) -> Vec<(&'static str, String)> {
+fn transaction_items(
+    boundary: &Boundary,
+    transaction: &Transaction,
+    suite: Option<&GroupSuite<'_>>,
+) -> Vec<(&'static str, String)> {
     let ordering = if transaction.effects.is_empty() {
-        format!("No side effect fires inside it. Side effects that announce its writes must run after it commits: check the code after line {}.", boundary.span.end_line)
+        format!(
+            "No side effect fires inside it. Side effects that announce its writes must run after it commits: check the code after line {}.",
+            boundary.span.end_line
+        )
     } else {
-        format!("These fire inside it, before commit: {}. Which need the committed state, and can they move to an outbox row or after the transaction?", joined(&transaction.effects))
+        format!(
+            "These fire inside it, before commit: {}. Which need the committed state, and can they move to an outbox row or after the transaction?",
+            joined(&transaction.effects)
+        )
     };
     vec![
         ("Ordering", ordering),
@@ -475,14 +646,21 @@ fn transaction_items(boundary: &Boundary, transaction: &Transaction, suite: Opti
 
 fn retry_items(retry: &RetryScope, suite: Option<&GroupSuite<'_>>) -> Vec<(&'static str, String)> {
     let repeats = if retry.effects.is_empty() {
-        format!("{} re-runs this code: what does each attempt repeat (writes, calls through your own wrappers)?", code(&retry.wrapper))
+        format!(
+            "{} re-runs this code: what does each attempt repeat (writes, calls through your own wrappers)?",
+            code(&retry.wrapper)
+        )
     } else {
         let keyed = if retry.all_keyed {
             ""
         } else {
             ", and not every one passes an idempotency key"
         };
-        format!("{} re-runs this code: {} repeat on every attempt{keyed}.", code(&retry.wrapper), joined(&retry.effects))
+        format!(
+            "{} re-runs this code: {} repeat on every attempt{keyed}.",
+            code(&retry.wrapper),
+            joined(&retry.effects)
+        )
     };
     vec![
         ("Retry", repeats),
@@ -497,7 +675,11 @@ fn retry_items(retry: &RetryScope, suite: Option<&GroupSuite<'_>>) -> Vec<(&'sta
     ]
 }
 
-fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSuite<'_>>) -> Vec<(&'static str, String)> {
+fn consumer_items(
+    consumer: &Consumer,
+    map: &BoundaryMap,
+    suite: Option<&GroupSuite<'_>>,
+) -> Vec<(&'static str, String)> {
     let topic = consumer.topic.as_deref().unwrap_or("its message");
     let producers: Vec<String> = map
         .boundaries
@@ -505,12 +687,19 @@ fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSu
         .filter(|b| b.side == Side::Head && b.topics.iter().any(|t| t == topic))
         .filter_map(|b| match &b.kind {
             BoundaryKind::SideEffect(effect) => {
-                let risk = if effect.transaction.is_some() && effect.deferred_by.is_none() && !effect.outbox {
+                let risk = if effect.transaction.is_some()
+                    && effect.deferred_by.is_none()
+                    && !effect.outbox
+                {
                     ", inside a transaction ⚠"
                 } else {
                     ""
                 };
-                Some(format!("{} (`{}`{risk})", code(&effect.callee), b.location()))
+                Some(format!(
+                    "{} (`{}`{risk})",
+                    code(&effect.callee),
+                    b.location()
+                ))
             }
             _ => None,
         })
@@ -518,7 +707,10 @@ fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSu
     let producers = if producers.is_empty() {
         String::new()
     } else {
-        format!(" In this change it is produced by {}.", producers.join("; "))
+        format!(
+            " In this change it is produced by {}.",
+            producers.join("; ")
+        )
     };
     let handles = match consumer.role {
         HandlerRole::Job => format!("It runs {} jobs.", code(topic)),
@@ -530,7 +722,9 @@ fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSu
     };
     let mut items = vec![(
         "Upstream state",
-        format!("{handles}{producers} What does it read {arrives}, and is that state committed by then?"),
+        format!(
+            "{handles}{producers} What does it read {arrives}, and is that state committed by then?"
+        ),
     )];
     for (line, condition) in &consumer.early_returns {
         items.push((
@@ -545,8 +739,13 @@ fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSu
         .map(|k| format!(" — deduplicate on {}", code(k)))
         .unwrap_or_default();
     let twice = match consumer.role {
-        HandlerRole::Job => format!("Jobs are retried after failures: what makes running it twice with the same payload harmless{dedupe}?"),
-        _ => format!("Delivery is at least once: what makes handling {} twice harmless{dedupe}?", code(topic)),
+        HandlerRole::Job => format!(
+            "Jobs are retried after failures: what makes running it twice with the same payload harmless{dedupe}?"
+        ),
+        _ => format!(
+            "Delivery is at least once: what makes handling {} twice harmless{dedupe}?",
+            code(topic)
+        ),
     };
     items.push(("Processes twice", twice));
     let effect = consumer
@@ -560,7 +759,10 @@ fn consumer_items(consumer: &Consumer, map: &BoundaryMap, suite: Option<&GroupSu
     };
     items.push((
         "Test",
-        format!("{} should {trigger} and assert {effect}, also when it is delivered twice.", suite_phrase(suite)),
+        format!(
+            "{} should {trigger} and assert {effect}, also when it is delivered twice.",
+            suite_phrase(suite)
+        ),
     ));
     items
 }
@@ -569,7 +771,13 @@ fn removed_consumer_items(boundary: &Boundary, consumer: &Consumer) -> Vec<(&'st
     let topic = consumer.topic.as_deref().unwrap_or("its message");
     vec![(
         "Who consumes it now",
-        format!("The consumer {} of {} was removed here (line {} before the change). Who handles {} now, and are messages already queued for it still processed?", code(&consumer.label), code(topic), boundary.span.start_line, code(topic)),
+        format!(
+            "The consumer {} of {} was removed here (line {} before the change). Who handles {} now, and are messages already queued for it still processed?",
+            code(&consumer.label),
+            code(topic),
+            boundary.span.start_line,
+            code(topic)
+        ),
     )]
 }
 
@@ -580,7 +788,11 @@ fn write_suites(out: &mut String, gate: &GateResult) {
         return;
     }
     for suite in &gate.suites {
-        let command = suite.command.as_deref().map(|c| format!(": {}", code(c))).unwrap_or_default();
+        let command = suite
+            .command
+            .as_deref()
+            .map(|c| format!(": {}", code(c)))
+            .unwrap_or_default();
         let _ = writeln!(out, "- {}{command}", code(&suite.name));
         for reason in &suite.reasons {
             let _ = writeln!(out, "  - {reason}");

@@ -49,7 +49,8 @@ pub(super) fn run(args: &GateArgs) -> Result<i32> {
 }
 
 fn to_json(selection: &GateResult) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(selection).context("cannot serialise the gate's result")?;
+    let mut text =
+        serde_json::to_string_pretty(selection).context("cannot serialise the gate's result")?;
     text.push('\n');
     Ok(text)
 }
@@ -57,7 +58,8 @@ fn to_json(selection: &GateResult) -> Result<String> {
 /// `key=value` lines in the `$GITHUB_OUTPUT` format. Every value is one line
 /// of compact JSON (or a bare word), so no heredoc delimiter is needed.
 pub(crate) fn github_outputs(selection: &GateResult) -> Result<String> {
-    let names = serde_json::to_string(&selection.names()).context("cannot serialise the suite names")?;
+    let names =
+        serde_json::to_string(&selection.names()).context("cannot serialise the suite names")?;
     let include: Vec<serde_json::Value> = selection
         .suites
         .iter()
@@ -65,7 +67,10 @@ pub(crate) fn github_outputs(selection: &GateResult) -> Result<String> {
         .collect();
     let matrix = serde_json::to_string(&serde_json::json!({ "include": include }))
         .context("cannot serialise the suite matrix")?;
-    Ok(format!("risk={}\nsuites={names}\nmatrix={matrix}\n", selection.risk))
+    Ok(format!(
+        "risk={}\nsuites={names}\nmatrix={matrix}\n",
+        selection.risk
+    ))
 }
 
 fn append(path: &PathBuf, text: &str) -> Result<()> {
@@ -73,7 +78,12 @@ fn append(path: &PathBuf, text: &str) -> Result<()> {
         .create(true)
         .append(true)
         .open(path)
-        .with_context(|| format!("cannot open $GITHUB_OUTPUT ({}) for appending", path.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot open $GITHUB_OUTPUT ({}) for appending",
+                path.display()
+            )
+        })?;
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write $GITHUB_OUTPUT ({})", path.display()))
 }

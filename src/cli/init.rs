@@ -44,7 +44,11 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
         )
     };
     let files = [
-        (CONFIG_FILE, starter::handoff_yml(&detected, &upstream), summary),
+        (
+            CONFIG_FILE,
+            starter::handoff_yml(&detected, &upstream),
+            summary,
+        ),
         (
             WORKFLOW_FILE,
             starter::github_workflow(&detected, &upstream),
@@ -54,13 +58,18 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
     for (relative, content, what) in files {
         let path = root.join(relative);
         if path.exists() && !args.force {
-            let _ = writeln!(out, "kept {relative}: it exists (pass --force to overwrite it)");
+            let _ = writeln!(
+                out,
+                "kept {relative}: it exists (pass --force to overwrite it)"
+            );
             continue;
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let _ = writeln!(out, "wrote {relative} ({what})");
     }
     let _ = write!(
@@ -83,6 +92,9 @@ fn repository_root(dir: &Path) -> Result<PathBuf> {
     };
     match repository.workdir() {
         Some(workdir) => Ok(workdir.components().collect()),
-        None => bail!("the repository at {} is bare: run `handoff init` in a clone with a work tree", dir.display()),
+        None => bail!(
+            "the repository at {} is bare: run `handoff init` in a clone with a work tree",
+            dir.display()
+        ),
     }
 }

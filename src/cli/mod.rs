@@ -157,7 +157,10 @@ pub fn main() -> i32 {
             let mut chain: Vec<String> = Vec::new();
             for cause in error.chain() {
                 let text = cause.to_string();
-                if !chain.last().is_some_and(|previous| previous.ends_with(&text)) {
+                if !chain
+                    .last()
+                    .is_some_and(|previous| previous.ends_with(&text))
+                {
                     chain.push(text);
                 }
             }
@@ -203,7 +206,12 @@ fn run(cli: Cli) -> Result<i32> {
 
 fn run_scan(args: &ScanArgs) -> Result<i32> {
     let (report, config) = scan::scan(&args.revisions.options(args.all))?;
-    let selection = crate::gate::select(&report, &config);
+    // Only the JSON contract carries the selected suites; the pre-commit hook
+    // (text) does not pay for the gate.
+    let suites = match args.format {
+        Format::Json => crate::gate::select(&report, &config).suites,
+        Format::Text => Vec::new(),
+    };
     let style = if args.output.is_none()
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
@@ -213,7 +221,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
     } else {
         TextStyle::Plain
     };
-    let rendered = report::render(&report, args.format, style, &selection.suites);
+    let rendered = report::render(&report, args.format, style, &suites);
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,

@@ -9,16 +9,16 @@
 //! context from the rules' [`ScopeWalker`].
 
 use crate::config::Config;
+use crate::diff::DiffError;
 use crate::diff::LineRange;
 use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
-use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value};
-use crate::rules::{
-    ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys,
+use crate::model::{
+    BlockKind, Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value,
 };
-use crate::diff::DiffError;
+use crate::rules::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::scan::{Finding, Report, Status};
-use std::path::Path;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
 
 /// Words in a loop header that make it a hand-written retry loop
 /// (`for (let attempt = 0; attempt < 3; attempt++)`, `while tries < 5`).
@@ -221,7 +221,10 @@ pub struct BoundaryMap {
 
 impl BoundaryMap {
     /// The consumers registered for exactly this topic.
-    pub fn consumers_of<'a>(&'a self, topic: &'a str) -> impl Iterator<Item = &'a ConsumerSite> + 'a {
+    pub fn consumers_of<'a>(
+        &'a self,
+        topic: &'a str,
+    ) -> impl Iterator<Item = &'a ConsumerSite> + 'a {
         self.consumers
             .iter()
             .filter(move |c| c.entry.topic.as_deref() == Some(topic))
@@ -243,7 +246,9 @@ pub fn consumers_elsewhere(
         return Ok(Vec::new());
     }
     let touched: HashSet<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
-    let wants = |path: &str| Language::from_path(path).is_some() && !touched.contains(path) && !config.is_ignored(path);
+    let wants = |path: &str| {
+        Language::from_path(path).is_some() && !touched.contains(path) && !config.is_ignored(path)
+    };
     let revision = match report.head.as_str() {
         "INDEX" | "WORKTREE" => None,
         sha => Some(sha),
@@ -285,7 +290,8 @@ impl BoundaryMap {
                 self.consumers.push(consumer);
             }
         }
-        self.consumers.sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
+        self.consumers
+            .sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
     }
 }
 
@@ -298,7 +304,14 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
     for file in &report.files {
         let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
         if let Some(model) = &file.head {
-            let extracted = extract(&file.path, file.language, model, knowledge, Side::Head, &file.change.changed_lines);
+            let extracted = extract(
+                &file.path,
+                file.language,
+                model,
+                knowledge,
+                Side::Head,
+                &file.change.changed_lines,
+            );
             map.consumers.extend(extracted.consumers);
             for boundary in extracted.boundaries {
                 match &boundary.kind {
@@ -320,7 +333,14 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             head_effects.extend(all_calls);
         }
         if let Some(model) = &file.base {
-            let extracted = extract(&file.path, file.language, model, knowledge, Side::Base, &file.change.base_changed_lines);
+            let extracted = extract(
+                &file.path,
+                file.language,
+                model,
+                knowledge,
+                Side::Base,
+                &file.change.base_changed_lines,
+            );
             removed.extend(extracted.boundaries);
         }
     }
@@ -343,15 +363,23 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
         }
     }
     map.boundaries.sort_by(|a, b| {
-        (&a.path, a.side, a.span.start_line, a.span.start_col, kind_rank(&a.kind)).cmp(&(
-            &b.path,
-            b.side,
-            b.span.start_line,
-            b.span.start_col,
-            kind_rank(&b.kind),
-        ))
+        (
+            &a.path,
+            a.side,
+            a.span.start_line,
+            a.span.start_col,
+            kind_rank(&a.kind),
+        )
+            .cmp(&(
+                &b.path,
+                b.side,
+                b.span.start_line,
+                b.span.start_col,
+                kind_rank(&b.kind),
+            ))
     });
-    map.consumers.sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
+    map.consumers
+        .sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
     attach_findings(report, &mut map);
     map
 }
@@ -383,7 +411,9 @@ fn attach_findings(report: &Report, map: &mut BoundaryMap) {
             map.boundaries
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.side == Side::Head && b.path == finding.path && contains(b.span, finding))
+                .filter(|(_, b)| {
+                    b.side == Side::Head && b.path == finding.path && contains(b.span, finding)
+                })
                 .min_by_key(|(_, b)| b.span.end_byte - b.span.start_byte)
                 .map(|(i, _)| i)
         };
@@ -448,24 +478,29 @@ fn extract(
     let mut effects_in_retry: BTreeMap<usize, (Vec<String>, bool)> = BTreeMap::new();
     walker.walk(model, &mut |call, state| {
         if let (Some(handler), Some(role)) = (state.handler, state.role) {
-            handlers.entry(handler.span.start_byte).or_insert(HandlerSeen {
-                function: handler,
-                role,
-                topic: state.handler_topic.map(str::to_string),
-            });
+            handlers
+                .entry(handler.span.start_byte)
+                .or_insert(HandlerSeen {
+                    function: handler,
+                    role,
+                    topic: state.handler_topic.map(str::to_string),
+                });
         }
         let entry = entry_of(state);
         if knowledge.is_transaction_opener(call) && call.callbacks().next().is_none() {
             // A handle-style transaction (`const trx = await db.transaction()`).
-            let seen = transactions.entry(call.span.start_byte).or_insert_with(|| TransactionSeen {
-                opener: call,
-                style: None,
-                touched: false,
-                effects: Vec::new(),
-                topics: Vec::new(),
-                function: state.function.clone(),
-                entry: entry.clone(),
-            });
+            let seen =
+                transactions
+                    .entry(call.span.start_byte)
+                    .or_insert_with(|| TransactionSeen {
+                        opener: call,
+                        style: None,
+                        touched: false,
+                        effects: Vec::new(),
+                        topics: Vec::new(),
+                        function: state.function.clone(),
+                        entry: entry.clone(),
+                    });
             seen.touched |= touches(call.span, changed);
         }
         if let Some(scope) = state.transaction {
@@ -474,7 +509,8 @@ fn extract(
                 .or_insert_with(|| TransactionSeen {
                     opener: scope.opener,
                     style: Some(scope.style),
-                    touched: touches(scope.opener.span, changed) && scope.style != ScopeStyle::Decorator,
+                    touched: touches(scope.opener.span, changed)
+                        && scope.style != ScopeStyle::Decorator,
                     effects: Vec::new(),
                     topics: Vec::new(),
                     function: state.function.clone(),
@@ -512,7 +548,9 @@ fn extract(
                 .push((effect.sent.clone(), effect.assertion.clone()));
         }
         if let Some(scope) = innermost_retry(&retry_spans, call.span) {
-            let slot = effects_in_retry.entry(scope.span.start_byte).or_insert((Vec::new(), true));
+            let slot = effects_in_retry
+                .entry(scope.span.start_byte)
+                .or_insert((Vec::new(), true));
             slot.0.push(effect.sent.clone());
             slot.1 &= effect.idempotency_key.is_some();
         }
@@ -520,7 +558,7 @@ fn extract(
             let topics = topic.into_iter().collect();
             boundaries.push(Boundary {
                 path: path.to_string(),
-                language: language,
+                language,
                 side,
                 span: call.span,
                 function: state.function.clone(),
@@ -539,7 +577,7 @@ fn extract(
         let topics = seen.topics;
         boundaries.push(Boundary {
             path: path.to_string(),
-            language: language,
+            language,
             side,
             span: opener.span,
             function: seen.function,
@@ -562,7 +600,7 @@ fn extract(
             .unwrap_or((Vec::new(), true));
         boundaries.push(Boundary {
             path: path.to_string(),
-            language: language,
+            language,
             side,
             span: scope.span,
             function: String::new(),
@@ -583,7 +621,8 @@ fn extract(
         }
         let entry = handler_entry(seen.function, seen.role, seen.topic.clone());
         let early_returns = early_returns(&seen.function.body);
-        let touched = touches(seen.function.span, changed) || registration_touched(seen.function, changed);
+        let touched =
+            touches(seen.function.span, changed) || registration_touched(seen.function, changed);
         if side == Side::Head && entry.topic.is_some() {
             consumers.push(ConsumerSite {
                 path: path.to_string(),
@@ -603,7 +642,7 @@ fn extract(
             .collect();
         boundaries.push(Boundary {
             path: path.to_string(),
-            language: language,
+            language,
             side,
             span: seen.function.span,
             function: seen.function.name.clone(),
@@ -620,7 +659,10 @@ fn extract(
             }),
         });
     }
-    Extracted { boundaries, consumers }
+    Extracted {
+        boundaries,
+        consumers,
+    }
 }
 
 /// The registration line of a callback handler (`worker.on('x', async …`) is
@@ -645,7 +687,9 @@ fn side_effect(
     });
     let caught_at = state.try_stack.iter().rev().find_map(|t| {
         t.handlers.iter().find_map(|node| match node {
-            Node::Block(block) if matches!(block.kind, BlockKind::Catch { .. }) => Some(block.span.start_line),
+            Node::Block(block) if matches!(block.kind, BlockKind::Catch { .. }) => {
+                Some(block.span.start_line)
+            }
             _ => None,
         })
     });
@@ -655,8 +699,10 @@ fn side_effect(
         .rev()
         .find(|header| !is_retry_loop(header))
         .map(|header| crate::rules::shorten(header, 60));
-    let unobserved = matches!(language, Language::JavaScript | Language::TypeScript | Language::Tsx)
-        && state.enclosing.is_async
+    let unobserved = matches!(
+        language,
+        Language::JavaScript | Language::TypeScript | Language::Tsx
+    ) && state.enclosing.is_async
         && !call.awaited
         && call.result == crate::model::CallResult::Discarded;
     SideEffect {
@@ -714,13 +760,20 @@ fn assertion(call: &Call, kind: SinkKind) -> String {
     let callee = callee_name(call);
     match (kind, destination(call)) {
         (SinkKind::Event, Some(topic)) => format!("exactly one `{topic}` message{with}"),
-        (SinkKind::Email, _) => format!("exactly one e-mail accepted by the provider (`{callee}`){with}"),
+        (SinkKind::Email, _) => {
+            format!("exactly one e-mail accepted by the provider (`{callee}`){with}")
+        }
         _ => format!("exactly one `{callee}` call{with}"),
     }
 }
 
 /// An outbox row as a side effect: it publishes `topic` through the relay.
-fn outbox_effect(call: &Call, topic: &str, state: &WalkState<'_>, retry_spans: &[RetrySpan]) -> SideEffect {
+fn outbox_effect(
+    call: &Call,
+    topic: &str,
+    state: &WalkState<'_>,
+    retry_spans: &[RetrySpan],
+) -> SideEffect {
     let sent = format!("`{topic}`");
     SideEffect {
         callee: callee_name(call),
@@ -763,7 +816,11 @@ fn value_text(value: &Value) -> Option<String> {
 
 fn entry_of(state: &WalkState<'_>) -> Option<Entry> {
     match (state.handler, state.role) {
-        (Some(handler), Some(role)) => Some(handler_entry(handler, role, state.handler_topic.map(str::to_string))),
+        (Some(handler), Some(role)) => Some(handler_entry(
+            handler,
+            role,
+            state.handler_topic.map(str::to_string),
+        )),
         _ => {
             let function = state.enclosing;
             if matches!(function.origin, FunctionOrigin::Module) {
@@ -780,10 +837,23 @@ fn entry_of(state: &WalkState<'_>) -> Option<Entry> {
     }
 }
 
-const HTTP_VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "all", "route", "api_route"];
+const HTTP_VERBS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "all",
+    "route",
+    "api_route",
+];
 
 /// How a reviewer names a handler: `POST /checkout`, `worker.on order.created`.
-pub(crate) fn handler_entry(function: &Function, role: HandlerRole, topic: Option<String>) -> Entry {
+pub(crate) fn handler_entry(
+    function: &Function,
+    role: HandlerRole,
+    topic: Option<String>,
+) -> Entry {
     let registration = match &function.origin {
         FunctionOrigin::Callback { callee, .. } => Some(callee.clone()),
         _ => function.decorators.first().map(|d| d.callee.clone()),
@@ -833,7 +903,12 @@ fn retry_scopes(model: &FileModel, knowledge: &Knowledge) -> Vec<RetrySpan> {
     scopes
 }
 
-fn collect_retry_in_function(function: &Function, knowledge: &Knowledge, out: &mut Vec<RetrySpan>, depth: usize) {
+fn collect_retry_in_function(
+    function: &Function,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
     if depth > crate::lang::MAX_MODEL_DEPTH {
         return;
     }
@@ -846,14 +921,21 @@ fn collect_retry_in_function(function: &Function, knowledge: &Knowledge, out: &m
     collect_retry_in_nodes(&function.body, knowledge, out, depth + 1);
 }
 
-fn collect_retry_in_nodes(nodes: &[Node], knowledge: &Knowledge, out: &mut Vec<RetrySpan>, depth: usize) {
+fn collect_retry_in_nodes(
+    nodes: &[Node],
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
     if depth > crate::lang::MAX_MODEL_DEPTH {
         return;
     }
     for node in nodes {
         match node {
             Node::Call(call) => collect_retry_in_call(call, knowledge, out, depth + 1),
-            Node::Function(function) => collect_retry_in_function(function, knowledge, out, depth + 1),
+            Node::Function(function) => {
+                collect_retry_in_function(function, knowledge, out, depth + 1)
+            }
             Node::Block(block) => {
                 if let BlockKind::Loop { header } = &block.kind
                     && is_retry_loop(header)
@@ -875,12 +957,19 @@ fn collect_retry_in_nodes(nodes: &[Node], knowledge: &Knowledge, out: &mut Vec<R
                     collect_retry_in_value(value, knowledge, out, depth + 1);
                 }
             }
-            Node::Assign(assign) => collect_retry_in_value(&assign.value, knowledge, out, depth + 1),
+            Node::Assign(assign) => {
+                collect_retry_in_value(&assign.value, knowledge, out, depth + 1)
+            }
         }
     }
 }
 
-fn collect_retry_in_call(call: &Call, knowledge: &Knowledge, out: &mut Vec<RetrySpan>, depth: usize) {
+fn collect_retry_in_call(
+    call: &Call,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
     if depth > crate::lang::MAX_MODEL_DEPTH {
         return;
     }
@@ -900,7 +989,12 @@ fn collect_retry_in_call(call: &Call, knowledge: &Knowledge, out: &mut Vec<Retry
     }
 }
 
-fn collect_retry_in_value(value: &Value, knowledge: &Knowledge, out: &mut Vec<RetrySpan>, depth: usize) {
+fn collect_retry_in_value(
+    value: &Value,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
     if depth > crate::lang::MAX_MODEL_DEPTH {
         return;
     }

@@ -9,12 +9,14 @@
 //! names the file and line that caused it.
 
 mod boundary;
+#[cfg(test)]
+mod tests;
 
+pub(crate) use boundary::handler_entry;
 pub use boundary::{
     Boundary, BoundaryKind, BoundaryMap, Consumer, ConsumerSite, Entry, IdempotencyKey, Located,
     RetryScope, Side, SideEffect, Transaction, consumers_elsewhere, touched_boundaries,
 };
-pub(crate) use boundary::handler_entry;
 
 use crate::config::{Config, Workflow};
 use crate::rules::Severity;
@@ -89,7 +91,12 @@ pub fn select_with(report: &Report, config: &Config, map: &BoundaryMap) -> GateR
             None => config.file_name().to_string(),
         };
         let reason = format!("{place}: listed under `always`, so it runs on every change");
-        add(&mut suites, &suite.name, suite.command.as_deref(), vec![reason]);
+        add(
+            &mut suites,
+            &suite.name,
+            suite.command.as_deref(),
+            vec![reason],
+        );
     }
     GateResult {
         risk: report.risk_name().to_string(),
@@ -132,7 +139,12 @@ fn first_changed_line(report: &Report, path: &str) -> Option<u32> {
         .map(|range| range.first)
 }
 
-fn path_reasons(report: &Report, config: &Config, index: usize, workflow: &Workflow) -> Vec<String> {
+fn path_reasons(
+    report: &Report,
+    config: &Config,
+    index: usize,
+    workflow: &Workflow,
+) -> Vec<String> {
     let matched: Vec<(&str, &str)> = report
         .changed_paths
         .iter()
@@ -146,7 +158,10 @@ fn path_reasons(report: &Report, config: &Config, index: usize, workflow: &Workf
                 Some(line) => format!("{path}:{line}"),
                 None => (*path).to_string(),
             };
-            format!("{place}: changed, in the paths of workflow `{}` (`{glob}`)", workflow.name)
+            format!(
+                "{place}: changed, in the paths of workflow `{}` (`{glob}`)",
+                workflow.name
+            )
         })
         .collect();
     if matched.len() > MAX_PATH_REASONS {
@@ -161,7 +176,12 @@ fn path_reasons(report: &Report, config: &Config, index: usize, workflow: &Workf
     reasons
 }
 
-fn topic_reasons(map: &BoundaryMap, config: &Config, index: usize, workflow: &Workflow) -> Vec<String> {
+fn topic_reasons(
+    map: &BoundaryMap,
+    config: &Config,
+    index: usize,
+    workflow: &Workflow,
+) -> Vec<String> {
     let mut reasons = Vec::new();
     let mut covered: Vec<(&str, &str)> = Vec::new();
     // Calls and consumers first; a transaction only adds a topic its calls did not.
@@ -169,7 +189,11 @@ fn topic_reasons(map: &BoundaryMap, config: &Config, index: usize, workflow: &Wo
         .boundaries
         .iter()
         .filter(|b| !matches!(b.kind, BoundaryKind::Transaction(_)))
-        .chain(map.boundaries.iter().filter(|b| matches!(b.kind, BoundaryKind::Transaction(_))));
+        .chain(
+            map.boundaries
+                .iter()
+                .filter(|b| matches!(b.kind, BoundaryKind::Transaction(_))),
+        );
     for boundary in ordered {
         for topic in &boundary.topics {
             let Some(pattern) = config.workflow_topic_pattern(index, topic) else {
@@ -185,7 +209,10 @@ fn topic_reasons(map: &BoundaryMap, config: &Config, index: usize, workflow: &Wo
             let place = boundary.location();
             let reason = match (&boundary.kind, boundary.side) {
                 (BoundaryKind::SideEffect(effect), Side::Head) if effect.outbox => {
-                    format!("{place}: `{}` writes an outbox row for `{topic}`, {of}", effect.callee)
+                    format!(
+                        "{place}: `{}` writes an outbox row for `{topic}`, {of}",
+                        effect.callee
+                    )
                 }
                 (BoundaryKind::SideEffect(effect), Side::Head) => {
                     format!("{place}: `{}` publishes `{topic}`, {of}", effect.callee)
@@ -206,7 +233,10 @@ fn topic_reasons(map: &BoundaryMap, config: &Config, index: usize, workflow: &Wo
                     transaction.opener
                 ),
                 (BoundaryKind::Retry(retry), _) => {
-                    format!("{place}: the edited retry `{}` repeats `{topic}`, {of}", retry.wrapper)
+                    format!(
+                        "{place}: the edited retry `{}` repeats `{topic}`, {of}",
+                        retry.wrapper
+                    )
                 }
             };
             if !reasons.contains(&reason) {

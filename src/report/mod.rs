@@ -20,7 +20,12 @@ pub enum Format {
 }
 
 /// Render a report in a format; `suites` are the gate's selection.
-pub fn render(report: &Report, format: Format, style: TextStyle, suites: &[SelectedSuite]) -> String {
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: TextStyle,
+    suites: &[SelectedSuite],
+) -> String {
     match format {
         Format::Text => to_text(report, style),
         Format::Json => to_json(report, suites),

@@ -32,8 +32,22 @@ const NOISE_SEGMENTS: &[&str] = &["api", "rest", "graphql", "internal", "public"
 
 /// Folders and file names that hold tests, fixtures or generated code.
 const SKIPPED_DIRECTORIES: &[&str] = &[
-    "test", "tests", "__tests__", "spec", "specs", "fixtures", "e2e", "node_modules", "vendor", "dist", "build",
-    "target", ".venv", "venv", "migrations", "examples",
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "fixtures",
+    "e2e",
+    "node_modules",
+    "vendor",
+    "dist",
+    "build",
+    "target",
+    ".venv",
+    "venv",
+    "migrations",
+    "examples",
 ];
 
 /// `owner/name` of the upstream repository.
@@ -211,7 +225,10 @@ fn infer_workflows(handlers: &[HandlerFound]) -> Vec<InferredWorkflow> {
     let mut workflows: Vec<InferredWorkflow> = Vec::new();
     let mut ordered: Vec<&HandlerFound> = handlers.iter().collect();
     ordered.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    for route in ordered.iter().filter(|h| h.role == HandlerRole::Route && h.reaches_out) {
+    for route in ordered
+        .iter()
+        .filter(|h| h.role == HandlerRole::Route && h.reaches_out)
+    {
         let Some(name) = route.topic.as_deref().and_then(name_from_route) else {
             continue;
         };
@@ -237,7 +254,11 @@ fn infer_workflows(handlers: &[HandlerFound]) -> Vec<InferredWorkflow> {
             consumer.label,
             consumer.path,
             consumer.line,
-            if consumer.role == HandlerRole::Job { "runs jobs of" } else { "consumes" }
+            if consumer.role == HandlerRole::Job {
+                "runs jobs of"
+            } else {
+                "consumes"
+            }
         );
         let index = workflows.iter().position(|w| w.topics.contains(topic));
         let workflow = match index {
@@ -258,7 +279,11 @@ fn infer_workflows(handlers: &[HandlerFound]) -> Vec<InferredWorkflow> {
     workflows
 }
 
-fn workflow_named<'a>(workflows: &'a mut Vec<InferredWorkflow>, name: &str, ecosystem: Ecosystem) -> &'a mut InferredWorkflow {
+fn workflow_named<'a>(
+    workflows: &'a mut Vec<InferredWorkflow>,
+    name: &str,
+    ecosystem: Ecosystem,
+) -> &'a mut InferredWorkflow {
     let index = match workflows.iter().position(|w| w.name == name) {
         Some(index) => index,
         None => {
@@ -326,7 +351,11 @@ fn schema_url(upstream: &str) -> String {
 /// The starter `.handoff.yml`.
 pub fn handoff_yml(detected: &Detected, upstream: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# yaml-language-server: $schema={}", schema_url(upstream));
+    let _ = writeln!(
+        out,
+        "# yaml-language-server: $schema={}",
+        schema_url(upstream)
+    );
     let _ = writeln!(out, "# Handoff configuration, written by `handoff init`.");
     let _ = writeln!(out, "# Detected: {}.", ecosystems_line(detected));
     out.push_str(
@@ -345,7 +374,15 @@ pub fn handoff_yml(detected: &Detected, upstream: &str) -> String {
     }
     out.push('\n');
     if detected.workflows.is_empty() {
-        let hint = command_hint(detected.ecosystems.keys().next().copied().unwrap_or(Ecosystem::Js), "checkout");
+        let hint = command_hint(
+            detected
+                .ecosystems
+                .keys()
+                .next()
+                .copied()
+                .unwrap_or(Ecosystem::Js),
+            "checkout",
+        );
         let _ = write!(
             out,
             "# No route handler that reaches another system, and no message consumer,
@@ -407,7 +444,10 @@ fn write_workflow(out: &mut String, workflow: &InferredWorkflow) {
     );
     let topics: Vec<&str> = workflow.topics.iter().map(String::as_str).collect();
     let description = if topics.is_empty() {
-        format!("{} completes and every downstream action it starts happens exactly once", workflow.name)
+        format!(
+            "{} completes and every downstream action it starts happens exactly once",
+            workflow.name
+        )
     } else {
         format!(
             "{} completes: {} delivered once, after commit, and handled by every consumer",
@@ -428,8 +468,15 @@ fn write_workflow(out: &mut String, workflow: &InferredWorkflow) {
     }
     let _ = writeln!(out, "    suite:");
     let _ = writeln!(out, "      name: {}", workflow.name);
-    let _ = writeln!(out, "      command: {}", quoted(&command_hint(workflow.ecosystem, &workflow.name)));
-    let _ = writeln!(out, "    # New findings at or above this severity in the workflow select its suite too.");
+    let _ = writeln!(
+        out,
+        "      command: {}",
+        quoted(&command_hint(workflow.ecosystem, &workflow.name))
+    );
+    let _ = writeln!(
+        out,
+        "    # New findings at or above this severity in the workflow select its suite too."
+    );
     let _ = writeln!(out, "    threshold: medium");
 }
 
@@ -490,6 +537,7 @@ jobs:
       - uses: actions/checkout@v4
         with:
           persist-credentials: false
+      # Add the setup your suites need here (npm ci, pip install, services).
       - name: Run the selected workflow suite
         env:
           SUITE: ${{{{ matrix.suite }}}}
@@ -521,15 +569,24 @@ mod tests {
     #[test]
     fn route_names_skip_api_prefixes_versions_and_parameters() {
         assert_eq!(name_from_route("/checkout").as_deref(), Some("checkout"));
-        assert_eq!(name_from_route("/api/v1/orders/:id/cancel").as_deref(), Some("orders"));
-        assert_eq!(name_from_route("/{tenant}/Sign_Up").as_deref(), Some("sign-up"));
+        assert_eq!(
+            name_from_route("/api/v1/orders/:id/cancel").as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            name_from_route("/{tenant}/Sign_Up").as_deref(),
+            Some("sign-up")
+        );
         assert_eq!(name_from_route("/api/:id"), None);
     }
 
     #[test]
     fn topic_names_take_the_first_segment() {
         assert_eq!(name_from_topic("order.created").as_deref(), Some("order"));
-        assert_eq!(name_from_topic("send_receipt").as_deref(), Some("send-receipt"));
+        assert_eq!(
+            name_from_topic("send_receipt").as_deref(),
+            Some("send-receipt")
+        );
         assert_eq!(name_from_topic("..."), None);
     }
 

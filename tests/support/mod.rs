@@ -54,7 +54,9 @@ pub fn text(output: &Output) -> String {
 /// Compare `actual` with `tests/snapshots/<name>` exactly;
 /// `UPDATE_SNAPSHOTS=1` rewrites the file instead.
 pub fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, actual).expect("snapshot is writable");
         return;
@@ -108,15 +110,21 @@ pub fn mermaid_blocks(markdown: &str) -> Vec<String> {
 pub fn mermaid_parse(diagrams: &[String]) -> Vec<String> {
     let modules = node_package("mermaid");
     node_package("jsdom");
-    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/mermaid-parse.mjs"))
-        .expect("tests/support/mermaid-parse.mjs exists");
+    let script = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/mermaid-parse.mjs"),
+    )
+    .expect("tests/support/mermaid-parse.mjs exists");
     let input = tempfile::NamedTempFile::new().expect("temp file");
-    std::fs::write(input.path(), serde_json::to_string(diagrams).expect("json")).expect("write diagrams");
+    std::fs::write(input.path(), serde_json::to_string(diagrams).expect("json"))
+        .expect("write diagrams");
     // `-e` code resolves bare imports from the working directory: .tools/.
     let output = run(Command::new("node")
         .args(["--input-type=module", "-e", &script])
         .arg(input.path())
         .current_dir(modules.parent().expect("tools dir")));
     assert!(output.status.success(), "node failed: {}", text(&output));
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
