@@ -6,8 +6,11 @@ use crate::knowledge::HandlerRole;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// At most this many side effects are drawn; the rest are counted in a note.
-const MAX_EFFECTS: usize = 40;
+/// At most this many boundaries are drawn; the rest are counted in a note.
+const MAX_DRAWN: usize = 40;
+
+/// At most this many consumers are drawn per topic.
+const MAX_CONSUMERS_PER_TOPIC: usize = 10;
 
 /// The colour of risky edges and nodes (GitHub's danger red).
 const RISK_COLOUR: &str = "#d73a49";
@@ -196,20 +199,17 @@ fn topic_node(chart: &mut Flowchart, map: &BoundaryMap, topic: &str) -> String {
 /// some side effects were left out.
 pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
     let mut chart = Flowchart::default();
-    let mut drawn_effects = 0usize;
     let mut left_out = 0usize;
     let mut risky_topics: Vec<String> = Vec::new();
-    for boundary in &map.boundaries {
+    for (drawn, boundary) in map.boundaries.iter().enumerate() {
+        if drawn >= MAX_DRAWN {
+            left_out += 1;
+            continue;
+        }
         match (&boundary.kind, boundary.side) {
             (BoundaryKind::SideEffect(_), Side::Head) => {
-                if drawn_effects == MAX_EFFECTS {
-                    left_out += 1;
-                    continue;
-                }
-                drawn_effects += 1;
-                if draw_effect(&mut chart, map, boundary) {
-                    risky_topics.extend(boundary.topics.iter().cloned());
-                }
+                let risky = draw_effect(&mut chart, map, boundary);
+                risky_topics.extend(boundary.topics.iter().filter(|_| risky).cloned());
             }
             (BoundaryKind::SideEffect(effect), Side::Base) => {
                 let removed = chart.node(
@@ -278,7 +278,7 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
     topics.sort();
     for topic in &topics {
         let from = topic_node(&mut chart, map, topic);
-        for consumer in map.consumers_of(topic) {
+        for consumer in map.consumers_of(topic).take(MAX_CONSUMERS_PER_TOPIC) {
             let to = entry_node(&mut chart, &consumer.path, &consumer.entry);
             let early = !consumer.early_returns.is_empty();
             let risky = risky_topics.contains(topic) && early;

@@ -21,6 +21,13 @@ use crate::model::Language;
 use crate::scan::{Finding, Report, Status};
 use std::fmt::Write;
 
+/// At most this many boundaries get their full set of questions; those with
+/// findings first. A GitHub comment holds 65,536 characters.
+const MAX_DETAILED: usize = 20;
+
+/// At most this many further boundaries are listed on one line each.
+const MAX_COMPACT: usize = 100;
+
 /// The hidden marker that starts every checklist (for finding it again in a comment).
 pub const MARKER: &str = "<!-- handoff:checklist -->";
 
@@ -106,15 +113,23 @@ pub fn render_with(
         if left_out > 0 {
             let _ = write!(
                 legend,
-                " {} more side effects are listed below but not drawn.",
+                " {} more touched boundaries are not drawn.",
                 left_out
             );
         }
         let _ = writeln!(out, "{legend}</sub>\n");
     }
     let groups = groups(report, config, gate, map);
+    let mut budget = Budget::new(map);
     for group in &groups {
-        write_group(&mut out, group, map, report);
+        write_group(&mut out, group, map, report, &mut budget);
+    }
+    if budget.omitted > 0 {
+        let _ = writeln!(
+            out,
+            "_{} more touched boundaries are not listed here._\n",
+            budget.omitted
+        );
     }
     if config.file.workflows.is_empty() {
         out.push_str("> No workflows are configured, so no suite is tied to these boundaries. `handoff init` writes a starter `.handoff.yml` with workflows inferred from your routes and consumers.\n\n");
@@ -218,7 +233,36 @@ fn groups<'a>(
     groups
 }
 
-fn write_group(out: &mut String, group: &Group<'_>, map: &BoundaryMap, report: &Report) {
+/// Which boundaries are written in full, which on one line, how many left out.
+struct Budget<'a> {
+    detailed: Vec<&'a Boundary>,
+    compact_left: usize,
+    omitted: usize,
+}
+
+impl<'a> Budget<'a> {
+    fn new(map: &'a BoundaryMap) -> Budget<'a> {
+        let with_findings = map.boundaries.iter().filter(|b| !b.findings.is_empty());
+        let without = map.boundaries.iter().filter(|b| b.findings.is_empty());
+        Budget {
+            detailed: with_findings.chain(without).take(MAX_DETAILED).collect(),
+            compact_left: MAX_COMPACT,
+            omitted: 0,
+        }
+    }
+
+    fn is_detailed(&self, boundary: &Boundary) -> bool {
+        self.detailed.iter().any(|d| std::ptr::eq(*d, boundary))
+    }
+}
+
+fn write_group(
+    out: &mut String,
+    group: &Group<'_>,
+    map: &BoundaryMap,
+    report: &Report,
+    budget: &mut Budget<'_>,
+) {
     let _ = writeln!(out, "### {}\n", group.title);
     if let Some(description) = group.description {
         let _ = writeln!(out, "_Done means: {}_\n", description.trim());
@@ -236,8 +280,23 @@ fn write_group(out: &mut String, group: &Group<'_>, map: &BoundaryMap, report: &
         let _ = writeln!(out, "Suite: {}{command}, {status}.\n", code(suite.name));
     }
     let suite = group.suite.as_ref();
+    let mut compact = Vec::new();
     for boundary in &group.boundaries {
-        write_boundary(out, boundary, map, report, suite);
+        if budget.is_detailed(boundary) {
+            write_boundary(out, boundary, map, report, suite);
+        } else if budget.compact_left > 0 {
+            budget.compact_left -= 1;
+            compact.push(format!("- [ ] {} · {}", heading(boundary), place(boundary)));
+        } else {
+            budget.omitted += 1;
+        }
+    }
+    if !compact.is_empty() {
+        out.push_str("#### More touched boundaries\n\n");
+        for line in compact {
+            let _ = writeln!(out, "{line}");
+        }
+        out.push('\n');
     }
     if !group.findings.is_empty() {
         out.push_str("#### Other new findings\n\n");
@@ -263,43 +322,8 @@ fn write_boundary(
     report: &Report,
     suite: Option<&GroupSuite<'_>>,
 ) {
-    let place = match boundary.side {
-        Side::Head => format!("`{}`", boundary.location()),
-        Side::Base => format!("`{}` before the change", boundary.location()),
-    };
-    let heading = match &boundary.kind {
-        BoundaryKind::SideEffect(effect) => {
-            let noun = match (effect.outbox, boundary.side) {
-                (true, Side::Head) => "Outbox row",
-                (false, Side::Head) => "Side effect",
-                (true, Side::Base) => "Removed outbox row",
-                (false, Side::Base) => "Removed side effect",
-            };
-            match &effect.destination {
-                Some(destination) => {
-                    format!("{noun} {} → {}", code(&effect.callee), code(destination))
-                }
-                None => format!("{noun} {} ({})", code(&effect.callee), effect.label),
-            }
-        }
-        BoundaryKind::Transaction(transaction) => {
-            format!("Transaction {}", code(&transaction.opener))
-        }
-        BoundaryKind::Retry(retry) => format!("Retry scope {}", code(&retry.wrapper)),
-        BoundaryKind::Consumer(consumer) => {
-            let noun = if consumer.role == HandlerRole::Job {
-                "Job"
-            } else {
-                "Consumer"
-            };
-            let noun = match (boundary.side, noun) {
-                (Side::Base, "Job") => "Removed job",
-                (Side::Base, _) => "Removed consumer",
-                (Side::Head, noun) => noun,
-            };
-            format!("{noun} {}", code(&consumer.label))
-        }
-    };
+    let heading = heading(boundary);
+    let place = place(boundary);
     let _ = writeln!(out, "#### {heading} · {place}\n");
     if let Some(context) = context_line(boundary) {
         let _ = writeln!(out, "{context}\n");
@@ -338,6 +362,51 @@ fn write_boundary(
         let _ = writeln!(out, "- [ ] **{title}:** {text}");
     }
     out.push('\n');
+}
+
+/// Where a boundary is: `` `path:line` ``, or its line before the change.
+fn place(boundary: &Boundary) -> String {
+    match boundary.side {
+        Side::Head => format!("`{}`", boundary.location()),
+        Side::Base => format!("`{}` before the change", boundary.location()),
+    }
+}
+
+/// A boundary's title: what it is and what it names.
+fn heading(boundary: &Boundary) -> String {
+    match &boundary.kind {
+        BoundaryKind::SideEffect(effect) => {
+            let noun = match (effect.outbox, boundary.side) {
+                (true, Side::Head) => "Outbox row",
+                (false, Side::Head) => "Side effect",
+                (true, Side::Base) => "Removed outbox row",
+                (false, Side::Base) => "Removed side effect",
+            };
+            match &effect.destination {
+                Some(destination) => {
+                    format!("{noun} {} → {}", code(&effect.callee), code(destination))
+                }
+                None => format!("{noun} {} ({})", code(&effect.callee), effect.label),
+            }
+        }
+        BoundaryKind::Transaction(transaction) => {
+            format!("Transaction {}", code(&transaction.opener))
+        }
+        BoundaryKind::Retry(retry) => format!("Retry scope {}", code(&retry.wrapper)),
+        BoundaryKind::Consumer(consumer) => {
+            let noun = if consumer.role == HandlerRole::Job {
+                "Job"
+            } else {
+                "Consumer"
+            };
+            let noun = match (boundary.side, noun) {
+                (Side::Base, "Job") => "Removed job",
+                (Side::Base, _) => "Removed consumer",
+                (Side::Head, noun) => noun,
+            };
+            format!("{noun} {}", code(&consumer.label))
+        }
+    }
 }
 
 /// Where the boundary runs: its handler, transaction, deferral, retry, loop.
