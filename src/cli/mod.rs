@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+pub mod action;
+
 /// Handoff reads a change and says which workflow handoffs it puts at risk.
 #[derive(Debug, Parser)]
 #[command(name = "handoff", version, about, long_about = None)]
@@ -32,6 +34,8 @@ enum Command {
         /// A rule id, e.g. sequencing/side-effect-in-transaction.
         rule: String,
     },
+    /// The GitHub Action's entry point (reads the GITHUB_* and INPUT_* environment).
+    Action,
 }
 
 /// Which change to read.
@@ -177,6 +181,7 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&doc_markdown(found))?;
             Ok(0)
         }
+        Command::Action => action::run(),
     }
 }
 
