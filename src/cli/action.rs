@@ -235,8 +235,8 @@ struct Delivery {
     resolved: Vec<ResolvedLine>,
     /// Why findings are shown as annotations instead, if they are.
     fallback: Option<String>,
-    /// A rejected token: the run exits 2 after reporting.
-    unauthorized: bool,
+    /// A rejected token or unusable API URL: the run exits 2 after reporting.
+    misconfigured: bool,
     /// Inline comments posted by this run.
     posted: usize,
     /// Whether the summary comment was written.
@@ -349,7 +349,7 @@ pub fn run() -> Result<i32> {
         let note = format!(
             "Handoff could not comment on the pull request ({reason}); the findings are shown as annotations on the changed lines and in the job summary."
         );
-        let level = if delivery.unauthorized {
+        let level = if delivery.misconfigured {
             "error"
         } else {
             "notice"
@@ -403,7 +403,7 @@ pub fn run() -> Result<i32> {
         write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")?;
     }
     log.flush().context("cannot write to standard output")?;
-    if delivery.unauthorized {
+    if delivery.misconfigured {
         return Ok(2);
     }
     Ok(if env.inputs.fail_on.is_reached_by(&report) {
@@ -461,8 +461,10 @@ fn deliver(
     match outcome {
         Ok(delivery) => delivery,
         Err(error) => {
-            let unauthorized = error.is_unauthorized();
-            let reason = if unauthorized {
+            // A rejected token or an unusable URL is the workflow's mistake:
+            // report it as an error and exit 2 once the findings are out.
+            let misconfigured = error.is_unauthorized() || matches!(error, GitHubError::Setup(_));
+            let reason = if error.is_unauthorized() {
                 format!(
                     "GitHub rejected the token: {error}; pass `github-token: ${{{{ github.token }}}}`"
                 )
@@ -475,7 +477,7 @@ fn deliver(
             };
             Delivery {
                 fallback: Some(reason),
-                unauthorized,
+                misconfigured,
                 ..Delivery::default()
             }
         }
@@ -551,7 +553,7 @@ async fn comment(
         inline,
         resolved,
         fallback: None,
-        unauthorized: false,
+        misconfigured: false,
         posted,
         summary_written,
     })

@@ -22,7 +22,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 5,
+            max_attempts: 4,
             base_delay: Duration::from_secs(1),
             max_wait: Duration::from_secs(90),
         }
