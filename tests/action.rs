@@ -67,6 +67,9 @@ struct PullRequest {
 
 fn checkout_pull_request(after: &str) -> PullRequest {
     let repo = Repo::new();
+    // The Action writes its SARIF log into the workspace; later commits of
+    // these tests must not pick it up.
+    repo.write(".gitignore", "handoff.sarif\n");
     repo.write("src/checkout.js", CHECKOUT_BEFORE);
     let base = repo.commit("checkout");
     repo.git(&["checkout", "-q", "-b", "feature"]);
