@@ -80,13 +80,16 @@ fn zizmor_finds_nothing_in_the_action_or_the_example_workflow() {
 
 #[test]
 fn the_readme_section_embeds_the_example_workflow_verbatim() {
-    let doc = std::fs::read_to_string(root().join("docs/github-action.md"))
-        .expect("docs/github-action.md");
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = readme
+        .find("## Use it in GitHub Actions\n")
+        .expect("the README has a \"Use it in GitHub Actions\" section");
+    let doc = &readme[start..];
     let example = std::fs::read_to_string(root().join("examples/workflows/handoff.yml"))
         .expect("the example workflow");
     assert!(
         doc.contains(&format!("```yaml\n{example}```")),
-        "docs/github-action.md must show examples/workflows/handoff.yml verbatim in a ```yaml block"
+        "the README must show examples/workflows/handoff.yml verbatim in a ```yaml block"
     );
     assert!(
         doc.starts_with("## Use it in GitHub Actions\n"),
