@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod gate;
+pub mod github;
 pub mod knowledge;
 pub mod lang;
 pub mod model;

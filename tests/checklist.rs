@@ -461,11 +461,25 @@ fn large_changes_stay_within_a_github_comment() {
             "export async function announce{i}(order) {{\n  await eventBus.publish('order.step{i}', {{ orderId: order.id }});\n}}\n"
         ));
     }
-    let (repo, base, head) = change(Some(CONFIG), &[("README.md", "# Shop\n")], &[("src/steps.js", &source)]);
+    let (repo, base, head) = change(
+        Some(CONFIG),
+        &[("README.md", "# Shop\n")],
+        &[("src/steps.js", &source)],
+    );
     let markdown = checklist(&repo, &base, &head);
     assert!(markdown.len() < 65_536, "{} characters", markdown.len());
-    assert_eq!(markdown.matches("\n#### Side effect ").count(), 20, "{markdown}");
+    assert_eq!(
+        markdown.matches("\n#### Side effect ").count(),
+        20,
+        "{markdown}"
+    );
     assert!(markdown.contains("#### More touched boundaries\n\n- [ ] Side effect `eventBus.publish` → `order.step20` · `src/steps.js:62`\n"), "{markdown}");
-    assert!(markdown.contains("_30 more touched boundaries are not listed here._"), "{markdown}");
-    assert!(markdown.contains("110 more touched boundaries are not drawn."), "{markdown}");
+    assert!(
+        markdown.contains("_30 more touched boundaries are not listed here._"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("110 more touched boundaries are not drawn."),
+        "{markdown}"
+    );
 }

@@ -327,7 +327,7 @@ fn workflows_sharing_a_suite_are_merged_into_one_entry() {
 }
 
 #[test]
-fn github_format_appends_matrix_outputs_to_github_output() {
+fn github_format_appends_the_actions_outputs_to_github_output() {
     let (repo, base, head) = change(
         CONFIG,
         &[("src/lib/events.js", HELPER_BEFORE)],
@@ -349,7 +349,7 @@ fn github_format_appends_matrix_outputs_to_github_output() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let expected = "risk=none\nsuites=[\"checkout\"]\nmatrix={\"include\":[{\"command\":\"npm run test:workflow -- checkout\",\"suite\":\"checkout\"}]}\n";
+    let expected = "risk=none\nsuites=[{\"name\":\"checkout\",\"command\":\"npm run test:workflow -- checkout\",\"reasons\":[\"src/lib/events.js:2: `eventBus.publish` publishes `order.created`, a topic of workflow `checkout` (`order.*`)\"]}]\n";
     assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
     assert_eq!(
         std::fs::read_to_string(&output).expect("read"),

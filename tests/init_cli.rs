@@ -191,7 +191,7 @@ fn existing_files_are_kept_unless_forced() {
     assert_eq!(forced.code, 0, "stderr: {}", forced.stderr);
     assert!(read(&repo, ".handoff.yml").contains("- name: checkout"));
     assert!(
-        read(&repo, ".github/workflows/handoff.yml").starts_with("# Written by `handoff init`.")
+        read(&repo, ".github/workflows/handoff.yml").starts_with("# Written by `handoff init`:")
     );
 }
 
@@ -229,5 +229,31 @@ fn init_outside_a_repository_exits_2_with_the_fix() {
         std::fs::read_dir(dir.path()).expect("list").count(),
         0,
         "nothing written"
+    );
+}
+
+#[test]
+fn generated_workflow_has_no_zizmor_finding_but_the_release_pin_it_asks_for() {
+    let repo = shop();
+    assert_eq!(repo.handoff(&["init"]).code, 0);
+    let output = support::run(
+        Command::new(support::venv_tool("zizmor"))
+            .args(["--offline", "--persona", "regular", "--format", "plain"])
+            .arg(repo.path().join(".github/workflows/handoff.yml")),
+    );
+    let text = support::text(&output);
+    // The release's commit sha cannot be known when the binary is built; the
+    // file's header asks for it, and zizmor's one finding says the same.
+    assert!(text.contains("1 finding"), "{text}");
+    assert!(text.contains("error[unpinned-uses]"), "{text}");
+    let version = env!("CARGO_PKG_VERSION");
+    let reference = format!("uses: {}@v{version}", handoff::starter::upstream());
+    assert!(text.contains(&reference), "{text}");
+    let header = read(&repo, ".github/workflows/handoff.yml");
+    assert!(
+        header.contains(&format!(
+            "Pin the action to the commit of the\n# v{version} release"
+        )),
+        "{header}"
     );
 }

@@ -18,6 +18,7 @@ use crate::gate::{
 };
 use crate::knowledge::{HandlerRole, SinkKind};
 use crate::model::Language;
+use crate::report::safe_markdown::{code_span, message, text};
 use crate::scan::{Finding, Report, Status};
 use std::fmt::Write;
 
@@ -74,6 +75,7 @@ pub fn render_with(
     gate: &GateResult,
     map: &BoundaryMap,
 ) -> String {
+    let layout = Layout { standalone: true };
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}\n## Handoff reviewer checklist\n");
     let new_findings = report
@@ -105,6 +107,63 @@ pub fn render_with(
         write_suites(&mut out, gate);
         return out;
     }
+    write_body(&mut out, report, config, gate, map, layout);
+    write_suites(&mut out, gate);
+    out
+}
+
+/// The checklist as a section of another comment (the Action's summary,
+/// which has its own title, risk line and suites): the diagram and the
+/// grouped items, headings two levels deeper. `None` when the change touches
+/// no boundary.
+pub fn render_section(
+    report: &Report,
+    config: &Config,
+    gate: &GateResult,
+    map: &BoundaryMap,
+) -> Option<String> {
+    if map.boundaries.is_empty() && map.loose_findings.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    write_body(
+        &mut out,
+        report,
+        config,
+        gate,
+        map,
+        Layout { standalone: false },
+    );
+    Some(out)
+}
+
+/// Whether the checklist is a document of its own or a section of another.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    standalone: bool,
+}
+
+impl Layout {
+    /// The heading of a workflow group.
+    fn group(self) -> &'static str {
+        if self.standalone { "###" } else { "#####" }
+    }
+
+    /// The heading of one boundary.
+    fn item(self) -> &'static str {
+        if self.standalone { "####" } else { "######" }
+    }
+}
+
+/// The diagram, the groups and the notes.
+fn write_body(
+    out: &mut String,
+    report: &Report,
+    config: &Config,
+    gate: &GateResult,
+    map: &BoundaryMap,
+    layout: Layout,
+) {
     if let Some((diagram, left_out)) = mermaid::flowchart(map) {
         let _ = writeln!(out, "```mermaid\n{diagram}```\n");
         let mut legend = String::from(
@@ -122,7 +181,7 @@ pub fn render_with(
     let groups = groups(report, config, gate, map);
     let mut budget = Budget::new(map);
     for group in &groups {
-        write_group(&mut out, group, map, report, &mut budget);
+        write_group(out, group, map, report, &mut budget, layout);
     }
     if budget.omitted > 0 {
         let _ = writeln!(
@@ -134,8 +193,6 @@ pub fn render_with(
     if config.file.workflows.is_empty() {
         out.push_str("> No workflows are configured, so no suite is tied to these boundaries. `handoff init` writes a starter `.handoff.yml` with workflows inferred from your routes and consumers.\n\n");
     }
-    write_suites(&mut out, gate);
-    out
 }
 
 fn plural(count: usize, noun: &str) -> String {
@@ -164,9 +221,11 @@ fn capitalized(text: &str) -> String {
     }
 }
 
-/// Inline code that survives backticks in the text.
-fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+/// A code span whose text cannot end it; prose around it goes through
+/// [`message`] when written, so text from the change cannot subvert the
+/// Markdown (close a span or fence, inject HTML, mention someone).
+fn code(raw: &str) -> String {
+    code_span(raw)
 }
 
 /// Assign each boundary (and each loose finding) to the first workflow it
@@ -262,10 +321,11 @@ fn write_group(
     map: &BoundaryMap,
     report: &Report,
     budget: &mut Budget<'_>,
+    layout: Layout,
 ) {
-    let _ = writeln!(out, "### {}\n", group.title);
+    let _ = writeln!(out, "{} {}\n", layout.group(), message(&group.title));
     if let Some(description) = group.description {
-        let _ = writeln!(out, "_Done means: {}_\n", description.trim());
+        let _ = writeln!(out, "_Done means: {}_\n", text(description.trim()));
     }
     if let Some(suite) = &group.suite {
         let command = suite
@@ -283,32 +343,35 @@ fn write_group(
     let mut compact = Vec::new();
     for boundary in &group.boundaries {
         if budget.is_detailed(boundary) {
-            write_boundary(out, boundary, map, report, suite);
+            write_boundary(out, boundary, map, report, suite, layout);
         } else if budget.compact_left > 0 {
             budget.compact_left -= 1;
-            compact.push(format!("- [ ] {} · {}", heading(boundary), place(boundary)));
+            compact.push(format!(
+                "- [ ] {} · {}",
+                message(&heading(boundary)),
+                message(&place(boundary))
+            ));
         } else {
             budget.omitted += 1;
         }
     }
     if !compact.is_empty() {
-        out.push_str("#### More touched boundaries\n\n");
+        let _ = writeln!(out, "{} More touched boundaries\n", layout.item());
         for line in compact {
             let _ = writeln!(out, "{line}");
         }
         out.push('\n');
     }
     if !group.findings.is_empty() {
-        out.push_str("#### Other new findings\n\n");
+        let _ = writeln!(out, "{} Other new findings\n", layout.item());
         for finding in &group.findings {
             let _ = writeln!(
                 out,
-                "- [ ] **{}** {} at `{}:{}`: {}",
+                "- [ ] **{}** {} at {}: {}",
                 finding.severity,
                 code(&finding.rule),
-                finding.path,
-                finding.line,
-                finding.message
+                code(&format!("{}:{}", finding.path, finding.line)),
+                message(&finding.message)
             );
         }
         out.push('\n');
@@ -321,12 +384,17 @@ fn write_boundary(
     map: &BoundaryMap,
     report: &Report,
     suite: Option<&GroupSuite<'_>>,
+    layout: Layout,
 ) {
-    let heading = heading(boundary);
-    let place = place(boundary);
-    let _ = writeln!(out, "#### {heading} · {place}\n");
+    let _ = writeln!(
+        out,
+        "{} {} · {}\n",
+        layout.item(),
+        message(&heading(boundary)),
+        message(&place(boundary))
+    );
     if let Some(context) = context_line(boundary) {
-        let _ = writeln!(out, "{context}\n");
+        let _ = writeln!(out, "{}\n", message(&context));
     }
     for &index in &boundary.findings {
         if let Some(finding) = report.findings.get(index) {
@@ -335,7 +403,7 @@ fn write_boundary(
                 "> ⚠ **{}** {}: {}",
                 finding.severity,
                 code(&finding.rule),
-                finding.message
+                message(&finding.message)
             );
         }
     }
@@ -358,8 +426,8 @@ fn write_boundary(
             removed_consumer_items(boundary, consumer)
         }
     };
-    for (title, text) in items {
-        let _ = writeln!(out, "- [ ] **{title}:** {text}");
+    for (title, item) in items {
+        let _ = writeln!(out, "- [ ] **{title}:** {}", message(&item));
     }
     out.push('\n');
 }
@@ -864,7 +932,7 @@ fn write_suites(out: &mut String, gate: &GateResult) {
             .unwrap_or_default();
         let _ = writeln!(out, "- {}{command}", code(&suite.name));
         for reason in &suite.reasons {
-            let _ = writeln!(out, "  - {reason}");
+            let _ = writeln!(out, "  - {}", message(reason));
         }
     }
 }

@@ -24,9 +24,10 @@ pub struct GateArgs {
 enum GateFormat {
     /// `{ "risk": …, "suites": [{ "name", "command", "reasons" }] }`.
     Json,
-    /// Step outputs `risk`, `suites` (a JSON list of names for a matrix) and
-    /// `matrix` (`{"include": [{"suite", "command"}]}`), appended to
-    /// `$GITHUB_OUTPUT` when it is set, and printed.
+    /// Step outputs `risk` and `suites` (the JSON list of
+    /// `{"name", "command", "reasons"}` the Action writes, for
+    /// `fromJSON` in a matrix), appended to `$GITHUB_OUTPUT` when it is set,
+    /// and printed.
     Github,
 }
 
@@ -55,22 +56,12 @@ fn to_json(selection: &GateResult) -> Result<String> {
     Ok(text)
 }
 
-/// `key=value` lines in the `$GITHUB_OUTPUT` format. Every value is one line
-/// of compact JSON (or a bare word), so no heredoc delimiter is needed.
-pub(crate) fn github_outputs(selection: &GateResult) -> Result<String> {
-    let names =
-        serde_json::to_string(&selection.names()).context("cannot serialise the suite names")?;
-    let include: Vec<serde_json::Value> = selection
-        .suites
-        .iter()
-        .map(|suite| serde_json::json!({ "suite": suite.name, "command": suite.command }))
-        .collect();
-    let matrix = serde_json::to_string(&serde_json::json!({ "include": include }))
-        .context("cannot serialise the suite matrix")?;
-    Ok(format!(
-        "risk={}\nsuites={names}\nmatrix={matrix}\n",
-        selection.risk
-    ))
+/// `key=value` lines in the `$GITHUB_OUTPUT` format, the same `risk` and
+/// `suites` the Action writes. Every value is one line of compact JSON (or a
+/// bare word), so no heredoc delimiter is needed.
+fn github_outputs(selection: &GateResult) -> Result<String> {
+    let suites = serde_json::to_string(&selection.suites).context("cannot serialise the suites")?;
+    Ok(format!("risk={}\nsuites={suites}\n", selection.risk))
 }
 
 fn append(path: &PathBuf, text: &str) -> Result<()> {

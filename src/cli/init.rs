@@ -51,7 +51,7 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
         ),
         (
             WORKFLOW_FILE,
-            starter::github_workflow(&detected, &upstream),
+            starter::github_workflow(&upstream),
             "runs the Action and the selected suites on pull requests".to_string(),
         ),
     ];

@@ -13,6 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+pub mod action;
+
 /// Handoff reads a change and says which workflow handoffs it puts at risk.
 #[derive(Debug, Parser)]
 #[command(name = "handoff", version, about, long_about = None)]
@@ -42,6 +44,8 @@ enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Write a starter .handoff.yml and GitHub workflow for this repository.
     Init(init::InitArgs),
+    /// The GitHub Action's entry point (reads the GITHUB_* and INPUT_* environment).
+    Action,
 }
 
 /// Which change to read.
@@ -201,6 +205,7 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&doc_markdown(found))?;
             Ok(0)
         }
+        Command::Action => action::run(),
     }
 }
 
@@ -210,7 +215,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
     // (text) does not pay for the gate.
     let suites = match args.format {
         Format::Json => crate::gate::select(&report, &config).suites,
-        Format::Text => Vec::new(),
+        Format::Text | Format::Sarif | Format::Markdown | Format::Github => Vec::new(),
     };
     let style = if args.output.is_none()
         && args.format == Format::Text

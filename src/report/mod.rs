@@ -1,7 +1,11 @@
-//! Reporters: turn a [`Report`] into text, JSON and the other formats.
-//! They know nothing of how a finding was found.
+//! Reporters: turn a [`Report`] into text, JSON, SARIF, Markdown and GitHub
+//! workflow commands. They know nothing of how a finding was found.
 
+pub mod github;
 mod json;
+pub mod markdown;
+pub mod safe_markdown;
+pub mod sarif;
 mod text;
 
 pub use json::{SCHEMA, to_json};
@@ -17,6 +21,12 @@ pub enum Format {
     Text,
     /// The `handoff/v1` JSON contract.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// A Markdown summary (what the GitHub Action writes to the step summary).
+    Markdown,
+    /// GitHub Actions workflow commands (annotations on the changed lines).
+    Github,
 }
 
 /// Render a report in a format; `suites` are the gate's selection.
@@ -29,5 +39,8 @@ pub fn render(
     match format {
         Format::Text => to_text(report, style),
         Format::Json => to_json(report, suites),
+        Format::Sarif => sarif::to_sarif(report),
+        Format::Markdown => markdown::to_markdown(report),
+        Format::Github => github::to_workflow_commands(report),
     }
 }

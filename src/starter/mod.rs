@@ -480,73 +480,38 @@ fn write_workflow(out: &mut String, workflow: &InferredWorkflow) {
     let _ = writeln!(out, "    threshold: medium");
 }
 
-/// The GitHub Actions workflow: the Action on every pull request, then the
-/// selected workflow suites as a matrix.
-pub fn github_workflow(detected: &Detected, upstream: &str) -> String {
+/// The example workflow shipped with the Action (`examples/workflows/handoff.yml`),
+/// which `handoff init` adapts: one source for both.
+const EXAMPLE_WORKFLOW: &str = include_str!("../../examples/workflows/handoff.yml");
+
+/// The line of the example that uses the action from its own repository.
+const SELF_USE_PREFIX: &str = "uses: ./";
+
+/// The GitHub Actions workflow: the Action on every pull request, SARIF in
+/// code scanning, then the selected workflow suites as a matrix. It is the
+/// Action's example workflow with the action referenced by release.
+pub fn github_workflow(upstream: &str) -> String {
     let version = env!("CARGO_PKG_VERSION");
-    let mut cases = String::new();
-    for workflow in &detected.workflows {
-        let _ = writeln!(
-            cases,
-            "            {}) {} ;;",
-            workflow.name,
-            command_hint(workflow.ecosystem, &workflow.name)
-        );
-    }
-    format!(
-        "# Written by `handoff init`. On every pull request Handoff comments on the
-# workflow handoffs the change puts at risk, then the workflow suites it
-# selects run as a matrix (the commands mirror `suite.command` in .handoff.yml).
-name: handoff
-
-on:
-  pull_request:
-
-permissions:
-  contents: read
-
-jobs:
-  handoff:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-      pull-requests: write
-    outputs:
-      risk: ${{{{ steps.handoff.outputs.risk }}}}
-      suites: ${{{{ steps.handoff.outputs.suites }}}}
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-          persist-credentials: false
-      - id: handoff
-        uses: {upstream}@v{version}
-        with:
-          github-token: ${{{{ secrets.GITHUB_TOKEN }}}}
-          fail-on: high
-
-  workflow-suites:
-    needs: handoff
-    if: ${{{{ needs.handoff.outputs.suites != '' && needs.handoff.outputs.suites != '[]' }}}}
-    runs-on: ubuntu-latest
-    strategy:
-      fail-fast: false
-      matrix:
-        suite: ${{{{ fromJSON(needs.handoff.outputs.suites) }}}}
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      # Add the setup your suites need here (npm ci, pip install, services).
-      - name: Run the selected workflow suite
-        env:
-          SUITE: ${{{{ matrix.suite }}}}
-        run: |
-          case \"$SUITE\" in
-{cases}            *) echo \"No command for suite $SUITE: add it here and as suite.command in .handoff.yml\"; exit 1 ;;
-          esac
+    let mut out = format!(
+        "# Written by `handoff init`: Handoff on every pull request (review comments
+# with the side-effect questions, one summary comment, SARIF in code scanning),
+# then only the workflow suites the change selects, each running its
+# `suite.command` from .handoff.yml. Pin the action to the commit of the
+# v{version} release: `uses: {upstream}@<40-character commit sha>  # v{version}`.
 "
-    )
+    );
+    let body = EXAMPLE_WORKFLOW
+        .lines()
+        .skip_while(|line| line.starts_with('#'))
+        .map(|line| match line.find(SELF_USE_PREFIX) {
+            Some(at) => format!("{}uses: {upstream}@v{version}", &line[..at]),
+            None => line.to_string(),
+        });
+    for line in body {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// The `.pre-commit-config.yaml` snippet for the hook.
