@@ -760,7 +760,7 @@ fn transaction_items(
     let ordering = if transaction.effects.is_empty() {
         format!(
             "No side effect fires inside it. Side effects that announce its writes must run after it commits: check the code after line {}.",
-            boundary.span.end_line
+            transaction.commit_line.unwrap_or(boundary.span.end_line)
         )
     } else {
         format!(

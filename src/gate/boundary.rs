@@ -118,6 +118,8 @@ pub struct Transaction {
     pub style: Option<ScopeStyle>,
     /// What the side effects inside it send, in source order.
     pub effects: Vec<String>,
+    /// The line of the commit that ends a handle-style transaction.
+    pub commit_line: Option<u32>,
 }
 
 /// A retry scope (a retry wrapper's callback, a retry-decorated function, a
@@ -459,6 +461,8 @@ struct TransactionSeen<'a> {
     topics: Vec<String>,
     function: String,
     entry: Option<Entry>,
+    /// The line of the commit that ends a handle-style transaction.
+    commit_line: Option<u32>,
 }
 
 fn extract(
@@ -476,6 +480,8 @@ fn extract(
     let mut transactions: BTreeMap<usize, TransactionSeen<'_>> = BTreeMap::new();
     let mut effects_by_handler: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
     let mut effects_in_retry: BTreeMap<usize, (Vec<String>, bool)> = BTreeMap::new();
+    // Open handle-style transactions per enclosing function: (handle, opener start).
+    let mut open_handles: BTreeMap<usize, Vec<(String, usize)>> = BTreeMap::new();
     walker.walk(model, &mut |call, state| {
         if let (Some(handler), Some(role)) = (state.handler, state.role) {
             handlers
@@ -487,22 +493,6 @@ fn extract(
                 });
         }
         let entry = entry_of(state);
-        if knowledge.is_transaction_opener(call) && call.callbacks().next().is_none() {
-            // A handle-style transaction (`const trx = await db.transaction()`).
-            let seen =
-                transactions
-                    .entry(call.span.start_byte)
-                    .or_insert_with(|| TransactionSeen {
-                        opener: call,
-                        style: None,
-                        touched: false,
-                        effects: Vec::new(),
-                        topics: Vec::new(),
-                        function: state.function.clone(),
-                        entry: entry.clone(),
-                    });
-            seen.touched |= touches(call.span, changed);
-        }
         if let Some(scope) = state.transaction {
             let seen = transactions
                 .entry(scope.opener.span.start_byte)
@@ -515,7 +505,51 @@ fn extract(
                     topics: Vec::new(),
                     function: state.function.clone(),
                     entry: entry.clone(),
+                    commit_line: None,
                 });
+            seen.touched |= touches(call.span, changed);
+        }
+        // Between a handle-style begin and its commit, in the same function.
+        let enclosing = state.enclosing.span.start_byte;
+        if knowledge.is_commit(call) {
+            let handle = call.receiver.clone().unwrap_or_default();
+            let open = open_handles.entry(enclosing).or_default();
+            if let Some(position) = open.iter().position(|(h, _)| *h == handle) {
+                let (_, opener_start) = open.remove(position);
+                if let Some(seen) = transactions.get_mut(&opener_start) {
+                    seen.commit_line = Some(call.span.start_line);
+                    seen.touched |= touches(call.span, changed);
+                }
+            }
+            return;
+        }
+        if let Some(handle) = begun_handle(call, knowledge) {
+            transactions
+                .entry(call.span.start_byte)
+                .or_insert_with(|| TransactionSeen {
+                    opener: call,
+                    style: None,
+                    touched: false,
+                    effects: Vec::new(),
+                    topics: Vec::new(),
+                    function: state.function.clone(),
+                    entry: entry.clone(),
+                    commit_line: None,
+                })
+                .touched |= touches(call.span, changed);
+            let open = open_handles.entry(enclosing).or_default();
+            if !open.iter().any(|(h, _)| *h == handle) {
+                open.push((handle, call.span.start_byte));
+            }
+            return;
+        }
+        let open_handle = open_handles
+            .get(&enclosing)
+            .and_then(|open| open.last())
+            .map(|(_, opener_start)| *opener_start);
+        if state.transaction.is_none()
+            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+        {
             seen.touched |= touches(call.span, changed);
         }
         let effect = if let Some(sink) = knowledge.sink(call) {
@@ -530,6 +564,20 @@ fn extract(
         } else {
             return;
         };
+        let mut effect = effect;
+        if effect.transaction.is_none()
+            && state.deferred_by.is_none()
+            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+        {
+            effect.transaction = Some(Located {
+                name: callee_name(seen.opener),
+                line: seen.opener.span.start_line,
+            });
+            seen.effects.push(effect.sent.clone());
+            if let (Some(topic), SinkKind::Event) = (&effect.destination, effect.sink_kind) {
+                seen.topics.push(topic.clone());
+            }
+        }
         let topic = match (&effect.destination, effect.sink_kind) {
             (Some(topic), SinkKind::Event) => Some(topic.clone()),
             _ => None,
@@ -588,6 +636,7 @@ fn extract(
                 opener: callee_name(opener),
                 style: seen.style,
                 effects: seen.effects,
+                commit_line: seen.commit_line,
             }),
         });
     }
@@ -665,6 +714,23 @@ fn extract(
     }
 }
 
+/// The handle a call begins a transaction on: `tx` for `let mut tx =
+/// pool.begin().await?` or `const trx = await db.transaction()` (an opener
+/// without a callback), the client for raw SQL `BEGIN`.
+fn begun_handle(call: &Call, knowledge: &Knowledge) -> Option<String> {
+    if knowledge.is_transaction_opener(call) && call.callbacks().next().is_none() {
+        return call
+            .bound_to
+            .as_deref()
+            .map(|name| name.trim_start_matches("mut ").trim().to_string())
+            .or_else(|| call.receiver.clone());
+    }
+    if knowledge.is_sql_begin(call) {
+        return call.receiver.clone();
+    }
+    None
+}
+
 /// The registration line of a callback handler (`worker.on('x', async …`) is
 /// its first line, already inside the function span; decorators sit above it.
 fn registration_touched(function: &Function, changed: &[LineRange]) -> bool {
@@ -710,7 +776,7 @@ fn side_effect(
         sink_kind: sink.kind,
         label: sink.label.clone(),
         non_idempotent: sink.non_idempotent,
-        destination: destination(call),
+        destination: target(call, sink.kind),
         sent: subject(call, sink.kind),
         payload_keys: payload_keys(call),
         idempotency_key,
@@ -734,11 +800,31 @@ fn side_effect(
     }
 }
 
+/// The topic, queue, URL or task a side effect targets: what the call names
+/// (see [`destination`]), or for a message built by a nested call, that
+/// call's first string (rdkafka `send(FutureRecord::to("order.created")…)`).
+fn target(call: &Call, kind: SinkKind) -> Option<String> {
+    destination(call).or_else(|| {
+        if kind != SinkKind::Event {
+            return None;
+        }
+        call.args.iter().find_map(|arg| match &arg.value {
+            Value::Call(inner) => inner
+                .chain
+                .iter()
+                .chain(std::iter::once(inner.as_ref()))
+                .find_map(|c| c.first_string_arg())
+                .map(str::to_string),
+            _ => None,
+        })
+    })
+}
+
 /// How sentences name what a side effect sends: `` `order.created` `` for a
 /// message with a topic, else the call (`` the `stripe.charges.create` call ``).
 fn subject(call: &Call, kind: SinkKind) -> String {
     let callee = callee_name(call);
-    match (kind, destination(call)) {
+    match (kind, target(call, kind)) {
         (SinkKind::Event, Some(topic)) => format!("`{topic}`"),
         (SinkKind::Event, None) => format!("the message `{callee}` sends"),
         (SinkKind::Email, _) => format!("the e-mail `{callee}` sends"),
@@ -758,7 +844,7 @@ fn assertion(call: &Call, kind: SinkKind) -> String {
         .or(keys.first());
     let with = key.map(|k| format!(" with this `{k}`")).unwrap_or_default();
     let callee = callee_name(call);
-    match (kind, destination(call)) {
+    match (kind, target(call, kind)) {
         (SinkKind::Event, Some(topic)) => format!("exactly one `{topic}` message{with}"),
         (SinkKind::Email, _) => {
             format!("exactly one e-mail accepted by the provider (`{callee}`){with}")

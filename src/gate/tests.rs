@@ -175,3 +175,56 @@ fn gate_result_serialises_command_as_null_when_absent() {
         serde_json::json!({ "risk": "none", "suites": [{ "name": "e2e", "command": null, "reasons": ["a.js:1: why"] }] })
     );
 }
+
+const SQLX: &str = r#"async fn checkout(pool: &PgPool, producer: &FutureProducer, order_id: i64) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE orders SET status = 'paid' WHERE id = $1").bind(order_id).execute(&mut *tx).await?;
+    producer
+        .send(FutureRecord::to("order.created").payload(&payload).key(&key), Duration::from_secs(0))
+        .await
+        .map_err(|(e, _)| e)?;
+    tx.commit().await?;
+    Ok(())
+}
+"#;
+
+#[test]
+fn rust_handle_transaction_holds_the_send_before_its_commit() {
+    let config = config("workflows:\n  - name: checkout\n    topics: [\"order.*\"]\n");
+    let report = report_for(vec![added("src/checkout.rs", SQLX)], &config);
+    let map = touched_boundaries(&report, &config);
+    let transaction = map
+        .boundaries
+        .iter()
+        .find_map(|b| match &b.kind {
+            BoundaryKind::Transaction(transaction) => Some(transaction),
+            _ => None,
+        })
+        .expect("the pool.begin transaction");
+    assert_eq!(transaction.opener, "pool.begin");
+    assert_eq!(transaction.style, None, "a handle, not a scope");
+    assert_eq!(transaction.effects, ["`order.created`"]);
+    assert_eq!(transaction.commit_line, Some(8));
+    let effect = map
+        .boundaries
+        .iter()
+        .find_map(|b| match &b.kind {
+            BoundaryKind::SideEffect(effect) => Some(effect),
+            _ => None,
+        })
+        .expect("the send");
+    assert_eq!(
+        effect.destination.as_deref(),
+        Some("order.created"),
+        "the topic of the nested FutureRecord"
+    );
+    assert_eq!(effect.transaction.as_ref().map(|t| t.line), Some(2));
+    let result = select(&report, &config);
+    assert_eq!(result.names(), ["checkout"]);
+    assert!(
+        result.suites[0].reasons[0]
+            .starts_with("src/checkout.rs:4: `producer.send` publishes `order.created`"),
+        "{:?}",
+        result.suites[0].reasons
+    );
+}
