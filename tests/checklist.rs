@@ -429,10 +429,9 @@ fn strict_flowchart_check(diagram: &str) {
 
 #[test]
 fn documented_checklist_example_is_real_output() {
-    let docs = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gate-checklist.md"),
-    )
-    .expect("docs exist");
+    let docs =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("docs exist");
     let start = docs
         .find("<!-- checklist-example:start -->")
         .expect("start marker");
@@ -448,7 +447,7 @@ fn documented_checklist_example_is_real_output() {
     {
         assert!(
             output_lines.contains(line),
-            "docs/gate-checklist.md shows a line the checklist does not print:\n{line}"
+            "README.md shows a line the checklist does not print:\n{line}"
         );
     }
 }
