@@ -83,10 +83,6 @@ pub struct Pack {
     /// How route handlers, message consumers and jobs are recognised.
     #[serde(default)]
     pub handlers: Vec<HandlerEntry>,
-    /// Retry wrappers: calls whose callback argument, or decorators whose
-    /// function, may run more than once (`pRetry(fn)`, `@retry`, `@backoff.on_exception`).
-    #[serde(default)]
-    pub retries: Vec<PatternEntry>,
 }
 
 /// How to recognise functions that play a role in a workflow.

@@ -365,6 +365,16 @@ impl Knowledge {
         })
     }
 
+    /// Whether the call is a retry wrapper or a retrying decorator of any
+    /// known mechanism, whatever its options: its callback (or decorated
+    /// function) may run more than once. For listing touched retry scopes.
+    pub fn is_retry(&self, call: &Call) -> bool {
+        self.retry
+            .mechanisms
+            .iter()
+            .any(|m| m.calls.matches(&call.callee) || m.decorators.matches(&call.callee))
+    }
+
     /// Whether the call asks for a retry explicitly (`self.retry(exc=exc)`).
     pub fn is_explicit_retry_call(&self, call: &Call) -> bool {
         self.retry
