@@ -5,11 +5,13 @@
 //! `.handoff.yml` extends them. Every pack is validated when loaded, and every
 //! error points at `file:line:column`.
 
+mod failure;
 mod pack;
 mod pattern;
 
 pub use pack::{
-    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+    HandlerEntry, HandlerRole, LogLevel, LoggerEntry, OptionCondition, Pack, PatternEntry,
+    SinkEntry, SinkKind,
 };
 pub use pattern::{CallPattern, PatternSet};
 
@@ -121,6 +123,7 @@ pub struct Knowledge {
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
     handlers: Vec<Handler>,
+    failure: failure::FailureKnowledge,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -242,6 +245,7 @@ impl Knowledge {
                 names: compile_patterns(file, source, &entry.names)?,
             });
         }
+        self.failure.add_pack(file, source, pack)?;
         for entry in &pack.sinks {
             self.sinks.push(Sink {
                 patterns: compile_patterns(file, source, &entry.calls)?,

@@ -6,6 +6,7 @@
 
 mod describe;
 mod registry;
+pub mod rejection;
 mod scope;
 pub mod sequencing;
 

@@ -1,0 +1,105 @@
+//! Knowledge for the rejection rules: how code reports, checks or loses a
+//! downstream failure (loggers and their levels, response status checks,
+//! clients that throw on error statuses, task spawners, error suppressors).
+//!
+//! Kept apart from the side-effect knowledge in `mod.rs`: these entries say
+//! nothing about *what* a call reaches, only about what happens to its failure.
+
+use super::{Knowledge, KnowledgeError, LogLevel, Pack, PatternSet, compile_patterns};
+use crate::model::Call;
+
+/// The compiled rejection sections of every pack for one ecosystem.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FailureKnowledge {
+    loggers: Vec<(PatternSet, LogLevel)>,
+    status_checks: Vec<String>,
+    throwing_clients: PatternSet,
+    synchronous_sinks: PatternSet,
+    task_spawners: PatternSet,
+    error_suppressors: PatternSet,
+    local_errors: PatternSet,
+    responses: PatternSet,
+}
+
+impl FailureKnowledge {
+    /// Add the rejection sections of a pack.
+    pub(super) fn add_pack(
+        &mut self,
+        file: &str,
+        source: &str,
+        pack: &Pack,
+    ) -> Result<(), KnowledgeError> {
+        for entry in &pack.loggers {
+            self.loggers
+                .push((compile_patterns(file, source, &entry.calls)?, entry.level));
+        }
+        self.status_checks
+            .extend(pack.status_checks.iter().cloned());
+        self.throwing_clients
+            .extend(compile_patterns(file, source, &pack.throwing_clients)?);
+        self.synchronous_sinks
+            .extend(compile_patterns(file, source, &pack.synchronous_sinks)?);
+        self.task_spawners
+            .extend(compile_patterns(file, source, &pack.task_spawners)?);
+        self.error_suppressors
+            .extend(compile_patterns(file, source, &pack.error_suppressors)?);
+        self.local_errors
+            .extend(compile_patterns(file, source, &pack.local_errors)?);
+        self.responses
+            .extend(compile_patterns(file, source, &pack.responses)?);
+        Ok(())
+    }
+}
+
+impl Knowledge {
+    /// The level a logging call logs at, if the call is a known logger.
+    /// When several entries match, the highest level wins, so a user pack
+    /// can raise a wrapper (`audit.warn` that pages someone) to `error`.
+    pub fn log_level(&self, call: &Call) -> Option<LogLevel> {
+        self.failure
+            .loggers
+            .iter()
+            .filter(|(patterns, _)| patterns.matches(&call.callee))
+            .map(|(_, level)| *level)
+            .max()
+    }
+
+    /// Whether reading this member of an HTTP response checks its status
+    /// (`ok`, `status_code`, `raise_for_status`).
+    pub fn is_status_check(&self, member: &str) -> bool {
+        self.failure.status_checks.iter().any(|m| m == member)
+    }
+
+    /// Whether the HTTP call rejects or raises on a non-2xx status by itself
+    /// (axios, got, ky), judged on the call and the calls of its chain.
+    pub fn throws_on_error_status(&self, call: &Call) -> bool {
+        std::iter::once(call)
+            .chain(call.chain.iter())
+            .any(|c| self.failure.throwing_clients.matches(&c.callee))
+    }
+
+    /// Whether the side-effect call returns synchronously (no promise/future).
+    pub fn is_synchronous_sink(&self, call: &Call) -> bool {
+        self.failure.synchronous_sinks.matches(&call.callee)
+    }
+
+    /// Whether the call starts a background task (`asyncio.create_task`).
+    pub fn is_task_spawner(&self, call: &Call) -> bool {
+        self.failure.task_spawners.matches(&call.callee)
+    }
+
+    /// Whether the context manager silences exceptions (`suppress(Exception)`).
+    pub fn is_error_suppressor(&self, call: &Call) -> bool {
+        self.failure.error_suppressors.matches(&call.callee)
+    }
+
+    /// Whether an exception type is only ever raised by local code.
+    pub fn is_local_error(&self, type_name: &str) -> bool {
+        self.failure.local_errors.matches(type_name)
+    }
+
+    /// Whether the call sends an HTTP response to the caller (`res.json`).
+    pub fn is_response(&self, call: &Call) -> bool {
+        self.failure.responses.matches(&call.callee)
+    }
+}
