@@ -1,11 +1,13 @@
 //! `rejection/fire-and-forget`.
 
-use super::outcome::{awaited_callees, chain_links, function_phrase, is_chain_link, rejecter};
+use super::outcome::{
+    awaited_callees, chain_links, effect_phrase, function_phrase, is_chain_link, rejecter,
+};
 use crate::knowledge::{Knowledge, Sink};
 use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
 use crate::rules::{
     Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name, test_assertion, what_is_sent,
+    WalkState, callee_name,
 };
 use std::collections::HashSet;
 
@@ -72,7 +74,7 @@ impl Rule for FireAndForget {
             if knowledge.is_task_spawner(call) {
                 if matches!(call.result, CallResult::Discarded) {
                     for (effect, sink) in spawned_effects(call, ecosystem, knowledge) {
-                        findings.push(self.finding(effect, sink, call, state, Lost::Spawned(call)));
+                        findings.push(self.finding(file.path, effect, sink, call, state, Lost::Spawned(call)));
                     }
                 }
                 return;
@@ -85,6 +87,7 @@ impl Rule for FireAndForget {
                 && !inside_own_try(state)
             {
                 findings.push(self.finding(
+                    file.path,
                     call,
                     sink,
                     call,
@@ -97,7 +100,7 @@ impl Rule for FireAndForget {
             else {
                 return;
             };
-            findings.push(self.finding(effect, sink, call, state, Lost::Dropped));
+            findings.push(self.finding(file.path, effect, sink, call, state, Lost::Dropped));
         });
     }
 }
@@ -260,6 +263,7 @@ fn inside_own_try(state: &WalkState<'_>) -> bool {
 impl FireAndForget {
     fn finding(
         &self,
+        file_path: &str,
         effect: &Call,
         sink: &Sink,
         trigger: &Call,
@@ -268,8 +272,18 @@ impl FireAndForget {
     ) -> RawFinding {
         let function = function_phrase(&state.function);
         let callee = callee_name(effect);
-        let sent = what_is_sent(effect);
+        let sent = effect_phrase(effect, sink.kind);
+        let python = matches!(
+            Language::from_path(file_path),
+            Some(Language::Python)
+        );
         let (how, related) = match &lost {
+            Lost::Dropped if python => (
+                format!(
+                    "it is called without `await` in an async function: the coroutine is created and never runs, so {sent} is never sent and {function} carries on as if it had been (Python only warns \"coroutine was never awaited\")"
+                ),
+                Vec::new(),
+            ),
             Lost::Dropped => (
                 format!(
                     "its promise is neither awaited, returned nor given a `.catch`: {function} moves on before it finishes, and if {} rejects {sent} the failure is an unhandled rejection at best",
@@ -300,7 +314,10 @@ impl FireAndForget {
             ),
         };
         let message = format!("`{callee}` {} ({}), but {how}", sink.kind.action(), sink.label);
-        let severity = if sink.generic {
+        let severity = if python && matches!(lost, Lost::Dropped) {
+            // An unawaited coroutine never runs at all.
+            Severity::High
+        } else if sink.generic {
             Severity::Low
         } else {
             self.default_severity()
@@ -315,8 +332,8 @@ impl FireAndForget {
                 "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
             ),
             format!(
-                "How would a workflow test verify {} when nothing waits for it?",
-                test_assertion(effect)
+                "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
+                rejecter(sink.kind)
             ),
         ];
         RawFinding {

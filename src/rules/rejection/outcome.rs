@@ -9,7 +9,7 @@
 
 use crate::knowledge::{Knowledge, LogLevel, SinkKind};
 use crate::model::{
-    BlockKind, Call, FileModel, Function, Node, Return, Span, Value, for_each_call_in,
+    BlockKind, Call, Comment, FileModel, Function, Node, Return, Span, Value, for_each_call_in,
 };
 use std::collections::HashSet;
 use regex::Regex;
@@ -43,6 +43,8 @@ pub enum Exit {
 pub struct Outcome<'a> {
     /// The logging calls, with their level.
     pub logs: Vec<(&'a Call, LogLevel)>,
+    /// A logger passed by name as the whole handler (`.catch(console.log)`).
+    pub passed_logger: Option<(String, LogLevel)>,
     /// Whether the failure travels on (rethrow, `raise`, `Err`, error status).
     pub propagates: bool,
     /// The first other call, which takes care of the failure in some way
@@ -133,6 +135,10 @@ impl<'a> Outcome<'a> {
     /// Whether some log in the branch is at `error` level or above.
     pub fn alerts(&self) -> bool {
         self.logs.iter().any(|(_, level)| *level >= LogLevel::Error)
+            || self
+                .passed_logger
+                .as_ref()
+                .is_some_and(|(_, level)| *level >= LogLevel::Error)
     }
 
     /// The loudest log of the branch, if any.
@@ -286,6 +292,10 @@ pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
     }
     let mut usage = Usage::Unused;
     for at in word_positions(text, var) {
+        // `with session.post(..) as resp:` binds, it does not read.
+        if text[..at].trim_end().ends_with(" as") {
+            continue;
+        }
         let rest = text[at + var.len()..].trim_start();
         let rest = rest
             .strip_prefix('?')
@@ -372,14 +382,38 @@ pub fn awaited_callees(model: &FileModel) -> HashSet<String> {
     callees
 }
 
-/// The source text after `span` up to the end of `function`.
-pub fn rest_of_function<'s>(source: &'s str, span: Span, function: &Function) -> &'s str {
-    let end = if function.span.end_byte > span.end_byte {
+/// The source text after `span` up to the end of `function`, with comments
+/// blanked out (a comment that names a variable does not read it).
+pub fn rest_of_function(
+    source: &str,
+    span: Span,
+    function: &Function,
+    comments: &[Comment],
+) -> String {
+    let start = span.end_byte;
+    let end = if function.span.end_byte > start {
         function.span.end_byte
     } else {
         source.len()
     };
-    source.get(span.end_byte..end).unwrap_or("")
+    let Some(text) = source.get(start..end) else {
+        return String::new();
+    };
+    let mut bytes = text.as_bytes().to_vec();
+    for comment in comments {
+        let from = comment.span.start_byte.max(start);
+        let to = comment.span.end_byte.min(end);
+        if from < to {
+            for byte in &mut bytes[from - start..to - start] {
+                // Keep UTF-8 continuation bytes intact by blanking ASCII only;
+                // a non-ASCII comment character never reads a variable anyway.
+                if byte.is_ascii() {
+                    *byte = b' ';
+                }
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
 
 /// The enclosing function's name for messages: `` `checkout` `` or "the module".
@@ -399,6 +433,58 @@ pub fn rejecter(kind: SinkKind) -> &'static str {
         SinkKind::Http => "the receiving service",
         SinkKind::Payment => "the payment provider",
         SinkKind::Crm => "the CRM",
+    }
+}
+
+/// Where an HTTP write goes, as written: its first argument (`CRM_URL`,
+/// `` `${API}/contacts` ``), or the `url` option.
+pub fn http_target(call: &Call) -> Option<String> {
+    let first = call
+        .chain
+        .iter()
+        .chain(std::iter::once(call))
+        .find_map(|c| c.args.first())
+        .filter(|arg| !matches!(arg.value, Value::Object(_) | Value::Function(_)))
+        .map(|arg| unquote(&arg.text))
+        .or_else(|| match call.option_value("url") {
+            Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
+            _ => None,
+        })?;
+    (!first.is_empty()).then(|| crate::rules::shorten(&first, 50))
+}
+
+/// A string literal's text without its quotes or Python prefix (`f"..."`).
+fn unquote(text: &str) -> String {
+    let prefix = text
+        .char_indices()
+        .take_while(|(_, c)| matches!(c, 'f' | 'F' | 'r' | 'R' | 'b' | 'B' | 'u' | 'U'))
+        .count();
+    let unprefixed = match text[prefix..].chars().next() {
+        Some('\'' | '"') if prefix <= 2 => &text[prefix..],
+        _ => text,
+    };
+    unprefixed
+        .trim_matches(|c| c == '\'' || c == '"' || c == '`')
+        .to_string()
+}
+
+/// The side effect as a reviewer would name it: "the `order.created`
+/// message", "the request to `CRM_URL`", "the e-mail sent by `send_mail`".
+pub fn effect_phrase(call: &Call, kind: SinkKind) -> String {
+    let callee = crate::rules::callee_name(call);
+    let first = http_target(call);
+    match kind {
+        SinkKind::Event => match crate::rules::destination(call) {
+            Some(topic) => format!("the `{}` message", crate::rules::shorten(&topic, 50)),
+            None => format!("the message sent by `{callee}`"),
+        },
+        SinkKind::Http => match first {
+            Some(url) => format!("the request to `{url}`"),
+            None => format!("the request sent by `{callee}`"),
+        },
+        SinkKind::Email => format!("the e-mail sent by `{callee}`"),
+        SinkKind::Payment => format!("the payment call `{callee}`"),
+        SinkKind::Crm => format!("the CRM write `{callee}`"),
     }
 }
 

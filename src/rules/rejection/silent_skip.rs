@@ -80,7 +80,7 @@ const DECODERS: &[&str] = &[
     "parse", "loads", "load", "decode", "deserialize", "from_str", "from_slice", "from_value",
     "from_json", "model_validate", "parse_obj", "parse_raw", "get_json", "json", "validate",
     "clone", "copy", "deepcopy", "to_dict", "dict", "toString", "to_string", "String", "str",
-    "int", "Number", "Boolean", "bool", "get",
+    "int", "Number", "Boolean", "bool",
 ];
 
 /// One consumer or job found by the walker.
@@ -413,7 +413,10 @@ impl SilentSkip {
             (HandlerRole::Job, Some(topic)) => {
                 (format!("this `{topic}` job"), format!("the `{topic}` job"))
             }
-            (HandlerRole::Job, None) => ("this job".to_string(), "the job".to_string()),
+            (HandlerRole::Job, None) => (
+                format!("the job `{}`", handler.function.name),
+                format!("the `{}` job", handler.function.name),
+            ),
             (_, Some(topic)) => (
                 format!("this consumer of `{topic}`"),
                 format!("the `{topic}` message"),
@@ -447,6 +450,10 @@ impl SilentSkip {
             _ => "Nothing is logged".to_string(),
         };
         let retry = retry_hint(file.path, handler.role);
+        let arrive = match handler.role {
+            HandlerRole::Job => "runs",
+            _ => "arrives",
+        };
         let questions = vec![
             format!(
                 "When `{condition}`, what brings {what} back once the state changes? Returning here {}.",
@@ -459,10 +466,10 @@ impl SilentSkip {
                 "Who is alerted when {what} is skipped? {level_note}: is there a metric or a dead-letter queue?"
             ),
             format!(
-                "Can {what} arrive before the state it expects is committed (published inside the producer's transaction)? If so, should this {retry}?"
+                "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
             ),
             format!(
-                "How would a workflow test verify that `{work}` eventually happens when {what} arrives before `{condition}` stops being true?"
+                "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
             ),
         ];
         let mut related = vec![RelatedSpan {

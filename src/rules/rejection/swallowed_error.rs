@@ -2,7 +2,7 @@
 
 use super::outcome::{
     Exit, Outcome, Usage, calls_in_arguments, chain_links, function_phrase, is_chain_link,
-    log_message, rejecter, rest_of_function, usage_in,
+    effect_phrase, log_message, rejecter, rest_of_function, usage_in,
 };
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::rules::{
     Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name, test_assertion, what_is_sent,
+    WalkState, callee_name,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -184,10 +184,10 @@ impl SwallowedError {
                     callee: path.clone(),
                     ..Call::default()
                 })?;
-                if level >= crate::knowledge::LogLevel::Error {
-                    return None;
+                Outcome {
+                    passed_logger: Some((path.clone(), level)),
+                    ..Outcome::default()
                 }
-                Outcome::default()
             }
             _ => return None,
         };
@@ -284,6 +284,9 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
             construct, outcome, ..
         } => {
             let mut parts = Vec::new();
+            if let Some((logger, level)) = &outcome.passed_logger {
+                parts.push(format!("only hands it to `{logger}` ({} level)", level.as_str()));
+            }
             if let Some((log, level)) = outcome.loudest_log() {
                 parts.push(format!(
                     "only logs at {} level ({})",
@@ -350,19 +353,18 @@ fn questions(sink_call: &Call, sink: &Sink, function: &str, swallow: &Swallow<'_
             "Who is alerted when `{callee}` fails? Nothing logs or reports the discarded error."
         ),
     };
+    let effect = effect_phrase(sink_call, sink.kind);
+    let rejecter = rejecter(sink.kind);
     vec![
         format!(
-            "What happens to {} when {} rejects it (invalid payload, rate limit, expired credentials), and how would anyone find out?",
-            what_is_sent(sink_call),
-            rejecter(sink.kind),
+            "What happens to {effect} when {rejecter} rejects it (invalid payload, rate limit, expired credentials), and how would anyone find out?"
         ),
         alerting,
         format!(
             "What does the caller of {function} believe happened when this fails, and is that true for the user?"
         ),
         format!(
-            "How would a workflow test verify {} actually happened, and that a rejection makes the workflow fail or retry instead of reporting success?",
-            test_assertion(sink_call)
+            "How would a workflow test verify that {effect} was accepted by {rejecter}, and that a rejection makes the workflow fail or retry instead of reporting success?"
         ),
         "If losing this effect is acceptable, where is that decision recorded and counted?"
             .to_string(),
@@ -438,10 +440,10 @@ fn settled_sink<'a>(
     let unread = match call.result {
         CallResult::Discarded | CallResult::ExplicitlyIgnored => true,
         CallResult::Bound => {
-            let rest = rest_of_function(file.source, call.span, state.enclosing);
+            let rest = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
             call.bound_to
                 .as_deref()
-                .is_some_and(|var| usage_in(rest, var, knowledge) == Usage::Unused)
+                .is_some_and(|var| usage_in(&rest, var, knowledge) == Usage::Unused)
         }
         CallResult::Returned | CallResult::Used => false,
     };
@@ -487,7 +489,10 @@ fn closure_reports(call: &Call, knowledge: &Knowledge) -> bool {
 /// `if let Err(e) = ..` bodies and `Err(..)` match arms.
 struct Branches<'a> {
     suppressors: Vec<(&'a Block, &'a Call)>,
+    /// `if let Err(..) = <call>` blocks, with their condition.
     err_branches: Vec<(&'a Block, &'a str)>,
+    /// `Err(..) =>` arms, with the span of a call in their `match` scrutinee.
+    match_arms: Vec<(Span, &'a Block)>,
 }
 
 impl<'a> Branches<'a> {
@@ -495,12 +500,14 @@ impl<'a> Branches<'a> {
         let mut branches = Branches {
             suppressors: Vec::new(),
             err_branches: Vec::new(),
+            match_arms: Vec::new(),
         };
         branches.visit(&model.module.body, knowledge);
         branches
     }
 
     fn visit(&mut self, nodes: &'a [Node], knowledge: &Knowledge) {
+        self.pair_match_arms(nodes);
         for node in nodes {
             match node {
                 Node::Block(block) => {
@@ -518,9 +525,6 @@ impl<'a> Branches<'a> {
                         BlockKind::If { condition } if condition.trim_start().starts_with("let Err") => {
                             self.err_branches.push((block, condition.as_str()));
                         }
-                        BlockKind::Arm { pattern } if pattern.trim_start().starts_with("Err") => {
-                            self.err_branches.push((block, pattern.as_str()));
-                        }
                         _ => {}
                     }
                     self.visit(&block.body, knowledge);
@@ -533,6 +537,46 @@ impl<'a> Branches<'a> {
                     }
                 }
                 Node::Assign(assign) => self.visit_value(&assign.value, knowledge),
+            }
+        }
+    }
+
+    /// A `match` scrutinee's calls come right before the arm blocks; pair
+    /// each such call with the `Err(..)` arms that handle its result.
+    fn pair_match_arms(&mut self, nodes: &'a [Node]) {
+        let mut index = 0;
+        while index < nodes.len() {
+            let run_start = index;
+            while let Some(Node::Call(call)) = nodes.get(index)
+                && call.result == CallResult::Used
+            {
+                index += 1;
+            }
+            let scrutinee = &nodes[run_start..index];
+            let arms_start = index;
+            while let Some(Node::Block(block)) = nodes.get(index)
+                && matches!(block.kind, BlockKind::Arm { .. })
+            {
+                index += 1;
+            }
+            if !scrutinee.is_empty() {
+                for arm in &nodes[arms_start..index] {
+                    let Node::Block(block) = arm else { continue };
+                    let BlockKind::Arm { pattern } = &block.kind else {
+                        continue;
+                    };
+                    if !pattern.trim_start().starts_with("Err") {
+                        continue;
+                    }
+                    for node in scrutinee {
+                        if let Node::Call(call) = node {
+                            self.match_arms.push((call.span, block));
+                        }
+                    }
+                }
+            }
+            if index == run_start {
+                index += 1;
             }
         }
     }
@@ -571,12 +615,19 @@ impl<'a> Branches<'a> {
         file: &FileContext<'a>,
         knowledge: &'a Knowledge,
     ) -> Option<Swallow<'a>> {
-        if !matches!(call.result, CallResult::Used) {
-            return None;
-        }
-        let (block, _) = self.err_branches.iter().find(|(block, head)| {
-            contains(block.span, call.span) && squeeze(head).contains(&squeeze(&call.text))
-        })?;
+        let block = self
+            .err_branches
+            .iter()
+            .find(|(block, head)| {
+                contains(block.span, call.span) && squeeze(head).contains(&squeeze(&call.text))
+            })
+            .map(|(block, _)| *block)
+            .or_else(|| {
+                self.match_arms
+                    .iter()
+                    .find(|(scrutinee, _)| contains(*scrutinee, call.span))
+                    .map(|(_, block)| *block)
+            })?;
         let outcome = Outcome::read(&block.body, body_span(block), file.source, knowledge);
         outcome.swallows().then_some(Swallow::Handler {
             construct: "the `Err` branch that handles it",

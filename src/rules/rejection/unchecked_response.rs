@@ -1,13 +1,14 @@
 //! `rejection/unchecked-response`.
 
 use super::outcome::{
-    Usage, chain_links, function_phrase, is_chain_link, rest_of_function, usage_in,
+    Usage, chain_links, function_phrase, http_target, is_chain_link, rest_of_function,
+    usage_in,
 };
 use crate::knowledge::{Knowledge, SinkKind};
 use crate::model::{Call, CallResult, Ecosystem, Language};
 use crate::rules::{
     CallSite, Class, FileContext, RawFinding, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name, destination, shorten,
+    WalkState, callee_name,
 };
 
 /// ## What it detects
@@ -159,8 +160,8 @@ fn reading(
                 .trim_start_matches("mut ")
                 .trim_start_matches("this.")
                 .trim_start_matches("self.");
-            let rest = rest_of_function(file.source, call.span, state.enclosing);
-            match usage_in(rest, var, knowledge) {
+            let rest = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
+            match usage_in(&rest, var, knowledge) {
                 Usage::Unused => Some(Reading::Unread(var.to_string())),
                 Usage::BodyOnly => Some(Reading::BodyOnly(var.to_string())),
                 Usage::HandedOn | Usage::Checked => None,
@@ -189,8 +190,8 @@ fn bound_in_with(
     if var.is_empty() {
         return None;
     }
-    let text = rest_of_function(file.source, call.span, state.enclosing);
-    match usage_in(text, &var, knowledge) {
+    let text = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
+    match usage_in(&text, &var, knowledge) {
         Usage::Unused => Some(Reading::Unread(var)),
         Usage::BodyOnly => Some(Reading::BodyOnly(var)),
         Usage::HandedOn | Usage::Checked => None,
@@ -218,8 +219,8 @@ impl UncheckedResponse {
         ecosystem: Option<Ecosystem>,
     ) -> RawFinding {
         let function = function_phrase(&state.function);
-        let target = match destination(write) {
-            Some(dest) => format!("`{}`", shorten(&dest, 60)),
+        let target = match http_target(write) {
+            Some(url) => format!("`{url}`"),
             None => "the receiving service".to_string(),
         };
         let (what, severity) = match &reading {
