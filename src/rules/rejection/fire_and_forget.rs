@@ -272,7 +272,7 @@ impl FireAndForget {
     ) -> RawFinding {
         let function = function_phrase(&state.function);
         let callee = callee_name(effect);
-        let sent = effect_phrase(effect, sink.kind);
+        let sent = effect_phrase(effect, trigger, sink.kind);
         let python = matches!(
             Language::from_path(file_path),
             Some(Language::Python)

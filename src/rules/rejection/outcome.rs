@@ -263,7 +263,7 @@ pub enum Usage {
 }
 
 /// Members that read a response's body or metadata but not its status.
-const BODY_READS: &[&str] = &[
+pub const BODY_READS: &[&str] = &[
     "json",
     "text",
     "body",
@@ -284,6 +284,9 @@ const BODY_READS: &[&str] = &[
     "clone",
     "bodyUsed",
 ];
+
+/// Methods that turn a `Result` into something that no longer carries the error.
+pub const RESULT_DISCARDS: &[&str] = &["ok", "unwrap_or_default", "unwrap_or", "unwrap_or_else"];
 
 /// How `var` is read in `text` (the rest of the function after the binding).
 pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
@@ -470,9 +473,11 @@ fn unquote(text: &str) -> String {
 
 /// The side effect as a reviewer would name it: "the `order.created`
 /// message", "the request to `CRM_URL`", "the e-mail sent by `send_mail`".
-pub fn effect_phrase(call: &Call, kind: SinkKind) -> String {
+/// `outer` is the whole chain the call is a link of (or the call itself):
+/// a request's URL sits on its first link (`client.post(url).send()`).
+pub fn effect_phrase(call: &Call, outer: &Call, kind: SinkKind) -> String {
     let callee = crate::rules::callee_name(call);
-    let first = http_target(call);
+    let first = http_target(outer);
     match kind {
         SinkKind::Event => match crate::rules::destination(call) {
             Some(topic) => format!("the `{}` message", crate::rules::shorten(&topic, 50)),

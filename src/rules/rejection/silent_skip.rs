@@ -421,7 +421,10 @@ impl SilentSkip {
                 format!("this consumer of `{topic}`"),
                 format!("the `{topic}` message"),
             ),
-            (_, None) => ("this consumer".to_string(), "the message".to_string()),
+            (_, None) => (
+                format!("the consumer `{}`", handler.function.name),
+                "the message".to_string(),
+            ),
         };
         let logged = match skip.outcome.loudest_log() {
             Some((log, level)) => format!(

@@ -2,7 +2,7 @@
 
 use super::outcome::{
     Exit, Outcome, Usage, calls_in_arguments, chain_links, function_phrase, is_chain_link,
-    effect_phrase, log_message, rejecter, rest_of_function, usage_in,
+    RESULT_DISCARDS, effect_phrase, log_message, rejecter, rest_of_function, usage_in,
 };
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
@@ -262,7 +262,7 @@ impl SwallowedError {
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),
             message,
-            questions: questions(sink_call, sink, &function, &swallow),
+            questions: questions(sink_call, trigger, sink, &function, &swallow),
             related,
         }
     }
@@ -309,10 +309,11 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
             "`{}` never rejects and its results are never read",
             callee_name(call)
         ),
-        Swallow::Ignored(call) => format!(
-            "its `Result` is discarded (`{}`)",
-            crate::rules::shorten(&call.text, 50)
-        ),
+        Swallow::Ignored(call) => match (call.result, call.method.as_str()) {
+            (CallResult::ExplicitlyIgnored, _) => "`let _ =` discards its `Result`".to_string(),
+            (_, "ok") => "`.ok()` turns its `Result` into an `Option` that is dropped".to_string(),
+            (_, method) => format!("`.{method}(..)` replaces its error with a default"),
+        },
     }
 }
 
@@ -337,7 +338,13 @@ fn consequence(role: Option<HandlerRole>, function: &str, swallow: &Swallow<'_>)
     }
 }
 
-fn questions(sink_call: &Call, sink: &Sink, function: &str, swallow: &Swallow<'_>) -> Vec<String> {
+fn questions(
+    sink_call: &Call,
+    trigger: &Call,
+    sink: &Sink,
+    function: &str,
+    swallow: &Swallow<'_>,
+) -> Vec<String> {
     let callee = callee_name(sink_call);
     let alerting = match swallow {
         Swallow::Handler { outcome, .. } => match outcome.loudest_log() {
@@ -353,7 +360,7 @@ fn questions(sink_call: &Call, sink: &Sink, function: &str, swallow: &Swallow<'_
             "Who is alerted when `{callee}` fails? Nothing logs or reports the discarded error."
         ),
     };
-    let effect = effect_phrase(sink_call, sink.kind);
+    let effect = effect_phrase(sink_call, trigger, sink.kind);
     let rejecter = rejecter(sink.kind);
     vec![
         format!(
@@ -455,8 +462,6 @@ fn settled_sink<'a>(
         .find_map(|c| knowledge.sink(c).map(|s| (c, s)))
 }
 
-/// Methods that turn a `Result` into something that no longer carries the error.
-const RESULT_DISCARDS: &[&str] = &["ok", "unwrap_or_default", "unwrap_or", "unwrap_or_else"];
 
 /// Rust: `let _ = sink(..).await;`, `sink(..).await.ok();`,
 /// `sink(..).await.unwrap_or_default();`.

@@ -1,7 +1,7 @@
 //! `rejection/unchecked-response`.
 
 use super::outcome::{
-    Usage, chain_links, function_phrase, http_target, is_chain_link, rest_of_function,
+    BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link, rest_of_function,
     usage_in,
 };
 use crate::knowledge::{Knowledge, SinkKind};
@@ -112,7 +112,20 @@ fn reading(
     ecosystem: Option<Ecosystem>,
     knowledge: &Knowledge,
 ) -> Option<Reading> {
-    let body_read = after.iter().find(|link| link.method != "catch");
+    // `.send().await.ok();` drops the whole `Result`: swallowed-error's finding.
+    if after
+        .iter()
+        .any(|link| RESULT_DISCARDS.contains(&link.method.as_str()))
+        && matches!(
+            call.result,
+            CallResult::Discarded | CallResult::ExplicitlyIgnored
+        )
+    {
+        return None;
+    }
+    let body_read = after
+        .iter()
+        .find(|link| link.method == "then" || BODY_READS.contains(&link.method.as_str()));
     if let Some(link) = body_read {
         if link.method == "then" {
             // `fetch(..).then(r => r.ok ? .. : ..)`: look inside the callback.
@@ -219,7 +232,7 @@ impl UncheckedResponse {
         ecosystem: Option<Ecosystem>,
     ) -> RawFinding {
         let function = function_phrase(&state.function);
-        let target = match http_target(write) {
+        let target = match http_target(trigger) {
             Some(url) => format!("`{url}`"),
             None => "the receiving service".to_string(),
         };
