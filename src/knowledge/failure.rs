@@ -103,3 +103,96 @@ impl Knowledge {
         self.failure.responses.matches(&call.callee)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::KnowledgeBase;
+    use crate::model::Ecosystem;
+
+    fn call(callee: &str) -> Call {
+        Call {
+            callee: callee.to_string(),
+            method: callee.rsplit('.').next().unwrap_or(callee).to_string(),
+            ..Call::default()
+        }
+    }
+
+    fn builtin() -> KnowledgeBase {
+        KnowledgeBase::builtin().expect("built-in packs are valid")
+    }
+
+    #[test]
+    fn warnings_log_below_error_in_every_ecosystem() {
+        let base = builtin();
+        let js = base.for_ecosystem(Ecosystem::Js);
+        assert_eq!(js.log_level(&call("logger.warn")), Some(LogLevel::Warn));
+        assert_eq!(
+            js.log_level(&call("this.logger.warn")),
+            Some(LogLevel::Warn)
+        );
+        assert_eq!(js.log_level(&call("console.log")), Some(LogLevel::Warn));
+        assert_eq!(js.log_level(&call("console.error")), Some(LogLevel::Error));
+        assert_eq!(js.log_level(&call("eventBus.publish")), None);
+        let python = base.for_ecosystem(Ecosystem::Python);
+        assert_eq!(
+            python.log_level(&call("logging.warning")),
+            Some(LogLevel::Warn)
+        );
+        assert_eq!(
+            python.log_level(&call("logger.exception")),
+            Some(LogLevel::Error)
+        );
+        assert_eq!(python.log_level(&call("print")), Some(LogLevel::Warn));
+        let rust = base.for_ecosystem(Ecosystem::Rust);
+        assert_eq!(rust.log_level(&call("tracing.warn!")), Some(LogLevel::Warn));
+        assert_eq!(rust.log_level(&call("warn!")), Some(LogLevel::Warn));
+        assert_eq!(rust.log_level(&call("error!")), Some(LogLevel::Error));
+    }
+
+    #[test]
+    fn a_user_pack_can_raise_a_logging_wrapper_to_error() {
+        let mut base = builtin();
+        let source = "loggers:\n  - calls: [\"audit.warn\"]\n    level: error\n";
+        let pack: Pack = serde_norway::from_str(source).expect("valid pack");
+        base.add_pack(Ecosystem::Js, ".handoff.yml", source, &pack)
+            .expect("pack compiles");
+        let js = base.for_ecosystem(Ecosystem::Js);
+        assert_eq!(js.log_level(&call("audit.warn")), Some(LogLevel::Error));
+    }
+
+    #[test]
+    fn axios_throws_on_error_statuses_and_fetch_does_not() {
+        let base = builtin();
+        let js = base.for_ecosystem(Ecosystem::Js);
+        assert!(js.throws_on_error_status(&call("axios.post")));
+        assert!(js.throws_on_error_status(&call("got.post")));
+        assert!(!js.throws_on_error_status(&call("fetch")));
+        let python = base.for_ecosystem(Ecosystem::Python);
+        assert!(!python.throws_on_error_status(&call("requests.post")));
+        assert!(python.is_status_check("raise_for_status"));
+        assert!(python.is_local_error("json.JSONDecodeError"));
+        assert!(!python.is_local_error("requests.RequestException"));
+    }
+
+    #[test]
+    fn spawners_and_suppressors_are_known() {
+        let base = builtin();
+        assert!(
+            base.for_ecosystem(Ecosystem::Python)
+                .is_task_spawner(&call("asyncio.create_task"))
+        );
+        assert!(
+            base.for_ecosystem(Ecosystem::Python)
+                .is_error_suppressor(&call("contextlib.suppress"))
+        );
+        assert!(
+            base.for_ecosystem(Ecosystem::Rust)
+                .is_task_spawner(&call("tokio.spawn"))
+        );
+        assert!(
+            base.for_ecosystem(Ecosystem::Js)
+                .is_synchronous_sink(&call("channel.sendToQueue"))
+        );
+    }
+}

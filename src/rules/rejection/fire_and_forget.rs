@@ -74,7 +74,14 @@ impl Rule for FireAndForget {
             if knowledge.is_task_spawner(call) {
                 if matches!(call.result, CallResult::Discarded) {
                     for (effect, sink) in spawned_effects(call, ecosystem, knowledge) {
-                        findings.push(self.finding(file.path, effect, sink, call, state, Lost::Spawned(call)));
+                        findings.push(self.finding(
+                            file.path,
+                            effect,
+                            sink,
+                            call,
+                            state,
+                            Lost::Spawned(call),
+                        ));
                     }
                 }
                 return;
@@ -145,12 +152,14 @@ fn dropped_promise<'a>(
         }
     }
     let links: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
-    let position = links.iter().position(|link| knowledge.sink(link).is_some())?;
+    let position = links
+        .iter()
+        .position(|link| knowledge.sink(link).is_some())?;
     let effect = links[position];
     let sink = knowledge.sink(effect)?;
-    let handled = links[position + 1..].iter().any(|link| {
-        link.method == "catch" || (link.method == "then" && link.args.len() >= 2)
-    });
+    let handled = links[position + 1..]
+        .iter()
+        .any(|link| link.method == "catch" || (link.method == "then" && link.args.len() >= 2));
     if handled
         || knowledge.is_synchronous_sink(effect)
         || effect.callbacks().next().is_some()
@@ -242,9 +251,7 @@ fn unawaited_async_callbacks(model: &FileModel) -> Vec<(String, Span)> {
             return;
         }
         for function in call.callbacks() {
-            if function.is_async
-                && matches!(function.origin, FunctionOrigin::Callback { .. })
-            {
+            if function.is_async && matches!(function.origin, FunctionOrigin::Callback { .. }) {
                 found.push((call.callee.clone(), function.span));
             }
         }
@@ -273,10 +280,7 @@ impl FireAndForget {
         let function = function_phrase(&state.function);
         let callee = callee_name(effect);
         let sent = effect_phrase(effect, trigger, sink.kind);
-        let python = matches!(
-            Language::from_path(file_path),
-            Some(Language::Python)
-        );
+        let python = matches!(Language::from_path(file_path), Some(Language::Python));
         let (how, related) = match &lost {
             Lost::Dropped if python => (
                 format!(
@@ -309,11 +313,18 @@ impl FireAndForget {
                 vec![RelatedSpan {
                     path: None,
                     span: spawner.span,
-                    message: format!("task started here (`{}`), handle dropped", callee_name(spawner)),
+                    message: format!(
+                        "task started here (`{}`), handle dropped",
+                        callee_name(spawner)
+                    ),
                 }],
             ),
         };
-        let message = format!("`{callee}` {} ({}), but {how}", sink.kind.action(), sink.label);
+        let message = format!(
+            "`{callee}` {} ({}), but {how}",
+            sink.kind.action(),
+            sink.label
+        );
         let severity = if python && matches!(lost, Lost::Dropped) {
             // An unawaited coroutine never runs at all.
             Severity::High

@@ -11,8 +11,8 @@ use crate::knowledge::{Knowledge, LogLevel, SinkKind};
 use crate::model::{
     BlockKind, Call, Comment, FileModel, Function, Node, Return, Span, Value, for_each_call_in,
 };
-use std::collections::HashSet;
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// An HTTP error status written as a number or a well-known constant.
@@ -180,8 +180,7 @@ pub fn classify_return_text(text: &str) -> Exit {
     if trimmed.is_empty() {
         return Exit::Bare;
     }
-    if trimmed.starts_with("throw") || trimmed.starts_with("raise") || trimmed.starts_with("Err(")
-    {
+    if trimmed.starts_with("throw") || trimmed.starts_with("raise") || trimmed.starts_with("Err(") {
         return Exit::Failure;
     }
     if matches!(
@@ -326,7 +325,7 @@ pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
 
 /// Every call inside the argument values of `call` and its chain, including
 /// the bodies of inline callbacks.
-pub fn calls_in_arguments<'a>(call: &'a Call) -> Vec<&'a Call> {
+pub fn calls_in_arguments(call: &Call) -> Vec<&Call> {
     let mut found = Vec::new();
     for link in call.chain.iter().chain(std::iter::once(call)) {
         for arg in &link.args {
@@ -541,6 +540,9 @@ mod tests {
     fn words_are_matched_whole_and_not_as_members() {
         assert!(has_word("    raise\n", "raise"));
         assert!(!has_word("raised_error()", "raise"));
-        assert_eq!(word_positions("x.res + res", "res").collect::<Vec<_>>(), [8]);
+        assert_eq!(
+            word_positions("x.res + res", "res").collect::<Vec<_>>(),
+            [8]
+        );
     }
 }

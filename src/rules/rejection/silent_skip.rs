@@ -77,10 +77,34 @@ static MEMBER_PATH: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Calls that decode the message itself rather than load state.
 const DECODERS: &[&str] = &[
-    "parse", "loads", "load", "decode", "deserialize", "from_str", "from_slice", "from_value",
-    "from_json", "model_validate", "parse_obj", "parse_raw", "get_json", "json", "validate",
-    "clone", "copy", "deepcopy", "to_dict", "dict", "toString", "to_string", "String", "str",
-    "int", "Number", "Boolean", "bool",
+    "parse",
+    "loads",
+    "load",
+    "decode",
+    "deserialize",
+    "from_str",
+    "from_slice",
+    "from_value",
+    "from_json",
+    "model_validate",
+    "parse_obj",
+    "parse_raw",
+    "get_json",
+    "json",
+    "validate",
+    "clone",
+    "copy",
+    "deepcopy",
+    "to_dict",
+    "dict",
+    "toString",
+    "to_string",
+    "String",
+    "str",
+    "int",
+    "Number",
+    "Boolean",
+    "bool",
 ];
 
 /// One consumer or job found by the walker.
@@ -143,7 +167,14 @@ impl Rule for SilentSkip {
         for handler in &handlers {
             let loaded = loaded_records(handler.function);
             let mut skips = Vec::new();
-            find_skips(&handler.function.body, false, &loaded, file, knowledge, &mut skips);
+            find_skips(
+                &handler.function.body,
+                false,
+                &loaded,
+                file,
+                knowledge,
+                &mut skips,
+            );
             for skip in skips {
                 let Some(skipped) = skipped_work(handler.function, skip.block, knowledge) else {
                     continue;
@@ -306,30 +337,21 @@ fn state_check(condition: &str, loaded: &HashSet<String>) -> Option<Severity> {
         if !loaded.contains(root) {
             continue;
         }
-        if STATUS_FIELD.is_match(field) {
-            if inequality {
-                raise(Severity::Medium);
-            } else if NOT_READY_VALUE.is_match(text) {
-                raise(Severity::Medium);
-            }
-        } else if READINESS_FIELD.is_match(field) && negated {
-            raise(Severity::Medium);
+        if let Some(severity) = field_check(field, inequality, negated, text) {
+            raise(severity);
         } else if field == "is_none" || field == "is_empty" {
             raise(Severity::Low);
         }
     }
     // Destructured status: `const { status } = await load(id)`.
-    for (name, _) in text
+    for name in text
         .split(|c: char| !super::outcome::is_ident_char(c))
         .filter(|n| !n.is_empty())
-        .map(|n| (n, ()))
     {
-        if loaded.contains(&format!("{{}}{name}")) {
-            if STATUS_FIELD.is_match(name) && (inequality || NOT_READY_VALUE.is_match(text)) {
-                raise(Severity::Medium);
-            } else if READINESS_FIELD.is_match(name) && negated {
-                raise(Severity::Medium);
-            }
+        if loaded.contains(&format!("{{}}{name}"))
+            && let Some(severity) = field_check(name, inequality, negated, text)
+        {
+            raise(severity);
         }
     }
     // A missing record: `!order`, `order is None`, `order == null`.
@@ -354,6 +376,14 @@ fn state_check(condition: &str, loaded: &HashSet<String>) -> Option<Severity> {
         raise(Severity::Low);
     }
     best
+}
+
+/// How a condition on one field of a loaded record reads: a status compared
+/// as "not the expected one", or a readiness flag negated.
+fn field_check(field: &str, inequality: bool, negated: bool, text: &str) -> Option<Severity> {
+    let status = STATUS_FIELD.is_match(field) && (inequality || NOT_READY_VALUE.is_match(text));
+    let not_ready = READINESS_FIELD.is_match(field) && negated;
+    (status || not_ready).then_some(Severity::Medium)
 }
 
 /// The first piece of work after the guard that the skip prevents: a side
@@ -547,7 +577,10 @@ mod tests {
     #[test]
     fn message_fields_and_terminal_equalities_are_not_state_checks() {
         let records = loaded(&["order"]);
-        assert_eq!(state_check("event.type !== 'order.created'", &records), None);
+        assert_eq!(
+            state_check("event.type !== 'order.created'", &records),
+            None
+        );
         assert_eq!(state_check("order.status === 'shipped'", &records), None);
     }
 
@@ -577,6 +610,9 @@ mod tests {
         };
         let head = head_span(source, &block);
         assert_eq!((head.start_line, head.end_line), (1, 1));
-        assert_eq!(&source[head.start_byte..head.end_byte], "if (order.status !== 'paid') {");
+        assert_eq!(
+            &source[head.start_byte..head.end_byte],
+            "if (order.status !== 'paid') {"
+        );
     }
 }

@@ -1,13 +1,12 @@
 //! `rejection/swallowed-error`.
 
 use super::outcome::{
-    Exit, Outcome, Usage, calls_in_arguments, chain_links, function_phrase, is_chain_link,
-    RESULT_DISCARDS, effect_phrase, log_message, rejecter, rest_of_function, usage_in,
+    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, effect_phrase,
+    function_phrase, is_chain_link, log_message, rejecter, rest_of_function, usage_in,
 };
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
-    Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Language, Node, Span,
-    Value,
+    Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Language, Node, Span, Value,
 };
 use crate::rules::{
     Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
@@ -104,33 +103,21 @@ impl Rule for SwallowedError {
             let outermost = !is_chain_link(&links, call);
             if outermost
                 && let Some((sink_call, sink, swallow)) =
-                self.promise_handler(call, file, state, knowledge)
+                    self.promise_handler(call, file, state, knowledge)
             {
                 findings.push(self.finding(sink_call, sink, call, state, swallow));
                 return;
             }
             if outermost && let Some((sink_call, sink)) = settled_sink(call, file, state, knowledge)
             {
-                findings.push(self.finding(
-                    sink_call,
-                    sink,
-                    call,
-                    state,
-                    Swallow::Settled(call),
-                ));
+                findings.push(self.finding(sink_call, sink, call, state, Swallow::Settled(call)));
                 return;
             }
             if outermost
                 && ecosystem == Some(Ecosystem::Rust)
                 && let Some((sink_call, sink)) = rust_ignored(call, knowledge)
             {
-                findings.push(self.finding(
-                    sink_call,
-                    sink,
-                    call,
-                    state,
-                    Swallow::Ignored(call),
-                ));
+                findings.push(self.finding(sink_call, sink, call, state, Swallow::Ignored(call)));
                 return;
             }
             let Some(sink) = knowledge.sink(call) else {
@@ -160,13 +147,15 @@ impl SwallowedError {
     ) -> Option<(&'a Call, &'a Sink, Swallow<'a>)> {
         // The links of the chain in order, the outermost call last.
         let links: Vec<&'a Call> = call.chain.iter().chain(std::iter::once(call)).collect();
-        let (position, handler_index) = links.iter().enumerate().find_map(|(i, link)| {
-            match link.method.as_str() {
-                "catch" => Some((i, 0)),
-                "then" if link.args.len() >= 2 => Some((i, 1)),
-                _ => None,
-            }
-        })?;
+        let (position, handler_index) =
+            links
+                .iter()
+                .enumerate()
+                .find_map(|(i, link)| match link.method.as_str() {
+                    "catch" => Some((i, 0)),
+                    "then" if link.args.len() >= 2 => Some((i, 1)),
+                    _ => None,
+                })?;
         let (sink_call, sink) = links[..position]
             .iter()
             .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))?;
@@ -236,7 +225,10 @@ impl SwallowedError {
         match &swallow {
             Swallow::Handler { span, outcome, .. } => {
                 let what = match outcome.loudest_log() {
-                    Some((_, level)) => format!("failure handled here: logged at {} level only", level.as_str()),
+                    Some((_, level)) => format!(
+                        "failure handled here: logged at {} level only",
+                        level.as_str()
+                    ),
                     None => "failure handled here, and dropped".to_string(),
                 };
                 related.push(RelatedSpan {
@@ -285,7 +277,10 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
         } => {
             let mut parts = Vec::new();
             if let Some((logger, level)) = &outcome.passed_logger {
-                parts.push(format!("only hands it to `{logger}` ({} level)", level.as_str()));
+                parts.push(format!(
+                    "only hands it to `{logger}` ({} level)",
+                    level.as_str()
+                ));
             }
             if let Some((log, level)) = outcome.loudest_log() {
                 parts.push(format!(
@@ -295,16 +290,25 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
                 ));
             }
             if let Some(success) = outcome.reported_success() {
-                parts.push(format!("reports success with `{}`", crate::rules::shorten(success, 60)));
+                parts.push(format!(
+                    "reports success with `{}`",
+                    crate::rules::shorten(success, 60)
+                ));
             } else if let Some(fallback) = outcome.fallback() {
-                parts.push(format!("returns `{}` as if nothing failed", crate::rules::shorten(fallback, 40)));
+                parts.push(format!(
+                    "returns `{}` as if nothing failed",
+                    crate::rules::shorten(fallback, 40)
+                ));
             }
             if parts.is_empty() {
                 parts.push("is empty".to_string());
             }
             format!("{construct} {}", parts.join(" and then "))
         }
-        Swallow::Suppressed(call) => format!("`with {}:` silences its exceptions", crate::rules::shorten(&call.text, 50)),
+        Swallow::Suppressed(call) => format!(
+            "`with {}:` silences its exceptions",
+            crate::rules::shorten(&call.text, 50)
+        ),
         Swallow::Settled(call) => format!(
             "`{}` never rejects and its results are never read",
             callee_name(call)
@@ -320,13 +324,17 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
 /// What the caller reports instead, by the role of the enclosing handler.
 fn consequence(role: Option<HandlerRole>, function: &str, swallow: &Swallow<'_>) -> String {
     let success = match swallow {
-        Swallow::Handler { outcome, .. } => outcome.reported_success().map(|s| crate::rules::shorten(s, 50)),
+        Swallow::Handler { outcome, .. } => outcome
+            .reported_success()
+            .map(|s| crate::rules::shorten(s, 50)),
         _ => None,
     };
     match (role, success) {
         (_, Some(success)) => format!("{function} still answers `{success}` and nobody is alerted"),
         (Some(HandlerRole::Route), None) => {
-            format!("the route handler {function} carries on and answers as if it had worked, and nobody is alerted")
+            format!(
+                "the route handler {function} carries on and answers as if it had worked, and nobody is alerted"
+            )
         }
         (Some(HandlerRole::Consumer), None) => format!(
             "the consumer {function} returns normally, the message is acknowledged and never redelivered"
@@ -437,7 +445,10 @@ fn settled_sink<'a>(
     let settles = match call.callee.as_str() {
         "Promise.allSettled" => true,
         "asyncio.gather" | "gather" => {
-            matches!(call.option_value("return_exceptions"), Some(Value::Bool(true)))
+            matches!(
+                call.option_value("return_exceptions"),
+                Some(Value::Bool(true))
+            )
         }
         _ => false,
     };
@@ -447,7 +458,12 @@ fn settled_sink<'a>(
     let unread = match call.result {
         CallResult::Discarded | CallResult::ExplicitlyIgnored => true,
         CallResult::Bound => {
-            let rest = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
+            let rest = rest_of_function(
+                file.source,
+                call.span,
+                state.enclosing,
+                &file.model.comments,
+            );
             call.bound_to
                 .as_deref()
                 .is_some_and(|var| usage_in(&rest, var, knowledge) == Usage::Unused)
@@ -461,7 +477,6 @@ fn settled_sink<'a>(
         .into_iter()
         .find_map(|c| knowledge.sink(c).map(|s| (c, s)))
 }
-
 
 /// Rust: `let _ = sink(..).await;`, `sink(..).await.ok();`,
 /// `sink(..).await.unwrap_or_default();`.
@@ -598,7 +613,9 @@ impl<'a> Branches<'a> {
         match value {
             Value::Function(function) => self.visit(&function.body, knowledge),
             Value::Call(call) => self.visit_call(call, knowledge),
-            Value::Object(props) => props.iter().for_each(|p| self.visit_value(&p.value, knowledge)),
+            Value::Object(props) => props
+                .iter()
+                .for_each(|p| self.visit_value(&p.value, knowledge)),
             Value::Array(items) => items.iter().for_each(|v| self.visit_value(v, knowledge)),
             _ => {}
         }

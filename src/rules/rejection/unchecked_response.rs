@@ -1,8 +1,8 @@
 //! `rejection/unchecked-response`.
 
 use super::outcome::{
-    BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link, rest_of_function,
-    usage_in,
+    BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
+    rest_of_function, usage_in,
 };
 use crate::knowledge::{Knowledge, SinkKind};
 use crate::model::{Call, CallResult, Ecosystem, Language};
@@ -78,7 +78,10 @@ impl Rule for UncheckedResponse {
             }
             let write = chain[position];
             let after = &chain[position + 1..];
-            if after.iter().any(|link| knowledge.is_status_check(&link.method)) {
+            if after
+                .iter()
+                .any(|link| knowledge.is_status_check(&link.method))
+            {
                 return;
             }
             let Some(reading) = reading(call, write, after, file, state, ecosystem, knowledge)
@@ -173,7 +176,12 @@ fn reading(
                 .trim_start_matches("mut ")
                 .trim_start_matches("this.")
                 .trim_start_matches("self.");
-            let rest = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
+            let rest = rest_of_function(
+                file.source,
+                call.span,
+                state.enclosing,
+                &file.model.comments,
+            );
             match usage_in(&rest, var, knowledge) {
                 Usage::Unused => Some(Reading::Unread(var.to_string())),
                 Usage::BodyOnly => Some(Reading::BodyOnly(var.to_string())),
@@ -203,7 +211,12 @@ fn bound_in_with(
     if var.is_empty() {
         return None;
     }
-    let text = rest_of_function(file.source, call.span, state.enclosing, &file.model.comments);
+    let text = rest_of_function(
+        file.source,
+        call.span,
+        state.enclosing,
+        &file.model.comments,
+    );
     match usage_in(&text, &var, knowledge) {
         Usage::Unused => Some(Reading::Unread(var)),
         Usage::BodyOnly => Some(Reading::BodyOnly(var)),
@@ -242,7 +255,9 @@ impl UncheckedResponse {
                 self.default_severity(),
             ),
             Reading::Unread(var) => (
-                format!("the response in `{var}` is never read again, so its status is never checked"),
+                format!(
+                    "the response in `{var}` is never read again, so its status is never checked"
+                ),
                 self.default_severity(),
             ),
             Reading::BodyOnly(var) => (
