@@ -54,6 +54,9 @@ pub struct Outcome<'a> {
     pub assigns: bool,
     /// How the branch returns, in source order.
     pub exits: Vec<Exit>,
+    /// The name the error is bound to (`catch (err)`, `Err(e)`): a return
+    /// that carries it hands the failure to the caller.
+    binding: Option<String>,
 }
 
 impl<'a> Outcome<'a> {
@@ -63,8 +66,20 @@ impl<'a> Outcome<'a> {
     /// blocks are, so a conditional rethrow counts as propagating. The source
     /// text is searched for `throw`/`raise` as well, because a bare `raise`
     /// carries no call the model could record.
-    pub fn read(nodes: &'a [Node], span: Span, source: &str, knowledge: &Knowledge) -> Self {
-        let mut outcome = Outcome::default();
+    pub fn read(
+        nodes: &'a [Node],
+        span: Span,
+        source: &str,
+        binding: Option<&str>,
+        knowledge: &Knowledge,
+    ) -> Self {
+        let mut outcome = Outcome {
+            binding: binding
+                .map(str::trim)
+                .filter(|b| !b.is_empty() && b.chars().all(is_ident_char) && *b != "_")
+                .map(str::to_string),
+            ..Outcome::default()
+        };
         outcome.collect(nodes, knowledge);
         let text = source.get(span.start_byte..span.end_byte).unwrap_or("");
         if has_word(text, "raise") || has_word(text, "throw") {
@@ -129,7 +144,21 @@ impl<'a> Outcome<'a> {
             // the call says what the branch does.
             return self.call(call, knowledge).unwrap_or(Exit::Bare);
         }
+        if let Some(binding) = &self.binding
+            && has_word(&ret.value_text, binding)
+        {
+            // `return { result: NOT_DELETED, message: e.message }`
+            return Exit::Failure;
+        }
         classify_return_text(&ret.value_text)
+    }
+
+    /// A handler that is a logger passed by name (`.catch(console.log)`).
+    pub fn passing_to_logger(logger: &str, level: LogLevel) -> Self {
+        Outcome {
+            passed_logger: Some((logger.to_string(), level)),
+            ..Outcome::default()
+        }
     }
 
     /// Whether some log in the branch is at `error` level or above.
@@ -171,6 +200,7 @@ impl<'a> Outcome<'a> {
             && !self.alerts()
             && !self.assigns
             && !self.exits.contains(&Exit::Sentinel)
+            && self.fallback().is_none()
     }
 }
 
@@ -185,8 +215,23 @@ pub fn classify_return_text(text: &str) -> Exit {
     }
     if matches!(
         trimmed,
-        "null" | "undefined" | "None" | "false" | "False" | "void 0" | "nil" | "-1"
+        "null" | "undefined" | "None" | "false" | "False" | "void 0" | "nil" | "-1" | "0"
     ) {
+        return Exit::Sentinel;
+    }
+    // `return (False, {})`, `return False, response`, `return [null, err]`
+    let first_item = trimmed
+        .trim_start_matches(['(', '['])
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if trimmed.contains(',')
+        && matches!(
+            first_item,
+            "False" | "false" | "None" | "null" | "undefined"
+        )
+    {
         return Exit::Sentinel;
     }
     if ERROR_STATUS.is_match(trimmed) {
@@ -196,6 +241,10 @@ pub fn classify_return_text(text: &str) -> Exit {
     let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
     if lower.contains("error")
         || lower.contains("fail")
+        || lower.contains("not_")
+        || lower.contains("unsuccessful")
+        || lower.contains("denied")
+        || lower.contains("rejected")
         || compact.contains("success:false")
         || compact.contains("\"success\":false")
         || compact.contains("'success':false")
@@ -205,9 +254,14 @@ pub fn classify_return_text(text: &str) -> Exit {
     {
         return Exit::Failure;
     }
+    let literal = lower.trim_matches(|c| c == '\'' || c == '"' || c == '`');
     if matches!(trimmed, "true" | "True")
         || trimmed.starts_with("Ok(")
-        || lower.contains("success")
+        || matches!(literal, "ok" | "success" | "sent" | "done")
+        || compact.contains("success:true")
+        || compact.contains("'success':true")
+        || compact.contains("\"success\":true")
+        || compact.contains("success=true")
         || compact.contains("ok:true")
         || compact.contains("'ok':true")
         || compact.contains("\"ok\":true")
@@ -253,8 +307,11 @@ pub fn is_ident_char(c: char) -> bool {
 pub enum Usage {
     /// Never read again.
     Unused,
-    /// Only its body is read (`.json()`, `.text`, `.data`).
+    /// Only its body is read (`.json()`, `.text`, `.data`), and used here.
     BodyOnly,
+    /// Only its body is read, and returned as it is (`return res.json()`):
+    /// the caller gets an error body as if it were the result.
+    BodyReturned,
     /// Handed to other code (returned, passed on, compared): someone else may check.
     HandedOn,
     /// Its status is read (`.ok`, `.status_code`, `raise_for_status()`).
@@ -304,23 +361,43 @@ pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
             .or_else(|| rest.strip_prefix('!'))
             .unwrap_or(rest);
         let here = if let Some(member) = rest.strip_prefix('.') {
-            let member: String = member.chars().take_while(|c| is_ident_char(*c)).collect();
-            if knowledge.is_status_check(&member) {
+            let name: String = member.chars().take_while(|c| is_ident_char(*c)).collect();
+            if knowledge.is_status_check(&name) {
                 Usage::Checked
-            } else if BODY_READS.contains(&member.as_str()) {
-                Usage::BodyOnly
+            } else if BODY_READS.contains(&name.as_str()) {
+                let after = member[name.len()..].trim_start();
+                let after = after.strip_prefix("()").unwrap_or(after).trim_start();
+                let after = after.strip_prefix(".await").unwrap_or(after).trim_start();
+                if is_returned(&text[..at]) && !after.starts_with('[') {
+                    Usage::BodyReturned
+                } else {
+                    Usage::BodyOnly
+                }
             } else {
                 Usage::HandedOn
             }
         } else if rest.starts_with('=') && !rest.starts_with("==") {
-            // Reassigned: what follows is a different response.
-            break;
+            // Reassigned (often in another branch): not a read.
+            continue;
         } else {
             Usage::HandedOn
         };
         usage = usage.max(here);
     }
     usage
+}
+
+/// Whether the expression that starts after `before` is returned:
+/// `return res.json()`, `return await res.json()`, `return (await res.json())`.
+fn is_returned(before: &str) -> bool {
+    let trimmed = before.trim_end().trim_end_matches('(').trim_end();
+    let trimmed = trimmed.strip_suffix("await").unwrap_or(trimmed).trim_end();
+    let trimmed = trimmed.trim_end_matches('(').trim_end();
+    trimmed.ends_with("return")
+        && trimmed[..trimmed.len() - "return".len()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_ident_char(c))
 }
 
 /// Every call inside the argument values of `call` and its chain, including
@@ -427,6 +504,31 @@ pub fn function_phrase(function: &str) -> String {
     }
 }
 
+/// Whether a path holds test code (`*.test.ts`, `test_*.py`, `tests/`,
+/// `__tests__/`, `e2e/`). Tests drive requests on purpose and assert on
+/// them their own way (`.expect(201)`); the rejection rules judge the code
+/// that ships.
+pub fn is_test_path(path: &str) -> bool {
+    let mut segments = path.split('/').collect::<Vec<_>>();
+    let file = segments.pop().unwrap_or("");
+    let in_test_dir = segments.iter().any(|segment| {
+        matches!(
+            *segment,
+            "test" | "tests" | "__tests__" | "__mocks__" | "spec" | "specs" | "e2e" | "testing"
+        )
+    });
+    let stem = file.split('.').next().unwrap_or(file);
+    let test_file = file.contains(".test.")
+        || file.contains(".spec.")
+        || file.contains(".e2e.")
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "conftest"
+        || stem == "tests";
+    in_test_dir || test_file
+}
+
 /// Who turns the request down when a side effect of this kind fails.
 pub fn rejecter(kind: SinkKind) -> &'static str {
     match kind {
@@ -492,6 +594,14 @@ pub fn effect_phrase(call: &Call, outer: &Call, kind: SinkKind) -> String {
     }
 }
 
+/// The name bound by an `Err(e)` pattern or `if let Err(e) = ..` condition.
+pub fn err_binding(pattern: &str) -> Option<&str> {
+    let start = pattern.find("Err(")? + "Err(".len();
+    let rest = &pattern[start..];
+    let end = rest.find(')')?;
+    Some(rest[..end].trim())
+}
+
 /// The text of the first string argument of a call, for quoting a log message.
 pub fn log_message(call: &Call) -> String {
     match call.first_string_arg() {
@@ -534,6 +644,16 @@ mod tests {
             classify_return_text("order"),
             Exit::Fallback("order".to_string())
         );
+    }
+
+    #[test]
+    fn test_code_is_recognised_by_its_path() {
+        assert!(is_test_path("src/lib/features/context/context.test.js"));
+        assert!(is_test_path("tests/test_checkout.py"));
+        assert!(is_test_path("app/orders/tests.py"));
+        assert!(is_test_path("packages/api/__tests__/orders.ts"));
+        assert!(!is_test_path("src/services/email-service.js"));
+        assert!(!is_test_path("app/testimonials/views.py"));
     }
 
     #[test]

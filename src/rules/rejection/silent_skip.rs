@@ -141,6 +141,9 @@ impl Rule for SilentSkip {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
         let knowledge = file.knowledge;
         let walker = ScopeWalker::new(knowledge, file.model);
         let mut handlers: HashMap<usize, Handler<'_>> = HashMap::new();
@@ -280,7 +283,7 @@ fn skip_branch<'a>(
     {
         return None;
     }
-    let outcome = Outcome::read(&block.body, block.span, file.source, knowledge);
+    let outcome = Outcome::read(&block.body, block.span, file.source, None, knowledge);
     if outcome.propagates || outcome.handled_by.is_some() || outcome.alerts() {
         return None;
     }
@@ -301,15 +304,35 @@ fn skip_branch<'a>(
     if DELIBERATE.is_match(condition) || DELIBERATE.is_match(&messages) {
         return None;
     }
-    let mut severity = state_check(condition, loaded)?;
-    if severity == Severity::Medium && NOT_YET.is_match(&messages) {
-        severity = Severity::High;
+    if deliberate_comment(block, file) {
+        return None;
     }
+    let mut severity = state_check(condition, loaded)?;
+    let waits = NOT_YET.is_match(&messages);
+    severity = match severity {
+        // A missing record is usually deliberate (deleted, someone else's);
+        // only a log that says "not found yet" makes it a lost message.
+        Severity::Low if waits => Severity::Medium,
+        Severity::Low => return None,
+        Severity::Medium if waits => Severity::High,
+        other => other,
+    };
     Some(Skip {
         block,
         condition,
         outcome,
         severity,
+    })
+}
+
+/// Whether a comment on the guard's line, the line above it or inside its
+/// branch says the skip is deliberate (`// not ours - ignore`).
+fn deliberate_comment(block: &Block, file: &FileContext<'_>) -> bool {
+    let first = block.span.start_line.saturating_sub(1);
+    file.model.comments.iter().any(|comment| {
+        comment.span.start_line >= first
+            && comment.span.start_line <= block.span.end_line
+            && DELIBERATE.is_match(&comment.text)
     })
 }
 
@@ -396,7 +419,10 @@ fn skipped_work<'a>(
     let mut first_call = None;
     let mut first_sink = None;
     handler.for_each_call(&mut |call| {
-        if call.span.start_byte < guard.span.end_byte || knowledge.log_level(call).is_some() {
+        if call.span.start_byte < guard.span.end_byte
+            || call.is_new
+            || knowledge.log_level(call).is_some()
+        {
             return;
         }
         if first_sink.is_none() && knowledge.sink(call).is_some() {

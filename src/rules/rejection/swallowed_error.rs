@@ -1,12 +1,13 @@
 //! `rejection/swallowed-error`.
 
 use super::outcome::{
-    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, effect_phrase,
-    function_phrase, is_chain_link, log_message, rejecter, rest_of_function, usage_in,
+    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
+    effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, rejecter,
+    rest_of_function, usage_in,
 };
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
-    Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Language, Node, Span, Value,
+    Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
 use crate::rules::{
     Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
@@ -91,6 +92,9 @@ impl Rule for SwallowedError {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = ScopeWalker::new(knowledge, file.model);
@@ -165,7 +169,14 @@ impl SwallowedError {
         let handler = links[position].args.get(handler_index)?;
         let outcome = match &handler.value {
             Value::Function(function) => {
-                Outcome::read(&function.body, function.span, file.source, knowledge)
+                let binding = function.params.first().map(|p| p.name.as_str());
+                Outcome::read(
+                    &function.body,
+                    function.span,
+                    file.source,
+                    binding,
+                    knowledge,
+                )
             }
             // `.catch(console.log)`: a logger passed by name.
             Value::Path(path) => {
@@ -173,10 +184,7 @@ impl SwallowedError {
                     callee: path.clone(),
                     ..Call::default()
                 })?;
-                Outcome {
-                    passed_logger: Some((path.clone(), level)),
-                    ..Outcome::default()
-                }
+                Outcome::passing_to_logger(path, level)
             }
             _ => return None,
         };
@@ -403,15 +411,28 @@ fn caught<'a>(
             let Node::Block(block) = handler else {
                 continue;
             };
-            let BlockKind::Catch { error_types, .. } = &block.kind else {
+            let BlockKind::Catch {
+                error_types,
+                binding,
+            } = &block.kind
+            else {
                 continue;
             };
             if !error_types.is_empty() && error_types.iter().all(|t| knowledge.is_local_error(t)) {
                 continue;
             }
             any_catch = true;
-            let outcome = Outcome::read(&block.body, block.span, file.source, knowledge);
-            if outcome.swallows() {
+            let outcome = Outcome::read(
+                &block.body,
+                block.span,
+                file.source,
+                binding.as_deref(),
+                knowledge,
+            );
+            if outcome.swallows()
+                && !(outcome.exits.is_empty()
+                    && failure_follows(state.enclosing, context.span, file.source, knowledge))
+            {
                 let construct = if file.path.ends_with(".py") || file.path.ends_with(".pyi") {
                     "the `except` around it"
                 } else {
@@ -432,6 +453,138 @@ fn caught<'a>(
         }
     }
     None
+}
+
+/// Whether a handler that falls through lets the function report the
+/// failure anyway: the first `return` after the try statement (in its block
+/// or any enclosing one) returns a failure or sentinel (`return (False, {})`
+/// after `except RequestException: log.warning(..)`), hands the result to a
+/// call, or returns a value the try block was building (`return status_code`
+/// where the try set `status_code = r.status_code`).
+fn failure_follows(
+    function: &Function,
+    try_span: Span,
+    source: &str,
+    knowledge: &Knowledge,
+) -> bool {
+    let mut continuation = Vec::new();
+    let Some(try_block) = continuation_after(&function.body, try_span, &mut continuation) else {
+        return false;
+    };
+    let Some(ret) =
+        continuation
+            .iter()
+            .flat_map(|nodes| nodes.iter())
+            .find_map(|node| match node {
+                Node::Return(ret) => Some(ret),
+                _ => None,
+            })
+    else {
+        return false;
+    };
+    if let Some(Value::Call(call)) = &ret.value
+        && knowledge.log_level(call).is_none()
+        && !matches!(call.callee.as_str(), "Ok" | "Some")
+    {
+        return true;
+    }
+    match classify_return_text(&ret.value_text) {
+        Exit::Failure | Exit::Sentinel => true,
+        Exit::Fallback(text) => touched_names(try_block, source)
+            .iter()
+            .any(|name| has_word(&text, name)),
+        Exit::Bare | Exit::Success(_) => false,
+    }
+}
+
+/// Finds the try block at `try_span` and collects the statements that run
+/// after it (and its handlers), innermost block first, then the statements
+/// after each enclosing block.
+fn continuation_after<'a>(
+    nodes: &'a [Node],
+    try_span: Span,
+    continuation: &mut Vec<&'a [Node]>,
+) -> Option<&'a Block> {
+    for (index, node) in nodes.iter().enumerate() {
+        let Node::Block(block) = node else {
+            continue;
+        };
+        if block.span == try_span && matches!(block.kind, BlockKind::Try) {
+            let rest = &nodes[index + 1..];
+            let handlers = rest
+                .iter()
+                .take_while(|n| {
+                    matches!(n, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
+                })
+                .count();
+            continuation.push(&rest[handlers..]);
+            return Some(block);
+        }
+        if block.span.start_byte <= try_span.start_byte
+            && try_span.end_byte <= block.span.end_byte
+            && let Some(found) = continuation_after(&block.body, try_span, continuation)
+        {
+            continuation.push(&nodes[index + 1..]);
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Names the try block writes to: assignment targets, bound results and
+/// receivers of its calls (`accepted` in `accepted.add(id)`), and counters
+/// updated in place (`sent++`, `sent += 1`), which the model does not keep.
+fn touched_names(block: &Block, source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    collect_touched(&block.body, &mut names);
+    let text = source
+        .get(block.span.start_byte..block.span.end_byte)
+        .unwrap_or("");
+    for op in ["++", "--", "+=", "-="] {
+        for (at, _) in text.match_indices(op) {
+            let name: String = text[..at]
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|c| super::outcome::is_ident_char(*c))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn collect_touched(nodes: &[Node], names: &mut Vec<String>) {
+    let root = |text: &str| {
+        text.trim_start_matches("self.")
+            .trim_start_matches("this.")
+            .split(['.', '[', '('])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    for node in nodes {
+        match node {
+            Node::Assign(assign) => names.push(root(&assign.target)),
+            Node::Call(call) => {
+                if let Some(bound) = &call.bound_to {
+                    names.push(root(bound));
+                }
+                if let Some(receiver) = &call.receiver {
+                    names.push(root(receiver));
+                }
+            }
+            Node::Block(block) => collect_touched(&block.body, names),
+            Node::Function(_) | Node::Return(_) => {}
+        }
+    }
+    names.retain(|name| !name.is_empty() && name.chars().all(super::outcome::is_ident_char));
 }
 
 /// `Promise.allSettled([...sinks])` / `asyncio.gather(.., return_exceptions=True)`
@@ -500,7 +653,8 @@ fn rust_ignored<'a>(call: &'a Call, knowledge: &'a Knowledge) -> Option<(&'a Cal
 /// Whether `unwrap_or_else(|e| ..)` does something with the error beyond a low log.
 fn closure_reports(call: &Call, knowledge: &Knowledge) -> bool {
     call.callbacks().any(|function| {
-        let outcome = Outcome::read(&function.body, Span::default(), "", knowledge);
+        let binding = function.params.first().map(|p| p.name.as_str());
+        let outcome = Outcome::read(&function.body, Span::default(), "", binding, knowledge);
         !outcome.swallows()
     })
 }
@@ -650,7 +804,18 @@ impl<'a> Branches<'a> {
                     .find(|(scrutinee, _)| contains(*scrutinee, call.span))
                     .map(|(_, block)| *block)
             })?;
-        let outcome = Outcome::read(&block.body, body_span(block), file.source, knowledge);
+        let head = match &block.kind {
+            BlockKind::If { condition } => condition.as_str(),
+            BlockKind::Arm { pattern } => pattern.as_str(),
+            _ => "",
+        };
+        let outcome = Outcome::read(
+            &block.body,
+            body_span(block),
+            file.source,
+            err_binding(head),
+            knowledge,
+        );
         outcome.swallows().then_some(Swallow::Handler {
             construct: "the `Err` branch that handles it",
             span: block.span,

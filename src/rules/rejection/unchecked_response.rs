@@ -57,6 +57,9 @@ impl Rule for UncheckedResponse {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = ScopeWalker::new(knowledge, file.model);
@@ -73,7 +76,11 @@ impl Rule for UncheckedResponse {
             }) else {
                 return;
             };
-            if knowledge.throws_on_error_status(call) {
+            // An HTTP write names its URL; `session.delete()` with no
+            // arguments is some other object's method.
+            if knowledge.throws_on_error_status(call)
+                || chain[..=position].iter().all(|link| link.args.is_empty())
+            {
                 return;
             }
             let write = chain[position];
@@ -104,6 +111,8 @@ enum Reading {
     BodyOnly(String),
     /// Only the body is read, through the chain (`fetch(..).then(r => r.json())`).
     ChainedBody(String),
+    /// A `.then(..)` callback runs on any response and never looks at it.
+    IgnoredByThen,
 }
 
 fn reading(
@@ -139,9 +148,19 @@ fn reading(
             if mentions_status(text, knowledge) {
                 return None;
             }
+            let reads_body = BODY_READS
+                .iter()
+                .any(|member| text.contains(&format!(".{member}(")));
+            if !reads_body {
+                return Some(Reading::IgnoredByThen);
+            }
         }
         return match call.result {
             CallResult::ExplicitlyIgnored => None,
+            // `requests.post(..).json()["id"]` raises on an error body.
+            _ if ecosystem == Some(Ecosystem::Python) && call.result != CallResult::Returned => {
+                None
+            }
             _ => Some(Reading::ChainedBody(format!(".{}(..)", link.method))),
         };
     }
@@ -155,7 +174,7 @@ fn reading(
                 return None;
             }
             if state.site == CallSite::WithItem {
-                return bound_in_with(call, file, state, knowledge);
+                return bound_in_with(call, file, state, ecosystem, knowledge);
             }
             Some(Reading::Dropped)
         }
@@ -172,22 +191,33 @@ fn reading(
                 }
                 return (!any_status).then(|| Reading::ChainedBody(format!("const {var} = ..")));
             }
-            let var = var
-                .trim_start_matches("mut ")
-                .trim_start_matches("this.")
-                .trim_start_matches("self.");
+            // `self.login = requests.post(..)`: kept on the object for later.
+            if var.starts_with("this.") || var.starts_with("self.") {
+                return None;
+            }
+            let var = var.trim_start_matches("mut ");
             let rest = rest_of_function(
                 file.source,
                 call.span,
                 state.enclosing,
                 &file.model.comments,
             );
-            match usage_in(&rest, var, knowledge) {
-                Usage::Unused => Some(Reading::Unread(var.to_string())),
-                Usage::BodyOnly => Some(Reading::BodyOnly(var.to_string())),
-                Usage::HandedOn | Usage::Checked => None,
-            }
+            from_usage(usage_in(&rest, var, knowledge), var, ecosystem)
         }
+    }
+}
+
+/// What a variable's later use says about the response it holds.
+///
+/// Python raises on a missing key (`resp.json()["id"]`), so a body that is
+/// used locally fails loudly enough; only one returned as it is reaches the
+/// caller as if it were the result.
+fn from_usage(usage: Usage, var: &str, ecosystem: Option<Ecosystem>) -> Option<Reading> {
+    match usage {
+        Usage::Unused => Some(Reading::Unread(var.to_string())),
+        Usage::BodyOnly if ecosystem == Some(Ecosystem::Python) => None,
+        Usage::BodyOnly | Usage::BodyReturned => Some(Reading::BodyOnly(var.to_string())),
+        Usage::HandedOn | Usage::Checked => None,
     }
 }
 
@@ -196,6 +226,7 @@ fn bound_in_with(
     call: &Call,
     file: &FileContext<'_>,
     state: &WalkState<'_>,
+    ecosystem: Option<Ecosystem>,
     knowledge: &Knowledge,
 ) -> Option<Reading> {
     let after = file.source.get(call.span.end_byte..).unwrap_or("");
@@ -217,11 +248,7 @@ fn bound_in_with(
         state.enclosing,
         &file.model.comments,
     );
-    match usage_in(&text, &var, knowledge) {
-        Usage::Unused => Some(Reading::Unread(var)),
-        Usage::BodyOnly => Some(Reading::BodyOnly(var)),
-        Usage::HandedOn | Usage::Checked => None,
-    }
+    from_usage(usage_in(&text, &var, knowledge), &var, ecosystem)
 }
 
 /// Whether `text` reads a status member of anything (`.ok`, `.status`).
@@ -264,6 +291,11 @@ impl UncheckedResponse {
                 format!("only the body of `{var}` is read, never its status"),
                 Severity::Low,
             ),
+            Reading::IgnoredByThen => (
+                "its `.then(..)` callback runs on any response without looking at the status"
+                    .to_string(),
+                self.default_severity(),
+            ),
             Reading::ChainedBody(read) => (
                 format!("only its body is read (`{read}`), never its status"),
                 Severity::Low,
@@ -303,7 +335,7 @@ impl UncheckedResponse {
 fn status_check_hint(ecosystem: Option<Ecosystem>, reading: &Reading) -> String {
     let var = match reading {
         Reading::Unread(var) | Reading::BodyOnly(var) => var.as_str(),
-        Reading::Dropped | Reading::ChainedBody(_) => match ecosystem {
+        Reading::Dropped | Reading::ChainedBody(_) | Reading::IgnoredByThen => match ecosystem {
             Some(Ecosystem::Python) => "response",
             _ => "res",
         },
