@@ -5,13 +5,15 @@
 //! `.handoff.yml` extends them. Every pack is validated when loaded, and every
 //! error points at `file:line:column`.
 
+mod failure;
 mod pack;
 mod pattern;
 mod retry;
 
 pub use pack::{
-    DedupeChecks, HandlerEntry, HandlerRole, NeverRedelivered, OptionCondition, Pack, PatternEntry,
-    RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
+    OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
+    RetryTarget, SinkEntry, SinkKind,
 };
 pub use pattern::{CallPattern, PatternSet};
 pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
@@ -125,6 +127,7 @@ pub struct Knowledge {
     idempotency_keys: Vec<String>,
     retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
+    failure: failure::FailureKnowledge,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -253,6 +256,7 @@ impl Knowledge {
                 names: compile_patterns(file, source, &entry.names)?,
             });
         }
+        self.failure.add_pack(file, source, pack)?;
         for entry in &pack.sinks {
             self.sinks.push(Sink {
                 patterns: compile_patterns(file, source, &entry.calls)?,

@@ -83,6 +83,40 @@ pub struct Pack {
     /// How route handlers, message consumers and jobs are recognised.
     #[serde(default)]
     pub handlers: Vec<HandlerEntry>,
+
+    // ── Rejection: how downstream failures are reported, checked or lost ──
+    /// Logging calls and the level they log at. A failure logged below
+    /// `error` alerts nobody.
+    #[serde(default)]
+    pub loggers: Vec<LoggerEntry>,
+    /// Member names that read an HTTP response's status (`ok`, `status`,
+    /// `raise_for_status`, `error_for_status`).
+    #[serde(default)]
+    pub status_checks: Vec<String>,
+    /// HTTP calls that reject / raise on a non-2xx status by default (axios,
+    /// got, ky), so their response needs no explicit status check.
+    #[serde(default)]
+    pub throwing_clients: Vec<String>,
+    /// Side-effect calls that return synchronously rather than a promise or
+    /// future (amqplib `channel.publish`), so not awaiting them loses nothing.
+    #[serde(default)]
+    pub synchronous_sinks: Vec<String>,
+    /// Calls that start a background task whose failure is observed only
+    /// through the handle they return (`asyncio.create_task`, `tokio::spawn`).
+    #[serde(default)]
+    pub task_spawners: Vec<String>,
+    /// Context managers that silence exceptions (`contextlib.suppress`).
+    #[serde(default)]
+    pub error_suppressors: Vec<String>,
+    /// Exception types raised by local code, never by a downstream call
+    /// (`KeyError`, `json.JSONDecodeError`): a handler catching only these
+    /// does not swallow a downstream failure.
+    #[serde(default)]
+    pub local_errors: Vec<String>,
+    /// Calls that send an HTTP response to the caller (`res.json`,
+    /// `JsonResponse`); without a 4xx/5xx status they report success.
+    #[serde(default)]
+    pub responses: Vec<String>,
 }
 
 /// How to recognise functions that play a role in a workflow.
@@ -365,4 +399,40 @@ pub struct NeverRedelivered {
     /// (`data`, `error`, `SIGTERM`).
     #[serde(default)]
     pub topics: Vec<String>,
+}
+
+/// A set of logging calls that log at one level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggerEntry {
+    /// Callee patterns (`logger.warn`, `logging.warning`, `tracing.warn`).
+    pub calls: Vec<String>,
+    /// The level they log at.
+    pub level: LogLevel,
+}
+
+/// A log level. Ordered: `Debug < Info < Warn < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Debug and trace output, and plain prints.
+    Debug,
+    /// Informational messages.
+    Info,
+    /// Warnings: recorded, rarely alerted on.
+    Warn,
+    /// Errors and exception reports: what alerting watches.
+    Error,
+}
+
+impl LogLevel {
+    /// The lowercase name, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod describe;
 pub mod idempotency;
 mod registry;
+pub mod rejection;
 mod retry;
 mod scope;
 pub mod sequencing;

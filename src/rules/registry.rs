@@ -2,6 +2,7 @@
 
 use super::Rule;
 use super::idempotency::{ConsumerNotIdempotent, KeyRegeneratedPerAttempt, RetryWithoutKey};
+use super::rejection::{FireAndForget, SilentSkip, SwallowedError, UncheckedResponse};
 use super::sequencing::{SideEffectBeforeCommit, SideEffectInTransaction};
 
 static RULES: &[&dyn Rule] = &[
@@ -10,6 +11,10 @@ static RULES: &[&dyn Rule] = &[
     &RetryWithoutKey,
     &KeyRegeneratedPerAttempt,
     &ConsumerNotIdempotent,
+    &SwallowedError,
+    &UncheckedResponse,
+    &SilentSkip,
+    &FireAndForget,
 ];
 
 /// Every built-in rule, in a stable order.
