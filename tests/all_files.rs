@@ -243,3 +243,56 @@ fn unknown_revision_exits_2_with_one_line() {
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("no-such-branch"), "{}", run.stderr);
 }
+
+#[path = "../benches/corpus/mod.rs"]
+mod corpus;
+
+#[test]
+fn prefilter_never_hides_a_finding_on_a_generated_repository() {
+    // Every file analysed without any prefilter must give exactly the
+    // findings the whole-repository scan reports.
+    let repo = Repo::new();
+    let config = handoff::config::Config::builtin().expect("built-in knowledge");
+    let mut expected = BTreeSet::new();
+    for file in corpus::generate_repository(11, 400) {
+        repo.write(&file.path, &file.text);
+        if let Some(analysis) =
+            handoff::scan::analyze_source(Path::new(&file.path), &file.text, &config)
+        {
+            for (finding, _) in &analysis.findings {
+                expected.insert((
+                    file.path.clone(),
+                    u64::from(finding.span.start_line),
+                    finding.rule.as_str().to_string(),
+                ));
+            }
+        }
+    }
+    repo.commit("generated");
+    let run = repo.handoff(&[
+        "scan",
+        "--all-files",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report = run.json();
+    let actual: BTreeSet<(String, u64, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["rule"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(expected.len() > 50, "the corpus exercises the rules");
+    assert_eq!(actual, expected);
+    let parsed = report["stats"]["files_parsed"].as_u64().unwrap_or_default();
+    assert!(
+        parsed < 400,
+        "the prefilter skips some files ({parsed} parsed)"
+    );
+}

@@ -102,6 +102,12 @@ pub enum DiffError {
         /// The upstream ref that was found (`origin/main`, …).
         upstream: String,
     },
+    /// The threads that read and analyse a whole tree could not start.
+    #[error("cannot start reader threads: {reason}: lower RAYON_NUM_THREADS")]
+    Threads {
+        /// The operating system's reason.
+        reason: String,
+    },
     /// Any other libgit2 failure, with what Handoff was doing at the time.
     #[error("git error while {context}: {message}: check that `git status` works in {repo}")]
     Git {

@@ -1,11 +1,11 @@
 //! Every wanted text file of a revision or of the work tree, for whole-repository scans.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::{ObjectType, Oid, Repository, Status, StatusOptions, StatusShow, Tree};
-use rayon::prelude::*;
 
 use super::content::{BlobReader, disk_text, is_regular_file_mode};
 use super::error::{DiffError, RevisionRole};
@@ -199,14 +199,12 @@ pub fn resolve_tree_scan(repo: &Path, rev: Option<&str>) -> Result<TreeScan, Dif
     })
 }
 
-/// Files handed to the thread pool at a time by [`for_each_tree_file`]: enough to
-/// keep every thread busy, few enough that results are delivered (and freed) early.
-const CHUNK_FILES: usize = 256;
-
-/// Like [`read_tree_files`], but streaming: wanted files are read and passed to `map`
-/// on `pool`, a chunk at a time, and `each` receives `(path, map's result)` on the
-/// calling thread, in path order, as soon as a chunk is done. Only the texts
-/// being mapped and one chunk of results are in memory at any time, however large the
+/// Like [`read_tree_files`], but streaming: `threads` threads (with stacks of
+/// `stack_bytes`) each take the next wanted file in path order, read it and pass it
+/// to `map`, and `each` receives
+/// `(path, map's result)` on the calling thread, in path order, as soon as the
+/// results before it are in. Only the texts being mapped and the results waiting
+/// for a slower file before them are in memory at any time, however large the
 /// repository. The same files as [`read_tree_files`] are visited.
 ///
 /// # Errors
@@ -214,7 +212,7 @@ const CHUNK_FILES: usize = 256;
 pub fn for_each_tree_file<T: Send>(
     repo_root: &Path,
     rev: Option<&str>,
-    pool: &rayon::ThreadPool,
+    threads: Threads,
     wants: &(dyn Fn(&str) -> bool + Sync),
     map: &(dyn Fn(&str, String) -> T + Sync),
     each: &mut dyn FnMut(String, T),
@@ -222,23 +220,13 @@ pub fn for_each_tree_file<T: Send>(
     let repo = open_repository(repo_root)?;
     let Some(spec) = rev else {
         let (workdir, paths) = work_tree_paths(&repo, wants)?;
-        for chunk in paths.chunks(CHUNK_FILES) {
-            let results: Vec<(&String, T)> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .filter_map(|path| {
-                        // Deleted, unreadable, binary or oversized files are not part
-                        // of the scan.
-                        let text = disk_text(&workdir.join(path)).ok()?;
-                        Some((path, map(path, text)))
-                    })
-                    .collect()
-            });
-            for (path, result) in results {
-                each(path.clone(), result);
-            }
-        }
-        return Ok(());
+        let read = |path: &String| -> Result<Option<(String, T)>, DiffError> {
+            // Deleted, unreadable, binary or oversized files are not part of the scan.
+            Ok(disk_text(&workdir.join(path))
+                .ok()
+                .map(|text| (path.clone(), map(path, text))))
+        };
+        return pipelined(threads, &paths, &read, each);
     };
     let mut blobs = committed_blobs(&repo, spec, wants)?;
     blobs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -246,37 +234,92 @@ pub fn for_each_tree_file<T: Send>(
     // pool (opening it the first time), so a handful are opened per scan.
     let git_dir: PathBuf = repo.path().to_path_buf();
     let handles: Mutex<Vec<Repository>> = Mutex::new(vec![repo]);
-    for chunk in blobs.chunks(CHUNK_FILES) {
-        let results: Vec<Result<Option<(&String, T)>, DiffError>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|(path, id)| {
-                    let handle = handles.lock().ok().and_then(|mut pool| pool.pop());
-                    let handle = match handle {
-                        Some(handle) => handle,
-                        None => Repository::open(&git_dir).map_err(|error| {
-                            DiffError::git("opening the repository", &git_dir, &error)
-                        })?,
+    let read = |(path, id): &(String, Oid)| -> Result<Option<(String, T)>, DiffError> {
+        let handle = handles.lock().ok().and_then(|mut pool| pool.pop());
+        let handle = match handle {
+            Some(handle) => handle,
+            None => Repository::open(&git_dir)
+                .map_err(|error| DiffError::git("opening the repository", &git_dir, &error))?,
+        };
+        // Binary, oversized or non-UTF-8 blobs are not part of the scan.
+        let text = BlobReader::new(&handle)
+            .map_err(|error| DiffError::git("opening the object database", &git_dir, &error))?
+            .text(*id)
+            .ok();
+        if let Ok(mut pool) = handles.lock() {
+            pool.push(handle);
+        }
+        Ok(text.map(|text| (path.clone(), map(path, text))))
+    };
+    pipelined(threads, &blobs, &read, each)
+}
+
+/// The threads [`for_each_tree_file`] starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threads {
+    /// How many (at least one is started).
+    pub count: usize,
+    /// The stack size of each.
+    pub stack_bytes: usize,
+}
+
+/// What reading one item gives: its path and mapped result, or nothing when
+/// the item is not part of the scan.
+type ItemResult<T> = Result<Option<(String, T)>, DiffError>;
+
+/// One item's result, with the item's position.
+type Numbered<T> = (usize, ItemResult<T>);
+
+/// Runs `job` over `items` on `threads` threads (each takes the next item, so no
+/// thread waits at a chunk boundary) and hands the results to `each` on the
+/// calling thread, in the items' order.
+fn pipelined<E: Sync, T: Send>(
+    threads: Threads,
+    items: &[E],
+    job: &(dyn Fn(&E) -> ItemResult<T> + Sync),
+    each: &mut dyn FnMut(String, T),
+) -> Result<(), DiffError> {
+    let next = AtomicUsize::new(0);
+    // Bounded, so that threads wait when the caller falls behind.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Numbered<T>>(256);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.count.max(1) {
+            let sender = sender.clone();
+            let next = &next;
+            let worker = move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(index) else {
+                        return;
                     };
-                    // Binary, oversized or non-UTF-8 blobs are not part of the scan.
-                    let text = BlobReader::new(&handle)
-                        .map_err(|error| {
-                            DiffError::git("opening the object database", &git_dir, &error)
-                        })?
-                        .text(*id)
-                        .ok();
-                    if let Ok(mut pool) = handles.lock() {
-                        pool.push(handle);
+                    // The caller stopped (an error): nothing more to do.
+                    if sender.send((index, job(item))).is_err() {
+                        return;
                     }
-                    Ok(text.map(|text| (path, map(path, text))))
-                })
-                .collect()
-        });
-        for result in results {
-            if let Some((path, mapped)) = result? {
-                each(path.clone(), mapped);
+                }
+            };
+            if let Err(error) = std::thread::Builder::new()
+                .stack_size(threads.stack_bytes)
+                .spawn_scoped(scope, worker)
+            {
+                return Err(DiffError::Threads {
+                    reason: super::error::one_line(&error.to_string()),
+                });
             }
         }
-    }
-    Ok(())
+        drop(sender);
+        // Results that arrived before an earlier, slower one.
+        let mut waiting: BTreeMap<usize, ItemResult<T>> = BTreeMap::new();
+        let mut expected = 0;
+        for (index, result) in receiver {
+            waiting.insert(index, result);
+            while let Some(result) = waiting.remove(&expected) {
+                expected += 1;
+                if let Some((path, mapped)) = result? {
+                    each(path, mapped);
+                }
+            }
+        }
+        Ok(())
+    })
 }

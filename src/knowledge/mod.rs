@@ -5,13 +5,18 @@
 //! `.handoff.yml` extends them. Every pack is validated when loaded, and every
 //! error points at `file:line:column`.
 
+mod failure;
 mod pack;
 mod pattern;
+mod retry;
 
 pub use pack::{
-    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
+    OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
+    RetryTarget, SinkEntry, SinkKind,
 };
-pub use pattern::{CallPattern, PatternSet};
+pub use pattern::{CallPattern, PatternSet, RequiredLiteral};
+pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
@@ -90,6 +95,14 @@ pub enum PatternKind {
     Deferrals,
     /// Side-effect sinks (before their extra conditions).
     Sinks,
+    /// Retrying HTTP client configurations (`axiosRetry`, `Retry(..)`).
+    RetryClients,
+    /// Idempotency-key generators (`randomUUID`, `uuid.uuid4`).
+    KeyGenerators,
+    /// What makes a function a message consumer or a job: the registering
+    /// calls, decorators and names of non-route handlers (their option keys
+    /// are [`Knowledge::consumer_option_keys`]).
+    ConsumerHandlers,
 }
 
 /// A compiled sink.
@@ -137,7 +150,9 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
+    failure: failure::FailureKnowledge,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -239,7 +254,36 @@ impl Knowledge {
             PatternKind::Deferrals => of(&self.deferrals),
             PatternKind::ImplicitSessions => self.implicit_sessions.iter().collect(),
             PatternKind::Sinks => self.sinks.iter().flat_map(|s| s.patterns.iter()).collect(),
+            PatternKind::RetryClients => self.retry.client_patterns(),
+            PatternKind::KeyGenerators => self.retry.key_generator_patterns(),
+            PatternKind::ConsumerHandlers => self
+                .handlers
+                .iter()
+                .filter(|h| h.role != HandlerRole::Route)
+                .flat_map(|h| {
+                    h.calls
+                        .iter()
+                        .chain(h.decorators.iter())
+                        .chain(h.names.iter())
+                })
+                .collect(),
         }
+    }
+
+    /// The object keys whose function value is a message consumer or a job
+    /// (`eachMessage`), for literal prefilters.
+    pub fn consumer_option_keys(&self) -> Vec<&str> {
+        self.handlers
+            .iter()
+            .filter(|h| h.role != HandlerRole::Route)
+            .flat_map(|h| h.option_keys.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Whether the call writes an outbox row (`trx.outbox.insert(..)`,
+    /// `trx('outbox').insert(..)`): the safe way to publish, never a sink.
+    pub fn is_outbox_write(&self, call: &Call) -> bool {
+        is_outbox_write(call)
     }
 
     /// The sink this call reaches, if it is a cross-system side effect.
@@ -274,6 +318,7 @@ impl Knowledge {
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        self.retry.add_pack(file, source, pack)?;
         for entry in &pack.handlers {
             self.handlers.push(Handler {
                 role: entry.role,
@@ -284,6 +329,7 @@ impl Knowledge {
                 names: compile_patterns(file, source, &entry.names)?,
             });
         }
+        self.failure.add_pack(file, source, pack)?;
         for entry in &pack.sinks {
             self.sinks.push(Sink {
                 patterns: compile_patterns(file, source, &entry.calls)?,

@@ -7,6 +7,7 @@
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// A compiled callee pattern.
@@ -20,7 +21,9 @@ pub struct CallPattern {
     matcher: OnceLock<GlobMatcher>,
     /// Texts one of which every matching callee contains (see
     /// [`CallPattern::required_literals`]); `None` when the pattern requires none.
-    required: Option<Vec<String>>,
+    required: Option<Vec<RequiredLiteral>>,
+    /// Every set of literals a matching callee contains one of.
+    required_sets: Vec<Vec<RequiredLiteral>>,
     /// The exact texts the callee's last segment can be, when the pattern's
     /// last segment is literal (`publish` for `**.publish`).
     last: Option<Vec<String>>,
@@ -34,11 +37,13 @@ impl CallPattern {
             .backslash_escape(true)
             .build()
             .map_err(|e| e.kind().to_string())?;
+        let required_sets = required_literal_sets(pattern);
         Ok(CallPattern {
             source: pattern.to_string(),
             glob,
             matcher: OnceLock::new(),
-            required: required_literals(pattern),
+            required: best_literal_set(&required_sets),
+            required_sets,
             last: last_segment_alternatives(pattern),
         })
     }
@@ -58,7 +63,7 @@ impl CallPattern {
         if let Some(required) = &self.required
             && !required
                 .iter()
-                .any(|literal| callee.contains(literal.as_str()))
+                .any(|literal| callee.contains(literal.text.as_str()))
         {
             return false;
         }
@@ -68,20 +73,51 @@ impl CallPattern {
     }
 
     /// Identifier texts one of which every callee this pattern matches
-    /// contains, verbatim: `["publish"]` for `**.publish`, `["post", "put"]`
-    /// for `**.{post,put}().**.send`, `["roducer"]` for `**.*[pP]roducer.send`.
-    /// `None` when the pattern requires no identifier text (`**`, `*.*`).
+    /// contains, verbatim: `publish` (a whole segment) for `**.publish`,
+    /// `capture` or `create` for `stripe.*.{create,capture}`, `roducer` (part
+    /// of a segment) for `**.*[pP]roducer.produce`. `None` when the pattern
+    /// requires no identifier text (`**`, `*.*`).
     ///
     /// Frontends record callee segments as written in the source, so a file
     /// whose text contains none of these cannot contain a matching call: this
     /// is what literal prefilters are built from.
-    pub fn required_literals(&self) -> Option<&[String]> {
+    pub fn required_literals(&self) -> Option<&[RequiredLiteral]> {
         self.required.as_deref()
+    }
+
+    /// Every set of literals a matching callee contains one of, each as
+    /// [`CallPattern::required_literals`] (which is the most selective of them):
+    /// `[transaction]` and `[sale]` for `**.transaction.sale`. Empty when the
+    /// pattern requires no identifier text.
+    pub fn required_literal_sets(&self) -> &[Vec<RequiredLiteral>] {
+        &self.required_sets
     }
 
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+}
+
+/// A text every match of a pattern contains (see
+/// [`CallPattern::required_literals`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RequiredLiteral {
+    /// The identifier text.
+    pub text: String,
+    /// Whether it starts a segment of the callee, so an identifier of the
+    /// source: no identifier character may precede it (`on` of `on*` in
+    /// `onMessage`, not in `function`).
+    pub starts: bool,
+    /// Whether it ends a segment of the callee: no identifier character may
+    /// follow it (`ky` in `ky.post(..)`, not in `key`).
+    pub ends: bool,
+}
+
+impl RequiredLiteral {
+    /// Whether it is a whole identifier of the source.
+    pub fn whole(&self) -> bool {
+        self.starts && self.ends
     }
 }
 
@@ -91,7 +127,7 @@ pub struct PatternSet {
     patterns: Vec<CallPattern>,
     /// Every possible last segment, when every pattern's is literal: one
     /// lookup rejects most callees for the whole set.
-    lasts: Option<HashSet<String>>,
+    lasts: Option<LastSegments>,
 }
 
 impl PatternSet {
@@ -107,7 +143,7 @@ impl PatternSet {
             .iter()
             .map(|p| p.last.as_deref())
             .collect::<Option<Vec<&[String]>>>()
-            .map(|lasts| lasts.into_iter().flatten().cloned().collect());
+            .map(|lasts| LastSegments::new(lasts.into_iter().flatten().cloned()));
         Ok(PatternSet { patterns, lasts })
     }
 
@@ -115,7 +151,9 @@ impl PatternSet {
     pub fn extend(&mut self, other: PatternSet) {
         self.lasts = match (self.lasts.take(), other.lasts) {
             // An empty set constrains nothing it is merged with.
-            (Some(mine), Some(theirs)) => Some(mine.into_iter().chain(theirs).collect()),
+            (Some(mine), Some(theirs)) => Some(LastSegments::new(
+                mine.segments.into_iter().chain(theirs.segments),
+            )),
             (mine, _) if other.patterns.is_empty() => mine,
             (_, theirs) if self.patterns.is_empty() => theirs,
             _ => None,
@@ -150,37 +188,69 @@ fn is_identifier_char(ch: char) -> bool {
     ch.is_alphanumeric() || ch == '_' || ch == '$'
 }
 
-/// The best set of literals one of which every match of `pattern` contains
-/// (see [`CallPattern::required_literals`]): the candidate whose shortest
-/// literal is longest, so that it rejects the most.
-fn required_literals(pattern: &str) -> Option<Vec<String>> {
-    let mut candidates: Vec<Vec<String>> = Vec::new();
+/// The best of [`required_literal_sets`] for a quick rejection: the set whose
+/// shortest literal is longest (a whole identifier counts two characters more:
+/// it rejects more).
+fn best_literal_set(sets: &[Vec<RequiredLiteral>]) -> Option<Vec<RequiredLiteral>> {
+    sets.iter()
+        .max_by_key(|set| {
+            let shortest = set
+                .iter()
+                .map(|l| l.text.chars().count() + usize::from(l.starts) + usize::from(l.ends))
+                .min()
+                .unwrap_or(0);
+            (shortest, std::cmp::Reverse(set.len()))
+        })
+        .cloned()
+}
+
+/// Every set of literals a match of `pattern` must contain one of: one set per
+/// identifier run (`transaction` and `sale` for `**.transaction.sale`), one
+/// per alternation whose alternatives all require a literal.
+fn required_literal_sets(pattern: &str) -> Vec<Vec<RequiredLiteral>> {
+    let chars: Vec<char> = pattern.chars().collect();
+    // Where a segment starts or ends in the callee: a literal run between two
+    // of these is a whole identifier of the source.
+    let boundary = |at: Option<&char>| at.is_none_or(|ch| matches!(ch, '.' | '(' | ')'));
+    let mut candidates: Vec<Vec<RequiredLiteral>> = Vec::new();
     let mut run = String::new();
-    let mut chars = pattern.chars().peekable();
-    let flush = |run: &mut String, candidates: &mut Vec<Vec<String>>| {
+    let mut run_bounded = true;
+    let mut index = 0;
+    let flush = |run: &mut String,
+                 bounded: bool,
+                 next: Option<&char>,
+                 out: &mut Vec<Vec<RequiredLiteral>>| {
         if !run.is_empty() {
-            candidates.push(vec![std::mem::take(run)]);
+            out.push(vec![RequiredLiteral {
+                text: std::mem::take(run),
+                starts: bounded,
+                ends: boundary(next),
+            }]);
         }
     };
-    while let Some(ch) = chars.next() {
+    while let Some(&ch) = chars.get(index) {
         match ch {
             '[' => {
-                flush(&mut run, &mut candidates);
+                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
                 // A class matches one unknown character: skip to its end
                 // (a `]` right after `[` or `[!` is a member, not the end).
                 let mut first = true;
-                for inner in chars.by_ref() {
+                index += 1;
+                while let Some(&inner) = chars.get(index) {
                     if inner == ']' && !first {
                         break;
                     }
                     first = inner == '!' && first;
+                    index += 1;
                 }
             }
             '{' => {
-                flush(&mut run, &mut candidates);
+                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
+                let opened_bounded = index == 0 || boundary(chars.get(index - 1));
                 let mut depth = 1;
                 let mut body = String::new();
-                for inner in chars.by_ref() {
+                index += 1;
+                while let Some(&inner) = chars.get(index) {
                     match inner {
                         '{' => depth += 1,
                         '}' => {
@@ -192,13 +262,23 @@ fn required_literals(pattern: &str) -> Option<Vec<String>> {
                         _ => {}
                     }
                     body.push(inner);
+                    index += 1;
                 }
-                let alternatives: Option<Vec<Vec<String>>> = split_alternatives(&body)
+                let closed_bounded = boundary(chars.get(index + 1));
+                let alternatives: Option<Vec<Vec<RequiredLiteral>>> = split_alternatives(&body)
                     .into_iter()
-                    .map(required_literals)
+                    .map(|alternative| best_literal_set(&required_literal_sets(alternative)))
                     .collect();
                 if let Some(alternatives) = alternatives {
-                    let mut union: Vec<String> = alternatives.into_iter().flatten().collect();
+                    let mut union: Vec<RequiredLiteral> = alternatives
+                        .into_iter()
+                        .flatten()
+                        .map(|literal| RequiredLiteral {
+                            starts: literal.starts && opened_bounded,
+                            ends: literal.ends && closed_bounded,
+                            text: literal.text,
+                        })
+                        .collect();
                     union.sort();
                     union.dedup();
                     candidates.push(union);
@@ -207,32 +287,94 @@ fn required_literals(pattern: &str) -> Option<Vec<String>> {
             '\\' => {
                 // An escaped character is literal, but rare enough in call
                 // patterns that ending the run here costs nothing.
-                flush(&mut run, &mut candidates);
-                chars.next();
+                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
+                index += 1;
             }
-            ch if is_identifier_char(ch) => run.push(ch),
-            _ => flush(&mut run, &mut candidates),
+            ch if is_identifier_char(ch) => {
+                if run.is_empty() {
+                    run_bounded = index == 0 || boundary(chars.get(index - 1));
+                }
+                run.push(ch);
+            }
+            _ => flush(&mut run, run_bounded, Some(&ch), &mut candidates),
+        }
+        index += 1;
+    }
+    flush(&mut run, run_bounded, None, &mut candidates);
+    candidates
+}
+
+/// The possible last segments of a set's callees, with bit masks of their
+/// lengths and first bytes: most callees are rejected by two bit tests, the
+/// rest by one lookup (this runs for every call against every set).
+#[derive(Debug, Clone, Default)]
+struct LastSegments {
+    segments: HashSet<String, BuildHasherDefault<Fnv1a>>,
+    /// Bit `n` set when a segment is `n` bytes long (63: 63 or longer).
+    lengths: u64,
+    /// Bit `b` set when a segment starts with byte `b`.
+    first_bytes: [u64; 4],
+}
+
+impl LastSegments {
+    fn new(segments: impl IntoIterator<Item = String>) -> LastSegments {
+        let mut lasts = LastSegments::default();
+        for segment in segments {
+            lasts.lengths |= 1 << segment.len().min(63);
+            if let Some(&first) = segment.as_bytes().first() {
+                lasts.first_bytes[usize::from(first >> 6)] |= 1 << (first & 63);
+            }
+            lasts.segments.insert(segment);
+        }
+        lasts
+    }
+
+    fn contains(&self, segment: &str) -> bool {
+        let Some(&first) = segment.as_bytes().first() else {
+            return self.segments.contains(segment);
+        };
+        self.lengths & (1 << segment.len().min(63)) != 0
+            && self.first_bytes[usize::from(first >> 6)] & (1 << (first & 63)) != 0
+            && self.segments.contains(segment)
+    }
+}
+
+/// FNV-1a: segments are a few bytes long, where SipHash's setup dominates.
+#[derive(Debug, Clone, Copy)]
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
         }
     }
-    flush(&mut run, &mut candidates);
-    candidates.into_iter().max_by_key(|candidate| {
-        let shortest = candidate
-            .iter()
-            .map(|l| l.chars().count())
-            .min()
-            .unwrap_or(0);
-        (shortest, std::cmp::Reverse(candidate.len()))
-    })
 }
 
 /// The last segment of a callee (after its last `.` outside `()`/`[]`).
+///
+/// One backward pass over the bytes (the delimiters are ASCII): this runs for
+/// every call against every pattern set.
 fn last_segment(callee: &str) -> &str {
+    let bytes = callee.as_bytes();
     let mut depth = 0usize;
-    for (index, ch) in callee.char_indices().rev() {
-        match ch {
-            ')' | ']' => depth += 1,
-            '(' | '[' => depth = depth.saturating_sub(1),
-            '.' if depth == 0 => return &callee[index + 1..],
+    let mut index = bytes.len();
+    while index > 0 {
+        index -= 1;
+        match bytes[index] {
+            b')' | b']' => depth += 1,
+            b'(' | b'[' => depth = depth.saturating_sub(1),
+            b'.' if depth == 0 => return callee.get(index + 1..).unwrap_or(callee),
             _ => {}
         }
     }
@@ -342,7 +484,30 @@ mod tests {
         CallPattern::new(pattern)
             .expect("valid pattern")
             .required_literals()
-            .map(<[String]>::to_vec)
+            .map(|required| required.iter().map(|l| l.text.clone()).collect())
+    }
+
+    fn whole(pattern: &str) -> Vec<bool> {
+        CallPattern::new(pattern)
+            .expect("valid pattern")
+            .required_literals()
+            .map(|required| required.iter().map(RequiredLiteral::whole).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn whole_segments_are_whole_identifiers() {
+        assert_eq!(whole("ky"), [true]);
+        assert_eq!(whole("**.publish"), [true]);
+        assert_eq!(whole("**.{post,put}().**.send"), [true]);
+        assert_eq!(whole("**.*.{create,capture}"), [true, true]);
+        assert_eq!(whole("**.*[qQ]ueue.addBulk"), [true]);
+        assert_eq!(whole("**.*[qQ]ueue.*"), [false]);
+        assert_eq!(whole("handle_*_event"), [false]);
+        let on = CallPattern::new("on*").expect("valid pattern");
+        let required = on.required_literals().expect("a literal");
+        assert!(required[0].starts && !required[0].ends);
+        assert_eq!(whole("**.x{Post,Put}"), [false, false]);
     }
 
     #[test]
@@ -353,10 +518,18 @@ mod tests {
             Some(vec!["sendBatch".to_string()])
         );
         assert_eq!(
+            literals("**.*[pP]roducer.produce"),
+            Some(vec!["produce".to_string()])
+        );
+        assert_eq!(
             literals("**.$transaction"),
             Some(vec!["$transaction".to_string()])
         );
-        assert_eq!(literals("**.*[qQ]ueue.add"), Some(vec!["ueue".to_string()]));
+        assert_eq!(literals("**.*[qQ]ueue.add"), Some(vec!["add".to_string()]));
+        assert_eq!(
+            literals("**.*[pP]roducer.send"),
+            Some(vec!["roducer".to_string()])
+        );
     }
 
     #[test]
@@ -373,6 +546,24 @@ mod tests {
             literals("requests.{post,patch,delete}"),
             Some(vec!["requests".to_string()])
         );
+    }
+
+    #[test]
+    fn every_run_of_a_pattern_is_required() {
+        let sets = |pattern: &str| -> Vec<Vec<String>> {
+            CallPattern::new(pattern)
+                .expect("valid pattern")
+                .required_literal_sets()
+                .iter()
+                .map(|set| set.iter().map(|l| l.text.clone()).collect())
+                .collect()
+        };
+        assert_eq!(sets("**.transaction.sale"), [["transaction"], ["sale"]]);
+        assert_eq!(
+            sets("**.{post,put}().**.send"),
+            [vec!["post", "put"], vec!["send"]]
+        );
+        assert!(sets("**.*").is_empty());
     }
 
     #[test]

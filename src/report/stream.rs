@@ -14,8 +14,8 @@ use std::io::{self, Write};
 ///
 /// Text and JSON are written as they come (JSON puts `risk`, `warnings` and
 /// `stats`, known only at the end, after the findings: the same document as
-/// [`super::to_json`], keys in another order). Other formats are collected and
-/// rendered by [`ReportStream::finish`].
+/// [`super::to_json`] without selected suites, keys in another order). Other
+/// formats are collected and rendered by [`ReportStream::finish`].
 pub struct ReportStream<W: Write> {
     out: W,
     format: Format,
@@ -92,7 +92,7 @@ impl<W: Write> ReportStream<W> {
     pub fn finish(mut self, mut report: Report) -> io::Result<()> {
         let text = if !self.streams() {
             report.findings = std::mem::take(&mut self.collected);
-            render(&report, self.format, self.style)
+            render(&report, self.format, self.style, &[])
         } else if self.format == Format::Json {
             let risk = self.tally.risk().map_or("none", Severity::as_str);
             let head = if self.started {
@@ -157,6 +157,7 @@ mod tests {
                 ..Stats::default()
             },
             files: Vec::new(),
+            changed_paths: Vec::new(),
         }
     }
 
@@ -178,7 +179,7 @@ mod tests {
             let text = streamed(&findings, Format::Json);
             let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             let expected: serde_json::Value =
-                serde_json::from_str(&super::super::to_json(&report(findings)))
+                serde_json::from_str(&super::super::to_json(&report(findings), &[]))
                     .expect("valid JSON");
             assert_eq!(parsed, expected);
         }

@@ -12,8 +12,9 @@
 //! ([`AllFilesScan::run`]): memory does not grow with the repository or with
 //! the number of findings. A file whose text cannot trigger any enabled rule
 //! is not parsed at all (see [`Prefilter`]). The report carries no per-file
-//! models ([`Report::files`] is empty): the checklist and the gate work on
-//! changes.
+//! models and no changed paths ([`Report::files`] and
+//! [`Report::changed_paths`] are empty): the checklist and the gate work on
+//! changes, and an audit selects no suites.
 
 use super::prefilter::Prefilter;
 use super::{Finding, Report, ScanError, ScanOptions, Stats, Status, to_finding};
@@ -22,7 +23,14 @@ use crate::diff::{self, Target};
 use crate::lang::PARSER_STACK_BYTES;
 use crate::model::Language;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+/// A file whose parse leaves enough freed memory to hand back at once.
+const BIG_FILE_BYTES: usize = 32 * 1024;
+
+/// How often (in files) freed memory is handed back otherwise.
+const RELEASE_EVERY_FILES: usize = 64;
 
 /// A whole-repository scan, resolved and configured, ready to run.
 #[derive(Debug)]
@@ -97,7 +105,7 @@ impl AllFilesScan {
     /// and counters but no findings.
     ///
     /// # Errors
-    /// Git errors while reading the files, or [`ScanError::Threads`].
+    /// Git errors while reading the files, or threads that cannot start.
     pub fn run(self, on_finding: &mut dyn FnMut(Finding)) -> Result<(Report, Config), ScanError> {
         let AllFilesScan {
             started,
@@ -109,7 +117,20 @@ impl AllFilesScan {
             prefilter,
         } = self;
         let wants = |path: &str| Language::from_path(path).is_some() && !config.is_ignored(path);
-        let analyse = |path: &str, text: String| analyse_file(path, &text, &config, &prefilter);
+        let analysed = AtomicUsize::new(0);
+        let analyse = |path: &str, text: String| {
+            let result = analyse_file(path, &text, &config, &prefilter);
+            // After a big file, and every so often, hand the memory the parse
+            // freed back: a thread's allocator keeps it otherwise, scattered
+            // between live blocks, and a scan of thousands of files would
+            // hold the high-water mark of every thread at once.
+            let count = analysed.fetch_add(1, Ordering::Relaxed);
+            if text.len() > BIG_FILE_BYTES || count % RELEASE_EVERY_FILES == 0 {
+                drop(text);
+                super::memory::release_free_memory();
+            }
+            result
+        };
         let mut stats = Stats {
             files_parsed: Some(0),
             ..Stats::default()
@@ -131,14 +152,14 @@ impl AllFilesScan {
             warnings.extend(result.warnings);
             result.findings.into_iter().for_each(&mut *on_finding);
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .stack_size(PARSER_STACK_BYTES)
-            .build()
-            .map_err(|e| ScanError::Threads(e.to_string()))?;
+        let threads = diff::Threads {
+            count: thread_count(),
+            stack_bytes: PARSER_STACK_BYTES,
+        };
         diff::for_each_tree_file(
             &repo_root,
             tree.as_deref(),
-            &pool,
+            threads,
             &wants,
             &analyse,
             &mut each,
@@ -151,6 +172,7 @@ impl AllFilesScan {
             warnings,
             stats,
             files: Vec::new(),
+            changed_paths: Vec::new(),
         };
         Ok((report, config))
     }
@@ -168,6 +190,16 @@ pub fn scan_all_files(options: &ScanOptions) -> Result<(Report, Config), ScanErr
         AllFilesScan::prepare(options)?.run(&mut |finding| findings.push(finding))?;
     report.findings = findings;
     Ok((report, config))
+}
+
+/// The analysis threads: `RAYON_NUM_THREADS` when set (as in diff mode), else
+/// one per core.
+fn thread_count() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|value| value.trim().parse::<usize>().ok())
+        .filter(|&count| count > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 fn analyse_file(path: &str, text: &str, config: &Config, prefilter: &Prefilter) -> FileResult {
