@@ -1,0 +1,504 @@
+//! Payload shapes and field reads, for the contract rules.
+//!
+//! One iterative pass over the syntax tree records:
+//!
+//! - **types**: `interface` declarations, `type X = { … }` aliases (with
+//!   intersections: object members become fields, named parts become bases),
+//!   unions of string literals (`'pending' | 'paid'`, as enum values) and
+//!   `enum` declarations (string values as written, numeric members counted
+//!   from the last explicit number as TypeScript does);
+//! - **reads**: `a.b` (unless it is the callee of a call or the target of an
+//!   assignment), `a['b']`, `a.get('b')`, and destructuring of a named object
+//!   (`const { b, c: d } = a`) or of a parameter (`({ b }) => …`);
+//! - **bindings**: `const x: T = …` declarations with a type annotation.
+
+use super::syntax::{Fields, annotation_text, named_children, unquote};
+use crate::lang::MAX_MODEL_DEPTH;
+use crate::lang::syntax_tree::LineIndex;
+use crate::model::{
+    EnumValue, FieldDecl, FieldRead, FileModel, ReadKind, TypeDecl, TypeDeclKind, TypedBinding,
+};
+use tree_sitter::Node;
+
+/// Add the types, field reads and typed bindings of a parsed file to `model`.
+pub(super) fn extract(
+    root: Node<'_>,
+    index: &LineIndex<'_>,
+    fields: &Fields,
+    model: &mut FileModel,
+) {
+    let extractor = Extractor { index, fields };
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        extractor.visit(node, model);
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+struct Extractor<'i, 's> {
+    index: &'i LineIndex<'s>,
+    fields: &'i Fields,
+}
+
+impl<'s> Extractor<'_, 's> {
+    fn text(&self, node: Node<'_>) -> &'s str {
+        self.index.text(node)
+    }
+
+    fn visit(&self, node: Node<'_>, model: &mut FileModel) {
+        match node.kind() {
+            "interface_declaration" => {
+                if let Some(decl) = self.interface(node) {
+                    model.types.push(decl);
+                }
+            }
+            "type_alias_declaration" => {
+                if let Some(decl) = self.alias(node) {
+                    model.types.push(decl);
+                }
+            }
+            "enum_declaration" => {
+                if let Some(decl) = self.enumeration(node) {
+                    model.types.push(decl);
+                }
+            }
+            "member_expression" => self.member_read(node, model),
+            "subscript_expression" => self.subscript_read(node, model),
+            "call_expression" => self.get_read(node, model),
+            "variable_declarator" => self.declarator(node, model),
+            "formal_parameters" => self.parameter_patterns(node, model),
+            _ => {}
+        }
+    }
+
+    fn interface(&self, node: Node<'_>) -> Option<TypeDecl> {
+        let name = self.text(self.fields.name(node)?).to_string();
+        let mut decl = TypeDecl {
+            name,
+            kind: TypeDeclKind::Interface,
+            span: self.index.node_span(node),
+            ..TypeDecl::default()
+        };
+        for child in named_children(node) {
+            if matches!(child.kind(), "extends_type_clause" | "extends_clause") {
+                for base in named_children(child) {
+                    decl.bases.push(self.text(base).to_string());
+                }
+            }
+        }
+        if let Some(body) = self.fields.body(node) {
+            self.members(body, &mut decl.fields);
+        }
+        Some(decl)
+    }
+
+    fn alias(&self, node: Node<'_>) -> Option<TypeDecl> {
+        let name = self.text(self.fields.name(node)?).to_string();
+        let value = self.fields.value(node)?;
+        let mut decl = TypeDecl {
+            name,
+            kind: TypeDeclKind::Alias,
+            span: self.index.node_span(node),
+            ..TypeDecl::default()
+        };
+        match value.kind() {
+            "object_type" => self.members(value, &mut decl.fields),
+            "intersection_type" => {
+                for part in flatten(value, "intersection_type") {
+                    match part.kind() {
+                        "object_type" => self.members(part, &mut decl.fields),
+                        _ => decl.bases.push(self.text(part).to_string()),
+                    }
+                }
+            }
+            "union_type" | "literal_type" => {
+                let parts = flatten(value, "union_type");
+                let mut variants = Vec::new();
+                for part in parts {
+                    match self.literal_string(part) {
+                        Some(text) => variants.push(EnumValue {
+                            name: text.to_string(),
+                            wire_value: text.to_string(),
+                            span: self.index.node_span(part),
+                        }),
+                        // `null` / `undefined` members do not make it less of an enum.
+                        None if matches!(self.text(part), "null" | "undefined") => {}
+                        None => return None,
+                    }
+                }
+                decl.variants = variants;
+            }
+            "type_identifier" | "generic_type" | "nested_type_identifier" => {
+                decl.bases.push(self.text(value).to_string());
+            }
+            _ => return None,
+        }
+        Some(decl)
+    }
+
+    /// The string of a `'x'` literal type.
+    fn literal_string(&self, node: Node<'_>) -> Option<&'s str> {
+        let literal = match node.kind() {
+            "literal_type" => named_children(node).into_iter().next()?,
+            _ => node,
+        };
+        (literal.kind() == "string").then(|| unquote(self.text(literal)))
+    }
+
+    fn enumeration(&self, node: Node<'_>) -> Option<TypeDecl> {
+        let name = self.text(self.fields.name(node)?).to_string();
+        let mut decl = TypeDecl {
+            name,
+            kind: TypeDeclKind::Enum,
+            span: self.index.node_span(node),
+            ..TypeDecl::default()
+        };
+        let body = self.fields.body(node)?;
+        let mut next_number: Option<i64> = Some(0);
+        for member in named_children(body) {
+            let (name_node, value) = match member.kind() {
+                "enum_assignment" => (self.fields.name(member), self.fields.value(member)),
+                "property_identifier" | "string" => (Some(member), None),
+                _ => continue,
+            };
+            let Some(name_node) = name_node else {
+                continue;
+            };
+            let name = unquote(self.text(name_node)).to_string();
+            let wire_value = match value {
+                Some(value) if value.kind() == "string" => {
+                    next_number = None;
+                    unquote(self.text(value)).to_string()
+                }
+                Some(value) => {
+                    let text = self.text(value).trim().to_string();
+                    next_number = text.parse::<i64>().ok().and_then(|n| n.checked_add(1));
+                    text
+                }
+                None => match next_number {
+                    Some(n) => {
+                        next_number = n.checked_add(1);
+                        n.to_string()
+                    }
+                    None => name.clone(),
+                },
+            };
+            decl.variants.push(EnumValue {
+                name,
+                wire_value,
+                span: self.index.node_span(member),
+            });
+        }
+        Some(decl)
+    }
+
+    /// The property signatures of an interface body or object type.
+    fn members(&self, body: Node<'_>, out: &mut Vec<FieldDecl>) {
+        for member in named_children(body) {
+            if member.kind() != "property_signature" {
+                continue;
+            }
+            let Some(name_node) = self.fields.name(member) else {
+                continue;
+            };
+            let name = unquote(self.text(name_node)).to_string();
+            let type_text = self
+                .fields
+                .type_annotation(member)
+                .map(|t| annotation_text(self.text(t)))
+                .unwrap_or_default();
+            let mut cursor = member.walk();
+            let question = member.children(&mut cursor).any(|c| c.kind() == "?");
+            let optional = question || union_allows_absence(&type_text);
+            out.push(FieldDecl {
+                wire_name: name.clone(),
+                name,
+                type_text,
+                optional,
+                span: self.index.node_span(member),
+                ..FieldDecl::default()
+            });
+        }
+    }
+
+    fn member_read(&self, node: Node<'_>, model: &mut FileModel) {
+        if is_callee(node) || is_assignment_target(node) {
+            return;
+        }
+        let (Some(object), Some(property)) = (self.fields.object(node), self.fields.property(node))
+        else {
+            return;
+        };
+        if property.kind() == "private_property_identifier" {
+            return;
+        }
+        let Some(object) = self.path(object) else {
+            return;
+        };
+        model.reads.push(FieldRead {
+            object,
+            key: self.text(property).to_string(),
+            kind: ReadKind::Member,
+            span: self.index.node_span(node),
+            ..FieldRead::default()
+        });
+    }
+
+    fn subscript_read(&self, node: Node<'_>, model: &mut FileModel) {
+        if is_assignment_target(node) {
+            return;
+        }
+        let (Some(object), Some(key)) = (self.fields.object(node), self.fields.index(node)) else {
+            return;
+        };
+        if key.kind() != "string" {
+            return;
+        }
+        let Some(object) = self.path(object) else {
+            return;
+        };
+        model.reads.push(FieldRead {
+            object,
+            key: unquote(self.text(key)).to_string(),
+            kind: ReadKind::Index,
+            span: self.index.node_span(node),
+            ..FieldRead::default()
+        });
+    }
+
+    /// `a.get('b')`: a read of `b` from `a`.
+    fn get_read(&self, node: Node<'_>, model: &mut FileModel) {
+        let Some(callee) = self.fields.function(node) else {
+            return;
+        };
+        if callee.kind() != "member_expression"
+            || self.fields.property(callee).map(|p| self.text(p)) != Some("get")
+        {
+            return;
+        }
+        let Some(arguments) = self.fields.arguments(node) else {
+            return;
+        };
+        let args = named_children(arguments);
+        let [key] = args.as_slice() else {
+            return;
+        };
+        if key.kind() != "string" {
+            return;
+        }
+        let Some(object) = self.fields.object(callee).and_then(|o| self.path(o)) else {
+            return;
+        };
+        model.reads.push(FieldRead {
+            object,
+            key: unquote(self.text(*key)).to_string(),
+            kind: ReadKind::Get,
+            span: self.index.node_span(node),
+            ..FieldRead::default()
+        });
+    }
+
+    fn declarator(&self, node: Node<'_>, model: &mut FileModel) {
+        let Some(name) = self.fields.name(node) else {
+            return;
+        };
+        match name.kind() {
+            "identifier" => {
+                if let Some(annotation) = self.fields.type_annotation(node) {
+                    model.bindings.push(TypedBinding {
+                        name: self.text(name).to_string(),
+                        type_text: annotation_text(self.text(annotation)),
+                        span: self.index.node_span(node),
+                    });
+                }
+            }
+            "object_pattern" => {
+                let Some(object) = self.fields.value(node).and_then(|v| self.path(v)) else {
+                    return;
+                };
+                self.pattern_reads(name, object, None, model);
+            }
+            _ => {}
+        }
+    }
+
+    fn parameter_patterns(&self, list: Node<'_>, model: &mut FileModel) {
+        let params = named_children(list)
+            .into_iter()
+            .filter(|p| p.kind() != "decorator");
+        for (position, param) in params.enumerate() {
+            let mut pattern = match param.kind() {
+                "required_parameter" | "optional_parameter" => match self.fields.pattern(param) {
+                    Some(pattern) => pattern,
+                    None => continue,
+                },
+                _ => param,
+            };
+            if pattern.kind() == "assignment_pattern" {
+                match self.fields.left(pattern) {
+                    Some(left) => pattern = left,
+                    None => continue,
+                }
+            }
+            if pattern.kind() == "object_pattern" {
+                self.pattern_reads(pattern, String::new(), Some(position), model);
+            }
+        }
+    }
+
+    /// The reads an object pattern makes from `object` (nested patterns read
+    /// from `object.key`).
+    fn pattern_reads(
+        &self,
+        pattern: Node<'_>,
+        object: String,
+        param: Option<usize>,
+        model: &mut FileModel,
+    ) {
+        let mut pending = vec![(pattern, object, 0usize)];
+        while let Some((pattern, object, depth)) = pending.pop() {
+            if depth >= MAX_MODEL_DEPTH {
+                model.truncated = true;
+                continue;
+            }
+            for entry in named_children(pattern) {
+                let (key_node, value) = match entry.kind() {
+                    "shorthand_property_identifier_pattern" => (entry, None),
+                    "object_assignment_pattern" => match self.fields.left(entry) {
+                        Some(left) => (left, None),
+                        None => continue,
+                    },
+                    "pair_pattern" => match self.fields.key(entry) {
+                        Some(key) => (key, self.fields.value(entry)),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                if key_node.kind() == "computed_property_name" {
+                    continue;
+                }
+                let key = unquote(self.text(key_node)).to_string();
+                let value = value.map(|v| match v.kind() {
+                    "assignment_pattern" => self.fields.left(v).unwrap_or(v),
+                    _ => v,
+                });
+                let binding = match value {
+                    None => Some(key.clone()),
+                    Some(v) if v.kind() == "identifier" => Some(self.text(v).to_string()),
+                    _ => None,
+                };
+                if let Some(nested) = value.filter(|v| v.kind() == "object_pattern") {
+                    let inner = if object.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{object}.{key}")
+                    };
+                    pending.push((nested, inner, depth + 1));
+                }
+                model.reads.push(FieldRead {
+                    object: object.clone(),
+                    param,
+                    key,
+                    kind: ReadKind::Destructure,
+                    binding,
+                    span: self.index.node_span(key_node),
+                });
+            }
+        }
+    }
+
+    /// The normalised path of `a`, `this.a`, `a.b?.c`, `a['b']`, through
+    /// parentheses, `!`, `as` and `satisfies`; `None` for anything else.
+    fn path(&self, node: Node<'_>) -> Option<String> {
+        let mut segments: Vec<&'s str> = Vec::new();
+        let mut node = node;
+        loop {
+            match node.kind() {
+                "identifier" | "this" => {
+                    segments.push(self.text(node));
+                    break;
+                }
+                "member_expression" => {
+                    let property = self.fields.property(node)?;
+                    segments.push(self.text(property));
+                    node = self.fields.object(node)?;
+                }
+                "subscript_expression" => {
+                    let key = self.fields.index(node)?;
+                    if key.kind() != "string" {
+                        return None;
+                    }
+                    segments.push(unquote(self.text(key)));
+                    node = self.fields.object(node)?;
+                }
+                "parenthesized_expression"
+                | "non_null_expression"
+                | "as_expression"
+                | "satisfies_expression" => {
+                    node = named_children(node).into_iter().next()?;
+                }
+                _ => return None,
+            }
+            if segments.len() > MAX_MODEL_DEPTH {
+                return None;
+            }
+        }
+        segments.reverse();
+        Some(segments.join("."))
+    }
+}
+
+/// The operands of a left-nested binary type (`A | B | C`).
+fn flatten<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        if node.kind() == kind {
+            let children = named_children(node);
+            pending.extend(children.into_iter().rev());
+        } else {
+            out.push(node);
+        }
+    }
+    out
+}
+
+/// `T | undefined` makes a property optional in practice.
+fn union_allows_absence(type_text: &str) -> bool {
+    type_text.split('|').any(|part| part.trim() == "undefined")
+}
+
+/// Whether a member expression is the function of a call (`a.b()`), which is
+/// a method call rather than a field read.
+fn is_callee(node: Node<'_>) -> bool {
+    node.parent().is_some_and(|parent| {
+        parent.kind() == "call_expression"
+            && parent
+                .child_by_field_name("function")
+                .is_some_and(|f| f.id() == node.id())
+    })
+}
+
+/// Whether the node is written to (`a.b = 1`, `a.b += 1`, `delete a.b`).
+fn is_assignment_target(node: Node<'_>) -> bool {
+    node.parent().is_some_and(|parent| match parent.kind() {
+        "assignment_expression" | "augmented_assignment_expression" => parent
+            .child_by_field_name("left")
+            .is_some_and(|left| left.id() == node.id()),
+        "unary_expression" => parent
+            .child_by_field_name("operator")
+            .is_some_and(|op| op.kind() == "delete"),
+        _ => false,
+    })
+}
