@@ -389,7 +389,9 @@ pub enum CallResult {
     Returned,
     /// Used inside a larger expression (an argument, a condition, an operand).
     Used,
-    /// Explicitly discarded: Rust `let _ = f()`, `.ok();`, JS `void f()`.
+    /// Explicitly discarded: Rust `let _ = f()`, JS `void f()`. (A Rust
+    /// `sink(..).ok();` statement is the call `sink().ok`, `Discarded`, with the
+    /// sink call in its `chain`.)
     ExplicitlyIgnored,
 }
 
