@@ -179,10 +179,14 @@ pub struct FieldDecl {
     /// The field's type as written (`Option<String>`, `string | null`,
     /// `serializers.CharField(required=False)`).
     pub type_text: String,
-    /// Whether the key may be absent: TS `?`, `Option<T>`, `#[serde(default)]`,
-    /// `skip_serializing_if`, `NotRequired[…]`, `total=False`, a field default,
-    /// `required=False`.
+    /// Whether the key may be absent or null in a payload: TS `?` and
+    /// `| undefined`, `Option<T>`, `skip_serializing_if`, `Optional[…]`,
+    /// `| None`, `NotRequired[…]`, `total=False`, `allow_null=True`.
     pub optional: bool,
+    /// Whether a reader fills in a missing key with a default, so the key is
+    /// not required on input: `#[serde(default)]`, a Python default value,
+    /// DRF `required=False`, marshmallow without `required=True`.
+    pub defaulted: bool,
     /// `#[serde(flatten)]`: the fields of `type_text` appear at this level.
     pub flatten: bool,
     /// A serde `with`/`serialize_with` module (`chrono::serde::ts_seconds`),

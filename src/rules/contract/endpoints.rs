@@ -68,6 +68,8 @@ pub struct SentField {
     pub conversion_of: Option<String>,
     /// Whether the key may be missing (a conditional value, an optional field).
     pub optional: bool,
+    /// Whether a reader fills the key in when it is missing (a declared default).
+    pub defaulted: bool,
     /// The value's expression without white space (empty for declared fields).
     pub value_text: String,
     /// A string literal value (`status: 'paid'`).
@@ -673,6 +675,7 @@ fn sent_field(path: Vec<String>, value: &Value, text: &str, span: Span) -> SentF
         kind: wire::value_kind(value, &text),
         conversion_of: wire::converted_operand(value),
         optional: may_be_absent(value, &text),
+        defaulted: false,
         value_text: wire::normalise(&text),
         literal: match value {
             Value::String(s) => Some(s.clone()),

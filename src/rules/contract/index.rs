@@ -149,6 +149,7 @@ impl<'a> SideIndex<'a> {
                 kind,
                 conversion_of: None,
                 optional: field.optional,
+                defaulted: field.defaulted,
                 value_text: String::new(),
                 literal: None,
                 span: field.span,
@@ -229,7 +230,10 @@ impl<'a> SideIndex<'a> {
             reads.push((path, Some(read)));
         }
         if validated && let Some(fields) = &type_fields {
-            for field in fields.iter().filter(|f| !f.optional && f.path.len() == 1) {
+            for field in fields
+                .iter()
+                .filter(|f| !f.optional && !f.defaulted && f.path.len() == 1)
+            {
                 if !reads.iter().any(|(p, _)| p == &field.path) {
                     reads.push((field.path.clone(), None));
                 }
