@@ -56,7 +56,9 @@ pub(super) fn extract(root: Node<'_>, index: &LineIndex<'_>, model: &mut FileMod
 /// What a class is, as far as payloads go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flavour {
-    TypedDict { total: bool },
+    TypedDict {
+        total: bool,
+    },
     Dataclass,
     Pydantic,
     Serializer,
@@ -289,7 +291,8 @@ impl<'s> Extractor<'_, 's> {
                     wire_name = generated;
                 }
                 if matches!(callee.map(last_segment), Some("Field" | "field")) {
-                    if let Some(alias) = keyword("serialization_alias").or_else(|| keyword("alias")) {
+                    if let Some(alias) = keyword("serialization_alias").or_else(|| keyword("alias"))
+                    {
                         wire_name = alias;
                     }
                     let first_positional = call.and_then(|c| {
@@ -308,7 +311,8 @@ impl<'s> Extractor<'_, 's> {
             }
             Flavour::TypedDict { total } => {
                 defaulted = false;
-                let required = type_text.starts_with("Required[") || type_text.starts_with("typing.Required[");
+                let required =
+                    type_text.starts_with("Required[") || type_text.starts_with("typing.Required[");
                 optional = optional || (!total && !required);
             }
             Flavour::Serializer => {
@@ -464,7 +468,11 @@ impl<'s> Extractor<'_, 's> {
         else {
             return;
         };
-        if function.child_by_field_name("attribute").map(|a| self.text(a)) != Some("get") {
+        if function
+            .child_by_field_name("attribute")
+            .map(|a| self.text(a))
+            != Some("get")
+        {
             return;
         }
         let Some(arguments) = node.child_by_field_name("arguments") else {
@@ -479,7 +487,9 @@ impl<'s> Extractor<'_, 's> {
         };
         let (Some(key), Some(object)) = (
             self.string(first),
-            function.child_by_field_name("object").and_then(|o| self.path(o)),
+            function
+                .child_by_field_name("object")
+                .and_then(|o| self.path(o)),
         ) else {
             return;
         };
@@ -662,8 +672,14 @@ mod tests {
 
     #[test]
     fn pydantic_alias_generators_follow_pydantic() {
-        assert_eq!(generate_alias("to_camel", "order_id").as_deref(), Some("orderId"));
-        assert_eq!(generate_alias("to_pascal", "order_id").as_deref(), Some("OrderId"));
+        assert_eq!(
+            generate_alias("to_camel", "order_id").as_deref(),
+            Some("orderId")
+        );
+        assert_eq!(
+            generate_alias("to_pascal", "order_id").as_deref(),
+            Some("OrderId")
+        );
         assert_eq!(generate_alias("my_generator", "order_id"), None);
     }
 }

@@ -143,7 +143,13 @@ fn derives(attrs: &[Attribute]) -> (bool, bool) {
     let mut deserialize = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
         let _ = attr.parse_nested_meta(|meta| {
-            match meta.path.segments.last().map(|s| s.ident.to_string()).as_deref() {
+            match meta
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .as_deref()
+            {
                 Some("Serialize") => serialize = true,
                 Some("Deserialize") => deserialize = true,
                 _ => {}
@@ -559,12 +565,30 @@ mod tests {
 
     #[test]
     fn rename_all_follows_serde_for_fields_and_variants() {
-        assert_eq!(rename_field("camelCase", "order_id").as_deref(), Some("orderId"));
-        assert_eq!(rename_field("PascalCase", "order_id").as_deref(), Some("OrderId"));
-        assert_eq!(rename_field("SCREAMING-KEBAB-CASE", "order_id").as_deref(), Some("ORDER-ID"));
-        assert_eq!(rename_variant("snake_case", "PaymentFailed").as_deref(), Some("payment_failed"));
-        assert_eq!(rename_variant("kebab-case", "PaymentFailed").as_deref(), Some("payment-failed"));
-        assert_eq!(rename_variant("camelCase", "PaymentFailed").as_deref(), Some("paymentFailed"));
+        assert_eq!(
+            rename_field("camelCase", "order_id").as_deref(),
+            Some("orderId")
+        );
+        assert_eq!(
+            rename_field("PascalCase", "order_id").as_deref(),
+            Some("OrderId")
+        );
+        assert_eq!(
+            rename_field("SCREAMING-KEBAB-CASE", "order_id").as_deref(),
+            Some("ORDER-ID")
+        );
+        assert_eq!(
+            rename_variant("snake_case", "PaymentFailed").as_deref(),
+            Some("payment_failed")
+        );
+        assert_eq!(
+            rename_variant("kebab-case", "PaymentFailed").as_deref(),
+            Some("payment-failed")
+        );
+        assert_eq!(
+            rename_variant("camelCase", "PaymentFailed").as_deref(),
+            Some("paymentFailed")
+        );
         assert_eq!(rename_field("Title Case", "x"), None);
     }
 }

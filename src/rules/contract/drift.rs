@@ -203,9 +203,20 @@ fn deduplicate(drifts: Vec<Drift>) -> Vec<Drift> {
         })
         .collect();
     let mut seen = HashSet::new();
+    let mut unknown_reads = HashSet::new();
     drifts
         .into_iter()
         .filter(|d| {
+            // A consumer type that now requires a key, and the consumer's own
+            // read of it, are one finding (at the type).
+            if let Change::UnknownRead { field, .. } = &d.change
+                && !d
+                    .channels
+                    .iter()
+                    .all(|c| unknown_reads.insert((c.clone(), field.clone())))
+            {
+                return false;
+            }
             if matches!(d.subject, Subject::Type { .. })
                 && d.channels
                     .iter()
@@ -526,7 +537,9 @@ fn type_drifts(
             ));
         }
         for change in changes {
-            let span = change.head_span.unwrap_or(new.span);
+            let span = change
+                .head_span
+                .unwrap_or_else(|| first_line(new.span, head_file.source));
             let mut drift = Drift {
                 trigger: format!("{}|{:?}", new.name, change.change),
                 change: change.change.clone(),
@@ -577,6 +590,23 @@ fn type_drifts(
             }
             out.push(drift);
         }
+    }
+}
+
+/// The part of `span` on its first line (a declaration's header).
+fn first_line(span: Span, source: &str) -> Span {
+    let text = source.get(span.start_byte..span.end_byte).unwrap_or("");
+    match text.find('\n') {
+        Some(newline) => {
+            let line = text[..newline].trim_end_matches('\r');
+            Span {
+                end_byte: span.start_byte + line.len(),
+                end_line: span.start_line,
+                end_col: span.start_col + line.chars().count() as u32,
+                ..span
+            }
+        }
+        None => span,
     }
 }
 
@@ -884,14 +914,20 @@ fn consumer_drifts(
         if producers.is_empty() {
             continue;
         }
-        for (path, read) in head.consumer_reads(consumer) {
+        let reads = head.consumer_reads(consumer);
+        for (path, read) in &reads {
             let Some(read) = read else {
                 continue;
             };
-            if old_reads.contains(&path) {
+            // `event["data"]` on the way to `event["data"]["order_id"]` is
+            // not a key of its own.
+            let intermediate = reads
+                .iter()
+                .any(|(other, _)| other.len() > path.len() && other.starts_with(path));
+            if intermediate || old_reads.contains(path) {
                 continue;
             }
-            let Some(users) = missing_everywhere(head, &producers, &path) else {
+            let Some(users) = missing_everywhere(head, &producers, path) else {
                 continue;
             };
             out.push(Drift {
@@ -964,6 +1000,13 @@ fn missing_everywhere(
 /// Whether the fields send `path`: `Some(true)`, `Some(false)`, or `None`
 /// when an opaque value on the way may hold it.
 fn sends(fields: &[SentField], path: &[String]) -> Option<bool> {
+    if let [only] = path
+        && ENVELOPES.contains(&only.as_str())
+        && !fields.iter().any(|f| f.path == path)
+    {
+        // The whole payload, read under an envelope name.
+        return None;
+    }
     let direct = sends_at(fields, path);
     if direct != Some(false) {
         return direct;
