@@ -82,7 +82,7 @@ pub(super) fn contract_pass(
         .iter()
         .flat_map(|t| t.base.into_iter().chain(t.head))
         .collect();
-    let needles = contract::needles(&touched_versions);
+    let needles = pool.install(|| contract::needles(&touched_versions));
     let mut untouched: Vec<(Untouched, FileModel)> = Vec::new();
     if !needles.is_empty() && scope.base != EMPTY_BASE {
         let skip: HashSet<&str> = analysed

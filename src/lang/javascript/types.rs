@@ -369,7 +369,6 @@ impl<'s> Extractor<'_, 's> {
         let mut pending = vec![(pattern, object, 0usize)];
         while let Some((pattern, object, depth)) = pending.pop() {
             if depth >= MAX_MODEL_DEPTH {
-                model.truncated = true;
                 continue;
             }
             for entry in named_children(pattern) {
@@ -501,4 +500,106 @@ fn is_assignment_target(node: Node<'_>) -> bool {
             .is_some_and(|op| op.kind() == "delete"),
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::parse;
+    use crate::model::{FileModel, Language, ReadKind, TypeDeclKind};
+
+    fn ts(source: &str) -> FileModel {
+        parse(Language::TypeScript, source)
+    }
+
+    #[test]
+    fn interface_fields_keep_optionality_and_type_text() {
+        let model = ts(
+            "export interface OrderPaid extends Base { orderId: string; coupon?: string; note: string | undefined; 'paid-at': Date }",
+        );
+        let [decl] = model.types.as_slice() else {
+            panic!("one type: {:?}", model.types);
+        };
+        assert_eq!(decl.name, "OrderPaid");
+        assert_eq!(decl.kind, TypeDeclKind::Interface);
+        assert_eq!(decl.bases, vec!["Base".to_string()]);
+        let fields: Vec<(&str, &str, bool)> = decl
+            .fields
+            .iter()
+            .map(|f| (f.wire_name.as_str(), f.type_text.as_str(), f.optional))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("orderId", "string", false),
+                ("coupon", "string", true),
+                ("note", "string | undefined", true),
+                ("paid-at", "Date", false),
+            ]
+        );
+    }
+
+    #[test]
+    fn string_unions_and_enums_become_enum_values() {
+        let model = ts(
+            "type Status = 'pending' | 'paid' | null;\nenum Level { Low = 1, High }\nenum Kind { A = 'a', B = 'b' }\ntype Mixed = 'a' | number;",
+        );
+        let values = |name: &str| -> Vec<String> {
+            model
+                .types
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.variants.iter().map(|v| v.wire_value.clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(values("Status"), vec!["pending", "paid"]);
+        assert_eq!(values("Level"), vec!["1", "2"]);
+        assert_eq!(values("Kind"), vec!["a", "b"]);
+        assert!(model.types.iter().all(|t| t.name != "Mixed"));
+    }
+
+    #[test]
+    fn reads_cover_members_subscripts_get_and_destructuring() {
+        let model = parse(
+            Language::JavaScript,
+            "bus.on('x', async ({ orderId, customer: { email } }, ctx) => {\n  const { total: amount } = event.data;\n  use(event['order_id'], params.get('page'), event?.meta.id);\n  event.seen = true;\n  event.items.map(f);\n});",
+        );
+        let has = |object: &str, param: Option<usize>, key: &str, kind: ReadKind| {
+            model
+                .reads
+                .iter()
+                .any(|r| r.object == object && r.param == param && r.key == key && r.kind == kind)
+        };
+        assert!(has("", Some(0), "orderId", ReadKind::Destructure));
+        assert!(has("customer", Some(0), "email", ReadKind::Destructure));
+        assert!(has("event.data", None, "total", ReadKind::Destructure));
+        assert!(has("event", None, "order_id", ReadKind::Index));
+        assert!(has("params", None, "page", ReadKind::Get));
+        assert!(has("event.meta", None, "id", ReadKind::Member));
+        assert!(has("event", None, "items", ReadKind::Member));
+        assert!(
+            !has("event", None, "seen", ReadKind::Member),
+            "a write is not a read"
+        );
+        assert!(
+            !has("event.items", None, "map", ReadKind::Member),
+            "a method call is not a read"
+        );
+        let amount = model
+            .reads
+            .iter()
+            .find(|r| r.key == "total")
+            .and_then(|r| r.binding.clone());
+        assert_eq!(amount.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn annotated_declarations_are_typed_bindings() {
+        let model = ts("function f() { const event: OrderCreated = { orderId }; let n = 1; }");
+        let bindings: Vec<(&str, &str)> = model
+            .bindings
+            .iter()
+            .map(|b| (b.name.as_str(), b.type_text.as_str()))
+            .collect();
+        assert_eq!(bindings, vec![("event", "OrderCreated")]);
+    }
 }

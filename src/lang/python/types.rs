@@ -668,18 +668,160 @@ fn is_assignment_target(node: Node<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::lang::parse;
+    use crate::model::{FileModel, Language, ReadKind, TypeDecl};
+
+    fn python(source: &str) -> FileModel {
+        parse(Language::Python, source)
+    }
+
+    fn decl<'m>(model: &'m FileModel, name: &str) -> &'m TypeDecl {
+        model
+            .types
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:?}", model.types))
+    }
+
+    fn fields(decl: &TypeDecl) -> Vec<(&str, &str, bool, bool)> {
+        decl.fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.wire_name.as_str(),
+                    f.optional,
+                    f.defaulted,
+                )
+            })
+            .collect()
+    }
 
     #[test]
     fn pydantic_alias_generators_follow_pydantic() {
         assert_eq!(
-            generate_alias("to_camel", "order_id").as_deref(),
+            super::generate_alias("to_camel", "order_id").as_deref(),
             Some("orderId")
         );
         assert_eq!(
-            generate_alias("to_pascal", "order_id").as_deref(),
+            super::generate_alias("to_pascal", "order_id").as_deref(),
             Some("OrderId")
         );
-        assert_eq!(generate_alias("my_generator", "order_id"), None);
+        assert_eq!(super::generate_alias("my_generator", "order_id"), None);
+    }
+
+    #[test]
+    fn pydantic_models_resolve_aliases_generators_and_defaults() {
+        let model = python(
+            "class Base(BaseModel):\n    model_config = ConfigDict(alias_generator=to_camel)\n    order_id: str\n    note: Optional[str] = None\n    total: int = Field(alias='amount')\n    tags: list[str] = Field(default_factory=list)\n\nclass Child(Base):\n    extra_field: str\n",
+        );
+        let base = decl(&model, "Base");
+        assert!(base.serializes && base.deserializes);
+        assert_eq!(
+            fields(base),
+            vec![
+                ("order_id", "orderId", false, false),
+                ("note", "note", true, true),
+                ("total", "amount", false, false),
+                ("tags", "tags", false, true),
+            ]
+        );
+        let child = decl(&model, "Child");
+        assert!(
+            child.serializes,
+            "a subclass of a model in the same file is a model"
+        );
+    }
+
+    #[test]
+    fn typed_dicts_dataclasses_and_plain_classes() {
+        let model = python(
+            "class Event(TypedDict, total=False):\n    order_id: Required[str]\n    note: str\n\n@dataclass(frozen=True)\nclass Refund:\n    order_id: str\n    reason: str = ''\n\nclass Service:\n    client: Client\n",
+        );
+        assert_eq!(
+            fields(decl(&model, "Event")),
+            vec![
+                ("order_id", "order_id", false, false),
+                ("note", "note", true, false)
+            ]
+        );
+        assert_eq!(
+            fields(decl(&model, "Refund")),
+            vec![
+                ("order_id", "order_id", false, false),
+                ("reason", "reason", false, true)
+            ]
+        );
+        assert!(!decl(&model, "Refund").serializes);
+        assert!(model.types.iter().all(|t| t.name != "Service"));
+    }
+
+    #[test]
+    fn serializers_and_schemas_declare_their_fields() {
+        let model = python(
+            "class InvoiceSerializer(serializers.Serializer):\n    invoice_id = serializers.CharField()\n    note = serializers.CharField(required=False, allow_null=True)\n    lines = LineSerializer(many=True)\n\nclass RefundSchema(Schema):\n    refund_id = fields.Str(required=True, data_key='refundId')\n    items = fields.Nested(ItemSchema)\n",
+        );
+        let invoice = decl(&model, "InvoiceSerializer");
+        assert_eq!(
+            fields(invoice),
+            vec![
+                ("invoice_id", "invoice_id", false, false),
+                ("note", "note", true, true),
+                ("lines", "lines", false, false),
+            ]
+        );
+        assert_eq!(invoice.fields[2].type_text, "list[LineSerializer]");
+        let refund = decl(&model, "RefundSchema");
+        assert_eq!(
+            fields(refund),
+            vec![
+                ("refund_id", "refundId", false, false),
+                ("items", "items", false, true)
+            ]
+        );
+        assert_eq!(refund.fields[1].type_text, "ItemSchema");
+    }
+
+    #[test]
+    fn enums_and_literal_aliases_list_their_wire_values() {
+        let model = python(
+            "class Status(str, Enum):\n    PENDING = 'pending'\n    PAID = 'paid'\n\nclass Level(StrEnum):\n    LOW = auto()\n\nKind = Literal['a', 'b']\n",
+        );
+        let values = |name: &str| -> Vec<String> {
+            decl(&model, name)
+                .variants
+                .iter()
+                .map(|v| v.wire_value.clone())
+                .collect()
+        };
+        assert_eq!(values("Status"), vec!["pending", "paid"]);
+        assert_eq!(values("Level"), vec!["low"]);
+        assert_eq!(values("Kind"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn reads_cover_attributes_subscripts_and_get() {
+        let model = python(
+            "def handle(event):\n    total: Decimal = event['total']\n    note = event.get('note', '')\n    send(event.data.order_id, f\"{event['carrier']}\")\n    event['seen'] = True\n    event.save()\n",
+        );
+        let reads: Vec<(&str, &str, ReadKind)> = model
+            .reads
+            .iter()
+            .map(|r| (r.object.as_str(), r.key.as_str(), r.kind))
+            .collect();
+        assert!(reads.contains(&("event", "total", ReadKind::Index)));
+        assert!(reads.contains(&("event", "note", ReadKind::Get)));
+        assert!(reads.contains(&("event.data", "order_id", ReadKind::Member)));
+        assert!(reads.contains(&("event", "carrier", ReadKind::Index)));
+        assert!(
+            !reads.iter().any(|r| r.1 == "seen"),
+            "a write is not a read"
+        );
+        assert!(
+            !reads.iter().any(|r| r.1 == "save"),
+            "a method call is not a read"
+        );
+        assert_eq!(model.bindings.len(), 1);
+        assert_eq!(model.bindings[0].type_text, "Decimal");
     }
 }

@@ -364,7 +364,6 @@ impl Shapes<'_, '_, '_, '_> {
         let mut pending = vec![(pat, object, 0usize)];
         while let Some((pat, object, depth)) = pending.pop() {
             if depth > MAX_MODEL_DEPTH {
-                self.model.truncated = true;
                 continue;
             }
             let pat = match pat {
@@ -478,13 +477,31 @@ impl<'ast> Visit<'ast> for Shapes<'_, '_, '_, '_> {
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        // Reads nested deeper than the model goes are not recorded; the
+        // frontend reports the cut-off of the model itself.
         if self.depth >= MAX_MODEL_DEPTH {
-            self.model.truncated = true;
             return;
         }
         self.depth += 1;
         visit::visit_expr(self, expr);
         self.depth -= 1;
+    }
+
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        // An `else if` chain is a sequence, not nesting: walk it in a loop.
+        let mut current = expr;
+        loop {
+            self.visit_expr(&current.cond);
+            self.visit_block(&current.then_branch);
+            match current.else_branch.as_ref().map(|(_, e)| &**e) {
+                Some(Expr::If(next)) => current = next,
+                Some(other) => {
+                    self.visit_expr(other);
+                    return;
+                }
+                None => return,
+            }
+        }
     }
 
     fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
@@ -561,34 +578,158 @@ impl<'ast> Visit<'ast> for Shapes<'_, '_, '_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::lang::parse;
+    use crate::model::{FileModel, Language, ReadKind, TypeDecl};
+
+    fn rust(source: &str) -> FileModel {
+        parse(Language::Rust, source)
+    }
+
+    fn decl<'m>(model: &'m FileModel, name: &str) -> &'m TypeDecl {
+        model
+            .types
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} in {:?}", model.types))
+    }
 
     #[test]
     fn rename_all_follows_serde_for_fields_and_variants() {
         assert_eq!(
-            rename_field("camelCase", "order_id").as_deref(),
+            super::rename_field("camelCase", "order_id").as_deref(),
             Some("orderId")
         );
         assert_eq!(
-            rename_field("PascalCase", "order_id").as_deref(),
+            super::rename_field("PascalCase", "order_id").as_deref(),
             Some("OrderId")
         );
         assert_eq!(
-            rename_field("SCREAMING-KEBAB-CASE", "order_id").as_deref(),
+            super::rename_field("SCREAMING-KEBAB-CASE", "order_id").as_deref(),
             Some("ORDER-ID")
         );
         assert_eq!(
-            rename_variant("snake_case", "PaymentFailed").as_deref(),
+            super::rename_variant("snake_case", "PaymentFailed").as_deref(),
             Some("payment_failed")
         );
         assert_eq!(
-            rename_variant("kebab-case", "PaymentFailed").as_deref(),
+            super::rename_variant("kebab-case", "PaymentFailed").as_deref(),
             Some("payment-failed")
         );
         assert_eq!(
-            rename_variant("camelCase", "PaymentFailed").as_deref(),
+            super::rename_variant("camelCase", "PaymentFailed").as_deref(),
             Some("paymentFailed")
         );
-        assert_eq!(rename_field("Title Case", "x"), None);
+        assert_eq!(super::rename_field("Title Case", "x"), None);
+    }
+
+    #[test]
+    fn serde_attributes_are_resolved_into_wire_names() {
+        let model = rust(
+            r#"
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPaid {
+    pub order_id: String,
+    #[serde(rename = "amount")]
+    pub total_cents: i64,
+    #[serde(rename(serialize = "paidAt", deserialize = "paid_at"))]
+    pub paid_at: DateTime<Utc>,
+    pub coupon: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub cache: Cache,
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(with = "chrono::serde::ts_seconds", alias = "shippedAt")]
+    pub r#shipped: DateTime<Utc>,
+}
+"#,
+        );
+        let paid = decl(&model, "OrderPaid");
+        assert!(paid.serializes && paid.deserializes);
+        let fields: Vec<(&str, &str, bool, bool, bool)> = paid
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_str(),
+                    f.wire_name.as_str(),
+                    f.optional,
+                    f.defaulted,
+                    f.flatten,
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("order_id", "orderId", false, false, false),
+                ("total_cents", "amount", false, false, false),
+                ("paid_at", "paidAt", false, false, false),
+                ("coupon", "coupon", true, false, false),
+                ("tags", "tags", false, true, false),
+                ("meta", "meta", false, false, true),
+                ("shipped", "shipped", false, false, false),
+            ]
+        );
+        let shipped = &paid.fields[6];
+        assert_eq!(shipped.format.as_deref(), Some("chrono::serde::ts_seconds"));
+        assert_eq!(shipped.aliases, vec!["shippedAt".to_string()]);
+        assert_eq!(paid.fields[0].type_text, "String");
+        assert_eq!(paid.fields[3].type_text, "Option<String>");
+    }
+
+    #[test]
+    fn enum_variants_follow_rename_all_and_rename() {
+        let model = rust(
+            "#[derive(Serialize)]\n#[serde(rename_all = \"SCREAMING_SNAKE_CASE\")]\nenum Status { Pending, PaymentFailed, #[serde(rename = \"done\")] Shipped, #[serde(skip)] Internal }",
+        );
+        let values: Vec<&str> = decl(&model, "Status")
+            .variants
+            .iter()
+            .map(|v| v.wire_value.as_str())
+            .collect();
+        assert_eq!(values, vec!["PENDING", "PAYMENT_FAILED", "done"]);
+    }
+
+    #[test]
+    fn reads_cover_fields_indexing_get_and_struct_patterns() {
+        let model = rust(
+            r#"
+async fn create(Json(CreateOrder { cart_id, .. }): Json<CreateOrder>, payload: Value) {
+    let email = payload["customer"]["email"].as_str();
+    let note = payload.get("note");
+    let total: i64 = body.total_cents;
+    let Shipping { address, .. } = body.shipping;
+    body.seen = true;
+}
+"#,
+        );
+        let reads: Vec<(&str, Option<usize>, &str, ReadKind)> = model
+            .reads
+            .iter()
+            .map(|r| (r.object.as_str(), r.param, r.key.as_str(), r.kind))
+            .collect();
+        assert!(reads.contains(&("", Some(0), "cart_id", ReadKind::Destructure)));
+        assert!(reads.contains(&("payload", None, "customer", ReadKind::Index)));
+        assert!(reads.contains(&("payload.customer", None, "email", ReadKind::Index)));
+        assert!(reads.contains(&("payload", None, "note", ReadKind::Get)));
+        assert!(reads.contains(&("body", None, "total_cents", ReadKind::Member)));
+        assert!(reads.contains(&("body.shipping", None, "address", ReadKind::Destructure)));
+        assert!(
+            !reads.iter().any(|r| r.2 == "seen"),
+            "a write is not a read"
+        );
+        assert_eq!(model.bindings.len(), 1);
+        assert_eq!(model.bindings[0].type_text, "i64");
+    }
+
+    #[test]
+    fn types_survive_a_syntax_error_elsewhere_in_the_file() {
+        let model =
+            rust("#[derive(Serialize)]\npub struct Kept { pub id: String }\n\nfn broken( {\n");
+        assert_eq!(decl(&model, "Kept").fields.len(), 1);
+        assert!(model.parse_errors > 0);
     }
 }

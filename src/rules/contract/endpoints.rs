@@ -719,9 +719,8 @@ fn annotated_type(file: &SourceFile<'_>, scope: &Function, name: &str) -> Option
         .model
         .bindings
         .iter()
-        .filter(|b| b.name == name && within(b.span, scope.span))
+        .rfind(|b| b.name == name && within(b.span, scope.span))
         .map(|b| b.type_text.as_str())
-        .last()
         .or_else(|| {
             scope
                 .params

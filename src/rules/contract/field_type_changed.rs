@@ -1,8 +1,6 @@
 //! `contract/field-type-changed`.
 
-use super::{
-    Change, ContractContext, Subject, TimeFormat, WireKind, channels_phrase, finding, impact, key,
-};
+use super::{Change, ContractContext, Subject, WireKind, channels_phrase, finding, impact, key};
 use crate::rules::{
     Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity, shorten,
 };
@@ -108,7 +106,6 @@ impl RepositoryRule for FieldTypeChanged {
             } else {
                 format!("Does every consumer of {channels} accept {name} as {after}?")
             };
-            let _ = TimeFormat::Iso8601;
             let questions = vec![
                 parsing,
                 format!(
