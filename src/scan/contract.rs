@@ -20,12 +20,13 @@ use crate::config::Config;
 use crate::diff::{self, MAX_FILE_BYTES};
 use crate::lang;
 use crate::model::{FileModel, Language};
-use crate::rules::contract::{self, ContractContext, SourceFile, TouchedFile};
+use crate::rules::contract::{
+    ContractContext, Needles, Prefilter, Relevance, SourceFile, TouchedFile,
+};
 use crate::rules::{LocatedFinding, Rule, repository_rules};
-use aho_corasick::AhoCorasick;
 use rayon::ThreadPool;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -78,20 +79,16 @@ pub(super) fn contract_pass(
         return outcome;
     }
     let touched = touched_files(analysed, config);
-    let touched_versions: Vec<SourceFile<'_>> = touched
-        .iter()
-        .flat_map(|t| t.base.into_iter().chain(t.head))
-        .collect();
-    let needles = pool.install(|| contract::needles(&touched_versions));
+    let mut relevance = pool.install(|| Relevance::of_change(&touched));
     let mut untouched: Vec<(Untouched, FileModel)> = Vec::new();
-    if !needles.is_empty() && scope.base != EMPTY_BASE {
+    if !relevance.needles().is_empty() && scope.base != EMPTY_BASE {
         let skip: HashSet<&str> = analysed
             .iter()
             .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
             .collect();
         match candidate_files(scope, config, &skip) {
             Ok(candidates) => {
-                untouched = pool.install(|| index_files(candidates, needles, config));
+                untouched = pool.install(|| index_files(candidates, &mut relevance, config));
             }
             Err(error) => outcome.warnings.push(format!(
                 "contract rules: cannot list the repository's files ({error}); only the touched files were compared"
@@ -109,7 +106,9 @@ pub(super) fn contract_pass(
             knowledge: config.knowledge.for_ecosystem(file.language.ecosystem()),
         })
         .collect();
-    let context = pool.install(|| ContractContext::new(&touched, &untouched_files));
+    let endpoints = relevance.into_endpoints();
+    let context =
+        pool.install(|| ContractContext::with_endpoints(&touched, &untouched_files, endpoints));
     let mut located: Vec<(&dyn Rule, LocatedFinding)> = Vec::new();
     for (rule, repository) in rules {
         let mut found = Vec::new();
@@ -221,27 +220,29 @@ fn work_tree_files(root: &Path, wanted: &(dyn Fn(&str) -> bool + Sync)) -> Vec<U
     files
 }
 
-/// Parse the candidates that mention a needle; then those that mention the
-/// channels of what was parsed.
+/// How many times the files found widen the search.
+const ROUNDS: usize = 3;
+
+/// Parse the candidates that mention a needle; then those that mention what
+/// the files found put in play (see [`Relevance::widen`]).
 fn index_files(
     candidates: Vec<Untouched>,
-    needles: BTreeSet<String>,
+    relevance: &mut Relevance,
     config: &Config,
 ) -> Vec<(Untouched, FileModel)> {
     let mut remaining = candidates;
     let mut indexed: Vec<(Untouched, FileModel)> = Vec::new();
-    let mut used = needles.clone();
-    let mut round = needles;
-    for _ in 0..2 {
+    let mut round: Needles = relevance.needles().clone();
+    for _ in 0..ROUNDS {
         if round.is_empty() || remaining.is_empty() {
             break;
         }
-        let Ok(matcher) = AhoCorasick::new(&round) else {
+        let Some(matcher) = Prefilter::new(&round) else {
             break;
         };
         let (hits, rest): (Vec<Untouched>, Vec<Untouched>) = remaining
             .into_par_iter()
-            .partition(|file| matcher.is_match(&file.text));
+            .partition(|file| matcher.matches(&file.text));
         remaining = rest;
         let parsed: Vec<(Untouched, FileModel)> = hits
             .into_par_iter()
@@ -260,12 +261,8 @@ fn index_files(
                 knowledge: config.knowledge.for_ecosystem(file.language.ecosystem()),
             })
             .collect();
-        let next: BTreeSet<String> = contract::channel_needles(&found)
-            .into_iter()
-            .filter(|n| !used.contains(n))
-            .collect();
-        used.extend(next.iter().cloned());
-        round = next;
+        round = relevance.widen(&found);
+        drop(found);
         indexed.extend(parsed);
     }
     indexed

@@ -18,6 +18,7 @@ use crate::lang::syntax_tree::LineIndex;
 use crate::model::{
     EnumValue, FieldDecl, FieldRead, FileModel, ReadKind, TypeDecl, TypeDeclKind, TypedBinding,
 };
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 /// Add the types, field reads and typed bindings of a parsed file to `model`.
@@ -27,7 +28,11 @@ pub(super) fn extract(
     fields: &Fields,
     model: &mut FileModel,
 ) {
-    let extractor = Extractor { index, fields };
+    let mut extractor = Extractor {
+        index,
+        fields,
+        not_reads: HashSet::new(),
+    };
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
@@ -49,6 +54,9 @@ pub(super) fn extract(
 struct Extractor<'i, 's> {
     index: &'i LineIndex<'s>,
     fields: &'i Fields,
+    /// Member and subscript expressions met as a callee or an assignment
+    /// target (parents are visited before their children).
+    not_reads: HashSet<usize>,
 }
 
 impl<'s> Extractor<'_, 's> {
@@ -56,8 +64,29 @@ impl<'s> Extractor<'_, 's> {
         self.index.text(node)
     }
 
-    fn visit(&self, node: Node<'_>, model: &mut FileModel) {
+    fn visit(&mut self, node: Node<'_>, model: &mut FileModel) {
         match node.kind() {
+            "call_expression" => {
+                if let Some(callee) = self.fields.function(node) {
+                    self.not_reads.insert(callee.id());
+                }
+                self.get_read(node, model);
+            }
+            "assignment_expression" | "augmented_assignment_expression" => {
+                if let Some(left) = self.fields.left(node) {
+                    self.not_reads.insert(left.id());
+                }
+            }
+            "unary_expression"
+                if self
+                    .fields
+                    .operator(node)
+                    .is_some_and(|o| o.kind() == "delete") =>
+            {
+                if let Some(argument) = self.fields.argument(node) {
+                    self.not_reads.insert(argument.id());
+                }
+            }
             "interface_declaration" => {
                 if let Some(decl) = self.interface(node) {
                     model.types.push(decl);
@@ -75,7 +104,6 @@ impl<'s> Extractor<'_, 's> {
             }
             "member_expression" => self.member_read(node, model),
             "subscript_expression" => self.subscript_read(node, model),
-            "call_expression" => self.get_read(node, model),
             "variable_declarator" => self.declarator(node, model),
             "formal_parameters" => self.parameter_patterns(node, model),
             _ => {}
@@ -233,7 +261,7 @@ impl<'s> Extractor<'_, 's> {
     }
 
     fn member_read(&self, node: Node<'_>, model: &mut FileModel) {
-        if is_callee(node) || is_assignment_target(node) {
+        if self.not_reads.contains(&node.id()) {
             return;
         }
         let (Some(object), Some(property)) = (self.fields.object(node), self.fields.property(node))
@@ -256,7 +284,7 @@ impl<'s> Extractor<'_, 's> {
     }
 
     fn subscript_read(&self, node: Node<'_>, model: &mut FileModel) {
-        if is_assignment_target(node) {
+        if self.not_reads.contains(&node.id()) {
             return;
         }
         let (Some(object), Some(key)) = (self.fields.object(node), self.fields.index(node)) else {
@@ -476,30 +504,6 @@ fn flatten<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
 /// `T | undefined` makes a property optional in practice.
 fn union_allows_absence(type_text: &str) -> bool {
     type_text.split('|').any(|part| part.trim() == "undefined")
-}
-
-/// Whether a member expression is the function of a call (`a.b()`), which is
-/// a method call rather than a field read.
-fn is_callee(node: Node<'_>) -> bool {
-    node.parent().is_some_and(|parent| {
-        parent.kind() == "call_expression"
-            && parent
-                .child_by_field_name("function")
-                .is_some_and(|f| f.id() == node.id())
-    })
-}
-
-/// Whether the node is written to (`a.b = 1`, `a.b += 1`, `delete a.b`).
-fn is_assignment_target(node: Node<'_>) -> bool {
-    node.parent().is_some_and(|parent| match parent.kind() {
-        "assignment_expression" | "augmented_assignment_expression" => parent
-            .child_by_field_name("left")
-            .is_some_and(|left| left.id() == node.id()),
-        "unary_expression" => parent
-            .child_by_field_name("operator")
-            .is_some_and(|op| op.kind() == "delete"),
-        _ => false,
-    })
 }
 
 #[cfg(test)]

@@ -17,25 +17,58 @@ use crate::lang::syntax_tree::LineIndex;
 use crate::model::{
     EnumValue, FieldDecl, FieldRead, FileModel, ReadKind, TypeDecl, TypeDeclKind, TypedBinding,
 };
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 /// Add the types, field reads and typed bindings of a parsed file to `model`.
 pub(super) fn extract(root: Node<'_>, index: &LineIndex<'_>, model: &mut FileModel) {
     let extractor = Extractor { index };
     let mut classes: Vec<(TypeDecl, Flavour)> = Vec::new();
+    // Nodes met as a callee, an assignment target or a class-level
+    // statement (parents are visited before their children).
+    let mut not_reads: HashSet<usize> = HashSet::new();
+    let mut class_level: HashSet<usize> = HashSet::new();
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
         match node.kind() {
             "class_definition" => {
+                if let Some(body) = node.child_by_field_name("body") {
+                    let mut statements = body.walk();
+                    for statement in body.named_children(&mut statements) {
+                        if let Some(inner) = statement.named_child(0) {
+                            class_level.insert(inner.id());
+                        }
+                    }
+                }
                 if let Some(class) = extractor.class(node) {
                     classes.push(class);
                 }
             }
-            "assignment" => extractor.assignment(node, model),
-            "attribute" => extractor.attribute_read(node, model),
-            "subscript" => extractor.subscript_read(node, model),
-            "call" => extractor.get_read(node, model),
+            "assignment" | "augmented_assignment" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    not_reads.insert(left.id());
+                }
+                if node.kind() == "assignment" && !class_level.contains(&node.id()) {
+                    extractor.assignment(node, model);
+                }
+            }
+            "delete_statement" => {
+                let mut children = node.walk();
+                not_reads.extend(node.named_children(&mut children).map(|c| c.id()));
+            }
+            "attribute" if !not_reads.contains(&node.id()) => {
+                extractor.attribute_read(node, model);
+            }
+            "subscript" if !not_reads.contains(&node.id()) => {
+                extractor.subscript_read(node, model);
+            }
+            "call" => {
+                if let Some(function) = node.child_by_field_name("function") {
+                    not_reads.insert(function.id());
+                }
+                extractor.get_read(node, model);
+            }
             _ => {}
         }
         if cursor.goto_first_child() {
@@ -367,14 +400,6 @@ impl<'s> Extractor<'_, 's> {
         else {
             return;
         };
-        let in_class = node
-            .parent()
-            .and_then(|statement| statement.parent())
-            .and_then(|block| block.parent())
-            .is_some_and(|owner| owner.kind() == "class_definition");
-        if in_class {
-            return;
-        }
         if let Some(annotation) = node.child_by_field_name("type") {
             model.bindings.push(TypedBinding {
                 name: self.text(left).to_string(),
@@ -417,9 +442,6 @@ impl<'s> Extractor<'_, 's> {
     }
 
     fn attribute_read(&self, node: Node<'_>, model: &mut FileModel) {
-        if is_callee(node) || is_assignment_target(node) {
-            return;
-        }
         let (Some(object), Some(attribute)) = (
             node.child_by_field_name("object"),
             node.child_by_field_name("attribute"),
@@ -439,9 +461,6 @@ impl<'s> Extractor<'_, 's> {
     }
 
     fn subscript_read(&self, node: Node<'_>, model: &mut FileModel) {
-        if is_assignment_target(node) {
-            return;
-        }
         let (Some(value), Some(key)) = (
             node.child_by_field_name("value"),
             node.child_by_field_name("subscript"),
@@ -643,27 +662,6 @@ fn generate_alias(generator: &str, field: &str) -> Option<String> {
         "to_snake" => Some(field.to_string()),
         _ => None,
     }
-}
-
-/// Whether an attribute is the function of a call (`a.b()`).
-fn is_callee(node: Node<'_>) -> bool {
-    node.parent().is_some_and(|parent| {
-        parent.kind() == "call"
-            && parent
-                .child_by_field_name("function")
-                .is_some_and(|f| f.id() == node.id())
-    })
-}
-
-/// Whether the node is assigned to (`a.b = 1`, `a["b"] += 1`, `del a["b"]`).
-fn is_assignment_target(node: Node<'_>) -> bool {
-    node.parent().is_some_and(|parent| match parent.kind() {
-        "assignment" | "augmented_assignment" => parent
-            .child_by_field_name("left")
-            .is_some_and(|left| left.id() == node.id()),
-        "delete_statement" => true,
-        _ => false,
-    })
 }
 
 #[cfg(test)]

@@ -67,6 +67,15 @@ impl Route {
             && short.iter().any(Option::is_some)
     }
 
+    /// How many parameters follow the last literal segment (`/orders/:id` has one).
+    pub fn trailing_parameters(&self) -> usize {
+        self.segments
+            .iter()
+            .rev()
+            .take_while(|s| s.is_none())
+            .count()
+    }
+
     /// The literal segments, for searching the repository's text.
     pub fn literals(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().flatten().map(String::as_str)
@@ -128,16 +137,29 @@ impl Channel {
         }
     }
 
-    /// The literal text a file that uses this channel must contain.
-    pub fn needles(&self) -> Vec<String> {
+    /// The literal text a file that uses this channel must contain, with a
+    /// regular expression that confirms it is written as this channel: a
+    /// topic as a whole string literal, a route path ending where a path
+    /// ends (a router mounted elsewhere still ends the same way).
+    pub fn needles(&self) -> Vec<(String, String)> {
         match self {
-            Channel::Topic(topic) => vec![topic.clone()],
-            Channel::Request { route, .. } | Channel::Response { route } => route
-                .literals()
-                .last()
-                .map(str::to_string)
-                .into_iter()
-                .collect(),
+            Channel::Topic(topic) => vec![(
+                topic.clone(),
+                format!("['\"`]{}['\"`]", regex::escape(topic)),
+            )],
+            Channel::Request { route, .. } | Channel::Response { route } => {
+                let Some(last) = route.literals().last() else {
+                    return Vec::new();
+                };
+                vec![(
+                    format!("/{last}"),
+                    format!(
+                        "/{}(?:/[^/'\"`\\s]+){{{}}}/?['\"`?#]",
+                        regex::escape(last),
+                        route.trailing_parameters()
+                    ),
+                )]
+            }
         }
     }
 
@@ -205,5 +227,35 @@ mod tests {
         assert!(post.meets(&any));
         assert!(!post.meets(&get));
         assert!(!post.meets(&Channel::Topic("/orders".into())));
+    }
+
+    #[test]
+    fn needles_confirm_topics_as_strings_and_routes_as_path_ends() {
+        let confirms = |channel: &Channel, text: &str| {
+            channel.needles().iter().any(|(literal, pattern)| {
+                text.contains(literal.as_str())
+                    && regex::Regex::new(pattern).is_ok_and(|r| r.is_match(text))
+            })
+        };
+        let topic = Channel::Topic("order.created".into());
+        assert!(confirms(&topic, "bus.on('order.created', f)"));
+        assert!(!confirms(&topic, "bus.on('sub_order.created.v2', f)"));
+        let refunds = Channel::Request {
+            method: None,
+            route: route("/orders/:id/refunds/:refund"),
+        };
+        assert!(confirms(
+            &refunds,
+            "fetch(`${api}/orders/${id}/refunds/${r}`)"
+        ));
+        assert!(confirms(
+            &refunds,
+            "@app.post(\"/refunds/<int:refund_id>\")"
+        ));
+        assert!(!confirms(&refunds, "fetch('/refunds')"));
+        assert!(!confirms(
+            &refunds,
+            "const REFUNDS_DIR = '/refunds/archive/2024';"
+        ));
     }
 }

@@ -15,7 +15,9 @@
 //! reported once, at the producer.
 
 use super::channel::Channel;
-use super::endpoints::{Consumer, Endpoints, Producer, SentField, SourceFile, endpoints};
+use super::endpoints::{
+    Endpoints, Producer, SentField, SourceFile, endpoints, pair_consumers, pair_producers,
+};
 use super::index::SideIndex;
 use super::wire::{WireKind, normalise};
 use crate::model::{Ecosystem, Span};
@@ -248,26 +250,11 @@ fn producer_drifts(
     ) else {
         return;
     };
-    let mut used = vec![false; base_eps.producers.len()];
-    for producer in &head_eps.producers {
-        let partner = base_eps
-            .producers
-            .iter()
-            .enumerate()
-            .find(|(i, b)| {
-                !used[*i] && b.channel == producer.channel && b.function == producer.function
-            })
-            .or_else(|| {
-                base_eps
-                    .producers
-                    .iter()
-                    .enumerate()
-                    .find(|(i, b)| !used[*i] && b.channel == producer.channel)
-            });
-        let Some((position, before)) = partner else {
+    let pairs = pair_producers(&base_eps.producers, &head_eps.producers);
+    for (producer, before) in head_eps.producers.iter().zip(pairs) {
+        let Some(before) = before else {
             continue;
         };
-        used[position] = true;
         if before.payload.keys_are_idents
             || producer.payload.keys_are_idents
             || !before.payload.known
@@ -897,13 +884,11 @@ fn consumer_drifts(
         return;
     };
     let base_eps = base_file.and_then(|f| base.endpoints_of(f.path));
-    for consumer in &head_eps.consumers {
-        let before: Option<&Consumer> = base_eps.and_then(|eps| {
-            eps.consumers
-                .iter()
-                .find(|c| c.channel == consumer.channel && c.function == consumer.function)
-                .or_else(|| eps.consumers.iter().find(|c| c.channel == consumer.channel))
-        });
+    let pairs = match base_eps {
+        Some(eps) => pair_consumers(&eps.consumers, &head_eps.consumers),
+        None => vec![None; head_eps.consumers.len()],
+    };
+    for (consumer, before) in head_eps.consumers.iter().zip(pairs) {
         let old_reads: Vec<Vec<String>> = before
             .map(|c| base.consumer_reads(c).into_iter().map(|(p, _)| p).collect())
             .unwrap_or_default();
@@ -1050,9 +1035,16 @@ pub struct Sides<'a> {
 impl<'a> Sides<'a> {
     /// Index both sides of a change. The endpoints of untouched files are
     /// found once (in parallel) and shared by both sides.
-    pub fn new(touched: &[TouchedFile<'a>], untouched: &[SourceFile<'a>]) -> Sides<'a> {
+    pub fn new(
+        touched: &[TouchedFile<'a>],
+        untouched: &[SourceFile<'a>],
+        known: Option<Vec<Endpoints>>,
+    ) -> Sides<'a> {
         use rayon::prelude::*;
-        let shared: Vec<Endpoints> = untouched.par_iter().map(endpoints).collect();
+        let shared: Vec<Endpoints> = match known {
+            Some(found) if found.len() == untouched.len() => found,
+            _ => untouched.par_iter().map(endpoints).collect(),
+        };
         let side = |pick: fn(&TouchedFile<'a>) -> Option<SourceFile<'a>>| {
             let mut files: Vec<SourceFile<'a>> = touched.iter().filter_map(pick).collect();
             let mut found: Vec<Endpoints> = files.iter().map(endpoints).collect();

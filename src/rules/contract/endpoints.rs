@@ -27,7 +27,6 @@ use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
 use crate::model::{
     Call, Ecosystem, FieldRead, FileModel, Function, Language, Node, Param, ReadKind, Span, Value,
 };
-use crate::rules::ScopeWalker;
 use std::collections::HashMap;
 
 /// One version of one source file, as the contract rules see it.
@@ -182,6 +181,91 @@ pub fn endpoints(file: &SourceFile<'_>) -> Endpoints {
     found
 }
 
+// ----- pairing base and head -----------------------------------------------
+
+/// For each head endpoint, its base version: an identical one with the same
+/// channel and function first, then one with the same channel and function
+/// in order, then one with the same channel (a renamed function).
+fn pair<T>(
+    base: &[T],
+    head: &[T],
+    key: impl Fn(&T) -> (&Channel, &str),
+    identical: impl Fn(&T, &T) -> bool,
+) -> Vec<Option<usize>> {
+    let mut used = vec![false; base.len()];
+    let mut pairs: Vec<Option<usize>> = vec![None; head.len()];
+    // Identical first, then the same function in order, then the same channel.
+    for pass in 0..3 {
+        for (position, item) in head.iter().enumerate() {
+            if pairs[position].is_some() {
+                continue;
+            }
+            let matches = |b: &T| match pass {
+                0 => key(b) == key(item) && identical(b, item),
+                1 => key(b) == key(item),
+                _ => key(b).0 == key(item).0,
+            };
+            if let Some(found) = (0..base.len()).find(|&i| !used[i] && matches(&base[i])) {
+                used[found] = true;
+                pairs[position] = Some(found);
+            }
+        }
+    }
+    pairs
+}
+
+/// The base version of each head producer (see [`pair`]).
+pub fn pair_producers<'b>(base: &'b [Producer], head: &[Producer]) -> Vec<Option<&'b Producer>> {
+    pair(
+        base,
+        head,
+        |p| (&p.channel, p.function.as_str()),
+        same_payload,
+    )
+    .into_iter()
+    .map(|i| i.map(|i| &base[i]))
+    .collect()
+}
+
+/// The base version of each head consumer (see [`pair`]).
+pub fn pair_consumers<'b>(base: &'b [Consumer], head: &[Consumer]) -> Vec<Option<&'b Consumer>> {
+    pair(
+        base,
+        head,
+        |c| (&c.channel, c.function.as_str()),
+        same_reads,
+    )
+    .into_iter()
+    .map(|i| i.map(|i| &base[i]))
+    .collect()
+}
+
+/// Whether two producers send the same payload.
+pub fn same_payload(a: &Producer, b: &Producer) -> bool {
+    let shape = |p: &Producer| {
+        p.payload
+            .fields
+            .iter()
+            .map(|f| (f.path.clone(), f.kind, f.optional, f.value_text.clone()))
+            .collect::<Vec<_>>()
+    };
+    a.payload.type_name == b.payload.type_name
+        && a.payload.open == b.payload.open
+        && a.payload.spread_text == b.payload.spread_text
+        && shape(a) == shape(b)
+}
+
+/// Whether two consumers read the same keys.
+pub fn same_reads(a: &Consumer, b: &Consumer) -> bool {
+    let reads = |c: &Consumer| {
+        c.reads
+            .iter()
+            .map(|r| r.path.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    a.type_name == b.type_name && reads(a) == reads(b)
+}
+
 // ----- producers -----------------------------------------------------------
 
 /// Option keys that name a topic when no string argument does.
@@ -213,50 +297,134 @@ const PAYLOAD_KEYS: &[&str] = &[
 ];
 
 fn message_and_request_producers(file: &SourceFile<'_>, out: &mut Vec<Producer>) {
-    let walker = ScopeWalker::new(file.knowledge, file.model);
-    walker.walk(file.model, &mut |call, state| {
-        if walker.is_local_receiver(call, state) {
-            return;
+    let module = &file.model.module;
+    walk_calls(
+        &module.body,
+        module,
+        "",
+        &mut |call, enclosing, function| {
+            // Only a call that names its destination literally can be keyed;
+            // checking that first spares the knowledge lookup for most calls.
+            if !names_destination(call) {
+                return;
+            }
+            let Some(sink) = file.knowledge.sink(call) else {
+                return;
+            };
+            let produced = match sink.kind {
+                SinkKind::Event => topic_of(call).map(|topic| {
+                    let value = event_payload_value(call);
+                    (Channel::Topic(topic), value)
+                }),
+                SinkKind::Http => request_channel(call).map(|channel| {
+                    let value = request_payload_value(call);
+                    (channel, value)
+                }),
+                _ => None,
+            };
+            let Some((channel, value)) = produced else {
+                return;
+            };
+            let mut payload = Payload::default();
+            if let Some(value) = value {
+                describe_payload(file, enclosing, call.span.start_byte, value, &mut payload);
+            }
+            if payload.type_name.is_none() {
+                payload.type_name = generic_argument(&call.text, &call.method);
+            }
+            out.push(Producer {
+                channel,
+                path: file.path.to_string(),
+                function: function.to_string(),
+                span: call.span,
+                text: call.text.clone(),
+                payload,
+            });
+        },
+    );
+}
+
+/// Visit every call under `nodes` with its enclosing function and that
+/// function's stable path (`checkout`, `app.post("/x") > db.transaction`).
+fn walk_calls<'a>(
+    nodes: &'a [Node],
+    enclosing: &'a Function,
+    path: &str,
+    visit: &mut dyn FnMut(&'a Call, &'a Function, &str),
+) {
+    for node in nodes {
+        match node {
+            Node::Call(call) => walk_call(call, enclosing, path, visit),
+            Node::Function(function) => {
+                walk_calls(&function.body, function, &function.name, visit);
+            }
+            Node::Block(block) => walk_calls(&block.body, enclosing, path, visit),
+            Node::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    walk_value(value, enclosing, path, visit);
+                }
+            }
+            Node::Assign(assign) => walk_value(&assign.value, enclosing, path, visit),
         }
-        let Some(sink) = file.knowledge.sink(call) else {
-            return;
-        };
-        let produced = match sink.kind {
-            SinkKind::Event => topic_of(call).map(|topic| {
-                let value = event_payload_value(call);
-                (Channel::Topic(topic), value)
-            }),
-            SinkKind::Http => request_channel(call).map(|channel| {
-                let value = request_payload_value(call);
-                (channel, value)
-            }),
-            _ => None,
-        };
-        let Some((channel, value)) = produced else {
-            return;
-        };
-        let mut payload = Payload::default();
-        if let Some(value) = value {
-            describe_payload(
-                file,
-                state.enclosing,
-                call.span.start_byte,
-                value,
-                &mut payload,
-            );
+    }
+}
+
+fn walk_call<'a>(
+    call: &'a Call,
+    enclosing: &'a Function,
+    path: &str,
+    visit: &mut dyn FnMut(&'a Call, &'a Function, &str),
+) {
+    for inner in &call.chain {
+        walk_call(inner, enclosing, path, visit);
+    }
+    visit(call, enclosing, path);
+    for arg in &call.args {
+        walk_value(&arg.value, enclosing, path, visit);
+    }
+}
+
+fn walk_value<'a>(
+    value: &'a Value,
+    enclosing: &'a Function,
+    path: &str,
+    visit: &mut dyn FnMut(&'a Call, &'a Function, &str),
+) {
+    match value {
+        Value::Call(call) => walk_call(call, enclosing, path, visit),
+        Value::Function(function) => {
+            let inner = if path.is_empty() || path == "<module>" {
+                function.name.clone()
+            } else {
+                format!("{path} > {}", function.name)
+            };
+            walk_calls(&function.body, function, &inner, visit);
         }
-        if payload.type_name.is_none() {
-            payload.type_name = generic_argument(&call.text, &call.method);
+        Value::Object(props) => {
+            for prop in props {
+                walk_value(&prop.value, enclosing, path, visit);
+            }
         }
-        out.push(Producer {
-            channel,
-            path: file.path.to_string(),
-            function: state.function.clone(),
-            span: call.span,
-            text: call.text.clone(),
-            payload,
-        });
-    });
+        Value::Array(items) => {
+            for item in items {
+                walk_value(item, enclosing, path, visit);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a call names a topic or URL literally: a string argument
+/// (here or in its chain) or a topic/URL option written as a string.
+fn names_destination(call: &Call) -> bool {
+    call.chain
+        .iter()
+        .chain(std::iter::once(call))
+        .any(|c| c.first_string_arg().is_some())
+        || TOPIC_KEYS
+            .iter()
+            .chain(&["url"])
+            .any(|key| matches!(call.option_value(key), Some(Value::String(_))))
 }
 
 /// The literal topic of a publish: its first string argument, or a topic option.
@@ -908,7 +1076,9 @@ fn handlers_of_call<'a>(
     let literal = call
         .first_string_arg()
         .or_else(|| call.chain.iter().find_map(|c| c.first_string_arg()));
-    if let (Some(role), Some(literal)) = (file.knowledge.callback_role(call), literal) {
+    if let Some(literal) = literal
+        && let Some(role) = file.knowledge.callback_role(call)
+    {
         for arg in &call.args {
             match &arg.value {
                 Value::Function(function) => {

@@ -21,6 +21,7 @@ mod field_removed;
 mod field_renamed;
 mod field_type_changed;
 mod index;
+mod relevance;
 mod wire;
 
 pub use channel::{Channel, Route};
@@ -32,10 +33,10 @@ pub use field_made_optional::FieldMadeOptional;
 pub use field_removed::FieldRemoved;
 pub use field_renamed::FieldRenamed;
 pub use field_type_changed::FieldTypeChanged;
+pub use relevance::{Needles, Prefilter, Relevance};
 pub use wire::{TimeFormat, WireKind};
 
 use crate::rules::{LocatedFinding, RawFinding, RelatedSpan, RuleId, Severity};
-use std::collections::BTreeSet;
 
 /// What the contract rules see of a change: every drift between base and
 /// head, with its evidence from the rest of the repository.
@@ -47,7 +48,20 @@ impl ContractContext {
     /// Compare the touched files (both versions) with each other and with
     /// `untouched` files (the same in base and head).
     pub fn new(touched: &[TouchedFile<'_>], untouched: &[SourceFile<'_>]) -> ContractContext {
-        let sides = drift::Sides::new(touched, untouched);
+        let sides = drift::Sides::new(touched, untouched, None);
+        ContractContext {
+            drifts: drift::drifts(touched, &sides.base, &sides.head),
+        }
+    }
+
+    /// [`ContractContext::new`] with the endpoints of the untouched files
+    /// already found (in the same order), as [`Relevance::into_endpoints`] gives them.
+    pub fn with_endpoints(
+        touched: &[TouchedFile<'_>],
+        untouched: &[SourceFile<'_>],
+        endpoints: Vec<Endpoints>,
+    ) -> ContractContext {
+        let sides = drift::Sides::new(touched, untouched, Some(endpoints));
         ContractContext {
             drifts: drift::drifts(touched, &sides.base, &sides.head),
         }
@@ -57,55 +71,6 @@ impl ContractContext {
     pub fn drifts(&self) -> &[Drift] {
         &self.drifts
     }
-}
-
-/// The literal text a file must contain to matter to a change touching
-/// these file versions: the topics and routes of their producers and
-/// consumers and the names of their declared types. Used to pick, cheaply,
-/// which files of the repository to parse.
-pub fn needles(files: &[SourceFile<'_>]) -> BTreeSet<String> {
-    let mut needles = BTreeSet::new();
-    for file in files {
-        let found = endpoints(file);
-        let channels = found
-            .producers
-            .iter()
-            .map(|p| &p.channel)
-            .chain(found.consumers.iter().map(|c| &c.channel));
-        for channel in channels {
-            needles.extend(channel.needles());
-        }
-        for producer in &found.producers {
-            needles.extend(producer.payload.type_name.clone());
-        }
-        for consumer in &found.consumers {
-            needles.extend(consumer.type_name.clone());
-        }
-        for decl in &file.model.types {
-            needles.insert(decl.name.clone());
-        }
-    }
-    needles.retain(|n| n.len() >= 3);
-    needles
-}
-
-/// The channels the producers and consumers of `files` use, as needles
-/// (the second round of the prefilter: who else uses what they use).
-pub fn channel_needles(files: &[SourceFile<'_>]) -> BTreeSet<String> {
-    let mut needles = BTreeSet::new();
-    for file in files {
-        let found = endpoints(file);
-        for channel in found
-            .producers
-            .iter()
-            .map(|p| &p.channel)
-            .chain(found.consumers.iter().map(|c| &c.channel))
-        {
-            needles.extend(channel.needles());
-        }
-    }
-    needles.retain(|n| n.len() >= 3);
-    needles
 }
 
 /// `orderId` / `customer.email`, for messages.
