@@ -5,13 +5,18 @@
 //! `.handoff.yml` extends them. Every pack is validated when loaded, and every
 //! error points at `file:line:column`.
 
+mod failure;
 mod pack;
 mod pattern;
+mod retry;
 
 pub use pack::{
-    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
+    OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
+    RetryTarget, SinkEntry, SinkKind,
 };
 pub use pattern::{CallPattern, PatternSet};
+pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
@@ -120,7 +125,9 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
+    failure: failure::FailureKnowledge,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -206,6 +213,12 @@ impl Knowledge {
             .map(|h| h.role)
     }
 
+    /// Whether the call writes an outbox row (`trx.outbox.insert(..)`,
+    /// `trx('outbox').insert(..)`): the safe way to publish, never a sink.
+    pub fn is_outbox_write(&self, call: &Call) -> bool {
+        is_outbox_write(call)
+    }
+
     /// The sink this call reaches, if it is a cross-system side effect.
     pub fn sink(&self, call: &Call) -> Option<&Sink> {
         if call.is_new || self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
@@ -232,6 +245,7 @@ impl Knowledge {
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        self.retry.add_pack(file, source, pack)?;
         for entry in &pack.handlers {
             self.handlers.push(Handler {
                 role: entry.role,
@@ -242,6 +256,7 @@ impl Knowledge {
                 names: compile_patterns(file, source, &entry.names)?,
             });
         }
+        self.failure.add_pack(file, source, pack)?;
         for entry in &pack.sinks {
             self.sinks.push(Sink {
                 patterns: compile_patterns(file, source, &entry.calls)?,

@@ -4,18 +4,27 @@ use super::contract::{
     ConsumerReadsUnknownField, EnumValueRemoved, FieldMadeOptional, FieldRemoved, FieldRenamed,
     FieldTypeChanged,
 };
+use super::idempotency::{ConsumerNotIdempotent, KeyRegeneratedPerAttempt, RetryWithoutKey};
+use super::rejection::{FireAndForget, SilentSkip, SwallowedError, UncheckedResponse};
 use super::sequencing::{SideEffectBeforeCommit, SideEffectInTransaction};
 use super::{RepositoryRule, Rule};
 
 static RULES: &[&dyn Rule] = &[
     &SideEffectInTransaction,
     &SideEffectBeforeCommit,
+    &RetryWithoutKey,
+    &KeyRegeneratedPerAttempt,
+    &ConsumerNotIdempotent,
     &FieldRenamed,
     &FieldRemoved,
     &FieldTypeChanged,
     &FieldMadeOptional,
     &EnumValueRemoved,
     &ConsumerReadsUnknownField,
+    &SwallowedError,
+    &UncheckedResponse,
+    &SilentSkip,
+    &FireAndForget,
 ];
 
 /// Every built-in rule, in a stable order.

@@ -1,0 +1,364 @@
+//! `rejection/fire-and-forget`.
+
+use super::outcome::{
+    awaited_callees, chain_links, effect_phrase, function_phrase, is_chain_link, rejecter,
+};
+use crate::knowledge::{Knowledge, Sink};
+use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
+use crate::rules::{
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
+    WalkState, callee_name,
+};
+use std::collections::HashSet;
+
+/// ## What it detects
+/// A side effect started inside an async function whose promise, coroutine
+/// or future nobody waits for: a publish, enqueue, e-mail, HTTP write or
+/// payment call that is neither awaited, returned nor given a rejection
+/// handler; one awaited inside an async callback of `forEach` (which does not
+/// wait); one passed to `asyncio.create_task(..)` or `tokio::spawn(..)` whose
+/// handle is dropped.
+///
+/// ## Why it breaks workflows
+/// The function returns — the route answers 200, the job completes — before
+/// the effect has happened, and when the effect fails nobody is there to see
+/// it: an unhandled rejection, a "Task exception was never retrieved", an
+/// `Err` dropped with a `JoinHandle`.
+pub struct FireAndForget;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "A side effect's promise, coroutine or task is neither awaited, returned nor handled, so its failure is never observed.",
+    detects: "Inside an async function: a call that reaches another system (message bus, queue, e-mail provider, HTTP write, payment provider, CRM) whose promise is dropped — not awaited, not returned, no `.catch(..)` or rejection callback (`void sink()` included); a side effect awaited inside an `async` callback given to `forEach` (which never waits for it); a side effect run with `asyncio.create_task(..)` / `ensure_future(..)` or `tokio::spawn(..)` whose handle is dropped and whose failure is not handled inside the task. Callback-style calls, synchronous publishers (amqplib `channel.publish`) and generic `publish` calls never awaited anywhere in the file are not flagged.",
+    why: "The caller moves on before the effect is done: the route answers, the job completes, the transaction of work is reported finished. When the downstream system rejects the request, the failure surfaces as an unhandled promise rejection (which may crash the process), a 'Task exception was never retrieved' warning, or nothing at all — never as an error the caller, a retry or an alert could act on. Tests pass because fakes resolve instantly.",
+    bad: "app.post('/orders', async (req, res) => {\n  const order = await orders.create(req.body);\n  eventBus.publish('order.created', { orderId: order.id }); // not awaited\n  res.status(201).json(order);\n});",
+    good: "app.post('/orders', async (req, res) => {\n  const order = await orders.create(req.body);\n  await eventBus.publish('order.created', { orderId: order.id });\n  res.status(201).json(order);\n});",
+    fix: "Await the call (or return its promise) so its failure reaches the caller; replace `forEach(async ..)` with `for … of` or `await Promise.all(items.map(..))`; keep the task handle and await it, or handle the error inside the task. If the effect must happen after the response, hand it to a queue or outbox that retries, rather than to a floating promise.",
+    questions: &[
+        "What should the caller report if this side effect fails? Right now it cannot know.",
+        "Who is alerted when it fails in the background?",
+        "Must the effect finish before the function returns? If not, what retries it when it fails?",
+        "How would a workflow test verify the effect happened when nothing waits for it?",
+    ],
+};
+
+impl Rule for FireAndForget {
+    fn id(&self) -> RuleId {
+        RuleId("rejection/fire-and-forget")
+    }
+
+    fn class(&self) -> Class {
+        Class::Rejection
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Medium
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
+        let knowledge = file.knowledge;
+        let Some(ecosystem) = Language::from_path(file.path).map(Language::ecosystem) else {
+            return;
+        };
+        let walker = ScopeWalker::new(knowledge, file.model);
+        let links = chain_links(file.model);
+        let awaited = awaited_callees(file.model);
+        let unawaited_callbacks = unawaited_async_callbacks(file.model);
+        walker.walk(file.model, &mut |call, state| {
+            if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
+                return;
+            }
+            if knowledge.is_task_spawner(call) {
+                if matches!(call.result, CallResult::Discarded) {
+                    for (effect, sink) in spawned_effects(call, ecosystem, knowledge) {
+                        findings.push(self.finding(
+                            file.path,
+                            effect,
+                            sink,
+                            call,
+                            state,
+                            Lost::Spawned(call),
+                        ));
+                    }
+                }
+                return;
+            }
+            if ecosystem == Ecosystem::Js
+                && let Some((owner, owner_span)) = unawaited_callbacks
+                    .iter()
+                    .find(|(_, span)| *span == state.enclosing.span)
+                && let Some(sink) = knowledge.sink(call)
+                && !inside_own_try(state)
+            {
+                findings.push(self.finding(
+                    file.path,
+                    call,
+                    sink,
+                    call,
+                    state,
+                    Lost::Unawaited(owner.clone(), *owner_span),
+                ));
+                return;
+            }
+            let Some((effect, sink)) = dropped_promise(call, state, ecosystem, &awaited, knowledge)
+            else {
+                return;
+            };
+            findings.push(self.finding(file.path, effect, sink, call, state, Lost::Dropped));
+        });
+    }
+}
+
+/// How the side effect's outcome is lost.
+enum Lost<'a> {
+    /// The promise / coroutine is dropped where it is made.
+    Dropped,
+    /// Awaited inside an async callback that its caller (`forEach`) never awaits.
+    Unawaited(String, Span),
+    /// Run in a spawned task whose handle is dropped.
+    Spawned(&'a Call),
+}
+
+/// A side effect whose promise is dropped at the call site.
+fn dropped_promise<'a>(
+    call: &'a Call,
+    state: &WalkState<'a>,
+    ecosystem: Ecosystem,
+    awaited: &HashSet<String>,
+    knowledge: &'a Knowledge,
+) -> Option<(&'a Call, &'a Sink)> {
+    let explicitly = matches!(call.result, CallResult::ExplicitlyIgnored);
+    if call.awaited || !(matches!(call.result, CallResult::Discarded) || explicitly) {
+        return None;
+    }
+    match ecosystem {
+        // Rust futures are lazy (the compiler warns about an unused one);
+        // dropped results are the swallowed-error rule's.
+        Ecosystem::Rust => return None,
+        // Python calls run synchronously unless they are coroutines; only a
+        // callee awaited elsewhere in the file is known to be one.
+        Ecosystem::Python => {
+            if !state.enclosing.is_async || !awaited.contains(&call.callee) {
+                return None;
+            }
+        }
+        Ecosystem::Js => {
+            if !state.enclosing.is_async && !explicitly {
+                return None;
+            }
+        }
+    }
+    let links: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
+    let position = links
+        .iter()
+        .position(|link| knowledge.sink(link).is_some())?;
+    let effect = links[position];
+    let sink = knowledge.sink(effect)?;
+    let handled = links[position + 1..]
+        .iter()
+        .any(|link| link.method == "catch" || (link.method == "then" && link.args.len() >= 2));
+    if handled
+        || knowledge.is_synchronous_sink(effect)
+        || effect.callbacks().next().is_some()
+        || has_callback_argument(effect)
+    {
+        return None;
+    }
+    if sink.generic && !awaited.contains(&effect.callee) {
+        return None;
+    }
+    Some((effect, sink))
+}
+
+/// Node-style APIs take a trailing callback (`sendMail(opts, (err) => ..)`)
+/// and report errors through it, not through a promise.
+fn has_callback_argument(call: &Call) -> bool {
+    call.args.last().is_some_and(|arg| {
+        matches!(&arg.value, Value::Path(name) if matches!(name.as_str(), "cb" | "callback" | "done" | "next"))
+    })
+}
+
+/// The side effects inside a spawned task whose failure leaves the task
+/// unhandled: the task's result (or panic) goes nowhere once the handle is dropped.
+fn spawned_effects<'a>(
+    spawner: &'a Call,
+    ecosystem: Ecosystem,
+    knowledge: &'a Knowledge,
+) -> Vec<(&'a Call, &'a Sink)> {
+    let mut effects = Vec::new();
+    for arg in &spawner.args {
+        match &arg.value {
+            // `asyncio.create_task(publish(..))`
+            Value::Call(inner) => {
+                for link in inner.chain.iter().chain(std::iter::once(inner.as_ref())) {
+                    if let Some(sink) = knowledge.sink(link) {
+                        effects.push((link, sink));
+                        break;
+                    }
+                }
+            }
+            // `tokio::spawn(async move { .. })`: effects whose error escapes the task.
+            Value::Function(function) => {
+                let mut seen = Vec::new();
+                crate::model::for_each_call_in(&function.body, &mut |c| seen.push(c));
+                for c in seen {
+                    if let Some(sink) = knowledge.sink(c)
+                        && escapes_task(c, &function.body, ecosystem)
+                    {
+                        effects.push((c, sink));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    effects
+}
+
+/// Whether a call's failure escapes the spawned task body: propagated with
+/// `?`, returned as the task's value, or unwrapped into a panic.
+fn escapes_task(call: &Call, body: &[crate::model::Node], ecosystem: Ecosystem) -> bool {
+    if ecosystem != Ecosystem::Rust {
+        return false;
+    }
+    if call.propagated || matches!(call.result, CallResult::Returned) {
+        return true;
+    }
+    // `sink(..).await.unwrap()`: the call is a link of an `unwrap` chain.
+    let mut unwrapped = false;
+    crate::model::for_each_call_in(body, &mut |outer| {
+        if matches!(outer.method.as_str(), "unwrap" | "expect")
+            && outer.chain.iter().any(|link| link.span == call.span)
+        {
+            unwrapped = true;
+        }
+    });
+    unwrapped
+}
+
+/// Async callbacks passed to `forEach` (or to a `map` whose result is
+/// dropped): their promises are never awaited by the caller. Each entry is
+/// the receiving call's callee and the callback's span.
+fn unawaited_async_callbacks(model: &FileModel) -> Vec<(String, Span)> {
+    let mut found = Vec::new();
+    model.module.for_each_call(&mut |call| {
+        let drops_promises = call.method == "forEach"
+            || (call.method == "map" && matches!(call.result, CallResult::Discarded));
+        if !drops_promises {
+            return;
+        }
+        for function in call.callbacks() {
+            if function.is_async && matches!(function.origin, FunctionOrigin::Callback { .. }) {
+                found.push((call.callee.clone(), function.span));
+            }
+        }
+    });
+    found
+}
+
+/// Whether a `try` inside the callback itself surrounds the call.
+fn inside_own_try(state: &WalkState<'_>) -> bool {
+    let function = state.enclosing.span;
+    state.try_stack.iter().any(|context| {
+        function.start_byte <= context.span.start_byte && context.span.end_byte <= function.end_byte
+    })
+}
+
+impl FireAndForget {
+    fn finding(
+        &self,
+        file_path: &str,
+        effect: &Call,
+        sink: &Sink,
+        trigger: &Call,
+        state: &WalkState<'_>,
+        lost: Lost<'_>,
+    ) -> RawFinding {
+        let function = function_phrase(&state.function);
+        let callee = callee_name(effect);
+        let sent = effect_phrase(effect, trigger, sink.kind);
+        let python = matches!(Language::from_path(file_path), Some(Language::Python));
+        let (how, related) = match &lost {
+            Lost::Dropped if python => (
+                format!(
+                    "it is called without `await` in an async function: the coroutine is created and never runs, so {sent} is never sent and {function} carries on as if it had been (Python only warns \"coroutine was never awaited\")"
+                ),
+                Vec::new(),
+            ),
+            Lost::Dropped => (
+                format!(
+                    "its promise is neither awaited, returned nor given a `.catch`: {function} moves on before it finishes, and if {} rejects {sent} the failure is an unhandled rejection at best",
+                    rejecter(sink.kind)
+                ),
+                Vec::new(),
+            ),
+            Lost::Unawaited(owner, span) => (
+                format!(
+                    "it runs in an async callback of `{owner}`, which does not wait for the promise: the caller finishes first and never sees a rejection of {sent}"
+                ),
+                vec![RelatedSpan {
+                    path: None,
+                    span: *span,
+                    message: format!("async callback whose promise `{owner}` drops"),
+                }],
+            ),
+            Lost::Spawned(spawner) => (
+                format!(
+                    "it runs in a task started by `{}` whose handle is dropped: when {sent} fails, the error (or panic) is never observed by anyone",
+                    callee_name(spawner)
+                ),
+                vec![RelatedSpan {
+                    path: None,
+                    span: spawner.span,
+                    message: format!(
+                        "task started here (`{}`), handle dropped",
+                        callee_name(spawner)
+                    ),
+                }],
+            ),
+        };
+        let message = format!(
+            "`{callee}` {} ({}), but {how}",
+            sink.kind.action(),
+            sink.label
+        );
+        let severity = if python && matches!(lost, Lost::Dropped) {
+            // An unawaited coroutine never runs at all.
+            Severity::High
+        } else if sink.generic {
+            Severity::Low
+        } else {
+            self.default_severity()
+        };
+        let questions = vec![
+            format!(
+                "What should {function} report if {} rejects {sent}? As written it cannot know.",
+                rejecter(sink.kind)
+            ),
+            format!("Who is alerted when `{callee}` fails in the background?"),
+            format!(
+                "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
+            ),
+            format!(
+                "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
+                rejecter(sink.kind)
+            ),
+        ];
+        RawFinding {
+            rule: self.id(),
+            severity,
+            span: effect.span,
+            function: state.function.clone(),
+            trigger_text: trigger.text.clone(),
+            message,
+            questions,
+            related,
+        }
+    }
+}

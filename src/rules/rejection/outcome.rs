@@ -1,0 +1,668 @@
+//! What a branch of code does with a failure, and how a value is read later:
+//! the shared reading behind the rejection rules.
+//!
+//! A catch handler, an `if let Err(e)` body or a consumer's early-return
+//! branch is summarised as an [`Outcome`]: what it logs and at which level,
+//! whether the failure travels on (rethrow, `raise`, `Err(..)`, an error
+//! status), whether some other call takes care of it (a retry, a nack, a
+//! dead-letter write, an error report), and what it returns.
+
+use crate::knowledge::{Knowledge, LogLevel, SinkKind};
+use crate::model::{
+    BlockKind, Call, Comment, FileModel, Function, Node, Return, Span, Value, for_each_call_in,
+};
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// An HTTP error status written as a number or a well-known constant.
+static ERROR_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b[45]\d\d\b|HTTP_[45]\d\d|BAD_GATEWAY|INTERNAL_SERVER_ERROR|SERVICE_UNAVAILABLE|GATEWAY_TIMEOUT|BAD_REQUEST|UNPROCESSABLE|BadGateway|InternalServerError|ServiceUnavailable|GatewayTimeout|BadRequest",
+    )
+    .expect("the error-status pattern is a valid regular expression")
+});
+
+/// How a `return` (or `throw`) leaves a failure branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// `return;` / `return` with nothing: nothing is said to the caller.
+    Bare,
+    /// `throw`, `raise`, `Err(..)`, an error status: the failure travels on.
+    Failure,
+    /// `null`, `None`, `false`, `undefined`: a value the caller can test.
+    Sentinel,
+    /// `true`, `{ success: true }`, `Ok(())`, `res.json(..)`: success reported.
+    Success(String),
+    /// Some other value, returned as if nothing had failed (a fallback).
+    Fallback(String),
+}
+
+/// What a block of statements does with a failure.
+#[derive(Debug, Default)]
+pub struct Outcome<'a> {
+    /// The logging calls, with their level.
+    pub logs: Vec<(&'a Call, LogLevel)>,
+    /// A logger passed by name as the whole handler (`.catch(console.log)`).
+    pub passed_logger: Option<(String, LogLevel)>,
+    /// Whether the failure travels on (rethrow, `raise`, `Err`, error status).
+    pub propagates: bool,
+    /// The first other call, which takes care of the failure in some way
+    /// (a retry, a nack, a dead-letter write, an error callback).
+    pub handled_by: Option<&'a Call>,
+    /// Whether the branch records something in a variable (a flag, an error).
+    pub assigns: bool,
+    /// How the branch returns, in source order.
+    pub exits: Vec<Exit>,
+    /// The name the error is bound to (`catch (err)`, `Err(e)`): a return
+    /// that carries it hands the failure to the caller.
+    binding: Option<String>,
+}
+
+impl<'a> Outcome<'a> {
+    /// Summarise `nodes`, the body of a branch whose source is `span`.
+    ///
+    /// Nested functions are not entered (they run later, if at all); nested
+    /// blocks are, so a conditional rethrow counts as propagating. The source
+    /// text is searched for `throw`/`raise` as well, because a bare `raise`
+    /// carries no call the model could record.
+    pub fn read(
+        nodes: &'a [Node],
+        span: Span,
+        source: &str,
+        binding: Option<&str>,
+        knowledge: &Knowledge,
+    ) -> Self {
+        let mut outcome = Outcome {
+            binding: binding
+                .map(str::trim)
+                .filter(|b| !b.is_empty() && b.chars().all(is_ident_char) && *b != "_")
+                .map(str::to_string),
+            ..Outcome::default()
+        };
+        outcome.collect(nodes, knowledge);
+        let text = source.get(span.start_byte..span.end_byte).unwrap_or("");
+        if has_word(text, "raise") || has_word(text, "throw") {
+            outcome.propagates = true;
+        }
+        outcome
+    }
+
+    fn collect(&mut self, nodes: &'a [Node], knowledge: &Knowledge) {
+        for node in nodes {
+            match node {
+                Node::Call(call) => {
+                    if let Some(exit) = self.call(call, knowledge) {
+                        self.push_exit(exit);
+                    }
+                }
+                Node::Return(ret) => {
+                    let exit = self.exit(ret, knowledge);
+                    self.push_exit(exit);
+                }
+                Node::Assign(_) => self.assigns = true,
+                Node::Block(block) => match block.kind {
+                    // Handlers of a nested try belong to it, not to this branch.
+                    BlockKind::Catch { .. } | BlockKind::Finally => {}
+                    _ => self.collect(&block.body, knowledge),
+                },
+                Node::Function(_) => {}
+            }
+        }
+    }
+
+    fn push_exit(&mut self, exit: Exit) {
+        if exit == Exit::Failure {
+            self.propagates = true;
+        }
+        self.exits.push(exit);
+    }
+
+    /// Record a statement-level call; a response call is also an exit.
+    fn call(&mut self, call: &'a Call, knowledge: &Knowledge) -> Option<Exit> {
+        if let Some(level) = knowledge.log_level(call) {
+            self.logs.push((call, level));
+            None
+        } else if knowledge.is_response(call) {
+            Some(if reports_error_status(call) {
+                Exit::Failure
+            } else {
+                Exit::Success(call.text.clone())
+            })
+        } else {
+            self.handled_by.get_or_insert(call);
+            None
+        }
+    }
+
+    fn exit(&mut self, ret: &'a Return, knowledge: &Knowledge) -> Exit {
+        if let Some(Value::Call(call)) = &ret.value
+            && !call.is_new
+            && !matches!(call.callee.as_str(), "Ok" | "Err" | "Some")
+        {
+            // `return logger.warn(..)`, `return res.json(..)`, `return nack(msg)`:
+            // the call says what the branch does.
+            return self.call(call, knowledge).unwrap_or(Exit::Bare);
+        }
+        if let Some(binding) = &self.binding
+            && has_word(&ret.value_text, binding)
+        {
+            // `return { result: NOT_DELETED, message: e.message }`
+            return Exit::Failure;
+        }
+        classify_return_text(&ret.value_text)
+    }
+
+    /// A handler that is a logger passed by name (`.catch(console.log)`).
+    pub fn passing_to_logger(logger: &str, level: LogLevel) -> Self {
+        Outcome {
+            passed_logger: Some((logger.to_string(), level)),
+            ..Outcome::default()
+        }
+    }
+
+    /// Whether some log in the branch is at `error` level or above.
+    pub fn alerts(&self) -> bool {
+        self.logs.iter().any(|(_, level)| *level >= LogLevel::Error)
+            || self
+                .passed_logger
+                .as_ref()
+                .is_some_and(|(_, level)| *level >= LogLevel::Error)
+    }
+
+    /// The loudest log of the branch, if any.
+    pub fn loudest_log(&self) -> Option<(&'a Call, LogLevel)> {
+        self.logs.iter().copied().max_by_key(|(_, level)| *level)
+    }
+
+    /// The success the branch reports (`res.json({ ok: true })`, `return true`).
+    pub fn reported_success(&self) -> Option<&str> {
+        self.exits.iter().find_map(|exit| match exit {
+            Exit::Success(text) => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The fallback value the branch returns, if any.
+    pub fn fallback(&self) -> Option<&str> {
+        self.exits.iter().find_map(|exit| match exit {
+            Exit::Fallback(text) => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Whether the failure ends here unseen: nothing propagates it, no other
+    /// call takes care of it, nobody is alerted, no flag or sentinel tells
+    /// the caller. What remains is silence, a low-level log, or success.
+    pub fn swallows(&self) -> bool {
+        !self.propagates
+            && self.handled_by.is_none()
+            && !self.alerts()
+            && !self.assigns
+            && !self.exits.contains(&Exit::Sentinel)
+            && self.fallback().is_none()
+    }
+}
+
+/// How a returned expression's text reads to a caller.
+pub fn classify_return_text(text: &str) -> Exit {
+    let trimmed = text.trim().trim_end_matches(';').trim();
+    if trimmed.is_empty() {
+        return Exit::Bare;
+    }
+    if trimmed.starts_with("throw") || trimmed.starts_with("raise") || trimmed.starts_with("Err(") {
+        return Exit::Failure;
+    }
+    if matches!(
+        trimmed,
+        "null" | "undefined" | "None" | "false" | "False" | "void 0" | "nil" | "-1" | "0"
+    ) {
+        return Exit::Sentinel;
+    }
+    // `return (False, {})`, `return False, response`, `return [null, err]`
+    let first_item = trimmed
+        .trim_start_matches(['(', '['])
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .trim();
+    if trimmed.contains(',')
+        && matches!(
+            first_item,
+            "False" | "false" | "None" | "null" | "undefined"
+        )
+    {
+        return Exit::Sentinel;
+    }
+    if ERROR_STATUS.is_match(trimmed) {
+        return Exit::Failure;
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    if lower.contains("error")
+        || lower.contains("fail")
+        || lower.contains("not_")
+        || lower.contains("unsuccessful")
+        || lower.contains("denied")
+        || lower.contains("rejected")
+        || compact.contains("success:false")
+        || compact.contains("\"success\":false")
+        || compact.contains("'success':false")
+        || compact.contains("ok:false")
+        || compact.contains("'ok':false")
+        || compact.contains("\"ok\":false")
+    {
+        return Exit::Failure;
+    }
+    let literal = lower.trim_matches(|c| c == '\'' || c == '"' || c == '`');
+    if matches!(trimmed, "true" | "True")
+        || trimmed.starts_with("Ok(")
+        || matches!(literal, "ok" | "success" | "sent" | "done")
+        || compact.contains("success:true")
+        || compact.contains("'success':true")
+        || compact.contains("\"success\":true")
+        || compact.contains("success=true")
+        || compact.contains("ok:true")
+        || compact.contains("'ok':true")
+        || compact.contains("\"ok\":true")
+        || compact.contains("status:'ok'")
+        || compact.contains("\"status\":\"ok\"")
+        || compact.contains("'status':'ok'")
+    {
+        return Exit::Success(trimmed.to_string());
+    }
+    Exit::Fallback(trimmed.to_string())
+}
+
+/// Whether a response call carries a 4xx/5xx status (`res.status(502).json(..)`,
+/// `JsonResponse(.., status=500)`).
+pub fn reports_error_status(call: &Call) -> bool {
+    ERROR_STATUS.is_match(&call.text)
+}
+
+/// Whether `word` occurs in `text` as a whole word.
+pub fn has_word(text: &str, word: &str) -> bool {
+    word_positions(text, word).next().is_some()
+}
+
+/// Byte offsets where `word` occurs in `text` as a whole identifier (not
+/// part of a longer name, not a member of something else: `x.res` is not `res`).
+pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
+    text.match_indices(word).filter_map(move |(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        let starts = before.is_none_or(|c| !is_ident_char(c) && c != '.');
+        let ends = after.is_none_or(|c| !is_ident_char(c));
+        (starts && ends).then_some(at)
+    })
+}
+
+/// Whether `c` can be part of an identifier.
+pub fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+/// How a variable holding an HTTP response is read after it is bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Usage {
+    /// Never read again.
+    Unused,
+    /// Only its body is read (`.json()`, `.text`, `.data`), and used here.
+    BodyOnly,
+    /// Only its body is read, and returned as it is (`return res.json()`):
+    /// the caller gets an error body as if it were the result.
+    BodyReturned,
+    /// Handed to other code (returned, passed on, compared): someone else may check.
+    HandedOn,
+    /// Its status is read (`.ok`, `.status_code`, `raise_for_status()`).
+    Checked,
+}
+
+/// Members that read a response's body or metadata but not its status.
+pub const BODY_READS: &[&str] = &[
+    "json",
+    "text",
+    "body",
+    "data",
+    "blob",
+    "arrayBuffer",
+    "formData",
+    "headers",
+    "content",
+    "bytes",
+    "iter_content",
+    "iter_lines",
+    "read",
+    "cookies",
+    "url",
+    "elapsed",
+    "encoding",
+    "clone",
+    "bodyUsed",
+];
+
+/// Methods that turn a `Result` into something that no longer carries the error.
+pub const RESULT_DISCARDS: &[&str] = &["ok", "unwrap_or_default", "unwrap_or", "unwrap_or_else"];
+
+/// How `var` is read in `text` (the rest of the function after the binding).
+pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
+    if var.is_empty() || var == "_" || !var.chars().all(is_ident_char) {
+        return Usage::HandedOn;
+    }
+    let mut usage = Usage::Unused;
+    for at in word_positions(text, var) {
+        // `with session.post(..) as resp:` binds, it does not read.
+        if text[..at].trim_end().ends_with(" as") {
+            continue;
+        }
+        let rest = text[at + var.len()..].trim_start();
+        let rest = rest
+            .strip_prefix('?')
+            .or_else(|| rest.strip_prefix('!'))
+            .unwrap_or(rest);
+        let here = if let Some(member) = rest.strip_prefix('.') {
+            let name: String = member.chars().take_while(|c| is_ident_char(*c)).collect();
+            if knowledge.is_status_check(&name) {
+                Usage::Checked
+            } else if BODY_READS.contains(&name.as_str()) {
+                let after = member[name.len()..].trim_start();
+                let after = after.strip_prefix("()").unwrap_or(after).trim_start();
+                let after = after.strip_prefix(".await").unwrap_or(after).trim_start();
+                if is_returned(&text[..at]) && !after.starts_with('[') {
+                    Usage::BodyReturned
+                } else {
+                    Usage::BodyOnly
+                }
+            } else {
+                Usage::HandedOn
+            }
+        } else if rest.starts_with('=') && !rest.starts_with("==") {
+            // Reassigned (often in another branch): not a read.
+            continue;
+        } else {
+            Usage::HandedOn
+        };
+        usage = usage.max(here);
+    }
+    usage
+}
+
+/// Whether the expression that starts after `before` is returned:
+/// `return res.json()`, `return await res.json()`, `return (await res.json())`.
+fn is_returned(before: &str) -> bool {
+    let trimmed = before.trim_end().trim_end_matches('(').trim_end();
+    let trimmed = trimmed.strip_suffix("await").unwrap_or(trimmed).trim_end();
+    let trimmed = trimmed.trim_end_matches('(').trim_end();
+    trimmed.ends_with("return")
+        && trimmed[..trimmed.len() - "return".len()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_ident_char(c))
+}
+
+/// Every call inside the argument values of `call` and its chain, including
+/// the bodies of inline callbacks.
+pub fn calls_in_arguments(call: &Call) -> Vec<&Call> {
+    let mut found = Vec::new();
+    for link in call.chain.iter().chain(std::iter::once(call)) {
+        for arg in &link.args {
+            calls_in_value(&arg.value, &mut found);
+        }
+    }
+    found
+}
+
+fn calls_in_value<'a>(value: &'a Value, found: &mut Vec<&'a Call>) {
+    match value {
+        Value::Call(inner) => {
+            for link in &inner.chain {
+                found.push(link);
+            }
+            found.push(inner);
+            found.extend(calls_in_arguments(inner));
+        }
+        Value::Function(function) => for_each_call_in(&function.body, &mut |c| found.push(c)),
+        Value::Object(props) => props.iter().for_each(|p| calls_in_value(&p.value, found)),
+        Value::Array(items) => items.iter().for_each(|v| calls_in_value(v, found)),
+        _ => {}
+    }
+}
+
+/// The spans of every call that is an inner link of a method chain. The
+/// walker visits those links on their own too; rules that judge a chain as a
+/// whole skip them and read the chain from its outermost call.
+pub fn chain_links(model: &FileModel) -> HashSet<(usize, usize)> {
+    let mut links = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        for link in &call.chain {
+            links.insert((link.span.start_byte, link.span.end_byte));
+        }
+    });
+    links
+}
+
+/// Whether `call` is an inner link of some chain (see [`chain_links`]).
+pub fn is_chain_link(links: &HashSet<(usize, usize)>, call: &Call) -> bool {
+    links.contains(&(call.span.start_byte, call.span.end_byte))
+}
+
+/// The callees that are awaited somewhere in the file: evidence that a call
+/// to them returns a promise, coroutine or future.
+pub fn awaited_callees(model: &FileModel) -> HashSet<String> {
+    let mut callees = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        if call.awaited {
+            callees.insert(call.callee.clone());
+            for link in &call.chain {
+                callees.insert(link.callee.clone());
+            }
+        }
+    });
+    callees
+}
+
+/// The source text after `span` up to the end of `function`, with comments
+/// blanked out (a comment that names a variable does not read it).
+pub fn rest_of_function(
+    source: &str,
+    span: Span,
+    function: &Function,
+    comments: &[Comment],
+) -> String {
+    let start = span.end_byte;
+    let end = if function.span.end_byte > start {
+        function.span.end_byte
+    } else {
+        source.len()
+    };
+    let Some(text) = source.get(start..end) else {
+        return String::new();
+    };
+    let mut bytes = text.as_bytes().to_vec();
+    for comment in comments {
+        let from = comment.span.start_byte.max(start);
+        let to = comment.span.end_byte.min(end);
+        if from < to {
+            for byte in &mut bytes[from - start..to - start] {
+                // Keep UTF-8 continuation bytes intact by blanking ASCII only;
+                // a non-ASCII comment character never reads a variable anyway.
+                if byte.is_ascii() {
+                    *byte = b' ';
+                }
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
+}
+
+/// The enclosing function's name for messages: `` `checkout` `` or "the module".
+pub fn function_phrase(function: &str) -> String {
+    if function.is_empty() || function == "<module>" {
+        "the module".to_string()
+    } else {
+        format!("`{function}`")
+    }
+}
+
+/// Whether a path holds test code (`*.test.ts`, `test_*.py`, `tests/`,
+/// `__tests__/`, `e2e/`). Tests drive requests on purpose and assert on
+/// them their own way (`.expect(201)`); the rejection rules judge the code
+/// that ships.
+pub fn is_test_path(path: &str) -> bool {
+    let mut segments = path.split('/').collect::<Vec<_>>();
+    let file = segments.pop().unwrap_or("");
+    let in_test_dir = segments.iter().any(|segment| {
+        matches!(
+            *segment,
+            "test" | "tests" | "__tests__" | "__mocks__" | "spec" | "specs" | "e2e" | "testing"
+        )
+    });
+    let stem = file.split('.').next().unwrap_or(file);
+    let test_file = file.contains(".test.")
+        || file.contains(".spec.")
+        || file.contains(".e2e.")
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "conftest"
+        || stem == "tests";
+    in_test_dir || test_file
+}
+
+/// Who turns the request down when a side effect of this kind fails.
+pub fn rejecter(kind: SinkKind) -> &'static str {
+    match kind {
+        SinkKind::Event => "the broker",
+        SinkKind::Email => "the e-mail provider",
+        SinkKind::Http => "the receiving service",
+        SinkKind::Payment => "the payment provider",
+        SinkKind::Crm => "the CRM",
+    }
+}
+
+/// Where an HTTP write goes, as written: its first argument (`CRM_URL`,
+/// `` `${API}/contacts` ``), or the `url` option.
+pub fn http_target(call: &Call) -> Option<String> {
+    let first = call
+        .chain
+        .iter()
+        .chain(std::iter::once(call))
+        .find_map(|c| c.args.first())
+        .filter(|arg| !matches!(arg.value, Value::Object(_) | Value::Function(_)))
+        .map(|arg| unquote(&arg.text))
+        .or_else(|| match call.option_value("url") {
+            Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
+            _ => None,
+        })?;
+    (!first.is_empty()).then(|| crate::rules::shorten(&first, 50))
+}
+
+/// A string literal's text without its quotes or Python prefix (`f"..."`).
+fn unquote(text: &str) -> String {
+    let prefix = text
+        .char_indices()
+        .take_while(|(_, c)| matches!(c, 'f' | 'F' | 'r' | 'R' | 'b' | 'B' | 'u' | 'U'))
+        .count();
+    let unprefixed = match text[prefix..].chars().next() {
+        Some('\'' | '"') if prefix <= 2 => &text[prefix..],
+        _ => text,
+    };
+    unprefixed
+        .trim_matches(|c| c == '\'' || c == '"' || c == '`')
+        .to_string()
+}
+
+/// The side effect as a reviewer would name it: "the `order.created`
+/// message", "the request to `CRM_URL`", "the e-mail sent by `send_mail`".
+/// `outer` is the whole chain the call is a link of (or the call itself):
+/// a request's URL sits on its first link (`client.post(url).send()`).
+pub fn effect_phrase(call: &Call, outer: &Call, kind: SinkKind) -> String {
+    let callee = crate::rules::callee_name(call);
+    let first = http_target(outer);
+    match kind {
+        SinkKind::Event => match crate::rules::destination(call) {
+            Some(topic) => format!("the `{}` message", crate::rules::shorten(&topic, 50)),
+            None => format!("the message sent by `{callee}`"),
+        },
+        SinkKind::Http => match first {
+            Some(url) => format!("the request to `{url}`"),
+            None => format!("the request sent by `{callee}`"),
+        },
+        SinkKind::Email => format!("the e-mail sent by `{callee}`"),
+        SinkKind::Payment => format!("the payment call `{callee}`"),
+        SinkKind::Crm => format!("the CRM write `{callee}`"),
+    }
+}
+
+/// The name bound by an `Err(e)` pattern or `if let Err(e) = ..` condition.
+pub fn err_binding(pattern: &str) -> Option<&str> {
+    let start = pattern.find("Err(")? + "Err(".len();
+    let rest = &pattern[start..];
+    let end = rest.find(')')?;
+    Some(rest[..end].trim())
+}
+
+/// The text of the first string argument of a call, for quoting a log message.
+pub fn log_message(call: &Call) -> String {
+    match call.first_string_arg() {
+        Some(text) => format!("'{}'", crate::rules::shorten(text, 60)),
+        None => format!("`{}`", crate::rules::shorten(&call.text, 60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rethrow_and_error_results_are_failures() {
+        assert_eq!(classify_return_text("throw err"), Exit::Failure);
+        assert_eq!(classify_return_text("Err(e.into())"), Exit::Failure);
+        assert_eq!(
+            classify_return_text("res.status(502).json({ error: 'x' })"),
+            Exit::Failure
+        );
+        assert_eq!(
+            classify_return_text("{ success: false, reason }"),
+            Exit::Failure
+        );
+    }
+
+    #[test]
+    fn success_shapes_are_recognised() {
+        assert_eq!(
+            classify_return_text("{ success: true }"),
+            Exit::Success("{ success: true }".to_string())
+        );
+        assert_eq!(
+            classify_return_text("Ok(())"),
+            Exit::Success("Ok(())".to_string())
+        );
+        assert_eq!(classify_return_text("None"), Exit::Sentinel);
+        assert_eq!(classify_return_text(""), Exit::Bare);
+        assert_eq!(
+            classify_return_text("order"),
+            Exit::Fallback("order".to_string())
+        );
+    }
+
+    #[test]
+    fn test_code_is_recognised_by_its_path() {
+        assert!(is_test_path("src/lib/features/context/context.test.js"));
+        assert!(is_test_path("tests/test_checkout.py"));
+        assert!(is_test_path("app/orders/tests.py"));
+        assert!(is_test_path("packages/api/__tests__/orders.ts"));
+        assert!(!is_test_path("src/services/email-service.js"));
+        assert!(!is_test_path("app/testimonials/views.py"));
+    }
+
+    #[test]
+    fn words_are_matched_whole_and_not_as_members() {
+        assert!(has_word("    raise\n", "raise"));
+        assert!(!has_word("raised_error()", "raise"));
+        assert_eq!(
+            word_positions("x.res + res", "res").collect::<Vec<_>>(),
+            [8]
+        );
+    }
+}

@@ -1,0 +1,860 @@
+//! `rejection/swallowed-error`.
+
+use super::outcome::{
+    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
+    effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, rejecter,
+    rest_of_function, usage_in,
+};
+use crate::knowledge::{HandlerRole, Knowledge, Sink};
+use crate::model::{
+    Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
+};
+use crate::rules::{
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
+    WalkState, callee_name,
+};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// ## What it detects
+/// A side effect — publishing a message, enqueueing a job, sending an
+/// e-mail, an HTTP write, a payment or CRM call — whose failure is caught and
+/// dropped: a `catch`/`except` (or `.catch(..)` callback, `with suppress(..)`)
+/// around it that is empty, only logs below error level, or returns success;
+/// `Promise.allSettled(..)` / `asyncio.gather(.., return_exceptions=True)`
+/// whose results are never read; in Rust, `let _ = sink(..).await`,
+/// `sink(..).await.ok();` and `if let Err(e) = sink(..).await { warn!(..) }`.
+///
+/// ## Why it breaks workflows
+/// The downstream system rejected the request, and the caller reports
+/// success anyway: the order page says "confirmed", the job is marked done,
+/// the route answers 200. Nobody is alerted, and tests with a fake that
+/// always accepts cannot tell.
+pub struct SwallowedError;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "A downstream failure is caught and dropped (empty handler, a log below error level, or a success return), so the caller reports success for work that did not happen.",
+    detects: "A call that reaches another system (message bus, queue, job system, e-mail provider, HTTP write, payment provider, CRM) whose failure ends in silence: a `catch`/`except` around it that is empty (`pass`), only logs below error level (`logger.warn`, `console.log`, `logging.warning`, `print`), or returns success (`return true`, `res.json({ ok: true })`, `Ok(())`); a `.catch(() => {})` on its promise; `with suppress(Exception):`; `Promise.allSettled` / `asyncio.gather(return_exceptions=True)` whose results are never read; Rust `let _ = sink(..).await`, `.ok();`, `if let Err(e) = sink(..).await { warn!(..) }`. Handlers that rethrow, return an error or a sentinel (`null`, `None`, `false`), answer with an error status, log at error level, or call anything else (a retry, a nack, a dead-letter or outbox write, an error callback) are not flagged, nor are handlers that catch only local errors (`KeyError`, `JSONDecodeError`) or sit in a retry loop.",
+    why: "The downstream system said no — an invalid payload, a rate limit, an expired token, an unknown template — and the caller carries on as if it had said yes. The user sees a confirmation, the job is marked done, the route answers 200; the e-mail, shipment or CRM record never exists, and nobody is paged because a warning-level log line is not an alert. Tests pass because their fakes always accept.",
+    bad: "try {\n  await crm.contacts.create({ email, source: 'signup' });\n} catch (err) {\n  logger.warn({ err }, 'CRM sync failed'); // nobody is alerted, signup reports success\n}\nres.status(201).json({ ok: true });",
+    good: "try {\n  await crm.contacts.create({ email, source: 'signup' });\n} catch (err) {\n  logger.error({ err }, 'CRM sync failed');\n  await db.outbox.insert({ topic: 'crm.contact.create', payload: { email } }); // retried later\n}\nres.status(201).json({ ok: true });",
+    fix: "Decide what a rejection means for the workflow and make it visible: rethrow (or return an error status) so the caller and its retries see it; or record it for a retry (an outbox or dead-letter row, `self.retry()`, a nack); and log at error level or report to error tracking so someone is alerted. In Rust, propagate with `?` or handle the `Err` arm with more than a warning.",
+    questions: &[
+        "What does the downstream system do when it rejects this request, and who finds out?",
+        "Who is alerted when this call fails? Is a log below error level watched by anyone?",
+        "What does the caller (user, route response, job runner) believe happened when this fails?",
+        "How would a workflow test verify that the effect really happened, and that a downstream rejection makes the workflow fail or retry?",
+        "If losing this effect is acceptable, where is that decision recorded and counted?",
+    ],
+};
+
+/// Retry loops are the idempotency rules' concern: their catch is expected
+/// to log and try again.
+static RETRY_LOOP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)attempt|retr(y|ies)|tries|backoff|^\s*\w+\s+in\s+range\(\s*\d+\s*\)\s*$")
+        .expect("the retry-loop pattern is a valid regular expression")
+});
+
+/// How the failure of the side effect is lost.
+enum Swallow<'a> {
+    /// A catch/except handler (or `.catch` callback, `if let Err` body).
+    Handler {
+        /// What the handler is called in messages (`catch`, `except`, `.catch(..)`).
+        construct: &'static str,
+        /// The handler's span.
+        span: Span,
+        /// What it does.
+        outcome: Outcome<'a>,
+    },
+    /// `with suppress(..)`.
+    Suppressed(&'a Call),
+    /// `Promise.allSettled` / `asyncio.gather(return_exceptions=True)`, results unread.
+    Settled(&'a Call),
+    /// Rust `let _ = ..`, `.ok();`, `.unwrap_or_default()`.
+    Ignored(&'a Call),
+}
+
+impl Rule for SwallowedError {
+    fn id(&self) -> RuleId {
+        RuleId("rejection/swallowed-error")
+    }
+
+    fn class(&self) -> Class {
+        Class::Rejection
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::High
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
+        let knowledge = file.knowledge;
+        let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
+        let walker = ScopeWalker::new(knowledge, file.model);
+        let branches = Branches::collect(file.model, knowledge);
+        let links = chain_links(file.model);
+        walker.walk(file.model, &mut |call, state| {
+            if walker.is_local_receiver(call, state) {
+                return;
+            }
+            let outermost = !is_chain_link(&links, call);
+            if outermost
+                && let Some((sink_call, sink, swallow)) =
+                    self.promise_handler(call, file, state, knowledge)
+            {
+                findings.push(self.finding(sink_call, sink, call, state, swallow));
+                return;
+            }
+            if outermost && let Some((sink_call, sink)) = settled_sink(call, file, state, knowledge)
+            {
+                findings.push(self.finding(sink_call, sink, call, state, Swallow::Settled(call)));
+                return;
+            }
+            if outermost
+                && ecosystem == Some(Ecosystem::Rust)
+                && let Some((sink_call, sink)) = rust_ignored(call, knowledge)
+            {
+                findings.push(self.finding(sink_call, sink, call, state, Swallow::Ignored(call)));
+                return;
+            }
+            let Some(sink) = knowledge.sink(call) else {
+                return;
+            };
+            if state.loops.iter().any(|header| RETRY_LOOP.is_match(header)) {
+                return;
+            }
+            let swallow = caught(file, state, knowledge)
+                .or_else(|| branches.suppressor_around(call))
+                .or_else(|| branches.err_branch_around(call, file, knowledge));
+            if let Some(swallow) = swallow {
+                findings.push(self.finding(call, sink, call, state, swallow));
+            }
+        });
+    }
+}
+
+impl SwallowedError {
+    /// `sink(..).catch(cb)` / `sink(..).then(ok, cb)` with a callback that drops the failure.
+    fn promise_handler<'a>(
+        &self,
+        call: &'a Call,
+        file: &FileContext<'a>,
+        state: &WalkState<'a>,
+        knowledge: &'a Knowledge,
+    ) -> Option<(&'a Call, &'a Sink, Swallow<'a>)> {
+        // The links of the chain in order, the outermost call last.
+        let links: Vec<&'a Call> = call.chain.iter().chain(std::iter::once(call)).collect();
+        let (position, handler_index) =
+            links
+                .iter()
+                .enumerate()
+                .find_map(|(i, link)| match link.method.as_str() {
+                    "catch" => Some((i, 0)),
+                    "then" if link.args.len() >= 2 => Some((i, 1)),
+                    _ => None,
+                })?;
+        let (sink_call, sink) = links[..position]
+            .iter()
+            .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))?;
+        if state.loops.iter().any(|header| RETRY_LOOP.is_match(header)) {
+            return None;
+        }
+        let handler = links[position].args.get(handler_index)?;
+        let outcome = match &handler.value {
+            Value::Function(function) => {
+                let binding = function.params.first().map(|p| p.name.as_str());
+                Outcome::read(
+                    &function.body,
+                    function.span,
+                    file.source,
+                    binding,
+                    knowledge,
+                )
+            }
+            // `.catch(console.log)`: a logger passed by name.
+            Value::Path(path) => {
+                let level = knowledge.log_level(&Call {
+                    callee: path.clone(),
+                    ..Call::default()
+                })?;
+                Outcome::passing_to_logger(path, level)
+            }
+            _ => return None,
+        };
+        let mut outcome = outcome;
+        // `.catch(() => null)` only tells the caller something if the caller reads it.
+        if !matches!(
+            call.result,
+            CallResult::Bound | CallResult::Returned | CallResult::Used
+        ) {
+            outcome.exits.retain(|exit| *exit != Exit::Sentinel);
+        }
+        outcome.swallows().then_some((
+            sink_call,
+            sink,
+            Swallow::Handler {
+                construct: promise_construct(handler_index),
+                span: handler.span,
+                outcome,
+            },
+        ))
+    }
+
+    fn finding(
+        &self,
+        sink_call: &Call,
+        sink: &Sink,
+        trigger: &Call,
+        state: &WalkState<'_>,
+        swallow: Swallow<'_>,
+    ) -> RawFinding {
+        let severity = if sink.generic {
+            Severity::Medium
+        } else {
+            self.default_severity()
+        };
+        let function = function_phrase(&state.function);
+        let how = swallow_phrase(&swallow);
+        let consequence = consequence(state.role, &function, &swallow);
+        let message = format!(
+            "`{}` {} ({}), but {how}: when it fails, {consequence}",
+            callee_name(sink_call),
+            sink.kind.action(),
+            sink.label,
+        );
+        let mut related = Vec::new();
+        match &swallow {
+            Swallow::Handler { span, outcome, .. } => {
+                let what = match outcome.loudest_log() {
+                    Some((_, level)) => format!(
+                        "failure handled here: logged at {} level only",
+                        level.as_str()
+                    ),
+                    None => "failure handled here, and dropped".to_string(),
+                };
+                related.push(RelatedSpan {
+                    path: None,
+                    span: *span,
+                    message: what,
+                });
+            }
+            Swallow::Suppressed(call) | Swallow::Settled(call) | Swallow::Ignored(call) => {
+                if call.span != sink_call.span {
+                    related.push(RelatedSpan {
+                        path: None,
+                        span: call.span,
+                        message: format!("failure discarded here (`{}`)", callee_name(call)),
+                    });
+                }
+            }
+        }
+        RawFinding {
+            rule: self.id(),
+            severity,
+            span: sink_call.span,
+            function: state.function.clone(),
+            trigger_text: trigger.text.clone(),
+            message,
+            questions: questions(sink_call, trigger, sink, &function, &swallow),
+            related,
+        }
+    }
+}
+
+fn promise_construct(handler_index: usize) -> &'static str {
+    if handler_index == 0 {
+        "the `.catch(..)` callback"
+    } else {
+        "the rejection callback of `.then(..)`"
+    }
+}
+
+/// What the code does with the failure, as a phrase: "the `catch` around it
+/// only logs at warn level ('CRM sync failed')".
+fn swallow_phrase(swallow: &Swallow<'_>) -> String {
+    match swallow {
+        Swallow::Handler {
+            construct, outcome, ..
+        } => {
+            let mut parts = Vec::new();
+            if let Some((logger, level)) = &outcome.passed_logger {
+                parts.push(format!(
+                    "only hands it to `{logger}` ({} level)",
+                    level.as_str()
+                ));
+            }
+            if let Some((log, level)) = outcome.loudest_log() {
+                parts.push(format!(
+                    "only logs at {} level ({})",
+                    level.as_str(),
+                    log_message(log)
+                ));
+            }
+            if let Some(success) = outcome.reported_success() {
+                parts.push(format!(
+                    "reports success with `{}`",
+                    crate::rules::shorten(success, 60)
+                ));
+            } else if let Some(fallback) = outcome.fallback() {
+                parts.push(format!(
+                    "returns `{}` as if nothing failed",
+                    crate::rules::shorten(fallback, 40)
+                ));
+            }
+            if parts.is_empty() {
+                parts.push("is empty".to_string());
+            }
+            format!("{construct} {}", parts.join(" and then "))
+        }
+        Swallow::Suppressed(call) => format!(
+            "`with {}:` silences its exceptions",
+            crate::rules::shorten(&call.text, 50)
+        ),
+        Swallow::Settled(call) => format!(
+            "`{}` never rejects and its results are never read",
+            callee_name(call)
+        ),
+        Swallow::Ignored(call) => match (call.result, call.method.as_str()) {
+            (CallResult::ExplicitlyIgnored, _) => "`let _ =` discards its `Result`".to_string(),
+            (_, "ok") => "`.ok()` turns its `Result` into an `Option` that is dropped".to_string(),
+            (_, method) => format!("`.{method}(..)` replaces its error with a default"),
+        },
+    }
+}
+
+/// What the caller reports instead, by the role of the enclosing handler.
+fn consequence(role: Option<HandlerRole>, function: &str, swallow: &Swallow<'_>) -> String {
+    let success = match swallow {
+        Swallow::Handler { outcome, .. } => outcome
+            .reported_success()
+            .map(|s| crate::rules::shorten(s, 50)),
+        _ => None,
+    };
+    match (role, success) {
+        (_, Some(success)) => format!("{function} still answers `{success}` and nobody is alerted"),
+        (Some(HandlerRole::Route), None) => {
+            format!(
+                "the route handler {function} carries on and answers as if it had worked, and nobody is alerted"
+            )
+        }
+        (Some(HandlerRole::Consumer), None) => format!(
+            "the consumer {function} returns normally, the message is acknowledged and never redelivered"
+        ),
+        (Some(HandlerRole::Job), None) => {
+            format!("the job {function} completes as if it had worked and is not retried")
+        }
+        (None, None) => format!("{function} carries on as if it had worked and nobody is alerted"),
+    }
+}
+
+fn questions(
+    sink_call: &Call,
+    trigger: &Call,
+    sink: &Sink,
+    function: &str,
+    swallow: &Swallow<'_>,
+) -> Vec<String> {
+    let callee = callee_name(sink_call);
+    let alerting = match swallow {
+        Swallow::Handler { outcome, .. } => match outcome.loudest_log() {
+            Some((_, level)) => format!(
+                "Who is alerted when `{callee}` fails? A {}-level log is rarely watched: should this be an error report, a metric, or a retry?",
+                level.as_str()
+            ),
+            None => format!(
+                "Who is alerted when `{callee}` fails? The handler drops the error without a trace."
+            ),
+        },
+        _ => format!(
+            "Who is alerted when `{callee}` fails? Nothing logs or reports the discarded error."
+        ),
+    };
+    let effect = effect_phrase(sink_call, trigger, sink.kind);
+    let rejecter = rejecter(sink.kind);
+    vec![
+        format!(
+            "What happens to {effect} when {rejecter} rejects it (invalid payload, rate limit, expired credentials), and how would anyone find out?"
+        ),
+        alerting,
+        format!(
+            "What does the caller of {function} believe happened when this fails, and is that true for the user?"
+        ),
+        format!(
+            "How would a workflow test verify that {effect} was accepted by {rejecter}, and that a rejection makes the workflow fail or retry instead of reporting success?"
+        ),
+        "If losing this effect is acceptable, where is that decision recorded and counted?"
+            .to_string(),
+    ]
+}
+
+/// The innermost `catch`/`except` that ends the sink's failure in silence.
+///
+/// Handlers are read from the innermost try outwards: one that propagates
+/// hands the failure to the next try out; one that does anything else
+/// (retry, nack, record, report) has handled it.
+fn caught<'a>(
+    file: &FileContext<'a>,
+    state: &WalkState<'a>,
+    knowledge: &'a Knowledge,
+) -> Option<Swallow<'a>> {
+    for context in state.try_stack.iter().rev() {
+        let mut all_propagate = true;
+        let mut any_catch = false;
+        for handler in context.handlers {
+            let Node::Block(block) = handler else {
+                continue;
+            };
+            let BlockKind::Catch {
+                error_types,
+                binding,
+            } = &block.kind
+            else {
+                continue;
+            };
+            if !error_types.is_empty() && error_types.iter().all(|t| knowledge.is_local_error(t)) {
+                continue;
+            }
+            any_catch = true;
+            let outcome = Outcome::read(
+                &block.body,
+                block.span,
+                file.source,
+                binding.as_deref(),
+                knowledge,
+            );
+            if outcome.swallows()
+                && !(outcome.exits.is_empty()
+                    && failure_follows(state.enclosing, context.span, file.source, knowledge))
+            {
+                let construct = if file.path.ends_with(".py") || file.path.ends_with(".pyi") {
+                    "the `except` around it"
+                } else {
+                    "the `catch` around it"
+                };
+                return Some(Swallow::Handler {
+                    construct,
+                    span: block.span,
+                    outcome,
+                });
+            }
+            if !outcome.propagates {
+                all_propagate = false;
+            }
+        }
+        if any_catch && !all_propagate {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether a handler that falls through lets the function report the
+/// failure anyway: the first `return` after the try statement (in its block
+/// or any enclosing one) returns a failure or sentinel (`return (False, {})`
+/// after `except RequestException: log.warning(..)`), hands the result to a
+/// call, or returns a value the try block was building (`return status_code`
+/// where the try set `status_code = r.status_code`).
+fn failure_follows(
+    function: &Function,
+    try_span: Span,
+    source: &str,
+    knowledge: &Knowledge,
+) -> bool {
+    let mut continuation = Vec::new();
+    let Some(try_block) = continuation_after(&function.body, try_span, &mut continuation) else {
+        return false;
+    };
+    let Some(ret) =
+        continuation
+            .iter()
+            .flat_map(|nodes| nodes.iter())
+            .find_map(|node| match node {
+                Node::Return(ret) => Some(ret),
+                _ => None,
+            })
+    else {
+        return false;
+    };
+    if let Some(Value::Call(call)) = &ret.value
+        && knowledge.log_level(call).is_none()
+        && !matches!(call.callee.as_str(), "Ok" | "Some")
+    {
+        return true;
+    }
+    match classify_return_text(&ret.value_text) {
+        Exit::Failure | Exit::Sentinel => true,
+        Exit::Fallback(text) => touched_names(try_block, source)
+            .iter()
+            .any(|name| has_word(&text, name)),
+        Exit::Bare | Exit::Success(_) => false,
+    }
+}
+
+/// Finds the try block at `try_span` and collects the statements that run
+/// after it (and its handlers), innermost block first, then the statements
+/// after each enclosing block.
+fn continuation_after<'a>(
+    nodes: &'a [Node],
+    try_span: Span,
+    continuation: &mut Vec<&'a [Node]>,
+) -> Option<&'a Block> {
+    for (index, node) in nodes.iter().enumerate() {
+        let Node::Block(block) = node else {
+            continue;
+        };
+        if block.span == try_span && matches!(block.kind, BlockKind::Try) {
+            let rest = &nodes[index + 1..];
+            let handlers = rest
+                .iter()
+                .take_while(|n| {
+                    matches!(n, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
+                })
+                .count();
+            continuation.push(&rest[handlers..]);
+            return Some(block);
+        }
+        if block.span.start_byte <= try_span.start_byte
+            && try_span.end_byte <= block.span.end_byte
+            && let Some(found) = continuation_after(&block.body, try_span, continuation)
+        {
+            continuation.push(&nodes[index + 1..]);
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Names the try block writes to: assignment targets, bound results and
+/// receivers of its calls (`accepted` in `accepted.add(id)`), and counters
+/// updated in place (`sent++`, `sent += 1`), which the model does not keep.
+fn touched_names(block: &Block, source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    collect_touched(&block.body, &mut names);
+    let text = source
+        .get(block.span.start_byte..block.span.end_byte)
+        .unwrap_or("");
+    for op in ["++", "--", "+=", "-="] {
+        for (at, _) in text.match_indices(op) {
+            let name: String = text[..at]
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|c| super::outcome::is_ident_char(*c))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            if !name.is_empty() {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn collect_touched(nodes: &[Node], names: &mut Vec<String>) {
+    let root = |text: &str| {
+        text.trim_start_matches("self.")
+            .trim_start_matches("this.")
+            .split(['.', '[', '('])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    for node in nodes {
+        match node {
+            Node::Assign(assign) => names.push(root(&assign.target)),
+            Node::Call(call) => {
+                if let Some(bound) = &call.bound_to {
+                    names.push(root(bound));
+                }
+                if let Some(receiver) = &call.receiver {
+                    names.push(root(receiver));
+                }
+            }
+            Node::Block(block) => collect_touched(&block.body, names),
+            Node::Function(_) | Node::Return(_) => {}
+        }
+    }
+    names.retain(|name| !name.is_empty() && name.chars().all(super::outcome::is_ident_char));
+}
+
+/// `Promise.allSettled([...sinks])` / `asyncio.gather(.., return_exceptions=True)`
+/// whose results are dropped or never read.
+fn settled_sink<'a>(
+    call: &'a Call,
+    file: &FileContext<'a>,
+    state: &WalkState<'a>,
+    knowledge: &'a Knowledge,
+) -> Option<(&'a Call, &'a Sink)> {
+    let settles = match call.callee.as_str() {
+        "Promise.allSettled" => true,
+        "asyncio.gather" | "gather" => {
+            matches!(
+                call.option_value("return_exceptions"),
+                Some(Value::Bool(true))
+            )
+        }
+        _ => false,
+    };
+    if !settles {
+        return None;
+    }
+    let unread = match call.result {
+        CallResult::Discarded | CallResult::ExplicitlyIgnored => true,
+        CallResult::Bound => {
+            let rest = rest_of_function(
+                file.source,
+                call.span,
+                state.enclosing,
+                &file.model.comments,
+            );
+            call.bound_to
+                .as_deref()
+                .is_some_and(|var| usage_in(&rest, var, knowledge) == Usage::Unused)
+        }
+        CallResult::Returned | CallResult::Used => false,
+    };
+    if !unread {
+        return None;
+    }
+    calls_in_arguments(call)
+        .into_iter()
+        .find_map(|c| knowledge.sink(c).map(|s| (c, s)))
+}
+
+/// Rust: `let _ = sink(..).await;`, `sink(..).await.ok();`,
+/// `sink(..).await.unwrap_or_default();`.
+fn rust_ignored<'a>(call: &'a Call, knowledge: &'a Knowledge) -> Option<(&'a Call, &'a Sink)> {
+    let discarded = match call.result {
+        CallResult::ExplicitlyIgnored => true,
+        CallResult::Discarded => RESULT_DISCARDS.contains(&call.method.as_str()),
+        _ => false,
+    };
+    if !discarded || call.propagated {
+        return None;
+    }
+    if call.method == "unwrap_or_else" && closure_reports(call, knowledge) {
+        return None;
+    }
+    std::iter::once(call)
+        .chain(call.chain.iter())
+        .find_map(|c| knowledge.sink(c).map(|s| (c, s)))
+}
+
+/// Whether `unwrap_or_else(|e| ..)` does something with the error beyond a low log.
+fn closure_reports(call: &Call, knowledge: &Knowledge) -> bool {
+    call.callbacks().any(|function| {
+        let binding = function.params.first().map(|p| p.name.as_str());
+        let outcome = Outcome::read(&function.body, Span::default(), "", binding, knowledge);
+        !outcome.swallows()
+    })
+}
+
+/// Blocks that silence failures without a try: `with suppress(..)`, Rust
+/// `if let Err(e) = ..` bodies and `Err(..)` match arms.
+struct Branches<'a> {
+    suppressors: Vec<(&'a Block, &'a Call)>,
+    /// `if let Err(..) = <call>` blocks, with their condition.
+    err_branches: Vec<(&'a Block, &'a str)>,
+    /// `Err(..) =>` arms, with the span of a call in their `match` scrutinee.
+    match_arms: Vec<(Span, &'a Block)>,
+}
+
+impl<'a> Branches<'a> {
+    fn collect(model: &'a FileModel, knowledge: &Knowledge) -> Self {
+        let mut branches = Branches {
+            suppressors: Vec::new(),
+            err_branches: Vec::new(),
+            match_arms: Vec::new(),
+        };
+        branches.visit(&model.module.body, knowledge);
+        branches
+    }
+
+    fn visit(&mut self, nodes: &'a [Node], knowledge: &Knowledge) {
+        self.pair_match_arms(nodes);
+        for node in nodes {
+            match node {
+                Node::Block(block) => {
+                    match &block.kind {
+                        BlockKind::With { items, .. } => {
+                            if let Some(item) = items.iter().find(|item| {
+                                knowledge.is_error_suppressor(item)
+                                    && !item.args.iter().all(|a| {
+                                        matches!(&a.value, Value::Path(t) if knowledge.is_local_error(t))
+                                    })
+                            }) {
+                                self.suppressors.push((block, item));
+                            }
+                        }
+                        BlockKind::If { condition } if condition.trim_start().starts_with("let Err") => {
+                            self.err_branches.push((block, condition.as_str()));
+                        }
+                        _ => {}
+                    }
+                    self.visit(&block.body, knowledge);
+                }
+                Node::Function(function) => self.visit(&function.body, knowledge),
+                Node::Call(call) => self.visit_call(call, knowledge),
+                Node::Return(ret) => {
+                    if let Some(value) = &ret.value {
+                        self.visit_value(value, knowledge);
+                    }
+                }
+                Node::Assign(assign) => self.visit_value(&assign.value, knowledge),
+            }
+        }
+    }
+
+    /// A `match` scrutinee's calls come right before the arm blocks; pair
+    /// each such call with the `Err(..)` arms that handle its result.
+    fn pair_match_arms(&mut self, nodes: &'a [Node]) {
+        let mut index = 0;
+        while index < nodes.len() {
+            let run_start = index;
+            while let Some(Node::Call(call)) = nodes.get(index)
+                && call.result == CallResult::Used
+            {
+                index += 1;
+            }
+            let scrutinee = &nodes[run_start..index];
+            let arms_start = index;
+            while let Some(Node::Block(block)) = nodes.get(index)
+                && matches!(block.kind, BlockKind::Arm { .. })
+            {
+                index += 1;
+            }
+            if !scrutinee.is_empty() {
+                for arm in &nodes[arms_start..index] {
+                    let Node::Block(block) = arm else { continue };
+                    let BlockKind::Arm { pattern } = &block.kind else {
+                        continue;
+                    };
+                    if !pattern.trim_start().starts_with("Err") {
+                        continue;
+                    }
+                    for node in scrutinee {
+                        if let Node::Call(call) = node {
+                            self.match_arms.push((call.span, block));
+                        }
+                    }
+                }
+            }
+            if index == run_start {
+                index += 1;
+            }
+        }
+    }
+
+    fn visit_call(&mut self, call: &'a Call, knowledge: &Knowledge) {
+        for link in call.chain.iter().chain(std::iter::once(call)) {
+            for arg in &link.args {
+                self.visit_value(&arg.value, knowledge);
+            }
+        }
+    }
+
+    fn visit_value(&mut self, value: &'a Value, knowledge: &Knowledge) {
+        match value {
+            Value::Function(function) => self.visit(&function.body, knowledge),
+            Value::Call(call) => self.visit_call(call, knowledge),
+            Value::Object(props) => props
+                .iter()
+                .for_each(|p| self.visit_value(&p.value, knowledge)),
+            Value::Array(items) => items.iter().for_each(|v| self.visit_value(v, knowledge)),
+            _ => {}
+        }
+    }
+
+    fn suppressor_around(&self, call: &'a Call) -> Option<Swallow<'a>> {
+        self.suppressors
+            .iter()
+            .filter(|(block, _)| contains(block.span, call.span))
+            .map(|(_, item)| Swallow::Suppressed(item))
+            .next_back()
+    }
+
+    /// The `if let Err(..) = <call>` body or `Err(..) =>` arm that handles this
+    /// call's result, when it drops the error.
+    fn err_branch_around(
+        &self,
+        call: &'a Call,
+        file: &FileContext<'a>,
+        knowledge: &'a Knowledge,
+    ) -> Option<Swallow<'a>> {
+        let block = self
+            .err_branches
+            .iter()
+            .find(|(block, head)| {
+                contains(block.span, call.span) && squeeze(head).contains(&squeeze(&call.text))
+            })
+            .map(|(block, _)| *block)
+            .or_else(|| {
+                self.match_arms
+                    .iter()
+                    .find(|(scrutinee, _)| contains(*scrutinee, call.span))
+                    .map(|(_, block)| *block)
+            })?;
+        let head = match &block.kind {
+            BlockKind::If { condition } => condition.as_str(),
+            BlockKind::Arm { pattern } => pattern.as_str(),
+            _ => "",
+        };
+        let outcome = Outcome::read(
+            &block.body,
+            body_span(block),
+            file.source,
+            err_binding(head),
+            knowledge,
+        );
+        outcome.swallows().then_some(Swallow::Handler {
+            construct: "the `Err` branch that handles it",
+            span: block.span,
+            outcome,
+        })
+    }
+}
+
+/// The span of a block's statements (so the head's text is not searched).
+fn body_span(block: &Block) -> Span {
+    let first = block.body.first().map(node_span);
+    let last = block.body.last().map(node_span);
+    match (first, last) {
+        (Some(first), Some(last)) => Span {
+            start_byte: first.start_byte,
+            end_byte: last.end_byte,
+            start_line: first.start_line,
+            start_col: first.start_col,
+            end_line: last.end_line,
+            end_col: last.end_col,
+        },
+        _ => Span::default(),
+    }
+}
+
+fn node_span(node: &Node) -> Span {
+    match node {
+        Node::Call(call) => call.span,
+        Node::Block(block) => block.span,
+        Node::Function(function) => function.span,
+        Node::Return(ret) => ret.span,
+        Node::Assign(assign) => assign.span,
+    }
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start_byte <= inner.start_byte && inner.end_byte <= outer.end_byte
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}

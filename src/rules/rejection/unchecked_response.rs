@@ -1,0 +1,348 @@
+//! `rejection/unchecked-response`.
+
+use super::outcome::{
+    BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
+    rest_of_function, usage_in,
+};
+use crate::knowledge::{Knowledge, SinkKind};
+use crate::model::{Call, CallResult, Ecosystem, Language};
+use crate::rules::{
+    CallSite, Class, FileContext, RawFinding, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
+    WalkState, callee_name,
+};
+
+/// ## What it detects
+/// An HTTP write (POST, PUT, PATCH, DELETE) made with a client that does not
+/// fail on error statuses — `fetch`, Python `requests`/`httpx`/`aiohttp`,
+/// Rust `reqwest` — whose response status is never read: the response is
+/// dropped, or only its body is used, and nothing checks `res.ok`,
+/// `res.status`, `response.raise_for_status()` or `.error_for_status()`.
+///
+/// ## Why it breaks workflows
+/// A 400 for an invalid field, a 401 for an expired token, a 429 or a 503
+/// all arrive as ordinary responses. The caller carries on as if the other
+/// service had accepted the write.
+pub struct UncheckedResponse;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "An HTTP write's response status is never checked, so a rejected request (4xx/5xx) looks like success.",
+    detects: "A POST/PUT/PATCH/DELETE made with a client that resolves normally on error statuses (`fetch`, `requests`, `httpx`, `aiohttp`, `reqwest`) whose response is dropped, or whose body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`, `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`, `status().is_success()` later in the function. A response that is returned or handed to another function is left to that code. Clients that throw on non-2xx by default (axios, got, ky, ofetch) are not flagged.",
+    why: "HTTP clients like `fetch`, `requests` and `reqwest` only fail on network errors; a rejection — 400 invalid payload, 401 expired token, 409 conflict, 422 unknown enum value, 429 rate limit, 5xx — is a normal response. Code that never reads the status reports success for a write the other service refused, and a body read from an error response silently becomes `undefined` fields downstream. Tests with a fake that always answers 200 never notice.",
+    bad: "const res = await fetch(`${CRM_URL}/contacts`, {\n  method: 'POST',\n  body: JSON.stringify({ email }),\n});\nconst contact = await res.json(); // a 422 body is used as if the contact existed\nreturn contact.id;",
+    good: "const res = await fetch(`${CRM_URL}/contacts`, {\n  method: 'POST',\n  body: JSON.stringify({ email }),\n});\nif (!res.ok) {\n  throw new Error(`CRM rejected contact: ${res.status} ${await res.text()}`);\n}\nconst contact = await res.json();\nreturn contact.id;",
+    fix: "Check the status right after the call and make a rejection fail loudly: `if (!res.ok) throw ...` with `fetch`; `response.raise_for_status()` with `requests`/`httpx`; `.error_for_status()?` with `reqwest`. Or use a client configured to throw on error statuses.",
+    questions: &[
+        "What does the receiving service answer when it rejects this write (400, 401, 409, 422, 429, 5xx), and what should the caller do then?",
+        "Who is alerted when the write is rejected?",
+        "How would a workflow test verify the write was accepted, against a fake that can also answer with an error status?",
+        "What if the service accepts the request now but rejects it later, or answers 202 and drops it?",
+    ],
+};
+
+impl Rule for UncheckedResponse {
+    fn id(&self) -> RuleId {
+        RuleId("rejection/unchecked-response")
+    }
+
+    fn class(&self) -> Class {
+        Class::Rejection
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::Medium
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if super::outcome::is_test_path(file.path) {
+            return;
+        }
+        let knowledge = file.knowledge;
+        let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
+        let walker = ScopeWalker::new(knowledge, file.model);
+        let links = chain_links(file.model);
+        walker.walk(file.model, &mut |call, state| {
+            if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
+                return;
+            }
+            let chain: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
+            let Some(position) = chain.iter().position(|link| {
+                knowledge
+                    .sink(link)
+                    .is_some_and(|sink| sink.kind == SinkKind::Http)
+            }) else {
+                return;
+            };
+            // An HTTP write names its URL; `session.delete()` with no
+            // arguments is some other object's method.
+            if knowledge.throws_on_error_status(call)
+                || chain[..=position].iter().all(|link| link.args.is_empty())
+            {
+                return;
+            }
+            let write = chain[position];
+            let after = &chain[position + 1..];
+            if after
+                .iter()
+                .any(|link| knowledge.is_status_check(&link.method))
+            {
+                return;
+            }
+            let Some(reading) = reading(call, write, after, file, state, ecosystem, knowledge)
+            else {
+                return;
+            };
+            findings.push(self.finding(write, call, state, reading, ecosystem));
+        });
+    }
+}
+
+/// How the response of an HTTP write is (not) read.
+enum Reading {
+    /// Dropped on the floor.
+    Dropped,
+    /// Bound to a variable that is never read again.
+    Unread(String),
+    /// Only the body is read: through the chain (`.json()`), or from the
+    /// variable named here.
+    BodyOnly(String),
+    /// Only the body is read, through the chain (`fetch(..).then(r => r.json())`).
+    ChainedBody(String),
+    /// A `.then(..)` callback runs on any response and never looks at it.
+    IgnoredByThen,
+}
+
+fn reading(
+    call: &Call,
+    write: &Call,
+    after: &[&Call],
+    file: &FileContext<'_>,
+    state: &WalkState<'_>,
+    ecosystem: Option<Ecosystem>,
+    knowledge: &Knowledge,
+) -> Option<Reading> {
+    // `.send().await.ok();` drops the whole `Result`: swallowed-error's finding.
+    if after
+        .iter()
+        .any(|link| RESULT_DISCARDS.contains(&link.method.as_str()))
+        && matches!(
+            call.result,
+            CallResult::Discarded | CallResult::ExplicitlyIgnored
+        )
+    {
+        return None;
+    }
+    let body_read = after
+        .iter()
+        .find(|link| link.method == "then" || BODY_READS.contains(&link.method.as_str()));
+    if let Some(link) = body_read {
+        if link.method == "then" {
+            // `fetch(..).then(r => r.ok ? .. : ..)`: look inside the callback.
+            let text = file
+                .source
+                .get(write.span.end_byte..call.span.end_byte)
+                .unwrap_or("");
+            if mentions_status(text, knowledge) {
+                return None;
+            }
+            let reads_body = BODY_READS
+                .iter()
+                .any(|member| text.contains(&format!(".{member}(")));
+            if !reads_body {
+                return Some(Reading::IgnoredByThen);
+            }
+        }
+        return match call.result {
+            CallResult::ExplicitlyIgnored => None,
+            // `requests.post(..).json()["id"]` raises on an error body.
+            _ if ecosystem == Some(Ecosystem::Python) && call.result != CallResult::Returned => {
+                None
+            }
+            _ => Some(Reading::ChainedBody(format!(".{}(..)", link.method))),
+        };
+    }
+    match call.result {
+        // `let _ = ..` is the swallowed-error rule's; `void fetch(..)` fire-and-forget's.
+        CallResult::ExplicitlyIgnored | CallResult::Returned | CallResult::Used => None,
+        CallResult::Discarded => {
+            let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
+            // An unawaited write in an async function is fire-and-forget's finding.
+            if unawaited_js && state.enclosing.is_async {
+                return None;
+            }
+            if state.site == CallSite::WithItem {
+                return bound_in_with(call, file, state, ecosystem, knowledge);
+            }
+            Some(Reading::Dropped)
+        }
+        CallResult::Bound => {
+            let var = call.bound_to.as_deref().unwrap_or("").trim();
+            if var.starts_with(['{', '[', '(']) {
+                // `const { ok, status } = await fetch(..)`
+                let names = var
+                    .split(|c: char| !super::outcome::is_ident_char(c))
+                    .filter(|n| !n.is_empty());
+                let mut any_status = false;
+                for name in names {
+                    any_status |= knowledge.is_status_check(name);
+                }
+                return (!any_status).then(|| Reading::ChainedBody(format!("const {var} = ..")));
+            }
+            // `self.login = requests.post(..)`: kept on the object for later.
+            if var.starts_with("this.") || var.starts_with("self.") {
+                return None;
+            }
+            let var = var.trim_start_matches("mut ");
+            let rest = rest_of_function(
+                file.source,
+                call.span,
+                state.enclosing,
+                &file.model.comments,
+            );
+            from_usage(usage_in(&rest, var, knowledge), var, ecosystem)
+        }
+    }
+}
+
+/// What a variable's later use says about the response it holds.
+///
+/// Python raises on a missing key (`resp.json()["id"]`), so a body that is
+/// used locally fails loudly enough; only one returned as it is reaches the
+/// caller as if it were the result.
+fn from_usage(usage: Usage, var: &str, ecosystem: Option<Ecosystem>) -> Option<Reading> {
+    match usage {
+        Usage::Unused => Some(Reading::Unread(var.to_string())),
+        Usage::BodyOnly if ecosystem == Some(Ecosystem::Python) => None,
+        Usage::BodyOnly | Usage::BodyReturned => Some(Reading::BodyOnly(var.to_string())),
+        Usage::HandedOn | Usage::Checked => None,
+    }
+}
+
+/// `with session.post(..) as resp:` — the response is bound by `as`.
+fn bound_in_with(
+    call: &Call,
+    file: &FileContext<'_>,
+    state: &WalkState<'_>,
+    ecosystem: Option<Ecosystem>,
+    knowledge: &Knowledge,
+) -> Option<Reading> {
+    let after = file.source.get(call.span.end_byte..).unwrap_or("");
+    let after = after.trim_start();
+    let Some(rest) = after.strip_prefix("as") else {
+        return Some(Reading::Dropped);
+    };
+    let var: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| super::outcome::is_ident_char(*c))
+        .collect();
+    if var.is_empty() {
+        return None;
+    }
+    let text = rest_of_function(
+        file.source,
+        call.span,
+        state.enclosing,
+        &file.model.comments,
+    );
+    from_usage(usage_in(&text, &var, knowledge), &var, ecosystem)
+}
+
+/// Whether `text` reads a status member of anything (`.ok`, `.status`).
+fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
+    text.match_indices('.').any(|(at, _)| {
+        let member: String = text[at + 1..]
+            .chars()
+            .take_while(|c| super::outcome::is_ident_char(*c))
+            .collect();
+        knowledge.is_status_check(&member)
+    })
+}
+
+impl UncheckedResponse {
+    fn finding(
+        &self,
+        write: &Call,
+        trigger: &Call,
+        state: &WalkState<'_>,
+        reading: Reading,
+        ecosystem: Option<Ecosystem>,
+    ) -> RawFinding {
+        let function = function_phrase(&state.function);
+        let target = match http_target(trigger) {
+            Some(url) => format!("`{url}`"),
+            None => "the receiving service".to_string(),
+        };
+        let (what, severity) = match &reading {
+            Reading::Dropped => (
+                "its response is dropped without looking at the status".to_string(),
+                self.default_severity(),
+            ),
+            Reading::Unread(var) => (
+                format!(
+                    "the response in `{var}` is never read again, so its status is never checked"
+                ),
+                self.default_severity(),
+            ),
+            Reading::BodyOnly(var) => (
+                format!("only the body of `{var}` is read, never its status"),
+                Severity::Low,
+            ),
+            Reading::IgnoredByThen => (
+                "its `.then(..)` callback runs on any response without looking at the status"
+                    .to_string(),
+                self.default_severity(),
+            ),
+            Reading::ChainedBody(read) => (
+                format!("only its body is read (`{read}`), never its status"),
+                Severity::Low,
+            ),
+        };
+        let check = status_check_hint(ecosystem, &reading);
+        let message = format!(
+            "`{}` writes to {target}, but {what}: a rejection (4xx/5xx) looks like success and {function} carries on as if the write was accepted",
+            callee_name(write),
+        );
+        let questions = vec![
+            format!(
+                "What does {target} answer when it rejects this write (400 invalid payload, 401 expired token, 409/422 conflict or unknown value, 429 rate limit, 5xx), and what should {function} do then?"
+            ),
+            format!(
+                "Who is alerted when {target} rejects it? Nothing here raises, logs or retries on an error status — would {check} fit?"
+            ),
+            format!(
+                "How would a workflow test verify the write to {target} was accepted, against a fake that can also answer with an error status?"
+            ),
+            "What if the service answers 202 Accepted and drops the request later, or rejects it silently?".to_string(),
+        ];
+        RawFinding {
+            rule: self.id(),
+            severity,
+            span: write.span,
+            function: state.function.clone(),
+            trigger_text: trigger.text.clone(),
+            message,
+            questions,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// The idiomatic status check for the ecosystem, for questions.
+fn status_check_hint(ecosystem: Option<Ecosystem>, reading: &Reading) -> String {
+    let var = match reading {
+        Reading::Unread(var) | Reading::BodyOnly(var) => var.as_str(),
+        Reading::Dropped | Reading::ChainedBody(_) | Reading::IgnoredByThen => match ecosystem {
+            Some(Ecosystem::Python) => "response",
+            _ => "res",
+        },
+    };
+    match ecosystem {
+        Some(Ecosystem::Python) => format!("`{var}.raise_for_status()`"),
+        Some(Ecosystem::Rust) => "`.error_for_status()?`".to_string(),
+        _ => format!("`if (!{var}.ok) throw ...`"),
+    }
+}
