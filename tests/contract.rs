@@ -501,3 +501,60 @@ fn a_consumer_that_reads_a_key_no_producer_sends_names_the_producers() {
         .unwrap_or_default();
     assert!(related.contains("`orderId`"), "{related}");
 }
+
+#[test]
+fn truncated_and_garbled_versions_of_every_fixture_never_panic() {
+    use handoff::config::Config;
+    use handoff::model::Language;
+    use handoff::rules::contract::{ContractContext, SourceFile, TouchedFile};
+    use handoff::rules::repository_rules;
+
+    let config = Config::builtin().expect("built-in knowledge loads");
+    let mut checked = 0;
+    for dir in case_dirs() {
+        let (head, base) = case_files(&dir);
+        for (path, text) in &head {
+            let Some(language) = Language::from_path(path) else {
+                continue;
+            };
+            let original = base.get(path).unwrap_or(text);
+            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            for step in 1..8 {
+                let cut = boundaries[boundaries.len() * step / 8];
+                let garbled = format!(
+                    "{}{{[(\"'`{}",
+                    &text[..cut],
+                    &text[cut..].replace(['{', ')'], "")
+                );
+                for variant in [&text[..cut], garbled.as_str()] {
+                    let base_model = handoff::lang::parse(language, original);
+                    let head_model = handoff::lang::parse(language, variant);
+                    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+                    let touched = [TouchedFile {
+                        base: Some(SourceFile {
+                            path,
+                            language,
+                            source: original,
+                            model: &base_model,
+                            knowledge,
+                        }),
+                        head: Some(SourceFile {
+                            path,
+                            language,
+                            source: variant,
+                            model: &head_model,
+                            knowledge,
+                        }),
+                    }];
+                    let context = ContractContext::new(&touched, &[]);
+                    for (_, rule) in repository_rules() {
+                        let mut found = Vec::new();
+                        rule.check_repository(&context, &mut found);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} variants were checked");
+}

@@ -109,6 +109,49 @@ pub enum Channel {
         /// The route.
         route: Route,
     },
+    /// A consumer known only by its function name
+    /// (`handle_order_created_event`, `onOrderCreatedEvent`): it receives
+    /// the topics whose words appear in its name, in order.
+    Named {
+        /// The words of the function name, lower case.
+        words: Vec<String>,
+    },
+}
+
+/// The lower-case words of an identifier or topic: split at `_`, `-`, `.`,
+/// `:`, `/`, spaces and lower-to-upper case changes.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for ch in text.chars() {
+        if !ch.is_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && previous_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        previous_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        current.extend(ch.to_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Whether the words of a topic appear, in order and adjacent, in the words
+/// of a consumer's name.
+fn named_after(topic: &str, name_words: &[String]) -> bool {
+    let topic_words = words(topic);
+    !topic_words.is_empty()
+        && name_words
+            .windows(topic_words.len())
+            .any(|window| window == topic_words.as_slice())
 }
 
 impl Channel {
@@ -133,6 +176,8 @@ impl Channel {
                 methods_agree && ra.matches(rb)
             }
             (Channel::Response { route: a }, Channel::Response { route: b }) => a.matches(b),
+            (Channel::Topic(topic), Channel::Named { words })
+            | (Channel::Named { words }, Channel::Topic(topic)) => named_after(topic, words),
             _ => false,
         }
     }
@@ -143,10 +188,35 @@ impl Channel {
     /// ends (a router mounted elsewhere still ends the same way).
     pub fn needles(&self) -> Vec<(String, String)> {
         match self {
-            Channel::Topic(topic) => vec![(
-                topic.clone(),
-                format!("['\"`]{}['\"`]", regex::escape(topic)),
-            )],
+            // The topic as a string; and, for consumers known by name, the
+            // topic's words in a declared function's name.
+            Channel::Topic(topic) => {
+                let mut needles = vec![(
+                    topic.clone(),
+                    format!("['\"`]{}['\"`]", regex::escape(topic)),
+                )];
+                let parts = words(topic);
+                if parts.len() > 1 {
+                    let snake = parts.join("_");
+                    let pascal: String = parts
+                        .iter()
+                        .map(|w| {
+                            let mut chars = w.chars();
+                            chars.next().map_or(String::new(), |first| {
+                                first.to_uppercase().collect::<String>() + chars.as_str()
+                            })
+                        })
+                        .collect();
+                    for form in [snake, pascal] {
+                        let declared = format!(
+                            r"(?i)(?:\bdef|\bfn|\bfunction|\bconst|\blet)\s+\w*{}\w*",
+                            regex::escape(&form)
+                        );
+                        needles.push((form, declared));
+                    }
+                }
+                needles
+            }
             Channel::Request { route, .. } | Channel::Response { route } => {
                 let Some(last) = route.literals().last() else {
                     return Vec::new();
@@ -160,6 +230,8 @@ impl Channel {
                     ),
                 )]
             }
+            // A name does not say which topic string to look for.
+            Channel::Named { .. } => Vec::new(),
         }
     }
 
@@ -172,13 +244,14 @@ impl Channel {
                 None => format!("the body of requests to `{route}`"),
             },
             Channel::Response { route } => format!("the response of `{route}`"),
+            Channel::Named { words } => format!("the topic named in `{}`", words.join("_")),
         }
     }
 
     /// What a consumer of the channel is called, for messages.
     pub fn consumer_noun(&self) -> &'static str {
         match self {
-            Channel::Topic(_) => "consumer",
+            Channel::Topic(_) | Channel::Named { .. } => "consumer",
             Channel::Request { .. } => "route handler",
             Channel::Response { .. } => "client",
         }
@@ -227,6 +300,21 @@ mod tests {
         assert!(post.meets(&any));
         assert!(!post.meets(&get));
         assert!(!post.meets(&Channel::Topic("/orders".into())));
+    }
+
+    #[test]
+    fn consumers_known_by_name_meet_the_topic_their_name_spells() {
+        let topic = Channel::Topic("order.created".into());
+        let named = |name: &str| Channel::Named { words: words(name) };
+        assert!(topic.meets(&named("handle_order_created_event")));
+        assert!(topic.meets(&named("onOrderCreatedEvent")));
+        assert!(topic.meets(&named("OrderCreatedConsumer")));
+        assert!(!topic.meets(&named("handle_suborder_created_event")));
+        assert!(!topic.meets(&named("handle_order_cancelled_event")));
+        assert_eq!(
+            words("HTTPServer_v2.orderID"),
+            vec!["httpserver", "v2", "order", "id"]
+        );
     }
 
     #[test]

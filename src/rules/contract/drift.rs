@@ -751,7 +751,7 @@ fn find_users(
                     message: format!(
                         "{} of {} still reads `{text}` here",
                         consumer.channel.consumer_noun(),
-                        consumer.channel.describe()
+                        channel.describe()
                     ),
                 });
             }
@@ -763,7 +763,7 @@ fn find_users(
                         message: format!(
                             "{} of {} passes the whole payload to `{}` here",
                             consumer.channel.consumer_noun(),
-                            consumer.channel.describe(),
+                            channel.describe(),
                             crate::rules::shorten(callee, 40)
                         ),
                     });
@@ -810,7 +810,7 @@ fn enum_users(
                     message: format!(
                         "{} of {} still handles `{value}` here",
                         consumer.channel.consumer_noun(),
-                        consumer.channel.describe()
+                        channel.describe()
                     ),
                 });
             }

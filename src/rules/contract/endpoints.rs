@@ -141,11 +141,9 @@ pub struct Consumer {
     pub span: Span,
     /// The fields it reads.
     pub reads: Vec<ReadField>,
-    /// The declared payload type, if any.
+    /// The declared payload type, if any (when the framework validates it
+    /// on arrival — serde, pydantic — its required fields count as read).
     pub type_name: Option<String>,
-    /// Whether the framework checks the declared type when the payload
-    /// arrives (serde, pydantic): its required fields are read.
-    pub validated: bool,
     /// Whether read paths are source names of `type_name`'s fields (Rust and
     /// pydantic attribute access), to be mapped to wire keys.
     pub reads_idents: bool,
@@ -170,6 +168,8 @@ pub fn endpoints(file: &SourceFile<'_>) -> Endpoints {
     let functions = named_functions(&file.model.module);
     let mut handlers = Vec::new();
     collect_handlers(file, &file.model.module.body, &functions, &mut handlers);
+    named_consumers(file, &functions, &mut handlers);
+    client_consumers(file, &mut found.consumers);
     for handler in &handlers {
         if let Some(consumer) = consumer(file, handler) {
             found.consumers.push(consumer);
@@ -744,8 +744,10 @@ fn literal_type_name(
     let brace = before.rfind('{')?;
     let head = before[..brace].trim_end();
     let start = head
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == ':'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = head[start..].rsplit("::").next().unwrap_or("");
     is_type_name(name).then(|| name.to_string())
 }
@@ -1171,6 +1173,36 @@ fn push_handler<'a>(
     });
 }
 
+/// Functions that no registration in the file names, but whose name says
+/// they consume a message (`handle_order_created_event`): consumers of the
+/// topic their name spells (see [`Channel::Named`]).
+fn named_consumers<'a>(
+    file: &SourceFile<'a>,
+    functions: &HashMap<&str, &'a Function>,
+    out: &mut Vec<Handler<'a>>,
+) {
+    let mut named: Vec<&&'a Function> = functions.values().collect();
+    named.sort_by_key(|f| f.span.start_byte);
+    for function in named {
+        if out.iter().any(|h| std::ptr::eq(h.function, *function)) {
+            continue;
+        }
+        let Some(role @ (HandlerRole::Consumer | HandlerRole::Job)) =
+            file.knowledge.name_role(&function.name)
+        else {
+            continue;
+        };
+        let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+        out.push(Handler {
+            function,
+            role,
+            channel: Channel::Named {
+                words: super::channel::words(short),
+            },
+        });
+    }
+}
+
 /// Where the payload is in a handler.
 struct PayloadRoots {
     /// The parameter holding it (or the request it is in), if any.
@@ -1289,13 +1321,30 @@ fn is_identifier(text: &str) -> bool {
 }
 
 fn consumer(file: &SourceFile<'_>, handler: &Handler<'_>) -> Option<Consumer> {
-    let function = handler.function;
-    let mut roots = payload_roots(file.language.ecosystem(), handler.role, function)?;
+    let roots = payload_roots(file.language.ecosystem(), handler.role, handler.function)?;
+    Some(consumer_from(
+        file,
+        handler.function,
+        handler.channel.clone(),
+        roots,
+        0,
+    ))
+}
+
+/// The consumer of `channel` whose payload sits at `roots` in `function`,
+/// reading from byte `from` on.
+fn consumer_from(
+    file: &SourceFile<'_>,
+    function: &Function,
+    channel: Channel,
+    mut roots: PayloadRoots,
+    from: usize,
+) -> Consumer {
     let reads: Vec<&FieldRead> = file
         .model
         .reads
         .iter()
-        .filter(|r| within(r.span, function.span))
+        .filter(|r| within(r.span, function.span) && r.span.start_byte >= from)
         .collect();
     // Local aliases: `const { data } = job`, `const data = job.data`,
     // `data = request.get_json()`; twice, so an alias of an alias resolves.
@@ -1327,18 +1376,17 @@ fn consumer(file: &SourceFile<'_>, handler: &Handler<'_>) -> Option<Consumer> {
         });
     }
     let opaque = opaque_uses(function, &roots);
-    Some(Consumer {
-        channel: handler.channel.clone(),
+    Consumer {
+        channel,
         path: file.path.to_string(),
         function: function.name.clone(),
         span: function.span,
         reads: found,
-        validated: false,
         reads_idents: matches!(file.language, Language::Rust | Language::Python)
             && roots.type_name.is_some(),
         type_name: roots.type_name,
         opaque,
-    })
+    }
 }
 
 fn read_text(read: &FieldRead) -> String {
@@ -1501,6 +1549,103 @@ fn opaque_uses(function: &Function, roots: &PayloadRoots) -> Vec<(Span, String)>
         }
     });
     uses
+}
+
+// ----- clients -------------------------------------------------------------
+
+/// How an HTTP client call gives back the response body.
+#[derive(Clone, Copy)]
+enum ResponseBody {
+    /// `res.json()` parses it (`fetch`, `requests`, `httpx`, `ky`, `got`).
+    Parsed,
+    /// It is under `.data` (`axios`).
+    Data,
+    /// The call returns the body itself (`$fetch`, `ofetch`).
+    Direct,
+}
+
+/// Whether a call requests a route, and how its response body is reached.
+/// Convention per library: the knowledge packs name HTTP writes, not reads.
+fn client_call(call: &Call) -> Option<ResponseBody> {
+    let verb = matches!(
+        call.method.as_str(),
+        "get" | "post" | "put" | "patch" | "delete" | "request"
+    );
+    let receiver = call.receiver.as_deref().unwrap_or("");
+    let root = receiver.split('.').next().unwrap_or(receiver);
+    match call.callee.as_str() {
+        "fetch" | "window.fetch" | "globalThis.fetch" | "ky" | "got" => Some(ResponseBody::Parsed),
+        "$fetch" | "ofetch" => Some(ResponseBody::Direct),
+        "axios" => Some(ResponseBody::Data),
+        _ if verb && matches!(root, "axios" | "api" | "apiClient" | "http" | "$http") => {
+            Some(ResponseBody::Data)
+        }
+        _ if verb
+            && matches!(
+                root,
+                "requests" | "httpx" | "ky" | "got" | "session" | "client"
+            ) =>
+        {
+            Some(ResponseBody::Parsed)
+        }
+        _ => None,
+    }
+}
+
+/// Client code that requests a literal route and reads the response body:
+/// consumers of the route's response.
+fn client_consumers(file: &SourceFile<'_>, out: &mut Vec<Consumer>) {
+    let module = &file.model.module;
+    let mut found: Vec<(Channel, &Function, PayloadRoots, usize)> = Vec::new();
+    walk_calls(&module.body, module, "", &mut |call, enclosing, _| {
+        // `const data = await (await fetch(url)).json()`: the outer call is
+        // bound to the body; otherwise the client call is bound to the response.
+        let (client, bound, body) = match call.chain.iter().find_map(|c| Some((c, client_call(c)?)))
+        {
+            Some((inner, ResponseBody::Parsed)) if matches!(call.method.as_str(), "json") => {
+                (inner, call.bound_to.as_deref(), ResponseBody::Direct)
+            }
+            _ => match client_call(call) {
+                Some(body) => (call, call.bound_to.as_deref(), body),
+                None => return,
+            },
+        };
+        let Some(bound) = bound.filter(|b| is_identifier(b)) else {
+            return;
+        };
+        let Some(route) = client
+            .first_string_arg()
+            .or_else(|| client.chain.iter().find_map(|c| c.first_string_arg()))
+            .and_then(Route::parse)
+        else {
+            return;
+        };
+        let prefix: Vec<String> = match body {
+            ResponseBody::Parsed => vec!["<body>".to_string()],
+            ResponseBody::Data => vec!["data".to_string()],
+            ResponseBody::Direct => Vec::new(),
+        };
+        let mut locals = HashMap::new();
+        locals.insert(bound.to_string(), Vec::new());
+        let roots = PayloadRoots {
+            param: None,
+            locals,
+            prefixes: vec![prefix],
+            type_name: None,
+        };
+        found.push((
+            Channel::Response { route },
+            enclosing,
+            roots,
+            call.span.start_byte,
+        ));
+    });
+    for (channel, function, roots, from) in found {
+        let consumer = consumer_from(file, function, channel, roots, from);
+        if !consumer.reads.is_empty() || !consumer.opaque.is_empty() {
+            out.push(consumer);
+        }
+    }
 }
 
 // ----- responses -----------------------------------------------------------

@@ -175,12 +175,16 @@ fn finding(
 fn impact(drift: &Drift, old: &str) -> String {
     if !drift.users.is_empty() {
         let count = drift.users.len();
+        let noun = drift
+            .channels
+            .first()
+            .map_or("consumer", Channel::consumer_noun);
         format!(
             "{} still {} {old} ({})",
             if count == 1 {
-                "a consumer"
+                format!("a {noun}")
             } else {
-                "consumers"
+                format!("{noun}s")
             },
             if count == 1 { "reads" } else { "read" },
             users_phrase(drift)
