@@ -774,20 +774,21 @@ fn find_users(
     drift.users.dedup();
 }
 
+/// Whether a key is an envelope name (`data`, `Body`, `detail`, …).
+fn is_envelope(key: &str) -> bool {
+    ENVELOPES.iter().any(|e| e.eq_ignore_ascii_case(key))
+}
+
 /// Whether a read path names the key `wanted` (directly or under an envelope).
 fn same_key(read: &[String], wanted: &[String]) -> bool {
     read == wanted
-        || (read.len() == wanted.len() + 1
-            && ENVELOPES.contains(&read[0].as_str())
-            && read[1..] == *wanted)
+        || (read.len() == wanted.len() + 1 && is_envelope(&read[0]) && read[1..] == *wanted)
 }
 
 /// Whether a read path reads something inside `wanted`.
 fn under(read: &[String], wanted: &[String]) -> bool {
     (read.len() > wanted.len() && read.starts_with(wanted))
-        || (read.len() > wanted.len() + 1
-            && ENVELOPES.contains(&read[0].as_str())
-            && read[1..].starts_with(wanted))
+        || (read.len() > wanted.len() + 1 && is_envelope(&read[0]) && read[1..].starts_with(wanted))
 }
 
 /// Consumers of an enum's output channels that still compare with the removed value.
@@ -986,7 +987,7 @@ fn missing_everywhere(
 /// when an opaque value on the way may hold it.
 fn sends(fields: &[SentField], path: &[String]) -> Option<bool> {
     if let [only] = path
-        && ENVELOPES.contains(&only.as_str())
+        && is_envelope(only)
         && !fields.iter().any(|f| f.path == path)
     {
         // The whole payload, read under an envelope name.
@@ -996,7 +997,7 @@ fn sends(fields: &[SentField], path: &[String]) -> Option<bool> {
     if direct != Some(false) {
         return direct;
     }
-    if path.len() > 1 && ENVELOPES.contains(&path[0].as_str()) {
+    if path.len() > 1 && is_envelope(&path[0]) {
         return sends_at(fields, &path[1..]);
     }
     Some(false)
@@ -1056,5 +1057,126 @@ impl<'a> Sides<'a> {
             base: side(|t| t.base),
             head: side(|t| t.head),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(path: &str, value: &str, kind: Option<WireKind>) -> SentField {
+        SentField {
+            path: path.split('.').map(str::to_string).collect(),
+            ident: None,
+            kind,
+            conversion_of: None,
+            optional: false,
+            defaulted: false,
+            value_text: value.to_string(),
+            literal: None,
+            span: Span::default(),
+            type_ref: None,
+        }
+    }
+
+    fn path(text: &str) -> Vec<String> {
+        text.split('.').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn renames_pair_by_value_loose_name_or_a_single_swap() {
+        let by_value = compare_fields(
+            &[
+                field("orderId", "order.id", None),
+                field("total", "t", None),
+            ],
+            &[field("ref", "order.id", None), field("total", "t", None)],
+            false,
+            "",
+        );
+        assert!(
+            matches!(&by_value[..], [FieldChange { change: Change::Renamed { from, to }, .. }] if *from == path("orderId") && *to == path("ref"))
+        );
+        let by_name = compare_fields(
+            &[field("orderId", "a", None), field("userId", "b", None)],
+            &[field("order_id", "x", None), field("user_id", "y", None)],
+            false,
+            "",
+        );
+        assert_eq!(by_name.len(), 2);
+        assert!(
+            by_name
+                .iter()
+                .all(|c| matches!(c.change, Change::Renamed { .. }))
+        );
+        let removed = compare_fields(
+            &[field("a", "1", None), field("b", "2", None)],
+            &[field("c", "3", Some(WireKind::Number))],
+            false,
+            "",
+        );
+        assert_eq!(removed.len(), 2, "{removed:?}");
+        assert!(
+            removed
+                .iter()
+                .all(|c| matches!(c.change, Change::Removed { .. }))
+        );
+    }
+
+    #[test]
+    fn a_key_moved_into_a_conditional_spread_is_made_optional_not_removed() {
+        let changes = compare_fields(
+            &[field("coupon", "order.coupon", None)],
+            &[],
+            true,
+            "...(order.coupon && { coupon: order.coupon })",
+        );
+        assert!(matches!(
+            &changes[..],
+            [FieldChange {
+                change: Change::MadeOptional { .. },
+                ..
+            }]
+        ));
+        assert!(compare_fields(&[field("coupon", "c", None)], &[], true, "...rest").is_empty());
+    }
+
+    #[test]
+    fn conversions_of_the_same_value_are_type_changes() {
+        let mut converted = field("total", "String(order.total)", Some(WireKind::String));
+        converted.conversion_of = Some("order.total".to_string());
+        let changes = compare_fields(
+            &[field("total", "order.total", None)],
+            &[converted],
+            false,
+            "",
+        );
+        assert!(matches!(
+            &changes[..],
+            [FieldChange {
+                change: Change::TypeChanged {
+                    to: Some(WireKind::String),
+                    ..
+                },
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn envelopes_are_tried_case_insensitively_and_known_objects_lack_keys() {
+        let sent = [
+            field("orderId", "id", None),
+            field("customer", "", Some(WireKind::Object)),
+            field("customer.email", "e", None),
+            field("meta", "m", None),
+        ];
+        assert_eq!(sends(&sent, &path("Body.orderId")), Some(true));
+        assert_eq!(sends(&sent, &path("customer.phone")), Some(false));
+        assert_eq!(sends(&sent, &path("meta.source")), None);
+        assert_eq!(sends(&sent, &path("data")), None);
+        assert_eq!(sends(&sent, &path("order_id")), Some(false));
+        assert!(same_key(&path("Body.orderId"), &path("orderId")));
+        assert!(under(&path("detail.customer.email"), &path("customer")));
     }
 }
