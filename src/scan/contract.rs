@@ -178,6 +178,15 @@ fn work_tree_files(root: &Path, wanted: &(dyn Fn(&str) -> bool + Sync)) -> Vec<U
     let found = Mutex::new(Vec::new());
     ignore::WalkBuilder::new(root)
         .require_git(false)
+        // Ignore files above the repository do not apply to it.
+        .parents(false)
+        // A nested repository (a submodule, a vendored checkout) is not part
+        // of this one, as git sees it.
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_some_and(|t| t.is_dir())
+                || !entry.path().join(".git").exists()
+        })
         .build_parallel()
         .run(|| {
             Box::new(|entry| {

@@ -20,7 +20,7 @@ use super::endpoints::{
 };
 use super::index::SideIndex;
 use super::wire::{WireKind, normalise};
-use crate::model::{Ecosystem, Span};
+use crate::model::{Ecosystem, Span, TypeDecl};
 use crate::rules::Severity;
 use std::collections::HashSet;
 
@@ -487,7 +487,7 @@ fn type_drifts(
         let Some(old) = base_file.model.types.iter().find(|t| t.name == new.name) else {
             continue;
         };
-        if old == new {
+        if same_declaration(old, new) {
             continue;
         }
         let usage = type_usage(&new.name, head_file, head);
@@ -595,6 +595,33 @@ fn first_line(span: Span, source: &str) -> Span {
         }
         None => span,
     }
+}
+
+/// Whether two versions of a declaration declare the same thing (where
+/// they sit in the file aside).
+pub fn same_declaration(a: &TypeDecl, b: &TypeDecl) -> bool {
+    let fields = |t: &TypeDecl| {
+        t.fields
+            .iter()
+            .map(|f| crate::model::FieldDecl {
+                span: Span::default(),
+                ..f.clone()
+            })
+            .collect::<Vec<_>>()
+    };
+    let values = |t: &TypeDecl| {
+        t.variants
+            .iter()
+            .map(|v| (v.name.clone(), v.wire_value.clone()))
+            .collect::<Vec<_>>()
+    };
+    a.name == b.name
+        && a.kind == b.kind
+        && a.bases == b.bases
+        && a.serializes == b.serializes
+        && a.deserializes == b.deserializes
+        && fields(a) == fields(b)
+        && values(a) == values(b)
 }
 
 /// Who sends or receives a type: `outputs` are the channels producers send

@@ -1238,7 +1238,14 @@ fn payload_roots(
             roots.param = Some(0);
             roots.prefixes = vec![vec!["body".to_string()]];
         }
-        (Ecosystem::Js, _) => roots.param = Some(0),
+        (Ecosystem::Js, _) => {
+            roots.param = Some(0);
+            roots.type_name = function
+                .params
+                .first()
+                .and_then(|p| p.type_annotation.as_deref())
+                .and_then(type_name_of);
+        }
         (Ecosystem::Python, HandlerRole::Route) => {
             let typed = function.params.iter().enumerate().find(|(_, p)| {
                 p.type_annotation

@@ -184,6 +184,8 @@ impl<'a> SideIndex<'a> {
                 l.path.len() == field.path.len() && l.path.last().map(String::as_str) == Some(name)
             });
             if let Some(written) = written {
+                // Where the value is written, in the producer's file.
+                field.span = written.span;
                 field.value_text = written.value_text.clone();
                 field.literal = written.literal.clone();
                 field.conversion_of = written.conversion_of.clone();

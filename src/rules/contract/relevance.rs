@@ -11,7 +11,7 @@
 //! puts its own name in play.
 
 use super::channel::Channel;
-use super::drift::TouchedFile;
+use super::drift::{TouchedFile, same_declaration};
 use super::endpoints::{
     Endpoints, SourceFile, endpoints, pair_consumers, pair_producers, same_payload, same_reads,
     type_name_of,
@@ -81,7 +81,7 @@ impl Relevance {
                         .types
                         .iter()
                         .find(|t| t.name == decl.name)
-                        .is_some_and(|old| old != decl);
+                        .is_some_and(|old| !same_declaration(old, decl));
                     if changed {
                         relevance.add_type(&decl.name);
                     }
