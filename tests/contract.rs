@@ -119,6 +119,15 @@ fn every_contract_fixture_case_fires_exactly_where_it_expects() {
             .display()
             .to_string();
         languages.insert(case.split('/').next().unwrap_or_default().to_string());
+        let (files, bases) = case_files(dir);
+        for (path, text) in files.iter().chain(bases.iter()) {
+            if let Some(language) = handoff::model::Language::from_path(path) {
+                let errors = handoff::lang::parse(language, text).parse_errors;
+                if errors > 0 {
+                    failures.push(format!("{case}/{path}: fixture has {errors} syntax errors"));
+                }
+            }
+        }
         let (repo, head) = case_repository(dir);
         let report = scan(&repo, &[]);
         let expected = expectations(&head);
