@@ -2,10 +2,10 @@
 //!
 //! Loaded once, validated whole; every error is `file:line:column: message`.
 
-use crate::knowledge::{KnowledgeBase, KnowledgeError, Pack};
+use crate::knowledge::{CallPattern, KnowledgeBase, KnowledgeError, Pack};
 use crate::model::Ecosystem;
 use crate::rules::{Severity, find_rule};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -88,6 +88,20 @@ pub struct Config {
     /// Built-in knowledge extended by the file's.
     pub knowledge: KnowledgeBase,
     ignore: GlobSet,
+    /// The compiled `paths` and `topics` of each workflow, in file order.
+    workflow_matchers: Vec<WorkflowMatcher>,
+    /// How the file is named in messages (`.handoff.yml`).
+    file_name: String,
+    /// The 1-based line of the `always:` key, when the file has one.
+    always_line: Option<usize>,
+}
+
+/// The compiled `paths` globs and `topics` patterns of one workflow, each
+/// kept with its text so that a selection can say which one matched.
+#[derive(Debug, Clone)]
+struct WorkflowMatcher {
+    paths: Vec<(String, GlobMatcher)>,
+    topics: Vec<(String, CallPattern)>,
 }
 
 impl Config {
@@ -164,14 +178,51 @@ impl Config {
             knowledge.add_pack(*ecosystem, name, source, pack)?;
         }
         let ignore = compile_globs(name, source, &file.ignore)?;
-        for workflow in &file.workflows {
-            compile_globs(name, source, &workflow.paths)?;
-        }
+        let workflow_matchers = validate_workflows(&file, source, name)?;
+        let always_line = source
+            .lines()
+            .position(|line| line.starts_with("always:"))
+            .map(|index| index + 1);
         Ok(Config {
             file,
             knowledge,
             ignore,
+            workflow_matchers,
+            file_name: name.to_string(),
+            always_line,
         })
+    }
+
+    /// The first `paths` glob of the workflow at `index` of `workflows:` that
+    /// matches a repository path, if any.
+    pub fn workflow_path_glob(&self, index: usize, path: &str) -> Option<&str> {
+        self.workflow_matchers
+            .get(index)?
+            .paths
+            .iter()
+            .find(|(_, glob)| glob.is_match(path))
+            .map(|(text, _)| text.as_str())
+    }
+
+    /// The first `topics` pattern of the workflow at `index` that matches a
+    /// side-effect topic (`order.*` for `order.created`), if any.
+    pub fn workflow_topic_pattern(&self, index: usize, topic: &str) -> Option<&str> {
+        self.workflow_matchers
+            .get(index)?
+            .topics
+            .iter()
+            .find(|(_, pattern)| pattern.matches(topic))
+            .map(|(text, _)| text.as_str())
+    }
+
+    /// How the configuration file is named in messages (`.handoff.yml`).
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The 1-based line of the file's `always:` key, if it has one.
+    pub fn always_line(&self) -> Option<usize> {
+        self.always_line
     }
 
     /// Whether a repository path is ignored by `ignore:`.
@@ -192,6 +243,109 @@ impl Config {
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         self.file.rules.get(id).and_then(|s| s.severity)
     }
+}
+
+/// Check the `workflows` and `always` sections beyond their YAML shape and
+/// compile each workflow's `paths` globs and `topics` patterns.
+fn validate_workflows(
+    file: &ConfigFile,
+    source: &str,
+    name: &str,
+) -> Result<Vec<WorkflowMatcher>, KnowledgeError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut matchers = Vec::with_capacity(file.workflows.len());
+    for workflow in &file.workflows {
+        let at =
+            |needle: &str, message: String| KnowledgeError::at_text(name, source, needle, message);
+        if workflow.name.trim().is_empty() {
+            return Err(at(
+                "name:",
+                "a workflow needs a non-empty `name`".to_string(),
+            ));
+        }
+        if !seen.insert(workflow.name.as_str()) {
+            return Err(at(
+                &workflow.name,
+                format!(
+                    "workflow `{}` is defined twice: merge the two entries",
+                    workflow.name
+                ),
+            ));
+        }
+        if workflow.paths.is_empty() && workflow.topics.is_empty() {
+            return Err(at(
+                &workflow.name,
+                format!(
+                    "workflow `{}` has neither `paths` nor `topics`, so no change can ever select it: add at least one",
+                    workflow.name
+                ),
+            ));
+        }
+        if let Some(suite) = &workflow.suite
+            && suite.name.trim().is_empty()
+        {
+            return Err(at(
+                "suite:",
+                format!(
+                    "the suite of workflow `{}` needs a non-empty `name`",
+                    workflow.name
+                ),
+            ));
+        }
+        let mut paths = Vec::with_capacity(workflow.paths.len());
+        for glob in &workflow.paths {
+            let compiled = Glob::new(glob)
+                .map_err(|e| at(glob, format!("invalid path glob `{glob}`: {}", e.kind())))?;
+            paths.push((glob.clone(), compiled.compile_matcher()));
+        }
+        let mut topics = Vec::with_capacity(workflow.topics.len());
+        for pattern in &workflow.topics {
+            let compiled = CallPattern::new(pattern).map_err(|error| {
+                at(
+                    pattern,
+                    format!("invalid topic pattern `{pattern}`: {error}; write segments separated by `.`, with `*`, `**` and `{{a,b}}`"),
+                )
+            })?;
+            topics.push((pattern.clone(), compiled));
+        }
+        matchers.push(WorkflowMatcher { paths, topics });
+    }
+    let suites = file
+        .workflows
+        .iter()
+        .filter_map(|w| w.suite.as_ref())
+        .chain(file.always.iter());
+    let mut commands: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for suite in suites {
+        let Some(command) = suite.command.as_deref() else {
+            continue;
+        };
+        match commands.get(suite.name.as_str()) {
+            Some(first) if *first != command => {
+                return Err(KnowledgeError::at_text(
+                    name,
+                    source,
+                    command,
+                    format!(
+                        "suite `{}` has two different commands (`{first}` and `{command}`): give the suites different names or the same command",
+                        suite.name
+                    ),
+                ));
+            }
+            _ => {
+                commands.insert(suite.name.as_str(), command);
+            }
+        }
+    }
+    if file.always.iter().any(|s| s.name.trim().is_empty()) {
+        return Err(KnowledgeError::at_text(
+            name,
+            source,
+            "always:",
+            "every suite under `always` needs a non-empty `name`".to_string(),
+        ));
+    }
+    Ok(matchers)
 }
 
 /// Compile path globs; a bad one is an error at its location.
@@ -255,5 +409,70 @@ mod tests {
         let error = Config::parse("ignore:\n  - 'a\n", CONFIG_FILE).expect_err("broken yaml");
         assert_eq!(error.file, CONFIG_FILE);
         assert!(error.line >= 2, "{error}");
+    }
+
+    #[test]
+    fn workflow_topics_match_by_dot_segments() {
+        let config = Config::parse(
+            "workflows:\n  - name: checkout\n    topics: [\"order.*\", \"payments.**\"]\n",
+            CONFIG_FILE,
+        )
+        .expect("valid config");
+        assert_eq!(
+            config.workflow_topic_pattern(0, "order.created"),
+            Some("order.*")
+        );
+        assert_eq!(config.workflow_topic_pattern(0, "order.created.v2"), None);
+        assert_eq!(
+            config.workflow_topic_pattern(0, "payments.card.captured"),
+            Some("payments.**")
+        );
+        assert_eq!(config.workflow_topic_pattern(1, "order.created"), None);
+    }
+
+    #[test]
+    fn invalid_topic_pattern_is_reported_at_its_line() {
+        let error = Config::parse(
+            "workflows:\n  - name: checkout\n    topics:\n      - \"order.{created\"\n",
+            CONFIG_FILE,
+        )
+        .expect_err("unclosed alternative");
+        assert_eq!((error.line, error.column), (4, 10), "{error}");
+        assert!(error.message.contains("topic pattern"), "{error}");
+    }
+
+    #[test]
+    fn workflow_that_nothing_can_select_is_an_error() {
+        let error = Config::parse(
+            "workflows:\n  - name: checkout\n    threshold: high\n",
+            CONFIG_FILE,
+        )
+        .expect_err("no paths, no topics");
+        assert_eq!(error.line, 2, "{error}");
+        assert!(
+            error.message.contains("neither `paths` nor `topics`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn duplicate_workflow_names_are_an_error() {
+        let error = Config::parse(
+            "workflows:\n  - name: checkout\n    paths: [a]\n  - name: checkout\n    paths: [b]\n",
+            CONFIG_FILE,
+        )
+        .expect_err("duplicate");
+        assert!(error.message.contains("defined twice"), "{error}");
+    }
+
+    #[test]
+    fn one_suite_with_two_commands_is_an_error() {
+        let error = Config::parse(
+            "workflows:\n  - name: a\n    paths: [a]\n    suite: { name: e2e, command: npm run e2e }\nalways:\n  - name: e2e\n    command: npm test\n",
+            CONFIG_FILE,
+        )
+        .expect_err("conflicting commands");
+        assert_eq!(error.line, 7, "{error}");
+        assert!(error.message.contains("two different commands"), "{error}");
     }
 }

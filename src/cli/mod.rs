@@ -1,5 +1,9 @@
 //! The command line: argument parsing, the one error chain, exit codes.
 
+mod checklist;
+mod gate;
+mod init;
+
 use crate::diff::Target;
 use crate::report::{self, Format, TextStyle};
 use crate::rules::{Severity, all_rules, doc_markdown, find_rule};
@@ -8,6 +12,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+
+pub mod action;
 
 /// Handoff reads a change and says which workflow handoffs it puts at risk.
 #[derive(Debug, Parser)]
@@ -32,6 +38,14 @@ enum Command {
         /// A rule id, e.g. sequencing/side-effect-in-transaction.
         rule: String,
     },
+    /// Select the workflow test suites a change must run, with the reasons.
+    Gate(gate::GateArgs),
+    /// Print the reviewer checklist (Markdown, with a Mermaid diagram).
+    Checklist(checklist::ChecklistArgs),
+    /// Write a starter .handoff.yml and GitHub workflow for this repository.
+    Init(init::InitArgs),
+    /// The GitHub Action's entry point (reads the GITHUB_* and INPUT_* environment).
+    Action,
 }
 
 /// Which change to read.
@@ -55,7 +69,7 @@ pub struct RevisionArgs {
 }
 
 impl RevisionArgs {
-    fn options(&self, all: bool) -> ScanOptions {
+    pub(crate) fn options(&self, all: bool) -> ScanOptions {
         let target = if self.staged {
             Target::Index
         } else if let Some(head) = &self.head {
@@ -142,7 +156,18 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+            // A wrapper that already prints its source (`invalid configuration:
+            // <the config error>`) would otherwise repeat it.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in error.chain() {
+                let text = cause.to_string();
+                if !chain
+                    .last()
+                    .is_some_and(|previous| previous.ends_with(&text))
+                {
+                    chain.push(text);
+                }
+            }
             eprintln!("error: {}", chain.join(": "));
             2
         }
@@ -170,6 +195,9 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&out)?;
             Ok(0)
         }
+        Command::Gate(args) => gate::run(&args),
+        Command::Checklist(args) => checklist::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Explain { rule } => {
             let Some(found) = find_rule(&rule) else {
                 bail!("unknown rule `{rule}`: `handoff rules` lists the rule ids");
@@ -177,11 +205,18 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&doc_markdown(found))?;
             Ok(0)
         }
+        Command::Action => action::run(),
     }
 }
 
 fn run_scan(args: &ScanArgs) -> Result<i32> {
-    let (report, _config) = scan::scan(&args.revisions.options(args.all))?;
+    let (report, config) = scan::scan(&args.revisions.options(args.all))?;
+    // Only the JSON contract carries the selected suites; the pre-commit hook
+    // (text) does not pay for the gate.
+    let suites = match args.format {
+        Format::Json => crate::gate::select(&report, &config).suites,
+        Format::Text | Format::Sarif | Format::Markdown | Format::Github => Vec::new(),
+    };
     let style = if args.output.is_none()
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
@@ -191,7 +226,7 @@ fn run_scan(args: &ScanArgs) -> Result<i32> {
     } else {
         TextStyle::Plain
     };
-    let rendered = report::render(&report, args.format, style);
+    let rendered = report::render(&report, args.format, style, &suites);
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
             .with_context(|| format!("cannot write {}", path.display()))?,
@@ -219,7 +254,7 @@ pub fn rules_table() -> String {
     out
 }
 
-fn write_stdout(text: &str) -> Result<()> {
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -76,6 +76,9 @@ pub struct ChangeSet {
     pub files: Vec<ChangedFile>,
     /// Every changed path, including skipped and unwanted ones.
     pub files_changed: usize,
+    /// The paths of every changed file, wanted or not (both paths of a rename),
+    /// sorted and `/`-separated; paths that are not UTF-8 are shown lossily.
+    pub changed_paths: Vec<String>,
     /// One line per skipped file: `skipped assets/logo.png: binary file`.
     pub warnings: Vec<String>,
 }
@@ -254,6 +257,7 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
         head,
         files: Vec::new(),
         files_changed: 0,
+        changed_paths: Vec::new(),
         warnings: Vec::new(),
     };
     for delta in diff.deltas() {
@@ -266,8 +270,17 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
             Examined::File(file) => change_set.files.push(*file),
         }
         change_set.files_changed += 1;
+        for side in [delta.old_file(), delta.new_file()] {
+            if let Some(bytes) = side.path_bytes() {
+                change_set
+                    .changed_paths
+                    .push(String::from_utf8_lossy(bytes).into_owned());
+            }
+        }
     }
     change_set.files.sort_by(|a, b| a.path.cmp(&b.path));
+    change_set.changed_paths.sort();
+    change_set.changed_paths.dedup();
     Ok(change_set)
 }
 

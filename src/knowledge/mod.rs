@@ -124,6 +124,7 @@ pub struct Knowledge {
     idempotency_keys: Vec<String>,
     handlers: Vec<Handler>,
     failure: failure::FailureKnowledge,
+    retries: Vec<Matcher>,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -209,6 +210,18 @@ impl Knowledge {
             .map(|h| h.role)
     }
 
+    /// Whether the call is a retry wrapper: its callback (or, as a decorator,
+    /// its function) may run more than once.
+    pub fn is_retry(&self, call: &Call) -> bool {
+        self.retries.iter().any(|m| m.matches(call))
+    }
+
+    /// Whether the call writes an outbox row (`trx.outbox.insert(..)`,
+    /// `trx('outbox').insert(..)`): the safe way to publish, never a sink.
+    pub fn is_outbox_write(&self, call: &Call) -> bool {
+        is_outbox_write(call)
+    }
+
     /// The sink this call reaches, if it is a cross-system side effect.
     pub fn sink(&self, call: &Call) -> Option<&Sink> {
         if call.is_new || self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
@@ -229,6 +242,7 @@ impl Knowledge {
         self.sql_begins.extend(matchers(&pack.sql_begins)?);
         self.deferrals.extend(matchers(&pack.deferrals)?);
         self.safe.extend(matchers(&pack.safe)?);
+        self.retries.extend(matchers(&pack.retries)?);
         self.implicit_sessions
             .extend(compile_patterns(file, source, &pack.implicit_sessions)?);
         self.local_constructors

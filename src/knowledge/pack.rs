@@ -84,6 +84,10 @@ pub struct Pack {
     /// `JsonResponse`); without a 4xx/5xx status they report success.
     #[serde(default)]
     pub responses: Vec<String>,
+    /// Retry wrappers: calls whose callback argument, or decorators whose
+    /// function, may run more than once (`pRetry(fn)`, `@retry`, `@backoff.on_exception`).
+    #[serde(default)]
+    pub retries: Vec<PatternEntry>,
 }
 
 /// How to recognise functions that play a role in a workflow.

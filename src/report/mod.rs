@@ -1,12 +1,17 @@
-//! Reporters: turn a [`Report`] into text, JSON and the other formats.
-//! They know nothing of how a finding was found.
+//! Reporters: turn a [`Report`] into text, JSON, SARIF, Markdown and GitHub
+//! workflow commands. They know nothing of how a finding was found.
 
+pub mod github;
 mod json;
+pub mod markdown;
+pub mod safe_markdown;
+pub mod sarif;
 mod text;
 
 pub use json::{SCHEMA, to_json};
 pub use text::{TextStyle, to_text};
 
+use crate::gate::SelectedSuite;
 use crate::scan::Report;
 
 /// The output formats of `handoff scan`.
@@ -16,12 +21,26 @@ pub enum Format {
     Text,
     /// The `handoff/v1` JSON contract.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// A Markdown summary (what the GitHub Action writes to the step summary).
+    Markdown,
+    /// GitHub Actions workflow commands (annotations on the changed lines).
+    Github,
 }
 
-/// Render a report in a format.
-pub fn render(report: &Report, format: Format, style: TextStyle) -> String {
+/// Render a report in a format; `suites` are the gate's selection.
+pub fn render(
+    report: &Report,
+    format: Format,
+    style: TextStyle,
+    suites: &[SelectedSuite],
+) -> String {
     match format {
         Format::Text => to_text(report, style),
-        Format::Json => to_json(report),
+        Format::Json => to_json(report, suites),
+        Format::Sarif => sarif::to_sarif(report),
+        Format::Markdown => markdown::to_markdown(report),
+        Format::Github => github::to_workflow_commands(report),
     }
 }

@@ -152,6 +152,9 @@ pub struct Report {
     pub stats: Stats,
     /// The analysed files.
     pub files: Vec<AnalyzedFile>,
+    /// Every path the change touches, source or not (both paths of a
+    /// rename), sorted: what workflow `paths` globs are matched against.
+    pub changed_paths: Vec<String>,
 }
 
 impl Report {
@@ -193,6 +196,7 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         head,
         files,
         files_changed,
+        changed_paths,
         mut warnings,
         ..
     } = change;
@@ -249,6 +253,7 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         warnings,
         stats,
         files: analyzed_files,
+        changed_paths,
     })
 }
 

@@ -1,0 +1,611 @@
+//! `handoff action`: the GitHub Action's entry point (the Docker image's
+//! `ENTRYPOINT`). Reads the `GITHUB_*` environment and the `INPUT_*` action
+//! inputs, scans the pull request (or push), posts one review and edits one
+//! summary comment, writes SARIF, the step summary and the step outputs.
+//!
+//! When the token may not write (a fork's pull request, a read-only token)
+//! the findings become workflow-command annotations and the step summary,
+//! with one notice saying so; the exit code still follows `fail-on`.
+
+use super::FailOn;
+use crate::config::Config;
+use crate::diff::Target;
+use crate::github::{
+    self, Client, ClientOptions, Event, EventKind, GitHubError, PullRequest, Repository,
+    RetryPolicy,
+};
+use crate::report::markdown::{
+    self, COMMENT_LIMIT, ResolvedLine, STEP_SUMMARY_LIMIT, SourceLinks, SuiteLine, SummaryInput,
+};
+use crate::report::{self, TextStyle};
+use crate::scan::{self, Report, ScanOptions, Status};
+use crate::{checklist, gate};
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The action inputs `handoff action` reads (as `INPUT_<NAME>`), in
+/// `action.yml` order.
+pub const INPUTS: &[&str] = &[
+    "github-token",
+    "base",
+    "head",
+    "config",
+    "fail-on",
+    "comment",
+    "sarif-file",
+];
+
+/// The step outputs `handoff action` writes to `GITHUB_OUTPUT`.
+pub const OUTPUTS: &[&str] = &["risk", "findings", "suites", "sarif-file"];
+
+/// Where findings go on the pull request (the `comment` input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommentMode {
+    /// Inline review comments on the changed lines, plus the summary comment.
+    Inline,
+    /// Only the summary comment.
+    Summary,
+    /// No comments: annotations and the step summary only.
+    Off,
+}
+
+/// The action's inputs, validated.
+#[derive(Debug, Clone)]
+struct Inputs {
+    token: Option<String>,
+    base: Option<String>,
+    head: Option<String>,
+    config: Option<String>,
+    fail_on: FailOn,
+    comment: CommentMode,
+    sarif_file: Option<String>,
+}
+
+/// The environment of an Actions step.
+#[derive(Debug, Clone)]
+struct ActionEnv {
+    event_name: String,
+    event_path: Option<PathBuf>,
+    repository: Option<String>,
+    api_url: String,
+    server_url: String,
+    workspace: PathBuf,
+    output: Option<PathBuf>,
+    step_summary: Option<PathBuf>,
+    sha: Option<String>,
+    inputs: Inputs,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// An action input: the runner sets `INPUT_<NAME>` with the name upper-cased
+/// (hyphens kept); the underscore spelling is accepted too.
+fn input(name: &str) -> Option<String> {
+    let upper = name.to_ascii_uppercase();
+    var(&format!("INPUT_{upper}")).or_else(|| var(&format!("INPUT_{}", upper.replace('-', "_"))))
+}
+
+fn parse_choice<T: ValueEnum>(name: &str, default: T) -> Result<T> {
+    let Some(value) = input(name) else {
+        return Ok(default);
+    };
+    T::from_str(&value, true).map_err(|_| {
+        let choices: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        anyhow::anyhow!(
+            "invalid action input `{name}`: `{value}`; use one of {}",
+            choices.join(", ")
+        )
+    })
+}
+
+impl ActionEnv {
+    fn from_env() -> Result<ActionEnv> {
+        let inputs = Inputs {
+            token: input("github-token").or_else(|| var("GITHUB_TOKEN")),
+            base: input("base"),
+            head: input("head"),
+            config: input("config"),
+            fail_on: parse_choice("fail-on", FailOn::High)?,
+            comment: parse_choice("comment", CommentMode::Inline)?,
+            sarif_file: match std::env::var("INPUT_SARIF-FILE")
+                .or_else(|_| std::env::var("INPUT_SARIF_FILE"))
+            {
+                // Set but empty: the user turned the SARIF file off.
+                Ok(value) if value.trim().is_empty() => None,
+                Ok(value) => Some(value.trim().to_string()),
+                Err(_) => Some("handoff.sarif".to_string()),
+            },
+        };
+        let workspace = match var("GITHUB_WORKSPACE") {
+            Some(dir) => PathBuf::from(dir),
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
+        Ok(ActionEnv {
+            event_name: var("GITHUB_EVENT_NAME").unwrap_or_else(|| "workflow_dispatch".to_string()),
+            event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
+            repository: var("GITHUB_REPOSITORY"),
+            api_url: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_string()),
+            server_url: var("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| "https://github.com".to_string()),
+            workspace,
+            output: var("GITHUB_OUTPUT").map(PathBuf::from),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            sha: var("GITHUB_SHA"),
+            inputs,
+        })
+    }
+
+    fn read_event(&self) -> Result<Option<Event>> {
+        let Some(path) = &self.event_path else {
+            if matches!(
+                EventKind::from_name(&self.event_name),
+                EventKind::PullRequest | EventKind::PullRequestTarget
+            ) {
+                bail!(
+                    "GITHUB_EVENT_PATH is not set for a {} event: `handoff action` runs inside GitHub Actions; use `handoff scan` elsewhere",
+                    self.event_name
+                );
+            }
+            return Ok(None);
+        };
+        let payload = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the event payload GITHUB_EVENT_PATH={}",
+                path.display()
+            )
+        })?;
+        Ok(Some(Event::parse(
+            &self.event_name,
+            &payload,
+            &path.display().to_string(),
+        )?))
+    }
+
+    fn resolve(&self, path: &str) -> PathBuf {
+        let path = Path::new(path);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.workspace.join(path)
+        }
+    }
+}
+
+/// The base and head to compare.
+fn revisions(env: &ActionEnv, event: Option<&Event>) -> (Option<String>, String) {
+    let pull_request = event.and_then(|e| e.pull_request.as_ref());
+    let head = env
+        .inputs
+        .head
+        .clone()
+        .or_else(|| pull_request.map(|pr| pr.head_sha.clone()))
+        .or_else(|| event.and_then(|e| e.after.clone()))
+        .or_else(|| env.sha.clone())
+        .unwrap_or_else(|| "HEAD".to_string());
+    let base = match (&env.inputs.base, pull_request) {
+        (Some(base), _) => Some(base.clone()),
+        // GitHub's pull request diff is three-dot: from the merge-base.
+        (None, Some(pr)) => Some(
+            merge_base(&env.workspace, &pr.base_sha, &head).unwrap_or_else(|| pr.base_sha.clone()),
+        ),
+        (None, None) => event.and_then(|e| e.before.clone()),
+    };
+    (base, head)
+}
+
+/// The merge-base of two revisions, when both are in the clone (otherwise
+/// the scan reports the missing one with its fix).
+fn merge_base(workspace: &Path, base: &str, head: &str) -> Option<String> {
+    let repo = git2::Repository::discover(workspace).ok()?;
+    let base = repo.revparse_single(base).ok()?.peel_to_commit().ok()?.id();
+    let head = repo.revparse_single(head).ok()?.peel_to_commit().ok()?.id();
+    repo.merge_base(base, head).ok().map(|oid| oid.to_string())
+}
+
+/// The suites to run for this change and the reviewer checklist.
+///
+/// `gate::select` picks the suites (each with its reasons) and
+/// `checklist::render_section` writes the checklist, with the consumers of
+/// the touched topics looked up in the whole checkout (`workspace`); the
+/// Action shows both in the summary comment and the step summary, and writes
+/// the suites to the `suites` output. A failed consumer lookup only narrows
+/// the checklist to the consumers in the diff.
+fn workflow_context(
+    report: &Report,
+    config: &Config,
+    workspace: &Path,
+) -> (Vec<SuiteLine>, Option<String>) {
+    let mut map = gate::touched_boundaries(report, config);
+    if let Ok(elsewhere) = gate::consumers_elsewhere(workspace, report, config, &map.topics()) {
+        map.add_consumers(elsewhere);
+    }
+    let selection = gate::select_with(report, config, &map);
+    let checklist = checklist::render_section(report, config, &selection, &map);
+    let suites = selection
+        .suites
+        .into_iter()
+        .map(|suite| SuiteLine {
+            name: suite.name,
+            command: suite.command,
+            reasons: suite.reasons,
+        })
+        .collect();
+    (suites, checklist)
+}
+
+/// What reached the pull request.
+#[derive(Debug, Default)]
+struct Delivery {
+    /// Findings with an inline comment (earlier or now).
+    inline: HashSet<String>,
+    /// Fixed findings.
+    resolved: Vec<ResolvedLine>,
+    /// Why findings are shown as annotations instead, if they are.
+    fallback: Option<String>,
+    /// A rejected token or unusable API URL: the run exits 2 after reporting.
+    misconfigured: bool,
+    /// Inline comments posted by this run.
+    posted: usize,
+    /// Whether the summary comment was written.
+    summary_written: bool,
+}
+
+/// A random-enough token for `stop-commands` and output delimiters.
+fn nonce(seed: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(seed.as_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    hasher.update(now.as_nanos().to_le_bytes());
+    hex::encode(&hasher.finalize()[..12])
+}
+
+/// Run the Action; returns the exit code.
+pub fn run() -> Result<i32> {
+    let env = ActionEnv::from_env()?;
+    let event = env.read_event()?;
+    let (base, head) = revisions(&env, event.as_ref());
+    let options = ScanOptions {
+        repo: env.workspace.clone(),
+        base,
+        target: Target::Revision(head),
+        config: env.inputs.config.as_deref().map(|c| env.resolve(c)),
+        all: false,
+    };
+    let (report, config) = scan::scan(&options)?;
+    let (suites, checklist) = workflow_context(&report, &config, &options.repo);
+    let mut log = std::io::stdout().lock();
+
+    // The text report, with workflow commands off: code from the change must
+    // not be read as a command by the runner.
+    let stop = nonce(&report.head);
+    let text = report::to_text(&report, TextStyle::Plain);
+    write!(log, "::stop-commands::{stop}\n{text}::{stop}::\n")
+        .context("cannot write to standard output")?;
+
+    let sarif_path = match &env.inputs.sarif_file {
+        Some(file) => {
+            let path = env.resolve(file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::write(&path, report::sarif::to_sarif(&report))
+                .with_context(|| format!("cannot write the SARIF file {}", path.display()))?;
+            Some(file.clone())
+        }
+        None => None,
+    };
+
+    let repository = env.repository.as_deref().and_then(Repository::parse);
+    let links = repository.as_ref().map(|r| SourceLinks {
+        server: env.server_url.clone(),
+        repository: r.slug(),
+        commit: report.head.clone(),
+    });
+    let pull_request = event.as_ref().and_then(|e| e.pull_request.clone());
+    let delivery = match (&pull_request, &repository, env.inputs.comment) {
+        (None, _, _) => Delivery::default(),
+        (Some(_), _, CommentMode::Off) => Delivery::default(),
+        (Some(_), None, _) => Delivery {
+            fallback: Some("GITHUB_REPOSITORY is not set to owner/name".to_string()),
+            ..Delivery::default()
+        },
+        (Some(pr), Some(repository), mode) => match &env.inputs.token {
+            None => Delivery {
+                fallback: Some("no github-token was given".to_string()),
+                ..Delivery::default()
+            },
+            Some(token) => deliver(
+                &env,
+                token,
+                repository,
+                pr,
+                mode,
+                &report,
+                &suites,
+                checklist.as_deref(),
+                links.as_ref(),
+            ),
+        },
+    };
+
+    if pull_request.is_some()
+        && delivery.fallback.is_none()
+        && env.inputs.comment != CommentMode::Off
+    {
+        writeln!(
+            log,
+            "Handoff: {} new inline comment{}, {} finding{} already commented, {} resolved; summary comment {}",
+            delivery.posted,
+            if delivery.posted == 1 { "" } else { "s" },
+            delivery.inline.len() - delivery.posted,
+            if delivery.inline.len() - delivery.posted == 1 { "" } else { "s" },
+            delivery.resolved.len(),
+            if delivery.summary_written { "written" } else { "not needed" }
+        )
+        .context("cannot write to standard output")?;
+    }
+    let annotate = delivery.fallback.is_some()
+        || pull_request.is_none()
+        || env.inputs.comment == CommentMode::Off;
+    let mut notes = Vec::new();
+    if let Some(reason) = &delivery.fallback {
+        let note = format!(
+            "Handoff could not comment on the pull request ({reason}); the findings are shown as annotations on the changed lines and in the job summary."
+        );
+        let level = if delivery.misconfigured {
+            "error"
+        } else {
+            "notice"
+        };
+        writeln!(
+            log,
+            "::{level} title=Handoff::{}",
+            report::github::escape_data(&note)
+        )
+        .context("cannot write to standard output")?;
+        notes.push(note);
+    }
+    if annotate {
+        for finding in report.findings.iter().filter(|f| f.status == Status::New) {
+            log.write_all(report::github::annotation(finding).as_bytes())
+                .context("cannot write to standard output")?;
+        }
+    }
+
+    if let Some(path) = &env.step_summary {
+        let empty = HashSet::new();
+        let input = SummaryInput {
+            report: &report,
+            suites: &suites,
+            checklist: checklist.as_deref(),
+            links: links.as_ref(),
+            inline: &empty,
+            resolved: &delivery.resolved,
+            notes: &notes,
+            limit: STEP_SUMMARY_LIMIT,
+        };
+        append(path, &markdown::summary(&input))
+            .context("cannot write the step summary GITHUB_STEP_SUMMARY")?;
+    }
+
+    if let Some(path) = &env.output {
+        let new = report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::New)
+            .count();
+        let outputs = [
+            ("risk", report.risk_name().to_string()),
+            ("findings", new.to_string()),
+            (
+                "suites",
+                serde_json::to_string(&suites).context("cannot encode the suites")?,
+            ),
+            ("sarif-file", sarif_path.unwrap_or_default()),
+        ];
+        write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")?;
+    }
+    log.flush().context("cannot write to standard output")?;
+    if delivery.misconfigured {
+        return Ok(2);
+    }
+    Ok(if env.inputs.fail_on.is_reached_by(&report) {
+        1
+    } else {
+        0
+    })
+}
+
+/// Comment on the pull request; a failure becomes a fallback, never a crash.
+#[allow(clippy::too_many_arguments)]
+fn deliver(
+    env: &ActionEnv,
+    token: &str,
+    repository: &Repository,
+    pull_request: &PullRequest,
+    mode: CommentMode,
+    report: &Report,
+    suites: &[SuiteLine],
+    checklist: Option<&str>,
+    links: Option<&SourceLinks>,
+) -> Delivery {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            return Delivery {
+                fallback: Some(format!("cannot start the HTTP runtime: {error}")),
+                ..Delivery::default()
+            };
+        }
+    };
+    let options = ClientOptions {
+        api_url: env.api_url.clone(),
+        token: token.to_string(),
+        retry: RetryPolicy::default(),
+        timeout: Duration::from_secs(30),
+    };
+    let outcome = runtime.block_on(async {
+        let client = Client::new(&options)?;
+        comment(
+            &client,
+            repository,
+            pull_request,
+            mode,
+            report,
+            suites,
+            checklist,
+            links,
+        )
+        .await
+    });
+    match outcome {
+        Ok(delivery) => delivery,
+        Err(error) => {
+            // A rejected token or an unusable URL is the workflow's mistake:
+            // report it as an error and exit 2 once the findings are out.
+            let misconfigured = error.is_unauthorized() || matches!(error, GitHubError::Setup(_));
+            let reason = if error.is_unauthorized() {
+                format!(
+                    "GitHub rejected the token: {error}; pass `github-token: ${{{{ github.token }}}}`"
+                )
+            } else if error.is_permission_denied() {
+                format!(
+                    "the token may not write here, as for a pull request from a fork: {error}; give the job `pull-requests: write`"
+                )
+            } else {
+                error.to_string()
+            };
+            Delivery {
+                fallback: Some(reason),
+                misconfigured,
+                ..Delivery::default()
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn comment(
+    client: &Client,
+    repository: &Repository,
+    pull_request: &PullRequest,
+    mode: CommentMode,
+    report: &Report,
+    suites: &[SuiteLine],
+    checklist: Option<&str>,
+    links: Option<&SourceLinks>,
+) -> Result<Delivery, GitHubError> {
+    let number = pull_request.number;
+    let base = repository.api_path();
+    let items = client
+        .get_all(&format!("{base}/pulls/{number}/comments"))
+        .await?;
+    let existing = github::existing_comments(&items);
+    let plan = github::plan_review(report, &existing, mode == CommentMode::Inline, links);
+    let mut inline = plan.already_commented.clone();
+    let mut notes = Vec::new();
+    let mut posted = 0;
+    if !plan.post.is_empty() {
+        match github::post_review(client, repository, number, &report.head, &plan.post).await {
+            Ok(_) => {
+                posted = plan.post.len();
+                inline.extend(plan.post.iter().map(|c| c.fingerprint.clone()));
+            }
+            // A line GitHub's diff does not have: keep the findings in the summary.
+            Err(error) if error.status() == Some(422) => notes.push(format!(
+                "GitHub did not accept inline comments on these lines ({error}); their questions are listed here instead."
+            )),
+            Err(error) => return Err(error),
+        }
+    }
+    github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
+    let resolved = plan.resolved_lines();
+
+    let issue_comments = client
+        .get_all(&format!("{base}/issues/{number}/comments"))
+        .await?;
+    let summary = github::find_summary(&issue_comments);
+    let has_news = report.findings.iter().any(|f| f.status == Status::New)
+        || !suites.is_empty()
+        || !resolved.is_empty();
+    let summary_written = summary.is_some() || has_news;
+    if summary_written {
+        let input = SummaryInput {
+            report,
+            suites,
+            checklist,
+            links,
+            inline: &inline,
+            resolved: &resolved,
+            notes: &notes,
+            limit: COMMENT_LIMIT,
+        };
+        github::upsert_summary(
+            client,
+            repository,
+            number,
+            summary.as_ref(),
+            &markdown::summary(&input),
+        )
+        .await?;
+    }
+    Ok(Delivery {
+        inline,
+        resolved,
+        fallback: None,
+        misconfigured: false,
+        posted,
+        summary_written,
+    })
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// Step outputs in the runner's multi-line syntax, with a delimiter that
+/// cannot occur in the values.
+fn write_outputs(path: &Path, outputs: &[(&str, String)]) -> std::io::Result<()> {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        let mut delimiter = format!("ghadelimiter_{}", nonce(name));
+        while value.contains(&delimiter) {
+            delimiter = format!("ghadelimiter_{}", nonce(&delimiter));
+        }
+        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+    }
+    append_raw(path, &text)
+}
+
+fn append_raw(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}

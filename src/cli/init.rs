@@ -1,0 +1,100 @@
+//! `handoff init`: writes a starter `.handoff.yml` and `.github/workflows/handoff.yml`,
+//! and prints the `.pre-commit-config.yaml` snippet. Never overwrites an
+//! existing file without `--force`.
+
+use super::write_stdout;
+use crate::config::{CONFIG_FILE, Config};
+use crate::starter;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The GitHub workflow `handoff init` writes.
+const WORKFLOW_FILE: &str = ".github/workflows/handoff.yml";
+
+/// Arguments of `handoff init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// A directory inside the repository.
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Overwrite .handoff.yml and .github/workflows/handoff.yml if they exist.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Run `handoff init`.
+pub(super) fn run(args: &InitArgs) -> Result<i32> {
+    let root = repository_root(&args.repo)?;
+    let config = Config::load(&root, None).or_else(|_| Config::builtin())?;
+    let detected = starter::detect(&root, &config)?;
+    let upstream = starter::upstream();
+    let mut out = String::new();
+    let _ = writeln!(out, "Detected: {}.", starter::ecosystems_line(&detected));
+    let names: Vec<&str> = detected.workflows.iter().map(|w| w.name.as_str()).collect();
+    let summary = if names.is_empty() {
+        "no workflow inferred; an example is in the comments".to_string()
+    } else {
+        format!(
+            "{} workflow{} inferred: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        )
+    };
+    let files = [
+        (
+            CONFIG_FILE,
+            starter::handoff_yml(&detected, &upstream),
+            summary,
+        ),
+        (
+            WORKFLOW_FILE,
+            starter::github_workflow(&upstream),
+            "runs the Action and the selected suites on pull requests".to_string(),
+        ),
+    ];
+    for (relative, content, what) in files {
+        let path = root.join(relative);
+        if path.exists() && !args.force {
+            let _ = writeln!(
+                out,
+                "kept {relative}: it exists (pass --force to overwrite it)"
+            );
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let _ = writeln!(out, "wrote {relative} ({what})");
+    }
+    let _ = write!(
+        out,
+        "\nTo run Handoff before every commit, add this to .pre-commit-config.yaml:\n\n{}",
+        starter::pre_commit_snippet(&upstream)
+    );
+    write_stdout(&out)?;
+    Ok(0)
+}
+
+/// The work tree root of the repository containing `dir`.
+fn repository_root(dir: &Path) -> Result<PathBuf> {
+    let repository = match git2::Repository::discover(dir) {
+        Ok(repository) => repository,
+        Err(_) => bail!(
+            "{} is not inside a git repository: run `git init` first, or pass --repo DIR",
+            dir.display()
+        ),
+    };
+    match repository.workdir() {
+        Some(workdir) => Ok(workdir.components().collect()),
+        None => bail!(
+            "the repository at {} is bare: run `handoff init` in a clone with a work tree",
+            dir.display()
+        ),
+    }
+}

@@ -1,0 +1,1122 @@
+//! The workflow boundaries a change touches: side-effect calls, transactions,
+//! retry scopes and message consumers, each with the context a reviewer (and
+//! the gate) needs — the handler it runs in, the transaction around it, the
+//! retry that repeats it, the topic it publishes or consumes.
+//!
+//! Everything is read from the models already in the [`Report`]: the head and
+//! base version of every touched file. Meaning comes from the knowledge packs
+//! (sinks, transaction openers, deferrals, retry wrappers, handler roles) and
+//! context from the rules' [`ScopeWalker`].
+
+use crate::config::Config;
+use crate::diff::DiffError;
+use crate::diff::LineRange;
+use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
+use crate::model::{
+    BlockKind, Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value,
+};
+use crate::rules::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
+use crate::scan::{Finding, Report, Status};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::Path;
+
+/// Words in a loop header that make it a hand-written retry loop
+/// (`for (let attempt = 0; attempt < 3; attempt++)`, `while tries < 5`).
+const RETRY_LOOP_WORDS: &[&str] = &["attempt", "retr", "tries", "backoff"];
+
+/// Which version of a file a boundary was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// The version after the change; lines are head lines.
+    Head,
+    /// The version before the change: the boundary was removed by it; lines
+    /// are base lines.
+    Base,
+}
+
+/// A named location in the same file (a transaction opener, a retry wrapper).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// What is there (`db.transaction`, `pRetry`, `the retry loop …`).
+    pub name: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// The handler a boundary runs in: a route, consumer or job, or, when none is
+/// recognised, the enclosing function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The workflow role, when the function is a recognised handler.
+    pub role: Option<HandlerRole>,
+    /// How a reviewer names it: `POST /checkout`, `worker.on order.created`,
+    /// `announceOrder`.
+    pub label: String,
+    /// The route or topic it was registered for, when written as a string.
+    pub topic: Option<String>,
+    /// 1-based line where the function starts.
+    pub line: u32,
+    /// Byte offset where the function starts (its identity within the file version).
+    pub start_byte: usize,
+}
+
+/// An idempotency key passed to a side-effect call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The option, keyword or header name (`idempotencyKey`).
+    pub name: String,
+    /// The value's source text, when known (`order.id`, `randomUUID()`).
+    pub value: Option<String>,
+}
+
+/// A call that reaches another system.
+#[derive(Debug, Clone)]
+pub struct SideEffect {
+    /// The normalised callee (`eventBus.publish`).
+    pub callee: String,
+    /// What it reaches.
+    pub sink_kind: SinkKind,
+    /// The knowledge pack's label (`message publisher`, `Stripe`).
+    pub label: String,
+    /// Whether repeating it repeats its effect.
+    pub non_idempotent: bool,
+    /// The topic, queue, URL or task it targets, when the code says it.
+    pub destination: Option<String>,
+    /// `` `order.created` `` or `` what `x.send` sends ``, for sentences.
+    pub sent: String,
+    /// The payload keys it sends (`orderId`, `userId`).
+    pub payload_keys: Vec<String>,
+    /// The idempotency key passed, if any.
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// The transaction it fires inside, if any.
+    pub transaction: Option<Located>,
+    /// The deferral (`on_commit`, `afterCommit`) that runs it after commit.
+    pub deferred_by: Option<Located>,
+    /// The innermost retry scope (wrapper or retry loop) around it.
+    pub retry: Option<Located>,
+    /// The innermost loop around it that is not a retry loop (its header).
+    pub loop_header: Option<String>,
+    /// The line of the `catch`/`except` that handles its failure, if any.
+    pub caught_at: Option<u32>,
+    /// Whether a JavaScript/TypeScript call in an async function is neither
+    /// awaited nor used, so that its failure is never observed.
+    pub unobserved: bool,
+    /// A concrete assertion for a workflow test (`exactly one `order.created` with this `orderId``).
+    pub assertion: String,
+    /// Whether this is an outbox row (`trx.outbox.insert({ topic, .. })`): the
+    /// message is published by a relay after commit, not by this call.
+    pub outbox: bool,
+}
+
+/// A transaction scope whose code the change edits.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    /// The opener (`db.transaction`, `transaction.atomic`).
+    pub opener: String,
+    /// How the scope is written: a callback, a `with` block, a decorator, or a
+    /// handle committed later (`None`).
+    pub style: Option<ScopeStyle>,
+    /// What the side effects inside it send, in source order.
+    pub effects: Vec<String>,
+    /// The line of the commit that ends a handle-style transaction.
+    pub commit_line: Option<u32>,
+}
+
+/// A retry scope (a retry wrapper's callback, a retry-decorated function, a
+/// hand-written retry loop) whose code the change edits.
+#[derive(Debug, Clone)]
+pub struct RetryScope {
+    /// The wrapper (`pRetry`) or `the retry loop `for (…)``.
+    pub wrapper: String,
+    /// What the side effects inside it send.
+    pub effects: Vec<String>,
+    /// Whether every side effect inside passes an idempotency key.
+    pub all_keyed: bool,
+}
+
+/// A message consumer or job whose code the change edits (or removes).
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    /// Consumer or job.
+    pub role: HandlerRole,
+    /// How it is named (`worker.on order.created`).
+    pub label: String,
+    /// The topic or queue it is registered for, when written as a string.
+    pub topic: Option<String>,
+    /// Early exits inside it: `(line, condition)` of each `if` whose body
+    /// returns (the article's silent skip).
+    pub early_returns: Vec<(u32, String)>,
+    /// The side effects it performs: `(sent, assertion)`.
+    pub effects: Vec<(String, String)>,
+    /// The payload keys it destructures from its message (`orderId`).
+    pub message_keys: Vec<String>,
+}
+
+/// What a boundary is.
+#[derive(Debug, Clone)]
+pub enum BoundaryKind {
+    /// A call that reaches another system.
+    SideEffect(SideEffect),
+    /// A transaction scope.
+    Transaction(Transaction),
+    /// A retry scope.
+    Retry(RetryScope),
+    /// A message consumer or job.
+    Consumer(Consumer),
+}
+
+/// One touched workflow boundary.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    /// Repository-relative path (head path; the base path of a deleted file).
+    pub path: String,
+    /// The file's language.
+    pub language: Language,
+    /// Which version it was found in.
+    pub side: Side,
+    /// Its span in that version.
+    pub span: Span,
+    /// The stable name of the enclosing function path.
+    pub function: String,
+    /// The handler (or function) it runs in.
+    pub entry: Option<Entry>,
+    /// The topics it publishes or consumes (event sinks and consumers only),
+    /// used to place it in workflows.
+    pub topics: Vec<String>,
+    /// Indices into [`Report::findings`] of the new findings located on it.
+    pub findings: Vec<usize>,
+    /// What it is.
+    pub kind: BoundaryKind,
+}
+
+impl Boundary {
+    /// `path:line`, for reasons and checklist items.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.path, self.span.start_line)
+    }
+}
+
+/// A consumer or job anywhere in the head versions of the analysed files,
+/// touched or not (for "consumers of the same topic").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSite {
+    /// Repository-relative path.
+    pub path: String,
+    /// The handler.
+    pub entry: Entry,
+    /// Whether the change edits it.
+    pub touched: bool,
+    /// Its early exits, `(line, condition)`: possible silent skips.
+    pub early_returns: Vec<(u32, String)>,
+}
+
+/// The touched boundaries of a change and every consumer in its files.
+#[derive(Debug, Clone, Default)]
+pub struct BoundaryMap {
+    /// Touched boundaries, by path, side and position.
+    pub boundaries: Vec<Boundary>,
+    /// Every recognised consumer or job with a topic in the head versions.
+    pub consumers: Vec<ConsumerSite>,
+    /// Indices of new findings not located on any boundary.
+    pub loose_findings: Vec<usize>,
+}
+
+impl BoundaryMap {
+    /// The consumers registered for exactly this topic.
+    pub fn consumers_of<'a>(
+        &'a self,
+        topic: &'a str,
+    ) -> impl Iterator<Item = &'a ConsumerSite> + 'a {
+        self.consumers
+            .iter()
+            .filter(move |c| c.entry.topic.as_deref() == Some(topic))
+    }
+}
+
+/// The consumers and jobs registered for `topics` in the files the change
+/// does not touch, at the change's head (the work tree for `INDEX` and
+/// `WORKTREE`): "consumers of the same topic" beyond the diff. Only files that
+/// contain one of the topics as text are parsed. `repo` is any directory
+/// inside the repository.
+pub fn consumers_elsewhere(
+    repo: &Path,
+    report: &Report,
+    config: &Config,
+    topics: &BTreeSet<String>,
+) -> Result<Vec<ConsumerSite>, DiffError> {
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let touched: HashSet<&str> = report.files.iter().map(|f| f.path.as_str()).collect();
+    let wants = |path: &str| {
+        Language::from_path(path).is_some() && !touched.contains(path) && !config.is_ignored(path)
+    };
+    let revision = match report.head.as_str() {
+        "INDEX" | "WORKTREE" => None,
+        sha => Some(sha),
+    };
+    let mut found = Vec::new();
+    for (path, text) in crate::diff::read_tree_files(repo, revision, &wants)? {
+        let Some(language) = Language::from_path(&path) else {
+            continue;
+        };
+        if !topics.iter().any(|topic| text.contains(topic.as_str())) {
+            continue;
+        }
+        let model = crate::lang::parse(language, &text);
+        let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+        let extracted = extract(&path, language, &model, knowledge, Side::Head, &[]);
+        found.extend(
+            extracted
+                .consumers
+                .into_iter()
+                .filter(|c| c.entry.topic.as_ref().is_some_and(|t| topics.contains(t))),
+        );
+    }
+    Ok(found)
+}
+
+impl BoundaryMap {
+    /// Every topic the touched boundaries publish or consume.
+    pub fn topics(&self) -> BTreeSet<String> {
+        self.boundaries
+            .iter()
+            .flat_map(|b| b.topics.iter().cloned())
+            .collect()
+    }
+
+    /// Add consumers found outside the change (see [`consumers_elsewhere`]).
+    pub fn add_consumers(&mut self, consumers: Vec<ConsumerSite>) {
+        for consumer in consumers {
+            if !self.consumers.contains(&consumer) {
+                self.consumers.push(consumer);
+            }
+        }
+        self.consumers
+            .sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
+    }
+}
+
+/// Find the workflow boundaries a change touches.
+pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
+    let mut map = BoundaryMap::default();
+    let mut head_effects: HashSet<(String, Option<String>)> = HashSet::new();
+    let mut head_consumers: HashSet<(String, Option<String>)> = HashSet::new();
+    let mut removed = Vec::new();
+    for file in &report.files {
+        let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
+        if let Some(model) = &file.head {
+            let extracted = extract(
+                &file.path,
+                file.language,
+                model,
+                knowledge,
+                Side::Head,
+                &file.change.changed_lines,
+            );
+            map.consumers.extend(extracted.consumers);
+            for boundary in extracted.boundaries {
+                match &boundary.kind {
+                    BoundaryKind::SideEffect(effect) => {
+                        head_effects.insert((effect.callee.clone(), effect.destination.clone()));
+                    }
+                    BoundaryKind::Consumer(consumer) => {
+                        head_consumers.insert((consumer.label.clone(), consumer.topic.clone()));
+                    }
+                    _ => {}
+                }
+                map.boundaries.push(boundary);
+            }
+            // A call that only moved keeps its identity; one that vanished is "removed".
+            let mut all_calls = HashSet::new();
+            model.module.for_each_call(&mut |call| {
+                all_calls.insert((call.callee.clone(), destination(call)));
+            });
+            head_effects.extend(all_calls);
+        }
+        if let Some(model) = &file.base {
+            let extracted = extract(
+                &file.path,
+                file.language,
+                model,
+                knowledge,
+                Side::Base,
+                &file.change.base_changed_lines,
+            );
+            removed.extend(extracted.boundaries);
+        }
+    }
+    for boundary in removed {
+        let keep = match &boundary.kind {
+            BoundaryKind::SideEffect(effect) => {
+                !head_effects.contains(&(effect.callee.clone(), effect.destination.clone()))
+            }
+            BoundaryKind::Consumer(consumer) => {
+                !head_consumers.contains(&(consumer.label.clone(), consumer.topic.clone()))
+                    && !map
+                        .consumers
+                        .iter()
+                        .any(|c| c.entry.label == consumer.label && c.entry.topic == consumer.topic)
+            }
+            BoundaryKind::Transaction(_) | BoundaryKind::Retry(_) => false,
+        };
+        if keep {
+            map.boundaries.push(boundary);
+        }
+    }
+    map.boundaries.sort_by(|a, b| {
+        (
+            &a.path,
+            a.side,
+            a.span.start_line,
+            a.span.start_col,
+            kind_rank(&a.kind),
+        )
+            .cmp(&(
+                &b.path,
+                b.side,
+                b.span.start_line,
+                b.span.start_col,
+                kind_rank(&b.kind),
+            ))
+    });
+    map.consumers
+        .sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
+    attach_findings(report, &mut map);
+    map
+}
+
+fn kind_rank(kind: &BoundaryKind) -> u8 {
+    match kind {
+        BoundaryKind::Consumer(_) => 0,
+        BoundaryKind::Retry(_) => 1,
+        BoundaryKind::Transaction(_) => 2,
+        BoundaryKind::SideEffect(_) => 3,
+    }
+}
+
+/// Put each new finding on the boundary it is about: the side-effect call it
+/// starts on, else the innermost touched scope that contains it.
+fn attach_findings(report: &Report, map: &mut BoundaryMap) {
+    for (index, finding) in report.findings.iter().enumerate() {
+        if finding.status != Status::New {
+            continue;
+        }
+        let exact = map.boundaries.iter().position(|b| {
+            b.side == Side::Head
+                && b.path == finding.path
+                && matches!(b.kind, BoundaryKind::SideEffect(_))
+                && b.span.start_line == finding.line
+                && b.span.start_col == finding.column
+        });
+        let containing = || {
+            map.boundaries
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| {
+                    b.side == Side::Head && b.path == finding.path && contains(b.span, finding)
+                })
+                .min_by_key(|(_, b)| b.span.end_byte - b.span.start_byte)
+                .map(|(i, _)| i)
+        };
+        match exact.or_else(containing) {
+            Some(position) => map.boundaries[position].findings.push(index),
+            None => map.loose_findings.push(index),
+        }
+    }
+}
+
+fn contains(span: Span, finding: &Finding) -> bool {
+    span.start_line <= finding.line && finding.end_line.max(finding.line) <= span.end_line
+}
+
+fn touches(span: Span, ranges: &[LineRange]) -> bool {
+    ranges.iter().any(|r| span.touches_lines(r.first, r.last))
+}
+
+struct Extracted {
+    boundaries: Vec<Boundary>,
+    consumers: Vec<ConsumerSite>,
+}
+
+/// A retry scope found before the walk, by span.
+struct RetrySpan {
+    span: Span,
+    name: String,
+}
+
+/// A handler seen during the walk.
+struct HandlerSeen<'a> {
+    function: &'a Function,
+    role: HandlerRole,
+    topic: Option<String>,
+}
+
+/// A transaction scope seen during the walk.
+struct TransactionSeen<'a> {
+    opener: &'a Call,
+    style: Option<ScopeStyle>,
+    touched: bool,
+    effects: Vec<String>,
+    topics: Vec<String>,
+    function: String,
+    entry: Option<Entry>,
+    /// The line of the commit that ends a handle-style transaction.
+    commit_line: Option<u32>,
+}
+
+fn extract(
+    path: &str,
+    language: Language,
+    model: &FileModel,
+    knowledge: &Knowledge,
+    side: Side,
+    changed: &[LineRange],
+) -> Extracted {
+    let retry_spans = retry_scopes(model, knowledge);
+    let walker = ScopeWalker::new(knowledge, model);
+    let mut boundaries = Vec::new();
+    let mut handlers: BTreeMap<usize, HandlerSeen<'_>> = BTreeMap::new();
+    let mut transactions: BTreeMap<usize, TransactionSeen<'_>> = BTreeMap::new();
+    let mut effects_by_handler: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+    let mut effects_in_retry: BTreeMap<usize, (Vec<String>, bool)> = BTreeMap::new();
+    // Open handle-style transactions per enclosing function: (handle, opener start).
+    let mut open_handles: BTreeMap<usize, Vec<(String, usize)>> = BTreeMap::new();
+    walker.walk(model, &mut |call, state| {
+        if let (Some(handler), Some(role)) = (state.handler, state.role) {
+            handlers
+                .entry(handler.span.start_byte)
+                .or_insert(HandlerSeen {
+                    function: handler,
+                    role,
+                    topic: state.handler_topic.map(str::to_string),
+                });
+        }
+        let entry = entry_of(state);
+        if let Some(scope) = state.transaction {
+            let seen = transactions
+                .entry(scope.opener.span.start_byte)
+                .or_insert_with(|| TransactionSeen {
+                    opener: scope.opener,
+                    style: Some(scope.style),
+                    touched: touches(scope.opener.span, changed)
+                        && scope.style != ScopeStyle::Decorator,
+                    effects: Vec::new(),
+                    topics: Vec::new(),
+                    function: state.function.clone(),
+                    entry: entry.clone(),
+                    commit_line: None,
+                });
+            seen.touched |= touches(call.span, changed);
+        }
+        // Between a handle-style begin and its commit, in the same function.
+        let enclosing = state.enclosing.span.start_byte;
+        if knowledge.is_commit(call) {
+            let handle = call.receiver.clone().unwrap_or_default();
+            let open = open_handles.entry(enclosing).or_default();
+            if let Some(position) = open.iter().position(|(h, _)| *h == handle) {
+                let (_, opener_start) = open.remove(position);
+                if let Some(seen) = transactions.get_mut(&opener_start) {
+                    seen.commit_line = Some(call.span.start_line);
+                    seen.touched |= touches(call.span, changed);
+                }
+            }
+            return;
+        }
+        if let Some(handle) = begun_handle(call, knowledge) {
+            transactions
+                .entry(call.span.start_byte)
+                .or_insert_with(|| TransactionSeen {
+                    opener: call,
+                    style: None,
+                    touched: false,
+                    effects: Vec::new(),
+                    topics: Vec::new(),
+                    function: state.function.clone(),
+                    entry: entry.clone(),
+                    commit_line: None,
+                })
+                .touched |= touches(call.span, changed);
+            let open = open_handles.entry(enclosing).or_default();
+            if !open.iter().any(|(h, _)| *h == handle) {
+                open.push((handle, call.span.start_byte));
+            }
+            return;
+        }
+        let open_handle = open_handles
+            .get(&enclosing)
+            .and_then(|open| open.last())
+            .map(|(_, opener_start)| *opener_start);
+        if state.transaction.is_none()
+            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+        {
+            seen.touched |= touches(call.span, changed);
+        }
+        let effect = if let Some(sink) = knowledge.sink(call) {
+            if walker.is_local_receiver(call, state) {
+                return;
+            }
+            side_effect(call, sink, state, knowledge, &retry_spans, language)
+        } else if knowledge.is_outbox_write(call)
+            && let Some(Value::String(topic)) = call.option_value("topic")
+        {
+            outbox_effect(call, topic, state, &retry_spans)
+        } else {
+            return;
+        };
+        let mut effect = effect;
+        if effect.transaction.is_none()
+            && state.deferred_by.is_none()
+            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+        {
+            effect.transaction = Some(Located {
+                name: callee_name(seen.opener),
+                line: seen.opener.span.start_line,
+            });
+            seen.effects.push(effect.sent.clone());
+            if let (Some(topic), SinkKind::Event) = (&effect.destination, effect.sink_kind) {
+                seen.topics.push(topic.clone());
+            }
+        }
+        let topic = match (&effect.destination, effect.sink_kind) {
+            (Some(topic), SinkKind::Event) => Some(topic.clone()),
+            _ => None,
+        };
+        if let Some(scope) = state.transaction
+            && state.deferred_by.is_none()
+            && let Some(seen) = transactions.get_mut(&scope.opener.span.start_byte)
+        {
+            seen.effects.push(effect.sent.clone());
+            seen.topics.extend(topic.clone());
+        }
+        if let Some(handler) = state.handler {
+            effects_by_handler
+                .entry(handler.span.start_byte)
+                .or_default()
+                .push((effect.sent.clone(), effect.assertion.clone()));
+        }
+        if let Some(scope) = innermost_retry(&retry_spans, call.span) {
+            let slot = effects_in_retry
+                .entry(scope.span.start_byte)
+                .or_insert((Vec::new(), true));
+            slot.0.push(effect.sent.clone());
+            slot.1 &= effect.idempotency_key.is_some();
+        }
+        if touches(call.span, changed) {
+            let topics = topic.into_iter().collect();
+            boundaries.push(Boundary {
+                path: path.to_string(),
+                language,
+                side,
+                span: call.span,
+                function: state.function.clone(),
+                entry,
+                topics,
+                findings: Vec::new(),
+                kind: BoundaryKind::SideEffect(effect),
+            });
+        }
+    });
+    for (_, seen) in transactions {
+        if !seen.touched {
+            continue;
+        }
+        let opener = seen.opener;
+        let topics = seen.topics;
+        boundaries.push(Boundary {
+            path: path.to_string(),
+            language,
+            side,
+            span: opener.span,
+            function: seen.function,
+            entry: seen.entry,
+            topics,
+            findings: Vec::new(),
+            kind: BoundaryKind::Transaction(Transaction {
+                opener: callee_name(opener),
+                style: seen.style,
+                effects: seen.effects,
+                commit_line: seen.commit_line,
+            }),
+        });
+    }
+    for scope in &retry_spans {
+        if !touches(scope.span, changed) {
+            continue;
+        }
+        let (effects, all_keyed) = effects_in_retry
+            .remove(&scope.span.start_byte)
+            .unwrap_or((Vec::new(), true));
+        boundaries.push(Boundary {
+            path: path.to_string(),
+            language,
+            side,
+            span: scope.span,
+            function: String::new(),
+            entry: None,
+            topics: Vec::new(),
+            findings: Vec::new(),
+            kind: BoundaryKind::Retry(RetryScope {
+                wrapper: scope.name.clone(),
+                effects,
+                all_keyed,
+            }),
+        });
+    }
+    let mut consumers = Vec::new();
+    for (start, seen) in &handlers {
+        if !matches!(seen.role, HandlerRole::Consumer | HandlerRole::Job) {
+            continue;
+        }
+        let entry = handler_entry(seen.function, seen.role, seen.topic.clone());
+        let early_returns = early_returns(&seen.function.body);
+        let touched =
+            touches(seen.function.span, changed) || registration_touched(seen.function, changed);
+        if side == Side::Head && entry.topic.is_some() {
+            consumers.push(ConsumerSite {
+                path: path.to_string(),
+                entry: entry.clone(),
+                touched,
+                early_returns: early_returns.clone(),
+            });
+        }
+        if !touched {
+            continue;
+        }
+        let message_keys = seen
+            .function
+            .params
+            .iter()
+            .flat_map(|p| p.destructured.iter().cloned())
+            .collect();
+        boundaries.push(Boundary {
+            path: path.to_string(),
+            language,
+            side,
+            span: seen.function.span,
+            function: seen.function.name.clone(),
+            entry: Some(entry.clone()),
+            topics: entry.topic.iter().cloned().collect(),
+            findings: Vec::new(),
+            kind: BoundaryKind::Consumer(Consumer {
+                role: seen.role,
+                label: entry.label.clone(),
+                topic: entry.topic.clone(),
+                early_returns,
+                effects: effects_by_handler.get(start).cloned().unwrap_or_default(),
+                message_keys,
+            }),
+        });
+    }
+    Extracted {
+        boundaries,
+        consumers,
+    }
+}
+
+/// The handle a call begins a transaction on: `tx` for `let mut tx =
+/// pool.begin().await?` or `const trx = await db.transaction()` (an opener
+/// without a callback), the client for raw SQL `BEGIN`.
+fn begun_handle(call: &Call, knowledge: &Knowledge) -> Option<String> {
+    if knowledge.is_transaction_opener(call) && call.callbacks().next().is_none() {
+        return call
+            .bound_to
+            .as_deref()
+            .map(|name| name.trim_start_matches("mut ").trim().to_string())
+            .or_else(|| call.receiver.clone());
+    }
+    if knowledge.is_sql_begin(call) {
+        return call.receiver.clone();
+    }
+    None
+}
+
+/// The registration line of a callback handler (`worker.on('x', async …`) is
+/// its first line, already inside the function span; decorators sit above it.
+fn registration_touched(function: &Function, changed: &[LineRange]) -> bool {
+    function.decorators.iter().any(|d| touches(d.span, changed))
+}
+
+fn side_effect(
+    call: &Call,
+    sink: &crate::knowledge::Sink,
+    state: &WalkState<'_>,
+    knowledge: &Knowledge,
+    retry_spans: &[RetrySpan],
+    language: Language,
+) -> SideEffect {
+    let idempotency_key = knowledge.idempotency_keys().iter().find_map(|key| {
+        call.option_value(key).map(|value| IdempotencyKey {
+            name: key.clone(),
+            value: value_text(value),
+        })
+    });
+    let caught_at = state.try_stack.iter().rev().find_map(|t| {
+        t.handlers.iter().find_map(|node| match node {
+            Node::Block(block) if matches!(block.kind, BlockKind::Catch { .. }) => {
+                Some(block.span.start_line)
+            }
+            _ => None,
+        })
+    });
+    let loop_header = state
+        .loops
+        .iter()
+        .rev()
+        .find(|header| !is_retry_loop(header))
+        .map(|header| crate::rules::shorten(header, 60));
+    let unobserved = matches!(
+        language,
+        Language::JavaScript | Language::TypeScript | Language::Tsx
+    ) && state.enclosing.is_async
+        && !call.awaited
+        && call.result == crate::model::CallResult::Discarded;
+    SideEffect {
+        callee: callee_name(call),
+        sink_kind: sink.kind,
+        label: sink.label.clone(),
+        non_idempotent: sink.non_idempotent,
+        destination: target(call, sink.kind),
+        sent: subject(call, sink.kind),
+        payload_keys: payload_keys(call),
+        idempotency_key,
+        transaction: state.transaction.map(|scope| Located {
+            name: callee_name(scope.opener),
+            line: scope.opener.span.start_line,
+        }),
+        deferred_by: state.deferred_by.map(|deferral| Located {
+            name: callee_name(deferral),
+            line: deferral.span.start_line,
+        }),
+        retry: innermost_retry(retry_spans, call.span).map(|scope| Located {
+            name: scope.name.clone(),
+            line: scope.span.start_line,
+        }),
+        loop_header,
+        caught_at,
+        unobserved,
+        assertion: assertion(call, sink.kind),
+        outbox: false,
+    }
+}
+
+/// The topic, queue, URL or task a side effect targets: what the call names
+/// (see [`destination`]), or for a message built by a nested call, that
+/// call's first string (rdkafka `send(FutureRecord::to("order.created")…)`).
+fn target(call: &Call, kind: SinkKind) -> Option<String> {
+    destination(call).or_else(|| {
+        if kind != SinkKind::Event {
+            return None;
+        }
+        call.args.iter().find_map(|arg| match &arg.value {
+            Value::Call(inner) => inner
+                .chain
+                .iter()
+                .chain(std::iter::once(inner.as_ref()))
+                .find_map(|c| c.first_string_arg())
+                .map(str::to_string),
+            _ => None,
+        })
+    })
+}
+
+/// How sentences name what a side effect sends: `` `order.created` `` for a
+/// message with a topic, else the call (`` the `stripe.charges.create` call ``).
+fn subject(call: &Call, kind: SinkKind) -> String {
+    let callee = callee_name(call);
+    match (kind, target(call, kind)) {
+        (SinkKind::Event, Some(topic)) => format!("`{topic}`"),
+        (SinkKind::Event, None) => format!("the message `{callee}` sends"),
+        (SinkKind::Email, _) => format!("the e-mail `{callee}` sends"),
+        (SinkKind::Http, Some(url)) if !url.contains(' ') => format!("the request to `{url}`"),
+        (SinkKind::Http, _) => format!("the `{callee}` request"),
+        (SinkKind::Payment | SinkKind::Crm, _) => format!("the `{callee}` call"),
+    }
+}
+
+/// A concrete assertion for a workflow test: exactly one effect, keyed by the
+/// payload field that identifies the business record when there is one.
+fn assertion(call: &Call, kind: SinkKind) -> String {
+    let keys = payload_keys(call);
+    let key = keys
+        .iter()
+        .find(|k| k.ends_with("Id") || k.ends_with("_id") || k.as_str() == "id")
+        .or(keys.first());
+    let with = key.map(|k| format!(" with this `{k}`")).unwrap_or_default();
+    let callee = callee_name(call);
+    match (kind, target(call, kind)) {
+        (SinkKind::Event, Some(topic)) => format!("exactly one `{topic}` message{with}"),
+        (SinkKind::Email, _) => {
+            format!("exactly one e-mail accepted by the provider (`{callee}`){with}")
+        }
+        _ => format!("exactly one `{callee}` call{with}"),
+    }
+}
+
+/// An outbox row as a side effect: it publishes `topic` through the relay.
+fn outbox_effect(
+    call: &Call,
+    topic: &str,
+    state: &WalkState<'_>,
+    retry_spans: &[RetrySpan],
+) -> SideEffect {
+    let sent = format!("`{topic}`");
+    SideEffect {
+        callee: callee_name(call),
+        sink_kind: SinkKind::Event,
+        label: "outbox row".to_string(),
+        non_idempotent: true,
+        destination: Some(topic.to_string()),
+        assertion: format!("exactly one {sent} outbox row, published once after commit"),
+        sent,
+        payload_keys: payload_keys(call),
+        idempotency_key: call.option_value("key").map(|value| IdempotencyKey {
+            name: "key".to_string(),
+            value: value_text(value),
+        }),
+        transaction: state.transaction.map(|scope| Located {
+            name: callee_name(scope.opener),
+            line: scope.opener.span.start_line,
+        }),
+        deferred_by: None,
+        retry: innermost_retry(retry_spans, call.span).map(|scope| Located {
+            name: scope.name.clone(),
+            line: scope.span.start_line,
+        }),
+        loop_header: None,
+        caught_at: None,
+        unobserved: false,
+        outbox: true,
+    }
+}
+
+fn value_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(format!("'{text}'")),
+        Value::Path(path) => Some(path.clone()),
+        Value::Number(number) => Some(number.clone()),
+        Value::Call(call) => Some(crate::rules::shorten(&call.text, 50)),
+        _ => None,
+    }
+}
+
+fn entry_of(state: &WalkState<'_>) -> Option<Entry> {
+    match (state.handler, state.role) {
+        (Some(handler), Some(role)) => Some(handler_entry(
+            handler,
+            role,
+            state.handler_topic.map(str::to_string),
+        )),
+        _ => {
+            let function = state.enclosing;
+            if matches!(function.origin, FunctionOrigin::Module) {
+                return None;
+            }
+            Some(Entry {
+                role: None,
+                label: crate::rules::shorten(&function.name, 60),
+                topic: None,
+                line: function.span.start_line,
+                start_byte: function.span.start_byte,
+            })
+        }
+    }
+}
+
+const HTTP_VERBS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "all",
+    "route",
+    "api_route",
+];
+
+/// How a reviewer names a handler: `POST /checkout`, `worker.on order.created`.
+pub(crate) fn handler_entry(
+    function: &Function,
+    role: HandlerRole,
+    topic: Option<String>,
+) -> Entry {
+    let registration = match &function.origin {
+        FunctionOrigin::Callback { callee, .. } => Some(callee.clone()),
+        _ => function.decorators.first().map(|d| d.callee.clone()),
+    };
+    let label = match (&registration, &topic) {
+        (Some(callee), Some(topic)) => {
+            let verb = callee.rsplit('.').next().unwrap_or(callee);
+            let declared = match &function.origin {
+                FunctionOrigin::Callback { .. } => String::new(),
+                _ => format!(" · {}", function.name),
+            };
+            if role == HandlerRole::Route && HTTP_VERBS.contains(&verb) {
+                format!("{} {topic}{declared}", verb.to_ascii_uppercase())
+            } else {
+                format!("{callee} {topic}{declared}")
+            }
+        }
+        _ => function.name.clone(),
+    };
+    Entry {
+        role: Some(role),
+        label: crate::rules::shorten(&label, 70),
+        topic,
+        line: function.span.start_line,
+        start_byte: function.span.start_byte,
+    }
+}
+
+fn is_retry_loop(header: &str) -> bool {
+    let lower = header.to_ascii_lowercase();
+    RETRY_LOOP_WORDS.iter().any(|word| lower.contains(word))
+}
+
+fn innermost_retry(scopes: &[RetrySpan], span: Span) -> Option<&RetrySpan> {
+    scopes
+        .iter()
+        .filter(|s| s.span.start_byte <= span.start_byte && span.end_byte <= s.span.end_byte)
+        .min_by_key(|s| s.span.end_byte - s.span.start_byte)
+}
+
+/// Every retry scope of a file version: callbacks of retry wrappers,
+/// functions with a retry decorator, loops whose header reads like a retry.
+fn retry_scopes(model: &FileModel, knowledge: &Knowledge) -> Vec<RetrySpan> {
+    let mut scopes = Vec::new();
+    collect_retry_in_function(&model.module, knowledge, &mut scopes, 0);
+    scopes.sort_by_key(|s| s.span.start_byte);
+    scopes
+}
+
+fn collect_retry_in_function(
+    function: &Function,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
+    if depth > crate::lang::MAX_MODEL_DEPTH {
+        return;
+    }
+    if let Some(decorator) = function.decorators.iter().find(|d| knowledge.is_retry(d)) {
+        out.push(RetrySpan {
+            span: function.span,
+            name: format!("@{}", callee_name(decorator)),
+        });
+    }
+    collect_retry_in_nodes(&function.body, knowledge, out, depth + 1);
+}
+
+fn collect_retry_in_nodes(
+    nodes: &[Node],
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
+    if depth > crate::lang::MAX_MODEL_DEPTH {
+        return;
+    }
+    for node in nodes {
+        match node {
+            Node::Call(call) => collect_retry_in_call(call, knowledge, out, depth + 1),
+            Node::Function(function) => {
+                collect_retry_in_function(function, knowledge, out, depth + 1)
+            }
+            Node::Block(block) => {
+                if let BlockKind::Loop { header } = &block.kind
+                    && is_retry_loop(header)
+                {
+                    out.push(RetrySpan {
+                        span: block.span,
+                        name: format!("the retry loop `{}`", crate::rules::shorten(header, 50)),
+                    });
+                }
+                if let BlockKind::With { items, .. } = &block.kind {
+                    for item in items {
+                        collect_retry_in_call(item, knowledge, out, depth + 1);
+                    }
+                }
+                collect_retry_in_nodes(&block.body, knowledge, out, depth + 1);
+            }
+            Node::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    collect_retry_in_value(value, knowledge, out, depth + 1);
+                }
+            }
+            Node::Assign(assign) => {
+                collect_retry_in_value(&assign.value, knowledge, out, depth + 1)
+            }
+        }
+    }
+}
+
+fn collect_retry_in_call(
+    call: &Call,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
+    if depth > crate::lang::MAX_MODEL_DEPTH {
+        return;
+    }
+    if knowledge.is_retry(call) {
+        for callback in call.callbacks() {
+            out.push(RetrySpan {
+                span: callback.span,
+                name: callee_name(call),
+            });
+        }
+    }
+    for inner in &call.chain {
+        collect_retry_in_call(inner, knowledge, out, depth + 1);
+    }
+    for arg in &call.args {
+        collect_retry_in_value(&arg.value, knowledge, out, depth + 1);
+    }
+}
+
+fn collect_retry_in_value(
+    value: &Value,
+    knowledge: &Knowledge,
+    out: &mut Vec<RetrySpan>,
+    depth: usize,
+) {
+    if depth > crate::lang::MAX_MODEL_DEPTH {
+        return;
+    }
+    match value {
+        Value::Call(call) => collect_retry_in_call(call, knowledge, out, depth + 1),
+        Value::Function(function) => collect_retry_in_function(function, knowledge, out, depth + 1),
+        Value::Object(props) => props
+            .iter()
+            .for_each(|p| collect_retry_in_value(&p.value, knowledge, out, depth + 1)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_retry_in_value(v, knowledge, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// `(line, condition)` of every `if` in a handler body whose branch returns
+/// (not descending into nested functions, which return from themselves).
+fn early_returns(nodes: &[Node]) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    collect_early_returns(nodes, &mut found, 0);
+    found
+}
+
+fn collect_early_returns(nodes: &[Node], out: &mut Vec<(u32, String)>, depth: usize) {
+    if depth > crate::lang::MAX_MODEL_DEPTH {
+        return;
+    }
+    for node in nodes {
+        if let Node::Block(block) = node {
+            if let BlockKind::If { condition } = &block.kind
+                && block.body.iter().any(|n| matches!(n, Node::Return(_)))
+            {
+                out.push((block.span.start_line, crate::rules::shorten(condition, 60)));
+            }
+            collect_early_returns(&block.body, out, depth + 1);
+        }
+    }
+}
