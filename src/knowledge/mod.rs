@@ -8,12 +8,15 @@
 mod failure;
 mod pack;
 mod pattern;
+mod retry;
 
 pub use pack::{
-    HandlerEntry, HandlerRole, LogLevel, LoggerEntry, OptionCondition, Pack, PatternEntry,
-    SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
+    OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
+    RetryTarget, SinkEntry, SinkKind,
 };
 pub use pattern::{CallPattern, PatternSet};
+pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
@@ -122,9 +125,9 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
     failure: failure::FailureKnowledge,
-    retries: Vec<Matcher>,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -210,12 +213,6 @@ impl Knowledge {
             .map(|h| h.role)
     }
 
-    /// Whether the call is a retry wrapper: its callback (or, as a decorator,
-    /// its function) may run more than once.
-    pub fn is_retry(&self, call: &Call) -> bool {
-        self.retries.iter().any(|m| m.matches(call))
-    }
-
     /// Whether the call writes an outbox row (`trx.outbox.insert(..)`,
     /// `trx('outbox').insert(..)`): the safe way to publish, never a sink.
     pub fn is_outbox_write(&self, call: &Call) -> bool {
@@ -242,13 +239,13 @@ impl Knowledge {
         self.sql_begins.extend(matchers(&pack.sql_begins)?);
         self.deferrals.extend(matchers(&pack.deferrals)?);
         self.safe.extend(matchers(&pack.safe)?);
-        self.retries.extend(matchers(&pack.retries)?);
         self.implicit_sessions
             .extend(compile_patterns(file, source, &pack.implicit_sessions)?);
         self.local_constructors
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        self.retry.add_pack(file, source, pack)?;
         for entry in &pack.handlers {
             self.handlers.push(Handler {
                 role: entry.role,

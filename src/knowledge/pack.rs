@@ -47,6 +47,39 @@ pub struct Pack {
     /// Option, keyword or header names that carry an idempotency key.
     #[serde(default)]
     pub idempotency_keys: Vec<String>,
+
+    // ── Idempotency: what runs again, and what keeps a re-run from acting twice ──
+    /// Retry mechanisms that re-run a callback or a function when it fails
+    /// (p-retry, tenacity `@retry`, Celery `autoretry_for`, backon `.retry(..)`).
+    #[serde(default)]
+    pub retries: Vec<RetryEntry>,
+    /// HTTP client configurations that make the client resend requests
+    /// (axios-retry, got `retry.methods`, urllib3 `Retry`, reqwest-retry).
+    #[serde(default)]
+    pub retry_clients: Vec<RetryClientEntry>,
+    /// Calls that hand a retrying configuration on to their receiver
+    /// (`session.mount(prefix, HTTPAdapter(max_retries=retry))`).
+    #[serde(default)]
+    pub retry_attachers: Vec<String>,
+    /// Sleep / backoff calls: inside a loop around a failing call they mark a
+    /// hand-written retry loop (`time.sleep(2 ** attempt)`).
+    #[serde(default)]
+    pub retry_sleeps: Vec<String>,
+    /// Calls that produce a new value on every run (`uuid4()`, `randomUUID()`,
+    /// `Date.now()`): an idempotency key made from them changes per attempt.
+    #[serde(default)]
+    pub key_generators: Vec<String>,
+    /// How a consumer checks that it has already handled a message.
+    #[serde(default)]
+    pub dedupe_checks: DedupeChecks,
+    /// Handlers whose messages or jobs are delivered at least once: re-run
+    /// after a crash, a timeout or a missing ack (Kafka, SQS, BullMQ).
+    #[serde(default)]
+    pub redelivered: Vec<RedeliveryEntry>,
+    /// Handler registrations that are in-process events or schedules, never
+    /// re-delivered (`process.on('SIGTERM')`, Django `@receiver`, cron).
+    #[serde(default)]
+    pub never_redelivered: NeverRedelivered,
     /// How route handlers, message consumers and jobs are recognised.
     #[serde(default)]
     pub handlers: Vec<HandlerEntry>,
@@ -84,10 +117,6 @@ pub struct Pack {
     /// `JsonResponse`); without a 4xx/5xx status they report success.
     #[serde(default)]
     pub responses: Vec<String>,
-    /// Retry wrappers: calls whose callback argument, or decorators whose
-    /// function, may run more than once (`pRetry(fn)`, `@retry`, `@backoff.on_exception`).
-    #[serde(default)]
-    pub retries: Vec<PatternEntry>,
 }
 
 /// How to recognise functions that play a role in a workflow.
@@ -233,6 +262,143 @@ impl SinkKind {
             SinkKind::Crm => "the CRM and the teams working from it",
         }
     }
+}
+
+/// A retry mechanism: something that runs code again when it fails.
+///
+/// An entry names wrapper `calls` (their callback is retried), `decorators`
+/// (the decorated function is retried), or both; the `when_*` conditions
+/// narrow it, and all given conditions must hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryEntry {
+    /// A short label for messages (`p-retry`, `tenacity @retry`).
+    pub label: String,
+    /// Wrapper calls whose callback is retried: the inline function argument,
+    /// a function passed by name, or the closure the call is made on
+    /// (`pRetry(fn)`, `Retry::spawn(strategy, || ..)`, backon `op.retry(..)`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Decorators / attributes that retry the function they decorate
+    /// (`@retry`, `@backoff.on_exception`, `@shared_task`).
+    #[serde(default)]
+    pub decorators: Vec<String>,
+    /// Only when the call or decorator is given one of these options or
+    /// keywords (Celery `autoretry_for`, huey `retries`).
+    #[serde(default)]
+    pub when_options: Vec<String>,
+    /// Only when the decorated function's body makes one of these calls
+    /// (Celery `self.retry(exc=exc)`).
+    #[serde(default)]
+    pub when_body_calls: Vec<String>,
+    /// Only when one of these options is set to more than one attempt
+    /// somewhere in the same file (BullMQ `attempts` on `queue.add`).
+    #[serde(default)]
+    pub when_file_options: Vec<String>,
+    /// Options that switch the retries off when set to `0` or `False`
+    /// (dramatiq `max_retries=0`).
+    #[serde(default)]
+    pub disabled_when_zero: Vec<String>,
+}
+
+/// An HTTP client configuration that makes the client resend requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryClientEntry {
+    /// A short label for messages (`axios-retry`, `urllib3 Retry`).
+    pub label: String,
+    /// Calls that configure the retries.
+    pub calls: Vec<String>,
+    /// Which client the configuration applies to.
+    #[serde(default)]
+    pub applies_to: RetryTarget,
+    /// Options that list the retried HTTP methods. When given, writes are
+    /// retried only if the list names POST or PATCH, or is `None`/`False`
+    /// (urllib3 `allowed_methods`, got `retry.methods`).
+    #[serde(default)]
+    pub methods_options: Vec<String>,
+    /// An option deciding which failures are retried. When given, writes are
+    /// retried only if it is set, to anything but `idempotent_conditions`
+    /// (axios-retry `retryCondition`).
+    #[serde(default)]
+    pub condition_option: Option<String>,
+    /// Values of `condition_option` that retry idempotent requests only.
+    #[serde(default)]
+    pub idempotent_conditions: Vec<String>,
+}
+
+/// Which client a retry configuration applies to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryTarget {
+    /// The client the call returns (`got.extend({..})`, a client builder), and
+    /// the request itself when the call is one (`got.post(url, { retry })`).
+    #[default]
+    Result,
+    /// The client passed as first argument (`axiosRetry(client, {..})`).
+    FirstArgument,
+}
+
+/// How a consumer checks that it has already handled a message.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupeChecks {
+    /// Calls that record-or-detect a duplicate (`get_or_create`, `setnx`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Words that, in a callee or an `if` condition, name a dedupe check
+    /// (`processed`, `seen`, `already`); matched against identifier words.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// Words that name a dedupe check only in an `if` condition, where they
+    /// guard the effect (`if Sent.objects.filter(..).exists(): return`), not
+    /// in any call (`annotate(has_listener=Exists(..))`).
+    #[serde(default)]
+    pub condition_words: Vec<String>,
+    /// Option keys / string arguments that make a write conditional on the
+    /// key being new (Redis `NX`).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// A regular expression over SQL text that makes an insert a dedupe
+    /// (`ON CONFLICT DO NOTHING`, `INSERT IGNORE`).
+    #[serde(default)]
+    pub sql: Option<String>,
+}
+
+/// Handlers whose messages or jobs are delivered at least once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedeliveryEntry {
+    /// Registration calls whose inline callback is such a handler
+    /// (`new Worker('q', cb)`, `consumer.subscribe('topic', cb)`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Decorators that make the function such a handler.
+    #[serde(default)]
+    pub decorators: Vec<String>,
+    /// Object keys whose function value is such a handler (`eachMessage`).
+    #[serde(default)]
+    pub option_keys: Vec<String>,
+    /// Only when the registration or decorator sets one of these options to
+    /// true (Celery `acks_late=True`).
+    #[serde(default)]
+    pub when_true: Vec<String>,
+}
+
+/// Handler registrations that are never re-delivered.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverRedelivered {
+    /// Registration calls (`**.schedule`, `gulp.task`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Decorators (Django `receiver`).
+    #[serde(default)]
+    pub decorators: Vec<String>,
+    /// Event names of in-process emitters, streams and processes
+    /// (`data`, `error`, `SIGTERM`).
+    #[serde(default)]
+    pub topics: Vec<String>,
 }
 
 /// A set of logging calls that log at one level.

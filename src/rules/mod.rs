@@ -5,13 +5,16 @@
 //! syntax trees or output formats.
 
 mod describe;
+pub mod idempotency;
 mod registry;
 pub mod rejection;
+mod retry;
 mod scope;
 pub mod sequencing;
 
 pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
 pub use registry::{all_rules, find_rule};
+pub use retry::{RetryKind, RetryScope, file_retry_options, wrapper_label};
 pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext, WalkState};
 
 use crate::knowledge::Knowledge;

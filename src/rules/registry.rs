@@ -1,12 +1,16 @@
 //! The list of built-in rules.
 
 use super::Rule;
+use super::idempotency::{ConsumerNotIdempotent, KeyRegeneratedPerAttempt, RetryWithoutKey};
 use super::rejection::{FireAndForget, SilentSkip, SwallowedError, UncheckedResponse};
 use super::sequencing::{SideEffectBeforeCommit, SideEffectInTransaction};
 
 static RULES: &[&dyn Rule] = &[
     &SideEffectInTransaction,
     &SideEffectBeforeCommit,
+    &RetryWithoutKey,
+    &KeyRegeneratedPerAttempt,
+    &ConsumerNotIdempotent,
     &SwallowedError,
     &UncheckedResponse,
     &SilentSkip,

@@ -6,6 +6,7 @@
 //! deferred until after commit, and which function encloses it. Rules decide
 //! what to report; the walker only resolves context, once, for all of them.
 
+use super::retry::{self, RetryScope};
 use crate::knowledge::{HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::collections::HashSet;
@@ -70,6 +71,9 @@ pub struct WalkState<'a> {
     /// The route or topic the handler was registered for, when written as a
     /// string (`'/checkout'`, `'order.created'`).
     pub handler_topic: Option<&'a str>,
+    /// The innermost retry scope around the call: a retry wrapper's callback,
+    /// a function its decorator retries, a hand-written retry loop.
+    pub retry: Option<RetryScope>,
 }
 
 /// A `try` block around a call, with its handlers.
@@ -85,6 +89,8 @@ pub struct TryContext<'a> {
 pub struct ScopeWalker<'k> {
     knowledge: &'k Knowledge,
     local_receivers: HashSet<String>,
+    /// Options set to more than one attempt somewhere in the file.
+    retry_options: HashSet<String>,
 }
 
 impl<'k> ScopeWalker<'k> {
@@ -117,6 +123,7 @@ impl<'k> ScopeWalker<'k> {
         ScopeWalker {
             knowledge,
             local_receivers,
+            retry_options: retry::file_retry_options(model),
         }
     }
 
@@ -153,6 +160,7 @@ impl<'k> ScopeWalker<'k> {
             role: None,
             handler: None,
             handler_topic: None,
+            retry: None,
         };
         self.walk_function(&model.module, &state, true, visit);
     }
@@ -179,6 +187,7 @@ impl<'k> ScopeWalker<'k> {
                 role: None,
                 handler: None,
                 handler_topic: None,
+                retry: retry::decorator_scope(function, self.knowledge, &self.retry_options),
             }
         } else {
             let mut inherited = outer.clone();
@@ -262,7 +271,12 @@ impl<'k> ScopeWalker<'k> {
                                 handlers: &nodes[index + 1..handlers_end],
                             });
                         }
-                        BlockKind::Loop { header } => inner.loops.push(header.as_str()),
+                        BlockKind::Loop { header } => {
+                            inner.loops.push(header.as_str());
+                            if let Some(scope) = retry::loop_scope(block, self.knowledge) {
+                                inner.retry = Some(scope);
+                            }
+                        }
                         _ => {}
                     }
                     self.walk_nodes(&block.body, &inner, visit);
@@ -320,6 +334,11 @@ impl<'k> ScopeWalker<'k> {
                     }
                     if defers {
                         inner.deferred_by = Some(call);
+                    }
+                    if let Some(scope) =
+                        retry::wrapper_scope(call, function, self.knowledge, &self.retry_options)
+                    {
+                        inner.retry = Some(scope);
                     }
                     if let Some(role) = self.knowledge.callback_role(call) {
                         inner.role = Some(role);

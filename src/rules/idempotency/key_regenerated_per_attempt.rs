@@ -1,0 +1,177 @@
+//! `idempotency/key-regenerated-per-attempt`.
+
+use super::keys::{Bindings, KeyFinder, KeyOrigin};
+use super::retried::{RetryFacts, retried_phrase};
+use super::{effect, functions_around, one_effect, stable_data_phrase};
+use crate::knowledge::{Delivery, HandlerRole};
+use crate::model::Span;
+use crate::rules::{
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
+    shorten,
+};
+
+/// ## What it detects
+/// An idempotency key generated inside the code that is retried or
+/// re-delivered — `uuid4()`, `randomUUID()`, `Uuid::new_v4()`, `Date.now()`,
+/// `time.time()` inside a p-retry callback, a tenacity-decorated function, a
+/// retried Celery task, a retry loop, or a job / message handler — and sent
+/// as the key of a side effect.
+///
+/// ## Why it breaks workflows
+/// Every attempt makes a new key, so the downstream system sees every retry
+/// as a new request: the key is present, reviewers relax, and it deduplicates
+/// nothing.
+pub struct KeyRegeneratedPerAttempt;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "An idempotency key is generated inside the retried code (uuid4(), randomUUID(), Date.now()), so every attempt sends a new key and nothing is deduplicated.",
+    detects: "A side-effect call whose idempotency key (an `idempotencyKey` option, an `Idempotency-Key` header, `idempotency_key=`, `MessageDeduplicationId`, BullMQ `jobId`, …) comes from a key generator (`uuid4()`, `uuid.v4()`, `crypto.randomUUID()`, `Uuid::new_v4()`, `nanoid()`, `Date.now()`, `time.time()`) — directly, through a variable, or interpolated in a string — when the generation runs again on every attempt: inside a retry wrapper's callback, a retried function or task, a hand-written retry loop, or a job or message handler that is re-run on re-delivery. A key generated once, before the retry starts, is not flagged.",
+    why: "The point of an idempotency key is that a retry sends the *same* key, so the downstream system recognises it and returns the first result. A key made fresh inside the attempt differs every time: the first attempt's ticket or charge exists, the retry's new key creates a second one. The code looks safe in review — a key is there — and tests pass because they never retry after a success.",
+    bad: "await pRetry(async () => {\n  await stripe.paymentIntents.create(\n    { amount: order.total, currency: 'eur', customer: order.customerId },\n    { idempotencyKey: randomUUID() }, // new key on every attempt\n  );\n}, { retries: 3 });",
+    good: "const idempotencyKey = `order-${order.id}-payment`; // same key on every attempt\nawait pRetry(async () => {\n  await stripe.paymentIntents.create(\n    { amount: order.total, currency: 'eur', customer: order.customerId },\n    { idempotencyKey },\n  );\n}, { retries: 3 });",
+    fix: "Derive the key from stable data that identifies the operation (`order-${order.id}-payment`, `f\"onboarding-{user_id}\"`, the job or event id), or generate it once before the retry starts — or store it with the job when it is enqueued — and reuse it on every attempt.",
+    questions: &[
+        "What stable data identifies this operation, so that every attempt sends the same key?",
+        "Can the key be generated once before the retry starts (or stored with the job) and reused?",
+        "How would a test verify that two attempts send the same key and produce exactly one effect?",
+        "What happens downstream when the first attempt succeeded but its response was lost?",
+    ],
+};
+
+impl Rule for KeyRegeneratedPerAttempt {
+    fn id(&self) -> RuleId {
+        RuleId("idempotency/key-regenerated-per-attempt")
+    }
+
+    fn class(&self) -> Class {
+        Class::Idempotency
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::High
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        let knowledge = file.knowledge;
+        let walker = ScopeWalker::new(knowledge, file.model);
+        let facts = RetryFacts::new(file.model, knowledge, &walker);
+        let bindings = Bindings::new(file.model);
+        let keys = KeyFinder::new(knowledge, &bindings, file.source);
+        walker.walk(file.model, &mut |call, state| {
+            let Some(key) = keys.key_of(call) else {
+                return;
+            };
+            let KeyOrigin::Generated {
+                generator,
+                at,
+                text,
+            } = &key.origin
+            else {
+                return;
+            };
+            // One report per chain: on its effect, or — for a key given to a
+            // call no pack knows — on the whole chain.
+            let owner = bindings.chain_owner(call);
+            let effect = effect(call, owner, knowledge, &facts);
+            let named_key = {
+                let lower = key.name.to_ascii_lowercase();
+                lower.contains("idempot") || lower.contains("dedup")
+            };
+            let unknown_call = owner.is_none()
+                && knowledge.sink(call).is_none()
+                && !call.chain.iter().any(|c| knowledge.sink(c).is_some());
+            if effect.is_none() && !(named_key && unknown_call) {
+                return;
+            }
+            let inside = |region: Span| {
+                region.start_byte <= at.start_byte && at.end_byte <= region.end_byte
+            };
+            let retried = facts.retried(call, state);
+            let (severity, how, origin) = match &retried {
+                Some(retried) if retried.region.is_some_and(inside) => (
+                    if retried.certain {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                    retried_phrase(retried),
+                    RelatedSpan {
+                        path: None,
+                        span: retried.origin,
+                        message: format!("retried here ({})", retried.label),
+                    },
+                ),
+                _ => match (state.role, state.handler) {
+                    (Some(role @ (HandlerRole::Consumer | HandlerRole::Job)), Some(handler))
+                        if inside(handler.span)
+                            && matches!(
+                                knowledge.delivery(handler),
+                                Delivery::AtLeastOnce | Delivery::Unknown
+                            ) =>
+                    {
+                        let topic = state
+                            .handler_topic
+                            .map(|t| format!("`{}` ", shorten(t, 40)))
+                            .unwrap_or_default();
+                        (
+                            Severity::Medium,
+                            format!(
+                                "in the {topic}{}, which runs again when the {} is re-delivered",
+                                role.noun(),
+                                if role == HandlerRole::Job { "job" } else { "message" }
+                            ),
+                            RelatedSpan {
+                                path: None,
+                                span: handler.span,
+                                message: format!("{} re-run on re-delivery", role.noun()),
+                            },
+                        )
+                    }
+                    _ => return,
+                },
+            };
+            let stable = stable_data_phrase(&functions_around(file.model, call.span));
+            let produce = match &effect {
+                Some(effect) => one_effect(call, effect),
+                None => format!("exactly one effect (`{}`)", shorten(&call.callee, 50)),
+            };
+            let generator = shorten(generator, 40);
+            let name = shorten(&key.name, 40);
+            findings.push(RawFinding {
+                rule: self.id(),
+                severity,
+                span: *at,
+                function: state.function.clone(),
+                trigger_text: text.clone(),
+                message: format!(
+                    "The `{name}` sent with `{}` is generated by `{generator}()` {how}: every attempt sends a new key, so the downstream system treats each retry as a new request and the key deduplicates nothing",
+                    shorten(&call.callee, 50),
+                ),
+                questions: vec![
+                    format!(
+                        "What stable data identifies this operation — {stable}, the order, job or event id — so that every attempt sends the same `{name}`?"
+                    ),
+                    format!(
+                        "Can `{name}` be generated once, before the retry starts (or stored with the job when it is enqueued), and reused by every attempt?"
+                    ),
+                    format!(
+                        "How would a test verify that two attempts send the same `{name}` and produce {produce}?"
+                    ),
+                    "What happens downstream when the first attempt succeeded but its response was lost, and the retry arrives with a different key?".to_string(),
+                ],
+                related: vec![
+                    RelatedSpan {
+                        path: None,
+                        span: key.span,
+                        message: format!("key sent here (`{}`)", shorten(&call.callee, 50)),
+                    },
+                    origin,
+                ],
+            });
+        });
+    }
+}

@@ -1,0 +1,555 @@
+//! Whether a side-effect call can run more than once, and why.
+//!
+//! Three sources, most direct first: the retry scope the walker found around
+//! the call (a wrapper callback, a retrying decorator, a retry loop); a
+//! retry scope around a *call* of the function holding the side effect, in
+//! the same file (`pRetry(() => createTicket(user))`); and an HTTP client
+//! configured to resend writes (`axiosRetry(client, { retryCondition })`,
+//! `session.mount(.., HTTPAdapter(max_retries=Retry(allowed_methods=..POST..)))`,
+//! reqwest-retry middleware), which resends the very same request.
+
+use crate::knowledge::Knowledge;
+use crate::model::{BlockKind, Call, FileModel, Node, Span, Value};
+use crate::rules::{RetryKind, RetryScope, ScopeWalker, WalkState, shorten};
+use std::collections::HashMap;
+
+/// Why a call can run again.
+#[derive(Debug, Clone)]
+pub struct Retried {
+    /// What retries it, for messages.
+    pub label: String,
+    /// How.
+    pub how: RetriedHow,
+    /// Where the retry is set up.
+    pub origin: Span,
+    /// The code that runs again on every attempt; `None` when the client
+    /// resends the same request (nothing is recomputed).
+    pub region: Option<Span>,
+    /// Whether the evidence is direct rather than heuristic.
+    pub certain: bool,
+}
+
+/// How a call comes to run again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetriedHow {
+    /// It is inside a retry scope.
+    Scope(RetryKind),
+    /// Its function is called from a retry scope, named here.
+    CalledFrom(String),
+    /// Its HTTP client resends failed writes.
+    Client,
+}
+
+/// What a file says about retries beyond lexical scopes.
+#[derive(Debug)]
+pub struct RetryFacts<'a> {
+    model: &'a FileModel,
+    knowledge: &'a Knowledge,
+    /// Functions (by short name) called or passed from inside a retry scope.
+    retried_functions: HashMap<String, RetryScope>,
+    /// Code retried by a wrapper that is not its inline callback: a closure
+    /// bound to a variable (`op.retry(..)`), or the receiver expression of a
+    /// call chain (`(|| async { .. }).retry(policy)`).
+    retried_regions: Vec<RetryScope>,
+    /// Client variables (without `this.`/`self.`) that resend writes, with
+    /// the configuration's label and span.
+    retrying_clients: HashMap<String, (String, Span)>,
+    /// Requests configured to resend themselves (`got.post(url, { retry })`).
+    retrying_requests: HashMap<usize, (String, Span)>,
+    /// The spans of every `catch`/`except` block and Rust `Err` arm: side
+    /// effects there run on failure, by design.
+    failure_blocks: Vec<Span>,
+}
+
+impl<'a> RetryFacts<'a> {
+    /// Collect the facts of one file.
+    pub fn new(model: &'a FileModel, knowledge: &'a Knowledge, walker: &ScopeWalker<'_>) -> Self {
+        let mut facts = RetryFacts {
+            model,
+            knowledge,
+            retried_functions: HashMap::new(),
+            retried_regions: Vec::new(),
+            retrying_clients: HashMap::new(),
+            retrying_requests: HashMap::new(),
+            failure_blocks: Vec::new(),
+        };
+        let file_options = crate::rules::file_retry_options(model);
+        let mut closures: HashMap<&str, Vec<Span>> = HashMap::new();
+        collect_closures(&model.module.body, &mut closures);
+        let mut statements: Vec<&Call> = Vec::new();
+        walker.walk(model, &mut |call, state| {
+            // A helper called from a retry wrapper or loop is retried with it.
+            // A task's decorator is not followed into helpers: tasks call
+            // whole workflows, and their retries are narrower than that.
+            if let Some(scope) = &state.retry
+                && scope.kind != RetryKind::Decorator
+                && let Some(name) = local_function_name(&call.callee)
+            {
+                facts
+                    .retried_functions
+                    .entry(name.to_string())
+                    .or_insert_with(|| scope.clone());
+            }
+            let wrapper = std::iter::once(call)
+                .chain(call.chain.iter())
+                .find_map(|c| {
+                    knowledge
+                        .retry_wrapper(c, &|o| file_options.contains(o))
+                        .map(|m| (c, m))
+                });
+            if let Some((wrapper_call, mechanism)) = wrapper {
+                let scope = RetryScope {
+                    kind: RetryKind::Wrapper,
+                    label: crate::rules::wrapper_label(&mechanism.label, wrapper_call),
+                    origin: call.span,
+                    region: call.span,
+                    certain: true,
+                    explicit: false,
+                };
+                let passed = call
+                    .args
+                    .iter()
+                    .filter_map(|a| match &a.value {
+                        Value::Path(path) => Some(path.as_str()),
+                        _ => None,
+                    })
+                    .chain(call.receiver.as_deref());
+                if call.receiver.as_deref().is_some_and(|r| r.starts_with('<')) {
+                    facts.retried_regions.push(scope.clone());
+                }
+                for name in passed {
+                    for closure in closures.get(name).into_iter().flatten() {
+                        facts.retried_regions.push(RetryScope {
+                            region: *closure,
+                            ..scope.clone()
+                        });
+                    }
+                    if let Some(name) = local_function_name(name) {
+                        facts
+                            .retried_functions
+                            .entry(name.to_string())
+                            .or_insert_with(|| scope.clone());
+                    }
+                }
+            }
+            if state.site == crate::rules::CallSite::Statement {
+                statements.push(call);
+            }
+        });
+        facts.collect_clients(&statements, knowledge);
+        collect_failure_blocks(&model.module.body, &mut facts.failure_blocks);
+        facts
+    }
+
+    /// Follow retrying client configurations through variables, adapters and
+    /// `mount`-style attachers, to the client variables they end up on.
+    fn collect_clients(&mut self, statements: &[&Call], knowledge: &Knowledge) {
+        // Retry configurations are assigned step by step; a few passes reach
+        // a fixed point for any realistic chain (Retry → HTTPAdapter → mount).
+        for _ in 0..4 {
+            let before = self.retrying_clients.len();
+            for statement in statements {
+                let mut label: Option<(String, Span)> = None;
+                let mut calls = Vec::new();
+                calls_in_statement(statement, &mut calls);
+                for call in &calls {
+                    if let Some(client) = knowledge.retry_client(call) {
+                        let found = (client.label.clone(), call.span);
+                        match client.applies_to {
+                            crate::knowledge::RetryTarget::FirstArgument => {
+                                if let Some(Value::Path(path)) = call.args.first().map(|a| &a.value)
+                                {
+                                    self.retrying_clients
+                                        .insert(client_name(path), found.clone());
+                                }
+                            }
+                            crate::knowledge::RetryTarget::Result => {
+                                // `got.post(url, { retry })` resends itself;
+                                // `Retry(..)` only configures a client.
+                                if knowledge.sink(call).is_some() {
+                                    self.retrying_requests
+                                        .insert(call.span.start_byte, found.clone());
+                                }
+                                label.get_or_insert(found);
+                            }
+                        }
+                    }
+                }
+                if label.is_none() {
+                    let mut paths = Vec::new();
+                    for call in &calls {
+                        for arg in &call.args {
+                            collect_arg_paths(&arg.value, &mut paths);
+                        }
+                    }
+                    label = paths
+                        .iter()
+                        .find_map(|p| self.retrying_clients.get(&client_name(p)).cloned());
+                }
+                let Some(found) = label else {
+                    continue;
+                };
+                if let Some(bound) = &statement.bound_to {
+                    self.retrying_clients
+                        .entry(client_name(bound))
+                        .or_insert(found);
+                } else if knowledge.is_retry_attacher(statement)
+                    && let Some(receiver) = &statement.receiver
+                {
+                    self.retrying_clients
+                        .entry(client_name(receiver))
+                        .or_insert(found);
+                }
+            }
+            if self.retrying_clients.len() == before {
+                break;
+            }
+        }
+    }
+
+    /// Why `call` (in the context `state`) can run again, if it can.
+    pub fn retried(&self, call: &Call, state: &WalkState<'_>) -> Option<Retried> {
+        if let Some(scope) = &state.retry
+            && (!scope.explicit || self.explicit_retry_can_follow(scope, call.span))
+        {
+            return Some(Retried {
+                label: scope.label.clone(),
+                how: RetriedHow::Scope(scope.kind),
+                origin: scope.origin,
+                region: Some(scope.region),
+                certain: scope.certain,
+            });
+        }
+        if let Some(scope) = self.retried_regions.iter().find(|scope| {
+            scope.region.start_byte <= call.span.start_byte
+                && call.span.end_byte <= scope.region.end_byte
+        }) {
+            return Some(Retried {
+                label: scope.label.clone(),
+                how: RetriedHow::Scope(RetryKind::Wrapper),
+                origin: scope.origin,
+                region: Some(scope.region),
+                certain: scope.certain,
+            });
+        }
+        if let Some(declared) = declared_function(state)
+            && let Some(scope) = self.retried_functions.get(declared)
+        {
+            return Some(Retried {
+                label: scope.label.clone(),
+                how: RetriedHow::CalledFrom(declared.to_string()),
+                origin: scope.origin,
+                region: Some(state.enclosing.span),
+                certain: scope.certain,
+            });
+        }
+        let (label, origin) = self
+            .retrying_requests
+            .get(&call.span.start_byte)
+            .or_else(|| {
+                http_write_client(call).and_then(|client| self.retrying_clients.get(&client))
+            })?;
+        Some(Retried {
+            label: label.clone(),
+            how: RetriedHow::Client,
+            origin: *origin,
+            region: None,
+            certain: true,
+        })
+    }
+
+    /// Whether the call writes over HTTP through a client configured to
+    /// resend writes, even when no pack names the call a sink
+    /// (`client.post(..)` on an `axios.create()` instance).
+    pub fn is_retrying_client_write(&self, call: &Call) -> bool {
+        self.retrying_requests.contains_key(&call.span.start_byte)
+            || http_write_client(call).is_some_and(|c| self.retrying_clients.contains_key(&c))
+    }
+
+    /// Whether the span lies in a `catch`/`except` block or an `Err` arm.
+    pub fn in_failure_branch(&self, span: Span) -> bool {
+        self.failure_blocks
+            .iter()
+            .any(|b| b.start_byte <= span.start_byte && span.end_byte <= b.end_byte)
+    }
+}
+
+impl RetryFacts<'_> {
+    /// For code that re-runs only where it asks (`self.retry(..)`): whether
+    /// such a call can run after `effect` in the same attempt — in a handler
+    /// of a `try` around the effect, or later on the way out of the function
+    /// without a `return` in between.
+    fn explicit_retry_can_follow(&self, scope: &RetryScope, effect: Span) -> bool {
+        let Some(function) = super::functions_around(self.model, effect)
+            .into_iter()
+            .find(|f| f.span == scope.region)
+        else {
+            return true;
+        };
+        let mut path = Vec::new();
+        if !path_to(&function.body, effect, &mut path) {
+            return true;
+        }
+        let asks = |node: &Node| {
+            let mut found = false;
+            crate::model::for_each_call_in(std::slice::from_ref(node), &mut |c| {
+                found |= self.knowledge.is_explicit_retry_call(c);
+            });
+            found
+        };
+        for &(nodes, index) in path.iter().rev() {
+            let is_try =
+                matches!(&nodes[index], Node::Block(b) if matches!(b.kind, BlockKind::Try));
+            let mut later = nodes[index + 1..].iter().peekable();
+            if is_try {
+                while let Some(node) = later.next_if(|n| is_handler(n)) {
+                    if asks(node) {
+                        return true;
+                    }
+                }
+            }
+            // A loop comes round again: any retry request in it follows.
+            if matches!(&nodes[index], Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. }))
+                && asks(&nodes[index])
+            {
+                return true;
+            }
+            for node in later {
+                if asks(node) {
+                    return true;
+                }
+                if matches!(node, Node::Return(_)) {
+                    return false;
+                }
+            }
+        }
+        false
+    }
+}
+
+fn is_handler(node: &Node) -> bool {
+    matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
+}
+
+/// The nodes (each with its siblings) from `nodes` down to the one holding
+/// `target`, outermost first; `false` when nothing holds it.
+fn path_to<'n>(nodes: &'n [Node], target: Span, path: &mut Vec<(&'n [Node], usize)>) -> bool {
+    for (index, node) in nodes.iter().enumerate() {
+        let span = match node {
+            Node::Call(call) => call.span,
+            Node::Block(block) => block.span,
+            Node::Function(function) => function.span,
+            Node::Return(ret) => ret.span,
+            Node::Assign(assign) => assign.span,
+        };
+        if span.start_byte <= target.start_byte && target.end_byte <= span.end_byte {
+            path.push((nodes, index));
+            if let Node::Block(block) = node {
+                path_to(&block.body, target, path);
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// The declared function around the walk position: the first segment of the
+/// walker's function path (`createTicket > pRetry` → `createTicket`), short.
+fn declared_function<'s>(state: &'s WalkState<'_>) -> Option<&'s str> {
+    let outer = state.function.split(" > ").next()?;
+    let short = outer.rsplit('.').next().unwrap_or(outer);
+    (!short.is_empty() && short != "<module>" && !short.contains(['(', ' '])).then_some(short)
+}
+
+/// The short name of a same-file function a callee may refer to:
+/// `createTicket`, `this.createTicket`, `self.create_ticket`, `Self::send`.
+fn local_function_name(callee: &str) -> Option<&str> {
+    let rest = callee
+        .strip_prefix("this.")
+        .or_else(|| callee.strip_prefix("self."))
+        .or_else(|| callee.strip_prefix("Self."))
+        .unwrap_or(callee);
+    let plain = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$'));
+    plain.then_some(rest)
+}
+
+/// `this.client` / `self.session` / `mut client` → the variable name.
+fn client_name(path: &str) -> String {
+    path.trim()
+        .trim_start_matches("mut ")
+        .trim_start_matches('&')
+        .trim_start_matches("this.")
+        .trim_start_matches("self.")
+        .to_string()
+}
+
+/// The client of an HTTP write: `client.post(..)`, `client.request({ method:
+/// 'POST' })`, `client.post(url).json(&b).send()` → `client`.
+fn http_write_client(call: &Call) -> Option<String> {
+    const WRITES: &[&str] = &["post", "patch"];
+    let segments: Vec<&str> = split_segments(&call.callee);
+    // Rust / builder chains: the first call segment is the verb.
+    if let Some(position) = segments.iter().position(|s| s.ends_with("()")) {
+        let verb = segments[position].trim_end_matches("()");
+        return (WRITES.contains(&verb) && position > 0)
+            .then(|| client_name(&segments[..position].join(".")));
+    }
+    let receiver = call.receiver.as_deref()?;
+    let method = call.method.as_str();
+    let writes = WRITES.contains(&method)
+        || (matches!(method, "request" | "fetch")
+            && matches!(
+                call.option_value("method"),
+                Some(Value::String(m)) if WRITES.iter().any(|w| m.eq_ignore_ascii_case(w))
+            ));
+    writes.then(|| client_name(receiver))
+}
+
+/// Split a callee at the `.` that separate segments (not inside `()`).
+fn split_segments(callee: &str) -> Vec<&str> {
+    let mut segments = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (index, ch) in callee.char_indices() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                segments.push(&callee[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    segments.push(&callee[start..]);
+    segments
+}
+
+/// The statement call, its chain and the calls nested in its arguments (not
+/// inside callbacks, which run elsewhere).
+fn calls_in_statement<'a>(call: &'a Call, out: &mut Vec<&'a Call>) {
+    for inner in &call.chain {
+        calls_in_statement(inner, out);
+    }
+    out.push(call);
+    for arg in &call.args {
+        calls_in_value(&arg.value, out);
+    }
+}
+
+fn calls_in_value<'a>(value: &'a Value, out: &mut Vec<&'a Call>) {
+    match value {
+        Value::Call(call) => calls_in_statement(call, out),
+        Value::Object(props) => props.iter().for_each(|p| calls_in_value(&p.value, out)),
+        Value::Array(items) => items.iter().for_each(|v| calls_in_value(v, out)),
+        _ => {}
+    }
+}
+
+fn collect_arg_paths<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value {
+        Value::Path(path) => out.push(path),
+        Value::Object(props) => props.iter().for_each(|p| collect_arg_paths(&p.value, out)),
+        Value::Array(items) => items.iter().for_each(|v| collect_arg_paths(v, out)),
+        _ => {}
+    }
+}
+
+/// Closures bound to names (`let op = || async { .. }`, `const op = async
+/// () => ..`), by name.
+fn collect_closures<'a>(nodes: &'a [Node], out: &mut HashMap<&'a str, Vec<Span>>) {
+    for node in nodes {
+        match node {
+            Node::Assign(assign) => {
+                if let Value::Function(function) = &assign.value {
+                    out.entry(assign.target.trim_start_matches("mut ").trim())
+                        .or_default()
+                        .push(function.span);
+                    collect_closures(&function.body, out);
+                }
+            }
+            Node::Block(block) => collect_closures(&block.body, out),
+            Node::Function(function) => collect_closures(&function.body, out),
+            _ => {}
+        }
+    }
+}
+
+fn collect_failure_blocks(nodes: &[Node], out: &mut Vec<Span>) {
+    for node in nodes {
+        match node {
+            Node::Block(block) => {
+                let failure = match &block.kind {
+                    BlockKind::Catch { .. } => true,
+                    BlockKind::Arm { pattern } => pattern.trim_start().starts_with("Err"),
+                    _ => false,
+                };
+                if failure {
+                    out.push(block.span);
+                }
+                collect_failure_blocks(&block.body, out);
+            }
+            Node::Function(function) => collect_failure_blocks(&function.body, out),
+            Node::Call(call) => collect_call_failure_blocks(call, out),
+            Node::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    collect_value_failure_blocks(value, out);
+                }
+            }
+            Node::Assign(assign) => collect_value_failure_blocks(&assign.value, out),
+        }
+    }
+}
+
+fn collect_call_failure_blocks(call: &Call, out: &mut Vec<Span>) {
+    for inner in &call.chain {
+        collect_call_failure_blocks(inner, out);
+    }
+    for arg in &call.args {
+        collect_value_failure_blocks(&arg.value, out);
+    }
+}
+
+fn collect_value_failure_blocks(value: &Value, out: &mut Vec<Span>) {
+    match value {
+        Value::Function(function) => collect_failure_blocks(&function.body, out),
+        Value::Call(call) => collect_call_failure_blocks(call, out),
+        Value::Object(props) => props
+            .iter()
+            .for_each(|p| collect_value_failure_blocks(&p.value, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_value_failure_blocks(v, out)),
+        _ => {}
+    }
+}
+
+/// A reviewer-facing phrase for where the retry comes from:
+/// "inside the `pRetry` callback (p-retry, line 5)".
+pub fn retried_phrase(retried: &Retried) -> String {
+    let line = retried.origin.start_line;
+    match &retried.how {
+        RetriedHow::Scope(RetryKind::Wrapper) => {
+            format!(
+                "inside a callback retried by {} (line {line})",
+                retried.label
+            )
+        }
+        RetriedHow::Scope(RetryKind::Decorator) => {
+            format!("in a function retried by {} (line {line})", retried.label)
+        }
+        RetriedHow::Scope(RetryKind::Loop) => format!("inside {} (line {line})", retried.label),
+        RetriedHow::CalledFrom(function) => format!(
+            "in `{}`, which is retried by {} (line {line})",
+            shorten(function, 40),
+            retried.label
+        ),
+        RetriedHow::Client => format!(
+            "through a client configured to resend failed writes ({}, line {line})",
+            retried.label
+        ),
+    }
+}

@@ -1,0 +1,383 @@
+//! Retry scopes: the code that runs again when something in it fails.
+//!
+//! The [`super::ScopeWalker`] asks this module, at every callback, decorated
+//! function and loop, whether it re-runs on failure: the callback of a retry
+//! wrapper (`pRetry(fn)`, `Retry::spawn(strategy, || ..)`), a function whose
+//! decorator retries it (`@retry`, `@shared_task(autoretry_for=..)`), or a
+//! hand-written retry loop (`for attempt in range(3): try: .. except: sleep`).
+//! Which libraries retry is knowledge (`retries:` in the packs); what a
+//! hand-written retry loop looks like is decided here, from the syntax.
+
+use crate::knowledge::{Knowledge, identifier_words};
+use crate::model::{Block, BlockKind, Call, FileModel, Function, Node, Span, Value};
+use std::collections::HashSet;
+
+/// How code comes to run again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryKind {
+    /// The callback of a retry wrapper call (`pRetry(fn)`, backon `.retry()`).
+    Wrapper,
+    /// A function retried by its decorator or task options (`@retry`,
+    /// Celery `autoretry_for`, a task calling `self.retry`).
+    Decorator,
+    /// A hand-written loop that tries again after a failure.
+    Loop,
+}
+
+/// A region of code that runs again when it fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryScope {
+    /// How the code comes to run again.
+    pub kind: RetryKind,
+    /// What retries it, for messages (`p-retry`, `tenacity @retry`,
+    /// `the retry loop \`for attempt in range(3)\``).
+    pub label: String,
+    /// Where the retry is set up: the wrapper call, the decorator, the loop.
+    pub origin: Span,
+    /// The code that runs again on every attempt (the callback, the
+    /// decorated function, the loop).
+    pub region: Span,
+    /// Whether the evidence is direct (a retry library, a loop whose header
+    /// counts attempts) rather than a heuristic (an unnamed loop that sleeps
+    /// after a failure).
+    pub certain: bool,
+    /// Whether the code re-runs only where it asks for a retry (Celery
+    /// `self.retry(..)`) rather than on any failure.
+    pub explicit: bool,
+}
+
+/// Words that, in a loop header, say the loop counts attempts.
+const ATTEMPT_WORDS: &[&str] = &[
+    "attempt", "attempts", "retry", "retries", "retrying", "retried", "tries", "try", "tried",
+];
+
+/// Options set, somewhere in the file, to more than one attempt (`attempts: 5`),
+/// for retry entries with `when_file_options`.
+pub fn file_retry_options(model: &FileModel) -> HashSet<String> {
+    let mut options = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        for arg in &call.args {
+            if let Some(keyword) = &arg.keyword
+                && more_than_one(&arg.value)
+            {
+                options.insert(keyword.clone());
+            }
+            collect_counted_options(&arg.value, &mut options);
+        }
+    });
+    options
+}
+
+fn collect_counted_options(value: &Value, options: &mut HashSet<String>) {
+    if let Value::Object(props) = value {
+        for prop in props {
+            if more_than_one(&prop.value) {
+                options.insert(prop.key.clone());
+            }
+            collect_counted_options(&prop.value, options);
+        }
+    }
+}
+
+/// A literal count above one, or a value the code computes (a constant, a
+/// setting), which we take to be a real retry budget.
+fn more_than_one(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.trim().parse::<f64>().is_ok_and(|n| n > 1.0),
+        Value::Path(p) => !matches!(p.as_str(), "None" | "null" | "undefined"),
+        Value::Call(_) => true,
+        _ => false,
+    }
+}
+
+/// The retry scope of a callback passed to `call`, when `call` is a retry
+/// wrapper (`pRetry(async () => ..)`).
+pub fn wrapper_scope(
+    call: &Call,
+    callback: &Function,
+    knowledge: &Knowledge,
+    file_options: &HashSet<String>,
+) -> Option<RetryScope> {
+    let mechanism = knowledge.retry_wrapper(call, &|o| file_options.contains(o))?;
+    Some(RetryScope {
+        kind: RetryKind::Wrapper,
+        label: wrapper_label(&mechanism.label, call),
+        origin: call.span,
+        region: callback.span,
+        certain: true,
+        explicit: false,
+    })
+}
+
+/// A wrapper's label for messages: the library (`p-retry`), or — for a
+/// project's own helper matched by name — the call itself (`this.retryDb`).
+pub fn wrapper_label(label: &str, call: &Call) -> String {
+    if label.starts_with("a ") {
+        format!("`{}`", crate::rules::shorten(&call.callee, 40))
+    } else {
+        label.to_string()
+    }
+}
+
+/// The retry scope of a declared function retried by its decorator.
+pub fn decorator_scope(
+    function: &Function,
+    knowledge: &Knowledge,
+    file_options: &HashSet<String>,
+) -> Option<RetryScope> {
+    let (decorator, mechanism) =
+        knowledge.retry_decorator(function, &|o| file_options.contains(o))?;
+    Some(RetryScope {
+        kind: RetryKind::Decorator,
+        label: mechanism.label.clone(),
+        origin: decorator.span,
+        region: function.span,
+        certain: true,
+        explicit: mechanism.is_explicit(),
+    })
+}
+
+/// The retry scope of a loop, when it is a hand-written retry loop.
+///
+/// A loop retries when its header counts attempts (`for attempt in
+/// range(3)`, `while (tries--)`, `for _ in range(MAX_RETRIES)`, tenacity's
+/// `for attempt in Retrying(..)`); or, for a bounded count with an unnamed
+/// variable or an endless loop, when the loop catches a failure and sleeps
+/// before going round again, and (endless loops) leaves on success.
+pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
+    let BlockKind::Loop { header } = &block.kind else {
+        return None;
+    };
+    let header = header.trim();
+    let scope = |label: String, certain: bool| RetryScope {
+        kind: RetryKind::Loop,
+        label,
+        origin: block.span,
+        region: block.span,
+        certain,
+        explicit: false,
+    };
+    let shown = crate::rules::shorten(header, 48);
+    let loop_label = || {
+        if header.is_empty() || header == "loop" {
+            return "the retry `loop`".to_string();
+        }
+        let written = if header.contains(';') || header.contains(" of ") {
+            format!("for ({shown})")
+        } else if header.contains(" in ") {
+            format!("for {shown}")
+        } else {
+            format!("while {shown}")
+        };
+        format!("the retry loop `{written}`")
+    };
+    if header.contains("Retrying(") {
+        return Some(scope(format!("tenacity `for {shown}`"), true));
+    }
+    let counts_attempts = |text: &str| {
+        identifier_words(text)
+            .iter()
+            .any(|w| ATTEMPT_WORDS.contains(&w.as_str()))
+    };
+    match split_iteration(header) {
+        Some((variable, iterable)) => {
+            // Iterating over records (`for attempt in job.attempts`) is not
+            // retrying: only a count of attempts is.
+            if !is_count(iterable) {
+                return None;
+            }
+            if counts_attempts(variable) || counts_attempts(iterable) {
+                return Some(scope(loop_label(), true));
+            }
+            catches_then_sleeps(&block.body, knowledge).then(|| scope(loop_label(), false))
+        }
+        None if header.contains(';') => {
+            if counts_attempts(header) {
+                return Some(scope(loop_label(), true));
+            }
+            let condition = header.split(';').nth(1).unwrap_or("");
+            (bounded_by_literal(condition) && catches_then_sleeps(&block.body, knowledge))
+                .then(|| scope(loop_label(), false))
+        }
+        None => {
+            if counts_attempts(header) {
+                return Some(scope(loop_label(), true));
+            }
+            let endless = matches!(
+                header,
+                "" | "loop" | "True" | "true" | "1" | "(true)" | "(True)"
+            );
+            if !endless || !catches_failure(&block.body) {
+                return None;
+            }
+            // `Err(e) if attempts < 3 =>`, `if attempt >= MAX_RETRIES: raise`,
+            // `attempts += 1`: the loop counts its attempts.
+            if counts_attempts_inside(&block.body, &counts_attempts) {
+                return Some(scope(loop_label(), true));
+            }
+            (sleeps(&block.body, knowledge) && leaves_on_success(&block.body))
+                .then(|| scope(loop_label(), false))
+        }
+    }
+}
+
+/// `attempt in range(3)` → (`attempt`, `range(3)`); `const x of xs` →
+/// (`x`, `xs`). `None` for C-style and `while` headers.
+fn split_iteration(header: &str) -> Option<(&str, &str)> {
+    if header.contains(';') {
+        return None;
+    }
+    for separator in [" in ", " of "] {
+        if let Some((variable, iterable)) = header.split_once(separator) {
+            let variable = variable
+                .trim()
+                .trim_start_matches("const ")
+                .trim_start_matches("let ")
+                .trim_start_matches("var ")
+                .trim_start_matches("await ")
+                .trim();
+            let plain = variable
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | ' ' | ',' | '(' | ')'));
+            if plain {
+                return Some((variable, iterable.trim()));
+            }
+        }
+    }
+    None
+}
+
+/// A bounded count: `range(3)`, `range(MAX_RETRIES)`, `0..3`, `1..=n`, or a
+/// list of numbers (backoff delays `[1, 2, 4]`).
+fn is_count(iterable: &str) -> bool {
+    let iterable = iterable.trim_start_matches('(').trim();
+    let numbers = iterable.len() > 2
+        && iterable.starts_with('[')
+        && iterable.ends_with(']')
+        && iterable[1..iterable.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | ' ' | '.' | '_'));
+    numbers
+        || iterable.starts_with("range(")
+        || iterable.starts_with("0..")
+        || iterable.starts_with("1..")
+        || iterable.starts_with("Array(")
+        || iterable.starts_with("[...Array(")
+}
+
+/// A C-style loop condition against a small literal: `i < 3`, `n <= 5`.
+fn bounded_by_literal(condition: &str) -> bool {
+    let Some((_, bound)) = condition.split_once('<') else {
+        return false;
+    };
+    bound
+        .trim_start_matches('=')
+        .trim()
+        .parse::<u32>()
+        .is_ok_and(|n| n <= 10)
+}
+
+/// Whether the loop body catches a failure (a `catch`/`except`, a Rust
+/// `Err(..)` arm) and sleeps or backs off somewhere in the loop.
+fn catches_then_sleeps(body: &[Node], knowledge: &Knowledge) -> bool {
+    catches_failure(body) && sleeps(body, knowledge)
+}
+
+fn catches_failure(body: &[Node]) -> bool {
+    let mut catches = false;
+    scan_blocks(body, &mut |block| {
+        catches |= is_failure_branch(block);
+    });
+    catches
+}
+
+fn sleeps(body: &[Node], knowledge: &Knowledge) -> bool {
+    let mut sleeps = false;
+    crate::model::for_each_call_in(body, &mut |call| {
+        sleeps |= knowledge.is_retry_sleep(call);
+    });
+    sleeps
+}
+
+/// Whether a condition, a match-arm guard or an assignment inside the loop
+/// names an attempt counter.
+fn counts_attempts_inside(body: &[Node], counts: &dyn Fn(&str) -> bool) -> bool {
+    body.iter().any(|node| match node {
+        Node::Block(block) => {
+            let named = match &block.kind {
+                BlockKind::If { condition } => counts(condition),
+                BlockKind::Arm { pattern } => counts(pattern),
+                _ => false,
+            };
+            named || counts_attempts_inside(&block.body, counts)
+        }
+        Node::Assign(assign) => counts(&assign.target),
+        _ => false,
+    })
+}
+
+/// Whether a success path leaves the loop: a `return` inside a `try` block or
+/// inside an `Ok(..)` arm.
+fn leaves_on_success(body: &[Node]) -> bool {
+    let mut leaves = false;
+    scan_blocks(body, &mut |block| {
+        let success = match &block.kind {
+            BlockKind::Try => true,
+            BlockKind::Arm { pattern } => pattern.trim_start().starts_with("Ok"),
+            _ => false,
+        };
+        leaves |= success && block.body.iter().any(|n| matches!(n, Node::Return(_)));
+    });
+    leaves
+}
+
+fn is_failure_branch(block: &Block) -> bool {
+    match &block.kind {
+        BlockKind::Catch { .. } => true,
+        BlockKind::Arm { pattern } => pattern.trim_start().starts_with("Err"),
+        _ => false,
+    }
+}
+
+/// Visit every block under `nodes` (not descending into nested functions,
+/// which run on their own).
+fn scan_blocks<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Block)) {
+    for node in nodes {
+        if let Node::Block(block) = node {
+            visit(block);
+            scan_blocks(&block.body, visit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iteration_headers_split_into_variable_and_iterable() {
+        assert_eq!(
+            split_iteration("attempt in range(3)"),
+            Some(("attempt", "range(3)"))
+        );
+        assert_eq!(
+            split_iteration("const delay of retryDelays"),
+            Some(("delay", "retryDelays"))
+        );
+        assert_eq!(split_iteration("let i = 0; i < 3; i++"), None);
+        assert_eq!(split_iteration("tries--"), None);
+    }
+
+    #[test]
+    fn counts_and_small_literal_bounds_are_recognised() {
+        assert!(is_count("range(MAX_RETRIES)"));
+        assert!(is_count("0..3"));
+        assert!(is_count("[1, 2, 4]"));
+        assert!(!is_count("orders"));
+        assert!(!is_count("job.attempts"));
+        assert!(bounded_by_literal(" i < 3"));
+        assert!(bounded_by_literal(" i <= 5"));
+        assert!(!bounded_by_literal(" i < items.length"));
+        assert!(!bounded_by_literal(" i < 1000"));
+    }
+}
