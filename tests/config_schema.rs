@@ -8,8 +8,8 @@ mod support;
 
 use handoff::config::{Config, ConfigFile, RuleSetting, Suite, Workflow};
 use handoff::knowledge::{
-    DedupeChecks, HandlerEntry, HandlerRole, NeverRedelivered, OptionCondition, Pack, PatternEntry,
-    RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LoggerEntry, NeverRedelivered, OptionCondition, Pack,
+    PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
 };
 use handoff::model::Ecosystem;
 use handoff::rules::Severity;
@@ -156,6 +156,11 @@ fn schema_properties_are_the_configuration_fields() {
             "neverRedelivered",
             &defs["neverRedelivered"],
             names_of::<NeverRedelivered>(),
+        ),
+        (
+            "loggerEntry",
+            &defs["loggerEntry"],
+            names_of::<LoggerEntry>(),
         ),
         (
             "knowledge",
