@@ -8,7 +8,8 @@ mod support;
 
 use handoff::config::{Config, ConfigFile, RuleSetting, Suite, Workflow};
 use handoff::knowledge::{
-    HandlerEntry, HandlerRole, OptionCondition, Pack, PatternEntry, SinkEntry, SinkKind,
+    DedupeChecks, HandlerEntry, HandlerRole, LoggerEntry, NeverRedelivered, OptionCondition, Pack,
+    PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
 };
 use handoff::model::Ecosystem;
 use handoff::rules::Severity;
@@ -135,6 +136,32 @@ fn schema_properties_are_the_configuration_fields() {
             &defs["handlerEntry"],
             names_of::<HandlerEntry>(),
         ),
+        ("retryEntry", &defs["retryEntry"], names_of::<RetryEntry>()),
+        (
+            "retryClientEntry",
+            &defs["retryClientEntry"],
+            names_of::<RetryClientEntry>(),
+        ),
+        (
+            "dedupeChecks",
+            &defs["dedupeChecks"],
+            names_of::<DedupeChecks>(),
+        ),
+        (
+            "redeliveryEntry",
+            &defs["redeliveryEntry"],
+            names_of::<RedeliveryEntry>(),
+        ),
+        (
+            "neverRedelivered",
+            &defs["neverRedelivered"],
+            names_of::<NeverRedelivered>(),
+        ),
+        (
+            "loggerEntry",
+            &defs["loggerEntry"],
+            names_of::<LoggerEntry>(),
+        ),
         (
             "knowledge",
             &schema["properties"]["knowledge"],
@@ -171,6 +198,10 @@ fn schema_enums_are_the_values_the_loader_accepts() {
     assert_eq!(
         enum_values(&defs["pack"]["properties"]["ecosystem"]),
         names_of::<Ecosystem>()
+    );
+    assert_eq!(
+        enum_values(&defs["retryClientEntry"]["properties"]["applies_to"]),
+        names_of::<RetryTarget>()
     );
 }
 

@@ -14,6 +14,11 @@ fn fixture_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
+            // Contract fixtures are base/head pairs across files, checked in
+            // git repositories by `tests/contract.rs`.
+            if path.file_name().is_some_and(|name| name == "contract") {
+                continue;
+            }
             fixture_files(&path, out);
         } else {
             out.push(path);

@@ -238,6 +238,7 @@ fn generated_workflow_has_no_zizmor_finding_but_the_release_pin_it_asks_for() {
     assert_eq!(repo.handoff(&["init"]).code, 0);
     let output = support::run(
         Command::new(support::venv_tool("zizmor"))
+            .env("NO_COLOR", "1")
             .args(["--offline", "--persona", "regular", "--format", "plain"])
             .arg(repo.path().join(".github/workflows/handoff.yml")),
     );

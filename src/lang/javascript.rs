@@ -52,6 +52,7 @@ mod statements;
 mod syntax;
 #[cfg(test)]
 mod tests;
+mod types;
 
 use super::syntax_tree::{LineIndex, collect_comments, count_syntax_errors};
 #[cfg(doc)]
@@ -105,12 +106,15 @@ impl super::Frontend for JavaScriptFrontend {
         let mut converter = Converter::new(index, Fields::new(&grammar));
         let mut body = Vec::new();
         converter.statements(root, &mut body, 0);
-        FileModel {
+        let mut model = FileModel {
             module: module_function(module_span, body),
             comments: collect_comments(root, &converter.index),
             parse_errors: count_syntax_errors(root),
             truncated: converter.truncated,
-        }
+            ..FileModel::default()
+        };
+        types::extract(root, &converter.index, &converter.fields, &mut model);
+        model
     }
 }
 

@@ -49,6 +49,7 @@ mod expressions;
 mod statements;
 #[cfg(test)]
 mod tests;
+mod types;
 
 use super::syntax_tree::{LineIndex, collect_comments, count_syntax_errors};
 use crate::model::{FileModel, Function, FunctionOrigin};
@@ -99,16 +100,20 @@ impl super::Frontend for PythonFrontend {
                 comments: Vec::new(),
                 parse_errors: 1,
                 truncated: false,
+                ..FileModel::default()
             };
         };
         let root = tree.root_node();
         let mut converter = statements::Converter::new(source, &index);
         let body = converter.module_body(root);
-        FileModel {
+        let mut model = FileModel {
             module: module(body),
             comments: collect_comments(root, &index),
             parse_errors: count_syntax_errors(root),
             truncated: converter.truncated,
-        }
+            ..FileModel::default()
+        };
+        types::extract(root, &index, &mut model);
+        model
     }
 }

@@ -19,6 +19,7 @@ mod macros;
 mod recover;
 #[cfg(test)]
 mod tests;
+mod types;
 
 use crate::model::{FileModel, Function, FunctionOrigin};
 use convert::Converter;
@@ -46,9 +47,11 @@ fn parse_source(source: &str) -> FileModel {
     } else {
         0
     };
+    let mut shapes = FileModel::default();
     let (body, parse_errors, truncated) = match syn::parse_file(&source[text_start..]) {
         Ok(file) => {
             let locator = Locator::new(&index, Origin::at(&index, text_start));
+            types::extract(&file.items, &locator, &mut shapes);
             let mut converter = Converter::new(locator);
             let mut body = Vec::new();
             converter.items(&file.items, "", &mut body, 0);
@@ -57,6 +60,7 @@ fn parse_source(source: &str) -> FileModel {
         Err(_) => {
             let recovery = recover::Recovery::run(&index, after_shebang(source, text_start));
             let errors = recovery.parse_errors.max(1);
+            shapes = recovery.shapes;
             (recovery.body, errors, recovery.truncated)
         }
     };
@@ -70,7 +74,10 @@ fn parse_source(source: &str) -> FileModel {
         },
         comments,
         parse_errors,
-        truncated,
+        truncated: truncated || shapes.truncated,
+        types: shapes.types,
+        reads: shapes.reads,
+        bindings: shapes.bindings,
     }
 }
 

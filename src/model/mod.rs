@@ -112,6 +112,146 @@ pub struct FileModel {
     pub parse_errors: usize,
     /// Whether nesting deeper than the frontend's limit was cut off.
     pub truncated: bool,
+    /// Declared data shapes: TypeScript interfaces, type aliases and enums;
+    /// Python `TypedDict`s, dataclasses, pydantic models, DRF and marshmallow
+    /// serializers and `Enum`s; Rust structs and enums (serde attributes
+    /// resolved into wire names). In source order, nested ones included.
+    pub types: Vec<TypeDecl>,
+    /// Reads of object fields by name — `event.orderId`, `event["order_id"]`,
+    /// `event.get("order_id")`, destructuring `{ orderId } = event` — in source
+    /// order, for the payload-contract rules.
+    pub reads: Vec<FieldRead>,
+    /// Local bindings declared with a type annotation
+    /// (`const e: OrderCreated = …`, `e: OrderCreated = …`, `let e: OrderCreated = …`).
+    pub bindings: Vec<TypedBinding>,
+}
+
+/// A declared data shape (an interface, a model class, a struct, an enum).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TypeDecl {
+    /// The type's name as declared (`OrderCreated`).
+    pub name: String,
+    /// What kind of declaration it is.
+    pub kind: TypeDeclKind,
+    /// The fields, in declaration order (skipped serde fields left out).
+    pub fields: Vec<FieldDecl>,
+    /// The values of an enum or of a union of string literals, in order.
+    pub variants: Vec<EnumValue>,
+    /// Types it extends or includes: TS `extends`/intersections, Python base
+    /// classes, as written.
+    pub bases: Vec<String>,
+    /// Whether the declaration itself says instances are written to a wire
+    /// (Rust `#[derive(Serialize)]`, pydantic models, DRF/marshmallow serializers).
+    pub serializes: bool,
+    /// Whether the declaration itself says instances are read from a wire
+    /// (Rust `#[derive(Deserialize)]`, pydantic models, DRF/marshmallow serializers).
+    pub deserializes: bool,
+    /// The whole declaration, attributes and decorators included.
+    pub span: Span,
+}
+
+/// The kinds of [`TypeDecl`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum TypeDeclKind {
+    /// TypeScript `interface`.
+    #[default]
+    Interface,
+    /// TypeScript `type X = …`, Python `X = Literal[…]`.
+    Alias,
+    /// An enum: TS `enum`, Python `Enum` subclass, Rust `enum`.
+    Enum,
+    /// A Python class declaring fields (TypedDict, dataclass, model, serializer).
+    Class,
+    /// A Rust `struct`.
+    Struct,
+}
+
+/// One field of a [`TypeDecl`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldDecl {
+    /// The name as written in the source (a Rust field identifier, without `r#`).
+    pub name: String,
+    /// The key on the wire: the name after `#[serde(rename…)]`, `rename_all`,
+    /// a pydantic `alias`, a marshmallow `data_key`; else the name.
+    pub wire_name: String,
+    /// Other keys accepted when reading (`#[serde(alias = "…")]`).
+    pub aliases: Vec<String>,
+    /// The field's type as written (`Option<String>`, `string | null`,
+    /// `serializers.CharField(required=False)`).
+    pub type_text: String,
+    /// Whether the key may be absent or null in a payload: TS `?` and
+    /// `| undefined`, `Option<T>`, `skip_serializing_if`, `Optional[…]`,
+    /// `| None`, `NotRequired[…]`, `total=False`, `allow_null=True`.
+    pub optional: bool,
+    /// Whether a reader fills in a missing key with a default, so the key is
+    /// not required on input: `#[serde(default)]`, a Python default value,
+    /// DRF `required=False`, marshmallow without `required=True`.
+    pub defaulted: bool,
+    /// `#[serde(flatten)]`: the fields of `type_text` appear at this level.
+    pub flatten: bool,
+    /// A serde `with`/`serialize_with` module (`chrono::serde::ts_seconds`),
+    /// which decides the wire format of the value.
+    pub format: Option<String>,
+    /// Where the field is declared.
+    pub span: Span,
+}
+
+/// One value of an enum or literal union.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnumValue {
+    /// The member name as written (`Paid`, `PAID`; the literal for a union).
+    pub name: String,
+    /// The value on the wire (`paid`): an explicit value, a serde rename, or
+    /// the name.
+    pub wire_value: String,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// How a field is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum ReadKind {
+    /// `event.orderId`.
+    #[default]
+    Member,
+    /// `event["order_id"]`.
+    Index,
+    /// `event.get("order_id")`.
+    Get,
+    /// `{ orderId } = event`, `({ orderId }) => …`, `Order { order_id, .. }`.
+    Destructure,
+}
+
+/// A read of one field by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldRead {
+    /// The object read from, as a normalised path (`event`, `req.body`,
+    /// `event.data`). For a destructured parameter: the path inside the
+    /// parameter, empty for its top level (see `param`).
+    pub object: String,
+    /// Set when the read destructures parameter `n` (0-based) of the
+    /// innermost function around it.
+    pub param: Option<usize>,
+    /// The key read (`orderId`; string keys without quotes).
+    pub key: String,
+    /// How it is read.
+    pub kind: ReadKind,
+    /// For destructuring: the local name the value is bound to (`amount` for
+    /// `{ total: amount }`), when it is a plain name.
+    pub binding: Option<String>,
+    /// Where the read is (the key, for destructuring).
+    pub span: Span,
+}
+
+/// A local binding declared with a type annotation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TypedBinding {
+    /// The bound name.
+    pub name: String,
+    /// The annotation as written (`OrderCreated`).
+    pub type_text: String,
+    /// Where the binding is.
+    pub span: Span,
 }
 
 /// A source comment, with its text stripped of the comment markers.

@@ -4,6 +4,7 @@
 //! to its ecosystem, and reports [`RawFinding`]s. It knows nothing of git,
 //! syntax trees or output formats.
 
+pub mod contract;
 mod describe;
 pub mod idempotency;
 mod registry;
@@ -13,7 +14,7 @@ mod scope;
 pub mod sequencing;
 
 pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
-pub use registry::{all_rules, find_rule};
+pub use registry::{all_rules, find_rule, repository_rules};
 pub use retry::{RetryKind, RetryScope, file_retry_options, wrapper_label};
 pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext, WalkState};
 
@@ -177,7 +178,37 @@ pub trait Rule: Sync {
     /// The documentation.
     fn doc(&self) -> &'static RuleDoc;
     /// Check one file version.
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>);
+    ///
+    /// Rules that compare files with each other (the contract rules: a
+    /// producer in one file, its consumer in another, base against head) see
+    /// nothing wrong in a single file version. They keep this default, which
+    /// reports nothing, and return their check from [`Rule::repository`].
+    fn check(&self, _file: &FileContext<'_>, _findings: &mut Vec<RawFinding>) {}
+    /// The repository-level check of a rule that compares files with each
+    /// other; `None` for a rule that checks one file version at a time.
+    fn repository(&self) -> Option<&dyn RepositoryRule> {
+        None
+    }
+}
+
+/// A rule checked once per change, over every touched file and the rest of
+/// the repository (see [`contract`]).
+pub trait RepositoryRule: Sync {
+    /// Report the findings of this rule in a change.
+    fn check_repository(
+        &self,
+        context: &contract::ContractContext,
+        findings: &mut Vec<LocatedFinding>,
+    );
+}
+
+/// A finding of a repository-level rule, with the file it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedFinding {
+    /// Repository-relative path of the head version the finding is in.
+    pub path: String,
+    /// The finding; its span is in that file.
+    pub finding: RawFinding,
 }
 
 /// A rule's documentation as Markdown: `handoff explain`, SARIF `help.markdown`.

@@ -47,11 +47,7 @@ pub fn analyze_version(
     }
     let mut warnings = Vec::new();
     let suppressions = suppressions(identity_path, &model.comments, &mut warnings);
-    raw.retain(|finding| {
-        !suppressions
-            .iter()
-            .any(|s| s.covers(finding.rule.as_str(), finding.span.start_line))
-    });
+    retain_unsuppressed(&suppressions, &mut raw);
     raw.sort_by_key(|f| (f.span.start_byte, f.rule));
     raw.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
     let mut occurrences: HashMap<(String, String, String), usize> = HashMap::new();
@@ -86,6 +82,22 @@ pub fn analyze_version(
         findings,
         warnings,
     }
+}
+
+/// Drop the findings a `handoff-ignore[...]` comment of `model` covers
+/// (problems with the comments are reported by the per-file pass).
+pub(super) fn apply_suppressions(path: &str, model: &FileModel, raw: &mut Vec<RawFinding>) {
+    let mut already_reported = Vec::new();
+    let suppressions = suppressions(path, &model.comments, &mut already_reported);
+    retain_unsuppressed(&suppressions, raw);
+}
+
+fn retain_unsuppressed(suppressions: &[super::Suppression], raw: &mut Vec<RawFinding>) {
+    raw.retain(|finding| {
+        !suppressions
+            .iter()
+            .any(|s| s.covers(finding.rule.as_str(), finding.span.start_line))
+    });
 }
 
 fn apply_override(rule: &dyn Rule, config: &Config, findings: &mut [RawFinding]) {

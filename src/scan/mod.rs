@@ -3,6 +3,7 @@
 
 mod all_files;
 mod analyze;
+mod contract;
 mod fingerprint;
 mod memory;
 mod prefilter;
@@ -128,6 +129,9 @@ pub struct Stats {
     pub files_analyzed: usize,
     /// Touched files whose head version had syntax errors.
     pub parse_errors: usize,
+    /// Untouched files parsed for the contract rules' repository index
+    /// (those that mention a topic, route or type the change touches).
+    pub files_indexed: usize,
     /// Wall time of the scan.
     pub elapsed_ms: u128,
     /// Files actually parsed, set by whole-repository scans (`--all-files`),
@@ -206,13 +210,13 @@ pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
 /// Analyse a computed change (see [`scan`]).
 pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<Report, ScanError> {
     let ChangeSet {
+        repo_root,
         base,
         head,
         files,
         files_changed,
         changed_paths,
         mut warnings,
-        ..
     } = change;
     let files: Vec<ChangedFile> = files
         .into_iter()
@@ -256,6 +260,15 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         findings.extend(outcome.findings);
         analyzed_files.push(outcome.file);
     }
+    let scope = contract::RepositoryScope {
+        root: &repo_root,
+        base: &base,
+        head: &head,
+    };
+    let repository = contract::contract_pass(&scope, config, &analyzed_files, &pool);
+    findings.extend(repository.findings);
+    warnings.extend(repository.warnings);
+    stats.files_indexed = repository.files_indexed;
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
     });

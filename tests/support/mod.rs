@@ -43,12 +43,34 @@ pub fn run(command: &mut Command) -> Output {
 }
 
 /// Output as text (stdout then stderr), for assertion messages.
+/// ANSI colour codes are removed: tools colour their output on some CI
+/// terminals even when asked not to.
 pub fn text(output: &Output) -> String {
-    format!(
+    let raw = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
-    )
+    );
+    strip_ansi(&raw)
+}
+
+/// `text` without ANSI escape sequences (`ESC [ ... letter`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Compare `actual` with `tests/snapshots/<name>` exactly;

@@ -40,6 +40,8 @@ pub(super) struct Recovery<'i, 's> {
     pub(super) parse_errors: usize,
     /// Whether conversion cut nesting off.
     pub(super) truncated: bool,
+    /// Types, field reads and typed bindings of the module-level items that parsed.
+    pub(super) shapes: crate::model::FileModel,
 }
 
 impl<'i, 's> Recovery<'i, 's> {
@@ -50,6 +52,7 @@ impl<'i, 's> Recovery<'i, 's> {
             body: Vec::new(),
             parse_errors: 0,
             truncated: false,
+            shapes: crate::model::FileModel::default(),
         };
         let mut body = Vec::new();
         let end = index.source().len();
@@ -86,6 +89,8 @@ impl<'i, 's> Recovery<'i, 's> {
                     let mut converter = self.converter(chunk.start);
                     converter.items(&file.items, prefix, out, 0);
                     self.finish(converter);
+                    let locator = Locator::new(self.index, Origin::at(self.index, chunk.start));
+                    super::types::extract(&file.items, &locator, &mut self.shapes);
                 }
                 Err(_) => self.broken_item(chunk, Scope::Module, prefix, out, level),
             }

@@ -646,6 +646,49 @@ mod tests {
         );
     }
 
+    fn python() -> Knowledge {
+        crate::knowledge::KnowledgeBase::builtin()
+            .expect("built-in packs are valid")
+            .for_ecosystem(crate::model::Ecosystem::Python)
+            .clone()
+    }
+
+    #[test]
+    fn a_response_body_returned_as_is_differs_from_one_indexed_locally() {
+        let knowledge = python();
+        assert_eq!(
+            usage_in("\n    return response.json()\n", "response", &knowledge),
+            Usage::BodyReturned
+        );
+        assert_eq!(
+            usage_in(
+                "\n    return response.json()[\"id\"]\n",
+                "response",
+                &knowledge
+            ),
+            Usage::BodyOnly
+        );
+        assert_eq!(
+            usage_in(
+                "\n    response.raise_for_status()\n",
+                "response",
+                &knowledge
+            ),
+            Usage::Checked
+        );
+        assert_eq!(
+            usage_in("\n    return handle(response)\n", "response", &knowledge),
+            Usage::HandedOn
+        );
+    }
+
+    #[test]
+    fn a_reassignment_or_a_with_binding_is_not_a_read() {
+        let knowledge = python();
+        let text = " as resp:\n    resp = other()\n    log(x)\n";
+        assert_eq!(usage_in(text, "resp", &knowledge), Usage::Unused);
+    }
+
     #[test]
     fn test_code_is_recognised_by_its_path() {
         assert!(is_test_path("src/lib/features/context/context.test.js"));

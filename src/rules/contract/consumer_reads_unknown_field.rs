@@ -1,0 +1,85 @@
+//! `contract/consumer-reads-unknown-field`.
+
+use super::{Change, ContractContext, channels_phrase, finding, key};
+use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+
+/// ## What it detects
+/// A consumer changed to read a key that no producer of its topic or route
+/// sends: a new `event.order_id` read, a destructured key, or a new
+/// required field in the payload type it validates — while every producer
+/// in the repository sends a known shape without that key.
+///
+/// ## Why it breaks workflows
+/// The consumer was changed alone. Its tests feed it the payload it
+/// expects, so they pass; the real producer never sends the key.
+pub struct ConsumerReadsUnknownField;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "A consumer changed to read a payload key that no producer of its topic or route sends.",
+    detects: "A read added to a consumer or route handler (`event.order_id`, `({ order_id })`, `event[\"order_id\"]`, `event.get(\"order_id\")`), or a key newly required by the payload type it validates (serde, pydantic), when every producer of the same topic or route in the repository sends a known object without that key.",
+    why: "The consumer is changed alone and its tests are fed the payload it now expects, so everything is green; in production the producer never sends the key, and the consumer reads `undefined`/`None` or rejects every message.",
+    bad: "// producer (unchanged)\nawait bus.publish('order.created', { orderId: order.id });\n\n// consumer (changed)\nbus.subscribe('order.created', async ({ order_id }) => fulfil(order_id));",
+    good: "bus.subscribe('order.created', async ({ orderId }) => fulfil(orderId));",
+    fix: "Read the key the producers send, or change the producers in the same change (sending both keys while consumers move).",
+    questions: &[
+        "Which producer is meant to send this key?",
+        "Should the consumer accept both keys during the rollout?",
+        "Does the consumer's test use a payload recorded from the real producer?",
+    ],
+};
+
+impl Rule for ConsumerReadsUnknownField {
+    fn id(&self) -> RuleId {
+        RuleId("contract/consumer-reads-unknown-field")
+    }
+
+    fn class(&self) -> Class {
+        Class::Contract
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::High
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn repository(&self) -> Option<&dyn RepositoryRule> {
+        Some(self)
+    }
+}
+
+impl RepositoryRule for ConsumerReadsUnknownField {
+    fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
+        for drift in context.drifts() {
+            let Change::UnknownRead { field, read } = &drift.change else {
+                continue;
+            };
+            let name = key(field);
+            let channels = channels_phrase(drift);
+            let count = drift.users.len();
+            let message = format!(
+                "`{read}` reads {name} from {channels}, but {} in this repository {} it",
+                if count == 1 {
+                    "the producer".to_string()
+                } else {
+                    format!("none of the {count} producers")
+                },
+                if count == 1 { "does not send" } else { "sends" }
+            );
+            let questions = vec![
+                format!(
+                    "Which producer of {channels} is meant to send {name}? The producers here are listed as related locations with the keys they send."
+                ),
+                format!(
+                    "Should the consumer accept the key the producers send today until they send {name}?"
+                ),
+                format!(
+                    "Does the consumer's test use a payload recorded from the real producer of {channels}, rather than one written to match the consumer?"
+                ),
+            ];
+            findings.extend(finding(self.id(), drift, message, questions));
+        }
+    }
+}

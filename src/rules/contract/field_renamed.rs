@@ -1,0 +1,88 @@
+//! `contract/field-renamed`.
+
+use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
+use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+
+/// ## What it detects
+/// A payload key renamed on the producer side — in the object a producer
+/// publishes or posts (`{ orderId }` → `{ order_id }`), or in the declared
+/// type it sends (a TypeScript interface, a pydantic model, a serde struct
+/// whose field or `rename_all` changed) — while a consumer elsewhere in the
+/// repository, in any language, still reads the old key.
+///
+/// ## Why it breaks workflows
+/// Both sides stay valid on their own, so type checks and unit tests pass;
+/// in production the consumer reads `undefined`/`None`, skips or
+/// misprocesses every message, and nothing fails loudly.
+pub struct FieldRenamed;
+
+static DOC: RuleDoc = RuleDoc {
+    summary: "A payload key is renamed on the producer side while a consumer still reads the old name.",
+    detects: "A key of a published message, an HTTP request body or a route response renamed in the producer's object literal or in the declared type it sends (TypeScript interface or type alias, Python TypedDict/dataclass/pydantic/DRF/marshmallow, Rust serde struct including `rename`/`rename_all`), while a consumer of the same topic or route — destructuring `({ orderId })`, reading `event.orderId`, `event[\"order_id\"]`, `event.get(\"order_id\")`, or validating a typed payload — still uses the old key. With no consumer in the repository the finding is medium and asks who consumes the payload.",
+    why: "Producer and consumer are each valid in isolation, so compilers and unit tests stay green, but after the deploy the consumer reads a missing key: it gets `undefined` or `None`, silently skips work, or writes nulls downstream. Messages already queued under the old name break the new consumer the other way round.",
+    bad: "// producer (changed)\nawait eventBus.publish('order.created', { order_id: order.id, total });\n\n// consumer (unchanged, another file)\nworker.on('order.created', async ({ orderId }) => fulfil(orderId));",
+    good: "// rename both sides in one change, or send both keys while consumers move\nawait eventBus.publish('order.created', { orderId: order.id, order_id: order.id, total });\nworker.on('order.created', async ({ order_id, orderId }) => fulfil(order_id ?? orderId));",
+    fix: "Rename the key in every consumer in the same change, or keep sending the old key next to the new one until every consumer (and every queued message) has moved; version the topic or route when the change cannot be made compatible.",
+    questions: &[
+        "Which deploys first — producer or consumer — and what does the consumer read in between?",
+        "Can the producer send both keys until every consumer has moved?",
+        "What happens to messages already queued under the old key?",
+        "How would a workflow test verify that the consumer receives the new key and acts on it?",
+    ],
+};
+
+impl Rule for FieldRenamed {
+    fn id(&self) -> RuleId {
+        RuleId("contract/field-renamed")
+    }
+
+    fn class(&self) -> Class {
+        Class::Contract
+    }
+
+    fn default_severity(&self) -> Severity {
+        Severity::High
+    }
+
+    fn doc(&self) -> &'static RuleDoc {
+        &DOC
+    }
+
+    fn repository(&self) -> Option<&dyn RepositoryRule> {
+        Some(self)
+    }
+}
+
+impl RepositoryRule for FieldRenamed {
+    fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
+        for drift in context.drifts() {
+            let Change::Renamed { from, to } = &drift.change else {
+                continue;
+            };
+            let (old, new) = (key(from), key(to));
+            let channels = channels_phrase(drift);
+            let message = match &drift.subject {
+                Subject::Type { name } => format!(
+                    "type `{name}` now puts {new} on the wire instead of {old} ({channels}): {}",
+                    impact(drift, &old)
+                ),
+                _ => format!(
+                    "{channels} is now sent with {new} instead of {old}: {}",
+                    impact(drift, &old)
+                ),
+            };
+            let questions = vec![
+                format!(
+                    "Which deploys first? Until every consumer of {channels} reads {new}, it finds {old} missing — can the producer send both keys during the rollout?"
+                ),
+                format!(
+                    "What happens to payloads already sent or queued with {old} once the consumers expect {new}?"
+                ),
+                format!(
+                    "How would a workflow test verify that the consumer of {channels} receives {new} and acts on it?"
+                ),
+            ];
+            findings.extend(finding(self.id(), drift, message, questions));
+        }
+    }
+}
