@@ -14,7 +14,8 @@
 //! is not parsed at all (see [`Prefilter`]). The report carries no per-file
 //! models and no changed paths ([`Report::files`] and
 //! [`Report::changed_paths`] are empty): the checklist and the gate work on
-//! changes, and an audit selects no suites.
+//! changes, and an audit selects no suites. The contract rules compare a
+//! base with a head and do not run: an audit has no base.
 
 use super::prefilter::Prefilter;
 use super::{Finding, Report, ScanError, ScanOptions, Stats, Status, to_finding};

@@ -141,8 +141,12 @@ fn requirement_groups(rule: &str) -> Option<Vec<GroupSpec>> {
 impl Prefilter {
     /// The prefilter for the rules a configuration enables, over its knowledge.
     pub fn new(config: &Config) -> Prefilter {
+        // Repository rules (contract drift) compare a base with a head: a
+        // whole-repository scan has no base, runs no such rule and parses no
+        // file for one.
         let rules: Vec<&str> = all_rules()
             .iter()
+            .filter(|rule| rule.repository().is_none())
             .map(|rule| rule.id().as_str())
             .filter(|id| config.rule_enabled(id))
             .collect();
