@@ -167,6 +167,11 @@ fn git_command(root: &Path, args: &[&str]) -> Command {
             "commit.gpgsign=false",
             "-c",
             "core.autocrlf=false",
+            // No background `git gc --auto` racing the explicit one below.
+            "-c",
+            "gc.auto=0",
+            "-c",
+            "maintenance.auto=false",
         ])
         .args(args)
         .env("GIT_AUTHOR_DATE", "2025-01-06T09:00:00Z")

@@ -284,6 +284,18 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
     Ok(change_set)
 }
 
+/// Process-wide libgit2 settings, applied before the first repository opens.
+///
+/// libgit2 recomputes the SHA-1 of every object it reads (git itself does
+/// so only when it fetches or checks); Handoff reads the repository it runs
+/// in, which git already verified. Turning it off saved 47 M of 1,018 M
+/// instructions on a 20-file pull request of the benchmark repository
+/// (tree and blob reads for the diff).
+fn configure_libgit2() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| git2::opts::strict_hash_verification(false));
+}
+
 /// The head side of a change, once its revision is resolved.
 enum HeadSide<'r> {
     Commit(git2::Commit<'r>),
@@ -293,6 +305,7 @@ enum HeadSide<'r> {
 
 /// Opens the repository containing `path`.
 pub(crate) fn open_repository(path: &Path) -> Result<Repository, DiffError> {
+    configure_libgit2();
     Repository::discover(path).map_err(|error| match error.code() {
         ErrorCode::NotFound => DiffError::NotARepository {
             path: one_line(&path.display().to_string()),

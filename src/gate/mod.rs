@@ -69,6 +69,14 @@ pub fn workflow_suite(workflow: &Workflow) -> (&str, Option<&str>) {
 
 /// Select the suites a change must run.
 pub fn select(report: &Report, config: &Config) -> GateResult {
+    // Without workflows or `always` suites there is nothing to select, and
+    // no reason to find the touched boundaries.
+    if config.file.workflows.is_empty() && config.file.always.is_empty() {
+        return GateResult {
+            risk: report.risk_name().to_string(),
+            suites: Vec::new(),
+        };
+    }
     select_with(report, config, &touched_boundaries(report, config))
 }
 

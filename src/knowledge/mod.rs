@@ -15,11 +15,13 @@ pub use pack::{
     OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
     RetryTarget, SinkEntry, SinkKind,
 };
-pub use pattern::{CallPattern, PatternSet, RequiredLiteral};
+pub use pattern::{CallPattern, PatternSet, RequiredLiteral, SetIndex};
 pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// The built-in packs: (file name, YAML text).
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -150,9 +152,24 @@ pub struct Knowledge {
     safe: Vec<Matcher>,
     local_constructors: PatternSet,
     idempotency_keys: Vec<String>,
+    /// `idempotency_keys` as [`Knowledge::is_idempotency_key_name`] compares
+    /// them: lowercase letters and digits only.
+    normalised_idempotency_keys: HashSet<String>,
     retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
     failure: failure::FailureKnowledge,
+    /// The lists above indexed by last callee segment, built on first use
+    /// (and dropped whenever a pack is added).
+    indexes: OnceLock<Indexes>,
+}
+
+/// [`SetIndex`]es of the call-pattern lists every rule consults per call.
+#[derive(Debug, Clone)]
+struct Indexes {
+    transactions: SetIndex,
+    deferrals: SetIndex,
+    sinks: SetIndex,
+    handler_calls: SetIndex,
 }
 
 /// A compiled [`HandlerEntry`].
@@ -169,7 +186,21 @@ struct Handler {
 impl Knowledge {
     /// Whether the call opens a transaction (callback, `with`, decorator or handle).
     pub fn is_transaction_opener(&self, call: &Call) -> bool {
-        self.transactions.iter().any(|m| m.matches(call))
+        self.indexes()
+            .transactions
+            .candidates(&call.callee)
+            .iter()
+            .any(|&i| self.transactions[i].matches(call))
+    }
+
+    /// The indexes of the lists consulted per call.
+    fn indexes(&self) -> &Indexes {
+        self.indexes.get_or_init(|| Indexes {
+            transactions: SetIndex::new(self.transactions.iter().map(|m| &m.patterns)),
+            deferrals: SetIndex::new(self.deferrals.iter().map(|m| &m.patterns)),
+            sinks: SetIndex::new(self.sinks.iter().map(|s| &s.patterns)),
+            handler_calls: SetIndex::new(self.handlers.iter().map(|h| &h.calls)),
+        })
     }
 
     /// Whether the call commits a transaction (a handle's `commit()` or SQL `COMMIT`).
@@ -189,7 +220,11 @@ impl Knowledge {
 
     /// Whether the call defers its callback until after commit.
     pub fn is_deferral(&self, call: &Call) -> bool {
-        self.deferrals.iter().any(|m| m.matches(call))
+        self.indexes()
+            .deferrals
+            .candidates(&call.callee)
+            .iter()
+            .any(|&i| self.deferrals[i].matches(call))
     }
 
     /// Whether a constructor makes an in-process object (`EventEmitter`).
@@ -204,8 +239,11 @@ impl Knowledge {
 
     /// The role of an inline callback passed to `call` (`app.post('/x', cb)`).
     pub fn callback_role(&self, call: &Call) -> Option<HandlerRole> {
-        self.handlers
+        self.indexes()
+            .handler_calls
+            .candidates(&call.callee)
             .iter()
+            .map(|&i| &self.handlers[i])
             .find(|h| {
                 h.calls.matches(&call.callee)
                     && (!h.requires_string || call.first_string_arg().is_some())
@@ -293,7 +331,13 @@ impl Knowledge {
         }
         // Few calls are sinks: find the sink first, check the exclusions
         // (which allocate) only for those.
-        let sink = self.sinks.iter().find(|sink| sink.matches(call))?;
+        let sink = self
+            .indexes()
+            .sinks
+            .candidates(&call.callee)
+            .iter()
+            .map(|&i| &self.sinks[i])
+            .find(|sink| sink.matches(call))?;
         if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
             return None;
         }
@@ -301,6 +345,7 @@ impl Knowledge {
     }
 
     fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
+        self.indexes = OnceLock::new();
         let matchers = |entries: &[PatternEntry]| -> Result<Vec<Matcher>, KnowledgeError> {
             entries
                 .iter()
@@ -318,6 +363,11 @@ impl Knowledge {
             .extend(compile_patterns(file, source, &pack.local_constructors)?);
         self.idempotency_keys
             .extend(pack.idempotency_keys.iter().cloned());
+        self.normalised_idempotency_keys.extend(
+            pack.idempotency_keys
+                .iter()
+                .map(|key| retry::normalise_key_name(key)),
+        );
         self.retry.add_pack(file, source, pack)?;
         for entry in &pack.handlers {
             self.handlers.push(Handler {
@@ -450,7 +500,15 @@ pub struct KnowledgeBase {
 impl KnowledgeBase {
     /// The built-in packs, compiled. They are tested, so this only fails if
     /// the binary was built from a broken pack.
+    ///
+    /// They are compiled once per process (about 30 M instructions); callers
+    /// get a copy to extend.
     pub fn builtin() -> Result<KnowledgeBase, KnowledgeError> {
+        static COMPILED: OnceLock<Result<KnowledgeBase, KnowledgeError>> = OnceLock::new();
+        COMPILED.get_or_init(KnowledgeBase::compile_builtin).clone()
+    }
+
+    fn compile_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         let mut base = KnowledgeBase::default();
         for (file, source) in BUILTIN_PACKS {
             let pack: Pack =

@@ -6,7 +6,7 @@
 //! for any number of segments, including none).
 
 use globset::{Glob, GlobBuilder, GlobMatcher};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
@@ -179,6 +179,54 @@ impl PatternSet {
     /// The patterns, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &CallPattern> {
         self.patterns.iter()
+    }
+}
+
+/// Which sets of a list may match a callee, looked up by the callee's last
+/// segment: a knowledge list (sinks, transaction openers…) is tried only
+/// where it can match, not set by set. The candidates come in list order, so
+/// "the first set that matches" is unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct SetIndex {
+    /// Literal last segment → the sets that may end with it (with every
+    /// set of `any_last`), ascending.
+    by_last: HashMap<String, Vec<usize>, BuildHasherDefault<Fnv1a>>,
+    /// The sets some pattern of which has no literal last segment.
+    any_last: Vec<usize>,
+}
+
+impl SetIndex {
+    /// Index `sets`, identified by their position.
+    pub fn new<'a>(sets: impl IntoIterator<Item = &'a PatternSet>) -> SetIndex {
+        let mut index = SetIndex::default();
+        for (position, set) in sets.into_iter().enumerate() {
+            match &set.lasts {
+                Some(lasts) => {
+                    for segment in &lasts.segments {
+                        index
+                            .by_last
+                            .entry(segment.clone())
+                            .or_default()
+                            .push(position);
+                    }
+                }
+                None => index.any_last.push(position),
+            }
+        }
+        for positions in index.by_last.values_mut() {
+            positions.extend(index.any_last.iter().copied());
+            positions.sort_unstable();
+            positions.dedup();
+        }
+        index
+    }
+
+    /// The positions of the sets that may match `callee`, ascending; no
+    /// other set can.
+    pub fn candidates(&self, callee: &str) -> &[usize] {
+        self.by_last
+            .get(last_segment(callee))
+            .unwrap_or(&self.any_last)
     }
 }
 

@@ -487,12 +487,23 @@ impl Knowledge {
     /// idempotency key, compared without case, `-` and `_`
     /// (`Idempotency-Key`, `idempotency_key`, `idempotencyKey`).
     pub fn is_idempotency_key_name(&self, name: &str) -> bool {
-        let wanted = normalise_key_name(name);
-        !wanted.is_empty()
-            && self
-                .idempotency_keys()
-                .iter()
-                .any(|k| normalise_key_name(k) == wanted)
+        // Most names are short identifiers that are no key: normalise on the
+        // stack and look the result up, without allocating.
+        let mut buffer = [0u8; 64];
+        let mut length = 0;
+        for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
+            let Some(slot) = buffer.get_mut(length) else {
+                // Longer than any key name anyone writes.
+                return self
+                    .normalised_idempotency_keys
+                    .contains(&normalise_key_name(name));
+            };
+            *slot = byte.to_ascii_lowercase();
+            length += 1;
+        }
+        length > 0
+            && std::str::from_utf8(&buffer[..length])
+                .is_ok_and(|wanted| self.normalised_idempotency_keys.contains(wanted))
     }
 
     /// Whether the call records or detects a duplicate: a known dedupe call
@@ -550,7 +561,7 @@ impl Knowledge {
 }
 
 /// `Idempotency-Key` → `idempotencykey`.
-fn normalise_key_name(name: &str) -> String {
+pub(super) fn normalise_key_name(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())

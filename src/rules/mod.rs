@@ -21,6 +21,7 @@ pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext,
 use crate::knowledge::Knowledge;
 use crate::model::{FileModel, Span};
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::fmt;
 
 /// The four failure classes; a rule id starts with its class.
@@ -133,6 +134,42 @@ pub struct FileContext<'a> {
     pub model: &'a FileModel,
     /// The knowledge for the file's ecosystem.
     pub knowledge: &'a Knowledge,
+    /// What several rules find out about the file, found once.
+    walker: OnceCell<ScopeWalker<'a>>,
+    retry_facts: OnceCell<idempotency::RetryFacts<'a>>,
+}
+
+impl<'a> FileContext<'a> {
+    /// The context of one file version.
+    pub fn new(
+        path: &'a str,
+        source: &'a str,
+        model: &'a FileModel,
+        knowledge: &'a Knowledge,
+    ) -> FileContext<'a> {
+        FileContext {
+            path,
+            source,
+            model,
+            knowledge,
+            walker: OnceCell::new(),
+            retry_facts: OnceCell::new(),
+        }
+    }
+
+    /// The scope walker of this file (its in-process receivers and retry
+    /// options collected once for every rule).
+    pub fn walker(&self) -> &ScopeWalker<'a> {
+        self.walker
+            .get_or_init(|| ScopeWalker::new(self.knowledge, self.model))
+    }
+
+    /// What the file says about retries beyond lexical scopes, shared by the
+    /// idempotency rules.
+    pub(crate) fn retry_facts(&self) -> &idempotency::RetryFacts<'a> {
+        self.retry_facts
+            .get_or_init(|| idempotency::RetryFacts::new(self.model, self.knowledge, self.walker()))
+    }
 }
 
 /// A location related to a finding (where the transaction opened, the consumer).

@@ -28,14 +28,25 @@ pub fn analyze_version(
     source: &str,
     config: &Config,
 ) -> AnalyzedVersion {
-    let model = lang::parse(language, source);
-    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
-    let context = FileContext {
-        path: identity_path,
+    check_version(
+        language,
+        identity_path,
         source,
-        model: &model,
-        knowledge,
-    };
+        lang::parse(language, source),
+        config,
+    )
+}
+
+/// Check a version already parsed into `model` (see [`analyze_version`]).
+pub fn check_version(
+    language: Language,
+    identity_path: &str,
+    source: &str,
+    model: FileModel,
+    config: &Config,
+) -> AnalyzedVersion {
+    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+    let context = FileContext::new(identity_path, source, &model, knowledge);
     let mut raw = Vec::new();
     for rule in all_rules() {
         if !config.rule_enabled(rule.id().as_str()) {

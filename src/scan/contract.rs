@@ -80,6 +80,9 @@ pub(super) fn contract_pass(
     }
     let touched = touched_files(analysed, config);
     let mut relevance = pool.install(|| Relevance::of_change(&touched));
+    if relevance.changes_nothing() {
+        return outcome;
+    }
     let mut untouched: Vec<(Untouched, FileModel)> = Vec::new();
     if !relevance.needles().is_empty() && scope.base != EMPTY_BASE {
         let skip: HashSet<&str> = analysed

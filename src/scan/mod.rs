@@ -10,7 +10,7 @@ mod prefilter;
 mod suppression;
 
 pub use all_files::{AllFilesScan, scan_all_files};
-pub use analyze::{AnalyzedVersion, analyze_version};
+pub use analyze::{AnalyzedVersion, analyze_version, check_version};
 pub use fingerprint::fingerprint;
 pub use prefilter::Prefilter;
 pub use suppression::{Suppression, suppressions};
@@ -195,11 +195,15 @@ impl Report {
 pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
     let started = Instant::now();
     let wants = |path: &str| Language::from_path(path).is_some();
-    let change = diff::compute(&diff::DiffRequest {
-        repo: &options.repo,
-        base: options.base.as_deref(),
-        target: options.target.clone(),
-        wants_contents: &wants,
+    // The built-in knowledge compiles while git computes the change.
+    let change = std::thread::scope(|scope| {
+        scope.spawn(crate::knowledge::KnowledgeBase::builtin);
+        diff::compute(&diff::DiffRequest {
+            repo: &options.repo,
+            base: options.base.as_deref(),
+            target: options.target.clone(),
+            wants_contents: &wants,
+        })
     })?;
     let config = Config::load(&change.repo_root, options.config.as_deref())?;
     let mut report = analyze_change(change, &config, options.all)?;
@@ -296,8 +300,9 @@ fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileO
     let language = Language::from_path(&change.path)?;
     let path = change.path.clone();
     // Both versions in parallel: a pull request touches few files, and one
-    // big file would otherwise keep a core idle.
-    let (head, base) = rayon::join(
+    // big file would otherwise keep a core idle. The base is only parsed:
+    // its findings matter only to tell new head findings from existing ones.
+    let (head, base_model) = rayon::join(
         || {
             change
                 .head_text
@@ -308,20 +313,36 @@ fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileO
             change
                 .base_text
                 .as_deref()
-                .map(|text| analyze_version(language, &path, text, config))
+                .map(|text| crate::lang::parse(language, text))
         },
     );
-    let base_prints: HashSet<&str> = base
-        .iter()
-        .flat_map(|b| b.findings.iter().map(|(_, print)| print.as_str()))
-        .collect();
+    let touching: Vec<bool> = head.as_ref().map_or_else(Vec::new, |h| {
+        h.findings
+            .iter()
+            .map(|(raw, _)| touches_change(raw, &change))
+            .collect()
+    });
+    // A finding that touches no changed line is existing whatever the base
+    // says: the base is checked only when some head finding touches the change.
+    let (base, base_prints): (Option<FileModel>, HashSet<String>) =
+        match (base_model, change.base_text.as_deref()) {
+            (Some(model), Some(text)) if touching.contains(&true) => {
+                let checked = check_version(language, &path, text, model, config);
+                let prints = checked
+                    .findings
+                    .into_iter()
+                    .map(|(_, print)| print)
+                    .collect();
+                (Some(checked.model), prints)
+            }
+            (model, _) => (model, HashSet::new()),
+        };
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     if let (Some(head), Some(text)) = (&head, change.head_text.as_deref()) {
         warnings.extend(head.warnings.iter().cloned());
-        for (raw, print) in &head.findings {
-            let touches = touches_change(raw, &change);
-            let status = if !base_prints.contains(print.as_str()) && touches {
+        for ((raw, print), &touches) in head.findings.iter().zip(&touching) {
+            let status = if touches && !base_prints.contains(print.as_str()) {
                 Status::New
             } else {
                 Status::Existing
@@ -343,7 +364,7 @@ fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileO
             path,
             language,
             head: head.map(|h| h.model),
-            base: base.map(|b| b.model),
+            base,
             change,
         },
     })

@@ -51,6 +51,8 @@ impl Relevance {
     /// What the touched files change.
     pub fn of_change(touched: &[TouchedFile<'_>]) -> Relevance {
         let mut relevance = Relevance::default();
+        let mut touched_heads = Vec::new();
+        let mut head_found = Vec::new();
         for file in touched {
             let Some(head) = &file.head else {
                 continue;
@@ -87,10 +89,17 @@ impl Relevance {
                     }
                 }
             }
+            touched_heads.push(*head);
+            head_found.push(head_endpoints);
         }
-        let touched_heads: Vec<SourceFile<'_>> = touched.iter().filter_map(|t| t.head).collect();
-        relevance.absorb(&touched_heads, false);
+        relevance.absorb_found(&touched_heads, head_found, false);
         relevance
+    }
+
+    /// Whether the change alters no payload, no consumer's reads and no
+    /// payload type: then there is no drift to find.
+    pub fn changes_nothing(&self) -> bool {
+        self.channels.is_empty() && self.types.is_empty()
     }
 
     /// The literal strings to search the repository for, each with the
@@ -116,8 +125,18 @@ impl Relevance {
 
     fn absorb(&mut self, files: &[SourceFile<'_>], untouched: bool) -> Needles {
         use rayon::prelude::*;
-        let before = self.needles.clone();
         let found: Vec<Endpoints> = files.par_iter().map(endpoints).collect();
+        self.absorb_found(files, found, untouched)
+    }
+
+    /// [`Relevance::absorb`] with the files' endpoints already found.
+    fn absorb_found(
+        &mut self,
+        files: &[SourceFile<'_>],
+        found: Vec<Endpoints>,
+        untouched: bool,
+    ) -> Needles {
+        let before = self.needles.clone();
         for (file, endpoints) in files.iter().zip(found) {
             self.seen.push(Seen {
                 endpoints,

@@ -1,15 +1,13 @@
 //! `idempotency/consumer-not-idempotent`.
 
 use super::keys::{Bindings, KeyFinder};
-use super::retried::RetryFacts;
 use super::{
     ecosystem_of, effect, functions_around, key_suggestion, one_effect, stable_data_phrase, subject,
 };
 use crate::knowledge::{Delivery, HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    shorten,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
 };
 
 /// ## What it detects
@@ -63,8 +61,8 @@ impl Rule for ConsumerNotIdempotent {
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
-        let walker = ScopeWalker::new(knowledge, file.model);
-        let facts = RetryFacts::new(file.model, knowledge, &walker);
+        let walker = file.walker();
+        let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
         let ecosystem = ecosystem_of(file.path);
@@ -77,7 +75,7 @@ impl Rule for ConsumerNotIdempotent {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
             }
-            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, &facts) else {
+            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, facts) else {
                 return;
             };
             // A retried effect is `idempotency/retry-without-key`'s finding.

@@ -1,13 +1,12 @@
 //! `idempotency/key-regenerated-per-attempt`.
 
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
-use super::retried::{RetryFacts, retried_phrase};
+use super::retried::retried_phrase;
 use super::{effect, functions_around, one_effect, stable_data_phrase};
 use crate::knowledge::{Delivery, HandlerRole};
 use crate::model::Span;
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    shorten,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
 };
 
 /// ## What it detects
@@ -57,8 +56,8 @@ impl Rule for KeyRegeneratedPerAttempt {
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
-        let walker = ScopeWalker::new(knowledge, file.model);
-        let facts = RetryFacts::new(file.model, knowledge, &walker);
+        let walker = file.walker();
+        let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
         walker.walk(file.model, &mut |call, state| {
@@ -76,7 +75,7 @@ impl Rule for KeyRegeneratedPerAttempt {
             // One report per chain: on its effect, or — for a key given to a
             // call no pack knows — on the whole chain.
             let owner = bindings.chain_owner(call);
-            let effect = effect(call, owner, knowledge, &facts);
+            let effect = effect(call, owner, knowledge, facts);
             let named_key = {
                 let lower = key.name.to_ascii_lowercase();
                 lower.contains("idempot") || lower.contains("dedup")

@@ -12,7 +12,7 @@ pub use retry_without_key::RetryWithoutKey;
 
 use crate::knowledge::{Knowledge, SinkKind};
 use crate::model::{Call, Ecosystem, FileModel, Function, Language, Node, Span, Value};
-use retried::RetryFacts;
+pub(crate) use retried::RetryFacts;
 
 /// A side effect that acts again when it is repeated.
 struct Effect {

@@ -1,14 +1,13 @@
 //! `idempotency/retry-without-key`.
 
 use super::keys::{Bindings, KeyFinder};
-use super::retried::{RetryFacts, retried_phrase};
+use super::retried::retried_phrase;
 use super::{
     ecosystem_of, effect, functions_around, key_suggestion, one_effect, receiver,
     stable_data_phrase, subject,
 };
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    shorten,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
 };
 
 /// ## What it detects
@@ -62,8 +61,8 @@ impl Rule for RetryWithoutKey {
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
-        let walker = ScopeWalker::new(knowledge, file.model);
-        let facts = RetryFacts::new(file.model, knowledge, &walker);
+        let walker = file.walker();
+        let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
         let ecosystem = ecosystem_of(file.path);
@@ -71,7 +70,7 @@ impl Rule for RetryWithoutKey {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
             }
-            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, &facts) else {
+            let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, facts) else {
                 return;
             };
             let Some(retried) = facts.retried(call, state) else {

@@ -12,12 +12,12 @@ use crate::rules::{FileContext, Rule};
 fn findings(language: Language, source: &str) -> Vec<(u32, &'static str)> {
     let knowledge = KnowledgeBase::builtin().expect("built-in packs are valid");
     let model = crate::lang::parse(language, source);
-    let context = FileContext {
-        path: "snippet",
+    let context = FileContext::new(
+        "snippet",
         source,
-        model: &model,
-        knowledge: knowledge.for_ecosystem(language.ecosystem()),
-    };
+        &model,
+        knowledge.for_ecosystem(language.ecosystem()),
+    );
     let mut raw = Vec::new();
     let rules: [&dyn Rule; 3] = [
         &RetryWithoutKey,

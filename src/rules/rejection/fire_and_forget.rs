@@ -6,8 +6,8 @@ use super::outcome::{
 use crate::knowledge::{Knowledge, Sink};
 use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, WalkState,
+    callee_name,
 };
 use std::collections::HashSet;
 
@@ -66,7 +66,7 @@ impl Rule for FireAndForget {
         let Some(ecosystem) = Language::from_path(file.path).map(Language::ecosystem) else {
             return;
         };
-        let walker = ScopeWalker::new(knowledge, file.model);
+        let walker = file.walker();
         let links = chain_links(file.model);
         let awaited = awaited_callees(file.model);
         let unawaited_callbacks = unawaited_async_callbacks(file.model);

@@ -4,8 +4,8 @@ use super::outcome::{Exit, Outcome, log_message};
 use crate::knowledge::{HandlerRole, Knowledge, LogLevel};
 use crate::model::{Block, BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    callee_name, shorten,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, callee_name,
+    shorten,
 };
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -145,7 +145,7 @@ impl Rule for SilentSkip {
             return;
         }
         let knowledge = file.knowledge;
-        let walker = ScopeWalker::new(knowledge, file.model);
+        let walker = file.walker();
         let mut handlers: HashMap<usize, Handler<'_>> = HashMap::new();
         walker.walk(file.model, &mut |_, state| {
             let (Some(role), Some(function)) = (state.role, state.handler) else {

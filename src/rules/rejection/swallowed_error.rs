@@ -10,8 +10,8 @@ use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, WalkState,
+    callee_name,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -97,7 +97,7 @@ impl Rule for SwallowedError {
         }
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
-        let walker = ScopeWalker::new(knowledge, file.model);
+        let walker = file.walker();
         let branches = Branches::collect(file.model, knowledge);
         let links = chain_links(file.model);
         walker.walk(file.model, &mut |call, state| {

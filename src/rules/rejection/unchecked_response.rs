@@ -7,8 +7,8 @@ use super::outcome::{
 use crate::knowledge::{Knowledge, SinkKind};
 use crate::model::{Call, CallResult, Ecosystem, Language};
 use crate::rules::{
-    CallSite, Class, FileContext, RawFinding, Rule, RuleDoc, RuleId, ScopeWalker, Severity,
-    WalkState, callee_name,
+    CallSite, Class, FileContext, RawFinding, Rule, RuleDoc, RuleId, Severity, WalkState,
+    callee_name,
 };
 
 /// ## What it detects
@@ -62,7 +62,7 @@ impl Rule for UncheckedResponse {
         }
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
-        let walker = ScopeWalker::new(knowledge, file.model);
+        let walker = file.walker();
         let links = chain_links(file.model);
         walker.walk(file.model, &mut |call, state| {
             if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {

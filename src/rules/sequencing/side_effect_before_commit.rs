@@ -2,8 +2,8 @@
 
 use crate::model::Call;
 use crate::rules::{
-    CallSite, Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeWalker,
-    Severity, callee_name, shorten, test_assertion, what_is_sent,
+    CallSite, Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    callee_name, shorten, test_assertion, what_is_sent,
 };
 use std::collections::HashMap;
 
@@ -61,7 +61,7 @@ impl Rule for SideEffectBeforeCommit {
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
-        let walker = ScopeWalker::new(knowledge, file.model);
+        let walker = file.walker();
         // Open transactions per enclosing function (by its start byte), then by handle.
         let mut open: HashMap<usize, Vec<(String, OpenTransaction<'_>)>> = HashMap::new();
         walker.walk(file.model, &mut |call, state| {

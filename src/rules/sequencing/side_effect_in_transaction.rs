@@ -2,8 +2,8 @@
 
 use crate::model::Call;
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeStyle, ScopeWalker,
-    Severity, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
+    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeStyle, Severity,
+    TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
 
 /// ## What it detects
@@ -55,7 +55,7 @@ impl Rule for SideEffectInTransaction {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        let walker = ScopeWalker::new(file.knowledge, file.model);
+        let walker = file.walker();
         walker.walk(file.model, &mut |call, state| {
             let Some(scope) = state.transaction else {
                 return;
