@@ -7,7 +7,7 @@
 mod common;
 mod fake_github;
 
-use common::{Repo, binary};
+use common::{CHECKOUT_AFTER, CHECKOUT_BEFORE, CHECKOUT_OUTBOX, Repo, binary};
 use fake_github::{BOT_LOGIN, FakeGitHub, pull_request_event, webhook_example};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -18,44 +18,6 @@ use wiremock::ResponseTemplate;
 
 const TOKEN: &str = "ghs_SECRETTOKEN123";
 const RULE: &str = "sequencing/side-effect-in-transaction";
-
-const CHECKOUT_BEFORE: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
-    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
-    return created;
-  });
-  await eventBus.publish('order.created', { orderId: order.id, userId, total: cart.total });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
-
-const CHECKOUT_AFTER: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
-    await eventBus.publish('order.created', { orderId: created.id, userId, total: cart.total });
-    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
-    return created;
-  });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
-
-const CHECKOUT_FIXED: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'paid', payment_id: payment.id });
-    await trx.outbox.insert({ topic: 'order.created', key: created.id, payload: JSON.stringify({ orderId: created.id }) });
-    return created;
-  });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
 
 /// A repository with `main` (the base) and a `feature` branch (the head)
 /// that moves the publish into the transaction.
@@ -287,7 +249,7 @@ async fn pushing_a_fix_marks_the_inline_comment_resolved() {
     let first = run_action(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);
     assert_eq!(first.code, 1, "{}", first.stderr);
 
-    pr.repo.write("src/checkout.js", CHECKOUT_FIXED);
+    pr.repo.write("src/checkout.js", CHECKOUT_OUTBOX);
     let fixed = pr.repo.commit("use the outbox");
     let event = pull_request_event("synchronize", &pr.base, &fixed);
     let second = run_action(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);

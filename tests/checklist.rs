@@ -6,7 +6,7 @@
 mod common;
 mod support;
 
-use common::Repo;
+use common::{CHECKOUT_BEFORE, Repo};
 use regex::Regex;
 use std::collections::HashSet;
 
@@ -27,20 +27,6 @@ const CONFIG: &str = r#"workflows:
 always:
   - name: unit
     command: npm test
-"#;
-
-/// The article's checkout handler before the refactor: publish after commit.
-const CHECKOUT_BEFORE: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
-    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
-    return created;
-  });
-  await eventBus.publish('order.created', { orderId: order.id, userId, total: cart.total });
-  res.status(200).json({ success: true, orderId: order.id });
-});
 "#;
 
 /// The AI refactor of the article: publish moved inside the transaction.

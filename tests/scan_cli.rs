@@ -2,45 +2,7 @@
 
 mod common;
 
-use common::{Repo, findings, summary};
-
-const CHECKOUT_BEFORE: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
-    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
-    return created;
-  });
-  await eventBus.publish('order.created', { orderId: order.id, userId, total: cart.total });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
-
-const CHECKOUT_AFTER: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
-    await eventBus.publish('order.created', { orderId: created.id, userId, total: cart.total });
-    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
-    return created;
-  });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
-
-const CHECKOUT_OUTBOX: &str = r#"app.post('/checkout', async (req, res) => {
-  const { cart, paymentMethod, userId } = req.body;
-  const payment = await payments.authorize(paymentMethod, cart.total);
-  const order = await db.transaction(async (trx) => {
-    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'paid', payment_id: payment.id });
-    await trx.outbox.insert({ topic: 'order.created', key: created.id, payload: JSON.stringify({ orderId: created.id }) });
-    return created;
-  });
-  res.status(200).json({ success: true, orderId: order.id });
-});
-"#;
+use common::{CHECKOUT_AFTER, CHECKOUT_BEFORE, CHECKOUT_OUTBOX, Repo, findings, summary};
 
 fn two_commits(path: &str, before: &str, after: &str) -> (Repo, String, String) {
     let repo = Repo::new();

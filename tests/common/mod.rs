@@ -129,3 +129,46 @@ pub fn summary(report: &serde_json::Value) -> Vec<(String, u64, String)> {
         })
         .collect()
 }
+
+/// The article's checkout handler before the refactor: the publish runs after
+/// the transaction commits.
+pub const CHECKOUT_BEFORE: &str = r#"app.post('/checkout', async (req, res) => {
+  const { cart, paymentMethod, userId } = req.body;
+  const payment = await payments.authorize(paymentMethod, cart.total);
+  const order = await db.transaction(async (trx) => {
+    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
+    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
+    return created;
+  });
+  await eventBus.publish('order.created', { orderId: order.id, userId, total: cart.total });
+  res.status(200).json({ success: true, orderId: order.id });
+});
+"#;
+
+/// The article's refactor: the publish moved into the transaction callback,
+/// before the order is `paid` and committed.
+pub const CHECKOUT_AFTER: &str = r#"app.post('/checkout', async (req, res) => {
+  const { cart, paymentMethod, userId } = req.body;
+  const payment = await payments.authorize(paymentMethod, cart.total);
+  const order = await db.transaction(async (trx) => {
+    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'pending' });
+    await eventBus.publish('order.created', { orderId: created.id, userId, total: cart.total });
+    await trx.orders.update(created.id, { status: 'paid', payment_id: payment.id });
+    return created;
+  });
+  res.status(200).json({ success: true, orderId: order.id });
+});
+"#;
+
+/// The article's fix: an outbox row written in the transaction instead.
+pub const CHECKOUT_OUTBOX: &str = r#"app.post('/checkout', async (req, res) => {
+  const { cart, paymentMethod, userId } = req.body;
+  const payment = await payments.authorize(paymentMethod, cart.total);
+  const order = await db.transaction(async (trx) => {
+    const created = await trx.orders.insert({ user_id: userId, total: cart.total, status: 'paid', payment_id: payment.id });
+    await trx.outbox.insert({ topic: 'order.created', key: created.id, payload: JSON.stringify({ orderId: created.id }) });
+    return created;
+  });
+  res.status(200).json({ success: true, orderId: order.id });
+});
+"#;
