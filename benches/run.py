@@ -415,9 +415,9 @@ def render(rows: str, checks: list[str], big: Repo, env: str, reproduce: str, ru
     first_line = big.summary.splitlines()[0] if big.summary else ""
     return f"""## Performance
 
-Handoff reads only what a pull request touches: a 20-file change is analysed in
-the time it takes to diff and parse those files, whatever the size of the
-repository. Measured side by side, in one session, alternating runs
+Handoff reads only what a pull request touches: the cost of a scan follows the
+size of the change, not of the repository (the contract pass alone searches the
+repository, by literal text first). Measured side by side, in one session, alternating runs
 (median of {runs}):
 
 {rows}
