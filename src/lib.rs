@@ -1,12 +1,18 @@
 //! Handoff: reads a change and says which workflow handoffs it puts at risk.
 //!
 //! Data flows one way: [`diff`] → [`lang`] → [`model`] → [`knowledge`] →
-//! [`rules`] → [`scan`] (new vs existing) → [`report`], with [`cli`] on top.
+//! [`flow`] (scopes, retries, keys, failure handling: decided once) and
+//! [`contract`] (producers, consumers and payload drift across files) →
+//! [`rules`] → [`scan`] (new vs existing) → [`gate`] and [`checklist`] →
+//! [`report`] and [`github`], with [`cli`] on top. [`config`] is read by the
+//! scan; [`starter`] writes the files `handoff init` proposes.
 
 pub mod checklist;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod diff;
+pub mod flow;
 pub mod gate;
 pub mod github;
 pub mod knowledge;

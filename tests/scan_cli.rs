@@ -554,3 +554,67 @@ fn rules_and_explain_print_the_rule_docs() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("handoff rules"));
 }
+
+#[test]
+fn findings_carry_confidence_and_min_confidence_leaves_the_weaker_out() {
+    // `eventBus.publish` names a bus (high confidence); `notifier.publish` is only
+    // the generic method name `*.publish` (medium).
+    let before = "export async function pay(db, eventBus, notifier, id) {\n  await db.transaction(async (trx) => {\n    await trx('orders').where({ id }).update({ status: 'paid' });\n  });\n}\n";
+    let after = "export async function pay(db, eventBus, notifier, id) {\n  await db.transaction(async (trx) => {\n    await trx('orders').where({ id }).update({ status: 'paid' });\n    await eventBus.publish('order.paid', { id });\n    await notifier.publish('audit', { id });\n  });\n}\n";
+    let (repo, base, head) = two_commits("src/pay.js", before, after);
+    let report = scan_json(&repo, &base, &head, &[]);
+    let confidences: Vec<(u64, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or_default(),
+                f["confidence"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        confidences,
+        vec![(4, "high".to_string()), (5, "medium".to_string())]
+    );
+    let strict = scan_json(&repo, &base, &head, &["--min-confidence", "high"]);
+    assert_eq!(
+        summary(&strict),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            4,
+            "new".to_string()
+        )]
+    );
+    let sarif = repo.handoff(&[
+        "scan",
+        "--base",
+        &base,
+        "--head",
+        &head,
+        "--format",
+        "sarif",
+        "--fail-on",
+        "never",
+    ]);
+    let log: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("SARIF is JSON");
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ranks: Vec<(f64, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["rank"].as_f64().unwrap_or_default(),
+                r["properties"]["precision"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranks,
+        vec![(90.0, "high".to_string()), (60.0, "medium".to_string())]
+    );
+}

@@ -7,7 +7,7 @@
 //! the findings become workflow-command annotations and the step summary,
 //! with one notice saying so; the exit code still follows `fail-on`.
 
-use super::FailOn;
+use super::{FailOn, MinConfidence};
 use crate::config::Config;
 use crate::diff::Target;
 use crate::github::{
@@ -18,6 +18,7 @@ use crate::report::markdown::{
     self, COMMENT_LIMIT, ResolvedLine, STEP_SUMMARY_LIMIT, SourceLinks, SuiteLine, SummaryInput,
 };
 use crate::report::{self, TextStyle};
+use crate::rules::Confidence;
 use crate::scan::{self, Report, ScanOptions, Status};
 use crate::{checklist, gate};
 use anyhow::{Context, Result, bail};
@@ -37,6 +38,7 @@ pub const INPUTS: &[&str] = &[
     "config",
     "fail-on",
     "comment",
+    "inline-confidence",
     "sarif-file",
 ];
 
@@ -63,6 +65,9 @@ struct Inputs {
     config: Option<String>,
     fail_on: FailOn,
     comment: CommentMode,
+    /// Inline comments only for findings at or above this confidence; the
+    /// rest are listed in the summary comment.
+    inline_confidence: Confidence,
     sarif_file: Option<String>,
 }
 
@@ -120,6 +125,7 @@ impl ActionEnv {
             config: input("config"),
             fail_on: parse_choice("fail-on", FailOn::High)?,
             comment: parse_choice("comment", CommentMode::Inline)?,
+            inline_confidence: parse_choice("inline-confidence", MinConfidence::High)?.confidence(),
             sarif_file: match std::env::var("INPUT_SARIF-FILE")
                 .or_else(|_| std::env::var("INPUT_SARIF_FILE"))
             {
@@ -286,6 +292,7 @@ pub fn run() -> Result<i32> {
         target: Target::Revision(head),
         config: env.inputs.config.as_deref().map(|c| env.resolve(c)),
         all: false,
+        min_confidence: Confidence::Low,
     };
     let (report, config) = scan::scan(&options)?;
     let (suites, checklist) = workflow_context(&report, &config, &options.repo);
@@ -336,7 +343,7 @@ pub fn run() -> Result<i32> {
                 token,
                 repository,
                 pr,
-                mode,
+                (mode == CommentMode::Inline).then_some(env.inputs.inline_confidence),
                 &report,
                 &suites,
                 checklist.as_deref(),
@@ -440,7 +447,7 @@ fn deliver(
     token: &str,
     repository: &Repository,
     pull_request: &PullRequest,
-    mode: CommentMode,
+    inline: Option<Confidence>,
     report: &Report,
     suites: &[SuiteLine],
     checklist: Option<&str>,
@@ -470,7 +477,7 @@ fn deliver(
             &client,
             repository,
             pull_request,
-            mode,
+            inline,
             report,
             suites,
             checklist,
@@ -509,7 +516,7 @@ async fn comment(
     client: &Client,
     repository: &Repository,
     pull_request: &PullRequest,
-    mode: CommentMode,
+    inline: Option<Confidence>,
     report: &Report,
     suites: &[SuiteLine],
     checklist: Option<&str>,
@@ -521,7 +528,7 @@ async fn comment(
         .get_all(&format!("{base}/pulls/{number}/comments"))
         .await?;
     let existing = github::existing_comments(&items);
-    let plan = github::plan_review(report, &existing, mode == CommentMode::Inline, links);
+    let plan = github::plan_review(report, &existing, inline, links);
     let mut inline = plan.already_commented.clone();
     let mut notes = Vec::new();
     let mut posted = 0;

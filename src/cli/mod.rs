@@ -7,7 +7,7 @@ mod init;
 
 use crate::diff::Target;
 use crate::report::{self, Format, TextStyle};
-use crate::rules::{Severity, all_rules, doc_markdown, find_rule};
+use crate::rules::{Confidence, Severity, all_rules, doc_markdown, find_rule};
 use crate::scan::{self, Report, ScanOptions, Status};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -67,6 +67,31 @@ pub struct RevisionArgs {
     /// The configuration file (default: .handoff.yml at the repository root).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Leave out findings whose evidence is below this confidence.
+    #[arg(long, value_enum, default_value_t = MinConfidence::Low)]
+    min_confidence: MinConfidence,
+}
+
+/// The `--min-confidence` threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinConfidence {
+    /// Every finding, including those that rest on a name alone.
+    Low,
+    /// Findings whose evidence is at least partly resolved.
+    Medium,
+    /// Only findings whose evidence is resolved (a known SDK, an import, a summary).
+    High,
+}
+
+impl MinConfidence {
+    /// The confidence it stands for.
+    pub fn confidence(self) -> Confidence {
+        match self {
+            MinConfidence::Low => Confidence::Low,
+            MinConfidence::Medium => Confidence::Medium,
+            MinConfidence::High => Confidence::High,
+        }
+    }
 }
 
 impl RevisionArgs {
@@ -84,6 +109,7 @@ impl RevisionArgs {
             target,
             config: self.config.clone(),
             all,
+            min_confidence: self.min_confidence.confidence(),
         }
     }
 }

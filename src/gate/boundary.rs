@@ -11,11 +11,11 @@
 use crate::config::Config;
 use crate::diff::DiffError;
 use crate::diff::LineRange;
+use crate::flow::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
 use crate::model::{
     BlockKind, Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value,
 };
-use crate::rules::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::scan::{Finding, Report, Status};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -764,7 +764,7 @@ fn side_effect(
         .iter()
         .rev()
         .find(|header| !is_retry_loop(header))
-        .map(|header| crate::rules::shorten(header, 60));
+        .map(|header| crate::flow::shorten(header, 60));
     let unobserved = matches!(
         language,
         Language::JavaScript | Language::TypeScript | Language::Tsx
@@ -895,7 +895,7 @@ fn value_text(value: &Value) -> Option<String> {
         Value::String(text) => Some(format!("'{text}'")),
         Value::Path(path) => Some(path.clone()),
         Value::Number(number) => Some(number.clone()),
-        Value::Call(call) => Some(crate::rules::shorten(&call.text, 50)),
+        Value::Call(call) => Some(crate::flow::shorten(&call.text, 50)),
         _ => None,
     }
 }
@@ -914,7 +914,7 @@ fn entry_of(state: &WalkState<'_>) -> Option<Entry> {
             }
             Some(Entry {
                 role: None,
-                label: crate::rules::shorten(&function.name, 60),
+                label: crate::flow::shorten(&function.name, 60),
                 topic: None,
                 line: function.span.start_line,
                 start_byte: function.span.start_byte,
@@ -961,7 +961,7 @@ pub(crate) fn handler_entry(
     };
     Entry {
         role: Some(role),
-        label: crate::rules::shorten(&label, 70),
+        label: crate::flow::shorten(&label, 70),
         topic,
         line: function.span.start_line,
         start_byte: function.span.start_byte,
@@ -1028,7 +1028,7 @@ fn collect_retry_in_nodes(
                 {
                     out.push(RetrySpan {
                         span: block.span,
-                        name: format!("the retry loop `{}`", crate::rules::shorten(header, 50)),
+                        name: format!("the retry loop `{}`", crate::flow::shorten(header, 50)),
                     });
                 }
                 if let BlockKind::With { items, .. } = &block.kind {
@@ -1114,7 +1114,7 @@ fn collect_early_returns(nodes: &[Node], out: &mut Vec<(u32, String)>, depth: us
             if let BlockKind::If { condition } = &block.kind
                 && block.body.iter().any(|n| matches!(n, Node::Return(_)))
             {
-                out.push((block.span.start_line, crate::rules::shorten(condition, 60)));
+                out.push((block.span.start_line, crate::flow::shorten(condition, 60)));
             }
             collect_early_returns(&block.body, out, depth + 1);
         }

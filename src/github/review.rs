@@ -9,6 +9,7 @@ use crate::report::markdown::{
     ResolvedLine, SourceLinks, severity_badge, write_questions, write_related,
 };
 use crate::report::safe_markdown::{code_span, message};
+use crate::rules::Confidence;
 use crate::scan::{Finding, Report, Status};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -175,12 +176,13 @@ pub fn resolved_body(comment: &ExistingComment, head: &str) -> String {
     )
 }
 
-/// Decide what to post and what to resolve. With `inline` false (the
-/// `summary` comment mode) nothing new is posted inline.
+/// Decide what to post and what to resolve. New findings at or above the
+/// `inline` confidence are posted inline; with `None` (the `summary` comment
+/// mode) nothing new is. The others are left to the summary comment.
 pub fn plan_review(
     report: &Report,
     existing: &[ExistingComment],
-    inline: bool,
+    inline: Option<Confidence>,
     links: Option<&SourceLinks>,
 ) -> ReviewPlan {
     let current: HashSet<&str> = report
@@ -199,7 +201,7 @@ pub fn plan_review(
             plan.already_commented.insert(finding.fingerprint.clone());
             continue;
         }
-        if !inline
+        if inline.is_none_or(|min| finding.confidence < min)
             || plan.post.len() >= MAX_INLINE_COMMENTS
             || plan
                 .post
@@ -308,6 +310,7 @@ mod tests {
             rule: "sequencing/side-effect-in-transaction".to_string(),
             class: Class::Sequencing,
             severity: Severity::High,
+            confidence: Confidence::High,
             status: Status::New,
             path: "src/a.js".to_string(),
             line,
@@ -379,7 +382,7 @@ mod tests {
                 last: 10,
             }],
         );
-        let plan = plan_review(&report, &[], true, None);
+        let plan = plan_review(&report, &[], Some(Confidence::High), None);
         assert_eq!(plan.post.len(), 1);
         assert_eq!((plan.post[0].start_line, plan.post[0].line), (None, 10));
         assert!(plan.post[0].body.ends_with(
@@ -396,7 +399,7 @@ mod tests {
                 last: 11,
             }],
         );
-        let plan = plan_review(&report, &[], true, None);
+        let plan = plan_review(&report, &[], Some(Confidence::High), None);
         assert_eq!((plan.post[0].start_line, plan.post[0].line), (Some(10), 12));
     }
 
@@ -409,12 +412,14 @@ mod tests {
                 last: 12,
             }],
         );
-        let plan = plan_review(&report, &[], true, None);
+        let plan = plan_review(&report, &[], Some(Confidence::High), None);
         assert!(plan.post.is_empty());
         assert!(plan.already_commented.is_empty());
         let near = report_with_line(15);
         assert_eq!(
-            plan_review(&near, &[], true, None).post.len(),
+            plan_review(&near, &[], Some(Confidence::High), None)
+                .post
+                .len(),
             1,
             "context lines are commentable"
         );
@@ -446,7 +451,7 @@ mod tests {
                 existing(2, "bb", false),
                 existing(3, "cc", true),
             ],
-            true,
+            Some(Confidence::High),
             None,
         );
         assert!(plan.post.is_empty());
@@ -467,8 +472,34 @@ mod tests {
                 last: 10,
             }],
         );
-        let plan = plan_review(&report, &[existing(1, "aa", true)], true, None);
+        let plan = plan_review(
+            &report,
+            &[existing(1, "aa", true)],
+            Some(Confidence::High),
+            None,
+        );
         assert_eq!(plan.post.len(), 1);
+    }
+
+    #[test]
+    fn findings_below_the_inline_confidence_are_left_for_the_summary() {
+        let mut report = report(
+            vec![finding(10, 10, "aa"), finding(12, 12, "bb")],
+            vec![LineRange {
+                first: 10,
+                last: 12,
+            }],
+        );
+        report.findings[1].confidence = Confidence::Medium;
+        let high_only = plan_review(&report, &[], Some(Confidence::High), None);
+        let posted: Vec<&str> = high_only
+            .post
+            .iter()
+            .map(|c| c.fingerprint.as_str())
+            .collect();
+        assert_eq!(posted, ["aa"]);
+        let everything = plan_review(&report, &[], Some(Confidence::Low), None);
+        assert_eq!(everything.post.len(), 2);
     }
 
     #[test]
@@ -480,7 +511,7 @@ mod tests {
                 last: 10,
             }],
         );
-        assert!(plan_review(&report, &[], false, None).post.is_empty());
+        assert!(plan_review(&report, &[], None, None).post.is_empty());
     }
 
     #[test]

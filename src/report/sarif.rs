@@ -5,7 +5,7 @@
 //! line-independent fingerprint as a partial fingerprint, and
 //! `baselineState` says whether the change introduced them.
 
-use crate::rules::{Severity, all_rules, doc_markdown};
+use crate::rules::{Confidence, Severity, all_rules, doc_markdown};
 use crate::scan::{Finding, Report, Status};
 use serde_json::{Value, json};
 
@@ -78,6 +78,22 @@ fn physical(path: &str, region: Value) -> Value {
     })
 }
 
+/// SARIF `rank` (0.0–100.0, how likely the result is a true problem) for a
+/// confidence.
+fn rank(confidence: Confidence) -> f64 {
+    match confidence {
+        Confidence::High => 90.0,
+        Confidence::Medium => 60.0,
+        Confidence::Low => 30.0,
+    }
+}
+
+/// The `precision` property code-scanning tools read (`high`, `medium`,
+/// `low`; SARIF's `very-high` is not claimed).
+fn precision(confidence: Confidence) -> &'static str {
+    confidence.as_str()
+}
+
 fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut text = finding.message.clone();
     if !finding.questions.is_empty() {
@@ -121,8 +137,11 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
             Status::New => "new",
             Status::Existing => "unchanged",
         },
+        "rank": rank(finding.confidence),
         "properties": {
             "severity": finding.severity.as_str(),
+            "confidence": finding.confidence.as_str(),
+            "precision": precision(finding.confidence),
             "class": finding.class.as_str(),
             "function": finding.function,
             "questions": finding.questions,

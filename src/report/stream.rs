@@ -125,6 +125,7 @@ mod tests {
             rule: "sequencing/side-effect-in-transaction".to_string(),
             class: Class::Sequencing,
             severity: Severity::High,
+            confidence: crate::rules::Confidence::High,
             status: Status::Existing,
             path: path.to_string(),
             line,

@@ -5,19 +5,14 @@
 //! syntax trees or output formats.
 
 pub mod contract;
-mod describe;
 pub mod idempotency;
 mod registry;
 pub mod rejection;
-mod retry;
-mod scope;
 pub mod sequencing;
 
-pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
 pub use registry::{all_rules, find_rule, repository_rules};
-pub use retry::{RetryKind, RetryScope, file_retry_options, wrapper_label};
-pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext, WalkState};
 
+use crate::flow::{RetryFacts, ScopeWalker};
 use crate::knowledge::Knowledge;
 use crate::model::{FileModel, Span};
 use serde::Serialize;
@@ -81,6 +76,56 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How sure Handoff is that a finding's evidence means what it says.
+/// Ordered: `Low < Medium < High`.
+///
+/// `High` when the side effect, transaction or client is recognised from what
+/// the code is (a known SDK call, an import or construction it resolves to, a
+/// summary of the project's own function that reaches one); `Medium` when part
+/// of the evidence is inferred (a generic method name such as `*.publish`, a
+/// hand-written retry recognised by its shape); `Low` when it rests on a name
+/// alone.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The evidence rests on a name alone.
+    Low,
+    /// Part of the evidence is inferred.
+    Medium,
+    /// The evidence is resolved.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in output, flags and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// The confidence of a finding whose trigger was recognised by a pattern
+    /// that names a specific SDK or bus (`generic` false) or only a method
+    /// name shared by many libraries (`generic` true).
+    pub fn of_pattern(generic: bool) -> Confidence {
+        if generic {
+            Confidence::Medium
+        } else {
+            Confidence::High
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A rule id, `<class>/<kebab-name>`; stable forever once released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RuleId(pub &'static str);
@@ -136,7 +181,7 @@ pub struct FileContext<'a> {
     pub knowledge: &'a Knowledge,
     /// What several rules find out about the file, found once.
     walker: OnceCell<ScopeWalker<'a>>,
-    retry_facts: OnceCell<idempotency::RetryFacts<'a>>,
+    retry_facts: OnceCell<RetryFacts<'a>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -166,9 +211,9 @@ impl<'a> FileContext<'a> {
 
     /// What the file says about retries beyond lexical scopes, shared by the
     /// idempotency rules.
-    pub(crate) fn retry_facts(&self) -> &idempotency::RetryFacts<'a> {
+    pub fn retry_facts(&self) -> &RetryFacts<'a> {
         self.retry_facts
-            .get_or_init(|| idempotency::RetryFacts::new(self.model, self.knowledge, self.walker()))
+            .get_or_init(|| RetryFacts::new(self.model, self.knowledge, self.walker()))
     }
 }
 
@@ -190,6 +235,8 @@ pub struct RawFinding {
     pub rule: RuleId,
     /// Severity (a rule may lower its default for weaker evidence).
     pub severity: Severity,
+    /// How sure the evidence is.
+    pub confidence: Confidence,
     /// The trigger's span (the side-effect call).
     pub span: Span,
     /// The enclosing function's stable name (for fingerprints).

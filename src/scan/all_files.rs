@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::diff::{self, Target};
 use crate::lang::PARSER_STACK_BYTES;
 use crate::model::Language;
+use crate::rules::Confidence;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -56,6 +57,8 @@ pub struct AllFilesScan {
     tree: Option<String>,
     config: Config,
     prefilter: Prefilter,
+    /// Findings below this confidence are left out.
+    min_confidence: Confidence,
 }
 
 /// What one file produced.
@@ -100,6 +103,7 @@ impl AllFilesScan {
             tree,
             config,
             prefilter,
+            min_confidence: options.min_confidence,
         })
     }
 
@@ -121,7 +125,14 @@ impl AllFilesScan {
     /// # Errors
     /// Git errors while reading the files, or threads that cannot start.
     pub fn run(self, on_finding: &mut dyn FnMut(Finding)) -> Result<(Report, Config), ScanError> {
+        let min_confidence = self.min_confidence;
+        let on_finding = &mut |finding: Finding| {
+            if finding.confidence >= min_confidence {
+                on_finding(finding);
+            }
+        };
         let AllFilesScan {
+            min_confidence: _,
             started,
             repo_root,
             base,

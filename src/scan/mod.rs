@@ -20,7 +20,7 @@ use crate::diff::{self, ChangeSet, ChangedFile, DiffError, Target};
 use crate::knowledge::KnowledgeError;
 use crate::lang::PARSER_STACK_BYTES;
 use crate::model::{FileModel, Language, Span};
-use crate::rules::{Class, RawFinding, Severity, find_rule};
+use crate::rules::{Class, Confidence, RawFinding, Severity, find_rule};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -40,6 +40,8 @@ pub struct ScanOptions {
     pub config: Option<PathBuf>,
     /// Report existing findings too.
     pub all: bool,
+    /// Leave out findings below this confidence (`Low`: report everything).
+    pub min_confidence: Confidence,
 }
 
 /// Why a scan could not run. Each message is one line with the fix.
@@ -93,6 +95,8 @@ pub struct Finding {
     pub class: Class,
     /// Severity.
     pub severity: Severity,
+    /// How sure the evidence is (`high`, `medium`, `low`).
+    pub confidence: Confidence,
     /// New or existing.
     pub status: Status,
     /// Repository-relative path of the head version.
@@ -207,6 +211,9 @@ pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
     })?;
     let config = Config::load(&change.repo_root, options.config.as_deref())?;
     let mut report = analyze_change(change, &config, options.all)?;
+    report
+        .findings
+        .retain(|finding| finding.confidence >= options.min_confidence);
     report.stats.elapsed_ms = started.elapsed().as_millis();
     Ok((report, config))
 }
@@ -398,6 +405,7 @@ fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &
         rule: raw.rule.as_str().to_string(),
         class,
         severity: raw.severity,
+        confidence: raw.confidence,
         status,
         path: path.to_string(),
         line: raw.span.start_line,

@@ -8,10 +8,10 @@
 
 use crate::config::Config;
 use crate::diff::{self, DiffError};
+use crate::flow::{ScopeWalker, destination};
 use crate::gate::handler_entry;
 use crate::knowledge::{HandlerRole, SinkKind};
 use crate::model::{Ecosystem, Language};
-use crate::rules::{ScopeWalker, destination};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;

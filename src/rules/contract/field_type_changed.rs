@@ -1,9 +1,8 @@
 //! `contract/field-type-changed`.
 
 use super::{Change, ContractContext, Subject, WireKind, channels_phrase, finding, impact, key};
-use crate::rules::{
-    Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity, shorten,
-};
+use crate::flow::shorten;
+use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
 
 /// ## What it detects
 /// A payload key whose value changes kind or format on the producer side:

@@ -7,36 +7,28 @@
 //! rather than per file version (their [`crate::rules::Rule::check`] is the
 //! default no-op; see [`crate::rules::Rule::repository`]).
 //!
-//! The pieces: [`endpoints`] finds producers and consumers in one file,
-//! [`index`] resolves payload types across files, [`drift`] compares base and
-//! head, and each rule file turns one kind of drift into findings.
+//! The machinery (producers, consumers, payload types, drift) lives in
+//! [`crate::contract`]; each rule file here turns one kind of drift into
+//! findings.
 
-mod channel;
 mod consumer_reads_unknown_field;
-mod drift;
-mod endpoints;
 mod enum_value_removed;
 mod field_made_optional;
 mod field_removed;
 mod field_renamed;
 mod field_type_changed;
-mod index;
-mod relevance;
-mod wire;
 
-pub use channel::{Channel, Route};
 pub use consumer_reads_unknown_field::ConsumerReadsUnknownField;
-pub use drift::{Change, Drift, Subject, TouchedFile, Use};
-pub use endpoints::{Consumer, Endpoints, Producer, SourceFile, endpoints};
 pub use enum_value_removed::EnumValueRemoved;
 pub use field_made_optional::FieldMadeOptional;
 pub use field_removed::FieldRemoved;
 pub use field_renamed::FieldRenamed;
 pub use field_type_changed::FieldTypeChanged;
-pub use relevance::{Needles, Prefilter, Relevance};
-pub use wire::{TimeFormat, WireKind};
 
-use crate::rules::{LocatedFinding, RawFinding, RelatedSpan, RuleId, Severity};
+use crate::contract::{
+    Change, Channel, Drift, Endpoints, SourceFile, Subject, TouchedFile, WireKind, drift,
+};
+use crate::rules::{Confidence, LocatedFinding, RawFinding, RelatedSpan, RuleId, Severity};
 
 /// What the contract rules see of a change: every drift between base and
 /// head, with its evidence from the rest of the repository.
@@ -161,6 +153,7 @@ fn finding(
         finding: RawFinding {
             rule,
             severity,
+            confidence: Confidence::High,
             span: drift.span,
             function: drift.function.clone(),
             trigger_text: drift.trigger.clone(),

@@ -1,13 +1,12 @@
 //! `idempotency/consumer-not-idempotent`.
 
-use super::keys::{Bindings, KeyFinder};
-use super::{
-    ecosystem_of, effect, functions_around, key_suggestion, one_effect, stable_data_phrase, subject,
-};
+use super::{ecosystem_of, effect, key_suggestion, one_effect, stable_data_phrase, subject};
+use crate::flow::keys::{Bindings, KeyFinder};
+use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 
 /// ## What it detects
@@ -101,10 +100,15 @@ impl Rule for ConsumerNotIdempotent {
                 None => format!("the same {} is delivered twice", message_noun(role)),
             };
             let sent = subject(call);
-            let stable = stable_data_phrase(&functions_around(file.model, call.span));
+            let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
+                confidence: if matches!(knowledge.delivery(handler), Delivery::AtLeastOnce) {
+                    Confidence::of_pattern(effect.generic)
+                } else {
+                    Confidence::Medium
+                },
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),

@@ -1,12 +1,13 @@
 //! `idempotency/key-regenerated-per-attempt`.
 
-use super::keys::{Bindings, KeyFinder, KeyOrigin};
-use super::retried::retried_phrase;
-use super::{effect, functions_around, one_effect, stable_data_phrase};
+use super::{effect, one_effect, stable_data_phrase};
+use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin};
+use crate::flow::retried::retried_phrase;
+use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole};
 use crate::model::Span;
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 
 /// ## What it detects
@@ -133,7 +134,7 @@ impl Rule for KeyRegeneratedPerAttempt {
                     _ => return,
                 },
             };
-            let stable = stable_data_phrase(&functions_around(file.model, call.span));
+            let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
             let produce = match &effect {
                 Some(effect) => one_effect(call, effect),
                 None => format!("exactly one effect (`{}`)", shorten(&call.callee, 50)),
@@ -143,6 +144,13 @@ impl Rule for KeyRegeneratedPerAttempt {
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
+                // A key minted inside the retried region is seen, not inferred;
+                // a re-delivered handler's retry is a property of its registration.
+                confidence: if severity == Severity::High {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                },
                 span: *at,
                 function: state.function.clone(),
                 trigger_text: text.clone(),

@@ -2,17 +2,15 @@
 
 mod consumer_not_idempotent;
 mod key_regenerated_per_attempt;
-mod keys;
-mod retried;
 mod retry_without_key;
 
 pub use consumer_not_idempotent::ConsumerNotIdempotent;
 pub use key_regenerated_per_attempt::KeyRegeneratedPerAttempt;
 pub use retry_without_key::RetryWithoutKey;
 
+use crate::flow::RetryFacts;
 use crate::knowledge::{Knowledge, SinkKind};
-use crate::model::{Call, Ecosystem, FileModel, Function, Language, Node, Span, Value};
-pub(crate) use retried::RetryFacts;
+use crate::model::{Call, Ecosystem, Function, Language};
 
 /// A side effect that acts again when it is repeated.
 struct Effect {
@@ -213,8 +211,8 @@ fn stable_data_phrase(functions: &[&Function]) -> String {
 
 /// "`order.created`" when the call names its destination, else "this call".
 fn subject(call: &Call) -> String {
-    match crate::rules::destination(call) {
-        Some(dest) => format!("`{}`", crate::rules::shorten(&dest, 50)),
+    match crate::flow::destination(call) {
+        Some(dest) => format!("`{}`", crate::flow::shorten(&dest, 50)),
         None => "this call".to_string(),
     }
 }
@@ -243,53 +241,8 @@ fn one_effect(call: &Call, effect: &Effect) -> String {
     };
     format!(
         "exactly one {noun} (`{}`)",
-        crate::rules::shorten(&call.callee, 50)
+        crate::flow::shorten(&call.callee, 50)
     )
-}
-
-/// The functions whose bodies contain `span`, innermost first (the module
-/// excluded): a callback, the method around it, the class method around that.
-fn functions_around(model: &FileModel, span: Span) -> Vec<&Function> {
-    fn in_nodes<'a>(nodes: &'a [Node], span: Span, out: &mut Vec<&'a Function>) {
-        for node in nodes {
-            match node {
-                Node::Function(function) => in_function(function, span, out),
-                Node::Block(block) => in_nodes(&block.body, span, out),
-                Node::Call(call) => in_call(call, span, out),
-                Node::Return(ret) => {
-                    if let Some(value) = &ret.value {
-                        in_value(value, span, out);
-                    }
-                }
-                Node::Assign(assign) => in_value(&assign.value, span, out),
-            }
-        }
-    }
-    fn in_function<'a>(function: &'a Function, span: Span, out: &mut Vec<&'a Function>) {
-        if function.span.start_byte <= span.start_byte && span.end_byte <= function.span.end_byte {
-            out.push(function);
-            in_nodes(&function.body, span, out);
-        }
-    }
-    fn in_call<'a>(call: &'a Call, span: Span, out: &mut Vec<&'a Function>) {
-        if call.span.start_byte <= span.start_byte && span.end_byte <= call.span.end_byte {
-            call.chain.iter().for_each(|c| in_call(c, span, out));
-            call.args.iter().for_each(|a| in_value(&a.value, span, out));
-        }
-    }
-    fn in_value<'a>(value: &'a Value, span: Span, out: &mut Vec<&'a Function>) {
-        match value {
-            Value::Function(function) => in_function(function, span, out),
-            Value::Call(call) => in_call(call, span, out),
-            Value::Object(props) => props.iter().for_each(|p| in_value(&p.value, span, out)),
-            Value::Array(items) => items.iter().for_each(|v| in_value(v, span, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    in_nodes(&model.module.body, span, &mut out);
-    out.reverse();
-    out
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! `idempotency/retry-without-key`.
 
-use super::keys::{Bindings, KeyFinder};
-use super::retried::retried_phrase;
 use super::{
-    ecosystem_of, effect, functions_around, key_suggestion, one_effect, receiver,
-    stable_data_phrase, subject,
+    ecosystem_of, effect, key_suggestion, one_effect, receiver, stable_data_phrase, subject,
 };
+use crate::flow::keys::{Bindings, KeyFinder};
+use crate::flow::retried::retried_phrase;
+use crate::flow::shorten;
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, shorten,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 
 /// ## What it detects
@@ -86,12 +86,17 @@ impl Rule for RetryWithoutKey {
             };
             let sent = subject(call);
             let to = receiver(effect.kind);
-            let stable = stable_data_phrase(&functions_around(file.model, call.span));
+            let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
             let how = retried_phrase(&retried);
             let callee = shorten(&call.callee, 50);
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
+                confidence: if retried.certain {
+                    Confidence::of_pattern(effect.generic)
+                } else {
+                    Confidence::Medium
+                },
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),

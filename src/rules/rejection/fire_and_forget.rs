@@ -1,13 +1,13 @@
 //! `rejection/fire-and-forget`.
 
-use super::outcome::{
+use crate::flow::outcome::{
     awaited_callees, chain_links, effect_phrase, function_phrase, is_chain_link, rejecter,
 };
+use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink};
 use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, WalkState,
-    callee_name,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 use std::collections::HashSet;
 
@@ -59,7 +59,7 @@ impl Rule for FireAndForget {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if super::outcome::is_test_path(file.path) {
+        if crate::flow::outcome::is_test_path(file.path) {
             return;
         }
         let knowledge = file.knowledge;
@@ -353,6 +353,7 @@ impl FireAndForget {
         RawFinding {
             rule: self.id(),
             severity,
+            confidence: Confidence::of_pattern(sink.generic),
             span: effect.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),

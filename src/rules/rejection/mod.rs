@@ -1,7 +1,6 @@
 //! Rejection: a downstream failure is swallowed and the caller reports success.
 
 mod fire_and_forget;
-mod outcome;
 mod silent_skip;
 mod swallowed_error;
 mod unchecked_response;

@@ -1,11 +1,11 @@
 //! `rejection/silent-skip`.
 
-use super::outcome::{Exit, Outcome, log_message};
+use crate::flow::outcome::{Exit, Outcome, log_message};
+use crate::flow::{callee_name, shorten};
 use crate::knowledge::{HandlerRole, Knowledge, LogLevel};
 use crate::model::{Block, BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, callee_name,
-    shorten,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
@@ -141,7 +141,7 @@ impl Rule for SilentSkip {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if super::outcome::is_test_path(file.path) {
+        if crate::flow::outcome::is_test_path(file.path) {
             return;
         }
         let knowledge = file.knowledge;
@@ -221,7 +221,7 @@ fn loaded_records(handler: &Function) -> HashSet<String> {
         let bound = bound.trim().trim_start_matches("mut ").trim();
         if bound.starts_with(['{', '[', '(']) {
             for name in bound
-                .split(|c: char| !super::outcome::is_ident_char(c))
+                .split(|c: char| !crate::flow::outcome::is_ident_char(c))
                 .filter(|n| !n.is_empty())
             {
                 loaded.insert(format!("{{}}{name}"));
@@ -287,7 +287,7 @@ fn skip_branch<'a>(
     if outcome.propagates || outcome.handled_by.is_some() || outcome.alerts() {
         return None;
     }
-    let returns_normally = match super::outcome::classify_return_text(&ret.value_text) {
+    let returns_normally = match crate::flow::outcome::classify_return_text(&ret.value_text) {
         Exit::Bare | Exit::Success(_) => true,
         Exit::Sentinel => !matches!(ret.value_text.trim(), "false" | "False" | "-1"),
         Exit::Failure | Exit::Fallback(_) => false,
@@ -368,7 +368,7 @@ fn state_check(condition: &str, loaded: &HashSet<String>) -> Option<Severity> {
     }
     // Destructured status: `const { status } = await load(id)`.
     for name in text
-        .split(|c: char| !super::outcome::is_ident_char(c))
+        .split(|c: char| !crate::flow::outcome::is_ident_char(c))
         .filter(|n| !n.is_empty())
     {
         if loaded.contains(&format!("{{}}{name}"))
@@ -554,6 +554,7 @@ impl SilentSkip {
         RawFinding {
             rule: self.id(),
             severity: skip.severity,
+            confidence: Confidence::High,
             span: head_span(file.source, skip.block),
             function,
             trigger_text: format!("if {} return", skip.condition),

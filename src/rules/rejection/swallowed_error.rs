@@ -1,17 +1,17 @@
 //! `rejection/swallowed-error`.
 
-use super::outcome::{
+use crate::flow::outcome::{
     Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
     effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, rejecter,
     rest_of_function, usage_in,
 };
+use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity, WalkState,
-    callee_name,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 use regex::Regex;
 use std::sync::LazyLock;
@@ -92,7 +92,7 @@ impl Rule for SwallowedError {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if super::outcome::is_test_path(file.path) {
+        if crate::flow::outcome::is_test_path(file.path) {
             return;
         }
         let knowledge = file.knowledge;
@@ -258,6 +258,7 @@ impl SwallowedError {
         RawFinding {
             rule: self.id(),
             severity,
+            confidence: Confidence::of_pattern(sink.generic),
             span: sink_call.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),
@@ -300,12 +301,12 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
             if let Some(success) = outcome.reported_success() {
                 parts.push(format!(
                     "reports success with `{}`",
-                    crate::rules::shorten(success, 60)
+                    crate::flow::shorten(success, 60)
                 ));
             } else if let Some(fallback) = outcome.fallback() {
                 parts.push(format!(
                     "returns `{}` as if nothing failed",
-                    crate::rules::shorten(fallback, 40)
+                    crate::flow::shorten(fallback, 40)
                 ));
             }
             if parts.is_empty() {
@@ -315,7 +316,7 @@ fn swallow_phrase(swallow: &Swallow<'_>) -> String {
         }
         Swallow::Suppressed(call) => format!(
             "`with {}:` silences its exceptions",
-            crate::rules::shorten(&call.text, 50)
+            crate::flow::shorten(&call.text, 50)
         ),
         Swallow::Settled(call) => format!(
             "`{}` never rejects and its results are never read",
@@ -334,7 +335,7 @@ fn consequence(role: Option<HandlerRole>, function: &str, swallow: &Swallow<'_>)
     let success = match swallow {
         Swallow::Handler { outcome, .. } => outcome
             .reported_success()
-            .map(|s| crate::rules::shorten(s, 50)),
+            .map(|s| crate::flow::shorten(s, 50)),
         _ => None,
     };
     match (role, success) {
@@ -546,7 +547,7 @@ fn touched_names(block: &Block, source: &str) -> Vec<String> {
                 .trim_end()
                 .chars()
                 .rev()
-                .take_while(|c| super::outcome::is_ident_char(*c))
+                .take_while(|c| crate::flow::outcome::is_ident_char(*c))
                 .collect::<Vec<_>>()
                 .into_iter()
                 .rev()
@@ -584,7 +585,7 @@ fn collect_touched(nodes: &[Node], names: &mut Vec<String>) {
             Node::Function(_) | Node::Return(_) => {}
         }
     }
-    names.retain(|name| !name.is_empty() && name.chars().all(super::outcome::is_ident_char));
+    names.retain(|name| !name.is_empty() && name.chars().all(crate::flow::outcome::is_ident_char));
 }
 
 /// `Promise.allSettled([...sinks])` / `asyncio.gather(.., return_exceptions=True)`

@@ -1,15 +1,13 @@
 //! `rejection/unchecked-response`.
 
-use super::outcome::{
+use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
     rest_of_function, usage_in,
 };
+use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind};
 use crate::model::{Call, CallResult, Ecosystem, Language};
-use crate::rules::{
-    CallSite, Class, FileContext, RawFinding, Rule, RuleDoc, RuleId, Severity, WalkState,
-    callee_name,
-};
+use crate::rules::{Class, Confidence, FileContext, RawFinding, Rule, RuleDoc, RuleId, Severity};
 
 /// ## What it detects
 /// An HTTP write (POST, PUT, PATCH, DELETE) made with a client that does not
@@ -57,7 +55,7 @@ impl Rule for UncheckedResponse {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if super::outcome::is_test_path(file.path) {
+        if crate::flow::outcome::is_test_path(file.path) {
             return;
         }
         let knowledge = file.knowledge;
@@ -183,7 +181,7 @@ fn reading(
             if var.starts_with(['{', '[', '(']) {
                 // `const { ok, status } = await fetch(..)`
                 let names = var
-                    .split(|c: char| !super::outcome::is_ident_char(c))
+                    .split(|c: char| !crate::flow::outcome::is_ident_char(c))
                     .filter(|n| !n.is_empty());
                 let mut any_status = false;
                 for name in names {
@@ -237,7 +235,7 @@ fn bound_in_with(
     let var: String = rest
         .trim_start()
         .chars()
-        .take_while(|c| super::outcome::is_ident_char(*c))
+        .take_while(|c| crate::flow::outcome::is_ident_char(*c))
         .collect();
     if var.is_empty() {
         return None;
@@ -256,7 +254,7 @@ fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
     text.match_indices('.').any(|(at, _)| {
         let member: String = text[at + 1..]
             .chars()
-            .take_while(|c| super::outcome::is_ident_char(*c))
+            .take_while(|c| crate::flow::outcome::is_ident_char(*c))
             .collect();
         knowledge.is_status_check(&member)
     })
@@ -321,6 +319,7 @@ impl UncheckedResponse {
         RawFinding {
             rule: self.id(),
             severity,
+            confidence: Confidence::High,
             span: write.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),

@@ -1,9 +1,9 @@
 //! `sequencing/side-effect-before-commit`.
 
+use crate::flow::{CallSite, callee_name, shorten, test_assertion, what_is_sent};
 use crate::model::Call;
 use crate::rules::{
-    CallSite, Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
-    callee_name, shorten, test_assertion, what_is_sent,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 use std::collections::HashMap;
 
@@ -138,6 +138,7 @@ impl SideEffectBeforeCommit {
             } else {
                 Severity::High
             },
+            confidence: Confidence::of_pattern(generic),
             span: call.span,
             function,
             trigger_text: call.text.clone(),

@@ -1,9 +1,11 @@
 //! `sequencing/side-effect-in-transaction`.
 
+use crate::flow::{
+    ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
+};
 use crate::model::Call;
 use crate::rules::{
-    Class, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, ScopeStyle, Severity,
-    TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
+    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
 
 /// ## What it detects
@@ -74,6 +76,7 @@ impl Rule for SideEffectInTransaction {
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
+                confidence: Confidence::of_pattern(sink.generic),
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),

@@ -113,7 +113,7 @@ pub fn wrapper_scope(
 /// project's own helper matched by name — the call itself (`this.retryDb`).
 pub fn wrapper_label(label: &str, call: &Call) -> String {
     if label.starts_with("a ") {
-        format!("`{}`", crate::rules::shorten(&call.callee, 40))
+        format!("`{}`", crate::flow::shorten(&call.callee, 40))
     } else {
         label.to_string()
     }
@@ -157,7 +157,7 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
         certain,
         explicit: false,
     };
-    let shown = crate::rules::shorten(header, 48);
+    let shown = crate::flow::shorten(header, 48);
     let loop_label = || {
         if header.is_empty() || header == "loop" {
             return "the retry `loop`".to_string();

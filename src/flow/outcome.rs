@@ -554,7 +554,7 @@ pub fn http_target(call: &Call) -> Option<String> {
             Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
             _ => None,
         })?;
-    (!first.is_empty()).then(|| crate::rules::shorten(&first, 50))
+    (!first.is_empty()).then(|| crate::flow::shorten(&first, 50))
 }
 
 /// A string literal's text without its quotes or Python prefix (`f"..."`).
@@ -577,11 +577,11 @@ fn unquote(text: &str) -> String {
 /// `outer` is the whole chain the call is a link of (or the call itself):
 /// a request's URL sits on its first link (`client.post(url).send()`).
 pub fn effect_phrase(call: &Call, outer: &Call, kind: SinkKind) -> String {
-    let callee = crate::rules::callee_name(call);
+    let callee = crate::flow::callee_name(call);
     let first = http_target(outer);
     match kind {
-        SinkKind::Event => match crate::rules::destination(call) {
-            Some(topic) => format!("the `{}` message", crate::rules::shorten(&topic, 50)),
+        SinkKind::Event => match crate::flow::destination(call) {
+            Some(topic) => format!("the `{}` message", crate::flow::shorten(&topic, 50)),
             None => format!("the message sent by `{callee}`"),
         },
         SinkKind::Http => match first {
@@ -605,8 +605,8 @@ pub fn err_binding(pattern: &str) -> Option<&str> {
 /// The text of the first string argument of a call, for quoting a log message.
 pub fn log_message(call: &Call) -> String {
     match call.first_string_arg() {
-        Some(text) => format!("'{}'", crate::rules::shorten(text, 60)),
-        None => format!("`{}`", crate::rules::shorten(&call.text, 60)),
+        Some(text) => format!("'{}'", crate::flow::shorten(text, 60)),
+        None => format!("`{}`", crate::flow::shorten(&call.text, 60)),
     }
 }
 

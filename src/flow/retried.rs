@@ -8,9 +8,11 @@
 //! `session.mount(.., HTTPAdapter(max_retries=Retry(allowed_methods=..POST..)))`,
 //! reqwest-retry middleware), which resends the very same request.
 
+use super::describe::shorten;
+use super::retry::{RetryKind, RetryScope};
+use super::scope::{ScopeWalker, WalkState};
 use crate::knowledge::Knowledge;
 use crate::model::{BlockKind, Call, FileModel, Node, Span, Value};
-use crate::rules::{RetryKind, RetryScope, ScopeWalker, WalkState, shorten};
 use std::collections::HashMap;
 
 /// Why a call can run again.
@@ -73,7 +75,7 @@ impl<'a> RetryFacts<'a> {
             retrying_requests: HashMap::new(),
             failure_blocks: Vec::new(),
         };
-        let file_options = crate::rules::file_retry_options(model);
+        let file_options = super::retry::file_retry_options(model);
         let mut closures: HashMap<&str, Vec<Span>> = HashMap::new();
         collect_closures(&model.module.body, &mut closures);
         let mut statements: Vec<&Call> = Vec::new();
@@ -100,7 +102,7 @@ impl<'a> RetryFacts<'a> {
             if let Some((wrapper_call, mechanism)) = wrapper {
                 let scope = RetryScope {
                     kind: RetryKind::Wrapper,
-                    label: crate::rules::wrapper_label(&mechanism.label, wrapper_call),
+                    label: super::retry::wrapper_label(&mechanism.label, wrapper_call),
                     origin: call.span,
                     region: call.span,
                     certain: true,
@@ -132,7 +134,7 @@ impl<'a> RetryFacts<'a> {
                     }
                 }
             }
-            if state.site == crate::rules::CallSite::Statement {
+            if state.site == super::scope::CallSite::Statement {
                 statements.push(call);
             }
         });

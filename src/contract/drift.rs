@@ -274,7 +274,7 @@ fn producer_drifts(
                 trigger: format!("{}|{:?}", normalise(&producer.text), change.change),
                 change: change.change,
                 subject: Subject::Producer {
-                    call: crate::rules::shorten(&producer.text, 60),
+                    call: crate::flow::shorten(&producer.text, 60),
                 },
                 path: producer.path.clone(),
                 span,
@@ -791,7 +791,7 @@ fn find_users(
                             "{} of {} passes the whole payload to `{}` here",
                             consumer.channel.consumer_noun(),
                             channel.describe(),
-                            crate::rules::shorten(callee, 40)
+                            crate::flow::shorten(callee, 40)
                         ),
                     });
                 }

@@ -1,0 +1,20 @@
+//! Payload contracts across files: who produces which payload on which topic
+//! or route, who consumes it and what it reads, and how base and head differ.
+//!
+//! [`endpoints`] finds producers and consumers in one file, [`index`] resolves
+//! payload types across files, [`relevance`] decides which untouched files a
+//! change makes worth parsing, and [`drift`] compares base and head. The
+//! contract rules (`crate::rules::contract`) turn drifts into findings.
+
+mod channel;
+pub mod drift;
+mod endpoints;
+mod index;
+mod relevance;
+mod wire;
+
+pub use channel::{Channel, Route};
+pub use drift::{Change, Drift, Subject, TouchedFile, Use};
+pub use endpoints::{Consumer, Endpoints, Producer, SourceFile, endpoints};
+pub use relevance::{Needles, Prefilter, Relevance};
+pub use wire::{TimeFormat, WireKind};
