@@ -4,6 +4,7 @@ mod all_files;
 mod checklist;
 mod gate;
 mod init;
+mod suppressions;
 
 use crate::diff::Target;
 use crate::report::{self, Format, TextStyle};
@@ -45,6 +46,8 @@ enum Command {
     Checklist(checklist::ChecklistArgs),
     /// Write a starter .handoff.yml and GitHub workflow for this repository.
     Init(init::InitArgs),
+    /// List every inline suppression (`handoff-ignore[...]`) with its rule, place and reason.
+    Suppressions(suppressions::SuppressionsArgs),
     /// The GitHub Action's entry point (reads the GITHUB_* and INPUT_* environment).
     Action,
 }
@@ -229,6 +232,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Gate(args) => gate::run(&args),
         Command::Checklist(args) => checklist::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Suppressions(args) => suppressions::run(&args),
         Command::Explain { rule } => {
             let Some(found) = find_rule(&rule) else {
                 bail!("unknown rule `{rule}`: `handoff rules` lists the rule ids");

@@ -5,6 +5,7 @@ mod all_files;
 mod analyze;
 mod contract;
 mod fingerprint;
+mod inventory;
 mod memory;
 mod prefilter;
 mod suppression;
@@ -12,6 +13,7 @@ mod suppression;
 pub use all_files::{AllFilesScan, scan_all_files};
 pub use analyze::{AnalyzedVersion, analyze_version, check_version};
 pub use fingerprint::fingerprint;
+pub use inventory::{SuppressionEntry, SuppressionInventory, suppression_inventory};
 pub use prefilter::Prefilter;
 pub use suppression::{Suppression, suppressions};
 

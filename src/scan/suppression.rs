@@ -28,6 +28,28 @@ impl Suppression {
     }
 }
 
+impl Suppression {
+    /// What is wrong with the comment, one line each (without the place):
+    /// unknown rule ids, a missing reason.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|rule| find_rule(rule).is_none())
+            .map(|rule| {
+                format!("handoff-ignore names unknown rule `{rule}`; `handoff rules` lists the ids")
+            })
+            .collect();
+        if self.reason.is_empty() {
+            problems.push(format!(
+                "handoff-ignore without a reason; write `handoff-ignore[{}]: <why this is safe>`",
+                self.rules.join(",")
+            ));
+        }
+        problems
+    }
+}
+
 /// Read the suppressions of a file; problems go to `warnings` as
 /// `path:line: ...` lines.
 pub fn suppressions(
@@ -40,7 +62,6 @@ pub fn suppressions(
         let Some(captures) = SUPPRESSION.captures(&comment.text) else {
             continue;
         };
-        let line = comment.span.start_line;
         let rules: Vec<String> = captures[1]
             .split(',')
             .map(|r| r.trim().to_string())
@@ -51,22 +72,15 @@ pub fn suppressions(
         } else {
             String::new()
         };
-        for rule in &rules {
-            if find_rule(rule).is_none() {
-                warnings.push(format!("{path}:{line}: handoff-ignore names unknown rule `{rule}`; `handoff rules` lists the ids"));
-            }
-        }
-        if reason.is_empty() {
-            warnings.push(format!(
-                "{path}:{line}: handoff-ignore without a reason; write `handoff-ignore[{}]: <why this is safe>`",
-                rules.join(",")
-            ));
-        }
-        found.push(Suppression {
+        let suppression = Suppression {
             rules,
-            line,
+            line: comment.span.start_line,
             reason,
-        });
+        };
+        for problem in suppression.problems() {
+            warnings.push(format!("{path}:{}: {problem}", suppression.line));
+        }
+        found.push(suppression);
     }
     found
 }
