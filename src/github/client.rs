@@ -118,6 +118,12 @@ impl Client {
         Ok(items)
     }
 
+    /// `GET path` of one object.
+    pub async fn get_one(&self, path: &str) -> Result<Value, GitHubError> {
+        let answer = self.send(Method::GET, path, path, None).await?;
+        parse_json(&Method::GET, path, &answer.body)
+    }
+
     /// `PATCH path` with a JSON body (idempotent, so retried freely).
     pub async fn patch(&self, path: &str, body: &Value) -> Result<Value, GitHubError> {
         let answer = self.send(Method::PATCH, path, path, Some(body)).await?;

@@ -44,6 +44,8 @@ pub struct PullRequest {
     pub head_repository: Option<String>,
     /// `owner/name` of the base repository.
     pub base_repository: Option<String>,
+    /// The names of its labels when the event fired.
+    pub labels: Vec<String>,
 }
 
 impl PullRequest {
@@ -142,6 +144,15 @@ impl Event {
                         .as_str()
                         .or(json["repository"]["full_name"].as_str())
                         .map(str::to_string),
+                    labels: pr["labels"]
+                        .as_array()
+                        .map(|labels| {
+                            labels
+                                .iter()
+                                .filter_map(|label| label["name"].as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
             }
             _ => None,

@@ -7,6 +7,7 @@
 //! token can never reach the output.
 
 mod client;
+mod decisions;
 mod event;
 mod marker;
 mod retry;
@@ -14,6 +15,10 @@ mod review;
 mod summary;
 
 pub use client::{Client, ClientOptions};
+pub use decisions::{
+    ACCEPT_LABEL, AcceptCommand, Acceptance, DecidedFinding, Decision, Decisions, Dismissal,
+    parse_accept_commands, read_decisions, rule_tally,
+};
 pub use event::{Event, EventError, EventKind, PullRequest};
 pub use marker::{FindingMarker, SUMMARY_MARKER, finding_marker, parse_finding_marker};
 pub use retry::{LimitHeaders, RetryPolicy, Verdict};
