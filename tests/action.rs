@@ -1001,8 +1001,37 @@ fn action_yml_declares_the_inputs_and_outputs_handoff_reads_and_writes() {
     };
     assert_eq!(names("inputs"), sorted(handoff::cli::action::INPUTS));
     assert_eq!(names("outputs"), sorted(handoff::cli::action::OUTPUTS));
-    assert_eq!(action["runs"]["using"], "docker");
-    assert_eq!(action["runs"]["image"], "Dockerfile");
+    // A composite action: the install step, then `handoff action` with every
+    // input passed as the INPUT_* variable it reads, and every output read
+    // from that step.
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    assert_eq!(steps[0]["id"], "install");
+    assert!(
+        steps[0]["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("scripts/install_handoff.py")),
+        "{}",
+        steps[0]
+    );
+    let run = &steps[1];
+    assert_eq!(run["id"], "handoff");
+    for input in handoff::cli::action::INPUTS {
+        let variable = format!("INPUT_{}", input.to_ascii_uppercase().replace('-', "_"));
+        assert_eq!(
+            run["env"][&variable],
+            format!("${{{{ inputs.{input} }}}}"),
+            "{variable}"
+        );
+    }
+    for output in handoff::cli::action::OUTPUTS {
+        assert_eq!(
+            action["outputs"][output]["value"],
+            format!("${{{{ steps.handoff.outputs.{output} }}}}"),
+            "{output}"
+        );
+    }
+    // The Dockerfile stays: the image the release publishes runs the same entry point.
     let dockerfile = std::fs::read_to_string(manifest.join("Dockerfile")).expect("Dockerfile");
     assert!(
         dockerfile
