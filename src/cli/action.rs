@@ -413,9 +413,15 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         notes.push(note);
     }
     if annotate {
-        for finding in report.findings.iter().filter(|f| f.status == Status::New) {
-            log.write_all(report::github::annotation(finding).as_bytes())
-                .context("cannot write to standard output")?;
+        // The install step and the notice above may annotate too.
+        let budget = report::github::ANNOTATIONS_PER_JOB - 2;
+        let new = report.findings.iter().filter(|f| f.status == Status::New);
+        let annotations = report::github::limited_annotations(new, budget);
+        log.write_all(annotations.commands.as_bytes())
+            .context("cannot write to standard output")?;
+        if let Some(note) = report::github::omitted_note(annotations.omitted) {
+            writeln!(log, "Handoff: {note}").context("cannot write to standard output")?;
+            notes.push(note);
         }
     }
 
