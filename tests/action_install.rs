@@ -41,80 +41,63 @@ fn fake_binary(target: &str) -> String {
     format!("#!/bin/sh\necho \"fake handoff for {target}\"\n")
 }
 
-/// The release archive of `target`, made with the system's tar or Python's
-/// zipfile, as the release workflow packs them.
-fn archive(target: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let folder = format!("handoff-v{VERSION}-{target}");
-    let binary = if target.contains("windows") {
-        "handoff.exe"
-    } else {
-        "handoff"
-    };
-    std::fs::create_dir(dir.path().join(&folder)).expect("folder");
-    std::fs::write(dir.path().join(&folder).join(binary), fake_binary(target)).expect("binary");
-    std::fs::write(dir.path().join(&folder).join("README.md"), "# Handoff\n").expect("readme");
-    let out = dir.path().join(asset_name(target));
-    let status = if target.contains("windows") {
-        Command::new("python3")
-            .args([
-                "-c",
-                "import sys, zipfile, os\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for f in sorted(os.listdir(sys.argv[2])): z.write(os.path.join(sys.argv[2], f))",
-            ])
-            .arg(&out)
-            .arg(&folder)
-            .current_dir(dir.path())
-            .status()
-    } else {
-        Command::new("tar")
-            .arg("czf")
-            .arg(&out)
-            .arg(&folder)
-            .current_dir(dir.path())
-            .status()
-    };
-    assert!(status.expect("archiver runs").success());
-    std::fs::read(out).expect("archive")
+/// A release directory as the release workflow makes it, with
+/// `scripts/release_files.py` (`pack` per target, then `checksums`), from
+/// fake binaries.
+fn release_directory() -> tempfile::TempDir {
+    let dist = tempfile::tempdir().expect("dist");
+    let binaries = tempfile::tempdir().expect("binaries");
+    let script = root().join("scripts/release_files.py");
+    for (_, _, target) in RUNNERS {
+        let binary = binaries.path().join(target);
+        std::fs::write(&binary, fake_binary(target)).expect("fake binary");
+        let pack = Command::new("python3")
+            .arg(&script)
+            .args(["pack", target])
+            .arg(&binary)
+            .arg(dist.path())
+            .output()
+            .expect("python3 runs");
+        assert!(
+            pack.status.success(),
+            "{}",
+            String::from_utf8_lossy(&pack.stderr)
+        );
+    }
+    let sums = Command::new("python3")
+        .arg(&script)
+        .arg("checksums")
+        .arg(dist.path())
+        .args([&format!("v{VERSION}"), RELEASE_COMMIT])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stderr)
+    );
+    dist
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// A loopback "GitHub" with the release's assets; `tamper` names a target
+/// A loopback "GitHub" serving the release's files; `tamper` names a target
 /// whose archive differs from its checksum.
 async fn release_server(tamper: Option<&str>) -> MockServer {
     let server = MockServer::start().await;
     let base = format!("/{REPOSITORY}/releases/download/v{VERSION}");
-    let mut sums = String::new();
-    for (_, _, target) in RUNNERS {
-        let bytes = archive(target);
-        sums.push_str(&format!("{}  {}\n", sha256(&bytes), asset_name(target)));
-        let served = if tamper == Some(*target) {
-            let mut changed = bytes.clone();
-            changed.extend_from_slice(b"tampered");
-            changed
-        } else {
-            bytes
-        };
+    let dist = release_directory();
+    let tampered = tamper.map(asset_name);
+    for entry in std::fs::read_dir(dist.path()).expect("dist").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mut bytes = std::fs::read(entry.path()).expect("release file");
+        if tampered.as_deref() == Some(name.as_str()) {
+            bytes.extend_from_slice(b"tampered");
+        }
         Mock::given(method("GET"))
-            .and(path(format!("{base}/{}", asset_name(target))))
-            .respond_with(ResponseTemplate::new(200).set_body_bytes(served))
+            .and(path(format!("{base}/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes))
             .mount(&server)
             .await;
     }
-    Mock::given(method("GET"))
-        .and(path(format!("{base}/SHA256SUMS")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(sums))
-        .mount(&server)
-        .await;
-    let info = serde_json::json!({"version": VERSION, "tag": format!("v{VERSION}"), "commit": RELEASE_COMMIT});
-    Mock::given(method("GET"))
-        .and(path(format!("{base}/handoff-release.json")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(info))
-        .mount(&server)
-        .await;
     server
 }
 
