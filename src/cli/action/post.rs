@@ -95,7 +95,7 @@ fn deliver(
     };
     let links = links(env, repository, &results);
     let checked = results.clone();
-    let (report, suites) = results.into_report();
+    let (mut report, suites) = results.into_report();
     let inline =
         (env.inputs.comment == super::CommentMode::Inline).then_some(env.inputs.inline_confidence);
     let outcome = runtime.block_on(async {
@@ -113,7 +113,7 @@ fn deliver(
             repository,
             &pull_request,
             inline,
-            &report,
+            &mut report,
             &suites,
             None,
             Some(&links),
@@ -152,7 +152,10 @@ fn report_delivery(
 ) -> Result<()> {
     let links = links(env, repository, &results);
     let number = results.pull_request;
-    let (report, suites) = results.into_report();
+    let (mut report, suites) = results.into_report();
+    report
+        .findings
+        .retain(|finding| !delivery.decided.contains(&finding.fingerprint));
     let mut log = std::io::stdout().lock();
     writeln!(
         log,
@@ -181,6 +184,7 @@ fn report_delivery(
             inline: &empty,
             resolved: &delivery.resolved,
             notes: &notes,
+            decisions: &delivery.decisions,
             limit: STEP_SUMMARY_LIMIT,
         };
         append(path, &markdown::summary(&input))
