@@ -4,9 +4,11 @@
 //! Each module decides one kind of fact: [`scope`] the transaction, deferral,
 //! handler and retry context of every call; [`retry`] and [`retried`] what is
 //! retried and how; [`keys`] where idempotency keys come from; [`outcome`] what
-//! happens when a downstream call fails; [`describe`] how a call is named in
-//! messages.
+//! happens when a downstream call fails; [`derived`] what the project's own
+//! helpers do (summaries that extend the packs); [`describe`] how a call is
+//! named in messages.
 
+pub mod derived;
 pub mod describe;
 pub mod keys;
 pub mod outcome;

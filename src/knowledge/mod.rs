@@ -13,7 +13,7 @@ mod retry;
 pub use pack::{
     DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
     OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
-    RetryTarget, SinkEntry, SinkKind,
+    RetryTarget, SinkEntry, SinkKind, SinkOrigin,
 };
 pub use pattern::{CallPattern, PatternSet, RequiredLiteral, SetIndex};
 pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
@@ -119,6 +119,8 @@ pub struct Sink {
     pub generic: bool,
     /// Whether the action is non-idempotent.
     pub non_idempotent: bool,
+    /// A pack's SDK call, or a helper of the project that reaches one.
+    pub origin: SinkOrigin,
     when_option: Option<OptionCondition>,
     when_new_arg: PatternSet,
 }
@@ -344,7 +346,12 @@ impl Knowledge {
         Some(sink)
     }
 
-    fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
+    pub(crate) fn add_pack(
+        &mut self,
+        file: &str,
+        source: &str,
+        pack: &Pack,
+    ) -> Result<(), KnowledgeError> {
         self.indexes = OnceLock::new();
         let matchers = |entries: &[PatternEntry]| -> Result<Vec<Matcher>, KnowledgeError> {
             entries
@@ -389,6 +396,7 @@ impl Knowledge {
                 non_idempotent: entry.non_idempotent,
                 when_option: entry.when_option.clone(),
                 when_new_arg: compile_patterns(file, source, &entry.when_new_arg)?,
+                origin: entry.origin,
             });
         }
         Ok(())

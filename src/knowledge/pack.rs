@@ -208,6 +208,22 @@ pub struct SinkEntry {
     /// send, enqueue). Reads and idempotent writes (PUT, upsert) say `false`.
     #[serde(default = "default_true")]
     pub non_idempotent: bool,
+    /// Where the entry comes from: a pack, or a summary of the project's own
+    /// helper (never written in YAML).
+    #[serde(skip)]
+    pub origin: SinkOrigin,
+}
+
+/// Where a sink comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SinkOrigin {
+    /// A knowledge pack (built-in or `.handoff.yml`): the call is the SDK's.
+    #[default]
+    Pack,
+    /// A helper defined in the same file that reaches a pack sink.
+    LocalHelper,
+    /// A helper imported from another file of the project that reaches one.
+    ImportedHelper,
 }
 
 fn default_true() -> bool {

@@ -4,6 +4,7 @@
 use super::fingerprint::fingerprint;
 use super::suppression::suppressions;
 use crate::config::Config;
+use crate::flow::derived::Summaries;
 use crate::lang;
 use crate::model::{FileModel, Language};
 use crate::rules::{FileContext, RawFinding, Rule, all_rules};
@@ -45,8 +46,15 @@ pub fn check_version(
     model: FileModel,
     config: &Config,
 ) -> AnalyzedVersion {
-    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
-    let context = FileContext::new(identity_path, source, &model, knowledge);
+    let packs = config.knowledge.for_ecosystem(language.ecosystem());
+    // The file's own helpers, summarised, extend the packs for this file.
+    let knowledge = Summaries::new(
+        &model,
+        packs,
+        Box::new(|function: &crate::model::Function| format!("line {}", function.span.start_line)),
+    )
+    .knowledge();
+    let context = FileContext::new(identity_path, source, &model, &knowledge);
     let mut raw = Vec::new();
     for rule in all_rules() {
         if !config.rule_enabled(rule.id().as_str()) {

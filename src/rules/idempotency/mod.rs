@@ -9,7 +9,7 @@ pub use key_regenerated_per_attempt::KeyRegeneratedPerAttempt;
 pub use retry_without_key::RetryWithoutKey;
 
 use crate::flow::RetryFacts;
-use crate::knowledge::{Knowledge, SinkKind};
+use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::{Call, Ecosystem, Function, Language};
 
 /// A side effect that acts again when it is repeated.
@@ -39,7 +39,10 @@ fn effect(
         // A queue handed a function schedules work in-process (p-queue,
         // `jobQueue.enqueue(async () => ..)`): no message leaves.
         let in_process = sink.kind == SinkKind::Event && call.callbacks().next().is_some();
-        (sink.non_idempotent && !in_process).then(|| Effect {
+        // A helper of this file is judged at its own effect (a retry around
+        // a call of it reaches into it: `RetryFacts`), not again at each call.
+        let local_helper = sink.origin == SinkOrigin::LocalHelper;
+        (sink.non_idempotent && !in_process && !local_helper).then(|| Effect {
             label: sink.label.clone(),
             kind: sink.kind,
             generic: sink.generic,

@@ -5,7 +5,7 @@ use crate::flow::outcome::{
     rest_of_function, usage_in,
 };
 use crate::flow::{CallSite, WalkState, callee_name};
-use crate::knowledge::{Knowledge, SinkKind};
+use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::{Call, CallResult, Ecosystem, Language};
 use crate::rules::{Class, Confidence, FileContext, RawFinding, Rule, RuleDoc, RuleId, Severity};
 
@@ -68,9 +68,11 @@ impl Rule for UncheckedResponse {
             }
             let chain: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
             let Some(position) = chain.iter().position(|link| {
-                knowledge
-                    .sink(link)
-                    .is_some_and(|sink| sink.kind == SinkKind::Http)
+                // A helper of the project owns the response it gets: its
+                // own call of the client is where the status goes unread.
+                knowledge.sink(link).is_some_and(|sink| {
+                    sink.kind == SinkKind::Http && sink.origin == SinkOrigin::Pack
+                })
             }) else {
                 return;
             };

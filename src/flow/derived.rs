@@ -1,0 +1,437 @@
+//! Seeing through the project's own helpers: function summaries turned into
+//! knowledge.
+//!
+//! Real code wraps the SDK. A helper of the project sends the e-mail
+//! (`email_receipt(user)` calls `send_mail`), a helper opens the transaction
+//! (`with_tx(fn)` hands `fn` to `db.transaction`, a `@contextmanager` yields
+//! inside `transaction.atomic()`, a decorator runs the wrapped function in
+//! one, a Rust `in_tx(pool, f)` begins, calls `f` and commits), or a helper
+//! defers until commit (`after_commit(fn)` hands `fn` to `on_commit`).
+//!
+//! Each function of a file is summarised once — which pack sink it reaches
+//! (directly or through other summarised functions, at most [`MAX_DEPTH`]
+//! calls deep, cycles cut), whether it opens a transaction around a callable
+//! it is given, whether it defers one — and the summaries become a pack of
+//! the same shape as the built-in ones: a call to `email_receipt` is then a
+//! sink labelled with its chain (`e-mail provider via `email_receipt` (line
+//! 4) → `send_mail``) for every rule, the gate and the checklist alike.
+//! Helpers imported from other files are summarised the same way by
+//! [`Summaries::add_imported`] with the name the importing file uses.
+
+use super::scope::ScopeWalker;
+use crate::knowledge::{Knowledge, Pack, PatternEntry, SinkEntry, SinkKind, SinkOrigin};
+use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Value};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+/// How many calls deep a chain of helpers is followed.
+pub const MAX_DEPTH: usize = 4;
+
+/// A sink a helper reaches, with the chain of calls that gets there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachedSink {
+    /// What the sink reaches.
+    pub kind: SinkKind,
+    /// The pack sink's label.
+    pub label: String,
+    /// Whether the pack sink is generic.
+    pub generic: bool,
+    /// Whether it is non-idempotent.
+    pub non_idempotent: bool,
+    /// The chain, outermost first: `email_receipt (line 4)`, …, `send_mail`.
+    pub chain: Vec<String>,
+}
+
+/// What one function does, as far as other code calling it is concerned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The first sink it reaches outside a deferral, if any.
+    pub reaches: Option<ReachedSink>,
+    /// It runs a callable it is given inside a transaction.
+    pub opens_transaction: bool,
+    /// It runs a callable it is given only after commit.
+    pub defers: bool,
+}
+
+/// One call inside a function, as the summaries need it.
+struct CallFact<'a> {
+    call: &'a Call,
+    deferred: bool,
+    local: bool,
+}
+
+/// The summaries of one file's functions.
+pub struct Summaries<'a> {
+    knowledge: &'a Knowledge,
+    /// Declared functions by the names calls use for them.
+    functions: HashMap<String, &'a Function>,
+    /// The calls of each declared function (by stable name), in order.
+    calls: HashMap<String, Vec<CallFact<'a>>>,
+    memo: HashMap<String, Summary>,
+    /// Where a chain step is, as shown in messages (`line 4`, `orders/notify.py:12`).
+    place: Box<dyn Fn(&Function) -> String + 'a>,
+    /// Summaries of helpers imported from other files, by local name.
+    imported: HashMap<String, Summary>,
+}
+
+impl<'a> Summaries<'a> {
+    /// Summarise the functions of `model` against the pack `knowledge`;
+    /// `place` names where a function is for the chains (`line 4`).
+    pub fn new(
+        model: &'a FileModel,
+        knowledge: &'a Knowledge,
+        place: Box<dyn Fn(&Function) -> String + 'a>,
+    ) -> Summaries<'a> {
+        let mut functions = HashMap::new();
+        collect_declarations(&model.module.body, &mut functions);
+        let walker = ScopeWalker::new(knowledge, model);
+        let mut calls: HashMap<String, Vec<CallFact<'a>>> = HashMap::new();
+        walker.walk(model, &mut |call, state| {
+            let owner = state
+                .function
+                .split(" > ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            calls.entry(owner).or_default().push(CallFact {
+                call,
+                deferred: state.deferred_by.is_some(),
+                local: walker.is_local_receiver(call, state),
+            });
+        });
+        Summaries {
+            knowledge,
+            functions,
+            calls,
+            memo: HashMap::new(),
+            place,
+            imported: HashMap::new(),
+        }
+    }
+
+    /// Add the summary of a helper another file defines, under the name this
+    /// file calls it by (`email_receipt`, `notify.email_receipt`).
+    pub fn add_imported(&mut self, local_name: &str, summary: Summary) {
+        self.imported.insert(local_name.to_string(), summary);
+    }
+
+    /// The summary of the declared function called `name` as a call would
+    /// name it (`email_receipt`, `self.email_receipt`), if it is one.
+    pub fn of_callee(&mut self, callee: &str) -> Option<Summary> {
+        if let Some(summary) = self.imported.get(callee) {
+            return Some(summary.clone());
+        }
+        let function = *self.functions.get(callee)?;
+        Some(self.of_function(function, &mut HashSet::new(), 0))
+    }
+
+    /// The summary of every declared function, by its stable name.
+    pub fn all(&mut self) -> Vec<(&'a Function, Summary)> {
+        let mut functions: Vec<&'a Function> = self.functions.values().copied().collect();
+        functions.sort_by_key(|f| f.span.start_byte);
+        functions.dedup_by_key(|f| f.span.start_byte);
+        functions
+            .into_iter()
+            .map(|f| (f, self.of_function(f, &mut HashSet::new(), 0)))
+            .collect()
+    }
+
+    fn of_function(
+        &mut self,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Summary {
+        if let Some(known) = self.memo.get(&function.name) {
+            return known.clone();
+        }
+        if depth > MAX_DEPTH || !visiting.insert(function.name.clone()) {
+            return Summary::default();
+        }
+        let summary = Summary {
+            reaches: self.reached_sink(function, visiting, depth),
+            opens_transaction: wraps_callable(function, |call| {
+                self.knowledge.is_transaction_opener(call)
+            }),
+            defers: wraps_callable(function, |call| self.knowledge.is_deferral(call)),
+        };
+        visiting.remove(&function.name);
+        self.memo.insert(function.name.clone(), summary.clone());
+        summary
+    }
+
+    fn reached_sink(
+        &mut self,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<ReachedSink> {
+        let facts: Vec<(&'a Call, bool, bool)> = self
+            .calls
+            .get(&function.name)
+            .map(|calls| {
+                calls
+                    .iter()
+                    .map(|f| (f.call, f.deferred, f.local))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let here = format!("`{}` ({})", short_name(function), (self.place)(function));
+        for (call, deferred, local) in facts {
+            if deferred || local || self.knowledge.is_outbox_write(call) {
+                continue;
+            }
+            if let Some(sink) = self.knowledge.sink(call) {
+                return Some(ReachedSink {
+                    kind: sink.kind,
+                    label: sink.label.clone(),
+                    generic: sink.generic,
+                    non_idempotent: sink.non_idempotent,
+                    chain: vec![here, format!("`{}`", call.callee)],
+                });
+            }
+            let callee = self.resolve(call, function);
+            let inner = match callee {
+                Some(Resolved::Declared(next)) => self.of_function(next, visiting, depth + 1),
+                Some(Resolved::Imported(summary)) => summary,
+                None => continue,
+            };
+            if let Some(mut reached) = inner.reaches {
+                reached.chain.insert(0, here);
+                return Some(reached);
+            }
+        }
+        None
+    }
+
+    fn resolve(&self, call: &Call, caller: &Function) -> Option<Resolved<'a>> {
+        if let Some(summary) = self.imported.get(&call.callee) {
+            return Some(Resolved::Imported(summary.clone()));
+        }
+        let target = *self.functions.get(&call.callee)?;
+        // `self.x()` resolves to a method of the caller's own class only.
+        let via_self = call.callee.contains('.');
+        if via_self && target.class != caller.class {
+            return None;
+        }
+        Some(Resolved::Declared(target))
+    }
+
+    /// The knowledge for this file: `base` extended with a pack made of the
+    /// summaries (borrowed unchanged when no function reaches or wraps anything).
+    pub fn knowledge(mut self) -> Cow<'a, Knowledge> {
+        let base = self.knowledge;
+        let mut pack = Pack::default();
+        let summarised = self.all();
+        let imported: Vec<(String, Summary)> = self.imported.drain().collect();
+        let named = summarised
+            .into_iter()
+            .map(|(function, summary)| (call_names(function), summary, SinkOrigin::LocalHelper))
+            .chain(
+                imported
+                    .into_iter()
+                    .map(|(name, s)| (vec![name], s, SinkOrigin::ImportedHelper)),
+            );
+        for (names, summary, origin) in named {
+            let names: Vec<String> = names.into_iter().filter(|n| is_plain_path(n)).collect();
+            if names.is_empty() {
+                continue;
+            }
+            if let Some(reached) = &summary.reaches {
+                pack.sinks.push(SinkEntry {
+                    calls: names.clone(),
+                    kind: reached.kind,
+                    label: format!("{} via {}", reached.label, reached.chain.join(" → ")),
+                    generic: reached.generic,
+                    when_option: None,
+                    when_new_arg: Vec::new(),
+                    non_idempotent: reached.non_idempotent,
+                    origin,
+                });
+            }
+            if summary.opens_transaction {
+                pack.transactions.push(entry(&names));
+            }
+            if summary.defers {
+                pack.deferrals.push(entry(&names));
+            }
+        }
+        if pack.sinks.is_empty() && pack.transactions.is_empty() && pack.deferrals.is_empty() {
+            return Cow::Borrowed(base);
+        }
+        let mut extended = base.clone();
+        match extended.add_pack("<project helpers>", "", &pack) {
+            Ok(()) => Cow::Owned(extended),
+            // Names are plain identifiers; should one still not compile,
+            // the helpers are not seen through rather than guessed.
+            Err(_) => Cow::Borrowed(base),
+        }
+    }
+}
+
+enum Resolved<'a> {
+    Declared(&'a Function),
+    Imported(Summary),
+}
+
+fn entry(names: &[String]) -> PatternEntry {
+    PatternEntry {
+        calls: names.to_vec(),
+        when_sql: None,
+        note: Some("a helper of the project".to_string()),
+    }
+}
+
+/// The names a call uses for a declared function: `f` for a function,
+/// `self.f` / `this.f` / `cls.f` for a method.
+fn call_names(function: &Function) -> Vec<String> {
+    let short = short_name(function);
+    match &function.class {
+        Some(_) => vec![
+            format!("self.{short}"),
+            format!("this.{short}"),
+            format!("cls.{short}"),
+        ],
+        None => vec![short.to_string()],
+    }
+}
+
+/// The last segment of a function's stable name (`OrderService.create` → `create`).
+pub fn short_name(function: &Function) -> &str {
+    function
+        .name
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(&function.name)
+}
+
+fn is_plain_path(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+/// Declared functions (module level and class methods), by call name.
+fn collect_declarations<'a>(nodes: &'a [Node], out: &mut HashMap<String, &'a Function>) {
+    for node in nodes {
+        match node {
+            Node::Function(function) if function.origin == FunctionOrigin::Declaration => {
+                for name in call_names(function) {
+                    out.entry(name).or_insert(function);
+                }
+                // Methods are nested in their class's pseudo-body.
+                collect_declarations(&function.body, out);
+            }
+            Node::Block(block) if matches!(block.kind, BlockKind::Plain) => {
+                collect_declarations(&block.body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `function` hands a callable it is given to a call `opens`
+/// recognises: the callable passed on directly (`db.transaction(fn)`), called
+/// inside the opener's callback (`db.transaction(tx => fn(tx))`), called or
+/// yielded inside its `with` block (`with atomic(): yield` /
+/// `with atomic(): return func(*a)`), or run between a bound handle's begin
+/// and the end of the function (Rust `let tx = pool.begin()?; f(&mut tx)`).
+fn wraps_callable(function: &Function, opens: impl Fn(&Call) -> bool) -> bool {
+    let params: Vec<&str> = function
+        .params
+        .iter()
+        .map(|p| {
+            p.name
+                .trim_start_matches(['*', '&'])
+                .trim_start_matches("mut ")
+        })
+        .filter(|p| !matches!(*p, "self" | "cls" | "this"))
+        .collect();
+    let generator = function
+        .decorators
+        .iter()
+        .any(|d| d.callee.ends_with("contextmanager") || d.callee.ends_with("asynccontextmanager"));
+    wraps_in(&function.body, &params, generator, &opens, false)
+}
+
+fn wraps_in(
+    nodes: &[Node],
+    params: &[&str],
+    generator: bool,
+    opens: &dyn Fn(&Call) -> bool,
+    inside: bool,
+) -> bool {
+    let mut opened = inside;
+    for node in nodes {
+        let found = match node {
+            Node::Call(call) => {
+                if opens(call) || call.chain.iter().any(opens) {
+                    if hands_on(call, params) {
+                        return true;
+                    }
+                    // A bound handle (`tx = pool.begin()`): the rest of the
+                    // body runs inside it.
+                    if call.bound_to.is_some() {
+                        opened = true;
+                    }
+                }
+                opened && calls_param(call, params)
+            }
+            Node::Block(block) => match &block.kind {
+                BlockKind::With { items, .. } => {
+                    let opening = items.iter().any(opens);
+                    (opening && generator)
+                        || wraps_in(&block.body, params, generator, opens, opened || opening)
+                }
+                _ => wraps_in(&block.body, params, generator, opens, opened),
+            },
+            // A decorator's wrapper: `def wrapper(*a): with atomic(): return func(*a)`.
+            Node::Function(inner) => {
+                inner.decorators.iter().any(opens) && calls_param_in(&inner.body, params)
+                    || wraps_in(&inner.body, params, generator, opens, opened)
+            }
+            Node::Return(ret) => match &ret.value {
+                Some(Value::Call(call)) => {
+                    (opens(call) && hands_on(call, params)) || (opened && calls_param(call, params))
+                }
+                _ => false,
+            },
+            Node::Assign(_) => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a call passes one of `params` on, directly or by calling it in
+/// an inline callback.
+fn hands_on(call: &Call, params: &[&str]) -> bool {
+    call.args.iter().any(|arg| match &arg.value {
+        Value::Path(path) => params.contains(&path.as_str()),
+        Value::Function(callback) => calls_param_in(&callback.body, params),
+        _ => false,
+    })
+}
+
+fn calls_param(call: &Call, params: &[&str]) -> bool {
+    let mut found = false;
+    let mut visit = |c: &Call| found |= params.contains(&c.callee.as_str());
+    visit(call);
+    for inner in &call.chain {
+        visit(inner);
+    }
+    found
+}
+
+fn calls_param_in(nodes: &[Node], params: &[&str]) -> bool {
+    let mut found = false;
+    crate::model::for_each_call_in(nodes, &mut |call| {
+        found |= params.contains(&call.callee.as_str());
+    });
+    found
+}
