@@ -15,7 +15,8 @@ use crate::github::{
     RetryPolicy,
 };
 use crate::report::markdown::{
-    self, COMMENT_LIMIT, ResolvedLine, STEP_SUMMARY_LIMIT, SourceLinks, SuiteLine, SummaryInput,
+    self, COMMENT_LIMIT, DecisionLine, ResolvedLine, STEP_SUMMARY_LIMIT, SourceLinks, SuiteLine,
+    SummaryInput,
 };
 use crate::report::{self, TextStyle};
 use crate::rules::Confidence;
@@ -275,6 +276,10 @@ struct Delivery {
     posted: usize,
     /// Whether the summary comment was written.
     summary_written: bool,
+    /// Findings reviewers dismissed or accepted, taken out of the report.
+    decisions: Vec<DecisionLine>,
+    /// Their fingerprints.
+    decided: HashSet<String>,
 }
 
 /// A random-enough token for `stop-commands` and output delimiters.
@@ -306,7 +311,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         all: false,
         min_confidence: Confidence::Low,
     };
-    let (report, config) = scan::scan(&options)?;
+    let (mut report, config) = scan::scan(&options)?;
     let (suites, checklist) = workflow_context(&report, &config, &options.repo);
     let mut log = std::io::stdout().lock();
 
@@ -368,7 +373,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
                 repository,
                 pr,
                 (mode == CommentMode::Inline).then_some(env.inputs.inline_confidence),
-                &report,
+                &mut report,
                 &suites,
                 checklist.as_deref(),
                 links.as_ref(),
@@ -391,6 +396,15 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
             if delivery.summary_written { "written" } else { "not needed" }
         )
         .context("cannot write to standard output")?;
+        if !delivery.decisions.is_empty() {
+            writeln!(
+                log,
+                "Handoff: {} finding{} dismissed or accepted by reviewers (not counted for fail-on)",
+                delivery.decisions.len(),
+                if delivery.decisions.len() == 1 { "" } else { "s" }
+            )
+            .context("cannot write to standard output")?;
+        }
     }
     let annotate = delivery.fallback.is_some()
         || pull_request.is_none()
@@ -436,6 +450,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
             inline: &empty,
             resolved: &delivery.resolved,
             notes: &notes,
+            decisions: &delivery.decisions,
             limit: STEP_SUMMARY_LIMIT,
         };
         append(path, &markdown::summary(&input))
@@ -479,7 +494,7 @@ fn deliver(
     repository: &Repository,
     pull_request: &PullRequest,
     inline: Option<Confidence>,
-    report: &Report,
+    report: &mut Report,
     suites: &[SuiteLine],
     checklist: Option<&str>,
     links: Option<&SourceLinks>,
@@ -548,7 +563,7 @@ async fn comment(
     repository: &Repository,
     pull_request: &PullRequest,
     inline: Option<Confidence>,
-    report: &Report,
+    report: &mut Report,
     suites: &[SuiteLine],
     checklist: Option<&str>,
     links: Option<&SourceLinks>,
@@ -558,7 +573,35 @@ async fn comment(
     let items = client
         .get_all(&format!("{base}/pulls/{number}/comments"))
         .await?;
-    let existing = github::existing_comments(&items);
+    let issue_comments = client
+        .get_all(&format!("{base}/issues/{number}/comments"))
+        .await?;
+    // Reviewers' decisions first: a dismissed or accepted finding is neither
+    // posted again nor marked fixed, and no longer counts.
+    let has_accept_label = pull_request
+        .labels
+        .iter()
+        .any(|label| label == github::ACCEPT_LABEL);
+    let decisions = github::read_decisions(
+        client,
+        repository,
+        number,
+        &issue_comments,
+        &items,
+        has_accept_label,
+    )
+    .await?;
+    let decided = decisions.apply(&mut report.findings);
+    let decided_prints: HashSet<String> = decided
+        .iter()
+        .map(|item| item.finding.fingerprint.clone())
+        .collect();
+    let existing: Vec<_> = github::existing_comments(&items)
+        .into_iter()
+        .filter(|comment| !decided_prints.contains(&comment.marker.fingerprint))
+        .collect();
+    let decision_lines = github::decision_lines(&decided);
+    let report = &*report;
     let plan = github::plan_review(report, &existing, inline, links);
     let mut inline = plan.already_commented.clone();
     let mut notes = Vec::new();
@@ -579,13 +622,11 @@ async fn comment(
     github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
     let resolved = plan.resolved_lines();
 
-    let issue_comments = client
-        .get_all(&format!("{base}/issues/{number}/comments"))
-        .await?;
     let summary = github::find_summary(&issue_comments);
     let has_news = report.findings.iter().any(|f| f.status == Status::New)
         || !suites.is_empty()
-        || !resolved.is_empty();
+        || !resolved.is_empty()
+        || !decision_lines.is_empty();
     let summary_written = summary.is_some() || has_news;
     if summary_written {
         let input = SummaryInput {
@@ -596,6 +637,7 @@ async fn comment(
             inline: &inline,
             resolved: &resolved,
             notes: &notes,
+            decisions: &decision_lines,
             limit: COMMENT_LIMIT,
         };
         github::upsert_summary(
@@ -614,6 +656,8 @@ async fn comment(
         misconfigured: false,
         posted,
         summary_written,
+        decisions: decision_lines,
+        decided: decided_prints,
     })
 }
 

@@ -11,9 +11,10 @@
 //! is about. Every decision keeps who took it and why, for the summary.
 
 use super::{Client, GitHubError, Repository, parse_finding_marker};
+use crate::report::markdown::DecisionLine;
 use crate::scan::Finding;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The label that accepts every finding of a pull request.
 pub const ACCEPT_LABEL: &str = "handoff:accept";
@@ -159,21 +160,23 @@ impl Decisions {
     }
 }
 
-/// Per rule: how many findings were kept, dismissed and accepted on this
-/// pull request, by rule id — which rules earn their place.
-pub fn rule_tally(kept: &[Finding], decided: &[DecidedFinding]) -> BTreeMap<String, [usize; 3]> {
-    let mut tally: BTreeMap<String, [usize; 3]> = BTreeMap::new();
-    for finding in kept {
-        tally.entry(finding.rule.clone()).or_default()[0] += 1;
-    }
-    for item in decided {
-        let slot = match item.decision {
-            Decision::Dismissed { .. } => 1,
-            Decision::Accepted { .. } => 2,
-        };
-        tally.entry(item.finding.rule.clone()).or_default()[slot] += 1;
-    }
-    tally
+/// The decided findings as the summary lists them.
+pub fn decision_lines(decided: &[DecidedFinding]) -> Vec<DecisionLine> {
+    decided
+        .iter()
+        .map(|item| DecisionLine {
+            rule: item.finding.rule.clone(),
+            path: item.finding.path.clone(),
+            line: item.finding.line,
+            by: match &item.decision {
+                Decision::Dismissed { by } | Decision::Accepted { by, .. } => by.clone(),
+            },
+            accepted_because: match &item.decision {
+                Decision::Dismissed { .. } => None,
+                Decision::Accepted { reason, .. } => Some(reason.clone()),
+            },
+        })
+        .collect()
 }
 
 /// Read the decisions on pull request `number` from its comments
@@ -229,7 +232,7 @@ pub async fn read_decisions(
             decisions.accepted.push(Acceptance {
                 rule: None,
                 by: login.to_string(),
-                reason: format!("the `{ACCEPT_LABEL}` label"),
+                reason: format!("the {ACCEPT_LABEL} label"),
             });
         }
     }
@@ -394,9 +397,9 @@ mod tests {
                 reason: "same release".to_string()
             }
         );
-        let tally = rule_tally(&findings, &decided);
-        assert_eq!(tally["contract/field-renamed"], [0, 1, 1]);
-        assert_eq!(tally["contract/field-removed"], [1, 0, 0]);
+        let lines = decision_lines(&decided);
+        assert_eq!(lines[0].accepted_because, None);
+        assert_eq!(lines[1].accepted_because.as_deref(), Some("same release"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod summary;
 pub use client::{Client, ClientOptions};
 pub use decisions::{
     ACCEPT_LABEL, AcceptCommand, Acceptance, DecidedFinding, Decision, Decisions, Dismissal,
-    parse_accept_commands, read_decisions, rule_tally,
+    decision_lines, parse_accept_commands, read_decisions,
 };
 pub use event::{Event, EventError, EventKind, PullRequest};
 pub use marker::{FindingMarker, SUMMARY_MARKER, finding_marker, parse_finding_marker};

@@ -67,6 +67,22 @@ pub struct ResolvedLine {
     pub path: String,
 }
 
+/// A finding reviewers decided about on the pull request (see
+/// `crate::github::Decisions`): taken out of the findings, kept on record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLine {
+    /// Its rule id.
+    pub rule: String,
+    /// Its path.
+    pub path: String,
+    /// Its line.
+    pub line: u32,
+    /// The login of who decided.
+    pub by: String,
+    /// `None` for a dismissal (👎); the reason for an acceptance.
+    pub accepted_because: Option<String>,
+}
+
 /// Everything a summary shows. Build it with [`SummaryInput::new`] and set
 /// what the context knows.
 #[derive(Debug, Clone)]
@@ -86,6 +102,8 @@ pub struct SummaryInput<'a> {
     pub resolved: &'a [ResolvedLine],
     /// Notices for the reader (plain text, escaped when rendered).
     pub notes: &'a [String],
+    /// Findings reviewers dismissed or accepted on this pull request.
+    pub decisions: &'a [DecisionLine],
     /// The budget in characters; details are dropped to stay under it.
     pub limit: usize,
 }
@@ -101,6 +119,7 @@ impl<'a> SummaryInput<'a> {
             inline,
             resolved: &[],
             notes: &[],
+            decisions: &[],
             limit: STEP_SUMMARY_LIMIT,
         }
     }
@@ -215,6 +234,7 @@ pub fn summary(input: &SummaryInput<'_>) -> String {
 
     let mut tail = String::new();
     write_resolved(&mut tail, input.resolved);
+    write_decisions(&mut tail, &report.findings, input.decisions);
     write_suites(&mut tail, input.suites);
     if let Some(checklist) = input.checklist.filter(|c| !c.trim().is_empty()) {
         let _ = writeln!(
@@ -365,6 +385,48 @@ fn write_resolved(out: &mut String, resolved: &[ResolvedLine]) {
             "- ✅ {} in {}",
             code_span(&line.rule),
             code_span(&line.path)
+        );
+    }
+    out.push('\n');
+}
+
+/// Who dismissed or accepted what, and per rule how many findings were kept,
+/// dismissed and accepted: which rules earn their place.
+fn write_decisions(out: &mut String, kept: &[Finding], decisions: &[DecisionLine]) {
+    if decisions.is_empty() {
+        return;
+    }
+    out.push_str(
+        "#### Decisions on this pull request
+
+",
+    );
+    for decision in decisions {
+        let place = code_span(&format!("{}:{}", decision.path, decision.line));
+        let what = match &decision.accepted_because {
+            None => format!("dismissed by {}", text(&decision.by)),
+            Some(reason) => format!("accepted by {}: {}", text(&decision.by), text(reason)),
+        };
+        let _ = writeln!(out, "- {} at {place}: {what}", code_span(&decision.rule));
+    }
+    let mut tally: std::collections::BTreeMap<&str, [usize; 3]> = std::collections::BTreeMap::new();
+    for finding in kept {
+        tally.entry(finding.rule.as_str()).or_default()[0] += 1;
+    }
+    for decision in decisions {
+        let slot = if decision.accepted_because.is_some() {
+            2
+        } else {
+            1
+        };
+        tally.entry(decision.rule.as_str()).or_default()[slot] += 1;
+    }
+    out.push_str("\n| Rule | Kept | Dismissed | Accepted |\n|---|---|---|---|\n");
+    for (rule, [kept, dismissed, accepted]) in tally {
+        let _ = writeln!(
+            out,
+            "| {} | {kept} | {dismissed} | {accepted} |",
+            table_cell(&code_span(rule))
         );
     }
     out.push('\n');

@@ -40,6 +40,12 @@ pub struct State {
     pub read_only_tokens: Vec<String>,
     /// Writes refused because the token was read-only.
     pub refused_writes: u32,
+    /// Logins with write access to the repository (everyone else reads).
+    pub writers: Vec<String>,
+    /// Reactions on review comments: comment id, login, content (`-1`, `+1`…).
+    pub reactions: Vec<(u64, String, String)>,
+    /// The pull request's issue events (`labeled`…), oldest first.
+    pub issue_events: Vec<Value>,
 }
 
 impl State {
@@ -127,6 +133,21 @@ impl FakeGitHub {
                 Kind::UpdateReviewComment,
             ),
             ("GET", format!(r"^{repo}/pulls/\d+$"), Kind::GetPullRequest),
+            (
+                "GET",
+                format!(r"^{repo}/collaborators/[^/]+/permission$"),
+                Kind::GetPermission,
+            ),
+            (
+                "GET",
+                format!(r"^{repo}/issues/\d+/events$"),
+                Kind::ListIssueEvents,
+            ),
+            (
+                "GET",
+                format!(r"^{repo}/pulls/comments/\d+/reactions$"),
+                Kind::ListReviewCommentReactions,
+            ),
         ];
         for (verb, pattern, kind) in routes {
             Mock::given(method(verb))
@@ -181,14 +202,45 @@ impl FakeGitHub {
 
     /// Add an issue comment with this body by a person (not the bot).
     pub fn add_person_comment(&self, body: &str) -> u64 {
+        self.add_comment_by("octocat", body)
+    }
+
+    /// Add an issue comment with this body by `login`.
+    pub fn add_comment_by(&self, login: &str, body: &str) -> u64 {
         let mut state = self.state.lock().expect("state lock");
         let id = state.id();
         let mut comment = openapi_example("issue-comment");
         comment["id"] = json!(id);
         comment["body"] = json!(body);
-        comment["user"] = person("octocat");
+        comment["user"] = person(login);
         state.issue_comments.push(comment);
         id
+    }
+
+    /// Give `login` write access to the repository.
+    pub fn add_writer(&self, login: &str) {
+        let mut state = self.state.lock().expect("state lock");
+        state.writers.push(login.to_string());
+    }
+
+    /// `login` reacts with `content` (`-1`, `+1`…) to review comment `id`.
+    pub fn react(&self, id: u64, login: &str, content: &str) {
+        let mut state = self.state.lock().expect("state lock");
+        state
+            .reactions
+            .push((id, login.to_string(), content.to_string()));
+    }
+
+    /// `login` adds the label `name` to the pull request (an issue event).
+    pub fn label(&self, login: &str, name: &str) {
+        let mut state = self.state.lock().expect("state lock");
+        let id = state.id();
+        let mut event = openapi_example("issue-event");
+        event["id"] = json!(id);
+        event["event"] = json!("labeled");
+        event["actor"] = person(login);
+        event["label"] = json!({"name": name, "color": "ededed"});
+        state.issue_events.push(event);
     }
 
     /// Review comments already on the pull request, by people.
@@ -318,6 +370,9 @@ enum Kind {
     CreateReview,
     UpdateReviewComment,
     GetPullRequest,
+    GetPermission,
+    ListIssueEvents,
+    ListReviewCommentReactions,
 }
 
 struct Responder {
@@ -435,7 +490,67 @@ impl Responder {
                 (200, self.list(request, &items))
             }
             Kind::ListReviewComments => {
-                let items = state.review_comments.clone();
+                let mut items = state.review_comments.clone();
+                for item in &mut items {
+                    let id = item["id"].as_u64().unwrap_or_default();
+                    let count = |content: &str| {
+                        state
+                            .reactions
+                            .iter()
+                            .filter(|(c, _, k)| *c == id && k == content)
+                            .count()
+                    };
+                    item["reactions"]["+1"] = json!(count("+1"));
+                    item["reactions"]["-1"] = json!(count("-1"));
+                    item["reactions"]["total_count"] = json!(count("+1") + count("-1"));
+                }
+                (200, self.list(request, &items))
+            }
+            Kind::GetPermission => {
+                let segments: Vec<&str> = path.split('/').collect();
+                let Some(login) = segments.iter().rev().nth(1).map(|s| s.to_string()) else {
+                    return not_found();
+                };
+                let permission = if state.writers.contains(&login) {
+                    "write"
+                } else {
+                    "read"
+                };
+                let mut answer = openapi_example(
+                    "repository-collaborator-permission-response-if-user-has-admin-permissions",
+                );
+                answer["permission"] = json!(permission);
+                answer["role_name"] = json!(permission);
+                answer["user"] = person(&login);
+                (200, ResponseTemplate::new(200).set_body_json(answer))
+            }
+            Kind::ListIssueEvents => {
+                let items = state.issue_events.clone();
+                (200, self.list(request, &items))
+            }
+            Kind::ListReviewCommentReactions => {
+                let Some(id) = last_number(&path, "comments") else {
+                    return not_found();
+                };
+                let wanted = request
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "content")
+                    .map(|(_, v)| v.into_owned());
+                let template = openapi_example("reaction");
+                let items: Vec<Value> = state
+                    .reactions
+                    .iter()
+                    .filter(|(c, _, k)| *c == id && wanted.as_ref().is_none_or(|w| w == k))
+                    .enumerate()
+                    .map(|(index, (_, login, content))| {
+                        let mut reaction = template.clone();
+                        reaction["id"] = json!(index + 1);
+                        reaction["user"] = person(login);
+                        reaction["content"] = json!(content);
+                        reaction
+                    })
+                    .collect();
                 (200, self.list(request, &items))
             }
             Kind::GetPullRequest => {

@@ -101,7 +101,7 @@ fn deliver(
         run_url(env, repository, run)
     );
     let checked = results.clone();
-    let (report, suites) = results.into_report();
+    let (mut report, suites) = results.into_report();
     let inline =
         (env.inputs.comment == super::CommentMode::Inline).then_some(env.inputs.inline_confidence);
     let outcome = runtime.block_on(async {
@@ -119,7 +119,7 @@ fn deliver(
             repository,
             &pull_request,
             inline,
-            &report,
+            &mut report,
             &suites,
             Some(&checklist),
             Some(&links),
@@ -168,7 +168,10 @@ fn report_delivery(
 ) -> Result<()> {
     let links = links(env, repository, &results);
     let number = results.pull_request;
-    let (report, suites) = results.into_report();
+    let (mut report, suites) = results.into_report();
+    report
+        .findings
+        .retain(|finding| !delivery.decided.contains(&finding.fingerprint));
     let mut log = std::io::stdout().lock();
     writeln!(
         log,
@@ -195,6 +198,7 @@ fn report_delivery(
             inline: &empty,
             resolved: &delivery.resolved,
             notes: &notes,
+            decisions: &delivery.decisions,
             limit: STEP_SUMMARY_LIMIT,
         };
         append(path, &markdown::summary(&input))
