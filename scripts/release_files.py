@@ -13,6 +13,9 @@ standard library only; run by .github/workflows/release.yml and by the tests).
   release_files.py checksums DIR TAG COMMIT
       DIR/handoff-release.json (version, tag, commit) and DIR/SHA256SUMS
       (`sha256sum` format) over every file of DIR
+  release_files.py npm-package TARGET BINARY OUT_DIR
+      OUT_DIR/handoff-review-<platform>-<arch>/, the npm package of TARGET's
+      binary that npm/handoff-review (the `handoff` launcher) depends on
 """
 
 import hashlib
@@ -94,12 +97,52 @@ def checksums(directory, tag, commit):
         file.writelines(lines)
 
 
+# npm's `os` and `cpu` of each release target.
+NPM_PLATFORMS = {
+    "x86_64-unknown-linux-musl": ("linux", "x64"),
+    "aarch64-unknown-linux-musl": ("linux", "arm64"),
+    "x86_64-apple-darwin": ("darwin", "x64"),
+    "aarch64-apple-darwin": ("darwin", "arm64"),
+    "x86_64-pc-windows-msvc": ("win32", "x64"),
+}
+
+
+def npm_package(target, binary, out_dir):
+    platform, cpu = NPM_PLATFORMS[target]
+    with open(os.path.join(ROOT, "npm", "handoff-review", "package.json"), encoding="utf-8") as file:
+        launcher = json.load(file)
+    name = f"{launcher['name']}-{platform}-{cpu}"
+    if launcher["version"] != version() or launcher["optionalDependencies"].get(name) != version():
+        sys.exit(f"npm/handoff-review/package.json is not at {version()} with {name}: update it")
+    folder = os.path.join(out_dir, name)
+    os.makedirs(os.path.join(folder, "bin"), exist_ok=True)
+    executable = "handoff.exe" if platform == "win32" else "handoff"
+    with open(binary, "rb") as source, open(os.path.join(folder, "bin", executable), "wb") as copy:
+        copy.write(source.read())
+    os.chmod(os.path.join(folder, "bin", executable), 0o755)
+    package = {
+        "name": name,
+        "version": version(),
+        "description": f"The prebuilt handoff binary for {platform} {cpu} (used by handoff-review)",
+        "license": launcher["license"],
+        "repository": launcher["repository"],
+        "os": [platform],
+        "cpu": [cpu],
+        "files": [f"bin/{executable}"],
+    }
+    with open(os.path.join(folder, "package.json"), "w", encoding="utf-8") as file:
+        json.dump(package, file, indent=2)
+        file.write("\n")
+    print(folder)
+
+
 def main(args):
     commands = {
         "version": (0, lambda: print(version())),
         "check-tag": (1, check_tag),
         "pack": (3, pack),
         "checksums": (3, checksums),
+        "npm-package": (3, npm_package),
     }
     if not args or args[0] not in commands or len(args) - 1 != commands[args[0]][0]:
         sys.exit(__doc__)

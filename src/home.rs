@@ -42,6 +42,12 @@ pub fn repository_url() -> String {
     format!("https://github.com/{REPOSITORY}")
 }
 
+/// The repository of the fast pre-commit hook (`pre-commit-mirror/`,
+/// published by the release workflow): `owner/name-pre-commit`.
+pub fn pre_commit_repository_url() -> String {
+    format!("https://github.com/{REPOSITORY}-pre-commit")
+}
+
 /// The URL of the configuration's JSON Schema at this version's tag.
 pub fn schema_url() -> String {
     format!(

@@ -1096,3 +1096,143 @@ async fn annotations_stay_within_githubs_limits_and_the_summary_counts_the_rest(
         "every finding is in the job summary"
     );
 }
+
+/// The composite action's second step as the runner runs it: its `run`
+/// script under `bash -eo pipefail`, with its `env` evaluated from the
+/// action's input defaults (and `overrides`) and the install step's `path`.
+fn run_composite_step(
+    workspace: &Path,
+    event_name: &str,
+    event: &Value,
+    api_url: &str,
+    overrides: &[(&str, &str)],
+) -> ActionRun {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(manifest.join("action.yml")).expect("action.yml");
+    let action: Value = serde_norway::from_str(&text).expect("action.yml is YAML");
+    let input = |name: &str| -> String {
+        if let Some((_, value)) = overrides.iter().find(|(n, _)| *n == name) {
+            return value.to_string();
+        }
+        let default = action["inputs"][name]["default"]
+            .as_str()
+            .unwrap_or_default();
+        default.replace("${{ github.token }}", TOKEN)
+    };
+    let step = &action["runs"]["steps"][1];
+    let runner = tempfile::tempdir().expect("runner temp dir");
+    let event_path = runner.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).expect("write event");
+    let output_path = runner.path().join("output");
+    let summary_path = runner.path().join("step_summary.md");
+    let mut command = Command::new("bash");
+    command
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(step["run"].as_str().expect("run script"))
+        .current_dir(workspace)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", event_name)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env(
+            "GITHUB_REPOSITORY",
+            event["repository"]["full_name"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .env("GITHUB_API_URL", api_url)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_WORKSPACE", workspace)
+        .env("GITHUB_OUTPUT", &output_path)
+        .env("GITHUB_STEP_SUMMARY", &summary_path)
+        .env("RUNNER_TEMP", runner.path());
+    for (name, value) in step["env"].as_object().expect("step env") {
+        let expression = value.as_str().unwrap_or_default();
+        let evaluated = if expression == "${{ steps.install.outputs.path }}" {
+            binary().to_string_lossy().into_owned()
+        } else {
+            let name = expression
+                .trim_start_matches("${{ inputs.")
+                .trim_end_matches(" }}");
+            input(name)
+        };
+        command.env(name, evaluated);
+    }
+    let started = Instant::now();
+    let output = command.output().expect("bash runs");
+    ActionRun {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        outputs: parse_outputs(&std::fs::read_to_string(&output_path).unwrap_or_default()),
+        step_summary: std::fs::read_to_string(&summary_path).unwrap_or_default(),
+        elapsed: started.elapsed(),
+    }
+}
+
+#[tokio::test]
+async fn the_composite_step_passes_every_input_to_handoff_action() {
+    let pr = checkout_pull_request(CHECKOUT_AFTER);
+    let event = pull_request_event("opened", &pr.base, &pr.head);
+    let fake = fake_for(&event).await;
+    let run = run_composite_step(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    run.assert_no_token();
+    assert_eq!(fake.reviews().len(), 1, "the token input reached GitHub");
+    assert_eq!(fake.summaries().len(), 1);
+    assert_eq!(run.outputs["risk"], "high");
+    assert_eq!(run.outputs["sarif-file"], "handoff.sarif");
+    assert_eq!(run.outputs["results-dir"], "", "no results-dir by default");
+    assert!(pr.repo.path().join("handoff.sarif").is_file());
+
+    // The fork-safe inputs: `comment: off` and `results-dir`, then `post-from`.
+    let results = tempfile::tempdir().expect("results");
+    let dir = results.path().join("out").to_string_lossy().into_owned();
+    let second = checkout_pull_request(CHECKOUT_AFTER);
+    let event = pull_request_event("opened", &second.base, &second.head);
+    let fake = fake_for(&event).await;
+    let run = run_composite_step(
+        second.repo.path(),
+        "pull_request",
+        &event,
+        &fake.api_url(),
+        &[
+            ("comment", "off"),
+            ("results-dir", &dir),
+            ("sarif-file", ""),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        fake.requests().await.is_empty(),
+        "comment: off calls no API"
+    );
+    assert_eq!(run.outputs["results-dir"], dir);
+    assert_eq!(
+        run.outputs["sarif-file"], "",
+        "an empty sarif-file turns SARIF off"
+    );
+    assert!(Path::new(&dir).join("handoff-results.json").is_file());
+
+    let number = event["pull_request"]["number"].as_u64().expect("number");
+    fake.add_pull(number, &second.head, "Codertocat/Hello-World");
+    let mut workflow_run = webhook_example("workflow_run", |e| e["action"] == "completed");
+    workflow_run["workflow_run"]["event"] = serde_json::json!("pull_request");
+    workflow_run["workflow_run"]["head_sha"] = serde_json::json!(second.head);
+    workflow_run["workflow_run"]["pull_requests"] = serde_json::json!([]);
+    workflow_run["repository"]["full_name"] = event["repository"]["full_name"].clone();
+    workflow_run["workflow_run"]["head_repository"]["full_name"] =
+        event["repository"]["full_name"].clone();
+    let empty = tempfile::tempdir().expect("no checkout");
+    let posted = run_composite_step(
+        empty.path(),
+        "workflow_run",
+        &workflow_run,
+        &fake.api_url(),
+        &[("post-from", &dir)],
+    );
+    assert_eq!(posted.code, 0, "{}\n{}", posted.stdout, posted.stderr);
+    assert_eq!(fake.reviews().len(), 1);
+    assert_eq!(fake.summaries().len(), 1);
+}

@@ -198,7 +198,13 @@ async fn fork_results_are_posted_once_by_the_workflow_run() {
         1,
         "exactly one review:\n{log}"
     );
-    assert_eq!(analysed.fake.summaries().len(), 1, "exactly one summary");
+    let summaries = analysed.fake.summaries();
+    assert_eq!(summaries.len(), 1, "exactly one summary");
+    let body = summaries[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("In the [job summary of the analysis run](https://github.com/Codertocat/Hello-World/actions/runs/"),
+        "the summary points to the analysis run's checklist:\n{body}"
+    );
     let comments = analysed.fake.finding_comments();
     assert_eq!(comments.len(), 1, "one inline comment for the one finding");
     assert_eq!(comments[0]["path"], "src/checkout.js");

@@ -19,6 +19,7 @@ const FILES: &[&str] = &[
     "examples/workflows/handoff.yml",
     "examples/workflows/handoff-comment.yml",
     "schemas/handoff.schema.json",
+    "npm/handoff-review/package.json",
 ];
 
 fn read(file: &str) -> String {
@@ -41,7 +42,9 @@ fn every_file_names_the_one_home() {
         let text = read(file);
         for found in mention.captures_iter(&text) {
             seen += 1;
-            let repository = found[2].trim_end_matches(['.', ',']);
+            let repository = found[2]
+                .trim_end_matches(".git")
+                .trim_end_matches(['.', ',']);
             let known = [name.to_string(), format!("{name}-pre-commit")];
             if &found[1] != owner || !known.iter().any(|k| k == repository) {
                 stale.push(format!("{file}: {}", &found[0]));
@@ -59,7 +62,7 @@ fn every_file_names_the_one_home() {
 #[test]
 fn every_release_named_is_this_version() {
     let release = regex::Regex::new(
-        r"(?:handoff-v|rev: v|handoff@v|handoff:v|download/v|handoff-review==|handoff@\S+ # v)(\d+\.\d+\.\d+)",
+        r#"(?:handoff-v|rev: v|handoff@v|handoff:v|download/v|handoff-review==|handoff@\S+ # v|"version": "|"handoff-review-[a-z0-9-]+": ")(\d+\.\d+\.\d+)"#,
     )
     .expect("regex");
     let mut stale = Vec::new();

@@ -217,8 +217,11 @@ fn init_prints_the_pre_commit_snippet() {
         .map(|(_, snippet)| snippet)
         .expect("snippet printed");
     assert!(
-        snippet.starts_with("repos:\n  - repo: https://github.com/"),
-        "{snippet}"
+        snippet.starts_with(&format!(
+            "repos:\n  - repo: https://github.com/{}-pre-commit\n",
+            handoff::home::REPOSITORY
+        )),
+        "the fast hook, installed from the wheel: {snippet}"
     );
     assert!(
         snippet.ends_with("    hooks:\n      - id: handoff\n"),

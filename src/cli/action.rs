@@ -32,8 +32,9 @@ use std::time::{Duration, SystemTime};
 
 mod post;
 
-/// The action inputs `handoff action` reads (as `INPUT_<NAME>`), in
-/// `action.yml` order.
+/// The action's inputs, in `action.yml` order: `handoff action` reads each
+/// as `INPUT_<NAME>`, except `post-from`, which the composite step turns
+/// into `--post-from`.
 pub const INPUTS: &[&str] = &[
     "github-token",
     "base",

@@ -322,9 +322,9 @@ pub async fn verify_pull_request(
         && !found.eq_ignore_ascii_case(expected)
     {
         return Ok(Err(ResultsError::Mismatch {
-            what: "pull request head repository",
-            found: found.to_string(),
-            expected: expected.to_string(),
+            what: "pull request",
+            found: format!("#{} from {found}", results.pull_request),
+            expected: format!("a run of {expected}"),
         }));
     }
     Ok(Ok(()))

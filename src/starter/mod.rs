@@ -528,7 +528,8 @@ fn adapt_example(example: &str, commit: Option<&str>) -> String {
     out
 }
 
-/// The `.pre-commit-config.yaml` snippet for the hook.
+/// The `.pre-commit-config.yaml` snippet for the fast hook (it installs the
+/// prebuilt wheel).
 pub fn pre_commit_snippet() -> String {
     format!(
         "repos:
@@ -537,7 +538,7 @@ pub fn pre_commit_snippet() -> String {
     hooks:
       - id: handoff
 ",
-        home::repository_url(),
+        home::pre_commit_repository_url(),
         home::tag()
     )
 }

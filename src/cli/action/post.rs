@@ -94,6 +94,12 @@ fn deliver(
         labels: Vec::new(),
     };
     let links = links(env, repository, &results);
+    // The checklist from the analysis run is not posted (its Markdown could
+    // be anything); this line, made here from numbers, points to it.
+    let checklist = format!(
+        "In the [job summary of the analysis run]({}).",
+        run_url(env, repository, run)
+    );
     let checked = results.clone();
     let (mut report, suites) = results.into_report();
     let inline =
@@ -115,7 +121,7 @@ fn deliver(
             inline,
             &mut report,
             &suites,
-            None,
+            Some(&checklist),
             Some(&links),
         )
         .await
@@ -132,6 +138,16 @@ fn deliver(
         )),
         Err(error) => Err(anyhow!(error)),
     }
+}
+
+/// The page of the triggering run.
+fn run_url(env: &ActionEnv, repository: &Repository, run: &TriggeringRun) -> String {
+    format!(
+        "{}/{}/actions/runs/{}",
+        env.server_url.trim_end_matches('/'),
+        repository.slug(),
+        run.id
+    )
 }
 
 fn links(env: &ActionEnv, repository: &Repository, results: &Results) -> SourceLinks {
@@ -170,10 +186,8 @@ fn report_delivery(
     .context("cannot write to standard output")?;
     if let Some(path) = &env.step_summary {
         let notes = [format!(
-            "The reviewer checklist is in the job summary of the analysis run: {}/{}/actions/runs/{}",
-            env.server_url.trim_end_matches('/'),
-            repository.slug(),
-            run.id
+            "The reviewer checklist is in the job summary of the analysis run: {}",
+            run_url(env, repository, run)
         )];
         let empty = HashSet::new();
         let input = SummaryInput {
