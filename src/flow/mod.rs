@@ -10,6 +10,7 @@
 
 pub mod derived;
 pub mod describe;
+pub mod imports;
 pub mod keys;
 pub mod outcome;
 pub mod retried;

@@ -4,7 +4,7 @@
 use super::fingerprint::fingerprint;
 use super::suppression::suppressions;
 use crate::config::Config;
-use crate::flow::derived::Summaries;
+use crate::flow::derived::{Summaries, Summary};
 use crate::lang;
 use crate::model::{FileModel, Language};
 use crate::rules::{FileContext, RawFinding, Rule, all_rules};
@@ -35,25 +35,32 @@ pub fn analyze_version(
         source,
         lang::parse(language, source),
         config,
+        &[],
     )
 }
 
-/// Check a version already parsed into `model` (see [`analyze_version`]).
+/// Check a version already parsed into `model` (see [`analyze_version`]);
+/// `imported` are the summaries of the helpers it imports from other files
+/// of the project, by the name it calls them.
 pub fn check_version(
     language: Language,
     identity_path: &str,
     source: &str,
     model: FileModel,
     config: &Config,
+    imported: &[(String, Summary)],
 ) -> AnalyzedVersion {
     let packs = config.knowledge.for_ecosystem(language.ecosystem());
     // The file's own helpers, summarised, extend the packs for this file.
-    let knowledge = Summaries::new(
+    let mut summaries = Summaries::new(
         &model,
         packs,
         Box::new(|function: &crate::model::Function| format!("line {}", function.span.start_line)),
-    )
-    .knowledge();
+    );
+    for (name, summary) in imported {
+        summaries.add_imported(name, summary.clone());
+    }
+    let knowledge = summaries.knowledge();
     let context = FileContext::new(identity_path, source, &model, &knowledge);
     let mut raw = Vec::new();
     for rule in all_rules() {

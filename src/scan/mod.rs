@@ -5,6 +5,7 @@ mod all_files;
 mod analyze;
 mod contract;
 mod fingerprint;
+mod helpers;
 mod inventory;
 mod memory;
 mod prefilter;
@@ -240,10 +241,17 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         .stack_size(PARSER_STACK_BYTES)
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
+    let scope = contract::RepositoryScope {
+        root: &repo_root,
+        base: &base,
+        head: &head,
+    };
+    let helper_index =
+        pool.install(|| helpers::imported_helpers(&files, &scope, config, &mut warnings));
     let analysed: Vec<FileOutcome> = pool.install(|| {
         files
             .into_par_iter()
-            .filter_map(|file| analyze_file(file, config, all))
+            .filter_map(|file| analyze_file(file, config, all, &helper_index))
             .collect()
     });
     let mut findings = Vec::new();
@@ -274,11 +282,6 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         findings.extend(outcome.findings);
         analyzed_files.push(outcome.file);
     }
-    let scope = contract::RepositoryScope {
-        root: &repo_root,
-        base: &base,
-        head: &head,
-    };
     let repository = contract::contract_pass(&scope, config, &analyzed_files, &pool);
     findings.extend(repository.findings);
     warnings.extend(repository.warnings);
@@ -306,7 +309,12 @@ struct FileOutcome {
     truncated: bool,
 }
 
-fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileOutcome> {
+fn analyze_file(
+    change: ChangedFile,
+    config: &Config,
+    all: bool,
+    helpers: &helpers::HelperIndex,
+) -> Option<FileOutcome> {
     let language = Language::from_path(&change.path)?;
     let path = change.path.clone();
     // Both versions in parallel: a pull request touches few files, and one
@@ -314,10 +322,10 @@ fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileO
     // its findings matter only to tell new head findings from existing ones.
     let (head, base_model) = rayon::join(
         || {
-            change
-                .head_text
-                .as_deref()
-                .map(|text| analyze_version(language, &path, text, config))
+            change.head_text.as_deref().map(|text| {
+                let model = crate::lang::parse(language, text);
+                check_version(language, &path, text, model, config, helpers.head(&path))
+            })
         },
         || {
             change
@@ -337,7 +345,8 @@ fn analyze_file(change: ChangedFile, config: &Config, all: bool) -> Option<FileO
     let (base, base_prints): (Option<FileModel>, HashSet<String>) =
         match (base_model, change.base_text.as_deref()) {
             (Some(model), Some(text)) if touching.contains(&true) => {
-                let checked = check_version(language, &path, text, model, config);
+                let checked =
+                    check_version(language, &path, text, model, config, helpers.base(&path));
                 let prints = checked
                     .findings
                     .into_iter()

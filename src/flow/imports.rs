@@ -1,0 +1,462 @@
+//! What a file imports from other files of the project, and where those
+//! files are: the first step of seeing through helpers a file away.
+//!
+//! Imports are read from the source text (one pass of a few regular
+//! expressions, before anything is parsed) so that the files they name can be
+//! read from the repository in one batch. Only imports that can name a file
+//! of the project are kept: JS/TS relative specifiers (`./mail`, `../jobs`),
+//! Python relative and absolute module paths, Rust `crate::`/`super::`/`self::`
+//! paths. Packages (`react`, `django.core.mail`, `serde`) resolve to no file
+//! of the repository and are dropped when the candidates are read.
+
+use crate::model::Language;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// One imported name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedName {
+    /// The name the importing file calls it by (`email_receipt`, an alias, or
+    /// for a module `notify`, used as `notify.email_receipt`).
+    pub local: String,
+    /// The name defined in the other file; `None` when the whole module is
+    /// bound to `local` (a namespace or module import).
+    pub remote: Option<String>,
+    /// Repository paths the definition may be in, most likely first.
+    pub candidates: Vec<String>,
+}
+
+static JS_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"(?m)^\s*import\s+(?:type\s+)?(?:([A-Za-z_$][\w$]*)\s*,\s*)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]"#,
+    )
+});
+static JS_NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r#"(?m)^\s*import\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s*['"]([^'"]+)['"]"#)
+});
+static JS_REQUIRE_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r#"(?m)^\s*(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['"]([^'"]+)['"]\s*\)"#)
+});
+static JS_REQUIRE_MODULE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"(?m)^\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]([^'"]+)['"]\s*\)"#,
+    )
+});
+static PY_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?m)^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)")
+});
+static PY_IMPORT: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?m)^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)"));
+static RUST_USE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?use\s+((?:crate|super|self)::[^;]+);")
+});
+
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|_| unreachable!("valid literal regex"))
+}
+
+/// The project imports of a file at `path` (repository-relative).
+pub fn project_imports(language: Language, path: &str, source: &str) -> Vec<ImportedName> {
+    match language {
+        Language::JavaScript | Language::TypeScript | Language::Tsx => js_imports(path, source),
+        Language::Python => python_imports(path, source),
+        Language::Rust => rust_imports(path, source),
+    }
+}
+
+fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
+    let mut out = Vec::new();
+    let mut named = |list: &str, spec: &str, separator: &str| {
+        let Some(candidates) = js_candidates(path, spec) else {
+            return;
+        };
+        for item in list.split(',') {
+            let item = item.trim().trim_start_matches("type ").trim();
+            let (remote, local) = match item.split_once(separator) {
+                Some((remote, local)) => (remote.trim(), local.trim()),
+                None => (item, item),
+            };
+            if is_identifier(remote) && is_identifier(local) {
+                out.push(ImportedName {
+                    local: local.to_string(),
+                    remote: Some(remote.to_string()),
+                    candidates: candidates.clone(),
+                });
+            }
+        }
+    };
+    for caps in JS_NAMED.captures_iter(source) {
+        named(&caps[2], &caps[3], " as ");
+    }
+    for caps in JS_REQUIRE_NAMED.captures_iter(source) {
+        named(&caps[1], &caps[2], ":");
+    }
+    for caps in JS_NAMESPACE
+        .captures_iter(source)
+        .chain(JS_REQUIRE_MODULE.captures_iter(source))
+    {
+        if let Some(candidates) = js_candidates(path, &caps[2]) {
+            out.push(ImportedName {
+                local: caps[1].to_string(),
+                remote: None,
+                candidates,
+            });
+        }
+    }
+    out
+}
+
+/// The files a relative JS/TS specifier may be (`./mail` → `mail.ts`,
+/// `mail/index.js`…); `None` for a package.
+fn js_candidates(path: &str, spec: &str) -> Option<Vec<String>> {
+    if !spec.starts_with("./") && !spec.starts_with("../") {
+        return None;
+    }
+    let joined = join(parent(path), spec)?;
+    // `./mail.js` in TypeScript sources names `mail.ts`.
+    let stem = joined
+        .strip_suffix(".js")
+        .or_else(|| joined.strip_suffix(".mjs"))
+        .or_else(|| joined.strip_suffix(".cjs"))
+        .unwrap_or(&joined);
+    let mut candidates = vec![joined.clone()];
+    for extension in ["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"] {
+        candidates.push(format!("{stem}.{extension}"));
+    }
+    for extension in ["ts", "tsx", "js", "jsx"] {
+        candidates.push(format!("{stem}/index.{extension}"));
+    }
+    candidates.dedup();
+    Some(candidates)
+}
+
+fn python_imports(path: &str, source: &str) -> Vec<ImportedName> {
+    let mut out = Vec::new();
+    for caps in PY_FROM.captures_iter(source) {
+        let module = &caps[1];
+        let list = caps[2].trim().trim_start_matches('(').trim_end_matches(')');
+        let Some(roots) = python_module_roots(path, module) else {
+            continue;
+        };
+        for item in list.split(',') {
+            let item = item.split('#').next().unwrap_or_default().trim();
+            let (remote, local) = match item.split_once(" as ") {
+                Some((remote, local)) => (remote.trim(), local.trim()),
+                None => (item, item),
+            };
+            if !is_identifier(remote) || !is_identifier(local) {
+                continue;
+            }
+            // `from pkg import name`: a function of `pkg` (or its
+            // `__init__.py` re-export), or the module `pkg/name.py`.
+            let mut candidates = python_files(&roots, None);
+            out.push(ImportedName {
+                local: local.to_string(),
+                remote: Some(remote.to_string()),
+                candidates: std::mem::take(&mut candidates),
+            });
+            out.push(ImportedName {
+                local: local.to_string(),
+                remote: None,
+                candidates: python_files(&roots, Some(remote)),
+            });
+        }
+    }
+    for caps in PY_IMPORT.captures_iter(source) {
+        if let Some(roots) = python_module_roots(path, &caps[1]) {
+            out.push(ImportedName {
+                local: caps[2].to_string(),
+                remote: None,
+                candidates: python_files(&roots, None),
+            });
+        }
+    }
+    out
+}
+
+/// The directories a Python module path may resolve to, without extension:
+/// relative to the file's package for `.x`, else from every ancestor
+/// directory of the file (the repository layout's source root is unknown).
+fn python_module_roots(path: &str, module: &str) -> Option<Vec<String>> {
+    let dots = module.chars().take_while(|&c| c == '.').count();
+    let rest = module[dots..].replace('.', "/");
+    if dots > 0 {
+        let mut base = parent(path).to_string();
+        for _ in 1..dots {
+            base = parent(&base).to_string();
+        }
+        return Some(vec![join_dir(&base, &rest)]);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut roots = Vec::new();
+    let mut directory = parent(path);
+    loop {
+        roots.push(join_dir(directory, &rest));
+        if directory.is_empty() {
+            break;
+        }
+        directory = parent(directory);
+    }
+    Some(roots)
+}
+
+fn python_files(roots: &[String], child: Option<&str>) -> Vec<String> {
+    roots
+        .iter()
+        .flat_map(|root| {
+            let base = match child {
+                Some(child) => join_dir(root, child),
+                None => root.clone(),
+            };
+            [format!("{base}.py"), format!("{base}/__init__.py")]
+        })
+        .filter(|candidate| !candidate.starts_with('/'))
+        .collect()
+}
+
+fn rust_imports(path: &str, source: &str) -> Vec<ImportedName> {
+    let mut out = Vec::new();
+    let crate_root = rust_crate_root(path);
+    for caps in RUST_USE.captures_iter(source) {
+        let tree: String = caps[1].split_whitespace().collect();
+        for (module, item) in expand_use_tree(&tree) {
+            let Some(directory) = rust_module_dir(path, &crate_root, &module) else {
+                continue;
+            };
+            let (remote, local) = match item.split_once("as") {
+                Some((remote, local)) if is_identifier(local) => (remote, local),
+                _ => (item.as_str(), item.as_str()),
+            };
+            if !is_identifier(remote) || remote == "self" {
+                continue;
+            }
+            out.push(ImportedName {
+                local: local.to_string(),
+                remote: Some(remote.to_string()),
+                candidates: vec![format!("{directory}.rs"), format!("{directory}/mod.rs")],
+            });
+        }
+    }
+    out
+}
+
+/// `crate::a::{b, c::d as e}` → `[("crate::a", "b"), ("crate::a::c", "das e")]`
+/// (spaces removed: `as` splits the alias).
+fn expand_use_tree(tree: &str) -> Vec<(String, String)> {
+    let Some(open) = tree.find('{') else {
+        return match tree.rsplit_once("::") {
+            Some((module, item)) => vec![(module.to_string(), item.to_string())],
+            None => Vec::new(),
+        };
+    };
+    let prefix = tree[..open].trim_end_matches("::");
+    let inner = tree[open + 1..].trim_end_matches('}');
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    let bytes: Vec<char> = inner.chars().collect();
+    for (index, &c) in bytes.iter().enumerate() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                let part: String = bytes[start..index].iter().collect();
+                out.extend(expand_use_tree(&format!("{prefix}::{part}")));
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    let last: String = bytes[start..].iter().collect();
+    if !last.is_empty() {
+        out.extend(expand_use_tree(&format!("{prefix}::{last}")));
+    }
+    out
+}
+
+/// The `src` directory of the crate a Rust file belongs to.
+fn rust_crate_root(path: &str) -> String {
+    match path.rfind("src/") {
+        Some(index) => path[..index + 3].to_string(),
+        None => parent(path).to_string(),
+    }
+}
+
+/// The path (without extension) of the module file a `crate::`/`super::`/
+/// `self::` path names.
+fn rust_module_dir(path: &str, crate_root: &str, module: &str) -> Option<String> {
+    let mut segments = module.split("::");
+    let first = segments.next()?;
+    let file_module = path.strip_suffix(".rs")?;
+    let own_dir = match file_module.strip_suffix("/mod") {
+        Some(directory) => directory.to_string(),
+        None if file_module.ends_with("/lib") || file_module.ends_with("/main") => {
+            parent(file_module).to_string()
+        }
+        None => file_module.to_string(),
+    };
+    let mut directory = match first {
+        "crate" => crate_root.to_string(),
+        "self" => own_dir,
+        "super" => parent(&own_dir).to_string(),
+        _ => return None,
+    };
+    for segment in segments {
+        if segment == "super" {
+            directory = parent(&directory).to_string();
+        } else {
+            directory = join_dir(&directory, segment);
+        }
+    }
+    Some(directory)
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(directory, _)| directory)
+}
+
+fn join_dir(directory: &str, rest: &str) -> String {
+    match (directory.is_empty(), rest.is_empty()) {
+        (true, _) => rest.to_string(),
+        (_, true) => directory.to_string(),
+        _ => format!("{directory}/{rest}"),
+    }
+}
+
+/// `directory` joined with a relative specifier, `..` resolved; `None` when
+/// it climbs out of the repository.
+fn join(directory: &str, spec: &str) -> Option<String> {
+    let mut parts: Vec<&str> = directory.split('/').filter(|p| !p.is_empty()).collect();
+    for segment in spec.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(imports: &[ImportedName]) -> Vec<(String, Option<String>, String)> {
+        imports
+            .iter()
+            .map(|i| {
+                (
+                    i.local.clone(),
+                    i.remote.clone(),
+                    i.candidates.first().cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn js_relative_imports_and_requires_are_kept_and_packages_dropped() {
+        let source = "import React from 'react';\nimport { deliverWebhook, sendMail as mail } from '../lib/notify';\nimport * as jobs from './jobs.js';\nconst { enqueue } = require('./queue');\nconst billing = require('../billing');\nimport { x } from '@scope/pkg';\n";
+        let found = js_imports("src/orders/checkout.ts", source);
+        assert_eq!(
+            names(&found),
+            vec![
+                (
+                    "deliverWebhook".into(),
+                    Some("deliverWebhook".into()),
+                    "src/lib/notify".into()
+                ),
+                (
+                    "mail".into(),
+                    Some("sendMail".into()),
+                    "src/lib/notify".into()
+                ),
+                (
+                    "enqueue".into(),
+                    Some("enqueue".into()),
+                    "src/orders/queue".into()
+                ),
+                ("jobs".into(), None, "src/orders/jobs.js".into()),
+                ("billing".into(), None, "src/billing".into()),
+            ]
+        );
+        assert!(
+            found[3]
+                .candidates
+                .contains(&"src/orders/jobs.ts".to_string())
+        );
+        assert!(
+            found[0]
+                .candidates
+                .contains(&"src/lib/notify/index.ts".to_string())
+        );
+    }
+
+    #[test]
+    fn python_relative_absolute_and_parenthesised_imports() {
+        let source = "from django.core.mail import send_mail\nfrom .notify import (\n    email_receipt,\n    notify_customer as notify,  # the helper\n)\nfrom orders import tasks\nimport billing.client as bc\n";
+        let found = python_imports("shop/orders/views.py", source);
+        let locals: Vec<&str> = found.iter().map(|i| i.local.as_str()).collect();
+        assert!(locals.contains(&"email_receipt"));
+        assert!(locals.contains(&"notify"));
+        assert!(locals.contains(&"tasks"));
+        assert!(locals.contains(&"bc"));
+        let receipt = found
+            .iter()
+            .find(|i| i.local == "email_receipt" && i.remote.is_some())
+            .expect("email_receipt");
+        assert_eq!(receipt.candidates[0], "shop/orders/notify.py");
+        let tasks = found
+            .iter()
+            .find(|i| i.local == "tasks" && i.remote.is_none())
+            .expect("tasks module");
+        assert!(
+            tasks
+                .candidates
+                .contains(&"shop/orders/tasks.py".to_string())
+        );
+        let bc = found.iter().find(|i| i.local == "bc").expect("bc");
+        assert!(bc.candidates.contains(&"billing/client.py".to_string()));
+        // `django.core.mail` yields candidates that are not in the project;
+        // reading the tree drops them.
+        assert!(found.iter().any(|i| i.local == "send_mail"));
+    }
+
+    #[test]
+    fn rust_use_trees_resolve_to_module_files() {
+        let source = "use crate::notify::{announce, mail::send_receipt as receipt};\nuse super::db::in_tx;\nuse serde::Serialize;\n";
+        let found = rust_imports("service/src/orders/pay.rs", source);
+        assert_eq!(
+            names(&found),
+            vec![
+                (
+                    "announce".into(),
+                    Some("announce".into()),
+                    "service/src/notify.rs".into()
+                ),
+                (
+                    "receipt".into(),
+                    Some("send_receipt".into()),
+                    "service/src/notify/mail.rs".into()
+                ),
+                (
+                    "in_tx".into(),
+                    Some("in_tx".into()),
+                    "service/src/orders/db.rs".into()
+                ),
+            ]
+        );
+    }
+}

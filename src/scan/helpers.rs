@@ -1,0 +1,226 @@
+//! The project's helpers that the touched files import, summarised before the
+//! touched files are checked: `email_receipt` imported from
+//! `orders/notify.py` is a sink for the rules when it sends mail.
+//!
+//! The imports are read from the touched files' text, the files they may
+//! name are read from the repository in one batch (the change's own version
+//! when the imported file is touched too, per side), parsed in parallel, and
+//! their module-level functions summarised with their own same-file helpers
+//! (see [`crate::flow::derived`]).
+
+use super::contract::RepositoryScope;
+use crate::config::Config;
+use crate::diff::{self, ChangedFile};
+use crate::flow::derived::{Summaries, Summary, short_name};
+use crate::flow::imports::{ImportedName, project_imports};
+use crate::lang;
+use crate::model::Language;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+
+/// Imported helpers by local name, for one version of one touched file.
+pub type ImportedHelpers = Vec<(String, Summary)>;
+
+/// The imported helpers of every touched file, per side.
+#[derive(Debug, Default)]
+pub(super) struct HelperIndex {
+    head: HashMap<String, ImportedHelpers>,
+    base: HashMap<String, ImportedHelpers>,
+}
+
+impl HelperIndex {
+    /// The helpers the head version of `path` imports.
+    pub fn head(&self, path: &str) -> &[(String, Summary)] {
+        self.head.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// The helpers the base version of `path` imports.
+    pub fn base(&self, path: &str) -> &[(String, Summary)] {
+        self.base.get(path).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Which version of the change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Head,
+    Base,
+}
+
+/// Summarise the helpers the touched files import. Problems reading the
+/// repository leave the helpers unknown (never guessed) with a warning.
+pub(super) fn imported_helpers(
+    files: &[ChangedFile],
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> HelperIndex {
+    let imports: Vec<(&ChangedFile, Side, Vec<ImportedName>)> = files
+        .par_iter()
+        .flat_map_iter(|file| {
+            let language = Language::from_path(&file.path);
+            [
+                (Side::Head, file.head_text.as_deref()),
+                (Side::Base, file.base_text.as_deref()),
+            ]
+            .into_iter()
+            .filter_map(move |(side, text)| {
+                let imports = project_imports(language?, &file.path, text?);
+                (!imports.is_empty()).then_some((file, side, imports))
+            })
+        })
+        .collect();
+    if imports.is_empty() {
+        return HelperIndex::default();
+    }
+    let touched: HashMap<&str, &ChangedFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let wanted: HashSet<&str> = imports
+        .iter()
+        .flat_map(|(_, _, names)| names.iter().flat_map(|n| n.candidates.iter()))
+        .map(String::as_str)
+        .filter(|path| !touched.contains_key(path) && !config.is_ignored(path))
+        .collect();
+    let untouched = match read_untouched(scope, &wanted) {
+        Ok(files) => files,
+        Err(error) => {
+            warnings.push(format!(
+                "imported helpers: cannot read the repository ({error}); helpers in other files were not seen through"
+            ));
+            Vec::new()
+        }
+    };
+    let texts = |side: Side| -> HashMap<&str, &str> {
+        let mut map: HashMap<&str, &str> = untouched
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        for (path, file) in &touched {
+            let text = match side {
+                Side::Head => file.head_text.as_deref(),
+                Side::Base => file.base_text.as_deref(),
+            };
+            if let Some(text) = text {
+                map.insert(path, text);
+            }
+        }
+        map
+    };
+    let head_texts = texts(Side::Head);
+    let base_texts = texts(Side::Base);
+    let needed = |texts: &HashMap<&str, &str>| -> Vec<(String, String)> {
+        let mut paths: Vec<&str> = imports
+            .iter()
+            .flat_map(|(_, _, names)| names.iter())
+            .filter_map(|name| {
+                name.candidates
+                    .iter()
+                    .map(String::as_str)
+                    .find(|c| texts.contains_key(c))
+            })
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+            .into_iter()
+            .filter_map(|p| Some((p.to_string(), texts.get(p)?.to_string())))
+            .collect()
+    };
+    let head_exports = exports(needed(&head_texts), config);
+    let base_exports = exports(needed(&base_texts), config);
+    let mut index = HelperIndex::default();
+    for (file, side, names) in &imports {
+        let (texts, exported, target) = match side {
+            Side::Head => (&head_texts, &head_exports, &mut index.head),
+            Side::Base => (&base_texts, &base_exports, &mut index.base),
+        };
+        let helpers = bind(names, texts, exported);
+        if !helpers.is_empty() {
+            target.insert(file.path.clone(), helpers);
+        }
+    }
+    index
+}
+
+/// Read the wanted files that the change does not touch (the same in base
+/// and head): from the head commit, the work tree, or for the index the base.
+fn read_untouched(
+    scope: &RepositoryScope<'_>,
+    wanted: &HashSet<&str>,
+) -> Result<Vec<(String, String)>, diff::DiffError> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wants = |path: &str| wanted.contains(path);
+    match scope.head {
+        "WORKTREE" => diff::read_tree_files(scope.root, None, &wants),
+        "INDEX" => diff::read_tree_files(scope.root, Some(scope.base), &wants),
+        commit => diff::read_tree_files(scope.root, Some(commit), &wants),
+    }
+}
+
+/// The summaries of the module-level functions of each file, by path and
+/// function name; only functions that reach, open or defer something.
+fn exports(
+    files: Vec<(String, String)>,
+    config: &Config,
+) -> HashMap<String, HashMap<String, Summary>> {
+    files
+        .into_par_iter()
+        .filter_map(|(path, text)| {
+            let language = Language::from_path(&path)?;
+            let model = lang::parse(language, &text);
+            let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+            let shown = path.clone();
+            let mut summaries = Summaries::new(
+                &model,
+                knowledge,
+                Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
+            );
+            let functions: HashMap<String, Summary> = summaries
+                .all()
+                .into_iter()
+                .filter(|(function, summary)| {
+                    function.class.is_none() && *summary != Summary::default()
+                })
+                .map(|(function, summary)| (short_name(function).to_string(), summary))
+                .collect();
+            Some((path, functions))
+        })
+        .collect()
+}
+
+/// The helpers one file version's imports bind, by local name.
+fn bind(
+    names: &[ImportedName],
+    texts: &HashMap<&str, &str>,
+    exported: &HashMap<String, HashMap<String, Summary>>,
+) -> ImportedHelpers {
+    let mut helpers = Vec::new();
+    for name in names {
+        let Some(path) = name
+            .candidates
+            .iter()
+            .find(|c| texts.contains_key(c.as_str()))
+        else {
+            continue;
+        };
+        let Some(functions) = exported.get(path) else {
+            continue;
+        };
+        match &name.remote {
+            Some(remote) => {
+                if let Some(summary) = functions.get(remote) {
+                    helpers.push((name.local.clone(), summary.clone()));
+                }
+            }
+            None => {
+                for (function, summary) in functions {
+                    helpers.push((format!("{}.{function}", name.local), summary.clone()));
+                }
+            }
+        }
+    }
+    helpers.sort_by(|a, b| a.0.cmp(&b.0));
+    helpers.dedup_by(|a, b| a.0 == b.0);
+    helpers
+}

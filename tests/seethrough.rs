@@ -1,0 +1,218 @@
+//! Seeing through the project's own helpers a file away: real repositories,
+//! the real binary. A helper imported from another file that sends mail,
+//! calls a webhook or publishes is judged like the SDK call it reaches, and
+//! the finding names the chain; a project's transaction wrapper imported
+//! from another file opens a transaction like the ORM call it wraps.
+
+mod common;
+
+use common::{Repo, findings, summary};
+
+fn scan(repo: &Repo, base: &str, head: &str) -> serde_json::Value {
+    let run = repo.handoff(&[
+        "scan",
+        "--base",
+        base,
+        "--head",
+        head,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.json()
+}
+
+/// A repository whose first commit holds `files`, and a second commit that
+/// writes `path` as `after`.
+fn change(files: &[(&str, &str)], path: &str, after: &str) -> (Repo, String, String) {
+    let repo = Repo::new();
+    for (file, text) in files {
+        repo.write(file, text);
+    }
+    let base = repo.commit("base");
+    repo.write(path, after);
+    let head = repo.commit("change");
+    (repo, base, head)
+}
+
+const PY_NOTIFY: &str = "from django.core.mail import send_mail\n\n\ndef email_receipt(user, invoice):\n    send_mail(\"Receipt\", str(invoice.id), \"billing@example.com\", [user.email])\n";
+const PY_VIEWS_BEFORE: &str = "from django.db import transaction\n\nfrom .notify import email_receipt\n\n\ndef pay(user, invoice):\n    with transaction.atomic():\n        invoice.status = \"paid\"\n        invoice.save()\n";
+
+#[test]
+fn python_helper_imported_from_another_file_is_seen_inside_the_transaction() {
+    let after = format!("{PY_VIEWS_BEFORE}        email_receipt(user, invoice)\n");
+    let (repo, base, head) = change(
+        &[
+            ("shop/orders/notify.py", PY_NOTIFY),
+            ("shop/orders/views.py", PY_VIEWS_BEFORE),
+        ],
+        "shop/orders/views.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            10,
+            "new".to_string()
+        )]
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("via `email_receipt` (shop/orders/notify.py:4) → `send_mail`"),
+        "the chain is named: {message}"
+    );
+}
+
+#[test]
+fn python_helper_deferred_until_commit_stays_quiet() {
+    let after = format!(
+        "{PY_VIEWS_BEFORE}        transaction.on_commit(lambda: email_receipt(user, invoice))\n"
+    );
+    let (repo, base, head) = change(
+        &[
+            ("shop/orders/notify.py", PY_NOTIFY),
+            ("shop/orders/views.py", PY_VIEWS_BEFORE),
+        ],
+        "shop/orders/views.py",
+        &after,
+    );
+    assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
+}
+
+#[test]
+fn python_module_import_and_project_context_manager_from_another_file() {
+    let db = "from contextlib import contextmanager\n\nfrom django.db import transaction\n\n\n@contextmanager\ndef unit_of_work():\n    with transaction.atomic():\n        yield\n";
+    let before = "from shop import notify\nfrom shop.db import unit_of_work\n\n\ndef refund(user, invoice):\n    with unit_of_work():\n        invoice.save()\n";
+    let after = format!("{before}        notify.email_receipt(user, invoice)\n");
+    let (repo, base, head) = change(
+        &[
+            ("shop/notify.py", PY_NOTIFY),
+            ("shop/db.py", db),
+            ("shop/billing.py", before),
+        ],
+        "shop/billing.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            8,
+            "new".to_string()
+        )]
+    );
+    let related = &findings(&report)[0]["related"][0];
+    assert_eq!(
+        related["line"], 6,
+        "the transaction opens at `with unit_of_work()`"
+    );
+}
+
+const JS_HOOKS: &str = "export async function deliverWebhook(url, payload) {\n  const res = await fetch(url, { method: 'POST', body: JSON.stringify(payload) });\n  if (!res.ok) throw new Error(`webhook ${res.status}`);\n}\n";
+const JS_DB: &str = "import { db } from './connection.js';\n\nexport async function withTx(work) {\n  return db.transaction(async (trx) => work(trx));\n}\n";
+
+#[test]
+fn javascript_helper_and_transaction_wrapper_from_other_files() {
+    let before = "import { withTx } from '../lib/db.js';\nimport { deliverWebhook as notify } from '../lib/hooks.js';\n\nexport async function ship(order) {\n  await withTx(async (trx) => {\n    await trx('orders').where({ id: order.id }).update({ status: 'shipped' });\n  });\n}\n";
+    let after = before.replace(
+        "update({ status: 'shipped' });\n",
+        "update({ status: 'shipped' });\n    await notify('https://hooks.example.com', { id: order.id });\n",
+    );
+    let (repo, base, head) = change(
+        &[
+            ("lib/hooks.js", JS_HOOKS),
+            ("lib/db.js", JS_DB),
+            ("src/ship.js", before),
+        ],
+        "src/ship.js",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            7,
+            "new".to_string()
+        )]
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("lib/hooks.js:1"), "{message}");
+    assert!(
+        message.contains("inside the `withTx` callback"),
+        "{message}"
+    );
+}
+
+#[test]
+fn typescript_namespace_import_of_a_job_helper_inside_prisma_transaction() {
+    let jobs = "import { Queue } from 'bullmq';\nconst queue = new Queue('mail');\n\nexport async function enqueueWelcome(userId: string) {\n  await queue.add('welcome', { userId });\n}\n";
+    let before = "import * as jobs from './jobs';\n\nexport async function signUp(prisma: any, email: string) {\n  await prisma.$transaction(async (tx: any) => {\n    const user = await tx.user.create({ data: { email } });\n  });\n}\n";
+    let after = before.replace(
+        "data: { email } });\n",
+        "data: { email } });\n    await jobs.enqueueWelcome(user.id);\n",
+    );
+    let (repo, base, head) = change(
+        &[("src/jobs.ts", jobs), ("src/signup.ts", before)],
+        "src/signup.ts",
+        &after,
+    );
+    let rules: Vec<String> = summary(&scan(&repo, &base, &head))
+        .into_iter()
+        .map(|(rule, line, _)| format!("{rule}:{line}"))
+        .collect();
+    assert!(
+        rules.contains(&"sequencing/side-effect-in-transaction:6".to_string()),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn rust_helper_from_another_module_inside_a_diesel_transaction() {
+    let notify = "use rdkafka::producer::{FutureProducer, FutureRecord};\nuse std::time::Duration;\n\npub async fn announce(producer: &FutureProducer, id: i64) -> anyhow::Result<()> {\n    let key = id.to_string();\n    producer\n        .send(FutureRecord::to(\"order.paid\").payload(\"{}\").key(&key), Duration::from_secs(0))\n        .await\n        .map_err(|(e, _)| e)?;\n    Ok(())\n}\n";
+    let before = "use crate::notify::announce;\nuse diesel::prelude::*;\n\npub fn pay(conn: &mut PgConnection, producer: &FutureProducer, id: i64) -> QueryResult<()> {\n    conn.transaction(|c| {\n        diesel::update(orders::table.find(id)).set(orders::status.eq(\"paid\")).execute(c)?;\n        Ok(())\n    })\n}\n";
+    let after = before.replace(
+        ".execute(c)?;\n",
+        ".execute(c)?;\n        block_on(announce(producer, id)).ok();\n",
+    );
+    let (repo, base, head) = change(
+        &[("svc/src/notify.rs", notify), ("svc/src/orders.rs", before)],
+        "svc/src/orders.rs",
+        &after,
+    );
+    let rules: Vec<String> = summary(&scan(&repo, &base, &head))
+        .into_iter()
+        .map(|(rule, line, _)| format!("{rule}:{line}"))
+        .collect();
+    assert!(
+        rules.contains(&"sequencing/side-effect-in-transaction:7".to_string()),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_helper_that_only_logs_is_not_a_side_effect() {
+    let util = "export function audit(order) {\n  console.log('paid', order.id);\n}\n";
+    let before = "import { audit } from './util';\n\nexport async function pay(db, order) {\n  await db.transaction(async (trx) => {\n    await trx('orders').where({ id: order.id }).update({ status: 'paid' });\n  });\n}\n";
+    let after = before.replace(
+        "update({ status: 'paid' });\n",
+        "update({ status: 'paid' });\n    audit(order);\n",
+    );
+    let (repo, base, head) = change(
+        &[("src/util.js", util), ("src/pay.js", before)],
+        "src/pay.js",
+        &after,
+    );
+    assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
+}
