@@ -38,6 +38,48 @@ pub fn read_tree_files(
     Ok(files)
 }
 
+/// The text of each of `paths` in revision `rev`'s tree (on disk in the work
+/// tree when `rev` is `None`), looked up one by one — for a handful of paths
+/// in a large repository much cheaper than listing the tree. Paths that do not
+/// exist, or are not UTF-8 text files of at most 1 MiB, are left out.
+///
+/// # Errors
+/// As [`read_tree_files`].
+pub fn read_paths(
+    repo_root: &Path,
+    rev: Option<&str>,
+    paths: &[&str],
+) -> Result<Vec<(String, String)>, DiffError> {
+    let repo = open_repository(repo_root)?;
+    let root = repository_root(&repo);
+    let Some(spec) = rev else {
+        let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+            return Ok(Vec::new());
+        };
+        return Ok(paths
+            .iter()
+            .filter_map(|path| Some((path.to_string(), disk_text(&workdir.join(path)).ok()?)))
+            .collect());
+    };
+    let git_error = |context: &str, error: git2::Error| DiffError::git(context, &root, &error);
+    let commit = resolve_commit(&repo, spec, RevisionRole::Scan)?;
+    let tree = commit
+        .tree()
+        .map_err(|error| git_error("reading the scanned commit's tree", error))?;
+    let blobs =
+        BlobReader::new(&repo).map_err(|error| git_error("opening the object database", error))?;
+    Ok(paths
+        .iter()
+        .filter_map(|path| {
+            let entry = tree.get_path(Path::new(path)).ok()?;
+            let regular = u32::try_from(entry.filemode()).is_ok_and(is_regular_file_mode);
+            (entry.kind() == Some(ObjectType::Blob) && regular)
+                .then(|| Some((path.to_string(), blobs.text(entry.id()).ok()?)))
+                .flatten()
+        })
+        .collect())
+}
+
 /// The wanted text files of the tree of revision `spec`.
 fn committed_files(
     repo: &Repository,

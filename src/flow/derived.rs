@@ -11,15 +11,16 @@
 //! Each function of a file is summarised once — which pack sink it reaches
 //! (directly or through other summarised functions, at most [`MAX_DEPTH`]
 //! calls deep, cycles cut), whether it opens a transaction around a callable
-//! it is given, whether it defers one — and the summaries become a pack of
-//! the same shape as the built-in ones: a call to `email_receipt` is then a
-//! sink labelled with its chain (`e-mail provider via `email_receipt` (line
-//! 4) → `send_mail``) for every rule, the gate and the checklist alike.
+//! it is given, whether it defers one — and the summaries are laid over the
+//! packs as facts of the same shape ([`crate::knowledge::HelperFacts`], by
+//! exact callee): a call to `email_receipt` is then a sink labelled with its
+//! chain (`e-mail provider via `email_receipt` (line 4) → `send_mail``) for
+//! every rule that asks the knowledge.
 //! Helpers imported from other files are summarised the same way by
 //! [`Summaries::add_imported`] with the name the importing file uses.
 
 use super::scope::ScopeWalker;
-use crate::knowledge::{Knowledge, Pack, PatternEntry, SinkEntry, SinkKind, SinkOrigin};
+use crate::knowledge::{HelperFacts, Knowledge, Sink, SinkKind, SinkOrigin};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -217,11 +218,11 @@ impl<'a> Summaries<'a> {
         Some(Resolved::Declared(target))
     }
 
-    /// The knowledge for this file: `base` extended with a pack made of the
-    /// summaries (borrowed unchanged when no function reaches or wraps anything).
+    /// The knowledge for this file: `base` with the summaries of the
+    /// helpers it declares and imports laid over it (shared unchanged when
+    /// no helper reaches, opens or defers anything).
     pub fn knowledge(mut self) -> Cow<'a, Knowledge> {
         let base = self.knowledge;
-        let mut pack = Pack::default();
         let summarised = self.all();
         let imported: Vec<(String, Summary)> = self.imported.drain().collect();
         let named = summarised
@@ -232,39 +233,31 @@ impl<'a> Summaries<'a> {
                     .into_iter()
                     .map(|(name, s)| (vec![name], s, SinkOrigin::ImportedHelper)),
             );
+        let mut facts = HelperFacts::default();
         for (names, summary, origin) in named {
-            let names: Vec<String> = names.into_iter().filter(|n| is_plain_path(n)).collect();
-            if names.is_empty() {
-                continue;
-            }
-            if let Some(reached) = &summary.reaches {
-                pack.sinks.push(SinkEntry {
-                    calls: names.clone(),
-                    kind: reached.kind,
-                    label: format!("{} via {}", reached.label, reached.chain.join(" → ")),
-                    generic: reached.generic,
-                    when_option: None,
-                    when_new_arg: Vec::new(),
-                    non_idempotent: reached.non_idempotent,
-                    origin,
-                });
-            }
-            if summary.opens_transaction {
-                pack.transactions.push(entry(&names));
-            }
-            if summary.defers {
-                pack.deferrals.push(entry(&names));
+            for name in names {
+                if let Some(reached) = &summary.reaches {
+                    let sink = Sink::of_helper(
+                        reached.kind,
+                        format!("{} via {}", reached.label, reached.chain.join(" → ")),
+                        reached.generic,
+                        reached.non_idempotent,
+                        origin,
+                    );
+                    facts.sinks.entry(name.clone()).or_insert(sink);
+                }
+                if summary.opens_transaction {
+                    facts.transactions.insert(name.clone());
+                }
+                if summary.defers {
+                    facts.deferrals.insert(name);
+                }
             }
         }
-        if pack.sinks.is_empty() && pack.transactions.is_empty() && pack.deferrals.is_empty() {
-            return Cow::Borrowed(base);
-        }
-        let mut extended = base.clone();
-        match extended.add_pack("<project helpers>", "", &pack) {
-            Ok(()) => Cow::Owned(extended),
-            // Names are plain identifiers; should one still not compile,
-            // the helpers are not seen through rather than guessed.
-            Err(_) => Cow::Borrowed(base),
+        if facts.is_empty() {
+            Cow::Borrowed(base)
+        } else {
+            Cow::Owned(base.with_helpers(facts))
         }
     }
 }
@@ -272,14 +265,6 @@ impl<'a> Summaries<'a> {
 enum Resolved<'a> {
     Declared(&'a Function),
     Imported(Summary),
-}
-
-fn entry(names: &[String]) -> PatternEntry {
-    PatternEntry {
-        calls: names.to_vec(),
-        when_sql: None,
-        note: Some("a helper of the project".to_string()),
-    }
 }
 
 /// The names a call uses for a declared function: `f` for a function,
@@ -303,15 +288,6 @@ pub fn short_name(function: &Function) -> &str {
         .rsplit(['.', ':'])
         .next()
         .unwrap_or(&function.name)
-}
-
-fn is_plain_path(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|s| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
-        })
 }
 
 /// Declared functions (module level and class methods), by call name.

@@ -20,8 +20,8 @@ pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
 use crate::model::{Call, Ecosystem, Value};
 use regex::Regex;
-use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 /// The built-in packs: (file name, YAML text).
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
@@ -142,9 +142,54 @@ impl Matcher {
     }
 }
 
-/// Everything known about one ecosystem's libraries.
+/// Everything known about one ecosystem's libraries, and — for one file —
+/// about the project's own helpers it calls.
+///
+/// The packs are shared (a clone is a reference count); the helpers of a file
+/// are a small overlay of exact callee names consulted first
+/// ([`Knowledge::with_helpers`]).
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
+    packs: Arc<PackKnowledge>,
+    helpers: Option<Arc<HelperFacts>>,
+}
+
+impl std::ops::Deref for Knowledge {
+    type Target = PackKnowledge;
+
+    fn deref(&self) -> &PackKnowledge {
+        &self.packs
+    }
+}
+
+impl std::ops::DerefMut for Knowledge {
+    fn deref_mut(&mut self) -> &mut PackKnowledge {
+        Arc::make_mut(&mut self.packs)
+    }
+}
+
+/// What the project's own helpers do, by the exact callee a file uses for
+/// them (`email_receipt`, `self.remind`, `notify.email_receipt`).
+#[derive(Debug, Clone, Default)]
+pub struct HelperFacts {
+    /// Helpers that reach a sink, with the sink they reach (labelled with the chain).
+    pub sinks: HashMap<String, Sink>,
+    /// Helpers that run a callable they are given inside a transaction.
+    pub transactions: HashSet<String>,
+    /// Helpers that run a callable they are given after commit.
+    pub deferrals: HashSet<String>,
+}
+
+impl HelperFacts {
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty() && self.transactions.is_empty() && self.deferrals.is_empty()
+    }
+}
+
+/// The knowledge packs of one ecosystem, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct PackKnowledge {
     transactions: Vec<Matcher>,
     commits: Vec<Matcher>,
     sql_begins: Vec<Matcher>,
@@ -186,8 +231,23 @@ struct Handler {
 }
 
 impl Knowledge {
+    /// This knowledge with the project helpers a file calls laid over it.
+    pub fn with_helpers(&self, helpers: HelperFacts) -> Knowledge {
+        Knowledge {
+            packs: Arc::clone(&self.packs),
+            helpers: (!helpers.is_empty()).then(|| Arc::new(helpers)),
+        }
+    }
+
     /// Whether the call opens a transaction (callback, `with`, decorator or handle).
     pub fn is_transaction_opener(&self, call: &Call) -> bool {
+        if self
+            .helpers
+            .as_ref()
+            .is_some_and(|h| h.transactions.contains(&call.callee))
+        {
+            return true;
+        }
         self.indexes()
             .transactions
             .candidates(&call.callee)
@@ -222,6 +282,13 @@ impl Knowledge {
 
     /// Whether the call defers its callback until after commit.
     pub fn is_deferral(&self, call: &Call) -> bool {
+        if self
+            .helpers
+            .as_ref()
+            .is_some_and(|h| h.deferrals.contains(&call.callee))
+        {
+            return true;
+        }
         self.indexes()
             .deferrals
             .candidates(&call.callee)
@@ -331,6 +398,13 @@ impl Knowledge {
         if call.is_new {
             return None;
         }
+        if let Some(helper) = self
+            .helpers
+            .as_ref()
+            .and_then(|h| h.sinks.get(&call.callee))
+        {
+            return Some(helper);
+        }
         // Few calls are sinks: find the sink first, check the exclusions
         // (which allocate) only for those.
         let sink = self
@@ -346,12 +420,7 @@ impl Knowledge {
         Some(sink)
     }
 
-    pub(crate) fn add_pack(
-        &mut self,
-        file: &str,
-        source: &str,
-        pack: &Pack,
-    ) -> Result<(), KnowledgeError> {
+    fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
         self.indexes = OnceLock::new();
         let matchers = |entries: &[PatternEntry]| -> Result<Vec<Matcher>, KnowledgeError> {
             entries
@@ -396,7 +465,7 @@ impl Knowledge {
                 non_idempotent: entry.non_idempotent,
                 when_option: entry.when_option.clone(),
                 when_new_arg: compile_patterns(file, source, &entry.when_new_arg)?,
-                origin: entry.origin,
+                origin: SinkOrigin::Pack,
             });
         }
         Ok(())
@@ -404,6 +473,27 @@ impl Knowledge {
 }
 
 impl Sink {
+    /// The sink a project helper reaches, as the helper's callers see it:
+    /// found by exact callee through [`HelperFacts`], never by pattern.
+    pub fn of_helper(
+        kind: SinkKind,
+        label: String,
+        generic: bool,
+        non_idempotent: bool,
+        origin: SinkOrigin,
+    ) -> Sink {
+        Sink {
+            kind,
+            label,
+            generic,
+            non_idempotent,
+            origin,
+            patterns: PatternSet::default(),
+            when_option: None,
+            when_new_arg: PatternSet::default(),
+        }
+    }
+
     fn matches(&self, call: &Call) -> bool {
         if !self.patterns.matches(&call.callee) {
             return false;

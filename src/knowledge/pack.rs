@@ -208,10 +208,6 @@ pub struct SinkEntry {
     /// send, enqueue). Reads and idempotent writes (PUT, upsert) say `false`.
     #[serde(default = "default_true")]
     pub non_idempotent: bool,
-    /// Where the entry comes from: a pack, or a summary of the project's own
-    /// helper (never written in YAML).
-    #[serde(skip)]
-    pub origin: SinkOrigin,
 }
 
 /// Where a sink comes from.

@@ -26,6 +26,8 @@ pub type ImportedHelpers = Vec<(String, Summary)>;
 pub(super) struct HelperIndex {
     head: HashMap<String, ImportedHelpers>,
     base: HashMap<String, ImportedHelpers>,
+    /// Untouched files read for their helpers.
+    pub files_read: usize,
 }
 
 impl HelperIndex {
@@ -127,7 +129,10 @@ pub(super) fn imported_helpers(
     };
     let head_exports = exports(needed(&head_texts), config);
     let base_exports = exports(needed(&base_texts), config);
-    let mut index = HelperIndex::default();
+    let mut index = HelperIndex {
+        files_read: untouched.len(),
+        ..HelperIndex::default()
+    };
     for (file, side, names) in &imports {
         let (texts, exported, target) = match side {
             Side::Head => (&head_texts, &head_exports, &mut index.head),
@@ -150,11 +155,12 @@ fn read_untouched(
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let wants = |path: &str| wanted.contains(path);
+    let mut paths: Vec<&str> = wanted.iter().copied().collect();
+    paths.sort_unstable();
     match scope.head {
-        "WORKTREE" => diff::read_tree_files(scope.root, None, &wants),
-        "INDEX" => diff::read_tree_files(scope.root, Some(scope.base), &wants),
-        commit => diff::read_tree_files(scope.root, Some(commit), &wants),
+        "WORKTREE" => diff::read_paths(scope.root, None, &paths),
+        "INDEX" => diff::read_paths(scope.root, Some(scope.base), &paths),
+        commit => diff::read_paths(scope.root, Some(commit), &paths),
     }
 }
 

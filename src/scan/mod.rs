@@ -140,6 +140,8 @@ pub struct Stats {
     /// Untouched files parsed for the contract rules' repository index
     /// (those that mention a topic, route or type the change touches).
     pub files_indexed: usize,
+    /// Untouched files read because a touched file imports helpers from them.
+    pub helper_files: usize,
     /// Wall time of the scan.
     pub elapsed_ms: u128,
     /// Files actually parsed, set by whole-repository scans (`--all-files`),
@@ -257,6 +259,7 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     let mut findings = Vec::new();
     let mut stats = Stats {
         files_changed,
+        helper_files: helper_index.files_read,
         ..Stats::default()
     };
     let mut analyzed_files = Vec::new();
