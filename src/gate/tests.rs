@@ -20,6 +20,7 @@ fn added(path: &str, text: &str) -> ChangedFile {
             last: lines,
         }],
         base_changed_lines: Vec::new(),
+        removed_after: Vec::new(),
     }
 }
 
