@@ -1,4 +1,5 @@
-# The GitHub Action's image: `handoff action` on a slim Debian with git.
+# The image the release publishes (ghcr.io/<owner>/<name>:<tag>) for a Docker step:
+# `handoff action` on a slim Debian with git.
 # Build locally with: docker build -t handoff .
 
 # The builder is on the same Debian release as the runtime image, so the
@@ -6,6 +7,8 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
+# The release workflow passes the tagged commit: `handoff init` pins the action to it.
+ARG HANDOFF_RELEASE_COMMIT=""
 RUN cargo build --release --locked --bin handoff \
  && strip target/release/handoff
 

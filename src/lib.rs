@@ -5,7 +5,8 @@
 //! [`contract`] (producers, consumers and payload drift across files) →
 //! [`rules`] → [`scan`] (new vs existing) → [`gate`] and [`checklist`] →
 //! [`report`] and [`github`], with [`cli`] on top. [`config`] is read by the
-//! scan; [`starter`] writes the files `handoff init` proposes.
+//! scan; [`starter`] writes the files `handoff init` proposes; [`home`] says
+//! where Handoff is published.
 
 pub mod checklist;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod diff;
 pub mod flow;
 pub mod gate;
 pub mod github;
+pub mod home;
 pub mod knowledge;
 pub mod lang;
 pub mod model;

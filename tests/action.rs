@@ -1001,8 +1001,37 @@ fn action_yml_declares_the_inputs_and_outputs_handoff_reads_and_writes() {
     };
     assert_eq!(names("inputs"), sorted(handoff::cli::action::INPUTS));
     assert_eq!(names("outputs"), sorted(handoff::cli::action::OUTPUTS));
-    assert_eq!(action["runs"]["using"], "docker");
-    assert_eq!(action["runs"]["image"], "Dockerfile");
+    // A composite action: the install step, then `handoff action` with every
+    // input passed as the INPUT_* variable it reads, and every output read
+    // from that step.
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    assert_eq!(steps[0]["id"], "install");
+    assert!(
+        steps[0]["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("scripts/install_handoff.py")),
+        "{}",
+        steps[0]
+    );
+    let run = &steps[1];
+    assert_eq!(run["id"], "handoff");
+    for input in handoff::cli::action::INPUTS {
+        let variable = format!("INPUT_{}", input.to_ascii_uppercase().replace('-', "_"));
+        assert_eq!(
+            run["env"][&variable],
+            format!("${{{{ inputs.{input} }}}}"),
+            "{variable}"
+        );
+    }
+    for output in handoff::cli::action::OUTPUTS {
+        assert_eq!(
+            action["outputs"][output]["value"],
+            format!("${{{{ steps.handoff.outputs.{output} }}}}"),
+            "{output}"
+        );
+    }
+    // The Dockerfile stays: the image the release publishes runs the same entry point.
     let dockerfile = std::fs::read_to_string(manifest.join("Dockerfile")).expect("Dockerfile");
     assert!(
         dockerfile
@@ -1019,5 +1048,51 @@ fn action_yml_declares_the_inputs_and_outputs_handoff_reads_and_writes() {
     assert!(
         dockerfile.contains("safe.directory"),
         "git trusts the mounted workspace"
+    );
+}
+
+#[tokio::test]
+async fn annotations_stay_within_githubs_limits_and_the_summary_counts_the_rest() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "handoff.sarif\n");
+    repo.write("src/checkout.js", CHECKOUT_BEFORE);
+    let base = repo.commit("checkout");
+    // Twelve handlers, each publishing inside its transaction: twelve high findings.
+    for index in 0..12 {
+        repo.write(
+            &format!("src/checkout{index:02}.js"),
+            CHECKOUT_AFTER.replace("/checkout", &format!("/checkout{index}")),
+        );
+    }
+    let head = repo.commit("twelve publishes inside transactions");
+    let mut event = webhook_example("push", |e| e["ref"] == "refs/heads/master");
+    event["before"] = serde_json::json!(base);
+    event["after"] = serde_json::json!(head);
+    let fake = fake_for(&event).await;
+    let run = run_action(repo.path(), "push", &event, &fake.api_url(), &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs.get("findings").map(String::as_str), Some("12"));
+    let errors: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error file="))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        10,
+        "GitHub shows 10 errors per step:\n{}",
+        run.stdout
+    );
+    assert!(
+        errors[0].contains("file=src/checkout00.js"),
+        "{}",
+        errors[0]
+    );
+    let note = "2 more findings are not shown as annotations";
+    assert!(run.stdout.contains(note), "{}", run.stdout);
+    assert!(run.step_summary.contains(note), "{}", run.step_summary);
+    assert!(
+        run.step_summary.contains("src/checkout11.js"),
+        "every finding is in the job summary"
     );
 }

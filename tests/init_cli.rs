@@ -83,6 +83,17 @@ fn init_writes_workflows_inferred_from_routes_and_consumers() {
         "init-github-workflow.yml",
         &read(&repo, ".github/workflows/handoff.yml"),
     );
+    assert!(
+        run.stdout.contains(
+            "wrote .github/workflows/handoff-comment.yml (posts the review and the summary comment, forks included)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    support::assert_snapshot(
+        "init-github-comment-workflow.yml",
+        &read(&repo, ".github/workflows/handoff-comment.yml"),
+    );
 }
 
 #[test]
@@ -122,7 +133,8 @@ fn starter_files_pass_their_schemas() {
     let github = support::run(
         Command::new(&check_jsonschema)
             .args(["--builtin-schema", "vendor.github-workflows"])
-            .arg(repo.path().join(".github/workflows/handoff.yml")),
+            .arg(repo.path().join(".github/workflows/handoff.yml"))
+            .arg(repo.path().join(".github/workflows/handoff-comment.yml")),
     );
     assert!(github.status.success(), "{}", support::text(&github));
 }
@@ -233,28 +245,45 @@ fn init_outside_a_repository_exits_2_with_the_fix() {
 }
 
 #[test]
-fn generated_workflow_has_no_zizmor_finding_but_the_release_pin_it_asks_for() {
+fn a_development_build_references_the_action_by_tag_and_asks_for_the_pin() {
     let repo = shop();
     assert_eq!(repo.handoff(&["init"]).code, 0);
-    let output = support::run(
-        Command::new(support::venv_tool("zizmor"))
-            .env("NO_COLOR", "1")
-            .args(["--offline", "--persona", "regular", "--format", "plain"])
-            .arg(repo.path().join(".github/workflows/handoff.yml")),
-    );
-    let text = support::text(&output);
-    // The release's commit sha cannot be known when the binary is built; the
-    // file's header asks for it, and zizmor's one finding says the same.
-    assert!(text.contains("1 finding"), "{text}");
-    assert!(text.contains("error[unpinned-uses]"), "{text}");
     let version = env!("CARGO_PKG_VERSION");
-    let reference = format!("uses: {}@v{version}", handoff::starter::upstream());
-    assert!(text.contains(&reference), "{text}");
-    let header = read(&repo, ".github/workflows/handoff.yml");
-    assert!(
-        header.contains(&format!(
-            "Pin the action to the commit of the\n# v{version} release"
-        )),
-        "{header}"
-    );
+    let reference = format!("uses: {}@v{version}", handoff::home::REPOSITORY);
+    for file in [
+        ".github/workflows/handoff.yml",
+        ".github/workflows/handoff-comment.yml",
+    ] {
+        let output = support::run(
+            Command::new(support::venv_tool("zizmor"))
+                .env("NO_COLOR", "1")
+                .args(["--offline", "--persona", "regular", "--format", "plain"])
+                .arg(repo.path().join(file)),
+        );
+        let text = support::text(&output);
+        // A development build cannot know the release's commit: the file's
+        // header asks for it, and zizmor's one finding says the same. A
+        // release build pins it (tests/release_files.rs).
+        let findings: Vec<&str> = text
+            .lines()
+            .filter(|line| {
+                ["error[", "warning[", "help[", "info["]
+                    .iter()
+                    .any(|level| line.starts_with(level))
+            })
+            .collect();
+        assert_eq!(findings.len(), 1, "{file}: {text}");
+        assert!(
+            findings[0].starts_with("error[unpinned-uses]"),
+            "{file}: {text}"
+        );
+        assert!(text.contains(&reference), "{file}: {text}");
+        let header = read(&repo, file);
+        assert!(
+            header.contains(&format!(
+                "# Pin the action to the commit of the v{version} release:"
+            )),
+            "{header}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use super::{FailOn, MinConfidence};
 use crate::config::Config;
 use crate::diff::Target;
 use crate::github::{
-    self, Client, ClientOptions, Event, EventKind, GitHubError, PullRequest, Repository,
+    self, Client, ClientOptions, Event, EventKind, GitHubError, PullRequest, Repository, Results,
     RetryPolicy,
 };
 use crate::report::markdown::{
@@ -29,6 +29,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+mod post;
+
 /// The action inputs `handoff action` reads (as `INPUT_<NAME>`), in
 /// `action.yml` order.
 pub const INPUTS: &[&str] = &[
@@ -40,10 +42,12 @@ pub const INPUTS: &[&str] = &[
     "comment",
     "inline-confidence",
     "sarif-file",
+    "results-dir",
+    "post-from",
 ];
 
 /// The step outputs `handoff action` writes to `GITHUB_OUTPUT`.
-pub const OUTPUTS: &[&str] = &["risk", "findings", "suites", "sarif-file"];
+pub const OUTPUTS: &[&str] = &["risk", "findings", "suites", "sarif-file", "results-dir"];
 
 /// Where findings go on the pull request (the `comment` input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +73,8 @@ struct Inputs {
     /// rest are listed in the summary comment.
     inline_confidence: Confidence,
     sarif_file: Option<String>,
+    /// Where to write the results for a `workflow_run` posting run.
+    results_dir: Option<String>,
 }
 
 /// The environment of an Actions step.
@@ -134,6 +140,7 @@ impl ActionEnv {
                 Ok(value) => Some(value.trim().to_string()),
                 Err(_) => Some("handoff.sarif".to_string()),
             },
+            results_dir: input("results-dir"),
         };
         let workspace = match var("GITHUB_WORKSPACE") {
             Some(dir) => PathBuf::from(dir),
@@ -281,9 +288,13 @@ fn nonce(seed: &str) -> String {
     hex::encode(&hasher.finalize()[..12])
 }
 
-/// Run the Action; returns the exit code.
-pub fn run() -> Result<i32> {
+/// Run the Action; returns the exit code. With `post_from`, post the
+/// results an analysis run left in that directory instead of scanning.
+pub fn run(post_from: Option<&Path>) -> Result<i32> {
     let env = ActionEnv::from_env()?;
+    if let Some(dir) = post_from {
+        return post::run(&env, dir);
+    }
     let event = env.read_event()?;
     let (base, head) = revisions(&env, event.as_ref());
     let options = ScanOptions {
@@ -326,6 +337,18 @@ pub fn run() -> Result<i32> {
         commit: report.head.clone(),
     });
     let pull_request = event.as_ref().and_then(|e| e.pull_request.clone());
+    let results_dir = match (&env.inputs.results_dir, &pull_request, &repository) {
+        (Some(dir), Some(pr), Some(repository)) => {
+            let results = Results::new(repository, pr.number, &report, &suites);
+            post::write_results(
+                &env.resolve(dir),
+                &results,
+                sarif_path.as_deref().map(|f| env.resolve(f)),
+            )?;
+            Some(dir.clone())
+        }
+        _ => None,
+    };
     let delivery = match (&pull_request, &repository, env.inputs.comment) {
         (None, _, _) => Delivery::default(),
         (Some(_), _, CommentMode::Off) => Delivery::default(),
@@ -390,9 +413,15 @@ pub fn run() -> Result<i32> {
         notes.push(note);
     }
     if annotate {
-        for finding in report.findings.iter().filter(|f| f.status == Status::New) {
-            log.write_all(report::github::annotation(finding).as_bytes())
-                .context("cannot write to standard output")?;
+        // The install step and the notice above may annotate too.
+        let budget = report::github::ANNOTATIONS_PER_JOB - 2;
+        let new = report.findings.iter().filter(|f| f.status == Status::New);
+        let annotations = report::github::limited_annotations(new, budget);
+        log.write_all(annotations.commands.as_bytes())
+            .context("cannot write to standard output")?;
+        if let Some(note) = report::github::omitted_note(annotations.omitted) {
+            writeln!(log, "Handoff: {note}").context("cannot write to standard output")?;
+            notes.push(note);
         }
     }
 
@@ -426,6 +455,7 @@ pub fn run() -> Result<i32> {
                 serde_json::to_string(&suites).context("cannot encode the suites")?,
             ),
             ("sarif-file", sarif_path.unwrap_or_default()),
+            ("results-dir", results_dir.unwrap_or_default()),
         ];
         write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")?;
     }

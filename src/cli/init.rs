@@ -1,17 +1,14 @@
-//! `handoff init`: writes a starter `.handoff.yml` and `.github/workflows/handoff.yml`,
+//! `handoff init`: writes a starter `.handoff.yml` and the two GitHub workflows,
 //! and prints the `.pre-commit-config.yaml` snippet. Never overwrites an
 //! existing file without `--force`.
 
 use super::write_stdout;
 use crate::config::{CONFIG_FILE, Config};
-use crate::starter;
+use crate::{home, starter};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-
-/// The GitHub workflow `handoff init` writes.
-const WORKFLOW_FILE: &str = ".github/workflows/handoff.yml";
 
 /// Arguments of `handoff init`.
 #[derive(Debug, Args)]
@@ -29,7 +26,6 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
     let root = repository_root(&args.repo)?;
     let config = Config::load(&root, None).or_else(|_| Config::builtin())?;
     let detected = starter::detect(&root, &config)?;
-    let upstream = starter::upstream();
     let mut out = String::new();
     let _ = writeln!(out, "Detected: {}.", starter::ecosystems_line(&detected));
     let names: Vec<&str> = detected.workflows.iter().map(|w| w.name.as_str()).collect();
@@ -43,18 +39,16 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
             names.join(", ")
         )
     };
-    let files = [
-        (
-            CONFIG_FILE,
-            starter::handoff_yml(&detected, &upstream),
-            summary,
-        ),
-        (
-            WORKFLOW_FILE,
-            starter::github_workflow(&upstream),
-            "runs the Action and the selected suites on pull requests".to_string(),
-        ),
-    ];
+    let mut files = vec![(CONFIG_FILE, starter::handoff_yml(&detected), summary)];
+    for (workflow, what) in starter::github_workflows(home::release_commit())
+        .into_iter()
+        .zip([
+            "runs the Action and the selected suites on pull requests",
+            "posts the review and the summary comment, forks included",
+        ])
+    {
+        files.push((workflow.path, workflow.text, what.to_string()));
+    }
     for (relative, content, what) in files {
         let path = root.join(relative);
         if path.exists() && !args.force {
@@ -75,7 +69,7 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
     let _ = write!(
         out,
         "\nTo run Handoff before every commit, add this to .pre-commit-config.yaml:\n\n{}",
-        starter::pre_commit_snippet(&upstream)
+        starter::pre_commit_snippet()
     );
     write_stdout(&out)?;
     Ok(0)

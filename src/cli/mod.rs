@@ -49,7 +49,12 @@ enum Command {
     /// List every inline suppression (`handoff-ignore[...]`) with its rule, place and reason.
     Suppressions(suppressions::SuppressionsArgs),
     /// The GitHub Action's entry point (reads the GITHUB_* and INPUT_* environment).
-    Action,
+    Action {
+        /// Post the results an analysis run left in DIR (its `results-dir`
+        /// artifact) from a `workflow_run` workflow, instead of scanning.
+        #[arg(long, value_name = "DIR")]
+        post_from: Option<PathBuf>,
+    },
 }
 
 /// Which change to read.
@@ -240,7 +245,7 @@ fn run(cli: Cli) -> Result<i32> {
             write_stdout(&doc_markdown(found))?;
             Ok(0)
         }
-        Command::Action => action::run(),
+        Command::Action { post_from } => action::run(post_from.as_deref()),
     }
 }
 

@@ -10,6 +10,7 @@ mod client;
 mod decisions;
 mod event;
 mod marker;
+mod results;
 mod retry;
 mod review;
 mod summary;
@@ -21,6 +22,10 @@ pub use decisions::{
 };
 pub use event::{Event, EventError, EventKind, PullRequest};
 pub use marker::{FindingMarker, SUMMARY_MARKER, finding_marker, parse_finding_marker};
+pub use results::{
+    MAX_RESULTS_BYTES, RESULTS_FILE, RESULTS_SCHEMA, Results, ResultsError, TriggeringRun,
+    read_results, triggering_run, verify_pull_request,
+};
 pub use retry::{LimitHeaders, RetryPolicy, Verdict};
 pub use review::{
     CONTEXT_LINES, ExistingComment, InlineComment, MAX_INLINE_COMMENTS, ReviewPlan, comment_body,

@@ -9,6 +9,65 @@ use crate::rules::Severity;
 use crate::scan::{Finding, Report, Status};
 use std::fmt::Write;
 
+/// GitHub shows at most this many annotations of each level (error, warning,
+/// notice) from one step; it drops the others silently.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// GitHub shows at most this many annotations from one job.
+pub const ANNOTATIONS_PER_JOB: usize = 50;
+
+/// Findings as annotation commands within GitHub's limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// The commands, one line each.
+    pub commands: String,
+    /// How many findings were annotated.
+    pub shown: usize,
+    /// How many were left out by the limits (the summary lists them).
+    pub omitted: usize,
+}
+
+/// Annotations for `findings`, most severe first (then by path and line), at
+/// most [`ANNOTATIONS_PER_LEVEL`] per level and `budget` in all, so that
+/// GitHub drops none of them without saying so: the caller reports
+/// [`Annotations::omitted`].
+pub fn limited_annotations<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+    budget: usize,
+) -> Annotations {
+    let mut ordered: Vec<&Finding> = findings.into_iter().collect();
+    ordered.sort_by(|a, b| {
+        (b.severity, &a.path, a.line, a.column).cmp(&(a.severity, &b.path, b.line, b.column))
+    });
+    let mut out = Annotations::default();
+    let mut per_level = [0usize; 3];
+    for finding in ordered {
+        let level = match finding.severity {
+            Severity::High => &mut per_level[0],
+            Severity::Medium => &mut per_level[1],
+            Severity::Low => &mut per_level[2],
+        };
+        if *level >= ANNOTATIONS_PER_LEVEL || out.shown >= budget {
+            out.omitted += 1;
+            continue;
+        }
+        *level += 1;
+        out.shown += 1;
+        out.commands.push_str(&annotation(finding));
+    }
+    out
+}
+
+/// The sentence that says how many findings are not annotated, if any.
+pub fn omitted_note(omitted: usize) -> Option<String> {
+    (omitted > 0).then(|| {
+        format!(
+            "{omitted} more finding{} not shown as annotations: GitHub shows at most {ANNOTATIONS_PER_LEVEL} errors, {ANNOTATIONS_PER_LEVEL} warnings and {ANNOTATIONS_PER_LEVEL} notices per step (the most severe are shown); every finding is in the job summary.",
+            if omitted == 1 { " is" } else { "s are" }
+        )
+    })
+}
+
 /// Encode a command's message (`%`, CR and LF).
 pub fn escape_data(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -81,15 +140,25 @@ pub fn annotation(finding: &Finding) -> String {
     )
 }
 
-/// The report as workflow commands: one annotation per finding, one
-/// warning per scan warning, and a plain summary line.
+/// The report as workflow commands: one annotation per finding within
+/// GitHub's limits (most severe first), the scan's warnings while the
+/// warning limit allows, and a plain summary line that counts what was left
+/// out.
 pub fn to_workflow_commands(report: &Report) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        out.push_str(&annotation(finding));
-    }
-    for warning in &report.warnings {
+    let annotations = limited_annotations(&report.findings, ANNOTATIONS_PER_JOB);
+    let mut out = annotations.commands;
+    let warning_room = ANNOTATIONS_PER_LEVEL.saturating_sub(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Medium)
+            .count(),
+    );
+    for warning in report.warnings.iter().take(warning_room) {
         let _ = writeln!(out, "::warning title=Handoff::{}", escape_data(warning));
+    }
+    if let Some(note) = omitted_note(annotations.omitted) {
+        let _ = writeln!(out, "Handoff: {note}");
     }
     let new = report
         .findings
@@ -114,6 +183,68 @@ mod tests {
         let encoded = escape_data("msg\n::set-output name=x::y\r\n100%");
         assert_eq!(encoded, "msg%0A::set-output name=x::y%0D%0A100%25");
         assert!(!encoded.contains('\n'));
+    }
+
+    fn finding(severity: Severity, path: &str, line: u32) -> Finding {
+        Finding {
+            rule: "sequencing/side-effect-in-transaction".to_string(),
+            class: crate::rules::Class::Sequencing,
+            severity,
+            confidence: crate::rules::Confidence::High,
+            status: Status::New,
+            path: path.to_string(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            message: "m".to_string(),
+            questions: Vec::new(),
+            related: Vec::new(),
+            fingerprint: format!("{path}:{line}"),
+            function: "f".to_string(),
+            source_lines: Vec::new(),
+        }
+    }
+
+    fn levels(commands: &str) -> Vec<&str> {
+        commands
+            .lines()
+            .map(|l| l.split_once(' ').map_or(l, |(level, _)| level))
+            .collect()
+    }
+
+    #[test]
+    fn most_severe_first_at_most_ten_per_level() {
+        let mut findings = Vec::new();
+        for line in 1..=12 {
+            findings.push(finding(Severity::Low, "a.js", line));
+            findings.push(finding(Severity::Medium, "b.js", line));
+            findings.push(finding(Severity::High, "c.js", line));
+        }
+        let out = limited_annotations(&findings, ANNOTATIONS_PER_JOB);
+        assert_eq!(out.shown, 30);
+        assert_eq!(out.omitted, 6);
+        let levels = levels(&out.commands);
+        assert_eq!(levels[..10], ["::error"; 10]);
+        assert_eq!(levels[10..20], ["::warning"; 10]);
+        assert_eq!(levels[20..], ["::notice"; 10]);
+        assert!(out.commands.starts_with("::error file=c.js,line=1,"));
+        assert_eq!(
+            omitted_note(out.omitted).as_deref(),
+            Some(
+                "6 more findings are not shown as annotations: GitHub shows at most 10 errors, 10 warnings and 10 notices per step (the most severe are shown); every finding is in the job summary."
+            )
+        );
+        assert_eq!(omitted_note(0), None);
+    }
+
+    #[test]
+    fn the_job_budget_caps_the_total() {
+        let findings: Vec<Finding> = (1..=5)
+            .map(|line| finding(Severity::High, "a.js", line))
+            .collect();
+        let out = limited_annotations(&findings, 3);
+        assert_eq!((out.shown, out.omitted), (3, 2));
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub const COMMENT_LIMIT: usize = 60_000;
 pub const STEP_SUMMARY_LIMIT: usize = 900_000;
 
 /// A workflow suite selected for this change (from `gate::select`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SuiteLine {
     /// The suite's name.
     pub name: String,

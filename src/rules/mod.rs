@@ -20,7 +20,9 @@ use std::cell::OnceCell;
 use std::fmt;
 
 /// The four failure classes; a rule id starts with its class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// A side effect fires before the state it announces is durable.

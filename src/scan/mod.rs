@@ -66,7 +66,7 @@ pub enum ScanError {
 }
 
 /// Whether a finding is introduced by the change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Introduced by the change.
@@ -76,7 +76,7 @@ pub enum Status {
 }
 
 /// A location related to a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RelatedLocation {
     /// Repository-relative path.
     pub path: String,
@@ -89,7 +89,7 @@ pub struct RelatedLocation {
 }
 
 /// A reported finding (the JSON contract `handoff/v1`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Rule id.
     pub rule: String,
@@ -127,7 +127,8 @@ pub struct Finding {
 }
 
 /// Counters of a run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Files the change touches.
     pub files_changed: usize,

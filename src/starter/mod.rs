@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::diff::{self, DiffError};
 use crate::flow::{ScopeWalker, destination};
 use crate::gate::handler_entry;
+use crate::home;
 use crate::knowledge::{HandlerRole, SinkKind};
 use crate::model::{Ecosystem, Language};
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,11 +22,6 @@ const MAX_FILES: usize = 5000;
 
 /// At most this many workflows are written.
 const MAX_WORKFLOWS: usize = 12;
-
-/// The repository Handoff is published from (`owner/name`), for the Action,
-/// the pre-commit hook and the schema URL: Cargo's `repository` field when
-/// set, else this default.
-pub const DEFAULT_UPSTREAM: &str = "handoff-dev/handoff";
 
 /// Path segments that never name a workflow (`/api/v1/orders` → `orders`).
 const NOISE_SEGMENTS: &[&str] = &["api", "rest", "graphql", "internal", "public", "admin"];
@@ -49,20 +45,6 @@ const SKIPPED_DIRECTORIES: &[&str] = &[
     "migrations",
     "examples",
 ];
-
-/// `owner/name` of the upstream repository.
-pub fn upstream() -> String {
-    let repository = env!("CARGO_PKG_REPOSITORY");
-    let trimmed = repository
-        .trim_start_matches("https://github.com/")
-        .trim_end_matches(".git")
-        .trim_end_matches('/');
-    if trimmed.is_empty() || trimmed.contains("://") {
-        DEFAULT_UPSTREAM.to_string()
-    } else {
-        trimmed.to_string()
-    }
-}
 
 /// A workflow inferred from handlers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,20 +323,13 @@ pub fn ecosystems_line(detected: &Detected) -> String {
         .join(", ")
 }
 
-fn schema_url(upstream: &str) -> String {
-    format!(
-        "https://raw.githubusercontent.com/{upstream}/v{}/schemas/handoff.schema.json",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 /// The starter `.handoff.yml`.
-pub fn handoff_yml(detected: &Detected, upstream: &str) -> String {
+pub fn handoff_yml(detected: &Detected) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "# yaml-language-server: $schema={}",
-        schema_url(upstream)
+        home::schema_url()
     );
     let _ = writeln!(out, "# Handoff configuration, written by `handoff init`.");
     let _ = writeln!(out, "# Detected: {}.", ecosystems_line(detected));
@@ -480,31 +455,70 @@ fn write_workflow(out: &mut String, workflow: &InferredWorkflow) {
     let _ = writeln!(out, "    threshold: medium");
 }
 
-/// The example workflow shipped with the Action (`examples/workflows/handoff.yml`),
-/// which `handoff init` adapts: one source for both.
-const EXAMPLE_WORKFLOW: &str = include_str!("../../examples/workflows/handoff.yml");
+/// The example workflows shipped with the Action (`examples/workflows/`),
+/// which `handoff init` adapts: one source for both. The first analyses each
+/// pull request with a read-only token; the second posts its results.
+const EXAMPLE_WORKFLOWS: [(&str, &str); 2] = [
+    (
+        ".github/workflows/handoff.yml",
+        include_str!("../../examples/workflows/handoff.yml"),
+    ),
+    (
+        ".github/workflows/handoff-comment.yml",
+        include_str!("../../examples/workflows/handoff-comment.yml"),
+    ),
+];
 
-/// The line of the example that uses the action from its own repository.
+/// The line of the examples that uses the action from its own repository.
 const SELF_USE_PREFIX: &str = "uses: ./";
 
-/// The GitHub Actions workflow: the Action on every pull request, SARIF in
-/// code scanning, then the selected workflow suites as a matrix. It is the
-/// Action's example workflow with the action referenced by release.
-pub fn github_workflow(upstream: &str) -> String {
-    let version = env!("CARGO_PKG_VERSION");
-    let mut out = format!(
-        "# Written by `handoff init`: Handoff on every pull request (review comments
-# with the side-effect questions, one summary comment, SARIF in code scanning),
-# then only the workflow suites the change selects, each running its
-# `suite.command` from .handoff.yml. Pin the action to the commit of the
-# v{version} release: `uses: {upstream}@<40-character commit sha>  # v{version}`.
-"
+/// A workflow file `handoff init` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowFile {
+    /// Its path from the repository root.
+    pub path: &'static str,
+    /// Its text.
+    pub text: String,
+}
+
+/// The GitHub Actions workflows: Handoff on every pull request with a
+/// read-only token (SARIF in code scanning, then the selected workflow
+/// suites as a matrix), and the `workflow_run` companion that posts the
+/// review and the summary comment, forks included. They are the Action's
+/// example workflows with the action pinned to `commit` (this release's, see
+/// [`home::release_commit`]) or, when it is unknown, referenced by tag.
+pub fn github_workflows(commit: Option<&str>) -> Vec<WorkflowFile> {
+    EXAMPLE_WORKFLOWS
+        .iter()
+        .map(|(path, example)| WorkflowFile {
+            path,
+            text: adapt_example(example, commit),
+        })
+        .collect()
+}
+
+fn adapt_example(example: &str, commit: Option<&str>) -> String {
+    let tag = home::tag();
+    let mut out = String::from(
+        "# Written by `handoff init`: handoff.yml analyses each pull request with a
+# read-only token and uploads the results; handoff-comment.yml posts them as
+# review comments and one summary comment, forks included, without running
+# the pull request's code.
+",
     );
-    let body = EXAMPLE_WORKFLOW
+    if commit.is_none() {
+        let _ = writeln!(
+            out,
+            "# Pin the action to the commit of the {tag} release:\n# `uses: {}@<40-character commit sha> # {tag}`.",
+            home::REPOSITORY
+        );
+    }
+    let reference = home::action_reference(commit);
+    let body = example
         .lines()
         .skip_while(|line| line.starts_with('#'))
         .map(|line| match line.find(SELF_USE_PREFIX) {
-            Some(at) => format!("{}uses: {upstream}@v{version}", &line[..at]),
+            Some(at) => format!("{}uses: {reference}", &line[..at]),
             None => line.to_string(),
         });
     for line in body {
@@ -515,15 +529,16 @@ pub fn github_workflow(upstream: &str) -> String {
 }
 
 /// The `.pre-commit-config.yaml` snippet for the hook.
-pub fn pre_commit_snippet(upstream: &str) -> String {
+pub fn pre_commit_snippet() -> String {
     format!(
         "repos:
-  - repo: https://github.com/{upstream}
-    rev: v{}
+  - repo: {}
+    rev: {}
     hooks:
       - id: handoff
 ",
-        env!("CARGO_PKG_VERSION")
+        home::repository_url(),
+        home::tag()
     )
 }
 
@@ -566,7 +581,7 @@ mod tests {
 
     #[test]
     fn starter_without_workflows_still_parses_as_configuration() {
-        let text = handoff_yml(&Detected::default(), DEFAULT_UPSTREAM);
+        let text = handoff_yml(&Detected::default());
         let config = Config::parse(&text, ".handoff.yml").expect("starter parses");
         assert!(config.file.workflows.is_empty());
     }

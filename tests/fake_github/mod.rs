@@ -32,6 +32,14 @@ pub struct State {
     /// The next this many creations are applied but answered 502, as when
     /// GitHub's answer is lost after the write.
     pub lose_answers: u32,
+    /// Pull requests `GET /pulls/{number}` knows: number, head commit and
+    /// head repository (`owner/name`).
+    pub pulls: Vec<(u64, String, String)>,
+    /// Tokens that may only read: every write with one is refused with 403,
+    /// as GitHub refuses a fork's `pull_request` token.
+    pub read_only_tokens: Vec<String>,
+    /// Writes refused because the token was read-only.
+    pub refused_writes: u32,
 }
 
 impl State {
@@ -118,6 +126,7 @@ impl FakeGitHub {
                 format!(r"^{repo}/pulls/comments/\d+$"),
                 Kind::UpdateReviewComment,
             ),
+            ("GET", format!(r"^{repo}/pulls/\d+$"), Kind::GetPullRequest),
         ];
         for (verb, pattern, kind) in routes {
             Mock::given(method(verb))
@@ -229,6 +238,25 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// Make `GET /pulls/{number}` answer with this head commit and repository.
+    pub fn add_pull(&self, number: u64, head_sha: &str, head_repository: &str) {
+        let mut state = self.state.lock().expect("state lock");
+        state
+            .pulls
+            .push((number, head_sha.to_string(), head_repository.to_string()));
+    }
+
+    /// Refuse every write made with `token` (403), as for a fork's token.
+    pub fn make_read_only(&self, token: &str) {
+        let mut state = self.state.lock().expect("state lock");
+        state.read_only_tokens.push(token.to_string());
+    }
+
+    /// Writes refused because their token was read-only.
+    pub fn refused_writes(&self) -> u32 {
+        self.state.lock().expect("state lock").refused_writes
+    }
+
     /// Reviews submitted.
     pub fn reviews(&self) -> Vec<Value> {
         self.state.lock().expect("state lock").reviews.clone()
@@ -289,6 +317,7 @@ enum Kind {
     ListReviewComments,
     CreateReview,
     UpdateReviewComment,
+    GetPullRequest,
 }
 
 struct Responder {
@@ -352,6 +381,14 @@ impl Responder {
 
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if request.method.as_str() != "GET" && self.read_only(request) {
+            self.state.lock().expect("state lock").refused_writes += 1;
+            return ResponseTemplate::new(403).set_body_json(json!({
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest",
+                "status": "403"
+            }));
+        }
         let (status, response) = self.respond_to(request);
         let mut state = self.state.lock().expect("state lock");
         let created = matches!(self.kind, Kind::CreateIssueComment | Kind::CreateReview);
@@ -364,6 +401,21 @@ impl Respond for Responder {
 }
 
 impl Responder {
+    /// Whether the request's token is one of the read-only ones.
+    fn read_only(&self, request: &Request) -> bool {
+        let header = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("token "))
+            .unwrap_or(header);
+        let state = self.state.lock().expect("state lock");
+        state.read_only_tokens.iter().any(|t| t == token)
+    }
+
     /// Apply the request to the state; the status and the response.
     fn respond_to(&self, request: &Request) -> (u16, ResponseTemplate) {
         let mut state = self.state.lock().expect("state lock");
@@ -385,6 +437,21 @@ impl Responder {
             Kind::ListReviewComments => {
                 let items = state.review_comments.clone();
                 (200, self.list(request, &items))
+            }
+            Kind::GetPullRequest => {
+                let Some(number) = last_number(&path, "pulls") else {
+                    return not_found();
+                };
+                let Some((_, head, head_repository)) =
+                    state.pulls.iter().find(|(n, _, _)| *n == number).cloned()
+                else {
+                    return not_found();
+                };
+                let mut pull = openapi_example("pull-request");
+                pull["number"] = json!(number);
+                pull["head"]["sha"] = json!(head);
+                pull["head"]["repo"]["full_name"] = json!(head_repository);
+                (200, ResponseTemplate::new(200).set_body_json(pull))
             }
             Kind::CreateIssueComment => {
                 let Some(number) = last_number(&path, "issues") else {
