@@ -214,7 +214,7 @@ fn retry_scope_checklist_matches_snapshot() {
 fn retry_checklist_flags_a_key_generated_per_attempt() {
     let markdown = retry_checklist();
     assert!(
-        markdown.contains("#### Retry scope `pRetry` · `src/jobs/charge.js:2`"),
+        markdown.contains("#### Retry scope `p-retry` · `src/jobs/charge.js:2`"),
         "{markdown}"
     );
     assert!(

@@ -147,6 +147,8 @@ pub(crate) struct LineChanges {
     pub(crate) head: Vec<LineRange>,
     /// Base-side lines removed or modified.
     pub(crate) base: Vec<LineRange>,
+    /// Head-side positions of pure deletions (see [`super::ChangedFile::removed_after`]).
+    pub(crate) removed_after: Vec<u32>,
 }
 
 /// Diffs two texts with no context lines and collects the hunks' line ranges.
@@ -174,6 +176,11 @@ pub(crate) fn line_changes(base: &str, head: &str) -> Result<LineChanges, git2::
         }
         if let Some(range) = span(hunk.old_start(), hunk.old_lines()) {
             changes.base.push(range);
+        }
+        // With no line on the new side, git's new start is the line the
+        // removed lines followed (0 at the top of the file).
+        if hunk.new_lines() == 0 && hunk.old_lines() > 0 {
+            changes.removed_after.push(hunk.new_start());
         }
     }
     changes.head = merge_ranges(changes.head);

@@ -102,6 +102,11 @@ pub struct ChangedFile {
     pub changed_lines: Vec<LineRange>,
     /// Base-side lines removed or modified, merged; empty for an addition.
     pub base_changed_lines: Vec<LineRange>,
+    /// Where lines were removed with nothing added in their place, as head-side
+    /// positions: `n` means between head lines `n` and `n + 1` (0: before the
+    /// first line). A pure deletion touches no head line, yet it can remove a
+    /// safeguard (`raise_for_status()`, an `await`, an idempotency key).
+    pub removed_after: Vec<u32>,
 }
 
 impl ChangedFile {
@@ -114,6 +119,23 @@ impl ChangedFile {
     pub fn touches_lines(&self, first: u32, last: u32) -> bool {
         let span = LineRange { first, last };
         self.changed_lines.iter().any(|range| range.overlaps(&span))
+    }
+
+    /// Whether the change added, modified or removed anything in head lines
+    /// `first..=last`: a changed line in the range, or lines removed right
+    /// after one of them (a `raise_for_status()` line deleted below its call,
+    /// the last statement of a function deleted).
+    pub fn touches_region(&self, first: u32, last: u32) -> bool {
+        self.touches_lines(first, last)
+            || self
+                .removed_after
+                .iter()
+                .any(|&line| first <= line && line <= last)
+    }
+
+    /// Whether the change added, modified or removed any line of the file.
+    pub fn touches_anything(&self) -> bool {
+        !self.changed_lines.is_empty() || !self.removed_after.is_empty()
     }
 }
 
@@ -433,6 +455,7 @@ fn examine(
         head_text,
         changed_lines: lines.head,
         base_changed_lines: lines.base,
+        removed_after: lines.removed_after,
     })))
 }
 

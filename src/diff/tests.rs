@@ -168,6 +168,8 @@ fn modified_file_reports_each_hunk_as_head_side_ranges() {
     // lands on head lines 11 and 12 (one line was deleted above it).
     assert_eq!(file.changed_lines, ranges(&[(2, 2), (5, 6), (11, 12)]));
     assert_eq!(file.base_changed_lines, ranges(&[(2, 2), (5, 6), (9, 9)]));
+    // Line 9 went away between head lines 8 and 9.
+    assert_eq!(file.removed_after, vec![8]);
     assert_eq!(change_set.base, base);
     assert_eq!(change_set.head, head_sha);
     assert_eq!(change_set.files_changed, 1);
@@ -189,6 +191,26 @@ fn changed_file_answers_whether_a_line_was_touched() {
     assert!(!file.touches_line(3));
     assert!(file.touches_lines(3, 4));
     assert!(!file.touches_lines(1, 1));
+}
+
+#[test]
+fn a_pure_deletion_touches_the_region_around_it_but_no_line() {
+    let before = "def f():\n    r = post()\n    r.raise_for_status()\n    return r\n";
+    let after = "def f():\n    r = post()\n    return r\n";
+    let (fixture, base, head_sha) = two_commits("a.py", before, after);
+    let change_set = fixture.diff(Some(&base), head(&head_sha)).expect("diff");
+    let file = only_file(&change_set);
+    assert!(file.changed_lines.is_empty());
+    assert_eq!(file.removed_after, vec![2]);
+    assert!(!file.touches_lines(1, 3));
+    assert!(
+        file.touches_region(1, 3),
+        "the function around the deletion"
+    );
+    assert!(file.touches_region(2, 2), "the call the deletion followed");
+    assert!(!file.touches_region(1, 1));
+    assert!(!file.touches_region(3, 3), "the deletion is above line 3");
+    assert!(file.touches_anything());
 }
 
 #[test]
@@ -227,6 +249,7 @@ fn deleted_file_keeps_its_base_text_and_no_head_lines() {
     assert_eq!(file.head_text, None);
     assert!(file.changed_lines.is_empty());
     assert_eq!(file.base_changed_lines, ranges(&[(1, 3)]));
+    assert_eq!(file.removed_after, vec![0]);
 }
 
 #[test]

@@ -9,7 +9,8 @@
 
 use crate::knowledge::{Knowledge, LogLevel, SinkKind};
 use crate::model::{
-    BlockKind, Call, Comment, FileModel, Function, Node, Return, Span, Value, for_each_call_in,
+    BlockKind, Call, CallResult, Comment, FileModel, Function, Node, Return, Span, Value,
+    for_each_call_in,
 };
 use regex::Regex;
 use std::collections::HashSet;
@@ -385,6 +386,31 @@ pub fn usage_in(text: &str, var: &str, knowledge: &Knowledge) -> Usage {
         usage = usage.max(here);
     }
     usage
+}
+
+/// Whether the value `call` returns is bound to a plain variable that the
+/// rest of `enclosing` never reads (`const sent = bus.publish(..)`, `task =
+/// asyncio.create_task(..)`, `let handle = tokio::spawn(..)` and nothing
+/// after): as good as dropped. A name starting with `_` says so on purpose.
+pub fn bound_and_unread(
+    call: &Call,
+    source: &str,
+    enclosing: &Function,
+    comments: &[Comment],
+    knowledge: &Knowledge,
+) -> bool {
+    if call.result != CallResult::Bound {
+        return false;
+    }
+    let Some(var) = call.bound_to.as_deref() else {
+        return false;
+    };
+    let var = var.trim().trim_start_matches("mut ").trim();
+    if var.is_empty() || var.starts_with('_') || !var.chars().all(is_ident_char) {
+        return false;
+    }
+    let rest = rest_of_function(source, call.span, enclosing, comments);
+    usage_in(&rest, var, knowledge) == Usage::Unused
 }
 
 /// Whether the expression that starts after `before` is returned:

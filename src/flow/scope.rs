@@ -59,6 +59,9 @@ pub struct WalkState<'a> {
     pub try_stack: Vec<TryContext<'a>>,
     /// Loops around the call, innermost last (the loop header).
     pub loops: Vec<&'a str>,
+    /// For each of [`WalkState::loops`], whether it is a hand-written retry
+    /// loop ([`super::retry::loop_scope`] decides; nothing else may).
+    pub loop_is_retry: Vec<bool>,
     /// Where the call stands.
     pub site: CallSite,
     /// The class whose method (or a callback inside it) contains the call.
@@ -74,6 +77,25 @@ pub struct WalkState<'a> {
     /// The innermost retry scope around the call: a retry wrapper's callback,
     /// a function its decorator retries, a hand-written retry loop.
     pub retry: Option<RetryScope>,
+}
+
+impl<'a> WalkState<'a> {
+    /// Whether a hand-written retry loop encloses the call (in this function
+    /// or a callback of it).
+    pub fn in_retry_loop(&self) -> bool {
+        self.loop_is_retry.contains(&true)
+    }
+
+    /// The header of the innermost loop around the call that is not a retry
+    /// loop: the loop that repeats the call for each item.
+    pub fn innermost_plain_loop(&self) -> Option<&'a str> {
+        self.loops
+            .iter()
+            .zip(&self.loop_is_retry)
+            .rev()
+            .find(|(_, retry)| !**retry)
+            .map(|(header, _)| *header)
+    }
 }
 
 /// A `try` block around a call, with its handlers.
@@ -155,6 +177,7 @@ impl<'k> ScopeWalker<'k> {
             enclosing: &model.module,
             try_stack: Vec::new(),
             loops: Vec::new(),
+            loop_is_retry: Vec::new(),
             site: CallSite::Statement,
             class: None,
             role: None,
@@ -182,6 +205,7 @@ impl<'k> ScopeWalker<'k> {
                 enclosing: function,
                 try_stack: Vec::new(),
                 loops: Vec::new(),
+                loop_is_retry: Vec::new(),
                 site: CallSite::Statement,
                 class: function.class.as_deref().or(outer.class),
                 role: None,
@@ -273,7 +297,9 @@ impl<'k> ScopeWalker<'k> {
                         }
                         BlockKind::Loop { header } => {
                             inner.loops.push(header.as_str());
-                            if let Some(scope) = retry::loop_scope(block, self.knowledge) {
+                            let scope = retry::loop_scope(block, self.knowledge);
+                            inner.loop_is_retry.push(scope.is_some());
+                            if let Some(scope) = scope {
                                 inner.retry = Some(scope);
                             }
                         }

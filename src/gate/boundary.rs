@@ -20,10 +20,6 @@ use crate::scan::{Finding, Report, Status};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
-/// Words in a loop header that make it a hand-written retry loop
-/// (`for (let attempt = 0; attempt < 3; attempt++)`, `while tries < 5`).
-const RETRY_LOOP_WORDS: &[&str] = &["attempt", "retr", "tries", "backoff"];
-
 /// Which version of a file a boundary was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Side {
@@ -439,10 +435,11 @@ struct Extracted {
     consumers: Vec<ConsumerSite>,
 }
 
-/// A retry scope found before the walk, by span.
-struct RetrySpan {
-    span: Span,
-    name: String,
+/// A retry scope seen during the walk, with the effects it repeats.
+struct RetrySeen {
+    scope: crate::flow::RetryScope,
+    effects: Vec<String>,
+    all_keyed: bool,
 }
 
 /// A handler seen during the walk.
@@ -473,16 +470,25 @@ fn extract(
     side: Side,
     changed: &[LineRange],
 ) -> Extracted {
-    let retry_spans = retry_scopes(model, knowledge);
     let walker = ScopeWalker::new(knowledge, model);
     let mut boundaries = Vec::new();
     let mut handlers: BTreeMap<usize, HandlerSeen<'_>> = BTreeMap::new();
     let mut transactions: BTreeMap<usize, TransactionSeen<'_>> = BTreeMap::new();
     let mut effects_by_handler: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
-    let mut effects_in_retry: BTreeMap<usize, (Vec<String>, bool)> = BTreeMap::new();
+    // Every retry scope the walk meets (flow decides what retries), by region.
+    let mut retries: BTreeMap<usize, RetrySeen> = BTreeMap::new();
     // Open handle-style transactions per enclosing function: (handle, opener start).
     let mut open_handles: BTreeMap<usize, Vec<(String, usize)>> = BTreeMap::new();
     walker.walk(model, &mut |call, state| {
+        if let Some(scope) = &state.retry {
+            retries
+                .entry(scope.region.start_byte)
+                .or_insert_with(|| RetrySeen {
+                    scope: scope.clone(),
+                    effects: Vec::new(),
+                    all_keyed: true,
+                });
+        }
         if let (Some(handler), Some(role)) = (state.handler, state.role) {
             handlers
                 .entry(handler.span.start_byte)
@@ -556,11 +562,11 @@ fn extract(
             if walker.is_local_receiver(call, state) {
                 return;
             }
-            side_effect(call, sink, state, knowledge, &retry_spans, language)
+            side_effect(call, sink, state, knowledge, language)
         } else if knowledge.is_outbox_write(call)
             && let Some(Value::String(topic)) = call.option_value("topic")
         {
-            outbox_effect(call, topic, state, &retry_spans)
+            outbox_effect(call, topic, state)
         } else {
             return;
         };
@@ -595,12 +601,13 @@ fn extract(
                 .or_default()
                 .push((effect.sent.clone(), effect.assertion.clone()));
         }
-        if let Some(scope) = innermost_retry(&retry_spans, call.span) {
-            let slot = effects_in_retry
-                .entry(scope.span.start_byte)
-                .or_insert((Vec::new(), true));
-            slot.0.push(effect.sent.clone());
-            slot.1 &= effect.idempotency_key.is_some();
+        if let Some(seen) = state
+            .retry
+            .as_ref()
+            .and_then(|scope| retries.get_mut(&scope.region.start_byte))
+        {
+            seen.effects.push(effect.sent.clone());
+            seen.all_keyed &= effect.idempotency_key.is_some();
         }
         if touches(call.span, changed) {
             let topics = topic.into_iter().collect();
@@ -640,26 +647,23 @@ fn extract(
             }),
         });
     }
-    for scope in &retry_spans {
-        if !touches(scope.span, changed) {
+    for seen in retries.into_values() {
+        if !touches(seen.scope.region, changed) {
             continue;
         }
-        let (effects, all_keyed) = effects_in_retry
-            .remove(&scope.span.start_byte)
-            .unwrap_or((Vec::new(), true));
         boundaries.push(Boundary {
             path: path.to_string(),
             language,
             side,
-            span: scope.span,
+            span: seen.scope.region,
             function: String::new(),
             entry: None,
             topics: Vec::new(),
             findings: Vec::new(),
             kind: BoundaryKind::Retry(RetryScope {
-                wrapper: scope.name.clone(),
-                effects,
-                all_keyed,
+                wrapper: seen.scope.label,
+                effects: seen.effects,
+                all_keyed: seen.all_keyed,
             }),
         });
     }
@@ -742,7 +746,6 @@ fn side_effect(
     sink: &crate::knowledge::Sink,
     state: &WalkState<'_>,
     knowledge: &Knowledge,
-    retry_spans: &[RetrySpan],
     language: Language,
 ) -> SideEffect {
     let idempotency_key = knowledge.idempotency_keys().iter().find_map(|key| {
@@ -760,10 +763,7 @@ fn side_effect(
         })
     });
     let loop_header = state
-        .loops
-        .iter()
-        .rev()
-        .find(|header| !is_retry_loop(header))
+        .innermost_plain_loop()
         .map(|header| crate::flow::shorten(header, 60));
     let unobserved = matches!(
         language,
@@ -788,10 +788,7 @@ fn side_effect(
             name: callee_name(deferral),
             line: deferral.span.start_line,
         }),
-        retry: innermost_retry(retry_spans, call.span).map(|scope| Located {
-            name: scope.name.clone(),
-            line: scope.span.start_line,
-        }),
+        retry: retried_by(state),
         loop_header,
         caught_at,
         unobserved,
@@ -854,12 +851,7 @@ fn assertion(call: &Call, kind: SinkKind) -> String {
 }
 
 /// An outbox row as a side effect: it publishes `topic` through the relay.
-fn outbox_effect(
-    call: &Call,
-    topic: &str,
-    state: &WalkState<'_>,
-    retry_spans: &[RetrySpan],
-) -> SideEffect {
+fn outbox_effect(call: &Call, topic: &str, state: &WalkState<'_>) -> SideEffect {
     let sent = format!("`{topic}`");
     SideEffect {
         callee: callee_name(call),
@@ -879,10 +871,7 @@ fn outbox_effect(
             line: scope.opener.span.start_line,
         }),
         deferred_by: None,
-        retry: innermost_retry(retry_spans, call.span).map(|scope| Located {
-            name: scope.name.clone(),
-            line: scope.span.start_line,
-        }),
+        retry: retried_by(state),
         loop_header: None,
         caught_at: None,
         unobserved: false,
@@ -968,133 +957,13 @@ pub(crate) fn handler_entry(
     }
 }
 
-fn is_retry_loop(header: &str) -> bool {
-    let lower = header.to_ascii_lowercase();
-    RETRY_LOOP_WORDS.iter().any(|word| lower.contains(word))
-}
-
-fn innermost_retry(scopes: &[RetrySpan], span: Span) -> Option<&RetrySpan> {
-    scopes
-        .iter()
-        .filter(|s| s.span.start_byte <= span.start_byte && span.end_byte <= s.span.end_byte)
-        .min_by_key(|s| s.span.end_byte - s.span.start_byte)
-}
-
-/// Every retry scope of a file version: callbacks of retry wrappers,
-/// functions with a retry decorator, loops whose header reads like a retry.
-fn retry_scopes(model: &FileModel, knowledge: &Knowledge) -> Vec<RetrySpan> {
-    let mut scopes = Vec::new();
-    collect_retry_in_function(&model.module, knowledge, &mut scopes, 0);
-    scopes.sort_by_key(|s| s.span.start_byte);
-    scopes
-}
-
-fn collect_retry_in_function(
-    function: &Function,
-    knowledge: &Knowledge,
-    out: &mut Vec<RetrySpan>,
-    depth: usize,
-) {
-    if depth > crate::lang::MAX_MODEL_DEPTH {
-        return;
-    }
-    if let Some(decorator) = function.decorators.iter().find(|d| knowledge.is_retry(d)) {
-        out.push(RetrySpan {
-            span: function.span,
-            name: format!("@{}", callee_name(decorator)),
-        });
-    }
-    collect_retry_in_nodes(&function.body, knowledge, out, depth + 1);
-}
-
-fn collect_retry_in_nodes(
-    nodes: &[Node],
-    knowledge: &Knowledge,
-    out: &mut Vec<RetrySpan>,
-    depth: usize,
-) {
-    if depth > crate::lang::MAX_MODEL_DEPTH {
-        return;
-    }
-    for node in nodes {
-        match node {
-            Node::Call(call) => collect_retry_in_call(call, knowledge, out, depth + 1),
-            Node::Function(function) => {
-                collect_retry_in_function(function, knowledge, out, depth + 1)
-            }
-            Node::Block(block) => {
-                if let BlockKind::Loop { header } = &block.kind
-                    && is_retry_loop(header)
-                {
-                    out.push(RetrySpan {
-                        span: block.span,
-                        name: format!("the retry loop `{}`", crate::flow::shorten(header, 50)),
-                    });
-                }
-                if let BlockKind::With { items, .. } = &block.kind {
-                    for item in items {
-                        collect_retry_in_call(item, knowledge, out, depth + 1);
-                    }
-                }
-                collect_retry_in_nodes(&block.body, knowledge, out, depth + 1);
-            }
-            Node::Return(ret) => {
-                if let Some(value) = &ret.value {
-                    collect_retry_in_value(value, knowledge, out, depth + 1);
-                }
-            }
-            Node::Assign(assign) => {
-                collect_retry_in_value(&assign.value, knowledge, out, depth + 1)
-            }
-        }
-    }
-}
-
-fn collect_retry_in_call(
-    call: &Call,
-    knowledge: &Knowledge,
-    out: &mut Vec<RetrySpan>,
-    depth: usize,
-) {
-    if depth > crate::lang::MAX_MODEL_DEPTH {
-        return;
-    }
-    if knowledge.is_retry(call) {
-        for callback in call.callbacks() {
-            out.push(RetrySpan {
-                span: callback.span,
-                name: callee_name(call),
-            });
-        }
-    }
-    for inner in &call.chain {
-        collect_retry_in_call(inner, knowledge, out, depth + 1);
-    }
-    for arg in &call.args {
-        collect_retry_in_value(&arg.value, knowledge, out, depth + 1);
-    }
-}
-
-fn collect_retry_in_value(
-    value: &Value,
-    knowledge: &Knowledge,
-    out: &mut Vec<RetrySpan>,
-    depth: usize,
-) {
-    if depth > crate::lang::MAX_MODEL_DEPTH {
-        return;
-    }
-    match value {
-        Value::Call(call) => collect_retry_in_call(call, knowledge, out, depth + 1),
-        Value::Function(function) => collect_retry_in_function(function, knowledge, out, depth + 1),
-        Value::Object(props) => props
-            .iter()
-            .for_each(|p| collect_retry_in_value(&p.value, knowledge, out, depth + 1)),
-        Value::Array(items) => items
-            .iter()
-            .for_each(|v| collect_retry_in_value(v, knowledge, out, depth + 1)),
-        _ => {}
-    }
+/// The retry scope around a call, as the flow layer decides it (the same
+/// scope the idempotency rules judge).
+fn retried_by(state: &WalkState<'_>) -> Option<Located> {
+    state.retry.as_ref().map(|scope| Located {
+        name: scope.label.clone(),
+        line: scope.origin.start_line,
+    })
 }
 
 /// `(line, condition)` of every `if` in a handler body whose branch returns

@@ -20,6 +20,7 @@ fn added(path: &str, text: &str) -> ChangedFile {
             last: lines,
         }],
         base_changed_lines: Vec::new(),
+        removed_after: Vec::new(),
     }
 }
 
@@ -63,7 +64,7 @@ fn python_retry_loop_is_a_retry_scope_around_the_http_write() {
             _ => None,
         })
         .expect("a retry scope");
-    assert_eq!(retry.wrapper, "the retry loop `attempt in range(3)`");
+    assert_eq!(retry.wrapper, "the retry loop `for attempt in range(3)`");
     assert_eq!(
         retry.effects,
         ["the request to `https://crm.example.com/leads`"]
@@ -227,4 +228,57 @@ fn rust_handle_transaction_holds_the_send_before_its_commit() {
         "{:?}",
         result.suites[0].reasons
     );
+}
+
+/// The gate's retry scope (what the checklist shows) and the idempotency
+/// rule's finding come from the same flow fact, so they agree on every
+/// snippet: the same code is retried for both, under the same name.
+#[test]
+fn gate_retry_scopes_and_retry_findings_agree() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            "jobs/charge.js",
+            "import pRetry from 'p-retry';\nexport async function charge(order) {\n  await pRetry(() => stripe.charges.create({ amount: order.total }), { retries: 3 });\n}\n",
+            Some("p-retry"),
+        ),
+        // A BullMQ worker retries only when `attempts` is configured.
+        (
+            "jobs/worker.js",
+            "import { Worker } from 'bullmq';\nnew Worker('billing', async (job) => {\n  await stripe.charges.create({ amount: job.data.total });\n});\n",
+            None,
+        ),
+        (
+            "crm/sync.py",
+            "import requests\nfrom requests import Timeout\n\ndef sync_lead(lead):\n    for attempt in range(3):\n        try:\n            requests.post(\"https://crm.example.com/leads\", json=lead)\n            return\n        except Timeout:\n            continue\n",
+            Some("the retry loop `for attempt in range(3)`"),
+        ),
+        // Iterating over a list of delays names no attempt count.
+        (
+            "crm/notify.py",
+            "import requests\n\ndef notify(lead):\n    for backoff in BACKOFF_DELAYS:\n        requests.post(\"https://crm.example.com/notes\", json=lead)\n",
+            None,
+        ),
+    ];
+    for (path, text, expected) in cases {
+        let config = config("");
+        let report = report_for(vec![added(path, text)], &config);
+        let map = touched_boundaries(&report, &config);
+        let gate = map.boundaries.iter().find_map(|b| match &b.kind {
+            BoundaryKind::Retry(retry) => Some(retry.wrapper.clone()),
+            _ => None,
+        });
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "idempotency/retry-without-key");
+        assert_eq!(gate.as_deref(), *expected, "{path}: the gate's retry scope");
+        assert_eq!(finding.is_some(), expected.is_some(), "{path}: the rule");
+        if let (Some(finding), Some(label)) = (finding, expected) {
+            assert!(
+                finding.message.contains(label),
+                "{path}: the finding names the same retry: {}",
+                finding.message
+            );
+        }
+    }
 }

@@ -420,6 +420,7 @@ impl DiffLayout {
                 .map(|&[first, last]| LineRange { first, last })
                 .collect(),
             base_changed_lines: Vec::new(),
+            removed_after: Vec::new(),
         };
         Some(AnalyzedFile {
             path: self.path,

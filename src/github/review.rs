@@ -345,6 +345,7 @@ mod tests {
                     head_text: Some(text),
                     changed_lines: changed,
                     base_changed_lines: Vec::new(),
+                    removed_after: Vec::new(),
                 },
                 head: None,
                 base: None,

@@ -8,6 +8,7 @@ mod fingerprint;
 mod helpers;
 mod inventory;
 mod memory;
+mod novelty;
 mod prefilter;
 mod suppression;
 
@@ -22,11 +23,10 @@ use crate::config::Config;
 use crate::diff::{self, ChangeSet, ChangedFile, DiffError, Target};
 use crate::knowledge::KnowledgeError;
 use crate::lang::PARSER_STACK_BYTES;
-use crate::model::{FileModel, Language, Span};
+use crate::model::{FileModel, Language};
 use crate::rules::{Class, Confidence, RawFinding, Severity, find_rule};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -337,38 +337,32 @@ fn analyze_file(
                 .map(|text| crate::lang::parse(language, text))
         },
     );
-    let touching: Vec<bool> = head.as_ref().map_or_else(Vec::new, |h| {
+    let touches: Vec<novelty::Touch> = head.as_ref().map_or_else(Vec::new, |h| {
         h.findings
             .iter()
-            .map(|(raw, _)| touches_change(raw, &change))
+            .map(|(raw, _)| novelty::touch(raw, &h.model, &change))
             .collect()
     });
-    // A finding that touches no changed line is existing whatever the base
-    // says: the base is checked only when some head finding touches the change.
-    let (base, base_prints): (Option<FileModel>, HashSet<String>) =
+    // A finding the change does not touch is existing whatever the base says:
+    // the base is checked only when the change touches some head finding.
+    let (base, base_findings): (Option<FileModel>, Vec<RawFinding>) =
         match (base_model, change.base_text.as_deref()) {
-            (Some(model), Some(text)) if touching.contains(&true) => {
+            (Some(model), Some(text)) if touches.iter().any(|t| t.any()) => {
                 let checked =
                     check_version(language, &path, text, model, config, helpers.base(&path));
-                let prints = checked
-                    .findings
-                    .into_iter()
-                    .map(|(_, print)| print)
-                    .collect();
-                (Some(checked.model), prints)
+                let raws = checked.findings.into_iter().map(|(raw, _)| raw).collect();
+                (Some(checked.model), raws)
             }
-            (model, _) => (model, HashSet::new()),
+            (model, _) => (model, Vec::new()),
         };
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     if let (Some(head), Some(text)) = (&head, change.head_text.as_deref()) {
         warnings.extend(head.warnings.iter().cloned());
-        for ((raw, print), &touches) in head.findings.iter().zip(&touching) {
-            let status = if touches && !base_prints.contains(print.as_str()) {
-                Status::New
-            } else {
-                Status::Existing
-            };
+        let head_raws: Vec<&RawFinding> = head.findings.iter().map(|(raw, _)| raw).collect();
+        let base_raws: Vec<&RawFinding> = base_findings.iter().collect();
+        let statuses = novelty::classify(&head_raws, &touches, &base_raws);
+        for ((raw, print), status) in head.findings.iter().zip(statuses) {
             if status == Status::Existing && !all {
                 continue;
             }
@@ -389,22 +383,6 @@ fn analyze_file(
             base,
             change,
         },
-    })
-}
-
-fn touches_change(finding: &RawFinding, change: &ChangedFile) -> bool {
-    let spans = std::iter::once(finding.span).chain(
-        finding
-            .related
-            .iter()
-            .filter(|r| r.path.is_none())
-            .map(|r| r.span),
-    );
-    spans.into_iter().any(|span: Span| {
-        change
-            .changed_lines
-            .iter()
-            .any(|range| span.touches_lines(range.first, range.last))
     })
 }
 

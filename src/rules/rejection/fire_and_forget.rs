@@ -1,7 +1,8 @@
 //! `rejection/fire-and-forget`.
 
 use crate::flow::outcome::{
-    awaited_callees, chain_links, effect_phrase, function_phrase, is_chain_link, rejecter,
+    awaited_callees, bound_and_unread, chain_links, effect_phrase, function_phrase, is_chain_link,
+    rejecter,
 };
 use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink};
@@ -74,8 +75,17 @@ impl Rule for FireAndForget {
             if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
                 return;
             }
+            let unread = || {
+                bound_and_unread(
+                    call,
+                    file.source,
+                    state.enclosing,
+                    &file.model.comments,
+                    knowledge,
+                )
+            };
             if knowledge.is_task_spawner(call) {
-                if matches!(call.result, CallResult::Discarded) {
+                if matches!(call.result, CallResult::Discarded) || unread() {
                     for (effect, sink) in spawned_effects(call, ecosystem, knowledge) {
                         findings.push(self.finding(
                             file.path,
@@ -106,7 +116,8 @@ impl Rule for FireAndForget {
                 ));
                 return;
             }
-            let Some((effect, sink)) = dropped_promise(call, state, ecosystem, &awaited, knowledge)
+            let Some((effect, sink)) =
+                dropped_promise(call, state, ecosystem, &awaited, knowledge, unread)
             else {
                 return;
             };
@@ -132,9 +143,11 @@ fn dropped_promise<'a>(
     ecosystem: Ecosystem,
     awaited: &HashSet<String>,
     knowledge: &'a Knowledge,
+    unread: impl Fn() -> bool,
 ) -> Option<(&'a Call, &'a Sink)> {
     let explicitly = matches!(call.result, CallResult::ExplicitlyIgnored);
-    if call.awaited || !(matches!(call.result, CallResult::Discarded) || explicitly) {
+    let dropped = matches!(call.result, CallResult::Discarded) || explicitly;
+    if call.awaited || !(dropped || unread()) {
         return None;
     }
     match ecosystem {

@@ -13,8 +13,6 @@ use crate::model::{
 use crate::rules::{
     Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
 };
-use regex::Regex;
-use std::sync::LazyLock;
 
 /// ## What it detects
 /// A side effect — publishing a message, enqueueing a job, sending an
@@ -47,13 +45,6 @@ static DOC: RuleDoc = RuleDoc {
         "If losing this effect is acceptable, where is that decision recorded and counted?",
     ],
 };
-
-/// Retry loops are the idempotency rules' concern: their catch is expected
-/// to log and try again.
-static RETRY_LOOP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)attempt|retr(y|ies)|tries|backoff|^\s*\w+\s+in\s+range\(\s*\d+\s*\)\s*$")
-        .expect("the retry-loop pattern is a valid regular expression")
-});
 
 /// How the failure of the side effect is lost.
 enum Swallow<'a> {
@@ -127,7 +118,9 @@ impl Rule for SwallowedError {
             let Some(sink) = knowledge.sink(call) else {
                 return;
             };
-            if state.loops.iter().any(|header| RETRY_LOOP.is_match(header)) {
+            // Retry loops (as flow decides them) are the idempotency rules'
+            // concern: their catch is expected to log and try again.
+            if state.in_retry_loop() {
                 return;
             }
             let swallow = caught(file, state, knowledge)
@@ -163,7 +156,7 @@ impl SwallowedError {
         let (sink_call, sink) = links[..position]
             .iter()
             .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))?;
-        if state.loops.iter().any(|header| RETRY_LOOP.is_match(header)) {
+        if state.in_retry_loop() {
             return None;
         }
         let handler = links[position].args.get(handler_index)?;

@@ -202,7 +202,13 @@ fn reading(
                 state.enclosing,
                 &file.model.comments,
             );
-            from_usage(usage_in(&rest, var, knowledge), var, ecosystem)
+            let usage = usage_in(&rest, var, knowledge);
+            // An unawaited promise nobody reads is fire-and-forget's finding.
+            let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
+            if unawaited_js && state.enclosing.is_async && usage == Usage::Unused {
+                return None;
+            }
+            from_usage(usage, var, ecosystem)
         }
     }
 }
