@@ -216,3 +216,94 @@ fn a_helper_that_only_logs_is_not_a_side_effect() {
     );
     assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
 }
+
+const PY_NOTIFY_QUIET: &str = "from django.core.mail import send_mail\n\n\ndef email_receipt(user, invoice):\n    print(\"receipt\", invoice.id)\n";
+const PY_VIEWS_CALLING: &str = "from django.db import transaction\n\nfrom shop.notify import email_receipt\n\n\ndef pay(user, invoice):\n    with transaction.atomic():\n        invoice.save()\n        email_receipt(user, invoice)\n\n\ndef pay_later(user, invoice):\n    with transaction.atomic():\n        invoice.save()\n        transaction.on_commit(lambda: email_receipt(user, invoice))\n";
+
+#[test]
+fn a_helper_that_starts_sending_mail_is_reported_with_its_callers_inside_transactions() {
+    let (repo, base, head) = change(
+        &[
+            ("shop/notify.py", PY_NOTIFY_QUIET),
+            ("shop/views.py", PY_VIEWS_CALLING),
+        ],
+        "shop/notify.py",
+        PY_NOTIFY,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            5,
+            "new".to_string()
+        )]
+    );
+    let finding = &findings(&report)[0];
+    assert_eq!(finding["path"], "shop/notify.py");
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(message.contains("shop/views.py:9"), "{message}");
+    let related: Vec<(String, u64)> = finding["related"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap_or_default().to_string(),
+                r["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        vec![
+            ("shop/views.py".to_string(), 9),
+            ("shop/views.py".to_string(), 7)
+        ],
+        "the caller inside the transaction, not the one deferred with on_commit"
+    );
+}
+
+#[test]
+fn a_helper_whose_callers_hold_no_transaction_is_not_reported() {
+    let views = "from shop.notify import email_receipt\n\n\ndef pay(user, invoice):\n    invoice.save()\n    email_receipt(user, invoice)\n";
+    let (repo, base, head) = change(
+        &[
+            ("shop/notify.py", PY_NOTIFY_QUIET),
+            ("shop/views.py", views),
+        ],
+        "shop/notify.py",
+        PY_NOTIFY,
+    );
+    assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
+}
+
+#[test]
+fn javascript_webhook_helper_called_inside_a_knex_transaction_elsewhere() {
+    let quiet =
+        "export async function deliverWebhook(url, payload) {\n  console.log(url, payload);\n}\n";
+    let caller = "import { deliverWebhook } from '../lib/hooks.js';\n\nexport async function ship(db, order) {\n  await db.transaction(async (trx) => {\n    await trx('orders').where({ id: order.id }).update({ status: 'shipped' });\n    await deliverWebhook('https://hooks.example.com', { id: order.id });\n  });\n}\n";
+    let (repo, base, head) = change(
+        &[("lib/hooks.js", quiet), ("src/ship.js", caller)],
+        "lib/hooks.js",
+        JS_HOOKS,
+    );
+    let report = scan(&repo, &base, &head);
+    let rules: Vec<(String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        rules.contains(&(
+            "sequencing/side-effect-in-transaction".to_string(),
+            "lib/hooks.js".to_string()
+        )),
+        "{rules:?}"
+    );
+}

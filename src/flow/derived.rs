@@ -21,7 +21,7 @@
 
 use super::scope::ScopeWalker;
 use crate::knowledge::{HelperFacts, Knowledge, Sink, SinkKind, SinkOrigin};
-use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Value};
+use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -41,6 +41,9 @@ pub struct ReachedSink {
     pub non_idempotent: bool,
     /// The chain, outermost first: `email_receipt (line 4)`, …, `send_mail`.
     pub chain: Vec<String>,
+    /// The call in the summarised function that leads to the sink (the
+    /// sink call itself, or the call of the next helper), its trigger text.
+    pub first_call: (Span, String),
 }
 
 /// What one function does, as far as other code calling it is concerned.
@@ -189,6 +192,7 @@ impl<'a> Summaries<'a> {
                     generic: sink.generic,
                     non_idempotent: sink.non_idempotent,
                     chain: vec![here, format!("`{}`", call.callee)],
+                    first_call: (call.span, call.text.clone()),
                 });
             }
             let callee = self.resolve(call, function);
@@ -199,6 +203,7 @@ impl<'a> Summaries<'a> {
             };
             if let Some(mut reached) = inner.reaches {
                 reached.chain.insert(0, here);
+                reached.first_call = (call.span, call.text.clone());
                 return Some(reached);
             }
         }

@@ -3,6 +3,7 @@
 
 mod all_files;
 mod analyze;
+mod callers;
 mod contract;
 mod fingerprint;
 mod helpers;
@@ -285,6 +286,12 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         findings.extend(outcome.findings);
         analyzed_files.push(outcome.file);
     }
+    findings.extend(callers::caller_findings(
+        &analyzed_files,
+        &scope,
+        config,
+        &mut warnings,
+    ));
     let repository = contract::contract_pass(&scope, config, &analyzed_files, &pool);
     findings.extend(repository.findings);
     warnings.extend(repository.warnings);

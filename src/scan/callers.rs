@@ -1,0 +1,296 @@
+//! Upward: when the change makes a helper reach a side effect it did not
+//! reach before (`email_receipt` now calls `send_mail`), the helper's callers
+//! elsewhere in the repository may run it inside a transaction. They are
+//! found by a literal search for the helper's name over the repository's
+//! source files (read once, streamed, only files that mention the name
+//! parsed), resolved through their imports to the touched file, and walked
+//! with the helper's summary laid over the packs. One finding per helper, at
+//! the call inside it that leads to the side effect, with every caller that
+//! holds a transaction as a related location: one root cause, one finding.
+
+use super::contract::RepositoryScope;
+use super::fingerprint::fingerprint;
+use super::{AnalyzedFile, Finding, Status, to_finding};
+use crate::config::Config;
+use crate::diff::{self, Threads};
+use crate::flow::ScopeWalker;
+use crate::flow::derived::{ReachedSink, Summaries, short_name};
+use crate::flow::imports::project_imports;
+use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
+use crate::lang::{self, PARSER_STACK_BYTES};
+use crate::model::{FileModel, Language, Span};
+use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
+use std::collections::HashMap;
+
+/// The rule these findings belong to.
+const RULE: RuleId = RuleId("sequencing/side-effect-in-transaction");
+
+/// At most this many callers are listed per helper.
+const MAX_CALLERS: usize = 10;
+
+/// A helper of a touched file that the change made reach a side effect.
+struct NewReach {
+    path: String,
+    name: String,
+    function: String,
+    reached: ReachedSink,
+}
+
+/// A caller that runs the helper inside a transaction.
+struct Caller {
+    path: String,
+    call: Span,
+    opener: Span,
+    opener_name: String,
+}
+
+/// The findings of helpers that now reach a side effect and are called inside
+/// a transaction elsewhere.
+pub(super) fn caller_findings(
+    analysed: &[AnalyzedFile],
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Vec<Finding> {
+    if !config.rule_enabled(RULE.as_str()) {
+        return Vec::new();
+    }
+    let reaches = new_reaches(analysed, config);
+    if reaches.is_empty() {
+        return Vec::new();
+    }
+    let touched: std::collections::HashSet<&str> = analysed
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
+        .collect();
+    let names: Vec<&str> = reaches.iter().map(|r| r.name.as_str()).collect();
+    let wants = |path: &str| {
+        Language::from_path(path).is_some() && !touched.contains(path) && !config.is_ignored(path)
+    };
+    let tree = match scope.head {
+        "WORKTREE" => None,
+        "INDEX" => Some(scope.base),
+        commit => Some(commit),
+    };
+    let find = |path: &str, text: String| -> Vec<(usize, Caller)> {
+        if !names.iter().any(|name| text.contains(name)) {
+            return Vec::new();
+        }
+        let Some(language) = Language::from_path(path) else {
+            return Vec::new();
+        };
+        callers_in(path, language, &text, &reaches, config)
+    };
+    let mut callers: Vec<Vec<Caller>> = reaches.iter().map(|_| Vec::new()).collect();
+    let threads = Threads {
+        count: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        stack_bytes: PARSER_STACK_BYTES,
+    };
+    let read =
+        diff::for_each_tree_file(scope.root, tree, threads, &wants, &find, &mut |_, found| {
+            for (index, caller) in found {
+                callers[index].push(caller);
+            }
+        });
+    if let Err(error) = read {
+        warnings.push(format!(
+            "callers of changed helpers: cannot read the repository ({error}); callers in other files were not checked"
+        ));
+        return Vec::new();
+    }
+    reaches
+        .iter()
+        .zip(callers)
+        .filter(|(_, callers)| !callers.is_empty())
+        .filter_map(|(reach, callers)| finding(reach, &callers, analysed, config))
+        .collect()
+}
+
+/// Module-level functions of the touched files that reach a sink in the head
+/// version and did not in the base.
+fn new_reaches(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReach> {
+    let mut out = Vec::new();
+    for file in analysed {
+        let Some(head) = &file.head else {
+            continue;
+        };
+        let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
+        let reaching = |model: &FileModel| -> HashMap<String, (String, ReachedSink)> {
+            let mut summaries = Summaries::new(
+                model,
+                knowledge,
+                Box::new(|f| format!("line {}", f.span.start_line)),
+            );
+            summaries
+                .all()
+                .into_iter()
+                .filter(|(function, _)| function.class.is_none())
+                .filter_map(|(function, summary)| {
+                    Some((
+                        short_name(function).to_string(),
+                        (function.name.clone(), summary.reaches?),
+                    ))
+                })
+                .collect()
+        };
+        let before = file.base.as_ref().map(reaching).unwrap_or_default();
+        for (name, (function, reached)) in reaching(head) {
+            if !before.contains_key(&name) {
+                out.push(NewReach {
+                    path: file.path.clone(),
+                    name,
+                    function,
+                    reached,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.path, &a.name).cmp(&(&b.path, &b.name)));
+    out
+}
+
+/// The callers in one file of each helper it imports from the helper's file
+/// that run it inside a transaction, with the helper's index.
+fn callers_in(
+    path: &str,
+    language: Language,
+    text: &str,
+    reaches: &[NewReach],
+    config: &Config,
+) -> Vec<(usize, Caller)> {
+    let imports = project_imports(language, path, text);
+    let mut facts = HelperFacts::default();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for (index, reach) in reaches.iter().enumerate() {
+        for import in &imports {
+            if !import.candidates.iter().any(|c| c == &reach.path) {
+                continue;
+            }
+            let local = match &import.remote {
+                Some(remote) if remote == &reach.name => import.local.clone(),
+                None => format!("{}.{}", import.local, reach.name),
+                Some(_) => continue,
+            };
+            facts.sinks.insert(
+                local.clone(),
+                Sink::of_helper(
+                    reach.reached.kind,
+                    reach.reached.label.clone(),
+                    reach.reached.generic,
+                    reach.reached.non_idempotent,
+                    SinkOrigin::ImportedHelper,
+                ),
+            );
+            index_of.insert(local, index);
+        }
+    }
+    if index_of.is_empty() {
+        return Vec::new();
+    }
+    let model = lang::parse(language, text);
+    let knowledge = config
+        .knowledge
+        .for_ecosystem(language.ecosystem())
+        .with_helpers(facts);
+    let walker = ScopeWalker::new(&knowledge, &model);
+    let mut found = Vec::new();
+    walker.walk(&model, &mut |call, state| {
+        let (Some(&index), Some(scope)) = (index_of.get(&call.callee), state.transaction) else {
+            return;
+        };
+        if state.deferred_by.is_some() {
+            return;
+        }
+        found.push((
+            index,
+            Caller {
+                path: path.to_string(),
+                call: call.span,
+                opener: scope.opener.span,
+                opener_name: crate::flow::callee_name(scope.opener),
+            },
+        ));
+    });
+    found
+}
+
+fn finding(
+    reach: &NewReach,
+    callers: &[Caller],
+    analysed: &[AnalyzedFile],
+    config: &Config,
+) -> Option<Finding> {
+    let file = analysed.iter().find(|f| f.path == reach.path)?;
+    let text = file.change.head_text.as_deref()?;
+    let (span, trigger) = &reach.reached.first_call;
+    let first = &callers[0];
+    let message = format!(
+        "`{}` now reaches {} ({}), and it is called inside a transaction: `{}` at {}:{} runs it inside `{}`, so the side effect fires before the caller's writes commit",
+        reach.name,
+        reach
+            .reached
+            .chain
+            .last()
+            .map_or("a side effect", String::as_str),
+        reach.reached.label,
+        reach.name,
+        first.path,
+        first.call.start_line,
+        first.opener_name,
+    );
+    let mut related = Vec::new();
+    for caller in callers.iter().take(MAX_CALLERS) {
+        related.push(RelatedSpan {
+            path: Some(caller.path.clone()),
+            span: caller.call,
+            message: format!("called inside `{}` here", caller.opener_name),
+        });
+        related.push(RelatedSpan {
+            path: Some(caller.path.clone()),
+            span: caller.opener,
+            message: format!("transaction opened here (`{}`)", caller.opener_name),
+        });
+    }
+    let raw = RawFinding {
+        rule: RULE,
+        severity: config
+            .severity_override(RULE.as_str())
+            .unwrap_or(if reach.reached.generic {
+                Severity::Medium
+            } else {
+                Severity::High
+            }),
+        confidence: Confidence::of_pattern(reach.reached.generic),
+        span: *span,
+        function: reach.function.clone(),
+        trigger_text: trigger.clone(),
+        message,
+        questions: vec![
+            format!(
+                "Which callers of `{}` hold a transaction when they call it ({} found, listed below), and must their writes be committed before the side effect fires?",
+                reach.name,
+                callers.len()
+            ),
+            format!(
+                "Should `{}` defer the side effect until commit (`transaction.on_commit(...)`, an outbox row, publishing after the transaction resolves)?",
+                reach.name
+            ),
+            "If a caller's transaction rolls back after this call, who retracts the side effect?"
+                .to_string(),
+            "What if the downstream system processes this before commit, late, or twice?"
+                .to_string(),
+        ],
+        related,
+    };
+    let mut kept = vec![raw];
+    super::analyze::apply_suppressions(&reach.path, file.head.as_ref()?, &mut kept);
+    let raw = kept.pop()?;
+    let print = fingerprint(
+        RULE.as_str(),
+        &reach.path,
+        &raw.function,
+        &raw.trigger_text,
+        0,
+    );
+    Some(to_finding(&raw, &print, Status::New, &reach.path, text))
+}
