@@ -107,7 +107,10 @@ pub(super) fn caller_findings(
 }
 
 /// Module-level functions of the touched files that reach a sink in the head
-/// version and did not in the base.
+/// version and existed in the base without reaching one. A function the
+/// change adds has no callers in files the change does not touch (those that
+/// call it are touched, and judged downward), so only changed helpers cost a
+/// search of the repository.
 fn new_reaches(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReach> {
     let mut out = Vec::new();
     for file in analysed {
@@ -115,7 +118,10 @@ fn new_reaches(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReach> {
             continue;
         };
         let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
-        let reaching = |model: &FileModel| -> HashMap<String, (String, ReachedSink)> {
+        let Some(base) = &file.base else {
+            continue;
+        };
+        let summarised = |model: &FileModel| -> HashMap<String, (String, Option<ReachedSink>)> {
             let mut summaries = Summaries::new(
                 model,
                 knowledge,
@@ -125,17 +131,20 @@ fn new_reaches(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReach> {
                 .all()
                 .into_iter()
                 .filter(|(function, _)| function.class.is_none())
-                .filter_map(|(function, summary)| {
-                    Some((
+                .map(|(function, summary)| {
+                    (
                         short_name(function).to_string(),
-                        (function.name.clone(), summary.reaches?),
-                    ))
+                        (function.name.clone(), summary.reaches),
+                    )
                 })
                 .collect()
         };
-        let before = file.base.as_ref().map(reaching).unwrap_or_default();
-        for (name, (function, reached)) in reaching(head) {
-            if !before.contains_key(&name) {
+        let before = summarised(base);
+        for (name, (function, reached)) in summarised(head) {
+            let Some(reached) = reached else {
+                continue;
+            };
+            if matches!(before.get(&name), Some((_, None))) {
                 out.push(NewReach {
                     path: file.path.clone(),
                     name,
