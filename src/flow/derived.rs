@@ -180,6 +180,12 @@ impl<'a> Summaries<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        // A helper that defers its effect until commit on some path
+        // (`if defer: on_commit(send) else: send()`) handles the boundary
+        // itself: its callers chose the path, and are not second-guessed.
+        if facts.iter().any(|(_, deferred, _)| *deferred) {
+            return None;
+        }
         let here = format!("`{}` ({})", short_name(function), (self.place)(function));
         for (call, deferred, local) in facts {
             if deferred || local || self.knowledge.is_outbox_write(call) {
