@@ -110,6 +110,18 @@ impl Confidence {
         }
     }
 
+    /// The confidence of a finding about how a sink's failure is handled at
+    /// the call site: as [`Confidence::of_pattern`] for an SDK call; `Medium`
+    /// through a project helper, whose own code may already handle or report
+    /// the failure the call site seems to drop.
+    pub fn of_failure_handling(sink: &crate::knowledge::Sink) -> Confidence {
+        if sink.origin == crate::knowledge::SinkOrigin::Pack {
+            Confidence::of_pattern(sink.generic)
+        } else {
+            Confidence::Medium
+        }
+    }
+
     /// The confidence of a finding whose trigger was recognised by a pattern
     /// that names a specific SDK or bus (`generic` false) or only a method
     /// name shared by many libraries (`generic` true).

@@ -366,7 +366,7 @@ impl FireAndForget {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_pattern(sink.generic),
+            confidence: Confidence::of_failure_handling(sink),
             span: effect.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),

@@ -554,7 +554,9 @@ impl SilentSkip {
         RawFinding {
             rule: self.id(),
             severity: skip.severity,
-            confidence: Confidence::High,
+            confidence: knowledge
+                .sink(skipped)
+                .map_or(Confidence::High, Confidence::of_failure_handling),
             span: head_span(file.source, skip.block),
             function,
             trigger_text: format!("if {} return", skip.condition),

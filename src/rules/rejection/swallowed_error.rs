@@ -251,7 +251,7 @@ impl SwallowedError {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_pattern(sink.generic),
+            confidence: Confidence::of_failure_handling(sink),
             span: sink_call.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),
