@@ -2,6 +2,7 @@
 //!
 //! Loaded once, validated whole; every error is `file:line:column: message`.
 
+use crate::context::{LinguistAttributes, PathContext};
 use crate::knowledge::{CallPattern, KnowledgeBase, KnowledgeError, Pack};
 use crate::model::Ecosystem;
 use crate::rules::{Severity, find_rule};
@@ -32,6 +33,23 @@ pub struct ConfigFile {
     /// Suites that run on every change.
     #[serde(default)]
     pub always: Vec<Suite>,
+    /// Which paths count as production code (tests, examples, generated
+    /// and vendored code are quiet by default).
+    #[serde(default)]
+    pub context: ContextSetting,
+}
+
+/// `context:` — overrides of the production / not-production decision.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSetting {
+    /// Globs analysed as production even where a convention or
+    /// `.gitattributes` says otherwise (`examples/**`).
+    #[serde(default)]
+    pub production: Vec<String>,
+    /// Further globs that are not production (`scripts/dev/**`).
+    #[serde(default)]
+    pub quiet: Vec<String>,
 }
 
 /// Settings of one rule.
@@ -88,6 +106,11 @@ pub struct Config {
     /// Built-in knowledge extended by the file's.
     pub knowledge: KnowledgeBase,
     ignore: GlobSet,
+    /// `context.production` and `context.quiet`, compiled.
+    context_production: GlobSet,
+    context_quiet: GlobSet,
+    /// `linguist-generated` / `linguist-vendored` of the analysed revision.
+    attributes: LinguistAttributes,
     /// The compiled `paths` and `topics` of each workflow, in file order.
     workflow_matchers: Vec<WorkflowMatcher>,
     /// How the file is named in messages (`.handoff.yml`).
@@ -178,6 +201,8 @@ impl Config {
             knowledge.add_pack(*ecosystem, name, source, pack)?;
         }
         let ignore = compile_globs(name, source, &file.ignore)?;
+        let context_production = compile_globs(name, source, &file.context.production)?;
+        let context_quiet = compile_globs(name, source, &file.context.quiet)?;
         let workflow_matchers = validate_workflows(&file, source, name)?;
         let always_line = source
             .lines()
@@ -187,6 +212,9 @@ impl Config {
             file,
             knowledge,
             ignore,
+            context_production,
+            context_quiet,
+            attributes: LinguistAttributes::default(),
             workflow_matchers,
             file_name: name.to_string(),
             always_line,
@@ -223,6 +251,29 @@ impl Config {
     /// The 1-based line of the file's `always:` key, if it has one.
     pub fn always_line(&self) -> Option<usize> {
         self.always_line
+    }
+
+    /// Take `linguist-generated` / `linguist-vendored` from the root
+    /// `.gitattributes` text of the revision the analysis trusts (the base of
+    /// a change, the scanned revision of `--all-files`; never a pull
+    /// request's head, which could silence its own findings).
+    pub fn set_attributes(&mut self, gitattributes: &str) {
+        self.attributes = LinguistAttributes::parse(gitattributes);
+    }
+
+    /// What kind of code a repository path holds: `context.production` wins,
+    /// then `context.quiet`, `.gitattributes`, and the folder and file-name
+    /// conventions. Rules report only on [`PathContext::Production`].
+    pub fn path_context(&self, path: &str) -> PathContext {
+        if self.context_production.is_match(path) {
+            return PathContext::Production;
+        }
+        if self.context_quiet.is_match(path) {
+            return PathContext::Configured;
+        }
+        self.attributes
+            .context(path)
+            .unwrap_or_else(|| crate::context::by_convention(path))
     }
 
     /// Whether a repository path is ignored by `ignore:`.
@@ -391,6 +442,30 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(js.sink(&call).map(|s| s.label.as_str()), Some("our bus"));
+    }
+
+    #[test]
+    fn context_overrides_the_conventions_both_ways() {
+        let mut config = Config::parse(
+            "context:\n  production: ['examples/shop/**']\n  quiet: ['scripts/dev/**']\n",
+            CONFIG_FILE,
+        )
+        .expect("valid");
+        config.set_attributes("client/*.ts linguist-generated\n");
+        assert_eq!(
+            config.path_context("examples/shop/app.js"),
+            PathContext::Production
+        );
+        assert_eq!(
+            config.path_context("examples/other/app.js"),
+            PathContext::Example
+        );
+        assert_eq!(
+            config.path_context("scripts/dev/seed.py"),
+            PathContext::Configured
+        );
+        assert_eq!(config.path_context("client/api.ts"), PathContext::Generated);
+        assert_eq!(config.path_context("src/app.ts"), PathContext::Production);
     }
 
     #[test]

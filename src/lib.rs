@@ -11,6 +11,7 @@
 pub mod checklist;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod contract;
 pub mod diff;
 pub mod flow;

@@ -6,7 +6,7 @@
 
 mod support;
 
-use handoff::config::{Config, ConfigFile, RuleSetting, Suite, Workflow};
+use handoff::config::{Config, ConfigFile, ContextSetting, RuleSetting, Suite, Workflow};
 use handoff::knowledge::{
     DedupeChecks, HandlerEntry, HandlerRole, LoggerEntry, NeverRedelivered, OptionCondition, Pack,
     PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry, RetryTarget, SinkEntry, SinkKind,
@@ -119,6 +119,11 @@ fn schema_properties_are_the_configuration_fields() {
         ),
         ("workflow", &defs["workflow"], names_of::<Workflow>()),
         ("suite", &defs["suite"], names_of::<Suite>()),
+        (
+            "contextSetting",
+            &defs["contextSetting"],
+            names_of::<ContextSetting>(),
+        ),
         ("pack", &defs["pack"], names_of::<Pack>()),
         (
             "patternEntry",

@@ -463,3 +463,20 @@ fn examine(
 fn skipped(path: &str, reason: &SkipReason) -> Examined {
     Examined::Skipped(format!("skipped {}: {reason}", one_line(path)))
 }
+
+/// The root `.gitattributes` of a commit (`sha`), or of the work tree when
+/// `sha` is `None`; empty when there is none or it cannot be read (it can
+/// only make paths quieter, so a missing file is no error).
+pub fn gitattributes_at(repo_root: &std::path::Path, sha: Option<&str>) -> String {
+    let Some(sha) = sha.filter(|sha| sha.chars().any(|c| c != '0')) else {
+        return std::fs::read_to_string(repo_root.join(".gitattributes")).unwrap_or_default();
+    };
+    let Ok(repo) = git2::Repository::open(repo_root) else {
+        return String::new();
+    };
+    repo.revparse_single(&format!("{sha}:.gitattributes"))
+        .ok()
+        .and_then(|object| object.peel_to_blob().ok())
+        .map(|blob| String::from_utf8_lossy(blob.content()).into_owned())
+        .unwrap_or_default()
+}

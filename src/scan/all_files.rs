@@ -93,7 +93,10 @@ impl AllFilesScan {
             Some(_) => (sha.clone(), Some(sha.clone())),
             None => ("WORKTREE".to_string(), None),
         };
-        let config = Config::load(&target.repo_root, options.config.as_deref())?;
+        let mut config = Config::load(&target.repo_root, options.config.as_deref())?;
+        // The scanned revision's own attributes (the work tree's when it is scanned).
+        let scanned = revision.map(|_| sha.as_str());
+        config.set_attributes(&diff::gitattributes_at(&target.repo_root, scanned));
         let prefilter = Prefilter::new(&config);
         Ok(AllFilesScan {
             started,

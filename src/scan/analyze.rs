@@ -63,13 +63,19 @@ pub fn check_version(
     let knowledge = summaries.knowledge();
     let context = FileContext::new(identity_path, source, &model, &knowledge);
     let mut raw = Vec::new();
-    for rule in all_rules() {
+    // Tests, examples, generated and vendored code are quiet: one decision,
+    // made in `crate::context` through the configuration.
+    let production = config.path_context(identity_path).is_production();
+    for rule in all_rules().iter().filter(|_| production) {
         if !config.rule_enabled(rule.id().as_str()) {
             continue;
         }
         let start = raw.len();
         rule.check(&context, &mut raw);
         apply_override(*rule, config, &mut raw[start..]);
+    }
+    if language == Language::Rust {
+        crate::context::drop_in_test_modules(source, &mut raw);
     }
     let mut warnings = Vec::new();
     let suppressions = suppressions(identity_path, &model.comments, &mut warnings);

@@ -216,7 +216,12 @@ pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
             wants_contents: &wants,
         })
     })?;
-    let config = Config::load(&change.repo_root, options.config.as_deref())?;
+    let mut config = Config::load(&change.repo_root, options.config.as_deref())?;
+    // From the base, never the head: a change cannot mark its own code generated.
+    config.set_attributes(&diff::gitattributes_at(
+        &change.repo_root,
+        Some(change.base.as_str()),
+    ));
     let mut report = analyze_change(change, &config, options.all)?;
     report
         .findings
@@ -293,7 +298,12 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         &mut warnings,
     ));
     let repository = contract::contract_pass(&scope, config, &analyzed_files, &pool);
-    findings.extend(repository.findings);
+    findings.extend(
+        repository
+            .findings
+            .into_iter()
+            .filter(|finding| config.path_context(&finding.path).is_production()),
+    );
     warnings.extend(repository.warnings);
     stats.files_indexed = repository.files_indexed;
     findings.sort_by(|a, b| {

@@ -60,9 +60,6 @@ impl Rule for FireAndForget {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if crate::flow::outcome::is_test_path(file.path) {
-            return;
-        }
         let knowledge = file.knowledge;
         let Some(ecosystem) = Language::from_path(file.path).map(Language::ecosystem) else {
             return;

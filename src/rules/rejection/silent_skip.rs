@@ -141,9 +141,6 @@ impl Rule for SilentSkip {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if crate::flow::outcome::is_test_path(file.path) {
-            return;
-        }
         let knowledge = file.knowledge;
         let walker = file.walker();
         let mut handlers: HashMap<usize, Handler<'_>> = HashMap::new();

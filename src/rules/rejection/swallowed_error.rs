@@ -83,9 +83,6 @@ impl Rule for SwallowedError {
     }
 
     fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
-        if crate::flow::outcome::is_test_path(file.path) {
-            return;
-        }
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();

@@ -1,0 +1,300 @@
+//! Whether a place in the repository is production code. Tests, fixtures,
+//! linters' rule fixtures, examples, docs, generated and vendored code drive
+//! boundaries on purpose or never ship: every rule is quiet there by default.
+//! This module is the one place that decides it (see
+//! [`crate::config::Config::path_context`] for the `.handoff.yml` override).
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// What kind of code a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathContext {
+    /// Code that ships: every rule applies.
+    Production,
+    /// Tests (`tests/`, `*.test.ts`, `test_*.py`, `conftest.py`).
+    Test,
+    /// Fixtures, mocks and linters' rule-fixture folders.
+    Fixture,
+    /// Examples, samples, demos.
+    Example,
+    /// Documentation.
+    Docs,
+    /// Generated code (a name convention or `linguist-generated`).
+    Generated,
+    /// Vendored third-party code (a folder or `linguist-vendored`).
+    Vendored,
+    /// Named quiet by `context.quiet` in `.handoff.yml`.
+    Configured,
+}
+
+impl PathContext {
+    /// Whether rules report findings here.
+    pub fn is_production(self) -> bool {
+        self == PathContext::Production
+    }
+}
+
+/// The context a path's folders and file name give it, by convention.
+pub fn by_convention(path: &str) -> PathContext {
+    let mut segments = path.split('/').collect::<Vec<_>>();
+    let file = segments.pop().unwrap_or("");
+    for segment in &segments {
+        if let Some(context) = folder_context(segment) {
+            return context;
+        }
+    }
+    file_context(file)
+}
+
+fn folder_context(segment: &str) -> Option<PathContext> {
+    let context = match segment {
+        "test" | "tests" | "__tests__" | "spec" | "specs" | "e2e" | "testing" | "test-utils"
+        | "testutils" => PathContext::Test,
+        "fixtures" | "fixture" | "__fixtures__" | "__mocks__" | "mocks" | "testdata"
+        | "test-data" | "test_data" => PathContext::Fixture,
+        "examples" | "example" | "samples" | "sample" | "demo" | "demos" => PathContext::Example,
+        "docs" | "doc" | "docs_src" | "documentation" => PathContext::Docs,
+        "generated" | "__generated__" | "gen" => PathContext::Generated,
+        "vendor" | "vendored" | "third_party" | "third-party" | "node_modules" => {
+            PathContext::Vendored
+        }
+        _ => return None,
+    };
+    Some(context)
+}
+
+fn file_context(file: &str) -> PathContext {
+    let stem = file.split('.').next().unwrap_or(file);
+    let test_file = file.contains(".test.")
+        || file.contains(".spec.")
+        || file.contains(".e2e.")
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "conftest"
+        || stem == "tests";
+    if test_file {
+        return PathContext::Test;
+    }
+    let generated = file.contains(".generated.")
+        || file.contains(".gen.")
+        || file.contains(".min.")
+        || stem.ends_with("_pb2")
+        || stem.ends_with("_pb2_grpc")
+        || stem.ends_with(".pb");
+    if generated {
+        return PathContext::Generated;
+    }
+    PathContext::Production
+}
+
+/// `linguist-generated` and `linguist-vendored` paths of a `.gitattributes`.
+#[derive(Debug, Clone, Default)]
+pub struct LinguistAttributes {
+    generated: Option<GlobSet>,
+    vendored: Option<GlobSet>,
+}
+
+impl LinguistAttributes {
+    /// Read the root `.gitattributes` text. Lines that set an attribute to
+    /// false (`-linguist-generated`, `=false`) and patterns that are not
+    /// valid globs are left out: they can only make a path production.
+    pub fn parse(text: &str) -> LinguistAttributes {
+        let mut generated = GlobSetBuilder::new();
+        let mut vendored = GlobSetBuilder::new();
+        let (mut any_generated, mut any_vendored) = (false, false);
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let Some(pattern) = words.next() else {
+                continue;
+            };
+            let Some(glob) = attribute_glob(pattern) else {
+                continue;
+            };
+            for word in words {
+                match word {
+                    "linguist-generated" | "linguist-generated=true" => {
+                        generated.add(glob.clone());
+                        any_generated = true;
+                    }
+                    "linguist-vendored" | "linguist-vendored=true" => {
+                        vendored.add(glob.clone());
+                        any_vendored = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        LinguistAttributes {
+            generated: any_generated.then(|| generated.build().ok()).flatten(),
+            vendored: any_vendored.then(|| vendored.build().ok()).flatten(),
+        }
+    }
+
+    /// The context the attributes give a path, if any.
+    pub fn context(&self, path: &str) -> Option<PathContext> {
+        if self
+            .generated
+            .as_ref()
+            .is_some_and(|set| set.is_match(path))
+        {
+            return Some(PathContext::Generated);
+        }
+        if self.vendored.as_ref().is_some_and(|set| set.is_match(path)) {
+            return Some(PathContext::Vendored);
+        }
+        None
+    }
+}
+
+/// A `.gitattributes` pattern as a glob over repository paths: a pattern
+/// without a slash matches a name at any depth, one with a slash is
+/// anchored at the root; a folder pattern covers what is inside it.
+fn attribute_glob(pattern: &str) -> Option<Glob> {
+    let anchored = pattern.trim_start_matches('/');
+    let text = if pattern.trim_end_matches('/').contains('/') {
+        anchored.trim_end_matches('/').to_string()
+    } else {
+        format!("**/{}", anchored.trim_end_matches('/'))
+    };
+    let text = if text.ends_with("/**") {
+        text
+    } else {
+        format!("{{{text},{text}/**}}")
+    };
+    globset::GlobBuilder::new(&text)
+        .literal_separator(true)
+        .build()
+        .ok()
+}
+
+/// The 1-based line ranges of Rust test modules inside a source file: a
+/// `#[cfg(test)]` attribute followed by `mod name {`, to its closing brace.
+pub fn rust_test_modules(source: &str) -> Vec<(u32, u32)> {
+    let mut ranges = Vec::new();
+    let lines: Vec<&str> = source.lines().collect();
+    let mut index = 0;
+    while index < lines.len() {
+        if lines[index].trim() != "#[cfg(test)]" {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        let mut item = index + 1;
+        while item < lines.len() && lines[item].trim_start().starts_with("#[") {
+            item += 1;
+        }
+        let opens_module = lines.get(item).is_some_and(|line| {
+            let line = line.trim_start().trim_start_matches("pub ");
+            line.starts_with("mod ") && line.trim_end().ends_with('{')
+        });
+        if !opens_module {
+            index += 1;
+            continue;
+        }
+        let end = closing_line(&lines, item).unwrap_or(lines.len() - 1);
+        ranges.push((start as u32 + 1, end as u32 + 1));
+        index = end + 1;
+    }
+    ranges
+}
+
+/// The line whose brace closes the block opened on line `open`, counting
+/// braces outside line comments (strings with braces are rare in tests
+/// modules' openings and only widen the range).
+fn closing_line(lines: &[&str], open: usize) -> Option<usize> {
+    let mut depth = 0i64;
+    for (index, line) in lines.iter().enumerate().skip(open) {
+        let code = line.split("//").next().unwrap_or("");
+        for c in code.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if depth <= 0 {
+            return Some(index);
+        }
+    }
+    None
+}
+
+/// Drop the findings inside Rust `#[cfg(test)]` modules of a source file.
+pub fn drop_in_test_modules(source: &str, raw: &mut Vec<crate::rules::RawFinding>) {
+    if !source.contains("#[cfg(test)]") {
+        return;
+    }
+    let modules = rust_test_modules(source);
+    raw.retain(|finding| {
+        let line = finding.span.start_line;
+        !modules
+            .iter()
+            .any(|(start, end)| (*start..=*end).contains(&line))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conventions_tell_tests_examples_and_generated_code() {
+        assert_eq!(
+            by_convention("src/lib/features/context/context.test.js"),
+            PathContext::Test
+        );
+        assert_eq!(by_convention("tests/test_checkout.py"), PathContext::Test);
+        assert_eq!(by_convention("app/orders/tests.py"), PathContext::Test);
+        assert_eq!(
+            by_convention("packages/api/__tests__/orders.ts"),
+            PathContext::Test
+        );
+        assert_eq!(
+            by_convention("examples/tutorials/send.js"),
+            PathContext::Example
+        );
+        assert_eq!(
+            by_convention("lib/rules/fixtures/bad.js"),
+            PathContext::Fixture
+        );
+        assert_eq!(by_convention("api/orders_pb2.py"), PathContext::Generated);
+        assert_eq!(by_convention("docs/conf.py"), PathContext::Docs);
+        assert_eq!(
+            by_convention("src/services/email-service.js"),
+            PathContext::Production
+        );
+        assert_eq!(
+            by_convention("app/testimonials/views.py"),
+            PathContext::Production
+        );
+    }
+
+    #[test]
+    fn linguist_attributes_mark_generated_and_vendored_paths() {
+        let attributes = LinguistAttributes::parse(
+            "# comment\n*.lock -diff\nclient/api.ts linguist-generated\nthird/ linguist-vendored=true\nsrc/keep.js -linguist-generated\n",
+        );
+        assert_eq!(
+            attributes.context("client/api.ts"),
+            Some(PathContext::Generated)
+        );
+        assert_eq!(
+            attributes.context("pkg/third/lib.js"),
+            Some(PathContext::Vendored)
+        );
+        assert_eq!(attributes.context("src/keep.js"), None);
+        assert_eq!(attributes.context("server/api.ts"), None);
+    }
+
+    #[test]
+    fn rust_test_modules_span_the_module() {
+        let source = "fn send() {}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn a() { send(); }\n}\nfn after() {}\n";
+        assert_eq!(rust_test_modules(source), vec![(3, 8)]);
+        assert!(rust_test_modules("#[cfg(test)]\nfn helper() {}\n").is_empty());
+    }
+}
