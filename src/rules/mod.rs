@@ -1,15 +1,22 @@
-//! Rules over the model. One rule per file under `src/rules/<class>/`.
+//! Rules over the model. One rule per file under `src/rules/<class>/`: a
+//! [`declare_rule!`] block (id, default severity, documentation — written
+//! once) and its check, a [`FileRule`] or a [`RepositoryRule`].
 //!
 //! A rule sees a parsed file ([`FileContext`]) with the knowledge that applies
 //! to its ecosystem, and reports [`RawFinding`]s. It knows nothing of git,
 //! syntax trees or output formats.
 
 pub mod contract;
+mod declaration;
+mod doc;
 pub mod idempotency;
 mod registry;
 pub mod rejection;
 pub mod sequencing;
 
+pub use declaration::Declaration;
+pub(crate) use declaration::declare_rule;
+pub use doc::{Example, RuleDoc, doc_markdown};
 pub use registry::{all_rules, find_rule, repository_rules};
 
 use crate::flow::{RetryFacts, ScopeWalker};
@@ -37,7 +44,7 @@ pub enum Class {
 
 impl Class {
     /// The lowercase name used in rule ids and output.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Class::Sequencing => "sequencing",
             Class::Idempotency => "idempotency",
@@ -163,26 +170,6 @@ impl Serialize for RuleId {
     }
 }
 
-/// A rule's documentation, written once next to the rule and rendered by
-/// `handoff explain`, the SARIF help text and the README's rule table.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleDoc {
-    /// One-line summary.
-    pub summary: &'static str,
-    /// What the rule detects.
-    pub detects: &'static str,
-    /// Why it breaks workflows.
-    pub why: &'static str,
-    /// A bad example (code, any language the rule covers).
-    pub bad: &'static str,
-    /// The fixed version of the example.
-    pub good: &'static str,
-    /// How to fix it.
-    pub fix: &'static str,
-    /// The reviewer questions the rule raises, in general form.
-    pub questions: &'static [&'static str],
-}
-
 /// A parsed file version as rules see it.
 pub struct FileContext<'a> {
     /// Repository-relative path (`/` separated).
@@ -265,28 +252,54 @@ pub struct RawFinding {
     pub related: Vec<RelatedSpan>,
 }
 
-/// A rule: one failure pattern in one class.
+/// A rule: one failure pattern in one class. Declared with
+/// [`declare_rule!`], which writes this impl; the rule's check is a
+/// [`FileRule`] or a [`RepositoryRule`].
 pub trait Rule: Sync {
-    /// The stable id.
-    fn id(&self) -> RuleId;
-    /// The class (the prefix of the id).
-    fn class(&self) -> Class;
-    /// The default severity.
-    fn default_severity(&self) -> Severity;
-    /// The documentation.
-    fn doc(&self) -> &'static RuleDoc;
-    /// Check one file version.
-    ///
-    /// Rules that compare files with each other (the contract rules: a
-    /// producer in one file, its consumer in another, base against head) see
-    /// nothing wrong in a single file version. They keep this default, which
-    /// reports nothing, and return their check from [`Rule::repository`].
-    fn check(&self, _file: &FileContext<'_>, _findings: &mut Vec<RawFinding>) {}
+    /// What the rule's declaration says: id, class, severity, documentation.
+    fn declaration(&self) -> &'static Declaration;
+    /// The per-file check of a rule that checks one file version at a time.
+    fn file_rule(&self) -> Option<&dyn FileRule> {
+        None
+    }
     /// The repository-level check of a rule that compares files with each
     /// other; `None` for a rule that checks one file version at a time.
     fn repository(&self) -> Option<&dyn RepositoryRule> {
         None
     }
+    /// The stable id.
+    fn id(&self) -> RuleId {
+        self.declaration().id()
+    }
+    /// The class (the prefix of the id).
+    fn class(&self) -> Class {
+        self.declaration().class()
+    }
+    /// The default severity.
+    fn default_severity(&self) -> Severity {
+        self.declaration().severity()
+    }
+    /// The documentation.
+    fn doc(&self) -> &'static RuleDoc {
+        self.declaration().doc()
+    }
+    /// Check one file version; nothing for a repository rule.
+    ///
+    /// Rules that compare files with each other (the contract rules: a
+    /// producer in one file, its consumer in another, base against head) see
+    /// nothing wrong in a single file version: they are checked once per
+    /// change through [`Rule::repository`].
+    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+        if let Some(rule) = self.file_rule() {
+            rule.check_file(file, findings);
+        }
+    }
+}
+
+/// A rule checked on each file version, base and head.
+pub trait FileRule: Rule {
+    /// Report the findings of this rule in one file version.
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>);
 }
 
 /// A rule checked once per change, over every touched file and the rest of
@@ -307,27 +320,4 @@ pub struct LocatedFinding {
     pub path: String,
     /// The finding; its span is in that file.
     pub finding: RawFinding,
-}
-
-/// A rule's documentation as Markdown: `handoff explain`, SARIF `help.markdown`.
-pub fn doc_markdown(rule: &dyn Rule) -> String {
-    let doc = rule.doc();
-    let mut out = format!(
-        "# {}\n\nClass: {} · default severity: {}\n\n{}\n\n## What it detects\n\n{}\n\n## Why it breaks workflows\n\n{}\n\n## Example\n\n```\n{}\n```\n\nUse instead:\n\n```\n{}\n```\n\n## How to fix it\n\n{}\n\n## Reviewer questions\n\n",
-        rule.id(),
-        rule.class().as_str(),
-        rule.default_severity(),
-        doc.summary,
-        doc.detects,
-        doc.why,
-        doc.bad,
-        doc.good,
-        doc.fix
-    );
-    for question in doc.questions {
-        out.push_str("- ");
-        out.push_str(question);
-        out.push('\n');
-    }
-    out
 }

@@ -1,52 +1,52 @@
 //! `contract/consumer-reads-unknown-field`.
 
 use super::{Change, ContractContext, channels_phrase, finding, key};
-use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
-/// ## What it detects
-/// A consumer changed to read a key that no producer of its topic or route
-/// sends: a new `event.order_id` read, a destructured key, or a new
-/// required field in the payload type it validates — while every producer
-/// in the repository sends a known shape without that key.
-///
-/// ## Why it breaks workflows
-/// The consumer was changed alone. Its tests feed it the payload it
-/// expects, so they pass; the real producer never sends the key.
-pub struct ConsumerReadsUnknownField;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A consumer changed to read a payload key that no producer of its topic or route sends.",
-    detects: "A read added to a consumer or route handler (`event.order_id`, `({ order_id })`, `event[\"order_id\"]`, `event.get(\"order_id\")`), or a key newly required by the payload type it validates (serde, pydantic), when every producer of the same topic or route in the repository sends a known object without that key.",
-    why: "The consumer is changed alone and its tests are fed the payload it now expects, so everything is green; in production the producer never sends the key, and the consumer reads `undefined`/`None` or rejects every message.",
-    bad: "// producer (unchanged)\nawait bus.publish('order.created', { orderId: order.id });\n\n// consumer (changed)\nbus.subscribe('order.created', async ({ order_id }) => fulfil(order_id));",
-    good: "bus.subscribe('order.created', async ({ orderId }) => fulfil(orderId));",
-    fix: "Read the key the producers send, or change the producers in the same change (sending both keys while consumers move).",
-    questions: &[
-        "Which producer is meant to send this key?",
-        "Should the consumer accept both keys during the rollout?",
-        "Does the consumer's test use a payload recorded from the real producer?",
-    ],
-};
-
-impl Rule for ConsumerReadsUnknownField {
-    fn id(&self) -> RuleId {
-        RuleId("contract/consumer-reads-unknown-field")
-    }
-
-    fn class(&self) -> Class {
-        Class::Contract
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn repository(&self) -> Option<&dyn RepositoryRule> {
-        Some(self)
+declare_rule! {
+    /// A consumer changed to read a payload key that no producer of its topic or route sends.
+    ///
+    /// ## What it detects
+    /// A read added to a consumer or route handler (`event.order_id`, `({ order_id })`,
+    /// `event["order_id"]`, `event.get("order_id")`), or a key newly required by the payload type
+    /// it validates (serde, pydantic), when every producer of the same topic or route in the
+    /// repository sends a known object without that key.
+    ///
+    /// ## Why it breaks workflows
+    /// The consumer is changed alone and its tests are fed the payload it now expects, so
+    /// everything is green; in production the producer never sends the key, and the consumer reads
+    /// `undefined`/`None` or rejects every message.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// // orders.js, unchanged:
+    /// export async function announce(order) {
+    ///   await bus.publish('order.created', { orderId: order.id });
+    /// }
+    /// // fulfilment.js, before:
+    /// bus.subscribe('order.created', async ({ orderId }) => fulfil(orderId));
+    /// // fulfilment.js, after:
+    /// bus.subscribe('order.created', async ({ order_id }) => fulfil(order_id));
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// // fulfilment.js, after:
+    /// bus.subscribe('order.created', async ({ orderId }) => fulfil(orderId, { source: 'order.created' }));
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Read the key the producers send, or change the producers in the same change (sending both
+    /// keys while consumers move).
+    ///
+    /// ## Reviewer questions
+    /// - Which producer is meant to send this key?
+    /// - Should the consumer accept both keys during the rollout?
+    /// - Does the consumer's test use a payload recorded from the real producer?
+    pub struct ConsumerReadsUnknownField {
+        id: "contract/consumer-reads-unknown-field",
+        severity: High,
+        checks: repository,
     }
 }
 

@@ -1,51 +1,56 @@
 //! `contract/field-removed`.
 
 use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
-use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
-/// ## What it detects
-/// A key a producer sent is no longer sent — dropped from the published
-/// object literal or from the declared type (or `#[serde(skip)]`ped) —
-/// while a consumer of the same topic or route still reads it.
-///
-/// ## Why it breaks workflows
-/// The consumer reads a missing key and carries on with `undefined` or
-/// `None`: a receipt without an e-mail address, a shipment without items.
-pub struct FieldRemoved;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A payload key is no longer sent while a consumer still reads it.",
-    detects: "A key removed from the object a producer publishes, posts or responds with, or from the declared type it sends (including a serde field now `#[serde(skip)]`), while a consumer of the same topic or route still reads it. With no consumer in the repository the finding is medium and asks who consumes the payload.",
-    why: "Nothing fails at the producer: the consumer simply stops receiving the value and falls back to `undefined`, `None` or a default, which flows into the next system as missing data — the failure surfaces days later as a support ticket.",
-    bad: "// producer (changed)\nawait queue.add('send-receipt', { orderId });   // `email` dropped\n\n// consumer (unchanged)\nnew Worker('send-receipt', async (job) => mailer.send(job.data.email));",
-    good: "await queue.add('send-receipt', { orderId, email: customer.email });",
-    fix: "Keep sending the key until no consumer reads it, or change the consumers in the same change to get the value elsewhere (load it by id).",
-    questions: &[
-        "Does every consumer still work without the key — or does it fall back silently?",
-        "Can the key stay, deprecated, until no consumer reads it?",
-        "How would a workflow test catch a consumer acting on a missing value?",
-    ],
-};
-
-impl Rule for FieldRemoved {
-    fn id(&self) -> RuleId {
-        RuleId("contract/field-removed")
-    }
-
-    fn class(&self) -> Class {
-        Class::Contract
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn repository(&self) -> Option<&dyn RepositoryRule> {
-        Some(self)
+declare_rule! {
+    /// A payload key is no longer sent while a consumer still reads it.
+    ///
+    /// ## What it detects
+    /// A key removed from the object a producer publishes, posts or responds with, or from the
+    /// declared type it sends (including a serde field now `#[serde(skip)]`), while a consumer of
+    /// the same topic or route still reads it. With no consumer in the repository the finding is
+    /// medium and asks who consumes the payload.
+    ///
+    /// ## Why it breaks workflows
+    /// Nothing fails at the producer: the consumer simply stops receiving the value and falls back
+    /// to `undefined`, `None` or a default, which flows into the next system as missing data — the
+    /// failure surfaces days later as a support ticket.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// // orders.js, before:
+    /// export async function sendReceipt(order, customer) {
+    ///   await queue.add('send-receipt', { orderId: order.id, email: customer.email });
+    /// }
+    /// // orders.js, after:
+    /// export async function sendReceipt(order, customer) {
+    ///   await queue.add('send-receipt', { orderId: order.id });
+    /// }
+    /// // receipts.js, unchanged:
+    /// new Worker('send-receipt', async (job) => mailer.send(job.data.email));
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// // orders.js, after:
+    /// export async function sendReceipt(order, customer) {
+    ///   await queue.add('send-receipt', { orderId: order.id, email: customer.email });
+    /// }
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Keep sending the key until no consumer reads it, or change the consumers in the same change
+    /// to get the value elsewhere (load it by id).
+    ///
+    /// ## Reviewer questions
+    /// - Does every consumer still work without the key — or does it fall back silently?
+    /// - Can the key stay, deprecated, until no consumer reads it?
+    /// - How would a workflow test catch a consumer acting on a missing value?
+    pub struct FieldRemoved {
+        id: "contract/field-removed",
+        severity: High,
+        checks: repository,
     }
 }
 

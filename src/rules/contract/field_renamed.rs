@@ -1,55 +1,65 @@
 //! `contract/field-renamed`.
 
 use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
-use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
-/// ## What it detects
-/// A payload key renamed on the producer side — in the object a producer
-/// publishes or posts (`{ orderId }` → `{ order_id }`), or in the declared
-/// type it sends (a TypeScript interface, a pydantic model, a serde struct
-/// whose field or `rename_all` changed) — while a consumer elsewhere in the
-/// repository, in any language, still reads the old key.
-///
-/// ## Why it breaks workflows
-/// Both sides stay valid on their own, so type checks and unit tests pass;
-/// in production the consumer reads `undefined`/`None`, skips or
-/// misprocesses every message, and nothing fails loudly.
-pub struct FieldRenamed;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A payload key is renamed on the producer side while a consumer still reads the old name.",
-    detects: "A key of a published message, an HTTP request body or a route response renamed in the producer's object literal or in the declared type it sends (TypeScript interface or type alias, Python TypedDict/dataclass/pydantic/DRF/marshmallow, Rust serde struct including `rename`/`rename_all`), while a consumer of the same topic or route — destructuring `({ orderId })`, reading `event.orderId`, `event[\"order_id\"]`, `event.get(\"order_id\")`, or validating a typed payload — still uses the old key. With no consumer in the repository the finding is medium and asks who consumes the payload.",
-    why: "Producer and consumer are each valid in isolation, so compilers and unit tests stay green, but after the deploy the consumer reads a missing key: it gets `undefined` or `None`, silently skips work, or writes nulls downstream. Messages already queued under the old name break the new consumer the other way round.",
-    bad: "// producer (changed)\nawait eventBus.publish('order.created', { order_id: order.id, total });\n\n// consumer (unchanged, another file)\nworker.on('order.created', async ({ orderId }) => fulfil(orderId));",
-    good: "// rename both sides in one change, or send both keys while consumers move\nawait eventBus.publish('order.created', { orderId: order.id, order_id: order.id, total });\nworker.on('order.created', async ({ order_id, orderId }) => fulfil(order_id ?? orderId));",
-    fix: "Rename the key in every consumer in the same change, or keep sending the old key next to the new one until every consumer (and every queued message) has moved; version the topic or route when the change cannot be made compatible.",
-    questions: &[
-        "Which deploys first — producer or consumer — and what does the consumer read in between?",
-        "Can the producer send both keys until every consumer has moved?",
-        "What happens to messages already queued under the old key?",
-        "How would a workflow test verify that the consumer receives the new key and acts on it?",
-    ],
-};
-
-impl Rule for FieldRenamed {
-    fn id(&self) -> RuleId {
-        RuleId("contract/field-renamed")
-    }
-
-    fn class(&self) -> Class {
-        Class::Contract
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn repository(&self) -> Option<&dyn RepositoryRule> {
-        Some(self)
+declare_rule! {
+    /// A payload key is renamed on the producer side while a consumer still reads the old name.
+    ///
+    /// ## What it detects
+    /// A key of a published message, an HTTP request body or a route response renamed in the
+    /// producer's object literal or in the declared type it sends (TypeScript interface or type
+    /// alias, Python TypedDict/dataclass/pydantic/DRF/marshmallow, Rust serde struct including
+    /// `rename`/`rename_all`), while a consumer of the same topic or route — destructuring `({
+    /// orderId })`, reading `event.orderId`, `event["order_id"]`, `event.get("order_id")`, or
+    /// validating a typed payload — still uses the old key. With no consumer in the repository the
+    /// finding is medium and asks who consumes the payload.
+    ///
+    /// ## Why it breaks workflows
+    /// Producer and consumer are each valid in isolation, so compilers and unit tests stay green,
+    /// but after the deploy the consumer reads a missing key: it gets `undefined` or `None`,
+    /// silently skips work, or writes nulls downstream. Messages already queued under the old name
+    /// break the new consumer the other way round.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// // orders.js, before:
+    /// export async function announce(order) {
+    ///   await eventBus.publish('order.created', { orderId: order.id, total: order.total });
+    /// }
+    /// // orders.js, after:
+    /// export async function announce(order) {
+    ///   await eventBus.publish('order.created', { order_id: order.id, total: order.total });
+    /// }
+    /// // worker.js, unchanged:
+    /// worker.on('order.created', async ({ orderId }) => fulfil(orderId));
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// // orders.js, after:
+    /// export async function announce(order) {
+    ///   // both keys until every consumer (and every queued message) has moved
+    ///   await eventBus.publish('order.created', { orderId: order.id, order_id: order.id, total: order.total });
+    /// }
+    /// // worker.js, after:
+    /// worker.on('order.created', async ({ order_id, orderId }) => fulfil(order_id ?? orderId));
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Rename the key in every consumer in the same change, or keep sending the old key next to the
+    /// new one until every consumer (and every queued message) has moved; version the topic or
+    /// route when the change cannot be made compatible.
+    ///
+    /// ## Reviewer questions
+    /// - Which deploys first — producer or consumer — and what does the consumer read in between?
+    /// - Can the producer send both keys until every consumer has moved?
+    /// - What happens to messages already queued under the old key?
+    /// - How would a workflow test verify that the consumer receives the new key and acts on it?
+    pub struct FieldRenamed {
+        id: "contract/field-renamed",
+        severity: High,
+        checks: repository,
     }
 }
 

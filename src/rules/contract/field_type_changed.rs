@@ -2,54 +2,66 @@
 
 use super::{Change, ContractContext, Subject, WireKind, channels_phrase, finding, impact, key};
 use crate::flow::shorten;
-use crate::rules::{Class, LocatedFinding, RepositoryRule, Rule, RuleDoc, RuleId, Severity};
+use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
-/// ## What it detects
-/// A payload key whose value changes kind or format on the producer side:
-/// number ↔ string (`total` → `total.toFixed(2)`, `amount: number` →
-/// `amount: string`), or a timestamp format (`toISOString()` ↔ `getTime()`,
-/// `datetime` ↔ epoch seconds, serde `ts_seconds`), while a consumer still
-/// reads it.
-///
-/// ## Why it breaks workflows
-/// The consumer parses the value as before: `'10.00' + 1` is `'10.001'`,
-/// `new Date('1714557600')` is invalid, and strict deserialisers reject the
-/// whole message — usually into a dead-letter queue nobody watches.
-pub struct FieldTypeChanged;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A payload value changes type or format (number ↔ string, ISO timestamp ↔ epoch) while a consumer still reads it.",
-    detects: "A key whose value kind changes between base and head: a literal of another type, a conversion added or removed around the same expression (`String(x)`, `x.toFixed(2)`, `Number(x)`, `str(x)`), a timestamp written in another format (`toISOString()`, `getTime()`, `Date.now()`, `isoformat()`, `timestamp()`, `to_rfc3339()`, `timestamp_millis()`), or a declared field type of another kind (TypeScript, Python annotations and serializer fields, Rust types and serde `with` formats). With no consumer in the repository the finding is medium and asks who consumes the payload.",
-    why: "Both sides compile. The consumer parses the new value with the old expectation: JavaScript concatenates instead of adding, dates become `Invalid Date` or land in 1970, and strict deserialisers (serde, pydantic) reject the whole message.",
-    bad: "// producer (changed)\nawait bus.publish('order.paid', { orderId, paidAt: order.paidAt.getTime() }); // was toISOString()\n\n// consumer (unchanged)\nbus.subscribe('order.paid', ({ paidAt }) => ledger.record(datetimeFromIso(paidAt)));",
-    good: "await bus.publish('order.paid', { orderId, paidAt: order.paidAt.toISOString(), paidAtMs: order.paidAt.getTime() });",
-    fix: "Keep the old format under the old key and add the new format under a new key, or change every consumer's parsing in the same change.",
-    questions: &[
-        "Does every consumer parse the value the new way?",
-        "What does a consumer that parses it the old way do — fail loudly or compute something wrong?",
-        "Can the new format go under a new key while the old one stays?",
-    ],
-};
-
-impl Rule for FieldTypeChanged {
-    fn id(&self) -> RuleId {
-        RuleId("contract/field-type-changed")
-    }
-
-    fn class(&self) -> Class {
-        Class::Contract
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn repository(&self) -> Option<&dyn RepositoryRule> {
-        Some(self)
+declare_rule! {
+    /// A payload value changes type or format (number ↔ string, ISO timestamp ↔ epoch) while a
+    /// consumer still reads it.
+    ///
+    /// ## What it detects
+    /// A key whose value kind changes between base and head: a literal of another type, a
+    /// conversion added or removed around the same expression (`String(x)`, `x.toFixed(2)`,
+    /// `Number(x)`, `str(x)`), a timestamp written in another format (`toISOString()`, `getTime()`,
+    /// `Date.now()`, `isoformat()`, `timestamp()`, `to_rfc3339()`, `timestamp_millis()`), or a
+    /// declared field type of another kind (TypeScript, Python annotations and serializer fields,
+    /// Rust types and serde `with` formats). With no consumer in the repository the finding is
+    /// medium and asks who consumes the payload.
+    ///
+    /// ## Why it breaks workflows
+    /// Both sides compile. The consumer parses the new value with the old expectation: JavaScript
+    /// concatenates instead of adding, dates become `Invalid Date` or land in 1970, and strict
+    /// deserialisers (serde, pydantic) reject the whole message.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// // payments.js, before:
+    /// export async function capture(order) {
+    ///   await bus.publish('order.paid', { orderId: order.id, paidAt: order.paidAt.toISOString() });
+    /// }
+    /// // payments.js, after:
+    /// export async function capture(order) {
+    ///   await bus.publish('order.paid', { orderId: order.id, paidAt: order.paidAt.getTime() });
+    /// }
+    /// // ledger.js, unchanged:
+    /// bus.subscribe('order.paid', ({ orderId, paidAt }) => ledger.record(orderId, Date.parse(paidAt)));
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// // payments.js, after:
+    /// export async function capture(order) {
+    ///   // the old format under the old key, the new one under a new key
+    ///   await bus.publish('order.paid', {
+    ///     orderId: order.id,
+    ///     paidAt: order.paidAt.toISOString(),
+    ///     paidAtMs: order.paidAt.getTime(),
+    ///   });
+    /// }
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Keep the old format under the old key and add the new format under a new key, or change
+    /// every consumer's parsing in the same change.
+    ///
+    /// ## Reviewer questions
+    /// - Does every consumer parse the value the new way?
+    /// - What does a consumer that parses it the old way do — fail loudly or compute something
+    ///   wrong?
+    /// - Can the new format go under a new key while the old one stays?
+    pub struct FieldTypeChanged {
+        id: "contract/field-type-changed",
+        severity: High,
+        checks: repository,
     }
 }
 

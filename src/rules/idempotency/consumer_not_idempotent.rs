@@ -6,59 +6,79 @@ use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 
-/// ## What it detects
-/// A message consumer or job handler — a Kafka `eachMessage`, an SQS
-/// `handleMessage`, a BullMQ `Worker`, a `subscribe('topic', ..)` callback, a
-/// Celery task with `acks_late`, a Rust consumer loop — that performs a
-/// non-idempotent side effect (creates, charges, sends, POSTs, publishes)
-/// without first checking whether it already handled the message (a
-/// processed-events table, `INSERT … ON CONFLICT DO NOTHING`,
-/// `get_or_create`, a Redis `SET NX`, `if await seen(event.id): return`)
-/// and without an idempotency key on the effect.
-///
-/// ## Why it breaks workflows
-/// Brokers deliver at least once: a consumer that crashes or times out
-/// before acknowledging gets the same message again. Without a dedupe check
-/// the second delivery repeats the effect — the article's "duplicate event
-/// delivery": one order, two shipments.
-pub struct ConsumerNotIdempotent;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A message consumer or job handler performs a non-idempotent side effect with no dedupe check on the message and no idempotency key, so a re-delivered message acts twice.",
-    detects: "A function registered as a message consumer or job handler that is delivered at least once — Kafka `eachMessage`, SQS `handleMessage`, a BullMQ `Worker` or `worker.on('order.created', ..)`, `consume`/`process` callbacks, consumer decorators (`@broker.subscriber`), dramatiq actors, Celery tasks with `acks_late=True`, Rust consumer streams — that creates, charges, sends, POSTs or publishes, when nothing before the effect checks whether the message was already handled (a call or condition about processed / seen / duplicate messages or a record that already exists, `get_or_create`, `select_for_update`, a status lock, a Redis `SET NX`, `INSERT … ON CONFLICT DO NOTHING`) and the effect carries no idempotency key. Effects inside an explicit retry are reported by `idempotency/retry-without-key` instead. Handlers registered for a named event whose delivery guarantee is not visible (`messenger.subscribe('flows', ..)`) are reported at low severity. Not flagged: in-process events and lifecycle hooks (`process.on('SIGTERM')`, `worker.on('failed')`, DOM events, Django `@receiver`), schedules, Celery tasks without `acks_late` (acknowledged before they run), functions that look like handlers only by name, and in-process queues handed a function (`queue.enqueue(async () => ..)`).",
-    why: "Queues and event buses deliver at least once. A consumer that crashes after the effect but before the acknowledgement, or that exceeds its visibility timeout, receives the same message again — and repeats the shipment, the e-mail, the charge. Tests deliver each message exactly once, so they never see it.",
-    bad: "worker.on('order.created', async ({ orderId }) => {\n  const order = await db.orders.find(orderId);\n  await fulfillment.createShipment({ orderId: order.id, items: order.items });\n});",
-    good: "worker.on('order.created', async ({ eventId, orderId }) => {\n  const first = await db.processedEvents.insertIfAbsent(eventId); // INSERT … ON CONFLICT DO NOTHING\n  if (!first) return;\n  const order = await db.orders.find(orderId);\n  await fulfillment.createShipment({ orderId: order.id, items: order.items }, { idempotencyKey: `shipment-${order.id}` });\n});",
-    fix: "Record the message id as processed in the same transaction as the consumer's own writes (a processed-events table with a unique key, `INSERT … ON CONFLICT DO NOTHING`) and skip messages already recorded; and pass an idempotency key derived from the message (the event id, the order id) to the downstream call, so a duplicate that slips through is still deduplicated downstream.",
-    questions: &[
-        "What happens when this message is delivered twice (a redelivery after a timeout, a restart before the ack)?",
-        "What is the idempotency key (the event id, the order id), and where is it recorded as processed?",
-        "How would a workflow test verify exactly one effect when the same message is delivered twice?",
-        "What if the message arrives late, after a newer one for the same record was already handled?",
-    ],
-};
-
-impl Rule for ConsumerNotIdempotent {
-    fn id(&self) -> RuleId {
-        RuleId("idempotency/consumer-not-idempotent")
+declare_rule! {
+    /// A message consumer or job handler performs a non-idempotent side effect with no dedupe check
+    /// on the message and no idempotency key, so a re-delivered message acts twice.
+    ///
+    /// ## What it detects
+    /// A function registered as a message consumer or job handler that is delivered at least once —
+    /// Kafka `eachMessage`, SQS `handleMessage`, a BullMQ `Worker` or `worker.on('order.created',
+    /// ..)`, `consume`/`process` callbacks, consumer decorators (`@broker.subscriber`), dramatiq
+    /// actors, Celery tasks with `acks_late=True`, Rust consumer streams — that creates, charges,
+    /// sends, POSTs or publishes, when nothing before the effect checks whether the message was
+    /// already handled (a call or condition about processed / seen / duplicate messages or a record
+    /// that already exists, `get_or_create`, `select_for_update`, a status lock, a Redis `SET NX`,
+    /// `INSERT … ON CONFLICT DO NOTHING`) and the effect carries no idempotency key. Effects inside
+    /// an explicit retry are reported by `idempotency/retry-without-key` instead. Handlers
+    /// registered for a named event whose delivery guarantee is not visible
+    /// (`messenger.subscribe('flows', ..)`) are reported at low severity. Not flagged: in-process
+    /// events and lifecycle hooks (`process.on('SIGTERM')`, `worker.on('failed')`, DOM events,
+    /// Django `@receiver`), schedules, Celery tasks without `acks_late` (acknowledged before they
+    /// run), functions that look like handlers only by name, and in-process queues handed a
+    /// function (`queue.enqueue(async () => ..)`).
+    ///
+    /// ## Why it breaks workflows
+    /// Queues and event buses deliver at least once. A consumer that crashes after the effect but
+    /// before the acknowledgement, or that exceeds its visibility timeout, receives the same
+    /// message again — and repeats the shipment, the e-mail, the charge. Tests deliver each message
+    /// exactly once, so they never see it.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// worker.on('order.created', async ({ orderId }) => {
+    ///   const order = await db.orders.find(orderId);
+    ///   await fulfillment.createShipment({ orderId: order.id, items: order.items });
+    /// });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// worker.on('order.created', async ({ eventId, orderId }) => {
+    ///   const first = await db.processedEvents.insertIfAbsent(eventId); // INSERT … ON CONFLICT DO NOTHING
+    ///   if (!first) return;
+    ///   const order = await db.orders.find(orderId);
+    ///   await fulfillment.createShipment({ orderId: order.id, items: order.items }, { idempotencyKey: `shipment-${order.id}` });
+    /// });
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Record the message id as processed in the same transaction as the consumer's own writes (a
+    /// processed-events table with a unique key, `INSERT … ON CONFLICT DO NOTHING`) and skip
+    /// messages already recorded; and pass an idempotency key derived from the message (the event
+    /// id, the order id) to the downstream call, so a duplicate that slips through is still
+    /// deduplicated downstream.
+    ///
+    /// ## Reviewer questions
+    /// - What happens when this message is delivered twice (a redelivery after a timeout, a restart
+    ///   before the ack)?
+    /// - What is the idempotency key (the event id, the order id), and where is it recorded as
+    ///   processed?
+    /// - How would a workflow test verify exactly one effect when the same message is delivered
+    ///   twice?
+    /// - What if the message arrives late, after a newer one for the same record was already
+    ///   handled?
+    pub struct ConsumerNotIdempotent {
+        id: "idempotency/consumer-not-idempotent",
+        severity: Medium,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Idempotency
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::Medium
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for ConsumerNotIdempotent {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let walker = file.walker();
         let facts = file.retry_facts();

@@ -7,55 +7,70 @@ use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole};
 use crate::model::Span;
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 
-/// ## What it detects
-/// An idempotency key generated inside the code that is retried or
-/// re-delivered — `uuid4()`, `randomUUID()`, `Uuid::new_v4()`, `Date.now()`,
-/// `time.time()` inside a p-retry callback, a tenacity-decorated function, a
-/// retried Celery task, a retry loop, or a job / message handler — and sent
-/// as the key of a side effect.
-///
-/// ## Why it breaks workflows
-/// Every attempt makes a new key, so the downstream system sees every retry
-/// as a new request: the key is present, reviewers relax, and it deduplicates
-/// nothing.
-pub struct KeyRegeneratedPerAttempt;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "An idempotency key is generated inside the retried code (uuid4(), randomUUID(), Date.now()), so every attempt sends a new key and nothing is deduplicated.",
-    detects: "A side-effect call whose idempotency key (an `idempotencyKey` option, an `Idempotency-Key` header, `idempotency_key=`, `MessageDeduplicationId`, BullMQ `jobId`, …) comes from a key generator (`uuid4()`, `uuid.v4()`, `crypto.randomUUID()`, `Uuid::new_v4()`, `nanoid()`, `Date.now()`, `time.time()`) — directly, through a variable, or interpolated in a string — when the generation runs again on every attempt: inside a retry wrapper's callback, a retried function or task, a hand-written retry loop, or a job or message handler that is re-run on re-delivery. A key generated once, before the retry starts, is not flagged.",
-    why: "The point of an idempotency key is that a retry sends the *same* key, so the downstream system recognises it and returns the first result. A key made fresh inside the attempt differs every time: the first attempt's ticket or charge exists, the retry's new key creates a second one. The code looks safe in review — a key is there — and tests pass because they never retry after a success.",
-    bad: "await pRetry(async () => {\n  await stripe.paymentIntents.create(\n    { amount: order.total, currency: 'eur', customer: order.customerId },\n    { idempotencyKey: randomUUID() }, // new key on every attempt\n  );\n}, { retries: 3 });",
-    good: "const idempotencyKey = `order-${order.id}-payment`; // same key on every attempt\nawait pRetry(async () => {\n  await stripe.paymentIntents.create(\n    { amount: order.total, currency: 'eur', customer: order.customerId },\n    { idempotencyKey },\n  );\n}, { retries: 3 });",
-    fix: "Derive the key from stable data that identifies the operation (`order-${order.id}-payment`, `f\"onboarding-{user_id}\"`, the job or event id), or generate it once before the retry starts — or store it with the job when it is enqueued — and reuse it on every attempt.",
-    questions: &[
-        "What stable data identifies this operation, so that every attempt sends the same key?",
-        "Can the key be generated once before the retry starts (or stored with the job) and reused?",
-        "How would a test verify that two attempts send the same key and produce exactly one effect?",
-        "What happens downstream when the first attempt succeeded but its response was lost?",
-    ],
-};
-
-impl Rule for KeyRegeneratedPerAttempt {
-    fn id(&self) -> RuleId {
-        RuleId("idempotency/key-regenerated-per-attempt")
+declare_rule! {
+    /// An idempotency key is generated inside the retried code (uuid4(), randomUUID(), Date.now()),
+    /// so every attempt sends a new key and nothing is deduplicated.
+    ///
+    /// ## What it detects
+    /// A side-effect call whose idempotency key (an `idempotencyKey` option, an `Idempotency-Key`
+    /// header, `idempotency_key=`, `MessageDeduplicationId`, BullMQ `jobId`, …) comes from a key
+    /// generator (`uuid4()`, `uuid.v4()`, `crypto.randomUUID()`, `Uuid::new_v4()`, `nanoid()`,
+    /// `Date.now()`, `time.time()`) — directly, through a variable, or interpolated in a string —
+    /// when the generation runs again on every attempt: inside a retry wrapper's callback, a
+    /// retried function or task, a hand-written retry loop, or a job or message handler that is
+    /// re-run on re-delivery. A key generated once, before the retry starts, is not flagged.
+    ///
+    /// ## Why it breaks workflows
+    /// The point of an idempotency key is that a retry sends the *same* key, so the downstream
+    /// system recognises it and returns the first result. A key made fresh inside the attempt
+    /// differs every time: the first attempt's ticket or charge exists, the retry's new key creates
+    /// a second one. The code looks safe in review — a key is there — and tests pass because they
+    /// never retry after a success.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// await pRetry(async () => {
+    ///   await stripe.paymentIntents.create(
+    ///     { amount: order.total, currency: 'eur', customer: order.customerId },
+    ///     { idempotencyKey: randomUUID() }, // new key on every attempt
+    ///   );
+    /// }, { retries: 3 });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// const idempotencyKey = `order-${order.id}-payment`; // same key on every attempt
+    /// await pRetry(async () => {
+    ///   await stripe.paymentIntents.create(
+    ///     { amount: order.total, currency: 'eur', customer: order.customerId },
+    ///     { idempotencyKey },
+    ///   );
+    /// }, { retries: 3 });
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Derive the key from stable data that identifies the operation (`order-${order.id}-payment`,
+    /// `f"onboarding-{user_id}"`, the job or event id), or generate it once before the retry starts
+    /// — or store it with the job when it is enqueued — and reuse it on every attempt.
+    ///
+    /// ## Reviewer questions
+    /// - What stable data identifies this operation, so that every attempt sends the same key?
+    /// - Can the key be generated once before the retry starts (or stored with the job) and reused?
+    /// - How would a test verify that two attempts send the same key and produce exactly one
+    ///   effect?
+    /// - What happens downstream when the first attempt succeeded but its response was lost?
+    pub struct KeyRegeneratedPerAttempt {
+        id: "idempotency/key-regenerated-per-attempt",
+        severity: High,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Idempotency
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for KeyRegeneratedPerAttempt {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let walker = file.walker();
         let facts = file.retry_facts();

@@ -7,59 +7,91 @@ use crate::flow::keys::{Bindings, KeyFinder};
 use crate::flow::retried::retried_phrase;
 use crate::flow::shorten;
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 
-/// ## What it detects
-/// A non-idempotent side effect — creating a ticket or shipment, charging a
-/// card, a POST, sending an e-mail, publishing or enqueueing — that runs
-/// inside a retry (a p-retry / async-retry / backon / tokio-retry callback,
-/// a tenacity or backoff decorator, a Celery task with `autoretry_for` or
-/// `self.retry`, a hand-written retry loop, an HTTP client configured to
-/// resend POSTs) and carries no idempotency key.
-///
-/// ## Why it breaks workflows
-/// An attempt can fail *after* the downstream system acted: the response
-/// timed out, the worker crashed before recording success. The retry then
-/// acts again, and without a key the downstream system cannot tell the two
-/// apart: two tickets, two charges, two shipments. Tests stay green because
-/// fakes never time out after succeeding.
-pub struct RetryWithoutKey;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A non-idempotent side effect (create, charge, POST, send, enqueue) runs inside a retry with no idempotency key, so a retried attempt acts twice.",
-    detects: "A call that creates, charges, POSTs, sends or enqueues, made inside a retry scope: the callback of a retry wrapper (p-retry, async-retry, exponential-backoff, backon `.retry(..)`, tokio-retry `Retry::spawn`, backoff `retry`), a function decorated with tenacity `@retry` or `@backoff.on_exception`, a Celery task with `autoretry_for` (or calling `self.retry` where the retry can follow the effect: in a handler of a `try` around it, or later in the task), a dramatiq actor, a BullMQ worker whose jobs are added with `attempts`, a hand-written retry loop (`for attempt in range(3): try … except: sleep`, `while (tries--)` with a catch, `loop { match .. { Err(_) if attempts < 3 => .. } }`), a same-file function called from a retry wrapper or loop, or a request through an HTTP client configured to resend writes (axios-retry with a custom `retryCondition`, got/ky `retry.methods` with POST, urllib3 `Retry(allowed_methods=[..'POST'..])` mounted on a session, reqwest-retry middleware) — when the call passes no idempotency key (`idempotencyKey`, an `Idempotency-Key` header, `idempotency_key=`, SQS `MessageDeduplicationId`, BullMQ `jobId`, Celery `task_id`, or a name added under `idempotency_keys` in `.handoff.yml`).",
-    why: "Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider created the ticket, a crash after the charge went through. Without a key, the next attempt is a brand-new request downstream, so the user who clicked once gets two tickets, two charges or two shipments. Unit tests of the retry logic and happy-path end-to-end tests never see this, because fakes do not fail after succeeding.",
-    bad: "@shared_task(bind=True, autoretry_for=(requests.Timeout,), max_retries=5)\ndef finalize_onboarding(self, user_id):\n    requests.post(f\"{SUPPORT_API}/tickets\", json={\"user_id\": user_id, \"type\": \"onboarding_failure\"})",
-    good: "@shared_task(bind=True, autoretry_for=(requests.Timeout,), max_retries=5)\ndef finalize_onboarding(self, user_id):\n    requests.post(\n        f\"{SUPPORT_API}/tickets\",\n        json={\"user_id\": user_id, \"type\": \"onboarding_failure\"},\n        headers={\"Idempotency-Key\": f\"onboarding-failure-{user_id}\"},\n    )",
-    fix: "Pass an idempotency key derived from stable data that identifies the operation (the order id, `f\"onboarding-{user_id}\"`, the job or event id) — the provider's key option, an `Idempotency-Key` header, a queue deduplication id — so that every attempt sends the same key and the downstream system acts once. When the downstream system has no key support, record the effect (its external id) before retrying and check it at the start of each attempt.",
-    questions: &[
-        "What happens on retry: if the side effect succeeded but the attempt then failed, what does the next attempt do downstream?",
-        "What is the idempotency key, and is it derived from data that stays the same across attempts?",
-        "How would a workflow test verify exactly one effect when the first attempt times out after succeeding?",
-        "Does the downstream system deduplicate on its own, and for how long?",
-        "What if the downstream system accepts the first attempt late, after the retry already sent it again?",
-    ],
-};
-
-impl Rule for RetryWithoutKey {
-    fn id(&self) -> RuleId {
-        RuleId("idempotency/retry-without-key")
+declare_rule! {
+    /// A non-idempotent side effect (create, charge, POST, send, enqueue) runs inside a retry with
+    /// no idempotency key, so a retried attempt acts twice.
+    ///
+    /// ## What it detects
+    /// A call that creates, charges, POSTs, sends or enqueues, made inside a retry scope: the
+    /// callback of a retry wrapper (p-retry, async-retry, exponential-backoff, backon `.retry(..)`,
+    /// tokio-retry `Retry::spawn`, backoff `retry`), a function decorated with tenacity `@retry` or
+    /// `@backoff.on_exception`, a Celery task with `autoretry_for` (or calling `self.retry` where
+    /// the retry can follow the effect: in a handler of a `try` around it, or later in the task), a
+    /// dramatiq actor, a BullMQ worker whose jobs are added with `attempts`, a hand-written retry
+    /// loop (`for attempt in range(3): try … except: sleep`, `while (tries--)` with a catch, `loop
+    /// { match .. { Err(_) if attempts < 3 => .. } }`), a same-file function called from a retry
+    /// wrapper or loop, or a request through an HTTP client configured to resend writes
+    /// (axios-retry with a custom `retryCondition`, got/ky `retry.methods` with POST, urllib3
+    /// `Retry(allowed_methods=[..'POST'..])` mounted on a session, reqwest-retry middleware) — when
+    /// the call passes no idempotency key (`idempotencyKey`, an `Idempotency-Key` header,
+    /// `idempotency_key=`, SQS `MessageDeduplicationId`, BullMQ `jobId`, Celery `task_id`, or a
+    /// name added under `idempotency_keys` in `.handoff.yml`).
+    ///
+    /// ## Why it breaks workflows
+    /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
+    /// created the ticket, a crash after the charge went through. Without a key, the next attempt
+    /// is a brand-new request downstream, so the user who clicked once gets two tickets, two
+    /// charges or two shipments. Unit tests of the retry logic and happy-path end-to-end tests
+    /// never see this, because fakes do not fail after succeeding.
+    ///
+    /// ## Example
+    /// ```python
+    /// import requests
+    /// from celery import shared_task
+    ///
+    ///
+    /// @shared_task(bind=True, autoretry_for=(requests.Timeout,), max_retries=5)
+    /// def finalize_onboarding(self, user_id):
+    ///     response = requests.post(f"{SUPPORT_API}/tickets", json={"user_id": user_id, "type": "onboarding_failure"})
+    ///     response.raise_for_status()
+    /// ```
+    ///
+    /// Use instead:
+    /// ```python
+    /// import requests
+    /// from celery import shared_task
+    ///
+    ///
+    /// @shared_task(bind=True, autoretry_for=(requests.Timeout,), max_retries=5)
+    /// def finalize_onboarding(self, user_id):
+    ///     response = requests.post(
+    ///         f"{SUPPORT_API}/tickets",
+    ///         json={"user_id": user_id, "type": "onboarding_failure"},
+    ///         headers={"Idempotency-Key": f"onboarding-failure-{user_id}"},
+    ///     )
+    ///     response.raise_for_status()
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Pass an idempotency key derived from stable data that identifies the operation (the order
+    /// id, `f"onboarding-{user_id}"`, the job or event id) — the provider's key option, an
+    /// `Idempotency-Key` header, a queue deduplication id — so that every attempt sends the same
+    /// key and the downstream system acts once. When the downstream system has no key support,
+    /// record the effect (its external id) before retrying and check it at the start of each
+    /// attempt.
+    ///
+    /// ## Reviewer questions
+    /// - What happens on retry: if the side effect succeeded but the attempt then failed, what does
+    ///   the next attempt do downstream?
+    /// - What is the idempotency key, and is it derived from data that stays the same across
+    ///   attempts?
+    /// - How would a workflow test verify exactly one effect when the first attempt times out after
+    ///   succeeding?
+    /// - Does the downstream system deduplicate on its own, and for how long?
+    /// - What if the downstream system accepts the first attempt late, after the retry already sent
+    ///   it again?
+    pub struct RetryWithoutKey {
+        id: "idempotency/retry-without-key",
+        severity: High,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Idempotency
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for RetryWithoutKey {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let walker = file.walker();
         let facts = file.retry_facts();

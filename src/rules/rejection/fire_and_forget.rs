@@ -8,58 +8,71 @@ use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink};
 use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 use std::collections::HashSet;
 
-/// ## What it detects
-/// A side effect started inside an async function whose promise, coroutine
-/// or future nobody waits for: a publish, enqueue, e-mail, HTTP write or
-/// payment call that is neither awaited, returned nor given a rejection
-/// handler; one awaited inside an async callback of `forEach` (which does not
-/// wait); one passed to `asyncio.create_task(..)` or `tokio::spawn(..)` whose
-/// handle is dropped.
-///
-/// ## Why it breaks workflows
-/// The function returns — the route answers 200, the job completes — before
-/// the effect has happened, and when the effect fails nobody is there to see
-/// it: an unhandled rejection, a "Task exception was never retrieved", an
-/// `Err` dropped with a `JoinHandle`.
-pub struct FireAndForget;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A side effect's promise, coroutine or task is neither awaited, returned nor handled, so its failure is never observed.",
-    detects: "Inside an async function: a call that reaches another system (message bus, queue, e-mail provider, HTTP write, payment provider, CRM) whose promise is dropped — not awaited, not returned, no `.catch(..)` or rejection callback (`void sink()` included); a side effect awaited inside an `async` callback given to `forEach` (which never waits for it); a side effect run with `asyncio.create_task(..)` / `ensure_future(..)` or `tokio::spawn(..)` whose handle is dropped and whose failure is not handled inside the task. In Python, a coroutine called without `await` inside `async def` (when the same callee is awaited elsewhere in the file) is flagged at high severity: it never runs at all. Callback-style calls, synchronous publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in the file, and test code are not flagged.",
-    why: "The caller moves on before the effect is done: the route answers, the job completes, the transaction of work is reported finished. When the downstream system rejects the request, the failure surfaces as an unhandled promise rejection (which may crash the process), a 'Task exception was never retrieved' warning, or nothing at all — never as an error the caller, a retry or an alert could act on. Tests pass because fakes resolve instantly.",
-    bad: "app.post('/orders', async (req, res) => {\n  const order = await orders.create(req.body);\n  eventBus.publish('order.created', { orderId: order.id }); // not awaited\n  res.status(201).json(order);\n});",
-    good: "app.post('/orders', async (req, res) => {\n  const order = await orders.create(req.body);\n  await eventBus.publish('order.created', { orderId: order.id });\n  res.status(201).json(order);\n});",
-    fix: "Await the call (or return its promise) so its failure reaches the caller; replace `forEach(async ..)` with `for … of` or `await Promise.all(items.map(..))`; keep the task handle and await it, or handle the error inside the task. If the effect must happen after the response, hand it to a queue or outbox that retries, rather than to a floating promise.",
-    questions: &[
-        "What should the caller report if this side effect fails? Right now it cannot know.",
-        "Who is alerted when it fails in the background?",
-        "Must the effect finish before the function returns? If not, what retries it when it fails?",
-        "How would a workflow test verify the effect happened when nothing waits for it?",
-    ],
-};
-
-impl Rule for FireAndForget {
-    fn id(&self) -> RuleId {
-        RuleId("rejection/fire-and-forget")
+declare_rule! {
+    /// A side effect's promise, coroutine or task is neither awaited, returned nor handled, so its
+    /// failure is never observed.
+    ///
+    /// ## What it detects
+    /// Inside an async function: a call that reaches another system (message bus, queue, e-mail
+    /// provider, HTTP write, payment provider, CRM) whose promise is dropped — not awaited, not
+    /// returned, no `.catch(..)` or rejection callback (`void sink()` included); a side effect
+    /// awaited inside an `async` callback given to `forEach` (which never waits for it); a side
+    /// effect run with `asyncio.create_task(..)` / `ensure_future(..)` or `tokio::spawn(..)` whose
+    /// handle is dropped and whose failure is not handled inside the task. In Python, a coroutine
+    /// called without `await` inside `async def` (when the same callee is awaited elsewhere in the
+    /// file) is flagged at high severity: it never runs at all. Callback-style calls, synchronous
+    /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
+    /// the file, and test code are not flagged.
+    ///
+    /// ## Why it breaks workflows
+    /// The caller moves on before the effect is done: the route answers, the job completes, the
+    /// transaction of work is reported finished. When the downstream system rejects the request,
+    /// the failure surfaces as an unhandled promise rejection (which may crash the process), a
+    /// 'Task exception was never retrieved' warning, or nothing at all — never as an error the
+    /// caller, a retry or an alert could act on. Tests pass because fakes resolve instantly.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// app.post('/orders', async (req, res) => {
+    ///   const order = await orders.create(req.body);
+    ///   eventBus.publish('order.created', { orderId: order.id }); // not awaited
+    ///   res.status(201).json(order);
+    /// });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// app.post('/orders', async (req, res) => {
+    ///   const order = await orders.create(req.body);
+    ///   await eventBus.publish('order.created', { orderId: order.id });
+    ///   res.status(201).json(order);
+    /// });
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Await the call (or return its promise) so its failure reaches the caller; replace
+    /// `forEach(async ..)` with `for … of` or `await Promise.all(items.map(..))`; keep the task
+    /// handle and await it, or handle the error inside the task. If the effect must happen after
+    /// the response, hand it to a queue or outbox that retries, rather than to a floating promise.
+    ///
+    /// ## Reviewer questions
+    /// - What should the caller report if this side effect fails? Right now it cannot know.
+    /// - Who is alerted when it fails in the background?
+    /// - Must the effect finish before the function returns? If not, what retries it when it fails?
+    /// - How would a workflow test verify the effect happened when nothing waits for it?
+    pub struct FireAndForget {
+        id: "rejection/fire-and-forget",
+        severity: Medium,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Rejection
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::Medium
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for FireAndForget {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let Some(ecosystem) = Language::from_path(file.path).map(Language::ecosystem) else {
             return;

@@ -5,39 +5,88 @@ use crate::flow::{callee_name, shorten};
 use crate::knowledge::{HandlerRole, Knowledge, LogLevel};
 use crate::model::{Block, BlockKind, Call, Function, Node, Span};
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-/// ## What it detects
-/// In a message consumer or background job, an early `return` guarded by a
-/// check on state the handler loaded (`if (order.status !== 'paid')`) whose
-/// only other action is a log below error level: the message is acknowledged
-/// or the job completes, and the work after the guard never happens.
-///
-/// ## Why it breaks workflows
-/// The handler assumes another delivery will come once the state is right.
-/// None does: returning acknowledges the message. The article's fulfillment
-/// worker skips orders that are not paid *yet* — because the checkout
-/// published before its transaction committed — and no shipment is ever made.
-pub struct SilentSkip;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A consumer or job returns early on a state check with only a log, so the message is acknowledged and the work it carries never happens.",
-    detects: "Inside a message consumer or job (`worker.on('order.created', ..)`, BullMQ `Worker`, Kafka `eachMessage`, Celery `@shared_task`, handlers named `handle_*_event`): an `if` on the state of a record the handler loaded — a status compared with `!==`/`!=`/`not in`, a readiness flag negated (`!order.paid`), or a missing record — whose branch only logs below error level and returns (bare, `None`, `Ok(())`), with more work after it. Branches that throw or raise, retry or re-enqueue (`job.moveToDelayed`, `self.retry`, `channel.nack`), return an error, log at error level, or mention deduplication or a final state (`already processed`, `cancelled`, a `// ... ignore` comment) are not flagged, nor are filters on the message's own fields. A missing record (`if (!order)`) is flagged only when the log says it is not there *yet*.",
-    why: "Returning from a consumer acknowledges the message; returning from a job marks it done. If the state is not right *yet* — the producer published before its transaction committed, a replica lags, an earlier step is still running — the handler drops the work for good while logging a warning nobody watches. The article's fulfillment worker does exactly this: checkout returns 200, the worker runs, the order is still `pending`, and no shipment is ever created. Every test is green.",
-    bad: "worker.on('order.created', async ({ orderId }) => {\n  const order = await db.orders.find(orderId);\n  if (order.status !== 'paid') {\n    logger.warn({ orderId }, 'Order not paid yet, skipping fulfillment');\n    return; // acknowledged: nothing will deliver this order again\n  }\n  await fulfillment.createShipment({ orderId: order.id, items: order.items });\n});",
-    good: "worker.on('order.created', async ({ orderId }) => {\n  const order = await db.orders.find(orderId);\n  if (order.status !== 'paid') {\n    // not committed yet: fail so the broker redelivers with backoff\n    throw new RetryableError(`order ${orderId} is ${order.status}, expected paid`);\n  }\n  await fulfillment.createShipment({ orderId: order.id, items: order.items });\n});",
-    fix: "Decide whether the state can still change. If it can, make the handler fail or reschedule so the message comes back: throw, nack with requeue, `job.moveToDelayed(..)`, `raise self.retry(countdown=..)`. If it cannot, say so at error level or in a metric, or park the message in a dead-letter queue. Better still, publish only after commit (an outbox) so the consumer never sees uncommitted state.",
-    questions: &[
-        "When the guard is true, what brings this message or job back once the state changes? Returning acknowledges it.",
-        "Who is alerted when messages are skipped here? Is a log below error level watched by anyone?",
-        "Can the message arrive before the state it expects is committed (published inside the producer's transaction, read from a lagging replica)?",
-        "How would a workflow test verify that the work after the guard eventually happens when the message arrives early?",
-    ],
-};
+declare_rule! {
+    /// A consumer or job returns early on a state check with only a log, so the message is
+    /// acknowledged and the work it carries never happens.
+    ///
+    /// ## What it detects
+    /// Inside a message consumer or job (`worker.on('order.created', ..)`, BullMQ `Worker`, Kafka
+    /// `eachMessage`, Celery `@shared_task`, handlers named `handle_*_event`): an `if` on the state
+    /// of a record the handler loaded — a status compared with `!==`/`!=`/`not in`, a readiness
+    /// flag negated (`!order.paid`), or a missing record — whose branch only logs below error level
+    /// and returns (bare, `None`, `Ok(())`), with more work after it. Branches that throw or raise,
+    /// retry or re-enqueue (`job.moveToDelayed`, `self.retry`, `channel.nack`), return an error,
+    /// log at error level, or mention deduplication or a final state (`already processed`,
+    /// `cancelled`, a `// ... ignore` comment) are not flagged, nor are filters on the message's
+    /// own fields. A missing record (`if (!order)`) is flagged only when the log says it is not
+    /// there *yet*.
+    ///
+    /// ## Why it breaks workflows
+    /// Returning from a consumer acknowledges the message; returning from a job marks it done. If
+    /// the state is not right *yet* — the producer published before its transaction committed, a
+    /// replica lags, an earlier step is still running — the handler drops the work for good while
+    /// logging a warning nobody watches. The article's fulfillment worker does exactly this:
+    /// checkout returns 200, the worker runs, the order is still `pending`, and no shipment is ever
+    /// created. Every test is green.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// worker.on('order.created', async ({ orderId }) => {
+    ///   const order = await db.orders.find(orderId);
+    ///   if (order.status !== 'paid') {
+    ///     logger.warn({ orderId }, 'Order not paid yet, skipping fulfillment');
+    ///     return; // acknowledged: nothing will deliver this order again
+    ///   }
+    ///   await fulfillment.createShipment(
+    ///     { orderId: order.id, items: order.items },
+    ///     { idempotencyKey: `shipment-${order.id}` },
+    ///   );
+    /// });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// worker.on('order.created', async ({ orderId }) => {
+    ///   const order = await db.orders.find(orderId);
+    ///   if (order.status !== 'paid') {
+    ///     // not committed yet: fail so the broker redelivers with backoff
+    ///     throw new RetryableError(`order ${orderId} is ${order.status}, expected paid`);
+    ///   }
+    ///   await fulfillment.createShipment(
+    ///     { orderId: order.id, items: order.items },
+    ///     { idempotencyKey: `shipment-${order.id}` },
+    ///   );
+    /// });
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Decide whether the state can still change. If it can, make the handler fail or reschedule so
+    /// the message comes back: throw, nack with requeue, `job.moveToDelayed(..)`, `raise
+    /// self.retry(countdown=..)`. If it cannot, say so at error level or in a metric, or park the
+    /// message in a dead-letter queue. Better still, publish only after commit (an outbox) so the
+    /// consumer never sees uncommitted state.
+    ///
+    /// ## Reviewer questions
+    /// - When the guard is true, what brings this message or job back once the state changes?
+    ///   Returning acknowledges it.
+    /// - Who is alerted when messages are skipped here? Is a log below error level watched by
+    ///   anyone?
+    /// - Can the message arrive before the state it expects is committed (published inside the
+    ///   producer's transaction, read from a lagging replica)?
+    /// - How would a workflow test verify that the work after the guard eventually happens when the
+    ///   message arrives early?
+    pub struct SilentSkip {
+        id: "rejection/silent-skip",
+        severity: High,
+        checks: file,
+    }
+}
 
 /// Fields that hold a record's lifecycle state.
 static STATUS_FIELD: LazyLock<Regex> = LazyLock::new(|| {
@@ -123,24 +172,8 @@ struct Skip<'a> {
     severity: Severity,
 }
 
-impl Rule for SilentSkip {
-    fn id(&self) -> RuleId {
-        RuleId("rejection/silent-skip")
-    }
-
-    fn class(&self) -> Class {
-        Class::Rejection
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for SilentSkip {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let walker = file.walker();
         let mut handlers: HashMap<usize, Handler<'_>> = HashMap::new();

@@ -11,40 +11,76 @@ use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 
-/// ## What it detects
-/// A side effect — publishing a message, enqueueing a job, sending an
-/// e-mail, an HTTP write, a payment or CRM call — whose failure is caught and
-/// dropped: a `catch`/`except` (or `.catch(..)` callback, `with suppress(..)`)
-/// around it that is empty, only logs below error level, or returns success;
-/// `Promise.allSettled(..)` / `asyncio.gather(.., return_exceptions=True)`
-/// whose results are never read; in Rust, `let _ = sink(..).await`,
-/// `sink(..).await.ok();` and `if let Err(e) = sink(..).await { warn!(..) }`.
-///
-/// ## Why it breaks workflows
-/// The downstream system rejected the request, and the caller reports
-/// success anyway: the order page says "confirmed", the job is marked done,
-/// the route answers 200. Nobody is alerted, and tests with a fake that
-/// always accepts cannot tell.
-pub struct SwallowedError;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A downstream failure is caught and dropped (empty handler, a log below error level, or a success return), so the caller reports success for work that did not happen.",
-    detects: "A call that reaches another system (message bus, queue, job system, e-mail provider, HTTP write, payment provider, CRM) whose failure ends in silence: a `catch`/`except` around it that is empty (`pass`), only logs below error level (`logger.warn`, `console.log`, `logging.warning`, `print`), or returns success (`return true`, `res.json({ ok: true })`, `Ok(())`); a `.catch(() => {})` on its promise; `with suppress(Exception):`; `Promise.allSettled` / `asyncio.gather(return_exceptions=True)` whose results are never read; Rust `let _ = sink(..).await`, `.ok();`, `if let Err(e) = sink(..).await { warn!(..) }`. Handlers that rethrow, return an error or a sentinel (`null`, `None`, `false`), answer with an error status, log at error level, or call anything else (a retry, a nack, a dead-letter or outbox write, an error callback) are not flagged, nor are handlers that return a fallback value, fall through to a failure return after the try (`return (False, {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, or live in test code.",
-    why: "The downstream system said no — an invalid payload, a rate limit, an expired token, an unknown template — and the caller carries on as if it had said yes. The user sees a confirmation, the job is marked done, the route answers 200; the e-mail, shipment or CRM record never exists, and nobody is paged because a warning-level log line is not an alert. Tests pass because their fakes always accept.",
-    bad: "try {\n  await crm.contacts.create({ email, source: 'signup' });\n} catch (err) {\n  logger.warn({ err }, 'CRM sync failed'); // nobody is alerted, signup reports success\n}\nres.status(201).json({ ok: true });",
-    good: "try {\n  await crm.contacts.create({ email, source: 'signup' });\n} catch (err) {\n  logger.error({ err }, 'CRM sync failed');\n  await db.outbox.insert({ topic: 'crm.contact.create', payload: { email } }); // retried later\n}\nres.status(201).json({ ok: true });",
-    fix: "Decide what a rejection means for the workflow and make it visible: rethrow (or return an error status) so the caller and its retries see it; or record it for a retry (an outbox or dead-letter row, `self.retry()`, a nack); and log at error level or report to error tracking so someone is alerted. In Rust, propagate with `?` or handle the `Err` arm with more than a warning.",
-    questions: &[
-        "What does the downstream system do when it rejects this request, and who finds out?",
-        "Who is alerted when this call fails? Is a log below error level watched by anyone?",
-        "What does the caller (user, route response, job runner) believe happened when this fails?",
-        "How would a workflow test verify that the effect really happened, and that a downstream rejection makes the workflow fail or retry?",
-        "If losing this effect is acceptable, where is that decision recorded and counted?",
-    ],
-};
+declare_rule! {
+    /// A downstream failure is caught and dropped (empty handler, a log below error level, or a
+    /// success return), so the caller reports success for work that did not happen.
+    ///
+    /// ## What it detects
+    /// A call that reaches another system (message bus, queue, job system, e-mail provider, HTTP
+    /// write, payment provider, CRM) whose failure ends in silence: a `catch`/`except` around it
+    /// that is empty (`pass`), only logs below error level (`logger.warn`, `console.log`,
+    /// `logging.warning`, `print`), or returns success (`return true`, `res.json({ ok: true })`,
+    /// `Ok(())`); a `.catch(() => {})` on its promise; `with suppress(Exception):`;
+    /// `Promise.allSettled` / `asyncio.gather(return_exceptions=True)` whose results are never
+    /// read; Rust `let _ = sink(..).await`, `.ok();`, `if let Err(e) = sink(..).await { warn!(..)
+    /// }`. Handlers that rethrow, return an error or a sentinel (`null`, `None`, `false`), answer
+    /// with an error status, log at error level, or call anything else (a retry, a nack, a
+    /// dead-letter or outbox write, an error callback) are not flagged, nor are handlers that
+    /// return a fallback value, fall through to a failure return after the try (`return (False,
+    /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, or live
+    /// in test code.
+    ///
+    /// ## Why it breaks workflows
+    /// The downstream system said no — an invalid payload, a rate limit, an expired token, an
+    /// unknown template — and the caller carries on as if it had said yes. The user sees a
+    /// confirmation, the job is marked done, the route answers 200; the e-mail, shipment or CRM
+    /// record never exists, and nobody is paged because a warning-level log line is not an alert.
+    /// Tests pass because their fakes always accept.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// try {
+    ///   await crm.contacts.create({ email, source: 'signup' });
+    /// } catch (err) {
+    ///   logger.warn({ err }, 'CRM sync failed'); // nobody is alerted, signup reports success
+    /// }
+    /// res.status(201).json({ ok: true });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// try {
+    ///   await crm.contacts.create({ email, source: 'signup' });
+    /// } catch (err) {
+    ///   logger.error({ err }, 'CRM sync failed');
+    ///   await db.outbox.insert({ topic: 'crm.contact.create', payload: { email } }); // retried later
+    /// }
+    /// res.status(201).json({ ok: true });
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Decide what a rejection means for the workflow and make it visible: rethrow (or return an
+    /// error status) so the caller and its retries see it; or record it for a retry (an outbox or
+    /// dead-letter row, `self.retry()`, a nack); and log at error level or report to error tracking
+    /// so someone is alerted. In Rust, propagate with `?` or handle the `Err` arm with more than a
+    /// warning.
+    ///
+    /// ## Reviewer questions
+    /// - What does the downstream system do when it rejects this request, and who finds out?
+    /// - Who is alerted when this call fails? Is a log below error level watched by anyone?
+    /// - What does the caller (user, route response, job runner) believe happened when this fails?
+    /// - How would a workflow test verify that the effect really happened, and that a downstream
+    ///   rejection makes the workflow fail or retry?
+    /// - If losing this effect is acceptable, where is that decision recorded and counted?
+    pub struct SwallowedError {
+        id: "rejection/swallowed-error",
+        severity: High,
+        checks: file,
+    }
+}
 
 /// How the failure of the side effect is lost.
 enum Swallow<'a> {
@@ -65,24 +101,8 @@ enum Swallow<'a> {
     Ignored(&'a Call),
 }
 
-impl Rule for SwallowedError {
-    fn id(&self) -> RuleId {
-        RuleId("rejection/swallowed-error")
-    }
-
-    fn class(&self) -> Class {
-        Class::Rejection
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for SwallowedError {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();

@@ -7,54 +7,77 @@ use crate::flow::outcome::{
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::{Call, CallResult, Ecosystem, Language};
-use crate::rules::{Class, Confidence, FileContext, RawFinding, Rule, RuleDoc, RuleId, Severity};
+use crate::rules::{Confidence, FileContext, FileRule, RawFinding, Rule, Severity, declare_rule};
 
-/// ## What it detects
-/// An HTTP write (POST, PUT, PATCH, DELETE) made with a client that does not
-/// fail on error statuses — `fetch`, Python `requests`/`httpx`/`aiohttp`,
-/// Rust `reqwest` — whose response status is never read: the response is
-/// dropped, or only its body is used, and nothing checks `res.ok`,
-/// `res.status`, `response.raise_for_status()` or `.error_for_status()`.
-///
-/// ## Why it breaks workflows
-/// A 400 for an invalid field, a 401 for an expired token, a 429 or a 503
-/// all arrive as ordinary responses. The caller carries on as if the other
-/// service had accepted the write.
-pub struct UncheckedResponse;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "An HTTP write's response status is never checked, so a rejected request (4xx/5xx) looks like success.",
-    detects: "A POST/PUT/PATCH/DELETE made with a client that resolves normally on error statuses (`fetch`, `requests`, `httpx`, `aiohttp`, `reqwest`) whose response is dropped, or whose body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`, `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`, `status().is_success()` later in the function. A response that is returned or handed to another function is left to that code. Clients that throw on non-2xx by default (axios, got, ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies that are indexed locally (`resp.json()[\"id\"]` raises on an error body) and test code (supertest's `.expect(201)` is a status check) are not flagged; a body read without a status check is low severity.",
-    why: "HTTP clients like `fetch`, `requests` and `reqwest` only fail on network errors; a rejection — 400 invalid payload, 401 expired token, 409 conflict, 422 unknown enum value, 429 rate limit, 5xx — is a normal response. Code that never reads the status reports success for a write the other service refused, and a body read from an error response silently becomes `undefined` fields downstream. Tests with a fake that always answers 200 never notice.",
-    bad: "const res = await fetch(`${CRM_URL}/contacts`, {\n  method: 'POST',\n  body: JSON.stringify({ email }),\n});\nconst contact = await res.json(); // a 422 body is used as if the contact existed\nreturn contact.id;",
-    good: "const res = await fetch(`${CRM_URL}/contacts`, {\n  method: 'POST',\n  body: JSON.stringify({ email }),\n});\nif (!res.ok) {\n  throw new Error(`CRM rejected contact: ${res.status} ${await res.text()}`);\n}\nconst contact = await res.json();\nreturn contact.id;",
-    fix: "Check the status right after the call and make a rejection fail loudly: `if (!res.ok) throw ...` with `fetch`; `response.raise_for_status()` with `requests`/`httpx`; `.error_for_status()?` with `reqwest`. Or use a client configured to throw on error statuses.",
-    questions: &[
-        "What does the receiving service answer when it rejects this write (400, 401, 409, 422, 429, 5xx), and what should the caller do then?",
-        "Who is alerted when the write is rejected?",
-        "How would a workflow test verify the write was accepted, against a fake that can also answer with an error status?",
-        "What if the service accepts the request now but rejects it later, or answers 202 and drops it?",
-    ],
-};
-
-impl Rule for UncheckedResponse {
-    fn id(&self) -> RuleId {
-        RuleId("rejection/unchecked-response")
+declare_rule! {
+    /// An HTTP write's response status is never checked, so a rejected request (4xx/5xx) looks like
+    /// success.
+    ///
+    /// ## What it detects
+    /// A POST/PUT/PATCH/DELETE made with a client that resolves normally on error statuses
+    /// (`fetch`, `requests`, `httpx`, `aiohttp`, `reqwest`) whose response is dropped, or whose
+    /// body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`,
+    /// `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`,
+    /// `status().is_success()` later in the function. A response that is returned or handed to
+    /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
+    /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
+    /// that are indexed locally (`resp.json()["id"]` raises on an error body) and test code
+    /// (supertest's `.expect(201)` is a status check) are not flagged; a body read without a status
+    /// check is low severity.
+    ///
+    /// ## Why it breaks workflows
+    /// HTTP clients like `fetch`, `requests` and `reqwest` only fail on network errors; a rejection
+    /// — 400 invalid payload, 401 expired token, 409 conflict, 422 unknown enum value, 429 rate
+    /// limit, 5xx — is a normal response. Code that never reads the status reports success for a
+    /// write the other service refused, and a body read from an error response silently becomes
+    /// `undefined` fields downstream. Tests with a fake that always answers 200 never notice.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// const res = await fetch(`${CRM_URL}/contacts`, {
+    ///   method: 'POST',
+    ///   body: JSON.stringify({ email }),
+    /// });
+    /// const contact = await res.json(); // a 422 body is used as if the contact existed
+    /// return contact.id;
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// const res = await fetch(`${CRM_URL}/contacts`, {
+    ///   method: 'POST',
+    ///   body: JSON.stringify({ email }),
+    /// });
+    /// if (!res.ok) {
+    ///   throw new Error(`CRM rejected contact: ${res.status} ${await res.text()}`);
+    /// }
+    /// const contact = await res.json();
+    /// return contact.id;
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Check the status right after the call and make a rejection fail loudly: `if (!res.ok) throw
+    /// ...` with `fetch`; `response.raise_for_status()` with `requests`/`httpx`;
+    /// `.error_for_status()?` with `reqwest`. Or use a client configured to throw on error
+    /// statuses.
+    ///
+    /// ## Reviewer questions
+    /// - What does the receiving service answer when it rejects this write (400, 401, 409, 422,
+    ///   429, 5xx), and what should the caller do then?
+    /// - Who is alerted when the write is rejected?
+    /// - How would a workflow test verify the write was accepted, against a fake that can also
+    ///   answer with an error status?
+    /// - What if the service accepts the request now but rejects it later, or answers 202 and drops
+    ///   it?
+    pub struct UncheckedResponse {
+        id: "rejection/unchecked-response",
+        severity: Medium,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Rejection
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::Medium
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for UncheckedResponse {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();

@@ -3,37 +3,89 @@
 use crate::flow::{CallSite, callee_name, shorten, test_assertion, what_is_sent};
 use crate::model::Call;
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 use std::collections::HashMap;
 
-/// ## What it detects
-/// A transaction begun explicitly — `let mut tx = pool.begin().await?`,
-/// `const trx = await db.transaction()`, `client.query('BEGIN')`,
-/// `queryRunner.startTransaction()`, the first write on a SQLAlchemy
-/// `session` — followed by a cross-system side effect and only *then* by the
-/// commit (`tx.commit()`, `COMMIT`, `session.commit()`) in the same function.
-///
-/// ## Why it breaks workflows
-/// Between the side effect and the commit, the downstream system can act on
-/// state that is not yet visible, and the commit itself can still fail.
-pub struct SideEffectBeforeCommit;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A side effect fires between an explicit transaction begin and its commit, so downstream systems can act before the state is durable.",
-    detects: "In one function: a transaction begun explicitly (sqlx/SeaORM `pool.begin()`, knex/Sequelize `await db.transaction()` without a callback, TypeORM `queryRunner.startTransaction()`, Mongoose `session.startTransaction()`, raw SQL `BEGIN`, the first write on a SQLAlchemy session), then a call that reaches another system (message bus, queue, e-mail, HTTP write, payment, CRM), then the commit of the same transaction (`tx.commit()`, `commitTransaction()`, `COMMIT`, `session.commit()`).",
-    why: "The side effect is visible to another system before the commit: a consumer that reads the row sees the old state or nothing, and when the commit fails (a constraint, a deadlock, a lost connection) the message, e-mail or charge has already happened for data that does not exist.",
-    bad: "let mut tx = pool.begin().await?;\nsqlx::query(\"UPDATE orders SET status = 'paid' WHERE id = $1\").bind(id).execute(&mut *tx).await?;\nproducer.send(FutureRecord::to(\"order.paid\").payload(&payload).key(&key), Duration::ZERO).await;\ntx.commit().await?;",
-    good: "let mut tx = pool.begin().await?;\nsqlx::query(\"UPDATE orders SET status = 'paid' WHERE id = $1\").bind(id).execute(&mut *tx).await?;\ntx.commit().await?;\nproducer.send(FutureRecord::to(\"order.paid\").payload(&payload).key(&key), Duration::ZERO).await;",
-    fix: "Commit first, then fire the side effect — or, when the effect must not be lost, insert an outbox row inside the transaction and let a worker publish committed rows with the row id as idempotency key.",
-    questions: &[
-        "Which downstream systems act on this side effect, and what do they read when they do?",
-        "Must the transaction be committed before the side effect fires?",
-        "What happens if the commit fails after the side effect was sent?",
-        "How would a workflow test verify the effect happens once, after the commit?",
-        "What if the downstream system processes it early, late, or twice?",
-    ],
-};
+declare_rule! {
+    /// A side effect fires between an explicit transaction begin and its commit, so downstream
+    /// systems can act before the state is durable.
+    ///
+    /// ## What it detects
+    /// In one function: a transaction begun explicitly (sqlx/SeaORM `pool.begin()`, knex/Sequelize
+    /// `await db.transaction()` without a callback, TypeORM `queryRunner.startTransaction()`,
+    /// Mongoose `session.startTransaction()`, raw SQL `BEGIN`, the first write on a SQLAlchemy
+    /// session), then a call that reaches another system (message bus, queue, e-mail, HTTP write,
+    /// payment, CRM), then the commit of the same transaction (`tx.commit()`,
+    /// `commitTransaction()`, `COMMIT`, `session.commit()`).
+    ///
+    /// ## Why it breaks workflows
+    /// The side effect is visible to another system before the commit: a consumer that reads the
+    /// row sees the old state or nothing, and when the commit fails (a constraint, a deadlock, a
+    /// lost connection) the message, e-mail or charge has already happened for data that does not
+    /// exist.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// use rdkafka::producer::{FutureProducer, FutureRecord};
+    /// use sqlx::PgPool;
+    /// use std::time::Duration;
+    ///
+    /// pub async fn mark_paid(pool: &PgPool, producer: &FutureProducer, id: i64) -> anyhow::Result<()> {
+    ///     let mut tx = pool.begin().await?;
+    ///     sqlx::query("UPDATE orders SET status = 'paid' WHERE id = $1")
+    ///         .bind(id)
+    ///         .execute(&mut *tx)
+    ///         .await?;
+    ///     let key = id.to_string();
+    ///     producer // consumers may read the order before the commit below
+    ///         .send(FutureRecord::to("order.paid").payload(&key).key(&key), Duration::ZERO)
+    ///         .await
+    ///         .map_err(|(e, _)| e)?;
+    ///     tx.commit().await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust,ignore
+    /// use rdkafka::producer::{FutureProducer, FutureRecord};
+    /// use sqlx::PgPool;
+    /// use std::time::Duration;
+    ///
+    /// pub async fn mark_paid(pool: &PgPool, producer: &FutureProducer, id: i64) -> anyhow::Result<()> {
+    ///     let mut tx = pool.begin().await?;
+    ///     sqlx::query("UPDATE orders SET status = 'paid' WHERE id = $1")
+    ///         .bind(id)
+    ///         .execute(&mut *tx)
+    ///         .await?;
+    ///     tx.commit().await?;
+    ///     let key = id.to_string();
+    ///     producer
+    ///         .send(FutureRecord::to("order.paid").payload(&key).key(&key), Duration::ZERO)
+    ///         .await
+    ///         .map_err(|(e, _)| e)?;
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Commit first, then fire the side effect — or, when the effect must not be lost, insert an
+    /// outbox row inside the transaction and let a worker publish committed rows with the row id as
+    /// idempotency key.
+    ///
+    /// ## Reviewer questions
+    /// - Which downstream systems act on this side effect, and what do they read when they do?
+    /// - Must the transaction be committed before the side effect fires?
+    /// - What happens if the commit fails after the side effect was sent?
+    /// - How would a workflow test verify the effect happens once, after the commit?
+    /// - What if the downstream system processes it early, late, or twice?
+    pub struct SideEffectBeforeCommit {
+        id: "sequencing/side-effect-before-commit",
+        severity: High,
+        checks: file,
+    }
+}
 
 /// An explicitly begun transaction in one function.
 struct OpenTransaction<'a> {
@@ -42,24 +94,8 @@ struct OpenTransaction<'a> {
     pending: Vec<(&'a Call, &'static str, String, bool, String)>,
 }
 
-impl Rule for SideEffectBeforeCommit {
-    fn id(&self) -> RuleId {
-        RuleId("sequencing/side-effect-before-commit")
-    }
-
-    fn class(&self) -> Class {
-        Class::Sequencing
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for SideEffectBeforeCommit {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
         let walker = file.walker();
         // Open transactions per enclosing function (by its start byte), then by handle.

@@ -5,58 +5,68 @@ use crate::flow::{
 };
 use crate::model::Call;
 use crate::rules::{
-    Class, Confidence, FileContext, RawFinding, RelatedSpan, Rule, RuleDoc, RuleId, Severity,
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
 
-/// ## What it detects
-/// A cross-system side effect — publishing a message, enqueueing a job,
-/// sending an e-mail, an HTTP write, a payment or CRM call — made *inside* a
-/// database transaction: in the callback of `db.transaction(...)`,
-/// `prisma.$transaction(...)`, `conn.transaction(|c| ...)`, in a
-/// `with transaction.atomic():` block or a function decorated with
-/// `@transaction.atomic`.
-///
-/// ## Why it breaks workflows
-/// The downstream system acts on the message before the transaction commits.
-/// A consumer that loads the record sees the old state (or nothing) and skips
-/// or fails; if the transaction rolls back, the message announced something
-/// that never happened. Tests pass because in-process fakes run after commit.
-pub struct SideEffectInTransaction;
-
-static DOC: RuleDoc = RuleDoc {
-    summary: "A side effect (publish, enqueue, e-mail, HTTP write, payment) fires inside a database transaction, before the state it announces is committed.",
-    detects: "A call that reaches another system (message bus, queue, job system, e-mail provider, HTTP write, payment provider, CRM) made inside a transaction scope: the callback of a transaction opener (knex, Prisma, TypeORM, Sequelize, Mongoose, Diesel, SeaORM), a `with transaction.atomic()` / `with session.begin()` block, or a function decorated with `@transaction.atomic`. Calls deferred with `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process `EventEmitter`s are not flagged.",
-    why: "The downstream system can act before the transaction commits: a worker that loads the order sees it still `pending` and skips it, or sees nothing at all; and if the transaction rolls back, the message announced a change that never happened. Unit and end-to-end tests stay green because fakes deliver after the request finishes.",
-    bad: "await db.transaction(async (trx) => {\n  const order = await trx('orders').insert({ status: 'pending' });\n  await eventBus.publish('order.created', { orderId: order.id }); // consumers may run before commit\n  await trx('orders').where({ id: order.id }).update({ status: 'paid' });\n});",
-    good: "await db.transaction(async (trx) => {\n  const order = await trx('orders').insert({ status: 'paid' });\n  await trx('outbox').insert({ topic: 'order.created', key: order.id, payload: JSON.stringify({ orderId: order.id }) });\n});\n// an outbox worker publishes committed rows, with the row key as idempotency key",
-    fix: "Write the message to an outbox table in the same transaction and publish it from a worker after commit; or register the effect to run after commit (`transaction.on_commit(...)` in Django, `trx.afterCommit(...)`/publishing after the transaction callback returns in JS, after `tx.commit().await?` in Rust). Make the consumer idempotent either way.",
-    questions: &[
-        "Which downstream systems act on this side effect, and what do they read from the database when they do?",
-        "What is the ordering requirement: must the state be committed before the side effect fires?",
-        "What happens to the side effect if the transaction rolls back after this line?",
-        "How would a workflow test verify that the effect happens exactly once, after commit?",
-        "What if the downstream system processes the message before commit, late, or twice?",
-    ],
-};
-
-impl Rule for SideEffectInTransaction {
-    fn id(&self) -> RuleId {
-        RuleId("sequencing/side-effect-in-transaction")
+declare_rule! {
+    /// A side effect (publish, enqueue, e-mail, HTTP write, payment) fires inside a database
+    /// transaction, before the state it announces is committed.
+    ///
+    /// ## What it detects
+    /// A call that reaches another system (message bus, queue, job system, e-mail provider, HTTP
+    /// write, payment provider, CRM) made inside a transaction scope: the callback of a transaction
+    /// opener (knex, Prisma, TypeORM, Sequelize, Mongoose, Diesel, SeaORM), a `with
+    /// transaction.atomic()` / `with session.begin()` block, or a function decorated with
+    /// `@transaction.atomic`. Calls deferred with `transaction.on_commit(...)` /
+    /// `afterCommit(...)`, outbox inserts, and in-process `EventEmitter`s are not flagged.
+    ///
+    /// ## Why it breaks workflows
+    /// The downstream system can act before the transaction commits: a worker that loads the order
+    /// sees it still `pending` and skips it, or sees nothing at all; and if the transaction rolls
+    /// back, the message announced a change that never happened. Unit and end-to-end tests stay
+    /// green because fakes deliver after the request finishes.
+    ///
+    /// ## Example
+    /// ```javascript
+    /// await db.transaction(async (trx) => {
+    ///   const order = await trx('orders').insert({ status: 'pending' });
+    ///   await eventBus.publish('order.created', { orderId: order.id }); // consumers may run before commit
+    ///   await trx('orders').where({ id: order.id }).update({ status: 'paid' });
+    /// });
+    /// ```
+    ///
+    /// Use instead:
+    /// ```javascript
+    /// await db.transaction(async (trx) => {
+    ///   const order = await trx('orders').insert({ status: 'paid' });
+    ///   await trx('outbox').insert({ topic: 'order.created', key: order.id, payload: JSON.stringify({ orderId: order.id }) });
+    /// });
+    /// // an outbox worker publishes committed rows, with the row key as idempotency key
+    /// ```
+    ///
+    /// ## How to fix it
+    /// Write the message to an outbox table in the same transaction and publish it from a worker
+    /// after commit; or register the effect to run after commit (`transaction.on_commit(...)` in
+    /// Django, `trx.afterCommit(...)`/publishing after the transaction callback returns in JS,
+    /// after `tx.commit().await?` in Rust). Make the consumer idempotent either way.
+    ///
+    /// ## Reviewer questions
+    /// - Which downstream systems act on this side effect, and what do they read from the database
+    ///   when they do?
+    /// - What is the ordering requirement: must the state be committed before the side effect
+    ///   fires?
+    /// - What happens to the side effect if the transaction rolls back after this line?
+    /// - How would a workflow test verify that the effect happens exactly once, after commit?
+    /// - What if the downstream system processes the message before commit, late, or twice?
+    pub struct SideEffectInTransaction {
+        id: "sequencing/side-effect-in-transaction",
+        severity: High,
+        checks: file,
     }
+}
 
-    fn class(&self) -> Class {
-        Class::Sequencing
-    }
-
-    fn default_severity(&self) -> Severity {
-        Severity::High
-    }
-
-    fn doc(&self) -> &'static RuleDoc {
-        &DOC
-    }
-
-    fn check(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
+impl FileRule for SideEffectInTransaction {
+    fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let walker = file.walker();
         walker.walk(file.model, &mut |call, state| {
             let Some(scope) = state.transaction else {
