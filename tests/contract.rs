@@ -4,7 +4,9 @@
 //! repository: a file `x.base.ts` is the base version of `x.ts`, committed
 //! as `x.ts` and then overwritten in the work tree with `x.ts`; every other
 //! file is the same on both sides. Findings must appear exactly on the head
-//! lines whose comment says `expect: <rule-id>`, and nowhere else.
+//! lines whose comment says `expect: <rule-id>`, and nowhere else; the words
+//! of its findings are an insta snapshot per case in
+//! `tests/snapshots/contract/` (`cargo insta review` accepts a change).
 
 mod common;
 
@@ -111,6 +113,7 @@ fn every_contract_fixture_case_fires_exactly_where_it_expects() {
     let cases = case_dirs();
     assert!(cases.len() >= 15, "contract fixture cases are missing");
     let mut failures = Vec::new();
+    let mut snapshots = common::snapshots::Snapshots::new("contract");
     let mut languages = BTreeSet::new();
     for dir in &cases {
         let case = dir
@@ -130,6 +133,11 @@ fn every_contract_fixture_case_fires_exactly_where_it_expects() {
         }
         let (repo, head) = case_repository(dir);
         let report = scan(&repo, &[]);
+        snapshots.check(
+            &case.replace('/', "__"),
+            &case,
+            &common::snapshots::finding_words(&contract_findings(&report)),
+        );
         let expected = expectations(&head);
         let actual: BTreeSet<(String, u64, String)> = contract_findings(&report)
             .iter()
@@ -169,6 +177,7 @@ fn every_contract_fixture_case_fires_exactly_where_it_expects() {
         failures.len(),
         failures.join("\n")
     );
+    snapshots.assert_all_match();
 }
 
 /// A repository with `files` committed, then `changes` written to the work tree.

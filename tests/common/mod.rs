@@ -1,6 +1,8 @@
 //! Real git repositories in temp dirs, and the real `handoff` binary.
 #![allow(dead_code)]
 
+pub mod snapshots;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
