@@ -523,9 +523,9 @@ fn a_consumer_that_reads_a_key_no_producer_sends_names_the_producers() {
 #[test]
 fn truncated_and_garbled_versions_of_every_fixture_never_panic() {
     use handoff::config::Config;
+    use handoff::contract::ContractContext;
     use handoff::contract::{SourceFile, TouchedFile};
     use handoff::model::Language;
-    use handoff::rules::contract::ContractContext;
     use handoff::rules::repository_rules;
 
     let config = Config::builtin().expect("built-in knowledge loads");

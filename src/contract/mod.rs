@@ -3,10 +3,12 @@
 //!
 //! [`endpoints`] finds producers and consumers in one file, [`index`] resolves
 //! payload types across files, [`relevance`] decides which untouched files a
-//! change makes worth parsing, and [`drift`] compares base and head. The
-//! contract rules (`crate::rules::contract`) turn drifts into findings.
+//! change makes worth parsing, and [`drift`] compares base and head, for a
+//! change as a whole in a [`ContractContext`]. The contract rules
+//! (`crate::rules::contract`) turn its drifts into findings.
 
 mod channel;
+mod context;
 pub mod drift;
 mod endpoints;
 mod index;
@@ -14,6 +16,7 @@ mod relevance;
 mod wire;
 
 pub use channel::{Channel, Route};
+pub use context::ContractContext;
 pub use drift::{Change, Drift, Subject, TouchedFile, Use};
 pub use endpoints::{Consumer, Endpoints, Producer, SourceFile, endpoints};
 pub use relevance::{Needles, Prefilter, Relevance};

@@ -4,7 +4,8 @@
 //! Each module decides one kind of fact: [`scope`] the transaction, deferral,
 //! handler and retry context of every call; [`retry`] and [`retried`] what is
 //! retried and how; [`keys`] where idempotency keys come from; [`outcome`] what
-//! happens when a downstream call fails; [`derived`] what the project's own
+//! happens when a downstream call fails; [`repeated`] which side effects act
+//! again when repeated; [`derived`] what the project's own
 //! helpers do (summaries that extend the packs); [`describe`] how a call is
 //! named in messages.
 
@@ -13,6 +14,7 @@ pub mod describe;
 pub mod imports;
 pub mod keys;
 pub mod outcome;
+pub mod repeated;
 pub mod retried;
 pub mod retry;
 pub mod scope;

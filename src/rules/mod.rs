@@ -308,7 +308,7 @@ pub trait RepositoryRule: Sync {
     /// Report the findings of this rule in a change.
     fn check_repository(
         &self,
-        context: &contract::ContractContext,
+        context: &crate::contract::ContractContext,
         findings: &mut Vec<LocatedFinding>,
     );
 }

@@ -17,11 +17,11 @@
 use super::analyze::apply_suppressions;
 use super::{AnalyzedFile, Finding, Status, fingerprint, to_finding};
 use crate::config::Config;
+use crate::contract::ContractContext;
 use crate::contract::{Needles, Prefilter, Relevance, SourceFile, TouchedFile};
 use crate::diff::{self, MAX_FILE_BYTES};
 use crate::lang;
 use crate::model::{FileModel, Language};
-use crate::rules::contract::ContractContext;
 use crate::rules::{LocatedFinding, Rule, repository_rules};
 use rayon::ThreadPool;
 use rayon::prelude::*;

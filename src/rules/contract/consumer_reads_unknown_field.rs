@@ -1,6 +1,6 @@
 //! `contract/consumer-reads-unknown-field`.
 
-use super::{Change, ContractContext, channels_phrase, finding, key};
+use super::{Change, ContractContext, channels_phrase, key, report};
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
 declare_rule! {
@@ -52,9 +52,9 @@ declare_rule! {
 
 impl RepositoryRule for ConsumerReadsUnknownField {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::UnknownRead { field, read } = &drift.change else {
-                continue;
+                return None;
             };
             let name = key(field);
             let channels = channels_phrase(drift);
@@ -79,7 +79,7 @@ impl RepositoryRule for ConsumerReadsUnknownField {
                     "Does the consumer's test use a payload recorded from the real producer of {channels}, rather than one written to match the consumer?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! `contract/enum-value-removed`.
 
-use super::{Change, ContractContext, channels_phrase, finding, users_phrase};
+use super::{Change, ContractContext, channels_phrase, report, users_phrase};
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
 declare_rule! {
@@ -75,9 +75,9 @@ declare_rule! {
 
 impl RepositoryRule for EnumValueRemoved {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::EnumValueRemoved { type_name, value } = &drift.change else {
-                continue;
+                return None;
             };
             let channels = channels_phrase(drift);
             let evidence = if drift.users.is_empty() {
@@ -102,7 +102,7 @@ impl RepositoryRule for EnumValueRemoved {
                     "Does a workflow test send every value of `{type_name}` the producer can still emit?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

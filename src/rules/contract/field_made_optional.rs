@@ -1,6 +1,6 @@
 //! `contract/field-made-optional`.
 
-use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
+use super::{Change, ContractContext, channels_phrase, drift_message, key, report};
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
 declare_rule! {
@@ -61,22 +61,18 @@ declare_rule! {
 
 impl RepositoryRule for FieldMadeOptional {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::MadeOptional { field } = &drift.change else {
-                continue;
+                return None;
             };
             let name = key(field);
             let channels = channels_phrase(drift);
-            let message = match &drift.subject {
-                Subject::Type { name: type_name } => format!(
-                    "type `{type_name}` now declares {name} optional ({channels}): {}",
-                    impact(drift, &name)
-                ),
-                _ => format!(
-                    "{channels} may now be sent without {name}: {}",
-                    impact(drift, &name)
-                ),
-            };
+            let message = drift_message(
+                drift,
+                &format!("now declares {name} optional"),
+                &format!("may now be sent without {name}"),
+                &name,
+            );
             let questions = vec![
                 format!(
                     "What does each consumer of {channels} do when {name} is missing or null — skip, crash, or pass `undefined` on?"
@@ -88,7 +84,7 @@ impl RepositoryRule for FieldMadeOptional {
                     "Does a workflow test send {channels} without {name} and check the outcome?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! `contract/field-removed`.
 
-use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
+use super::{Change, ContractContext, channels_phrase, drift_message, key, report};
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
 declare_rule! {
@@ -56,22 +56,18 @@ declare_rule! {
 
 impl RepositoryRule for FieldRemoved {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::Removed { field } = &drift.change else {
-                continue;
+                return None;
             };
             let old = key(field);
             let channels = channels_phrase(drift);
-            let message = match &drift.subject {
-                Subject::Type { name } => format!(
-                    "type `{name}` no longer puts {old} on the wire ({channels}): {}",
-                    impact(drift, &old)
-                ),
-                _ => format!(
-                    "{channels} is no longer sent with {old}: {}",
-                    impact(drift, &old)
-                ),
-            };
+            let message = drift_message(
+                drift,
+                &format!("no longer puts {old} on the wire"),
+                &format!("is no longer sent with {old}"),
+                &old,
+            );
             let questions = vec![
                 format!(
                     "What does each consumer of {channels} do without {old} — fail, skip the work, or carry on with `undefined`/`None`?"
@@ -83,7 +79,7 @@ impl RepositoryRule for FieldRemoved {
                     "How would a workflow test verify that the downstream action still happens without {old}?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! `contract/field-renamed`.
 
-use super::{Change, ContractContext, Subject, channels_phrase, finding, impact, key};
+use super::{Change, ContractContext, channels_phrase, drift_message, key, report};
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
 declare_rule! {
@@ -65,22 +65,18 @@ declare_rule! {
 
 impl RepositoryRule for FieldRenamed {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::Renamed { from, to } = &drift.change else {
-                continue;
+                return None;
             };
             let (old, new) = (key(from), key(to));
             let channels = channels_phrase(drift);
-            let message = match &drift.subject {
-                Subject::Type { name } => format!(
-                    "type `{name}` now puts {new} on the wire instead of {old} ({channels}): {}",
-                    impact(drift, &old)
-                ),
-                _ => format!(
-                    "{channels} is now sent with {new} instead of {old}: {}",
-                    impact(drift, &old)
-                ),
-            };
+            let message = drift_message(
+                drift,
+                &format!("now puts {new} on the wire instead of {old}"),
+                &format!("is now sent with {new} instead of {old}"),
+                &old,
+            );
             let questions = vec![
                 format!(
                     "Which deploys first? Until every consumer of {channels} reads {new}, it finds {old} missing — can the producer send both keys during the rollout?"
@@ -92,7 +88,7 @@ impl RepositoryRule for FieldRenamed {
                     "How would a workflow test verify that the consumer of {channels} receives {new} and acts on it?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

@@ -1,6 +1,6 @@
 //! `contract/field-type-changed`.
 
-use super::{Change, ContractContext, Subject, WireKind, channels_phrase, finding, impact, key};
+use super::{Change, ContractContext, Subject, WireKind, channels_phrase, impact, key, report};
 use crate::flow::shorten;
 use crate::rules::{LocatedFinding, RepositoryRule, Rule, declare_rule};
 
@@ -76,7 +76,7 @@ fn describe(kind: Option<WireKind>, text: &str) -> String {
 
 impl RepositoryRule for FieldTypeChanged {
     fn check_repository(&self, context: &ContractContext, findings: &mut Vec<LocatedFinding>) {
-        for drift in context.drifts() {
+        report(self.id(), context, findings, |drift| {
             let Change::TypeChanged {
                 field,
                 from,
@@ -85,7 +85,7 @@ impl RepositoryRule for FieldTypeChanged {
                 to_text,
             } = &drift.change
             else {
-                continue;
+                return None;
             };
             let name = key(field);
             let channels = channels_phrase(drift);
@@ -126,7 +126,7 @@ impl RepositoryRule for FieldTypeChanged {
                     "How would a workflow test verify the value the consumer of {channels} computes from {name}?"
                 ),
             ];
-            findings.extend(finding(self.id(), drift, message, questions));
-        }
+            Some((message, questions))
+        });
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! These rules are cross-file: a producer in one file, its consumers in
 //! others, possibly in another language, base against head. They run once
-//! per change over a [`ContractContext`] — the touched files (both versions)
-//! and the files of the repository that mention what the change touches —
-//! rather than per file version (their [`crate::rules::Rule::check`] is the
-//! default no-op; see [`crate::rules::Rule::repository`]).
+//! per change over a [`ContractContext`] — the drifts between the touched
+//! files (both versions) and the files of the repository that mention what
+//! the change touches — rather than per file version (each is a
+//! [`crate::rules::RepositoryRule`]).
 //!
 //! The machinery (producers, consumers, payload types, drift) lives in
 //! [`crate::contract`]; each rule file here turns one kind of drift into
@@ -25,45 +25,8 @@ pub use field_removed::FieldRemoved;
 pub use field_renamed::FieldRenamed;
 pub use field_type_changed::FieldTypeChanged;
 
-use crate::contract::{
-    Change, Channel, Drift, Endpoints, SourceFile, Subject, TouchedFile, WireKind, drift,
-};
+use crate::contract::{Change, Channel, ContractContext, Drift, Subject, WireKind};
 use crate::rules::{Confidence, LocatedFinding, RawFinding, RelatedSpan, RuleId, Severity};
-
-/// What the contract rules see of a change: every drift between base and
-/// head, with its evidence from the rest of the repository.
-pub struct ContractContext {
-    drifts: Vec<Drift>,
-}
-
-impl ContractContext {
-    /// Compare the touched files (both versions) with each other and with
-    /// `untouched` files (the same in base and head).
-    pub fn new(touched: &[TouchedFile<'_>], untouched: &[SourceFile<'_>]) -> ContractContext {
-        let sides = drift::Sides::new(touched, untouched, None);
-        ContractContext {
-            drifts: drift::drifts(touched, &sides.base, &sides.head),
-        }
-    }
-
-    /// [`ContractContext::new`] with the endpoints of the untouched files
-    /// already found (in the same order), as [`Relevance::into_endpoints`] gives them.
-    pub fn with_endpoints(
-        touched: &[TouchedFile<'_>],
-        untouched: &[SourceFile<'_>],
-        endpoints: Vec<Endpoints>,
-    ) -> ContractContext {
-        let sides = drift::Sides::new(touched, untouched, Some(endpoints));
-        ContractContext {
-            drifts: drift::drifts(touched, &sides.base, &sides.head),
-        }
-    }
-
-    /// The drifts found.
-    pub fn drifts(&self) -> &[Drift] {
-        &self.drifts
-    }
-}
 
 /// `orderId` / `customer.email`, for messages.
 pub(crate) fn key(path: &[String]) -> String {
@@ -133,6 +96,34 @@ fn who_consumes(drift: &Drift) -> String {
             "Who consumes {}? No consumer of it is in this repository — which services, webhooks, pipelines or stored messages read it?",
             channels_phrase(drift)
         )
+    }
+}
+
+/// One finding of `rule` for each drift `words` has a message and questions
+/// for (the drifts of the kind the rule reports).
+fn report(
+    rule: RuleId,
+    context: &ContractContext,
+    findings: &mut Vec<LocatedFinding>,
+    words: impl Fn(&Drift) -> Option<(String, Vec<String>)>,
+) {
+    for drift in context.drifts() {
+        if let Some((message, questions)) = words(drift) {
+            findings.extend(finding(rule, drift, message, questions));
+        }
+    }
+}
+
+/// A drift's message, said of the declared type when a type changed
+/// ("type `OrderCreated` no longer puts `email` on the wire (`order.created`): …"),
+/// else of its channels ("`order.created` is no longer sent with `email`: …"),
+/// closed by who still reads `key`.
+fn drift_message(drift: &Drift, of_type: &str, of_channels: &str, key: &str) -> String {
+    let channels = channels_phrase(drift);
+    let impact = impact(drift, key);
+    match &drift.subject {
+        Subject::Type { name } => format!("type `{name}` {of_type} ({channels}): {impact}"),
+        _ => format!("{channels} {of_channels}: {impact}"),
     }
 }
 

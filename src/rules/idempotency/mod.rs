@@ -1,4 +1,7 @@
 //! Idempotency: a retry or a re-delivery repeats a non-idempotent side effect.
+//!
+//! Which calls act again when repeated is decided in [`crate::flow::repeated`];
+//! this module holds the words the three rules share.
 
 mod consumer_not_idempotent;
 mod key_regenerated_per_attempt;
@@ -8,72 +11,11 @@ pub use consumer_not_idempotent::ConsumerNotIdempotent;
 pub use key_regenerated_per_attempt::KeyRegeneratedPerAttempt;
 pub use retry_without_key::RetryWithoutKey;
 
-use crate::flow::RetryFacts;
-use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
+use crate::flow::repeated::{Effect, effect};
+use crate::knowledge::SinkKind;
 use crate::model::{Call, Ecosystem, Function, Language};
 
-/// A side effect that acts again when it is repeated.
-struct Effect {
-    /// A short label (`Stripe`, `HTTP client`).
-    label: String,
-    /// What it reaches.
-    kind: SinkKind,
-    /// Whether it came from a generic pattern (`*.publish`).
-    generic: bool,
-}
-
-/// The non-idempotent side effect `call` performs, if any: a pack sink marked
-/// non-idempotent, or a write through a client configured to resend writes.
-///
-/// A method chain is one effect, reported once: on its first pack sink
-/// (`client.post(u).json(b).send()`), or — when no part is a pack sink — on
-/// the whole chain. `owner` is the chain's outermost call when `call` is an
-/// inner part of it.
-fn effect(
-    call: &Call,
-    owner: Option<&Call>,
-    knowledge: &Knowledge,
-    facts: &RetryFacts,
-) -> Option<Effect> {
-    let pack_effect = |sink: &crate::knowledge::Sink| {
-        // A queue handed a function schedules work in-process (p-queue,
-        // `jobQueue.enqueue(async () => ..)`): no message leaves.
-        let in_process = sink.kind == SinkKind::Event && call.callbacks().next().is_some();
-        // A helper of this file is judged at its own effect (a retry around
-        // a call of it reaches into it: `RetryFacts`), not again at each call.
-        let local_helper = sink.origin == SinkOrigin::LocalHelper;
-        (sink.non_idempotent && !in_process && !local_helper).then(|| Effect {
-            label: sink.label.clone(),
-            kind: sink.kind,
-            generic: sink.generic,
-        })
-    };
-    if let Some(owner) = owner {
-        let sink = knowledge.sink(call)?;
-        let earlier_sink = owner
-            .chain
-            .iter()
-            .take_while(|c| c.span != call.span)
-            .any(|c| knowledge.sink(c).is_some());
-        return if earlier_sink {
-            None
-        } else {
-            pack_effect(sink)
-        };
-    }
-    if let Some(sink) = knowledge.sink(call) {
-        return pack_effect(sink);
-    }
-    if call.chain.iter().any(|c| knowledge.sink(c).is_some()) {
-        return None;
-    }
-    facts.is_retrying_client_write(call).then(|| Effect {
-        label: "HTTP client".to_string(),
-        kind: SinkKind::Http,
-        generic: false,
-    })
-}
-
+/// The words for a repeated effect.
 impl Effect {
     /// What the call does: "calls the payment provider", "opens a ticket".
     fn action(&self) -> &'static str {
