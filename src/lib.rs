@@ -21,6 +21,7 @@ pub mod home;
 pub mod knowledge;
 pub mod lang;
 pub mod model;
+pub mod related;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -34,19 +34,32 @@ def on_user_created(message):
     crm.contacts.create(email=message["email"])
 "#;
 
-const CHECKOUT_TEST: &str = r#"app.post('/test-only', async (req, res) => {
+const CHECKOUT_TEST: &str = r#"const checkout = require('../checkout');
+app.post('/test-only', async (req, res) => {
   await eventBus.publish('test.event', {});
 });
 "#;
 
 fn shop() -> Repo {
     let repo = Repo::new();
-    repo.write("package.json", "{\"name\": \"shop\"}\n");
+    repo.write(
+        "package.json",
+        "{\"name\": \"shop\", \"scripts\": {\"test\": \"jest\"}}\n",
+    );
+    repo.write(
+        "pyproject.toml",
+        "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
+    );
     repo.write("src/checkout.js", CHECKOUT);
     repo.write("src/worker.js", WORKER);
     repo.write("app/api.py", SIGNUP);
     repo.write("app/consumers.py", CONSUMERS);
     repo.write("src/__tests__/checkout.test.js", CHECKOUT_TEST);
+    repo.write("app/__init__.py", "");
+    repo.write(
+        "tests/test_signup.py",
+        "from app.api import signup\n\n\ndef test_signup():\n    assert signup\n",
+    );
     repo.commit("shop");
     repo
 }
@@ -62,13 +75,13 @@ fn init_writes_workflows_inferred_from_routes_and_consumers() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(
         run.stdout
-            .starts_with("Detected: JavaScript/TypeScript (2 files), Python (2 files).\n"),
+            .starts_with("Detected: JavaScript/TypeScript (2 files), Python (3 files).\n"),
         "{}",
         run.stdout
     );
     assert!(
         run.stdout
-            .contains("wrote .handoff.yml (2 workflows inferred: checkout, signup)\n"),
+            .contains("wrote .handoff.yml (2 workflows inferred: checkout, signup; left out: 1 handler without a boundary)\n"),
         "{}",
         run.stdout
     );
@@ -109,8 +122,10 @@ fn starter_configuration_drives_the_gate() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let result = run.json();
     assert_eq!(result["suites"][0]["name"], "checkout", "{result}");
+    // The project's own runner, narrowed to the test whose imports reach
+    // the workflow's files.
     assert_eq!(
-        result["suites"][0]["command"], "npm run test:workflow -- checkout",
+        result["suites"][0]["command"], "npm run test -- src/__tests__/checkout.test.js",
         "{result}"
     );
 }
@@ -163,7 +178,7 @@ fn repository_without_handlers_gets_a_commented_example() {
     let starter = read(&repo, ".handoff.yml");
     assert!(starter.contains("\nworkflows: []\n"), "{starter}");
     assert!(
-        starter.contains("#       command: cargo test --test checkout\n"),
+        starter.contains("#       command: cargo test\n"),
         "{starter}"
     );
     handoff::config::Config::parse(&starter, ".handoff.yml").expect("the starter parses");

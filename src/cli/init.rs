@@ -28,17 +28,7 @@ pub(super) fn run(args: &InitArgs) -> Result<i32> {
     let detected = starter::detect(&root, &config)?;
     let mut out = String::new();
     let _ = writeln!(out, "Detected: {}.", starter::ecosystems_line(&detected));
-    let names: Vec<&str> = detected.workflows.iter().map(|w| w.name.as_str()).collect();
-    let summary = if names.is_empty() {
-        "no workflow inferred; an example is in the comments".to_string()
-    } else {
-        format!(
-            "{} workflow{} inferred: {}",
-            names.len(),
-            if names.len() == 1 { "" } else { "s" },
-            names.join(", ")
-        )
-    };
+    let summary = starter::summary_line(&detected);
     let mut files = vec![(CONFIG_FILE, starter::handoff_yml(&detected), summary)];
     for (workflow, what) in starter::github_workflows(home::release_commit())
         .into_iter()

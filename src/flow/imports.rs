@@ -244,7 +244,7 @@ fn rust_imports(path: &str, source: &str) -> Vec<ImportedName> {
 
 /// `crate::a::{b, c::d as e}` → `[("crate::a", "b"), ("crate::a::c", "das e")]`
 /// (spaces removed: `as` splits the alias).
-fn expand_use_tree(tree: &str) -> Vec<(String, String)> {
+pub(crate) fn expand_use_tree(tree: &str) -> Vec<(String, String)> {
     let Some(open) = tree.find('{') else {
         return match tree.rsplit_once("::") {
             Some((module, item)) => vec![(module.to_string(), item.to_string())],
@@ -311,6 +311,37 @@ fn rust_module_dir(path: &str, crate_root: &str, module: &str) -> Option<String>
         }
     }
     Some(directory)
+}
+
+/// The repository files a module specifier written in the file at `path`
+/// may name, most likely first: a JS/TS relative specifier (`./mail`), a
+/// Python module (`.notify`, `orders.tasks`, tried from the file's package
+/// and every ancestor directory), a Rust `crate::`/`super::`/`self::` path
+/// (every prefix, longest first: `crate::a::b::send` may be the item `send`
+/// of `a/b.rs`). `None` for a package, which names no file of the project.
+pub fn module_candidates(language: Language, path: &str, specifier: &str) -> Option<Vec<String>> {
+    match language {
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            js_candidates(path, specifier)
+        }
+        Language::Python => {
+            let roots = python_module_roots(path, specifier)?;
+            Some(python_files(&roots, None))
+        }
+        Language::Rust => {
+            let crate_root = rust_crate_root(path);
+            let mut module = specifier;
+            let mut candidates = Vec::new();
+            while module.contains("::") {
+                if let Some(directory) = rust_module_dir(path, &crate_root, module) {
+                    candidates.push(format!("{directory}.rs"));
+                    candidates.push(format!("{directory}/mod.rs"));
+                }
+                module = module.rsplit_once("::").map_or("", |(head, _)| head);
+            }
+            (!candidates.is_empty()).then_some(candidates)
+        }
+    }
 }
 
 fn parent(path: &str) -> &str {

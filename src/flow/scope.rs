@@ -239,7 +239,7 @@ impl<'k> ScopeWalker<'k> {
                     .decorators
                     .iter()
                     .find(|d| self.knowledge.decorator_role(d).is_some())
-                    .and_then(|d| d.first_string_arg());
+                    .and_then(|d| self.knowledge.handler_name(d));
             }
         }
         for decorator in &function.decorators {
@@ -369,7 +369,7 @@ impl<'k> ScopeWalker<'k> {
                     if let Some(role) = self.knowledge.callback_role(call) {
                         inner.role = Some(role);
                         inner.handler = Some(function);
-                        inner.handler_topic = call.first_string_arg();
+                        inner.handler_topic = self.knowledge.handler_name(call);
                     }
                 }
                 let fresh = matches!(function.origin, FunctionOrigin::Declaration);

@@ -13,7 +13,7 @@ mod retry;
 pub use pack::{
     DedupeChecks, HandlerEntry, HandlerRole, LogLevel, LoggerEntry, NeverRedelivered,
     OptionCondition, Pack, PatternEntry, RedeliveryEntry, RetryClientEntry, RetryEntry,
-    RetryTarget, SinkEntry, SinkKind, SinkOrigin,
+    RetryTarget, RouteFileEntry, SinkEntry, SinkKind, SinkOrigin, ViewClasses,
 };
 pub use pattern::{CallPattern, PatternSet, RequiredLiteral, SetIndex};
 pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
@@ -204,6 +204,9 @@ pub struct PackKnowledge {
     normalised_idempotency_keys: HashSet<String>,
     retry: retry::RetryKnowledge,
     handlers: Vec<Handler>,
+    route_files: Vec<RouteFiles>,
+    view_bases: PatternSet,
+    view_methods: HashSet<String>,
     failure: failure::FailureKnowledge,
     /// The lists above indexed by last callee segment, built on first use
     /// (and dropped whenever a pack is added).
@@ -219,6 +222,23 @@ struct Indexes {
     handler_calls: SetIndex,
 }
 
+/// A compiled [`RouteFileEntry`].
+#[derive(Debug, Clone)]
+struct RouteFiles {
+    files: globset::GlobMatcher,
+    root: String,
+    exports: Vec<String>,
+}
+
+/// A route a file's location gives it ([`Knowledge::route_of_file`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRoute<'k> {
+    /// The route path (`/api/links/[linkId]`).
+    pub route: String,
+    /// The exported function names that handle requests (`POST`).
+    pub exports: &'k [String],
+}
+
 /// A compiled [`HandlerEntry`].
 #[derive(Debug, Clone)]
 struct Handler {
@@ -228,6 +248,7 @@ struct Handler {
     decorators: PatternSet,
     option_keys: Vec<String>,
     names: PatternSet,
+    name_keys: Vec<String>,
 }
 
 impl Knowledge {
@@ -326,6 +347,69 @@ impl Knowledge {
             .iter()
             .find(|h| h.decorators.matches(&decorator.callee))
             .map(|h| h.role)
+    }
+
+    /// The route, topic, queue or task a registration names, read the way
+    /// its framework defines it: the first positional string argument
+    /// (`@app.post("/checkout")`, `worker.on('order.created', ..)`), else
+    /// the string value of one of the handler entry's `name_keys`
+    /// (`@shared_task(name="emails.send")`). Unrelated keyword arguments
+    /// (`compression="zlib"`) are never read as a name.
+    pub fn handler_name<'c>(&self, registration: &'c Call) -> Option<&'c str> {
+        let positional = registration
+            .args
+            .iter()
+            .find_map(|a| match (&a.value, &a.keyword) {
+                (Value::String(s), None) => Some(s.as_str()),
+                _ => None,
+            });
+        if positional.is_some() {
+            return positional;
+        }
+        let callee = registration.callee.as_str();
+        self.handlers
+            .iter()
+            .filter(|h| h.decorators.matches(callee) || h.calls.matches(callee))
+            .flat_map(|h| h.name_keys.iter())
+            .find_map(|key| match registration.option_value(key) {
+                Some(Value::String(s)) => Some(s.as_str()),
+                _ => None,
+            })
+    }
+
+    /// The route a file's location gives it under a file-system routing
+    /// convention (`apps/web/app/api/links/[id]/route.ts` →
+    /// `/api/links/[id]`); route groups (`(marketing)`) are left out.
+    pub fn route_of_file(&self, path: &str) -> Option<FileRoute<'_>> {
+        let entry = self.route_files.iter().find(|r| r.files.is_match(path))?;
+        let segments: Vec<&str> = path.split('/').collect();
+        let start = segments.iter().rposition(|s| *s == entry.root)? + 1;
+        let mut route: Vec<&str> = segments[start..].to_vec();
+        let file = route.pop()?;
+        let stem = file.split('.').next().unwrap_or(file);
+        if stem != "route" && stem != "index" && !stem.starts_with('+') {
+            route.push(stem);
+        }
+        let kept: Vec<&str> = route
+            .into_iter()
+            .filter(|s| !(s.starts_with('(') && s.ends_with(')')))
+            .collect();
+        Some(FileRoute {
+            route: format!("/{}", kept.join("/")),
+            exports: &entry.exports,
+        })
+    }
+
+    /// Whether a method handles requests in a view class (`def post(self,
+    /// request)` of a `View`, `create` of a DRF `ViewSet`).
+    pub fn is_view_method(&self, function: &crate::model::Function) -> bool {
+        let short = function.name.rsplit('.').next().unwrap_or(&function.name);
+        function.class.is_some()
+            && self.view_methods.contains(short)
+            && function
+                .class_bases
+                .iter()
+                .any(|base| self.view_bases.matches(base))
     }
 
     /// The role of a function passed as the value of an object key (`eachMessage`).
@@ -453,8 +537,31 @@ impl Knowledge {
                 decorators: compile_patterns(file, source, &entry.decorators)?,
                 option_keys: entry.option_keys.clone(),
                 names: compile_patterns(file, source, &entry.names)?,
+                name_keys: entry.name_keys.clone(),
             });
         }
+        for entry in &pack.route_files {
+            let glob = globset::GlobBuilder::new(&entry.files)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| {
+                    KnowledgeError::at_text(
+                        file,
+                        source,
+                        &entry.files,
+                        format!("invalid `route_files` glob `{}`: {error}", entry.files),
+                    )
+                })?;
+            self.route_files.push(RouteFiles {
+                files: glob.compile_matcher(),
+                root: entry.root.clone(),
+                exports: entry.exports.clone(),
+            });
+        }
+        self.view_bases
+            .extend(compile_patterns(file, source, &pack.view_classes.bases)?);
+        self.view_methods
+            .extend(pack.view_classes.methods.iter().cloned());
         self.failure.add_pack(file, source, pack)?;
         for entry in &pack.sinks {
             self.sinks.push(Sink {

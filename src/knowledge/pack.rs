@@ -83,6 +83,13 @@ pub struct Pack {
     /// How route handlers, message consumers and jobs are recognised.
     #[serde(default)]
     pub handlers: Vec<HandlerEntry>,
+    /// Files whose location is their route (Next.js `app/**/route.ts`,
+    /// `pages/api/**`): their exported HTTP-verb functions are route handlers.
+    #[serde(default)]
+    pub route_files: Vec<RouteFileEntry>,
+    /// Classes whose methods handle requests (Django and DRF views).
+    #[serde(default)]
+    pub view_classes: ViewClasses,
 
     // ── Rejection: how downstream failures are reported, checked or lost ──
     /// Logging calls and the level they log at. A failure logged below
@@ -144,6 +151,36 @@ pub struct HandlerEntry {
     /// Function-name patterns (`handle_*_event`), for code with no registration in sight.
     #[serde(default)]
     pub names: Vec<String>,
+    /// Keyword arguments of the registration that name the route, queue or
+    /// task when no positional string does (Celery `name=`, utoipa `path =`).
+    /// Other keywords (`compression="zlib"`) never name anything.
+    #[serde(default)]
+    pub name_keys: Vec<String>,
+}
+
+/// A file-system routing convention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFileEntry {
+    /// Glob of the route files (`**/app/**/route.{ts,js}`).
+    pub files: String,
+    /// The folder the route path starts after (`app`, `pages`).
+    pub root: String,
+    /// Names of the exported functions that handle requests (`POST`).
+    #[serde(default)]
+    pub exports: Vec<String>,
+}
+
+/// Classes whose methods are request handlers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewClasses {
+    /// Base-class patterns (`*View`, `*ViewSet`, `viewsets.*`).
+    #[serde(default)]
+    pub bases: Vec<String>,
+    /// Method names that handle a request (`post`, `create`, `perform_create`).
+    #[serde(default)]
+    pub methods: Vec<String>,
 }
 
 /// The role a function plays in a workflow.

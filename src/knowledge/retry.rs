@@ -478,6 +478,16 @@ impl Knowledge {
         }
     }
 
+    /// Whether an event name is one an in-process emitter, a stream, a
+    /// process, the DOM or a job library emits about itself (`error`,
+    /// `failed`, `click`, `SIGTERM`), never a business topic. Names listing
+    /// several events (`mouseup touchend`) and namespaced ones
+    /// (`click.bs.button`) are judged by their first word.
+    pub fn is_lifecycle_event(&self, event: &str) -> bool {
+        let first = event.split(['.', ':', ' ']).next().unwrap_or(event);
+        self.retry.never_topics.iter().any(|n| n == first)
+    }
+
     /// Whether a callee produces a new value on every run (`uuid4`).
     pub fn is_key_generator(&self, callee: &str) -> bool {
         self.retry.key_generators.matches(callee)
