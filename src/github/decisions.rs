@@ -340,7 +340,9 @@ mod tests {
             related: Vec::new(),
             fingerprint: fingerprint.to_string(),
             function: String::new(),
+            occurrences: 1,
             source_lines: Vec::new(),
+            source_cut: 0,
         }
     }
 

@@ -322,7 +322,9 @@ mod tests {
             related: Vec::new(),
             fingerprint: fingerprint.to_string(),
             function: "f".to_string(),
+            occurrences: 1,
             source_lines: Vec::new(),
+            source_cut: 0,
         }
     }
 

@@ -202,7 +202,9 @@ mod tests {
             related: Vec::new(),
             fingerprint: format!("{path}:{line}"),
             function: "f".to_string(),
+            occurrences: 1,
             source_lines: Vec::new(),
+            source_cut: 0,
         }
     }
 

@@ -142,7 +142,9 @@ mod tests {
             }],
             fingerprint: "ab12".to_string(),
             function: "checkout".to_string(),
+            occurrences: 1,
             source_lines: vec!["    await eventBus.publish('order.created', {});".to_string()],
+            source_cut: 0,
         }
     }
 

@@ -201,16 +201,25 @@ fn write_finding(out: &mut String, finding: &Finding, paint: &Paint) {
     out.push('\n');
 }
 
-/// The 0-based character columns to underline on `line` of the span.
+/// The 0-based character columns to underline on `line` of the span, in
+/// the shown window of the line (see [`crate::scan::excerpt`]).
 fn underline_range(finding: &Finding, line: u32, source: &str) -> (usize, usize) {
     let length = source.replace('\t', "    ").chars().count();
+    // The first line's window may start after the line does, with a mark.
+    let shift = |column: u32| -> usize {
+        if line == finding.line && finding.source_cut > 0 {
+            column.saturating_sub(finding.source_cut) as usize
+        } else {
+            column.saturating_sub(1) as usize
+        }
+    };
     let from = if line == finding.line {
-        finding.column.saturating_sub(1) as usize
+        shift(finding.column)
     } else {
         source.chars().take_while(|c| c.is_whitespace()).count()
     };
     let to = if line == finding.end_line {
-        (finding.end_column.saturating_sub(1) as usize).min(length)
+        shift(finding.end_column).min(length)
     } else {
         length
     };

@@ -261,7 +261,7 @@ fn analyse_file(language: Language, path: &str, text: &str, config: &Config) -> 
         .collect();
     findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
     FileResult {
-        findings,
+        findings: super::collapse::collapse_per_line(findings),
         warnings,
         parsed: true,
         parse_errors: version.model.parse_errors,

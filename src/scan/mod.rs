@@ -4,7 +4,9 @@
 mod all_files;
 mod analyze;
 mod callers;
+mod collapse;
 mod contract;
+pub mod excerpt;
 mod fingerprint;
 mod helpers;
 mod inventory;
@@ -68,7 +70,7 @@ pub enum ScanError {
 }
 
 /// Whether a finding is introduced by the change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Hash, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Introduced by the change.
@@ -123,9 +125,26 @@ pub struct Finding {
     pub fingerprint: String,
     /// The enclosing function path.
     pub function: String,
-    /// The source lines of the span (for text output; not serialised).
+    /// Findings of this rule on this line, this one included: more than one
+    /// when several were collapsed into it (generated or minified code).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub occurrences: u32,
+    /// The source lines of the span, each cut to a window of a few hundred
+    /// characters (see [`excerpt`]; for text output, not serialised).
     #[serde(skip)]
     pub source_lines: Vec<String>,
+    /// Characters of the first source line cut before its window (the
+    /// window then starts with [`excerpt::CUT`]).
+    #[serde(skip)]
+    pub source_cut: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(count: &u32) -> bool {
+    *count == 1
 }
 
 /// Counters of a run.
@@ -309,6 +328,7 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
     });
+    let findings = collapse::collapse_per_line(findings);
     analyzed_files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
         base,
@@ -405,12 +425,7 @@ fn analyze_file(
 
 fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &str) -> Finding {
     let class = find_rule(raw.rule.as_str()).map_or(Class::Sequencing, |r| r.class());
-    let source_lines = text
-        .lines()
-        .skip(raw.span.start_line.saturating_sub(1) as usize)
-        .take((raw.span.end_line.saturating_sub(raw.span.start_line) + 1).min(6) as usize)
-        .map(str::to_string)
-        .collect();
+    let quoted = excerpt::excerpt(text, &raw.span);
     Finding {
         rule: raw.rule.as_str().to_string(),
         class,
@@ -422,8 +437,12 @@ fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &
         column: raw.span.start_col,
         end_line: raw.span.end_line,
         end_column: raw.span.end_col,
-        message: raw.message.clone(),
-        questions: raw.questions.clone(),
+        message: excerpt::clip_message(&raw.message),
+        questions: raw
+            .questions
+            .iter()
+            .map(|q| excerpt::clip_message(q))
+            .collect(),
         related: raw
             .related
             .iter()
@@ -431,12 +450,14 @@ fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &
                 path: r.path.clone().unwrap_or_else(|| path.to_string()),
                 line: r.span.start_line,
                 column: r.span.start_col,
-                message: r.message.clone(),
+                message: excerpt::clip_message(&r.message),
             })
             .collect(),
         fingerprint: print.to_string(),
-        function: raw.function.clone(),
-        source_lines,
+        function: excerpt::clip_message(&raw.function),
+        occurrences: 1,
+        source_lines: quoted.lines,
+        source_cut: quoted.cut,
     }
 }
 
