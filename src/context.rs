@@ -1,6 +1,8 @@
 //! Whether a place in the repository is production code. Tests, fixtures,
 //! linters' rule fixtures, examples, docs, generated and vendored code drive
-//! boundaries on purpose or never ship: every rule is quiet there by default.
+//! boundaries on purpose or never ship; browser assets served as they are
+//! and telemetry pings hand nothing to another system's workflow: every rule
+//! is quiet there by default.
 //! This module is the one place that decides it (see
 //! [`crate::config::Config::path_context`] for the `.handoff.yml` override).
 
@@ -23,6 +25,13 @@ pub enum PathContext {
     Generated,
     /// Vendored third-party code (a folder or `linguist-vendored`).
     Vendored,
+    /// Assets a web server hands to the browser as they are (`static/`,
+    /// `public/`, `assets/`, a build's `built/` folder): UI calls, not
+    /// workflow handoffs.
+    Browser,
+    /// Telemetry and usage pings (`telemetry/`, `telemetry.js`): best effort
+    /// by design.
+    Telemetry,
     /// Named quiet by `context.quiet` in `.handoff.yml`.
     Configured,
 }
@@ -58,6 +67,8 @@ fn folder_context(segment: &str) -> Option<PathContext> {
         "vendor" | "vendored" | "third_party" | "third-party" | "node_modules" => {
             PathContext::Vendored
         }
+        "static" | "public" | "assets" | "built" => PathContext::Browser,
+        "telemetry" => PathContext::Telemetry,
         _ => return None,
     };
     Some(context)
@@ -84,6 +95,9 @@ fn file_context(file: &str) -> PathContext {
         || stem.ends_with(".pb");
     if generated {
         return PathContext::Generated;
+    }
+    if stem == "telemetry" {
+        return PathContext::Telemetry;
     }
     PathContext::Production
 }
@@ -270,6 +284,31 @@ mod tests {
         );
         assert_eq!(
             by_convention("app/testimonials/views.py"),
+            PathContext::Production
+        );
+    }
+
+    #[test]
+    fn browser_assets_and_telemetry_pings_are_not_workflow_code() {
+        assert_eq!(
+            by_convention("shop/static/shop/js/cart.js"),
+            PathContext::Browser
+        );
+        assert_eq!(
+            by_convention("core/built/admin/assets/modal-x1.js"),
+            PathContext::Browser
+        );
+        assert_eq!(
+            by_convention("dist/utilities/telemetry/index.js"),
+            PathContext::Telemetry
+        );
+        assert_eq!(by_convention("src/telemetry.ts"), PathContext::Telemetry);
+        assert_eq!(
+            by_convention("shop/staticfiles.py"),
+            PathContext::Production
+        );
+        assert_eq!(
+            by_convention("src/services/checkout.ts"),
             PathContext::Production
         );
     }

@@ -2,7 +2,8 @@
 """The labelled ecosystem corpus: download pinned packages, scan them, compare with labels.
 
 Usage:
-    python3 benches/ecosystem/corpus.py [--handoff BIN] [--only NAME] [--write-unlabelled FILE]
+    python3 benches/ecosystem/corpus.py [--handoff BIN] [--only NAME] [--part tuned|holdout]
+                                        [--write-unlabelled FILE]
 
 Downloads each project of projects.txt from its registry (PyPI sdist, npm tarball,
 crates.io crate) into ~/.cache/handoff-ecosystem, makes a git repository of the unpacked
@@ -157,6 +158,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--handoff", default=str(HERE.parents[1] / "target" / "release" / "handoff"))
     ap.add_argument("--only", help="only the project of this name")
+    ap.add_argument("--part", choices=("tuned", "holdout"),
+                    help="only this part: tune with --part tuned, never looking at the holdout's findings")
     ap.add_argument("--write-unlabelled", help="append unlabelled findings (verdict empty) to this file")
     args = ap.parse_args()
     labels = load_labels()
@@ -166,6 +169,8 @@ def main():
     failed = False
     for p in load_projects():
         if args.only and p["name"] != args.only:
+            continue
+        if args.part and p["part"] != args.part:
             continue
         try:
             repo = ensure(p)
@@ -193,7 +198,9 @@ def main():
                                        message=f.get("message", "")))
     print_table("All findings (precision = true / (true + false))", counts)
     print_table("High-confidence findings", high)
-    gone = [l for k, l in labels.items() if k not in seen and (not args.only or k[0] == args.only)]
+    parts = {p["name"]: p["part"] for p in load_projects()}
+    gone = [l for k, l in labels.items() if k not in seen and (not args.only or k[0] == args.only)
+            and (not args.part or parts.get(k[0]) == args.part)]
     print(f"\nWhat changed since the labels were written: {len(gone)} labelled finding(s) disappeared")
     for l in gone:
         print(f"  gone  {l['project']}  {l['rule']}  {l['path']}:{l['line']}  was {l['verdict']}: {l['reason']}")

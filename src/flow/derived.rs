@@ -183,7 +183,12 @@ impl<'a> Summaries<'a> {
         // A helper that defers its effect until commit on some path
         // (`if defer: on_commit(send) else: send()`) handles the boundary
         // itself: its callers chose the path, and are not second-guessed.
-        if facts.iter().any(|(_, deferred, _)| *deferred) {
+        // Handing a nested function to the deferral (`on_commit(schedule)`)
+        // is such a path too.
+        if facts
+            .iter()
+            .any(|(call, deferred, _)| *deferred || self.knowledge.is_deferral(call))
+        {
             return None;
         }
         let here = format!("`{}` ({})", short_name(function), (self.place)(function));

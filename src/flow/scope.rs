@@ -107,6 +107,33 @@ pub struct TryContext<'a> {
     pub handlers: &'a [Node],
 }
 
+/// Names assigned an in-process object's name (`const queue = (this.queue =
+/// new Queue())`) are in-process objects too.
+fn follow_aliases(module: &Function, local_receivers: &mut HashSet<String>) {
+    let mut functions = vec![module];
+    while let Some(function) = functions.pop() {
+        let mut blocks = vec![function.body.as_slice()];
+        while let Some(body) = blocks.pop() {
+            for node in body {
+                match node {
+                    Node::Assign(assign) => {
+                        if let Value::Path(path) = &assign.value {
+                            let aliased =
+                                path.trim_start_matches("this.").trim_start_matches("self.");
+                            if local_receivers.contains(aliased) {
+                                local_receivers.insert(assign.target.clone());
+                            }
+                        }
+                    }
+                    Node::Block(block) => blocks.push(&block.body),
+                    Node::Function(inner) => functions.push(inner),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// Walks a file's model, calling `visit` for every call with its context.
 pub struct ScopeWalker<'k> {
     knowledge: &'k Knowledge,
@@ -131,6 +158,7 @@ impl<'k> ScopeWalker<'k> {
                 );
             }
         });
+        follow_aliases(&model.module, &mut local_receivers);
         let mut functions = vec![&model.module];
         while let Some(function) = functions.pop() {
             if function

@@ -605,6 +605,22 @@ impl Sink {
         if !self.patterns.matches(&call.callee) {
             return false;
         }
+        // A generic method name (`*.publish`, `*.trigger`) names an SDK's
+        // method; a bare function of that name (`trigger(trx, ..)`) is the
+        // project's own, seen through its summary or not at all.
+        if self.generic && call.receiver.is_none() && self.origin == SinkOrigin::Pack {
+            return false;
+        }
+        // Every HTTP client's write names what it writes to; `delete()` with
+        // no argument (and ends no builder chain: `.post(url).send()`) is a
+        // model instance deleting its own row.
+        if self.kind == SinkKind::Http
+            && call.args.is_empty()
+            && !call.callee.contains("()")
+            && self.origin == SinkOrigin::Pack
+        {
+            return false;
+        }
         // A call that receives an inline function is registering a handler
         // (`app.post('/orders', handler)`), not performing the write.
         if self.kind == SinkKind::Http && call.callbacks().next().is_some() {

@@ -8,7 +8,7 @@ use super::syntax::{
 };
 use crate::model::{
     Assign, Block, BlockKind, Call, CallResult, Function, FunctionOrigin, Node as ModelNode, Param,
-    Return, Span,
+    Return, Span, Value,
 };
 use tree_sitter::Node;
 
@@ -226,6 +226,22 @@ impl<'s> Converter<'s> {
         depth: usize,
     ) {
         let (inner, peeled) = self.peel(value);
+        // `const queue = (this.queue = new Queue())`: the value is bound to
+        // the inner target, and the outer name is its alias.
+        if inner.kind() == "assignment_expression"
+            && let (Some(left), Some(right)) = (self.fields.left(inner), self.fields.right(inner))
+        {
+            let alias = self.text(left).to_string();
+            if let Some(deeper) = self.enter(depth) {
+                self.bind(&alias, right, span, out, deeper);
+            }
+            out.push(ModelNode::Assign(Assign {
+                target: target.to_string(),
+                value: Value::Path(alias),
+                span,
+            }));
+            return;
+        }
         if self.is_call(inner) {
             let context = CallContext {
                 awaited: peeled.awaited,
