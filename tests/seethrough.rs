@@ -307,3 +307,36 @@ fn javascript_webhook_helper_called_inside_a_knex_transaction_elsewhere() {
         "{rules:?}"
     );
 }
+
+const PY_TASK_CLASSES: &str = "from celery import Task\nfrom django.db import transaction\n\n\nclass OnCommitTask(Task):\n    abstract = True\n\n    def apply_async(self, *args, **kwargs):\n        transaction.on_commit(lambda: super().apply_async(*args, **kwargs))\n";
+const PY_JOBS: &str = "from shop.celery import app\nfrom shop.task_classes import OnCommitTask\n\n\n@app.task(base=OnCommitTask, acks_late=True)\ndef send_receipt(order_id):\n    pass\n\n\n@app.task(acks_late=True)\ndef sync_crm(order_id):\n    pass\n";
+const PY_CHECKOUT_BEFORE: &str = "from django.db import transaction\n\nfrom shop.jobs import send_receipt, sync_crm\n\n\ndef pay(order):\n    with transaction.atomic():\n        order.status = \"paid\"\n        order.save()\n";
+
+#[test]
+fn python_task_whose_base_class_sends_on_commit_is_deferred_two_files_away() {
+    // `send_receipt` is declared in jobs.py with a `base=` task class from a
+    // third file whose `apply_async` waits for the commit: its `.delay()`
+    // inside the transaction is deferred; `sync_crm`'s is not.
+    let after = format!(
+        "{PY_CHECKOUT_BEFORE}        send_receipt.delay(order.id)\n        sync_crm.delay(order.id)\n"
+    );
+    let (repo, base, head) = change(
+        &[
+            ("shop/task_classes.py", PY_TASK_CLASSES),
+            ("shop/jobs.py", PY_JOBS),
+            ("shop/checkout.py", PY_CHECKOUT_BEFORE),
+        ],
+        "shop/checkout.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            11,
+            "new".to_string()
+        )],
+        "only sync_crm.delay: {report}"
+    );
+}

@@ -55,6 +55,10 @@ pub struct Summary {
     pub opens_transaction: bool,
     /// It runs a callable it is given only after commit.
     pub defers: bool,
+    /// It is a task whose own enqueue (`.delay()`, `.apply_async()`) waits
+    /// for the commit: declared with a `base=` task class whose
+    /// `apply_async` hands the send to `on_commit`.
+    pub sends_after_commit: bool,
 }
 
 /// One call inside a function, as the summaries need it.
@@ -76,6 +80,9 @@ pub struct Summaries<'a> {
     place: Box<dyn Fn(&Function) -> String + 'a>,
     /// Summaries of helpers imported from other files, by local name.
     imported: HashMap<String, Summary>,
+    /// Task classes whose `apply_async` defers the send until commit, by
+    /// the names this file uses for them (its own and imported ones).
+    deferring_task_classes: HashSet<String>,
 }
 
 impl<'a> Summaries<'a> {
@@ -110,7 +117,21 @@ impl<'a> Summaries<'a> {
             memo: HashMap::new(),
             place,
             imported: HashMap::new(),
+            deferring_task_classes: deferring_task_classes(model, knowledge),
         }
+    }
+
+    /// The task classes this file declares whose `apply_async` (or `delay`)
+    /// defers the send until commit (`class OnCommitTask(Task)` calling
+    /// `transaction.on_commit(..)` there).
+    pub fn deferring_task_classes(&self) -> &HashSet<String> {
+        &self.deferring_task_classes
+    }
+
+    /// Add a task class another file declares that defers its sends, under
+    /// the name this file uses for it.
+    pub fn add_deferring_task_class(&mut self, local_name: &str) {
+        self.deferring_task_classes.insert(local_name.to_string());
     }
 
     /// Add the summary of a helper another file defines, under the name this
@@ -158,10 +179,40 @@ impl<'a> Summaries<'a> {
                 self.knowledge.is_transaction_opener(call)
             }),
             defers: wraps_callable(function, |call| self.knowledge.is_deferral(call)),
+            sends_after_commit: self.has_deferring_base(function),
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
         summary
+    }
+
+    /// Whether a task decorator of `function` names a deferring task class
+    /// as its `base=`.
+    fn has_deferring_base(&self, function: &Function) -> bool {
+        function.decorators.iter().any(|decorator| {
+            matches!(
+                decorator.option_value("base"),
+                Some(Value::Path(base)) if self.deferring_task_classes.contains(base)
+                    || base.rsplit('.').next().is_some_and(|last| self.deferring_task_classes.contains(last))
+            )
+        })
+    }
+
+    /// Whether `call` enqueues a task of this file (or imported into it)
+    /// whose send waits for the commit.
+    fn task_sent_after_commit(&self, call: &Call) -> bool {
+        if !matches!(call.method.as_str(), "delay" | "apply_async") {
+            return false;
+        }
+        let Some(task) = call.receiver.as_deref() else {
+            return false;
+        };
+        if let Some(summary) = self.imported.get(task) {
+            return summary.sends_after_commit;
+        }
+        self.functions
+            .get(task)
+            .is_some_and(|function| self.has_deferring_base(function))
     }
 
     fn reached_sink(
@@ -193,7 +244,12 @@ impl<'a> Summaries<'a> {
         }
         let here = format!("`{}` ({})", short_name(function), (self.place)(function));
         for (call, deferred, local) in facts {
-            if deferred || local || self.knowledge.is_outbox_write(call) {
+            if deferred
+                || local
+                || self.knowledge.is_outbox_write(call)
+                || self.knowledge.sends_after_commit(call)
+                || self.task_sent_after_commit(call)
+            {
                 continue;
             }
             if let Some(sink) = self.knowledge.sink(call) {
@@ -265,6 +321,9 @@ impl<'a> Summaries<'a> {
                 if summary.opens_transaction {
                     facts.transactions.insert(name.clone());
                 }
+                if summary.sends_after_commit {
+                    facts.tasks_sent_after_commit.insert(name.clone());
+                }
                 if summary.defers {
                     facts.deferrals.insert(name);
                 }
@@ -281,6 +340,37 @@ impl<'a> Summaries<'a> {
 enum Resolved<'a> {
     Declared(&'a Function),
     Imported(Summary),
+}
+
+/// The classes `model` declares with an `apply_async` or `delay` method that
+/// calls a deferral (`transaction.on_commit(lambda: super().apply_async(..))`).
+fn deferring_task_classes(model: &FileModel, knowledge: &Knowledge) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut functions = vec![&model.module];
+    while let Some(function) = functions.pop() {
+        if let Some(class) = &function.class
+            && matches!(short_name(function), "apply_async" | "delay")
+        {
+            let mut defers = false;
+            function.for_each_call(&mut |call| defers |= knowledge.is_deferral(call));
+            if defers {
+                out.insert(class.rsplit('.').next().unwrap_or(class).to_string());
+            }
+        }
+        collect_nested(&function.body, &mut functions);
+    }
+    out
+}
+
+/// The functions declared directly in `nodes` (through plain blocks).
+fn collect_nested<'a>(nodes: &'a [Node], out: &mut Vec<&'a Function>) {
+    for node in nodes {
+        match node {
+            Node::Function(function) => out.push(function),
+            Node::Block(block) => collect_nested(&block.body, out),
+            _ => {}
+        }
+    }
 }
 
 /// The names a call uses for a declared function: `f` for a function,

@@ -178,12 +178,18 @@ pub struct HelperFacts {
     pub transactions: HashSet<String>,
     /// Helpers that run a callable they are given after commit.
     pub deferrals: HashSet<String>,
+    /// Tasks whose own `.delay()` / `.apply_async()` waits for the commit
+    /// (their `base=` task class defers the send).
+    pub tasks_sent_after_commit: HashSet<String>,
 }
 
 impl HelperFacts {
     /// Whether nothing is known.
     pub fn is_empty(&self) -> bool {
-        self.sinks.is_empty() && self.transactions.is_empty() && self.deferrals.is_empty()
+        self.sinks.is_empty()
+            && self.transactions.is_empty()
+            && self.deferrals.is_empty()
+            && self.tasks_sent_after_commit.is_empty()
     }
 }
 
@@ -299,6 +305,18 @@ impl Knowledge {
     /// Whether writes on this receiver open a transaction implicitly.
     pub fn is_implicit_session(&self, receiver: &str) -> bool {
         self.implicit_sessions.matches(receiver)
+    }
+
+    /// Whether the call enqueues a task whose send waits for the commit
+    /// (`notify.delay(..)` where `notify` is declared with a deferring
+    /// `base=` task class): it is deferred, like a call inside `on_commit`.
+    pub fn sends_after_commit(&self, call: &Call) -> bool {
+        matches!(call.method.as_str(), "delay" | "apply_async")
+            && call.receiver.as_deref().is_some_and(|task| {
+                self.helpers
+                    .as_ref()
+                    .is_some_and(|h| h.tasks_sent_after_commit.contains(task))
+            })
     }
 
     /// Whether the call defers its callback until after commit.

@@ -127,10 +127,19 @@ pub(super) fn imported_helpers(
             .filter_map(|p| Some((p.to_string(), texts.get(p)?.to_string())))
             .collect()
     };
-    let head_exports = exports(needed(&head_texts), config);
-    let base_exports = exports(needed(&base_texts), config);
+    let head_needed = needed(&head_texts);
+    let base_needed = needed(&base_texts);
+    let task_bases = task_base_files(
+        head_needed.iter().chain(&base_needed),
+        &head_texts,
+        scope,
+        config,
+        warnings,
+    );
+    let head_exports = exports(head_needed, &task_bases.classes, config);
+    let base_exports = exports(base_needed, &task_bases.classes, config);
     let mut index = HelperIndex {
-        files_read: untouched.len(),
+        files_read: untouched.len() + task_bases.files_read,
         ..HelperIndex::default()
     };
     for (file, side, names) in &imports {
@@ -164,10 +173,86 @@ fn read_untouched(
     }
 }
 
+/// The deferring task classes of the files that the imported helpers' own
+/// imports name, for helpers declared as tasks with a `base=` class from
+/// another file (one hop further, only for files that declare such a task).
+#[derive(Default)]
+struct TaskBases {
+    /// Deferring task classes by the path of the file declaring them.
+    classes: HashMap<String, HashSet<String>>,
+    files_read: usize,
+}
+
+/// Read, once, the files a helper file imports its `base=` task classes
+/// from, and find the deferring task classes there and in the helper files.
+fn task_base_files<'a>(
+    helper_files: impl Iterator<Item = &'a (String, String)>,
+    known: &HashMap<&str, &str>,
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> TaskBases {
+    let mut wanted: HashSet<String> = HashSet::new();
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for (path, text) in helper_files {
+        if !text.contains("base=") {
+            continue;
+        }
+        texts.push((path.clone(), text.clone()));
+        let Some(language) = Language::from_path(path) else {
+            continue;
+        };
+        for name in project_imports(language, path, text) {
+            wanted.extend(
+                name.candidates
+                    .into_iter()
+                    .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c)),
+            );
+        }
+    }
+    if texts.is_empty() {
+        return TaskBases::default();
+    }
+    let wanted_refs: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+    let read = read_untouched(scope, &wanted_refs).unwrap_or_else(|error| {
+        warnings.push(format!(
+            "imported task classes: cannot read the repository ({error}); task classes in other files were not seen through"
+        ));
+        Vec::new()
+    });
+    let files_read = read.len();
+    let mut all: Vec<(String, String)> = read;
+    all.extend(texts);
+    for (path, text) in known {
+        if text.contains("def apply_async") || text.contains("def delay") {
+            all.push(((*path).to_string(), (*text).to_string()));
+        }
+    }
+    let classes = all
+        .into_par_iter()
+        .filter(|(_, text)| text.contains("def apply_async") || text.contains("def delay"))
+        .filter_map(|(path, text)| {
+            let language = Language::from_path(&path)?;
+            let model = lang::parse(language, &text);
+            let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+            let found = Summaries::new(&model, knowledge, Box::new(|_| String::new()))
+                .deferring_task_classes()
+                .clone();
+            (!found.is_empty()).then_some((path, found))
+        })
+        .collect();
+    TaskBases {
+        classes,
+        files_read,
+    }
+}
+
 /// The summaries of the module-level functions of each file, by path and
 /// function name; only functions that reach, open or defer something.
+/// `task_bases` are the deferring task classes of other files, by path.
 fn exports(
     files: Vec<(String, String)>,
+    task_bases: &HashMap<String, HashSet<String>>,
     config: &Config,
 ) -> HashMap<String, HashMap<String, Summary>> {
     files
@@ -182,6 +267,23 @@ fn exports(
                 knowledge,
                 Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
             );
+            if text.contains("base=") {
+                for name in project_imports(language, &path, &text) {
+                    let classes = name.candidates.iter().find_map(|c| task_bases.get(c));
+                    match (classes, &name.remote) {
+                        (Some(classes), Some(remote)) if classes.contains(remote) => {
+                            summaries.add_deferring_task_class(&name.local);
+                        }
+                        (Some(classes), None) => {
+                            for class in classes {
+                                summaries
+                                    .add_deferring_task_class(&format!("{}.{class}", name.local));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
             let functions: HashMap<String, Summary> = summaries
                 .all()
                 .into_iter()

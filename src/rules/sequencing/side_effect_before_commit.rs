@@ -135,6 +135,7 @@ impl FileRule for SideEffectBeforeCommit {
             if state.transaction.is_some()
                 || state.deferred_by.is_some()
                 || walker.is_local_receiver(call, state)
+                || file.knowledge.sends_after_commit(call)
             {
                 return;
             }

@@ -72,7 +72,10 @@ impl FileRule for SideEffectInTransaction {
             let Some(scope) = state.transaction else {
                 return;
             };
-            if state.deferred_by.is_some() || walker.is_local_receiver(call, state) {
+            if state.deferred_by.is_some()
+                || walker.is_local_receiver(call, state)
+                || file.knowledge.sends_after_commit(call)
+            {
                 return;
             }
             let Some(sink) = file.knowledge.sink(call) else {
