@@ -32,20 +32,6 @@ const MAX_COMPACT: usize = 100;
 /// The hidden marker that starts every checklist (for finding it again in a comment).
 pub const MARKER: &str = "<!-- handoff:checklist -->";
 
-/// Words in an idempotency key's value that show it is generated per attempt.
-const GENERATED_PER_ATTEMPT: &[&str] = &[
-    "randomUUID",
-    "uuid4",
-    "uuidv4",
-    "uuid.v4",
-    "uuid()",
-    "Date.now",
-    "nanoid",
-    "Uuid::new_v4",
-    "time.time",
-    "datetime.now",
-];
-
 /// The suite context of one checklist group.
 struct GroupSuite<'a> {
     name: &'a str,
@@ -703,8 +689,9 @@ fn idempotency_question(effect: &SideEffect) -> String {
     match &effect.idempotency_key {
         Some(key) => {
             let value = key.value.as_deref().unwrap_or("…");
-            let generated = GENERATED_PER_ATTEMPT.iter().any(|marker| value.contains(marker));
-            if generated {
+            // Generated or not is the flow layer's decision, the same one
+            // behind `idempotency/key-regenerated-per-attempt`.
+            if key.generated {
                 format!("`{}: {value}` looks generated per attempt: a retry sends a new key and the downstream cannot deduplicate. Derive it from the business record and create it once, before the first attempt.", key.name)
             } else {
                 format!("`{}: {value}` is passed: is it derived from the business record and the same on every attempt?", key.name)

@@ -10,7 +10,9 @@
 //! `Date.now()`), directly, through a variable, or inside an interpolated
 //! string; otherwise it is taken to be derived from stable data.
 
-use crate::knowledge::Knowledge;
+use super::retried::{Retried, RetryFacts};
+use super::scope::WalkState;
+use crate::knowledge::{Delivery, HandlerRole, Knowledge};
 use crate::model::{Call, FileModel, Function, Node, Span, Value};
 use std::collections::HashMap;
 
@@ -39,6 +41,53 @@ pub enum KeyOrigin {
         /// The code that generates it, for fingerprints and messages.
         text: String,
     },
+}
+
+/// Why a key generated for a call changes from one attempt to the next.
+#[derive(Debug, Clone)]
+pub enum Regenerated<'a> {
+    /// It is minted inside the code a retry re-runs.
+    Retried(Retried),
+    /// It is minted inside a consumer or job that runs again when its
+    /// message or job is re-delivered.
+    Redelivered {
+        /// The handler's role (consumer or job).
+        role: HandlerRole,
+        /// The handler.
+        handler: &'a Function,
+    },
+}
+
+/// Whether a key generated at `at` for `call` is minted anew on every attempt
+/// of it: inside the region a retry re-runs, or inside a consumer or job
+/// re-run on (at-least-once or unknown) re-delivery. The one decision behind
+/// `idempotency/key-regenerated-per-attempt` and the checklist's key item.
+pub fn regenerated_per_attempt<'a>(
+    at: Span,
+    call: &Call,
+    state: &WalkState<'a>,
+    facts: &RetryFacts<'_>,
+    knowledge: &Knowledge,
+) -> Option<Regenerated<'a>> {
+    let inside =
+        |region: Span| region.start_byte <= at.start_byte && at.end_byte <= region.end_byte;
+    if let Some(retried) = facts.retried(call, state)
+        && retried.region.is_some_and(inside)
+    {
+        return Some(Regenerated::Retried(retried));
+    }
+    match (state.role, state.handler) {
+        (Some(role @ (HandlerRole::Consumer | HandlerRole::Job)), Some(handler))
+            if inside(handler.span)
+                && matches!(
+                    knowledge.delivery(handler),
+                    Delivery::AtLeastOnce | Delivery::Unknown
+                ) =>
+        {
+            Some(Regenerated::Redelivered { role, handler })
+        }
+        _ => None,
+    }
 }
 
 /// A variable binding or mutation inside a function.
@@ -254,6 +303,12 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
         let whole = self.bindings.chain_owner(call).unwrap_or(call);
         self.direct_key(whole, call.span, 0)
             .or_else(|| self.key_through_variables(whole))
+    }
+
+    /// Where a key value given to the call at `at` comes from (a value the
+    /// model keeps only as code is read from the source at `at`).
+    pub fn value_origin(&self, value: &Value, at: Span) -> KeyOrigin {
+        self.origin(value, at, at, 0)
     }
 
     /// A key given in the call's own arguments, its chain, or a command

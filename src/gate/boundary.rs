@@ -11,6 +11,8 @@
 use crate::config::Config;
 use crate::diff::DiffError;
 use crate::diff::LineRange;
+use crate::flow::RetryFacts;
+use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin, regenerated_per_attempt};
 use crate::flow::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
 use crate::model::{
@@ -63,6 +65,11 @@ pub struct IdempotencyKey {
     pub name: String,
     /// The value's source text, when known (`order.id`, `randomUUID()`).
     pub value: Option<String>,
+    /// Whether the value is minted anew on every attempt (`randomUUID()`
+    /// inside the retried callback or the re-delivered job), as
+    /// [`crate::flow::keys::regenerated_per_attempt`] decides it for
+    /// `idempotency/key-regenerated-per-attempt`.
+    pub generated: bool,
 }
 
 /// A call that reaches another system.
@@ -151,8 +158,8 @@ pub struct Consumer {
 /// What a boundary is.
 #[derive(Debug, Clone)]
 pub enum BoundaryKind {
-    /// A call that reaches another system.
-    SideEffect(SideEffect),
+    /// A call that reaches another system (boxed: by far the largest kind).
+    SideEffect(Box<SideEffect>),
     /// A transaction scope.
     Transaction(Transaction),
     /// A retry scope.
@@ -261,7 +268,7 @@ pub fn consumers_elsewhere(
         }
         let model = crate::lang::parse(language, &text);
         let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
-        let extracted = extract(&path, language, &model, knowledge, Side::Head, &[]);
+        let extracted = extract(&path, language, (&model, &text), knowledge, Side::Head, &[]);
         found.extend(
             extracted
                 .consumers
@@ -305,7 +312,7 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             let extracted = extract(
                 &file.path,
                 file.language,
-                model,
+                (model, file.change.head_text.as_deref().unwrap_or_default()),
                 knowledge,
                 Side::Head,
                 &file.change.changed_lines,
@@ -334,7 +341,7 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             let extracted = extract(
                 &file.path,
                 file.language,
-                model,
+                (model, file.change.base_text.as_deref().unwrap_or_default()),
                 knowledge,
                 Side::Base,
                 &file.change.base_changed_lines,
@@ -435,6 +442,10 @@ struct Extracted {
     consumers: Vec<ConsumerSite>,
 }
 
+/// Whether a key generated at a span for a call is minted anew on every
+/// attempt (see [`regenerated_per_attempt`]).
+type PerAttempt<'a> = dyn Fn(Span, &Call, &WalkState<'_>) -> bool + 'a;
+
 /// A retry scope seen during the walk, with the effects it repeats.
 struct RetrySeen {
     scope: crate::flow::RetryScope,
@@ -465,12 +476,19 @@ struct TransactionSeen<'a> {
 fn extract(
     path: &str,
     language: Language,
-    model: &FileModel,
+    (model, source): (&FileModel, &str),
     knowledge: &Knowledge,
     side: Side,
     changed: &[LineRange],
 ) -> Extracted {
     let walker = ScopeWalker::new(knowledge, model);
+    let bindings = Bindings::new(model);
+    let keys = KeyFinder::new(knowledge, &bindings, source);
+    let retry_facts = std::cell::OnceCell::new();
+    let per_attempt = |at: Span, call: &Call, state: &WalkState<'_>| {
+        let facts = retry_facts.get_or_init(|| RetryFacts::new(model, knowledge, &walker));
+        regenerated_per_attempt(at, call, state, facts, knowledge).is_some()
+    };
     let mut boundaries = Vec::new();
     let mut handlers: BTreeMap<usize, HandlerSeen<'_>> = BTreeMap::new();
     let mut transactions: BTreeMap<usize, TransactionSeen<'_>> = BTreeMap::new();
@@ -562,11 +580,11 @@ fn extract(
             if walker.is_local_receiver(call, state) {
                 return;
             }
-            side_effect(call, sink, state, knowledge, language)
+            side_effect(call, sink, state, (&keys, &per_attempt), language)
         } else if knowledge.is_outbox_write(call)
             && let Some(Value::String(topic)) = call.option_value("topic")
         {
-            outbox_effect(call, topic, state)
+            outbox_effect(call, topic, state, (&keys, &per_attempt))
         } else {
             return;
         };
@@ -620,7 +638,7 @@ fn extract(
                 entry,
                 topics,
                 findings: Vec::new(),
-                kind: BoundaryKind::SideEffect(effect),
+                kind: BoundaryKind::SideEffect(Box::new(effect)),
             });
         }
     });
@@ -745,14 +763,15 @@ fn side_effect(
     call: &Call,
     sink: &crate::knowledge::Sink,
     state: &WalkState<'_>,
-    knowledge: &Knowledge,
+    (keys, per_attempt): (&KeyFinder<'_, '_>, &PerAttempt<'_>),
     language: Language,
 ) -> SideEffect {
-    let idempotency_key = knowledge.idempotency_keys().iter().find_map(|key| {
-        call.option_value(key).map(|value| IdempotencyKey {
-            name: key.clone(),
-            value: value_text(value),
-        })
+    // The key as the idempotency rules see it (options, headers, builder
+    // methods, variables passed on): one decision for findings and checklist.
+    let idempotency_key = keys.key_of(call).map(|found| IdempotencyKey {
+        value: call.option_value(&found.name).and_then(value_text),
+        generated: matches!(found.origin, KeyOrigin::Generated { at, .. } if per_attempt(at, call, state)),
+        name: found.name,
     });
     let caught_at = state.try_stack.iter().rev().find_map(|t| {
         t.handlers.iter().find_map(|node| match node {
@@ -851,7 +870,12 @@ fn assertion(call: &Call, kind: SinkKind) -> String {
 }
 
 /// An outbox row as a side effect: it publishes `topic` through the relay.
-fn outbox_effect(call: &Call, topic: &str, state: &WalkState<'_>) -> SideEffect {
+fn outbox_effect(
+    call: &Call,
+    topic: &str,
+    state: &WalkState<'_>,
+    (keys, per_attempt): (&KeyFinder<'_, '_>, &PerAttempt<'_>),
+) -> SideEffect {
     let sent = format!("`{topic}`");
     SideEffect {
         callee: callee_name(call),
@@ -865,6 +889,10 @@ fn outbox_effect(call: &Call, topic: &str, state: &WalkState<'_>) -> SideEffect 
         idempotency_key: call.option_value("key").map(|value| IdempotencyKey {
             name: "key".to_string(),
             value: value_text(value),
+            generated: matches!(
+                keys.value_origin(value, call.span),
+                KeyOrigin::Generated { at, .. } if per_attempt(at, call, state)
+            ),
         }),
         transaction: state.transaction.map(|scope| Located {
             name: callee_name(scope.opener),

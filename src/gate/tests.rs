@@ -282,3 +282,57 @@ fn gate_retry_scopes_and_retry_findings_agree() {
         }
     }
 }
+
+/// The checklist's "looks generated per attempt" and
+/// `idempotency/key-regenerated-per-attempt` read the same flow fact: they
+/// agree whether the key is an option, a header set on a variable, or a
+/// variable minted inside or outside the retried code.
+#[test]
+fn gate_keys_and_regenerated_key_findings_agree() {
+    let cases: &[(&str, &str, bool)] = &[
+        (
+            "jobs/inline.js",
+            "import pRetry from 'p-retry';\nexport async function charge(order) {\n  await pRetry(() => stripe.charges.create({ amount: order.total }, { idempotencyKey: randomUUID() }), { retries: 3 });\n}\n",
+            true,
+        ),
+        (
+            "jobs/variable.js",
+            "import pRetry from 'p-retry';\nexport async function charge(order) {\n  await pRetry(() => {\n    const key = uuidv4();\n    return stripe.charges.create({ amount: order.total }, { idempotencyKey: key });\n  }, { retries: 3 });\n}\n",
+            true,
+        ),
+        (
+            "jobs/once.js",
+            "import pRetry from 'p-retry';\nexport async function charge(order) {\n  const key = randomUUID();\n  await pRetry(() => stripe.charges.create({ amount: order.total }, { idempotencyKey: key }), { retries: 3 });\n}\n",
+            false,
+        ),
+        (
+            "crm/headers.py",
+            "import uuid\nimport requests\nfrom tenacity import retry, stop_after_attempt\n\n@retry(stop=stop_after_attempt(3))\ndef create_lead(lead):\n    headers = {\"Idempotency-Key\": str(uuid.uuid4())}\n    return requests.post(\"https://crm.example.com/leads\", json=lead, headers=headers)\n",
+            true,
+        ),
+        (
+            "jobs/stable.js",
+            "import pRetry from 'p-retry';\nexport async function charge(order) {\n  await pRetry(() => stripe.charges.create({ amount: order.total }, { idempotencyKey: `charge-${order.id}` }), { retries: 3 });\n}\n",
+            false,
+        ),
+    ];
+    for (path, text, regenerated) in cases {
+        let config = config("");
+        let report = report_for(vec![added(path, text)], &config);
+        let map = touched_boundaries(&report, &config);
+        let key = map
+            .boundaries
+            .iter()
+            .find_map(|b| match &b.kind {
+                BoundaryKind::SideEffect(effect) => effect.idempotency_key.clone(),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{path}: the gate sees the key"));
+        let finding = report
+            .findings
+            .iter()
+            .any(|f| f.rule == "idempotency/key-regenerated-per-attempt");
+        assert_eq!(key.generated, *regenerated, "{path}: the checklist's key");
+        assert_eq!(finding, *regenerated, "{path}: the rule");
+    }
+}

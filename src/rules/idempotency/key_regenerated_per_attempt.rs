@@ -1,11 +1,10 @@
 //! `idempotency/key-regenerated-per-attempt`.
 
 use super::{effect, one_effect, stable_data_phrase};
-use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin};
+use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin, Regenerated, regenerated_per_attempt};
 use crate::flow::retried::retried_phrase;
 use crate::flow::shorten;
-use crate::knowledge::{Delivery, HandlerRole};
-use crate::model::Span;
+use crate::knowledge::HandlerRole;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -102,52 +101,44 @@ impl FileRule for KeyRegeneratedPerAttempt {
             if effect.is_none() && !(named_key && unknown_call) {
                 return;
             }
-            let inside = |region: Span| {
-                region.start_byte <= at.start_byte && at.end_byte <= region.end_byte
+            let Some(regenerated) =
+                regenerated_per_attempt(*at, call, state, facts, knowledge)
+            else {
+                return;
             };
-            let retried = facts.retried(call, state);
-            let (severity, how, origin) = match &retried {
-                Some(retried) if retried.region.is_some_and(inside) => (
+            let (severity, how, origin) = match regenerated {
+                Regenerated::Retried(retried) => (
                     if retried.certain {
                         Severity::High
                     } else {
                         Severity::Medium
                     },
-                    retried_phrase(retried),
+                    retried_phrase(&retried),
                     RelatedSpan {
                         path: None,
                         span: retried.origin,
                         message: format!("retried here ({})", retried.label),
                     },
                 ),
-                _ => match (state.role, state.handler) {
-                    (Some(role @ (HandlerRole::Consumer | HandlerRole::Job)), Some(handler))
-                        if inside(handler.span)
-                            && matches!(
-                                knowledge.delivery(handler),
-                                Delivery::AtLeastOnce | Delivery::Unknown
-                            ) =>
-                    {
-                        let topic = state
-                            .handler_topic
-                            .map(|t| format!("`{}` ", shorten(t, 40)))
-                            .unwrap_or_default();
-                        (
-                            Severity::Medium,
-                            format!(
-                                "in the {topic}{}, which runs again when the {} is re-delivered",
-                                role.noun(),
-                                if role == HandlerRole::Job { "job" } else { "message" }
-                            ),
-                            RelatedSpan {
-                                path: None,
-                                span: handler.span,
-                                message: format!("{} re-run on re-delivery", role.noun()),
-                            },
-                        )
-                    }
-                    _ => return,
-                },
+                Regenerated::Redelivered { role, handler } => {
+                    let topic = state
+                        .handler_topic
+                        .map(|t| format!("`{}` ", shorten(t, 40)))
+                        .unwrap_or_default();
+                    (
+                        Severity::Medium,
+                        format!(
+                            "in the {topic}{}, which runs again when the {} is re-delivered",
+                            role.noun(),
+                            if role == HandlerRole::Job { "job" } else { "message" }
+                        ),
+                        RelatedSpan {
+                            path: None,
+                            span: handler.span,
+                            message: format!("{} re-run on re-delivery", role.noun()),
+                        },
+                    )
+                }
             };
             let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
             let produce = match &effect {
