@@ -340,3 +340,75 @@ fn python_task_whose_base_class_sends_on_commit_is_deferred_two_files_away() {
         "only sync_crm.delay: {report}"
     );
 }
+
+const JS_CLIENT: &str = "export class ApiClient {\n  constructor(baseUrl) {\n    this.baseUrl = baseUrl;\n  }\n\n  async fetch(path, init) {\n    const res = await fetch(`${this.baseUrl}${path}`, init);\n    if (!res.ok) {\n      throw new Error(`API ${res.status}`);\n    }\n    return res;\n  }\n\n  async alert(text) {\n    await fetch('https://hooks.example.com/alerts', { method: 'POST', body: text });\n  }\n\n  async publish(event) {\n    console.info(event);\n  }\n}\n";
+const JS_LEADS_BEFORE: &str = "import { ApiClient } from './client.js';\n\nexport class LeadService {\n  constructor(db) {\n    this.db = db;\n    this.client = new ApiClient('https://crm.example.com');\n  }\n\n  async syncLead(lead) {\n    return this.db.transaction(async (trx) => {\n      await trx('leads').insert(lead);\n";
+
+#[test]
+fn calls_on_an_instance_of_a_project_client_class_are_its_methods() {
+    // `this.client.fetch` is the project's `ApiClient.fetch`, which throws
+    // on an error status: not a raw `fetch` whose status goes unread, though
+    // still a POST inside the transaction. `this.client.alert` reaches a
+    // webhook through the class's method (the chain is named);
+    // `this.client.publish` is an in-process method, not a message bus.
+    let after = format!(
+        "{JS_LEADS_BEFORE}      await this.client.fetch('/leads', {{ method: 'POST', body: JSON.stringify(lead) }});\n      await this.client.alert('synced');\n      await this.client.publish('lead.synced');\n    }});\n  }}\n}}\n"
+    );
+    let before = format!("{JS_LEADS_BEFORE}    }});\n  }}\n}}\n");
+    let (repo, base, head) = change(
+        &[("src/client.js", JS_CLIENT), ("src/leads.js", &before)],
+        "src/leads.js",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![
+            (
+                "sequencing/side-effect-in-transaction".to_string(),
+                12,
+                "new".to_string()
+            ),
+            (
+                "sequencing/side-effect-in-transaction".to_string(),
+                13,
+                "new".to_string()
+            )
+        ],
+        "{report}"
+    );
+    let message = findings(&report)[1]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("via `alert` (src/client.js:14) → `fetch`"),
+        "the chain goes through the class's method: {message}"
+    );
+}
+
+const PY_CRM_CLIENT: &str = "import requests\n\n\nclass CrmClient:\n    def __init__(self, base_url):\n        self.base_url = base_url\n\n    def post(self, path, payload):\n        response = requests.post(self.base_url + path, json=payload, timeout=10)\n        response.raise_for_status()\n        return response.json()\n";
+const PY_SYNC_BEFORE: &str = "from crm.client import CrmClient\n\n\nclass LeadSync:\n    def __init__(self):\n        self.crm = CrmClient(\"https://crm.example.com\")\n\n    def push(self, lead):\n        return None\n";
+
+#[test]
+fn python_instance_of_a_project_client_that_raises_on_error_status_is_not_unchecked() {
+    let after = PY_SYNC_BEFORE.replace(
+        "        return None\n",
+        "        self.crm.post(\"/leads\", {\"email\": lead.email})\n        return None\n",
+    );
+    let (repo, base, head) = change(
+        &[
+            ("crm/__init__.py", ""),
+            ("crm/client.py", PY_CRM_CLIENT),
+            ("crm/sync.py", PY_SYNC_BEFORE),
+        ],
+        "crm/sync.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        Vec::<(String, u64, String)>::new(),
+        "{report}"
+    );
+}

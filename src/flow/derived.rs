@@ -83,6 +83,11 @@ pub struct Summaries<'a> {
     /// Task classes whose `apply_async` defers the send until commit, by
     /// the names this file uses for them (its own and imported ones).
     deferring_task_classes: HashSet<String>,
+    /// Instances of classes, by the name they are bound to and the class as
+    /// the construction names it (`this.client` → `ApiClient`).
+    instances: Vec<(String, String)>,
+    /// The classes this file declares, with their methods.
+    classes: HashMap<String, Vec<&'a Function>>,
 }
 
 impl<'a> Summaries<'a> {
@@ -118,6 +123,8 @@ impl<'a> Summaries<'a> {
             place,
             imported: HashMap::new(),
             deferring_task_classes: deferring_task_classes(model, knowledge),
+            instances: instances(model),
+            classes: declared_classes(model),
         }
     }
 
@@ -295,6 +302,8 @@ impl<'a> Summaries<'a> {
     /// no helper reaches, opens or defers anything).
     pub fn knowledge(mut self) -> Cow<'a, Knowledge> {
         let base = self.knowledge;
+        let mut instance_facts = HelperFacts::default();
+        self.resolve_instances(&mut instance_facts);
         let summarised = self.all();
         let imported: Vec<(String, Summary)> = self.imported.drain().collect();
         let named = summarised
@@ -329,12 +338,111 @@ impl<'a> Summaries<'a> {
                 }
             }
         }
+        for (name, sink) in instance_facts.sinks {
+            facts.sinks.entry(name).or_insert(sink);
+        }
+        facts.project_methods.extend(instance_facts.project_methods);
         if facts.is_empty() {
             Cow::Borrowed(base)
         } else {
             Cow::Owned(base.with_helpers(facts))
         }
     }
+}
+
+impl Summaries<'_> {
+    /// Calls on instances of the project's classes (`this.client.fetch(..)`
+    /// with `this.client = new ApiClient(..)`) are the class's methods: a
+    /// sink when the method reaches one (named with its chain); otherwise a
+    /// project method, never a sink by a generic method name.
+    fn resolve_instances(&mut self, facts: &mut HelperFacts) {
+        let instances = std::mem::take(&mut self.instances);
+        for (binding, class) in &instances {
+            let mut methods: Vec<(String, Summary, SinkOrigin)> = Vec::new();
+            let prefix = format!("{class}.");
+            for (name, summary) in &self.imported {
+                if let Some(method) = name.strip_prefix(&prefix) {
+                    methods.push((
+                        method.to_string(),
+                        summary.clone(),
+                        SinkOrigin::ImportedHelper,
+                    ));
+                }
+            }
+            let declared = self.classes.get(class).cloned().unwrap_or_default();
+            for method in declared {
+                let summary = self.of_function(method, &mut HashSet::new(), 0);
+                methods.push((
+                    short_name(method).to_string(),
+                    summary,
+                    SinkOrigin::LocalHelper,
+                ));
+            }
+            for (method, summary, origin) in methods {
+                let callee = format!("{binding}.{method}");
+                match &summary.reaches {
+                    Some(reached) => {
+                        let sink = Sink::of_helper(
+                            reached.kind,
+                            format!("{} via {}", reached.label, reached.chain.join(" → ")),
+                            reached.generic,
+                            reached.non_idempotent,
+                            origin,
+                        );
+                        facts.sinks.entry(callee).or_insert(sink);
+                    }
+                    None => {
+                        facts.project_methods.insert(callee);
+                    }
+                }
+            }
+        }
+        self.instances = instances;
+    }
+}
+
+/// `binding → class` for every construction bound to a name: `new
+/// ApiClient(..)` (JS/TS) or a call of a capitalised name (`ApiClient(..)`
+/// in Python, `ApiClient::new(..)` in Rust is left out: its type is in the
+/// signature, not the call).
+fn instances(model: &FileModel) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    model.module.for_each_call(&mut |call| {
+        let Some(binding) = call.bound_to.as_deref() else {
+            return;
+        };
+        let class_like = call
+            .callee
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.chars().next().is_some_and(char::is_uppercase));
+        if (call.is_new || class_like)
+            && !call.callee.contains("()")
+            && binding
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$')
+        {
+            out.push((binding.to_string(), call.callee.clone()));
+        }
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The classes a file declares, with their methods.
+fn declared_classes(model: &FileModel) -> HashMap<String, Vec<&Function>> {
+    let mut out: HashMap<String, Vec<&Function>> = HashMap::new();
+    let mut functions = vec![&model.module];
+    while let Some(function) = functions.pop() {
+        if let Some(class) = &function.class
+            && function.origin == FunctionOrigin::Declaration
+        {
+            out.entry(class.clone()).or_default().push(function);
+        }
+        collect_nested(&function.body, &mut functions);
+    }
+    out
 }
 
 enum Resolved<'a> {

@@ -181,6 +181,12 @@ pub struct HelperFacts {
     /// Tasks whose own `.delay()` / `.apply_async()` waits for the commit
     /// (their `base=` task class defers the send).
     pub tasks_sent_after_commit: HashSet<String>,
+    /// Calls resolved to a method of the project's own class that reaches
+    /// no side effect the packs know (`this.events.publish` on an in-process
+    /// event class, `this.client.fetch` on a request wrapper whose method
+    /// comes from its caller): never a sink by a generic method name, and
+    /// the method owns the responses it gets.
+    pub project_methods: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -190,6 +196,7 @@ impl HelperFacts {
             && self.transactions.is_empty()
             && self.deferrals.is_empty()
             && self.tasks_sent_after_commit.is_empty()
+            && self.project_methods.is_empty()
     }
 }
 
@@ -317,6 +324,14 @@ impl Knowledge {
                     .as_ref()
                     .is_some_and(|h| h.tasks_sent_after_commit.contains(task))
             })
+    }
+
+    /// Whether the call is resolved to a method of the project's own class
+    /// that reaches no known side effect (see [`HelperFacts::project_methods`]).
+    pub fn is_project_method(&self, call: &Call) -> bool {
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| h.project_methods.contains(&call.callee))
     }
 
     /// Whether the call defers its callback until after commit.
@@ -517,6 +532,9 @@ impl Knowledge {
             .map(|&i| &self.sinks[i])
             .find(|sink| sink.matches(call))?;
         if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
+            return None;
+        }
+        if sink.generic && self.is_project_method(call) {
             return None;
         }
         Some(sink)

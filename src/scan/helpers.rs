@@ -284,13 +284,19 @@ fn exports(
                     }
                 }
             }
+            // Module-level functions that reach, open or defer something,
+            // and every method of a class (`ApiClient.fetch`): a method that
+            // reaches nothing makes calls on the class's instances quiet.
             let functions: HashMap<String, Summary> = summaries
                 .all()
                 .into_iter()
-                .filter(|(function, summary)| {
-                    function.class.is_none() && *summary != Summary::default()
+                .filter_map(|(function, summary)| match &function.class {
+                    Some(class) => Some((format!("{class}.{}", short_name(function)), summary)),
+                    None if summary != Summary::default() => {
+                        Some((short_name(function).to_string(), summary))
+                    }
+                    None => None,
                 })
-                .map(|(function, summary)| (short_name(function).to_string(), summary))
                 .collect();
             Some((path, functions))
         })
@@ -319,6 +325,13 @@ fn bind(
             Some(remote) => {
                 if let Some(summary) = functions.get(remote) {
                     helpers.push((name.local.clone(), summary.clone()));
+                }
+                // An imported class: its methods, under the local name.
+                let prefix = format!("{remote}.");
+                for (function, summary) in functions {
+                    if let Some(method) = function.strip_prefix(&prefix) {
+                        helpers.push((format!("{}.{method}", name.local), summary.clone()));
+                    }
                 }
             }
             None => {

@@ -83,7 +83,12 @@ impl FileRule for UncheckedResponse {
         let walker = file.walker();
         let links = chain_links(file.model);
         walker.walk(file.model, &mut |call, state| {
-            if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
+            // A method of the project's own client class owns the response
+            // it gets (it may check the status and throw).
+            if is_chain_link(&links, call)
+                || walker.is_local_receiver(call, state)
+                || knowledge.is_project_method(call)
+            {
                 return;
             }
             let chain: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
