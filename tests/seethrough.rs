@@ -412,3 +412,30 @@ fn python_instance_of_a_project_client_that_raises_on_error_status_is_not_unchec
         "{report}"
     );
 }
+
+#[test]
+fn the_checklist_and_the_gate_see_the_helper_the_rules_see() {
+    // No transaction: no finding, but the change adds a call that e-mails a
+    // customer through a helper of another file. The checklist lists it as
+    // a touched boundary, with the chain, as the rules would name it.
+    let before = "from .notify import email_receipt\n\n\ndef pay(user, invoice):\n    invoice.status = \"paid\"\n    invoice.save()\n";
+    let after = format!("{before}    email_receipt(user, invoice)\n");
+    let (repo, base, head) = change(
+        &[
+            ("shop/orders/notify.py", PY_NOTIFY),
+            ("shop/orders/views.py", before),
+        ],
+        "shop/orders/views.py",
+        &after,
+    );
+    let run = repo.handoff(&["checklist", "--base", &base, "--head", &head]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(run.stdout.contains("1 touched boundary"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "#### Side effect `email_receipt` (e-mail provider via `email_receipt` (shop/orders/notify.py:4) → `send_mail`)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -350,6 +350,26 @@ impl<'a> Summaries<'a> {
     }
 }
 
+/// The knowledge one version of a file is checked with: the packs, with the
+/// summaries of the helpers it declares and of those it imports (`imported`,
+/// by the name it calls them) laid over them. The rules, the gate and the
+/// checklist all read a file through this.
+pub fn file_knowledge<'a>(
+    model: &'a FileModel,
+    packs: &'a Knowledge,
+    imported: &[(String, Summary)],
+) -> Cow<'a, Knowledge> {
+    let mut summaries = Summaries::new(
+        model,
+        packs,
+        Box::new(|function: &Function| format!("line {}", function.span.start_line)),
+    );
+    for (name, summary) in imported {
+        summaries.add_imported(name, summary.clone());
+    }
+    summaries.knowledge()
+}
+
 impl Summaries<'_> {
     /// Calls on instances of the project's classes (`this.client.fetch(..)`
     /// with `this.client = new ApiClient(..)`) are the class's methods: a

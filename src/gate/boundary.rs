@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::diff::DiffError;
 use crate::diff::LineRange;
 use crate::flow::RetryFacts;
+use crate::flow::derived::file_knowledge;
 use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin, regenerated_per_attempt};
 use crate::flow::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
@@ -307,13 +308,15 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
     let mut head_consumers: HashSet<(String, Option<String>)> = HashSet::new();
     let mut removed = Vec::new();
     for file in &report.files {
-        let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
+        let packs = config.knowledge.for_ecosystem(file.language.ecosystem());
         if let Some(model) = &file.head {
+            // The same knowledge the rules read: helpers seen through.
+            let knowledge = file_knowledge(model, packs, &file.head_helpers);
             let extracted = extract(
                 &file.path,
                 file.language,
                 (model, file.change.head_text.as_deref().unwrap_or_default()),
-                knowledge,
+                &knowledge,
                 Side::Head,
                 &file.change.changed_lines,
             );
@@ -338,11 +341,12 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             head_effects.extend(all_calls);
         }
         if let Some(model) = &file.base {
+            let knowledge = file_knowledge(model, packs, &file.base_helpers);
             let extracted = extract(
                 &file.path,
                 file.language,
                 (model, file.change.base_text.as_deref().unwrap_or_default()),
-                knowledge,
+                &knowledge,
                 Side::Base,
                 &file.change.base_changed_lines,
             );

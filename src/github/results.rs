@@ -428,6 +428,8 @@ impl DiffLayout {
             change,
             head: None,
             base: None,
+            head_helpers: Vec::new(),
+            base_helpers: Vec::new(),
         })
     }
 }

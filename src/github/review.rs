@@ -351,6 +351,8 @@ mod tests {
                 },
                 head: None,
                 base: None,
+                head_helpers: Vec::new(),
+                base_helpers: Vec::new(),
             }],
             changed_paths: vec!["src/a.js".to_string()],
         }

@@ -4,7 +4,7 @@
 use super::fingerprint::fingerprint;
 use super::suppression::suppressions;
 use crate::config::Config;
-use crate::flow::derived::{Summaries, Summary};
+use crate::flow::derived::{Summary, file_knowledge};
 use crate::lang;
 use crate::model::{FileModel, Language};
 use crate::rules::{FileContext, RawFinding, Rule, all_rules};
@@ -51,16 +51,9 @@ pub fn check_version(
     imported: &[(String, Summary)],
 ) -> AnalyzedVersion {
     let packs = config.knowledge.for_ecosystem(language.ecosystem());
-    // The file's own helpers, summarised, extend the packs for this file.
-    let mut summaries = Summaries::new(
-        &model,
-        packs,
-        Box::new(|function: &crate::model::Function| format!("line {}", function.span.start_line)),
-    );
-    for (name, summary) in imported {
-        summaries.add_imported(name, summary.clone());
-    }
-    let knowledge = summaries.knowledge();
+    // The file's own helpers and those it imports, summarised, extend the
+    // packs for this file.
+    let knowledge = file_knowledge(&model, packs, imported);
     let context = FileContext::new(identity_path, source, &model, &knowledge);
     let mut raw = Vec::new();
     // Tests, examples, generated and vendored code are quiet: one decision,

@@ -24,6 +24,7 @@ pub use suppression::{Suppression, suppressions};
 
 use crate::config::Config;
 use crate::diff::{self, ChangeSet, ChangedFile, DiffError, Target};
+use crate::flow::derived::Summary;
 use crate::knowledge::KnowledgeError;
 use crate::lang::PARSER_STACK_BYTES;
 use crate::model::{FileModel, Language};
@@ -183,6 +184,11 @@ pub struct AnalyzedFile {
     pub head: Option<FileModel>,
     /// The base model (`None` for an added file).
     pub base: Option<FileModel>,
+    /// The project helpers the head version imports from other files,
+    /// summarised, by the name it calls them.
+    pub head_helpers: Vec<(String, Summary)>,
+    /// The same for the base version.
+    pub base_helpers: Vec<(String, Summary)>,
 }
 
 /// The result of a scan.
@@ -414,6 +420,8 @@ fn analyze_file(
         parse_errors,
         truncated,
         file: AnalyzedFile {
+            head_helpers: helpers.head(&path).to_vec(),
+            base_helpers: helpers.base(&path).to_vec(),
             path,
             language,
             head: head.map(|h| h.model),
