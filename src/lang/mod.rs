@@ -3,6 +3,7 @@
 //! Each language is one [`Frontend`] implementation. Rules never see
 //! tree-sitter or syn; they only see [`FileModel`].
 
+mod bindings;
 mod javascript;
 mod python;
 mod rust;
@@ -50,5 +51,7 @@ pub fn frontend(language: Language) -> &'static dyn Frontend {
 
 /// Parse `source` as `language` (see [`Frontend::parse`]).
 pub fn parse(language: Language, source: &str) -> FileModel {
-    frontend(language).parse(source)
+    let mut model = frontend(language).parse(source);
+    bindings::inline_object_arguments(&mut model);
+    model
 }

@@ -410,6 +410,11 @@ pub struct Argument {
     pub text: String,
     /// Where it is.
     pub span: Span,
+    /// For a variable bound once, in the same or an enclosing function, to
+    /// an object / dict literal (`fetch(url, init)` after `const init =
+    /// {..}`): that literal, so that its options read as if written inline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_literal: Option<Value>,
 }
 
 /// The shape of an argument (or of an object-literal property value).
@@ -605,7 +610,11 @@ impl Call {
                 if arg.keyword.as_deref() == Some(key) {
                     return Some(&arg.value);
                 }
-                if let Value::Object(props) = &arg.value
+                let shape = match (&arg.value, &arg.bound_literal) {
+                    (Value::Path(_), Some(literal)) => literal,
+                    (value, _) => value,
+                };
+                if let Value::Object(props) = shape
                     && let Some(p) = props.iter().find(|p| p.key == key)
                 {
                     return Some(&p.value);

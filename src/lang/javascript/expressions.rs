@@ -355,6 +355,7 @@ impl<'s> Converter<'s> {
                 keyword: None,
                 text: self.text(item).to_string(),
                 span: self.span(item),
+                bound_literal: None,
             });
         }
         args

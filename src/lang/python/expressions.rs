@@ -333,6 +333,7 @@ impl Converter<'_, '_> {
                 keyword: None,
                 text: self.text(list).to_string(),
                 span: self.span(list),
+                bound_literal: None,
             }];
         }
         let first_string = self.callback_first_string(list);
@@ -366,6 +367,7 @@ impl Converter<'_, '_> {
                 keyword,
                 text: self.text(arg).to_string(),
                 span: self.span(arg),
+                bound_literal: None,
             });
         }
         args

@@ -210,6 +210,7 @@ impl Converter<'_, '_> {
                 keyword: None,
                 text: self.text(span),
                 span,
+                bound_literal: None,
             });
         }
         converted

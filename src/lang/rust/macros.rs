@@ -47,6 +47,7 @@ impl Converter<'_, '_> {
                     keyword: None,
                     text: self.text(span),
                     span,
+                    bound_literal: None,
                 };
                 (vec![arg], super::locate::expr_last(&nv.value))
             }
@@ -122,6 +123,7 @@ impl Converter<'_, '_> {
                         keyword: None,
                         text: self.text(span),
                         span,
+                        bound_literal: None,
                     }]
                 }
                 _ => Vec::new(),
@@ -214,6 +216,7 @@ impl Converter<'_, '_> {
                 keyword,
                 text: self.text(span),
                 span,
+                bound_literal: None,
             });
         }
         args
@@ -275,6 +278,7 @@ impl Converter<'_, '_> {
                     keyword: None,
                     text: self.text(span),
                     span,
+                    bound_literal: None,
                 });
             }
             let mut body = Vec::new();
