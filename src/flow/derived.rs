@@ -46,6 +46,20 @@ pub struct ReachedSink {
     pub first_call: (Span, String),
 }
 
+impl ReachedSink {
+    /// The sink a call of the helper is, as its callers see it: the pack
+    /// sink's kind, labelled with the chain that reaches it.
+    pub fn as_sink(&self, origin: SinkOrigin) -> Sink {
+        Sink::of_helper(
+            self.kind,
+            format!("{} via {}", self.label, self.chain.join(" → ")),
+            self.generic,
+            self.non_idempotent,
+            origin,
+        )
+    }
+}
+
 /// What one function does, as far as other code calling it is concerned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -318,14 +332,10 @@ impl<'a> Summaries<'a> {
         for (names, summary, origin) in named {
             for name in names {
                 if let Some(reached) = &summary.reaches {
-                    let sink = Sink::of_helper(
-                        reached.kind,
-                        format!("{} via {}", reached.label, reached.chain.join(" → ")),
-                        reached.generic,
-                        reached.non_idempotent,
-                        origin,
-                    );
-                    facts.sinks.entry(name.clone()).or_insert(sink);
+                    facts
+                        .sinks
+                        .entry(name.clone())
+                        .or_insert_with(|| reached.as_sink(origin));
                 }
                 if summary.opens_transaction {
                     facts.transactions.insert(name.clone());
@@ -402,14 +412,10 @@ impl Summaries<'_> {
                 let callee = format!("{binding}.{method}");
                 match &summary.reaches {
                     Some(reached) => {
-                        let sink = Sink::of_helper(
-                            reached.kind,
-                            format!("{} via {}", reached.label, reached.chain.join(" → ")),
-                            reached.generic,
-                            reached.non_idempotent,
-                            origin,
-                        );
-                        facts.sinks.entry(callee).or_insert(sink);
+                        facts
+                            .sinks
+                            .entry(callee)
+                            .or_insert_with(|| reached.as_sink(origin));
                     }
                     None => {
                         facts.project_methods.insert(callee);
