@@ -152,6 +152,20 @@ impl Matcher {
 pub struct Knowledge {
     packs: Arc<PackKnowledge>,
     helpers: Option<Arc<HelperFacts>>,
+    requests: Option<Arc<RequestTransactions>>,
+}
+
+/// Every HTTP request of the project runs in a database transaction that
+/// commits after the view returns (Django's `ATOMIC_REQUESTS`), as its
+/// settings say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTransactions {
+    /// The settings file that turns it on.
+    pub path: String,
+    /// The line that does.
+    pub line: u32,
+    /// That line's setting, as written.
+    pub setting: String,
 }
 
 impl std::ops::Deref for Knowledge {
@@ -270,7 +284,13 @@ impl Knowledge {
         Knowledge {
             packs: Arc::clone(&self.packs),
             helpers: (!helpers.is_empty()).then(|| Arc::new(helpers)),
+            requests: self.requests.clone(),
         }
+    }
+
+    /// Whether every request runs in a transaction (see [`RequestTransactions`]).
+    pub fn request_transactions(&self) -> Option<&RequestTransactions> {
+        self.requests.as_deref()
     }
 
     /// Whether the call opens a transaction (callback, `with`, decorator or handle).
@@ -793,6 +813,11 @@ impl KnowledgeBase {
     ) -> Result<(), KnowledgeError> {
         self.for_ecosystem_mut(ecosystem)
             .add_pack(file, source, pack)
+    }
+
+    /// Every request of the project's Python code runs in a transaction.
+    pub fn set_request_transactions(&mut self, fact: RequestTransactions) {
+        self.python.requests = Some(Arc::new(fact));
     }
 
     /// The knowledge for an ecosystem.

@@ -13,6 +13,7 @@ mod inventory;
 mod memory;
 mod novelty;
 mod prefilter;
+mod request_transactions;
 mod suppression;
 
 pub use all_files::{AllFilesScan, scan_all_files};
@@ -278,6 +279,22 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         root: &repo_root,
         base: &base,
         head: &head,
+    };
+    // Django's ATOMIC_REQUESTS, from the settings, when Python is touched.
+    let with_requests;
+    let config = match files
+        .iter()
+        .any(|f| Language::from_path(&f.path) == Some(Language::Python))
+        .then(|| request_transactions::find(&scope, &mut warnings))
+        .flatten()
+    {
+        Some(fact) => {
+            let mut owned = config.clone();
+            owned.knowledge.set_request_transactions(fact);
+            with_requests = owned;
+            &with_requests
+        }
+        None => config,
     };
     let helper_index =
         pool.install(|| helpers::imported_helpers(&files, &scope, config, &mut warnings));

@@ -100,6 +100,25 @@ def texts(case, args):
     return fixed, buggy, None
 
 
+def context_texts(case, args):
+    """The unchanged files of the case's repository that the change relies on (`context`: the
+    settings that make every request a transaction, say), as they were before the fix."""
+    out = {}
+    for path in case.get("context", []):
+        cached = Path(args.cache) / "texts" / case["id"] / "context" / path
+        if cached.exists():
+            out[path] = cached.read_text()
+            continue
+        git = git_dir(args.mirrors, case["repo"])
+        text = show(git, case["fix"] + "^", path) if git is not None else None
+        if text is None:
+            continue
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(text)
+        out[path] = text
+    return out
+
+
 def git(repo, *argv):
     subprocess.run(
         ["git", "-C", str(repo), *argv],
@@ -115,8 +134,9 @@ def rev(repo):
     ).stdout.strip()
 
 
-def scan_case(case, fixed, buggy, binary, workdir):
-    """The JSON report of scanning the reintroduction of the bug."""
+def scan_case(case, fixed, buggy, binary, workdir, context=None):
+    """The JSON report of scanning the reintroduction of the bug; `context` files (path ->
+    text) are in both commits, unchanged."""
     repo = Path(workdir) / case["id"]
     if repo.exists():
         shutil.rmtree(repo)
@@ -125,6 +145,10 @@ def scan_case(case, fixed, buggy, binary, workdir):
     git(repo, "config", "user.name", "recall")
     git(repo, "config", "user.email", "recall@example.com")
     git(repo, "config", "commit.gpgsign", "false")
+    for path, text in (context or {}).items():
+        kept = repo / path
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(text)
     target = repo / case["path"]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(fixed)
@@ -180,7 +204,8 @@ def main():
             problem = f"anchor {case['anchor']!r} not in the buggy version of {case['path']}"
         report = None
         if problem is None:
-            report, problem = scan_case(case, fixed, buggy, binary, workdir)
+            report, problem = scan_case(case, fixed, buggy, binary, workdir,
+                                        context_texts(case, args))
         if problem is not None:
             result.update(status="unavailable", problem=problem)
         else:

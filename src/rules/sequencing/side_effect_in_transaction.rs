@@ -1,9 +1,12 @@
 //! `sequencing/side-effect-in-transaction`.
 
+use crate::flow::WalkState;
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
-use crate::model::Call;
+use crate::knowledge::{HandlerRole, RequestTransactions, SinkKind};
+use crate::model::{Call, Span};
+use crate::rules::RuleId;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -17,8 +20,11 @@ declare_rule! {
     /// write, payment provider, CRM) made inside a transaction scope: the callback of a transaction
     /// opener (knex, Prisma, TypeORM, Sequelize, Mongoose, Diesel, SeaORM), a `with
     /// transaction.atomic()` / `with session.begin()` block, or a function decorated with
-    /// `@transaction.atomic`. Calls deferred with `transaction.on_commit(...)` /
-    /// `afterCommit(...)`, outbox inserts, and in-process `EventEmitter`s are not flagged.
+    /// `@transaction.atomic`. When the Django settings turn on `ATOMIC_REQUESTS`, every request
+    /// runs in a transaction: a side effect outside a task, a management command or a migration
+    /// is reported with medium confidence and the settings line. Calls deferred with
+    /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
+    /// `EventEmitter`s are not flagged.
     ///
     /// ## Why it breaks workflows
     /// The downstream system can act before the transaction commits: a worker that loads the order
@@ -68,16 +74,35 @@ declare_rule! {
 impl FileRule for SideEffectInTransaction {
     fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let walker = file.walker();
+        let requests = file
+            .knowledge
+            .request_transactions()
+            .filter(|_| runs_in_requests(file.path));
         walker.walk(file.model, &mut |call, state| {
-            let Some(scope) = state.transaction else {
-                return;
-            };
             if state.deferred_by.is_some()
                 || walker.is_local_receiver(call, state)
                 || file.knowledge.sends_after_commit(call)
             {
                 return;
             }
+            let Some(scope) = state.transaction else {
+                // Django's ATOMIC_REQUESTS: outside tasks and consumers, the
+                // request's own transaction is open.
+                if let Some(requests) = requests
+                    && !matches!(state.role, Some(HandlerRole::Job | HandlerRole::Consumer))
+                    && let Some(sink) = file.knowledge.sink(call)
+                {
+                    findings.push(request_finding(
+                        self.id(),
+                        call,
+                        state,
+                        &sink.label,
+                        sink.kind,
+                        requests,
+                    ));
+                }
+                return;
+            };
             let Some(sink) = file.knowledge.sink(call) else {
                 return;
             };
@@ -102,6 +127,68 @@ impl FileRule for SideEffectInTransaction {
                 }],
             });
         });
+    }
+}
+
+/// Whether code in `path` runs while a request is handled: not a task
+/// module, a management command or a migration.
+fn runs_in_requests(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    !(file == "tasks.py"
+        || path.contains("/tasks/")
+        || path.contains("/management/commands/")
+        || path.contains("/migrations/"))
+}
+
+/// A side effect made while the request's transaction (ATOMIC_REQUESTS) is
+/// open: medium confidence, since the function may also run outside requests.
+fn request_finding(
+    rule: RuleId,
+    call: &Call,
+    state: &WalkState<'_>,
+    label: &str,
+    kind: SinkKind,
+    requests: &RequestTransactions,
+) -> RawFinding {
+    let sent = what_is_sent(call);
+    RawFinding {
+        rule,
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        span: call.span,
+        function: state.function.clone(),
+        trigger_text: call.text.clone(),
+        message: format!(
+            "`{}` {} ({label}) while a request's transaction is open (`ATOMIC_REQUESTS` in {}:{}): when this runs in a request, downstream systems can act on {sent} before the request's writes are committed, or after they are rolled back",
+            shorten(&call.callee, 50),
+            kind.action(),
+            requests.path,
+            requests.line,
+        ),
+        questions: vec![
+            format!(
+                "Does this run while a request is handled? With `ATOMIC_REQUESTS`, the view's writes commit only after it returns: what does the receiver of {sent} ({}) read when it arrives first?",
+                kind.downstream()
+            ),
+            format!("Can {sent} move to `transaction.on_commit(...)`?"),
+            format!(
+                "If the request fails after this line and its transaction rolls back, who retracts {sent}?"
+            ),
+        ],
+        related: vec![RelatedSpan {
+            path: Some(requests.path.clone()),
+            span: Span {
+                start_line: requests.line,
+                end_line: requests.line,
+                start_col: 1,
+                end_col: 1,
+                ..Span::default()
+            },
+            message: format!(
+                "every request runs in a transaction here (`{}`)",
+                requests.setting
+            ),
+        }],
     }
 }
 
