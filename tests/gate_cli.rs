@@ -453,3 +453,91 @@ fn invalid_configurations_exit_2_with_file_line_and_column() {
         assert!(run.stdout.is_empty());
     }
 }
+
+fn related_tests(repo: &Repo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["gate", "--format", "tests"];
+    all.extend_from_slice(args);
+    let run = repo.handoff(&all);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn tests_format_lists_the_test_files_whose_imports_reach_the_change() {
+    let (repo, base, head) = change(
+        "",
+        &[
+            (
+                "pyproject.toml",
+                "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
+            ),
+            ("shop/__init__.py", ""),
+            (
+                "shop/orders.py",
+                "def total(order):\n    return order.amount\n",
+            ),
+            (
+                "shop/checkout.py",
+                "from shop.orders import total\n\ndef pay(order):\n    return total(order)\n",
+            ),
+            (
+                "shop/emails.py",
+                "def welcome(user):\n    return user.email\n",
+            ),
+            (
+                "tests/test_checkout.py",
+                "from shop.checkout import pay\n\ndef test_pay():\n    assert pay\n",
+            ),
+            (
+                "tests/test_emails.py",
+                "from shop.emails import welcome\n\ndef test_welcome():\n    assert welcome\n",
+            ),
+            (
+                "package.json",
+                "{\"scripts\": {\"test\": \"vitest run\"}, \"devDependencies\": {\"vitest\": \"1\"}}\n",
+            ),
+            ("web/cart.ts", "export const cart = () => 1;\n"),
+            (
+                "web/cart.test.ts",
+                "import { cart } from './cart';\ntest('cart', () => cart());\n",
+            ),
+        ],
+        &[(
+            "shop/orders.py",
+            "def total(order):\n    return order.amount + order.tax\n",
+        )],
+    );
+    // Through the import graph: orders.py ← checkout.py ← test_checkout.py;
+    // the e-mail and TypeScript tests do not reach it.
+    assert_eq!(
+        related_tests(&repo, &["--base", &base, "--head", &head]),
+        ["tests/test_checkout.py"]
+    );
+
+    // The work tree is read as it is on disk, and a changed test is its own
+    // related test.
+    repo.write(
+        "web/cart.test.ts",
+        "import { cart } from './cart';\ntest('cart', () => cart() + 1);\n",
+    );
+    assert_eq!(
+        related_tests(&repo, &["--base", &head]),
+        ["web/cart.test.ts"]
+    );
+}
+
+#[test]
+fn tests_format_prints_nothing_when_no_test_reaches_the_change() {
+    let (repo, base, head) = change(
+        "",
+        &[
+            ("app/mail.py", "def send(user):\n    return user\n"),
+            (
+                "tests/test_other.py",
+                "def test_nothing():\n    assert True\n",
+            ),
+        ],
+        &[("app/mail.py", "def send(user):\n    return user.email\n")],
+    );
+    assert!(related_tests(&repo, &["--base", &base, "--head", &head]).is_empty());
+}

@@ -1,9 +1,11 @@
 //! `handoff gate`: the workflow suites a change must run, as JSON or as
-//! GitHub Actions step outputs.
+//! GitHub Actions step outputs; or the project's test files a change reaches.
 
 use super::{RevisionArgs, write_stdout};
+use crate::diff::Target;
 use crate::gate::{self, GateResult};
-use crate::scan;
+use crate::related::IndexSources;
+use crate::scan::{self, Report};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -29,6 +31,11 @@ enum GateFormat {
     /// `fromJSON` in a matrix), appended to `$GITHUB_OUTPUT` when it is set,
     /// and printed.
     Github,
+    /// The project's test files whose imports reach the changed files
+    /// (changed tests included), one path per line, for a CI step that runs
+    /// exactly those (`pytest $(handoff gate --format tests)`). Nothing when
+    /// no test reaches the change: the runner's whole suite is the fallback.
+    Tests,
 }
 
 /// Run `handoff gate`. Always exits 0 on success: the gate selects, it does
@@ -45,6 +52,7 @@ pub(super) fn run(args: &GateArgs) -> Result<i32> {
             }
             write_stdout(&outputs)?;
         }
+        GateFormat::Tests => write_stdout(&related_tests(&report, &args.revisions)?)?,
     }
     Ok(0)
 }
@@ -62,6 +70,19 @@ fn to_json(selection: &GateResult) -> Result<String> {
 fn github_outputs(selection: &GateResult) -> Result<String> {
     let suites = serde_json::to_string(&selection.suites).context("cannot serialise the suites")?;
     Ok(format!("risk={}\nsuites={suites}\n", selection.risk))
+}
+
+/// The related test files of the change, one per line, read from the
+/// head revision (the work tree for the work tree and the index).
+fn related_tests(report: &Report, revisions: &RevisionArgs) -> Result<String> {
+    let options = revisions.options(false);
+    let head = match &options.target {
+        Target::Revision(_) => Some(report.head.as_str()),
+        Target::Index | Target::WorkTree => None,
+    };
+    let index = IndexSources::read(&options.repo, head)?.index();
+    let tests = index.related_tests(report.changed_paths.iter().map(String::as_str));
+    Ok(tests.into_iter().map(|path| path + "\n").collect())
 }
 
 fn append(path: &PathBuf, text: &str) -> Result<()> {

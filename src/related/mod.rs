@@ -16,8 +16,11 @@ pub use manifests::{Manifests, is_manifest};
 pub use runner::{JsRunner, MAX_FILES_PER_COMMAND, Suite, command_for_tests, whole_suite_for};
 
 use crate::context::{PathContext, by_convention};
+use crate::diff::{self, DiffError};
 use crate::model::{Ecosystem, Language};
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 /// Folders never read: dependencies and build output.
 const SKIPPED_FOLDERS: &[&str] = &[
@@ -50,6 +53,41 @@ pub struct TestIndex {
     manifests: Manifests,
     graph: ImportGraph,
     tests: BTreeSet<String>,
+}
+
+/// What a [`TestIndex`] is built from: the wanted files of one revision
+/// (`(path, text)`) and every path of that revision.
+#[derive(Debug, Default)]
+pub struct IndexSources {
+    /// `(path, text)` of every file [`TestIndex::wants`], sorted by path.
+    pub files: Vec<(String, String)>,
+    /// Every path of the revision, wanted or not.
+    pub paths: BTreeSet<String>,
+}
+
+impl IndexSources {
+    /// Read revision `rev` (the work tree for `None`) of the repository at
+    /// `repo_root`, once.
+    ///
+    /// # Errors
+    /// A [`DiffError`] when the repository or the revision cannot be read.
+    pub fn read(repo_root: &Path, rev: Option<&str>) -> Result<IndexSources, DiffError> {
+        let seen: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+        let wants = |path: &str| {
+            seen.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(path.to_string());
+            TestIndex::wants(path)
+        };
+        let files = diff::read_tree_files(repo_root, rev, &wants)?;
+        let paths = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
+        Ok(IndexSources { files, paths })
+    }
+
+    /// The index of these sources.
+    pub fn index(&self) -> TestIndex {
+        TestIndex::build(&self.files, &self.paths)
+    }
 }
 
 impl TestIndex {

@@ -20,18 +20,17 @@ pub use infer::{InferredWorkflow, Omissions};
 pub use yaml::{ecosystems_line, handoff_yml, summary_line};
 
 use crate::config::Config;
-use crate::diff::{self, DiffError};
+use crate::diff::DiffError;
 use crate::flow::derived::{Summaries, Summary, short_name};
 use crate::flow::imports::project_imports;
 use crate::home;
 use crate::lang;
 use crate::model::{Ecosystem, FileModel, Language};
-use crate::related::{SuiteCommand, TestIndex};
+use crate::related::{IndexSources, SuiteCommand};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
 
 /// At most this many source files are parsed.
 const MAX_FILES: usize = 5000;
@@ -73,15 +72,8 @@ pub struct Detected {
 
 /// Detect ecosystems and infer workflows from the work tree at `repo_root`.
 pub fn detect(repo_root: &Path, config: &Config) -> Result<Detected, DiffError> {
-    let seen: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-    let wants = |path: &str| {
-        seen.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(path.to_string());
-        TestIndex::wants(path)
-    };
-    let files = diff::read_tree_files(repo_root, None, &wants)?;
-    let paths = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let repository = IndexSources::read(repo_root, None)?;
+    let files = &repository.files;
     let mut detected = Detected::default();
     for (manifest, ecosystem) in [
         ("package.json", Ecosystem::Js),
@@ -109,7 +101,7 @@ pub fn detect(repo_root: &Path, config: &Config) -> Result<Detected, DiffError> 
     }
     let entries = find_all_entries(sources, config, &mut detected.omissions);
     let workflows = infer::infer(&entries, MAX_WORKFLOWS, &mut detected.omissions);
-    let index = TestIndex::build(&files, &paths);
+    let index = repository.index();
     detected.tests = index.tests().len();
     detected.workflows = workflows
         .into_iter()
