@@ -439,3 +439,102 @@ fn the_checklist_and_the_gate_see_the_helper_the_rules_see() {
         run.stdout
     );
 }
+
+fn scan_all_files(repo: &Repo, args: &[&str]) -> serde_json::Value {
+    let mut all = vec![
+        "scan",
+        "--all-files",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    all.extend_from_slice(args);
+    let run = repo.handoff(&all);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.json()
+}
+
+fn rules_and_places(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    findings(report)
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_whole_repository_scan_reads_other_files_to_quiet_never_to_chain() {
+    // The same files as in review, scanned whole: the task whose base class
+    // in a third file defers stays quiet, as in review. An audit reports what
+    // each file does itself, so the helper in notify.py called inside
+    // views.py's transaction is not reported there (review reports it with
+    // the change that makes the call).
+    let repo = Repo::new();
+    for (path, text) in [
+        ("shop/task_classes.py", PY_TASK_CLASSES),
+        ("shop/jobs.py", PY_JOBS),
+        (
+            "shop/checkout.py",
+            &format!(
+                "{PY_CHECKOUT_BEFORE}        send_receipt.delay(order.id)\n        sync_crm.delay(order.id)\n"
+            ),
+        ),
+        ("shop/orders/notify.py", PY_NOTIFY),
+        (
+            "shop/orders/views.py",
+            &format!("{PY_VIEWS_BEFORE}        email_receipt(user, invoice)\n"),
+        ),
+    ] {
+        repo.write(path, text);
+    }
+    let head = repo.commit("all");
+    let expected = vec![(
+        "sequencing/side-effect-in-transaction".to_string(),
+        "shop/checkout.py".to_string(),
+        11,
+    )];
+    // The committed tree and the work tree are read alike.
+    let committed = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&committed), expected, "{committed}");
+    assert!(
+        findings(&committed)[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("`sync_crm.delay`")),
+        "{committed}"
+    );
+    assert_eq!(rules_and_places(&scan_all_files(&repo, &[])), expected);
+}
+
+const PY_INVOICES_BEFORE: &str = "from django.db import transaction\n\nfrom shop.celery import app\nfrom shop.task_classes import OnCommitTask\n\n\n@app.task(base=OnCommitTask)\ndef transmit(invoice_id):\n    pass\n\n\n@app.task\ndef audit(invoice_id):\n    pass\n\n\ndef issue(invoice):\n    with transaction.atomic():\n        invoice.save()\n";
+
+#[test]
+fn a_task_declared_with_an_imported_deferring_base_class_is_deferred_in_its_own_file() {
+    // The task class comes from another file; the tasks and the transaction
+    // are in this one: `transmit` waits for the commit, `audit` does not.
+    let after = format!(
+        "{PY_INVOICES_BEFORE}        transmit.apply_async(args=(invoice.id,))\n        audit.delay(invoice.id)\n"
+    );
+    let (repo, base, head) = change(
+        &[
+            ("shop/task_classes.py", PY_TASK_CLASSES),
+            ("shop/invoices.py", PY_INVOICES_BEFORE),
+        ],
+        "shop/invoices.py",
+        &after,
+    );
+    let expected = vec![(
+        "sequencing/side-effect-in-transaction".to_string(),
+        "shop/invoices.py".to_string(),
+        21,
+    )];
+    let report = scan(&repo, &base, &head);
+    assert_eq!(rules_and_places(&report), expected, "in review: {report}");
+    let whole = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&whole), expected, "whole: {whole}");
+}

@@ -30,7 +30,8 @@ pub use error::{DiffError, RevisionRole};
 pub use revision::default_base;
 use revision::{default_base_for, head_commit_id, resolve_commit};
 pub use tree_files::{
-    Threads, TreeScan, for_each_tree_file, read_paths, read_tree_files, resolve_tree_scan,
+    PathReader, Threads, TreeScan, for_each_tree_file, read_paths, read_tree_files,
+    resolve_tree_scan,
 };
 
 /// What the base is compared with.

@@ -50,34 +50,94 @@ pub fn read_paths(
     rev: Option<&str>,
     paths: &[&str],
 ) -> Result<Vec<(String, String)>, DiffError> {
-    let repo = open_repository(repo_root)?;
-    let root = repository_root(&repo);
-    let Some(spec) = rev else {
-        let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
-            return Ok(Vec::new());
-        };
-        return Ok(paths
-            .iter()
-            .filter_map(|path| Some((path.to_string(), disk_text(&workdir.join(path)).ok()?)))
-            .collect());
-    };
-    let git_error = |context: &str, error: git2::Error| DiffError::git(context, &root, &error);
-    let commit = resolve_commit(&repo, spec, RevisionRole::Scan)?;
-    let tree = commit
-        .tree()
-        .map_err(|error| git_error("reading the scanned commit's tree", error))?;
-    let blobs =
-        BlobReader::new(&repo).map_err(|error| git_error("opening the object database", error))?;
+    let reader = PathReader::open(repo_root, rev)?;
     Ok(paths
         .iter()
-        .filter_map(|path| {
-            let entry = tree.get_path(Path::new(path)).ok()?;
-            let regular = u32::try_from(entry.filemode()).is_ok_and(is_regular_file_mode);
-            (entry.kind() == Some(ObjectType::Blob) && regular)
-                .then(|| Some((path.to_string(), blobs.text(entry.id()).ok()?)))
-                .flatten()
-        })
+        .filter_map(|path| Some((path.to_string(), reader.text(path)?)))
         .collect())
+}
+
+/// Reads single files of one revision's tree (or of the work tree) by path,
+/// on demand: what a whole-repository scan uses to read the helpers a file
+/// imports. Not `Sync` (a libgit2 handle): share it behind a lock.
+pub struct PathReader {
+    source: PathSource,
+}
+
+enum PathSource {
+    /// The work tree's root; `None` for a bare repository (nothing to read).
+    WorkTree(Option<PathBuf>),
+    /// A commit's tree in the repository.
+    Commit { repo: Repository, tree: Oid },
+}
+
+impl std::fmt::Debug for PathReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.source {
+            PathSource::WorkTree(root) => {
+                f.debug_tuple("PathReader::WorkTree").field(root).finish()
+            }
+            PathSource::Commit { tree, .. } => {
+                f.debug_tuple("PathReader::Commit").field(tree).finish()
+            }
+        }
+    }
+}
+
+impl PathReader {
+    /// A reader of revision `rev` (any revspec), or of the work tree for `None`.
+    ///
+    /// # Errors
+    /// As [`read_tree_files`].
+    pub fn open(repo_root: &Path, rev: Option<&str>) -> Result<PathReader, DiffError> {
+        let repo = open_repository(repo_root)?;
+        let Some(spec) = rev else {
+            let workdir = repo.workdir().map(Path::to_path_buf);
+            return Ok(PathReader {
+                source: PathSource::WorkTree(workdir),
+            });
+        };
+        let tree = resolve_commit(&repo, spec, RevisionRole::Scan)?.tree_id();
+        Ok(PathReader {
+            source: PathSource::Commit { repo, tree },
+        })
+    }
+
+    /// Whether a regular file exists at `path` (repository-relative,
+    /// `/`-separated), without reading it.
+    pub fn exists(&self, path: &str) -> bool {
+        match &self.source {
+            PathSource::WorkTree(workdir) => workdir.as_ref().is_some_and(|root| {
+                std::fs::symlink_metadata(root.join(path)).is_ok_and(|m| m.file_type().is_file())
+            }),
+            PathSource::Commit { repo, tree } => repo
+                .find_tree(*tree)
+                .ok()
+                .and_then(|tree| tree.get_path(Path::new(path)).ok())
+                .is_some_and(|entry| {
+                    entry.kind() == Some(ObjectType::Blob)
+                        && u32::try_from(entry.filemode()).is_ok_and(is_regular_file_mode)
+                }),
+        }
+    }
+
+    /// The text of the regular file at `path` (repository-relative,
+    /// `/`-separated), or `None` when it does not exist, is not a regular
+    /// file, or is not UTF-8 text of at most 1 MiB.
+    pub fn text(&self, path: &str) -> Option<String> {
+        match &self.source {
+            PathSource::WorkTree(workdir) => disk_text(&workdir.as_ref()?.join(path)).ok(),
+            PathSource::Commit { repo, tree } => {
+                let tree = repo.find_tree(*tree).ok()?;
+                let entry = tree.get_path(Path::new(path)).ok()?;
+                let regular = u32::try_from(entry.filemode()).is_ok_and(is_regular_file_mode);
+                if entry.kind() != Some(ObjectType::Blob) || !regular {
+                    return None;
+                }
+                BlobReader::new(repo).ok()?.text(entry.id()).ok()
+            }
+        }
+    }
 }
 
 /// The wanted text files of the tree of revision `spec`.

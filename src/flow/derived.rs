@@ -375,6 +375,12 @@ pub fn file_knowledge<'a>(
         Box::new(|function: &Function| format!("line {}", function.span.start_line)),
     );
     for (name, summary) in imported {
+        // An imported task class whose enqueue waits for the commit (see
+        // `Summary::sends_after_commit`): tasks declared here with `base=`
+        // it send after commit too.
+        if summary.sends_after_commit && summary.reaches.is_none() {
+            summaries.add_deferring_task_class(name);
+        }
         summaries.add_imported(name, summary.clone());
     }
     summaries.knowledge()

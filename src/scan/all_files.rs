@@ -18,12 +18,15 @@
 //! and the gate work on changes, and an audit selects no suites. The contract rules compare a
 //! base with a head and do not run: an audit has no base.
 
+use super::helpers::ImportedHelpers;
 use super::memory::{ParseBudget, configure_allocator, release_free_memory};
 use super::prefilter::Prefilter;
+use super::repository_helpers::RepositoryHelpers;
 use super::{Finding, Report, ScanError, ScanOptions, Stats, Status, to_finding};
 use crate::config::Config;
-use crate::diff::{self, Target};
-use crate::lang::PARSER_STACK_BYTES;
+use crate::diff::{self, PathReader, Target};
+use crate::flow::derived::Summary;
+use crate::lang::{self, PARSER_STACK_BYTES};
 use crate::model::Language;
 use crate::rules::Confidence;
 use std::path::PathBuf;
@@ -152,18 +155,25 @@ impl AllFilesScan {
         configure_allocator(threads.count);
         let budget = ParseBudget::new(PARSE_BUDGET_BYTES);
         let analysed = AtomicUsize::new(0);
+        let helpers =
+            RepositoryHelpers::new(&config, PathReader::open(&repo_root, tree.as_deref())?);
         let analyse = |path: &str, text: String| {
             let result = match Language::from_path(path) {
                 // A file no enabled rule can be triggered by is not parsed: it
                 // takes no memory to speak of and need not wait for the budget.
-                Some(language) if prefilter.may_trigger(language, &text) => {
-                    let _parsing = budget.take(text.len());
-                    if text.len() > BIG_FILE_BYTES {
-                        release_free_memory();
+                Some(language) => {
+                    match worth_parsing(&prefilter, &helpers, language, path, &text) {
+                        Some(imported) => {
+                            let _parsing = budget.take(text.len());
+                            if text.len() > BIG_FILE_BYTES {
+                                release_free_memory();
+                            }
+                            analyse_file(language, path, &text, &config, &imported)
+                        }
+                        None => FileResult::default(),
                     }
-                    analyse_file(language, path, &text, &config)
                 }
-                _ => FileResult::default(),
+                None => FileResult::default(),
             };
             // After a big file, and every so often, hand the memory the parse
             // freed back: a thread's allocator keeps it otherwise, scattered
@@ -243,10 +253,38 @@ fn thread_count() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
+/// Whether a file may trigger a rule, by its own text (the prefilter): the
+/// helpers it imports only ever quiet its own calls. `Some` with those
+/// helpers when it is worth parsing.
+fn worth_parsing(
+    prefilter: &Prefilter,
+    helpers: &RepositoryHelpers<'_>,
+    language: Language,
+    path: &str,
+    text: &str,
+) -> Option<ImportedHelpers> {
+    prefilter
+        .may_trigger(language, text)
+        .then(|| helpers.of(language, path, text))
+}
+
 /// Parse one file that may trigger a rule and turn its findings into report
-/// findings, in report order.
-fn analyse_file(language: Language, path: &str, text: &str, config: &Config) -> FileResult {
-    let version = super::analyze_version(language, path, text, config);
+/// findings, in report order; `imported` are the project helpers it imports.
+fn analyse_file(
+    language: Language,
+    path: &str,
+    text: &str,
+    config: &Config,
+    imported: &[(String, Summary)],
+) -> FileResult {
+    let version = super::check_version(
+        language,
+        path,
+        text,
+        lang::parse(language, text),
+        config,
+        imported,
+    );
     let mut warnings = version.warnings;
     if version.model.truncated {
         warnings.push(format!(

@@ -224,20 +224,15 @@ fn task_base_files<'a>(
     let mut all: Vec<(String, String)> = read;
     all.extend(texts);
     for (path, text) in known {
-        if text.contains("def apply_async") || text.contains("def delay") {
+        if may_declare_task_class(text) {
             all.push(((*path).to_string(), (*text).to_string()));
         }
     }
     let classes = all
         .into_par_iter()
-        .filter(|(_, text)| text.contains("def apply_async") || text.contains("def delay"))
+        .filter(|(_, text)| may_declare_task_class(text))
         .filter_map(|(path, text)| {
-            let language = Language::from_path(&path)?;
-            let model = lang::parse(language, &text);
-            let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
-            let found = Summaries::new(&model, knowledge, Box::new(|_| String::new()))
-                .deferring_task_classes()
-                .clone();
+            let found = deferring_task_classes(&path, &text, config);
             (!found.is_empty()).then_some((path, found))
         })
         .collect();
@@ -248,66 +243,115 @@ fn task_base_files<'a>(
 }
 
 /// The summaries of the module-level functions of each file, by path and
-/// function name; only functions that reach, open or defer something.
-/// `task_bases` are the deferring task classes of other files, by path.
+/// function name (see [`file_exports`]). `task_bases` are the deferring task
+/// classes of other files, by path.
 fn exports(
     files: Vec<(String, String)>,
     task_bases: &HashMap<String, HashSet<String>>,
     config: &Config,
-) -> HashMap<String, HashMap<String, Summary>> {
+) -> HashMap<String, Exports> {
     files
         .into_par_iter()
         .filter_map(|(path, text)| {
-            let language = Language::from_path(&path)?;
-            let model = lang::parse(language, &text);
-            let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
-            let shown = path.clone();
-            let mut summaries = Summaries::new(
-                &model,
-                knowledge,
-                Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
-            );
-            if text.contains("base=") {
-                for name in project_imports(language, &path, &text) {
-                    let classes = name.candidates.iter().find_map(|c| task_bases.get(c));
-                    match (classes, &name.remote) {
-                        (Some(classes), Some(remote)) if classes.contains(remote) => {
-                            summaries.add_deferring_task_class(&name.local);
-                        }
-                        (Some(classes), None) => {
-                            for class in classes {
-                                summaries
-                                    .add_deferring_task_class(&format!("{}.{class}", name.local));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            // Module-level functions that reach, open or defer something,
-            // and every method of a class (`ApiClient.fetch`): a method that
-            // reaches nothing makes calls on the class's instances quiet.
-            let functions: HashMap<String, Summary> = summaries
-                .all()
-                .into_iter()
-                .filter_map(|(function, summary)| match &function.class {
-                    Some(class) => Some((format!("{class}.{}", short_name(function)), summary)),
-                    None if summary != Summary::default() => {
-                        Some((short_name(function).to_string(), summary))
-                    }
-                    None => None,
-                })
-                .collect();
+            let classes_of =
+                |candidates: &[String]| candidates.iter().find_map(|c| task_bases.get(c)).cloned();
+            let functions = file_exports(&path, &text, &classes_of, config)?;
             Some((path, functions))
         })
         .collect()
+}
+
+/// What one file offers the files that import it, by function name
+/// (`send_receipt`, `ApiClient.fetch`).
+pub(super) type Exports = HashMap<String, Summary>;
+
+/// The summaries of one file's module-level functions that reach, open or
+/// defer something, and of every method of its classes (a method that
+/// reaches nothing makes calls on the class's instances quiet). A task
+/// declared with a `base=` class imported from another file defers when
+/// `task_bases_of` (the deferring task classes of the first existing
+/// candidate file of an import) names that class. `None` for an unsupported
+/// file.
+pub(super) fn file_exports(
+    path: &str,
+    text: &str,
+    task_bases_of: &dyn Fn(&[String]) -> Option<HashSet<String>>,
+    config: &Config,
+) -> Option<Exports> {
+    let language = Language::from_path(path)?;
+    let model = lang::parse(language, text);
+    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+    let shown = path.to_string();
+    let mut summaries = Summaries::new(
+        &model,
+        knowledge,
+        Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
+    );
+    if text.contains("base=") {
+        for name in project_imports(language, path, text) {
+            match (task_bases_of(&name.candidates), &name.remote) {
+                (Some(classes), Some(remote)) if classes.contains(remote) => {
+                    summaries.add_deferring_task_class(&name.local);
+                }
+                (Some(classes), None) => {
+                    for class in classes {
+                        summaries.add_deferring_task_class(&format!("{}.{class}", name.local));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut exported: Exports = summaries
+        .all()
+        .into_iter()
+        .filter_map(|(function, summary)| match &function.class {
+            Some(class) => Some((format!("{class}.{}", short_name(function)), summary)),
+            None if summary != Summary::default() => {
+                Some((short_name(function).to_string(), summary))
+            }
+            None => None,
+        })
+        .collect();
+    // A task class whose enqueue waits for the commit, under its own name:
+    // a file that imports it and declares tasks with `base=` that class has
+    // tasks that send after commit.
+    for class in summaries.deferring_task_classes() {
+        exported.insert(
+            class.clone(),
+            Summary {
+                sends_after_commit: true,
+                ..Summary::default()
+            },
+        );
+    }
+    Some(exported)
+}
+
+/// Whether a file may declare a task class that defers its sends
+/// (`def apply_async` / `def delay` overridden): only those are parsed for
+/// [`deferring_task_classes`].
+pub(super) fn may_declare_task_class(text: &str) -> bool {
+    text.contains("def apply_async") || text.contains("def delay")
+}
+
+/// The task classes one file declares that defer their sends to after commit.
+pub(super) fn deferring_task_classes(path: &str, text: &str, config: &Config) -> HashSet<String> {
+    let Some(language) = Language::from_path(path) else {
+        return HashSet::new();
+    };
+    let model = lang::parse(language, text);
+    let knowledge = config.knowledge.for_ecosystem(language.ecosystem());
+    Summaries::new(&model, knowledge, Box::new(|_| String::new()))
+        .deferring_task_classes()
+        .clone()
 }
 
 /// The helpers one file version's imports bind, by local name.
 fn bind(
     names: &[ImportedName],
     texts: &HashMap<&str, &str>,
-    exported: &HashMap<String, HashMap<String, Summary>>,
+    exported: &HashMap<String, Exports>,
 ) -> ImportedHelpers {
     let mut helpers = Vec::new();
     for name in names {
@@ -318,29 +362,40 @@ fn bind(
         else {
             continue;
         };
-        let Some(functions) = exported.get(path) else {
-            continue;
-        };
-        match &name.remote {
-            Some(remote) => {
-                if let Some(summary) = functions.get(remote) {
-                    helpers.push((name.local.clone(), summary.clone()));
-                }
-                // An imported class: its methods, under the local name.
-                let prefix = format!("{remote}.");
-                for (function, summary) in functions {
-                    if let Some(method) = function.strip_prefix(&prefix) {
-                        helpers.push((format!("{}.{method}", name.local), summary.clone()));
-                    }
-                }
+        if let Some(functions) = exported.get(path) {
+            bind_name(name, functions, &mut helpers);
+        }
+    }
+    finish(helpers)
+}
+
+/// The helpers one imported name binds from the file it names: the function
+/// or the class's methods (`from m import f`, `import { Client }`), or every
+/// function under the module's local name (`import m`).
+pub(super) fn bind_name(name: &ImportedName, functions: &Exports, helpers: &mut ImportedHelpers) {
+    match &name.remote {
+        Some(remote) => {
+            if let Some(summary) = functions.get(remote) {
+                helpers.push((name.local.clone(), summary.clone()));
             }
-            None => {
-                for (function, summary) in functions {
-                    helpers.push((format!("{}.{function}", name.local), summary.clone()));
+            // An imported class: its methods, under the local name.
+            let prefix = format!("{remote}.");
+            for (function, summary) in functions {
+                if let Some(method) = function.strip_prefix(&prefix) {
+                    helpers.push((format!("{}.{method}", name.local), summary.clone()));
                 }
             }
         }
+        None => {
+            for (function, summary) in functions {
+                helpers.push((format!("{}.{function}", name.local), summary.clone()));
+            }
+        }
     }
+}
+
+/// Sorted by local name, the first binding of a name kept.
+pub(super) fn finish(mut helpers: ImportedHelpers) -> ImportedHelpers {
     helpers.sort_by(|a, b| a.0.cmp(&b.0));
     helpers.dedup_by(|a, b| a.0 == b.0);
     helpers

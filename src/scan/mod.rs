@@ -13,6 +13,7 @@ mod inventory;
 mod memory;
 mod novelty;
 mod prefilter;
+mod repository_helpers;
 mod request_transactions;
 mod suppression;
 
