@@ -538,3 +538,95 @@ fn a_task_declared_with_an_imported_deferring_base_class_is_deferred_in_its_own_
     let whole = scan_all_files(&repo, &["--head", &head]);
     assert_eq!(rules_and_places(&whole), expected, "whole: {whole}");
 }
+
+const PY_MODELS: &str = "from django.db import models\n\n\nclass Invoice(models.Model):\n    status = models.CharField(max_length=20)\n\n    def send_mail(self, template):\n        OutgoingMail.objects.create(invoice=self, template=template)\n";
+const PY_CLOSE_BEFORE: &str = "from django.core import mail\nfrom django.db import transaction\n\nfrom shop.models import Invoice\n\n\ndef close(invoice_id):\n    with transaction.atomic():\n        invoice = Invoice.objects.get(pk=invoice_id)\n        invoice.status = \"closed\"\n        invoice.save()\n";
+
+#[test]
+fn a_method_the_projects_own_class_declares_is_not_an_sdk_call_by_its_name() {
+    // `invoice.send_mail(..)` is the project's model method (it writes an
+    // outgoing-mail row), matched by a pack only through the method name;
+    // Django's own `mail.send_mail(..)` in the same transaction still is.
+    let after = format!(
+        "{PY_CLOSE_BEFORE}        invoice.send_mail(\"closed\")\n        mail.send_mail(\"Closed\", \"\", \"a@example.com\", [\"b@example.com\"])\n"
+    );
+    let (repo, base, head) = change(
+        &[
+            ("shop/models.py", PY_MODELS),
+            ("shop/close.py", PY_CLOSE_BEFORE),
+        ],
+        "shop/close.py",
+        &after,
+    );
+    let expected = vec![(
+        "sequencing/side-effect-in-transaction".to_string(),
+        "shop/close.py".to_string(),
+        13,
+    )];
+    let report = scan(&repo, &base, &head);
+    assert_eq!(rules_and_places(&report), expected, "in review: {report}");
+    let whole = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&whole), expected, "whole: {whole}");
+}
+
+#[test]
+fn names_reexported_by_a_package_index_are_followed_to_their_module() {
+    // The model class is imported from its package (`shop.models`), whose
+    // `__init__.py` passes it on from `shop/models/invoice.py`; in TypeScript
+    // an `index.ts` passes on an in-process event log class with `export *`.
+    let py_close = format!(
+        "{}        invoice.send_mail(\"closed\")\n",
+        PY_CLOSE_BEFORE.replace("from django.core import mail\n", "")
+    );
+    let repo = Repo::new();
+    for (path, text) in [
+        ("shop/__init__.py", ""),
+        ("shop/models/__init__.py", "from .invoice import Invoice\n"),
+        ("shop/models/invoice.py", PY_MODELS),
+        ("shop/close.py", py_close.as_str()),
+        ("src/events/index.ts", "export * from './log';\n"),
+        (
+            "src/events/log.ts",
+            "export class AuditLog {\n  entries: string[] = [];\n  publish(entry: string) {\n    this.entries.push(entry);\n  }\n}\n",
+        ),
+        (
+            "src/orders.ts",
+            "import { AuditLog } from './events';\n\nexport async function pay(db: any, log: AuditLog, id: string) {\n  await db.transaction(async (trx: any) => {\n    await trx('orders').where({ id }).update({ status: 'paid' });\n    log.publish(`order ${id} paid`);\n  });\n}\n",
+        ),
+    ] {
+        repo.write(path, text);
+    }
+    let head = repo.commit("all");
+    let whole = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&whole), Vec::new(), "{whole}");
+}
+
+#[test]
+fn a_local_helper_that_calls_the_projects_method_is_not_a_send_by_name() {
+    // `_notify` calls `invoice.send_mail(..)`, the method the file's own
+    // model declares (it writes an outgoing-mail row): calling `_notify`
+    // inside the transaction is no e-mail. `_alert` calls the class's
+    // `send_email`, which posts to a mail API: that chain is reported, as the
+    // HTTP write it is.
+    let models = "import requests\nfrom django.db import models, transaction\n\n\nclass Invoice(models.Model):\n    def send_mail(self, template):\n        OutgoingMail.objects.create(invoice=self, template=template)\n\n    def send_email(self, url):\n        requests.post(url, json={\"id\": self.pk}, timeout=5)\n\n\ndef _notify(invoice):\n    invoice.send_mail(\"closed\")\n\n\ndef _alert(invoice):\n    invoice.send_email(\"https://mail.example.com/send\")\n\n\ndef close(invoice):\n    with transaction.atomic():\n        invoice.save()\n";
+    let after = format!("{models}        _notify(invoice)\n        _alert(invoice)\n");
+    let (repo, base, head) = change(&[("shop/models.py", models)], "shop/models.py", &after);
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            "shop/models.py".to_string(),
+            25,
+        )],
+        "{report}"
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("HTTP write") && message.contains("`send_email`"),
+        "{message}"
+    );
+}

@@ -1,6 +1,6 @@
 //! Every wanted text file of a revision or of the work tree, for whole-repository scans.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -62,6 +62,16 @@ pub fn read_paths(
 /// imports. Not `Sync` (a libgit2 handle): share it behind a lock.
 pub struct PathReader {
     source: PathSource,
+    /// The wanted files of the revision, listed once
+    /// ([`PathReader::open_listed`]): lookups never walk the tree again.
+    listed: Option<Listed>,
+}
+
+enum Listed {
+    /// The committed files and their blobs.
+    Blobs(HashMap<String, Oid>),
+    /// The work tree's files.
+    Files(HashSet<String>),
 }
 
 enum PathSource {
@@ -95,17 +105,48 @@ impl PathReader {
             let workdir = repo.workdir().map(Path::to_path_buf);
             return Ok(PathReader {
                 source: PathSource::WorkTree(workdir),
+                listed: None,
             });
         };
         let tree = resolve_commit(&repo, spec, RevisionRole::Scan)?.tree_id();
         Ok(PathReader {
             source: PathSource::Commit { repo, tree },
+            listed: None,
         })
+    }
+
+    /// A reader that lists the files `wants` of the revision once, so that
+    /// the many lookups of a whole-repository scan cost a hash lookup each.
+    ///
+    /// # Errors
+    /// As [`read_tree_files`].
+    pub fn open_listed(
+        repo_root: &Path,
+        rev: Option<&str>,
+        wants: &dyn Fn(&str) -> bool,
+    ) -> Result<PathReader, DiffError> {
+        let mut reader = PathReader::open(repo_root, rev)?;
+        let listed = match (&reader.source, rev) {
+            (PathSource::Commit { repo, .. }, Some(spec)) => {
+                Listed::Blobs(committed_blobs(repo, spec, wants)?.into_iter().collect())
+            }
+            _ => {
+                let repo = open_repository(repo_root)?;
+                Listed::Files(work_tree_paths(&repo, wants)?.1.into_iter().collect())
+            }
+        };
+        reader.listed = Some(listed);
+        Ok(reader)
     }
 
     /// Whether a regular file exists at `path` (repository-relative,
     /// `/`-separated), without reading it.
     pub fn exists(&self, path: &str) -> bool {
+        match &self.listed {
+            Some(Listed::Blobs(blobs)) => return blobs.contains_key(path),
+            Some(Listed::Files(files)) => return files.contains(path),
+            None => {}
+        }
         match &self.source {
             PathSource::WorkTree(workdir) => workdir.as_ref().is_some_and(|root| {
                 std::fs::symlink_metadata(root.join(path)).is_ok_and(|m| m.file_type().is_file())
@@ -125,6 +166,12 @@ impl PathReader {
     /// `/`-separated), or `None` when it does not exist, is not a regular
     /// file, or is not UTF-8 text of at most 1 MiB.
     pub fn text(&self, path: &str) -> Option<String> {
+        if let (Some(Listed::Blobs(blobs)), PathSource::Commit { repo, .. }) =
+            (&self.listed, &self.source)
+        {
+            let id = *blobs.get(path)?;
+            return BlobReader::new(repo).ok()?.text(id).ok();
+        }
         match &self.source {
             PathSource::WorkTree(workdir) => disk_text(&workdir.as_ref()?.join(path)).ok(),
             PathSource::Commit { repo, tree } => {

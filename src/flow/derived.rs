@@ -274,6 +274,19 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             if let Some(sink) = self.knowledge.sink(call) {
+                // `order.send_mail(..)` matched by its method name alone is the
+                // project's own method when one of its classes declares it:
+                // what that method reaches decides.
+                if call.receiver.is_some() && sink.matched_by_method_name_only(&call.callee) {
+                    if let Some(own) = self.project_method(&call.method, visiting, depth) {
+                        if let Some(mut reached) = own.reaches {
+                            reached.chain.insert(0, here.clone());
+                            reached.first_call = (call.span, call.text.clone());
+                            return Some(reached);
+                        }
+                        continue;
+                    }
+                }
                 return Some(ReachedSink {
                     kind: sink.kind,
                     label: sink.label.clone(),
@@ -298,6 +311,57 @@ impl<'a> Summaries<'a> {
         None
     }
 
+    /// The summary of a method called `method` that a class of this file,
+    /// or a project class it imports, declares (the first that reaches
+    /// something, else any); `None` when no project class declares one. The
+    /// task protocol (`delay`, `apply_async`) is never the project's.
+    fn project_method(
+        &mut self,
+        method: &str,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<Summary> {
+        if matches!(method, "delay" | "apply_async") || method.starts_with("__") {
+            return None;
+        }
+        let declared: Vec<&'a Function> = self
+            .classes
+            .values()
+            .flatten()
+            .copied()
+            .filter(|function| short_name(function) == method)
+            .collect();
+        let mut found: Option<Summary> = None;
+        for function in declared {
+            if visiting.contains(&function.name) {
+                found.get_or_insert_with(Summary::default);
+                continue;
+            }
+            let summary = self.of_function(function, visiting, depth + 1);
+            if summary.reaches.is_some() {
+                return Some(summary);
+            }
+            found.get_or_insert(summary);
+        }
+        let suffix = format!(".{method}");
+        for (name, summary) in &self.imported {
+            let Some(owner) = name.strip_suffix(&suffix) else {
+                continue;
+            };
+            let is_class = owner
+                .rsplit('.')
+                .next()
+                .is_some_and(|class| class.starts_with(|c: char| c.is_ascii_uppercase()));
+            if is_class {
+                if summary.reaches.is_some() {
+                    return Some(summary.clone());
+                }
+                found.get_or_insert_with(|| summary.clone());
+            }
+        }
+        found
+    }
+
     fn resolve(&self, call: &Call, caller: &Function) -> Option<Resolved<'a>> {
         if let Some(summary) = self.imported.get(&call.callee) {
             return Some(Resolved::Imported(summary.clone()));
@@ -318,6 +382,7 @@ impl<'a> Summaries<'a> {
         let base = self.knowledge;
         let mut instance_facts = HelperFacts::default();
         self.resolve_instances(&mut instance_facts);
+        let method_names = self.project_method_names();
         let summarised = self.all();
         let imported: Vec<(String, Summary)> = self.imported.drain().collect();
         let named = summarised
@@ -352,6 +417,7 @@ impl<'a> Summaries<'a> {
             facts.sinks.entry(name).or_insert(sink);
         }
         facts.project_methods.extend(instance_facts.project_methods);
+        facts.project_method_names = method_names;
         if facts.is_empty() {
             Cow::Borrowed(base)
         } else {
@@ -386,7 +452,43 @@ pub fn file_knowledge<'a>(
     summaries.knowledge()
 }
 
-impl Summaries<'_> {
+impl<'a> Summaries<'a> {
+    /// The method names declared by the classes of this file and by the
+    /// project classes it imports (`Order.send_mail` imported as `Order`,
+    /// or `models.Order.send_mail` through a module import), when the method
+    /// reaches nothing itself. The task protocol (`delay`, `apply_async`) is
+    /// left out: a class that overrides it is a task class, and calls on its
+    /// tasks are still sends.
+    fn project_method_names(&mut self) -> HashSet<String> {
+        let declared: Vec<&'a Function> = self.classes.values().flatten().copied().collect();
+        let mut names = HashSet::new();
+        for method in declared {
+            if self
+                .of_function(method, &mut HashSet::new(), 0)
+                .reaches
+                .is_none()
+            {
+                names.insert(short_name(method).to_string());
+            }
+        }
+        for (name, summary) in &self.imported {
+            let Some((owner, method)) = name.rsplit_once('.') else {
+                continue;
+            };
+            let is_class = owner
+                .rsplit('.')
+                .next()
+                .is_some_and(|class| class.starts_with(|c: char| c.is_ascii_uppercase()));
+            if is_class && summary.reaches.is_none() {
+                names.insert(method.to_string());
+            }
+        }
+        names.retain(|name| {
+            !name.starts_with("__") && !matches!(name.as_str(), "delay" | "apply_async")
+        });
+        names
+    }
+
     /// Calls on instances of the project's classes (`this.client.fetch(..)`
     /// with `this.client = new ApiClient(..)`) are the class's methods: a
     /// sink when the method reaches one (named with its chain); otherwise a

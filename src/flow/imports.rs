@@ -42,6 +42,11 @@ static JS_REQUIRE_MODULE: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?m)^\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*['"]([^'"]+)['"]\s*\)"#,
     )
 });
+static JS_REEXPORT_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r#"(?m)^\s*export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]"#)
+});
+static JS_REEXPORT_ALL: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*export\s+\*\s+from\s*['"]([^'"]+)['"]"#));
 static PY_FROM: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?m)^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)")
 });
@@ -104,6 +109,67 @@ fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
         }
     }
     out
+}
+
+/// The names a package's index file (`__init__.py`, `index.ts`) passes on
+/// from its modules: `from .orders import Order` and `export { send } from
+/// './mail'` by name (`local` is the name the index offers, `remote` the
+/// module's), and `from .orders import *` / `export * from './mail'` with
+/// `local` `*`.
+pub fn reexports(language: Language, path: &str, source: &str) -> Vec<ImportedName> {
+    match language {
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            let mut out = Vec::new();
+            for caps in JS_REEXPORT_NAMED.captures_iter(source) {
+                let Some(candidates) = js_candidates(path, &caps[2]) else {
+                    continue;
+                };
+                for item in caps[1].split(',') {
+                    let item = item.trim().trim_start_matches("type ").trim();
+                    let (remote, local) = match item.split_once(" as ") {
+                        Some((remote, local)) => (remote.trim(), local.trim()),
+                        None => (item, item),
+                    };
+                    if is_identifier(remote) && is_identifier(local) {
+                        out.push(ImportedName {
+                            local: local.to_string(),
+                            remote: Some(remote.to_string()),
+                            candidates: candidates.clone(),
+                        });
+                    }
+                }
+            }
+            for caps in JS_REEXPORT_ALL.captures_iter(source) {
+                if let Some(candidates) = js_candidates(path, &caps[1]) {
+                    out.push(ImportedName {
+                        local: "*".to_string(),
+                        remote: None,
+                        candidates,
+                    });
+                }
+            }
+            out
+        }
+        Language::Python => {
+            let mut out: Vec<ImportedName> = python_imports(path, source)
+                .into_iter()
+                .filter(|name| name.remote.is_some())
+                .collect();
+            for caps in PY_FROM.captures_iter(source) {
+                if caps[2].trim() == "*"
+                    && let Some(roots) = python_module_roots(path, &caps[1])
+                {
+                    out.push(ImportedName {
+                        local: "*".to_string(),
+                        remote: None,
+                        candidates: python_files(&roots, None),
+                    });
+                }
+            }
+            out
+        }
+        Language::Rust => Vec::new(),
+    }
 }
 
 /// The files a relative JS/TS specifier may be (`./mail` → `mail.ts`,

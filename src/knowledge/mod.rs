@@ -195,6 +195,11 @@ pub struct HelperFacts {
     /// Tasks whose own `.delay()` / `.apply_async()` waits for the commit
     /// (their `base=` task class defers the send).
     pub tasks_sent_after_commit: HashSet<String>,
+    /// The method names the project's own classes visible in the file
+    /// declare (its classes, and the classes it imports from the project):
+    /// a call `x.send_mail(..)` that a pack matches by that method name alone
+    /// (`**.send_mail`) is taken for the project's method, not the SDK's.
+    pub project_method_names: HashSet<String>,
     /// Calls resolved to a method of the project's own class that reaches
     /// no side effect the packs know (`this.events.publish` on an in-process
     /// event class, `this.client.fetch` on a request wrapper whose method
@@ -211,6 +216,7 @@ impl HelperFacts {
             && self.deferrals.is_empty()
             && self.tasks_sent_after_commit.is_empty()
             && self.project_methods.is_empty()
+            && self.project_method_names.is_empty()
     }
 }
 
@@ -557,7 +563,20 @@ impl Knowledge {
         if sink.generic && self.is_project_method(call) {
             return None;
         }
+        if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
+            return None;
+        }
         Some(sink)
+    }
+
+    /// Whether `call` is made on a receiver with a method name the project's
+    /// own classes declare (see [`HelperFacts::project_method_names`]).
+    fn is_project_method_name(&self, call: &Call) -> bool {
+        call.receiver.is_some()
+            && self
+                .helpers
+                .as_ref()
+                .is_some_and(|h| h.project_method_names.contains(&call.method))
     }
 
     fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
@@ -636,6 +655,27 @@ impl Knowledge {
 }
 
 impl Sink {
+    /// Whether `callee` matches only patterns that name the method alone
+    /// (`**.send_mail`, `**.{post,put}`) and the sink asks nothing of the
+    /// call's options: nothing but the method's name is evidence (an option
+    /// such as `method: 'POST'` written at the call is).
+    pub fn matched_by_method_name_only(&self, callee: &str) -> bool {
+        if self.when_option.is_some() {
+            return false;
+        }
+        let mut matched = self
+            .patterns
+            .iter()
+            .filter(|p| p.matches(callee))
+            .peekable();
+        matched.peek().is_some()
+            && matched.all(|p| {
+                p.as_str()
+                    .strip_prefix("**.")
+                    .is_some_and(|method| !method.contains('.'))
+            })
+    }
+
     /// The sink a project helper reaches, as the helper's callers see it:
     /// found by exact callee through [`HelperFacts`], never by pattern.
     pub fn of_helper(

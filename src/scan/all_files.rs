@@ -18,7 +18,6 @@
 //! and the gate work on changes, and an audit selects no suites. The contract rules compare a
 //! base with a head and do not run: an audit has no base.
 
-use super::helpers::ImportedHelpers;
 use super::memory::{ParseBudget, configure_allocator, release_free_memory};
 use super::prefilter::Prefilter;
 use super::repository_helpers::RepositoryHelpers;
@@ -155,25 +154,22 @@ impl AllFilesScan {
         configure_allocator(threads.count);
         let budget = ParseBudget::new(PARSE_BUDGET_BYTES);
         let analysed = AtomicUsize::new(0);
-        let helpers =
-            RepositoryHelpers::new(&config, PathReader::open(&repo_root, tree.as_deref())?);
+        let helpers = RepositoryHelpers::new(
+            &config,
+            PathReader::open_listed(&repo_root, tree.as_deref(), &wants)?,
+        );
         let analyse = |path: &str, text: String| {
             let result = match Language::from_path(path) {
                 // A file no enabled rule can be triggered by is not parsed: it
                 // takes no memory to speak of and need not wait for the budget.
-                Some(language) => {
-                    match worth_parsing(&prefilter, &helpers, language, path, &text) {
-                        Some(imported) => {
-                            let _parsing = budget.take(text.len());
-                            if text.len() > BIG_FILE_BYTES {
-                                release_free_memory();
-                            }
-                            analyse_file(language, path, &text, &config, &imported)
-                        }
-                        None => FileResult::default(),
+                Some(language) if prefilter.may_trigger(language, &text) => {
+                    let _parsing = budget.take(text.len());
+                    if text.len() > BIG_FILE_BYTES {
+                        release_free_memory();
                     }
+                    analyse_with_helpers(language, path, &text, &config, &helpers)
                 }
-                None => FileResult::default(),
+                _ => FileResult::default(),
             };
             // After a big file, and every so often, hand the memory the parse
             // freed back: a thread's allocator keeps it otherwise, scattered
@@ -215,6 +211,7 @@ impl AllFilesScan {
             &analyse,
             &mut each,
         )?;
+        stats.helper_files = helpers.files_read();
         stats.elapsed_ms = started.elapsed().as_millis();
         let report = Report {
             base,
@@ -253,19 +250,25 @@ fn thread_count() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
-/// Whether a file may trigger a rule, by its own text (the prefilter): the
-/// helpers it imports only ever quiet its own calls. `Some` with those
-/// helpers when it is worth parsing.
-fn worth_parsing(
-    prefilter: &Prefilter,
-    helpers: &RepositoryHelpers<'_>,
+/// Analyse a file that may trigger a rule. The project helpers it imports
+/// only ever quiet its own calls (see [`RepositoryHelpers`]), so they are read
+/// only for a file with findings, which is then checked again with them.
+fn analyse_with_helpers(
     language: Language,
     path: &str,
     text: &str,
-) -> Option<ImportedHelpers> {
-    prefilter
-        .may_trigger(language, text)
-        .then(|| helpers.of(language, path, text))
+    config: &Config,
+    helpers: &RepositoryHelpers<'_>,
+) -> FileResult {
+    let alone = analyse_file(language, path, text, config, &[]);
+    if alone.findings.is_empty() {
+        return alone;
+    }
+    let imported = helpers.of(language, path, text);
+    if imported.is_empty() {
+        return alone;
+    }
+    analyse_file(language, path, text, config, &imported)
 }
 
 /// Parse one file that may trigger a rule and turn its findings into report

@@ -255,7 +255,7 @@ fn exports(
         .filter_map(|(path, text)| {
             let classes_of =
                 |candidates: &[String]| candidates.iter().find_map(|c| task_bases.get(c)).cloned();
-            let functions = file_exports(&path, &text, &classes_of, config)?;
+            let functions = file_exports(&path, &text, &classes_of, &[], config)?;
             Some((path, functions))
         })
         .collect()
@@ -270,12 +270,14 @@ pub(super) type Exports = HashMap<String, Summary>;
 /// reaches nothing makes calls on the class's instances quiet). A task
 /// declared with a `base=` class imported from another file defers when
 /// `task_bases_of` (the deferring task classes of the first existing
-/// candidate file of an import) names that class. `None` for an unsupported
-/// file.
+/// candidate file of an import) names that class; `imported` are the
+/// summaries of the helpers the file itself imports, when known. `None` for
+/// an unsupported file.
 pub(super) fn file_exports(
     path: &str,
     text: &str,
     task_bases_of: &dyn Fn(&[String]) -> Option<HashSet<String>>,
+    imported: &[(String, Summary)],
     config: &Config,
 ) -> Option<Exports> {
     let language = Language::from_path(path)?;
@@ -287,6 +289,9 @@ pub(super) fn file_exports(
         knowledge,
         Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
     );
+    for (name, summary) in imported {
+        summaries.add_imported(name, summary.clone());
+    }
     if text.contains("base=") {
         for name in project_imports(language, path, text) {
             match (task_bases_of(&name.candidates), &name.remote) {

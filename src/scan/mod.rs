@@ -163,7 +163,9 @@ pub struct Stats {
     /// Untouched files parsed for the contract rules' repository index
     /// (those that mention a topic, route or type the change touches).
     pub files_indexed: usize,
-    /// Untouched files read because a touched file imports helpers from them.
+    /// Untouched files read because a touched file imports helpers from them
+    /// (in a whole-repository scan: files read for the helpers of the
+    /// scanned files with findings).
     pub helper_files: usize,
     /// Wall time of the scan.
     pub elapsed_ms: u128,
