@@ -329,6 +329,55 @@ impl RetryFacts<'_> {
     }
 }
 
+impl RetryFacts<'_> {
+    /// Whether `effect` is the last thing an attempt of the retried `region`
+    /// (a decorated function, a retry wrapper's callback) can do: no call
+    /// runs after it on the way out — none later in its statement, none in
+    /// the statements after it (a `return` ends the way), no loop around it
+    /// that comes round again. A retry re-runs the attempt when something
+    /// fails, so an effect that is the attempt's last act runs again only
+    /// when it failed itself.
+    pub fn last_act_of_attempt(&self, region: Span, effect: &Call) -> bool {
+        let Some(function) = super::functions_around(self.model, effect.span)
+            .into_iter()
+            .find(|f| f.span == region)
+        else {
+            return false;
+        };
+        let mut path = Vec::new();
+        if !path_to(&function.body, effect.span, &mut path) {
+            return false;
+        }
+        let calls_outside = |node: &Node| {
+            let mut found = false;
+            crate::model::for_each_call_in(std::slice::from_ref(node), &mut |c| {
+                found |= !(effect.span.start_byte <= c.span.start_byte
+                    && c.span.end_byte <= effect.span.end_byte);
+            });
+            found
+        };
+        for (depth, &(nodes, index)) in path.iter().enumerate() {
+            let node = &nodes[index];
+            if matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. })) {
+                return false;
+            }
+            // The statement holding the effect: nothing else in it.
+            if depth + 1 == path.len() && calls_outside(node) {
+                return false;
+            }
+            for later in &nodes[index + 1..] {
+                if calls_outside(later) {
+                    return false;
+                }
+                if matches!(later, Node::Return(_)) {
+                    break;
+                }
+            }
+        }
+        true
+    }
+}
+
 fn is_handler(node: &Node) -> bool {
     matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Catch { .. } | BlockKind::Finally))
 }

@@ -4,8 +4,10 @@ use super::{
     ecosystem_of, effect, key_suggestion, one_effect, receiver, stable_data_phrase, subject,
 };
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::retried::retried_phrase;
+use crate::flow::retried::{RetriedHow, retried_phrase};
+use crate::flow::retry::RetryKind;
 use crate::flow::shorten;
+use crate::knowledge::SinkKind;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -28,7 +30,9 @@ declare_rule! {
     /// `Retry(allowed_methods=[..'POST'..])` mounted on a session, reqwest-retry middleware) — when
     /// the call passes no idempotency key (`idempotencyKey`, an `Idempotency-Key` header,
     /// `idempotency_key=`, SQS `MessageDeduplicationId`, BullMQ `jobId`, Celery `task_id`, or a
-    /// name added under `idempotency_keys` in `.handoff.yml`).
+    /// name added under `idempotency_keys` in `.handoff.yml`). An enqueue or publish that is the
+    /// last act of a retried function or callback (nothing runs after it, no loop around it) is
+    /// not reported: a failed enqueue was not sent, and nothing after it can fail and re-run it.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
@@ -108,6 +112,19 @@ impl FileRule for RetryWithoutKey {
             let Some(retried) = facts.retried(call, state) else {
                 return;
             };
+            // An enqueue or publish that failed was not sent: when it is the
+            // attempt's last act, only its own failure re-runs it.
+            if effect.kind == SinkKind::Event
+                && matches!(
+                    retried.how,
+                    RetriedHow::Scope(RetryKind::Decorator | RetryKind::Wrapper)
+                )
+                && retried
+                    .region
+                    .is_some_and(|region| facts.last_act_of_attempt(region, call))
+            {
+                return;
+            }
             if keys.key_of(call).is_some() {
                 return;
             }
