@@ -6,7 +6,7 @@ use crate::flow::outcome::{
 };
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
-use crate::model::{Call, CallResult, Ecosystem, Language};
+use crate::model::{Call, CallResult, Ecosystem, Language, Span};
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, Rule, Severity, declare_rule};
 
 declare_rule! {
@@ -190,6 +190,11 @@ fn reading(
         };
     }
     match call.result {
+        // `match client.post(..).send().await { Ok(_) => .., Err(e) => .. }`:
+        // the transport error is handled, the response is not looked at.
+        CallResult::Used if ecosystem == Some(Ecosystem::Rust) => {
+            rust_match_reading(file.source, call.span, knowledge)
+        }
         // `let _ = ..` is the swallowed-error rule's; `void fetch(..)` fire-and-forget's.
         CallResult::ExplicitlyIgnored | CallResult::Returned | CallResult::Used => None,
         CallResult::Discarded => {
@@ -283,6 +288,66 @@ fn bound_in_with(
 }
 
 /// Whether `text` reads a status member of anything (`.ok`, `.status`).
+/// A Rust write matched on right away (`match <write>.await { .. }`): how its
+/// `Ok` arm reads the response. `Ok(_)` drops it; `Ok(response)` whose arms
+/// never look at a status leaves it unread (body only, when they read it).
+/// Anything else (no `match`, a
+/// status read in an arm) is not this rule's.
+fn rust_match_reading(source: &str, call: Span, knowledge: &Knowledge) -> Option<Reading> {
+    let mut rest = source.get(call.end_byte..)?.trim_start();
+    for suffix in [".await", "?"] {
+        rest = rest.strip_prefix(suffix).unwrap_or(rest).trim_start();
+    }
+    let arms = rest.strip_prefix('{')?;
+    let mut depth = 1usize;
+    let end = arms.char_indices().find_map(|(at, c)| {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(at)
+    })?;
+    let arms = &arms[..end];
+    if mentions_status(arms, knowledge) {
+        return None;
+    }
+    let ok = OK_ARM.captures(arms)?.get(0)?;
+    let binding = OK_ARM.captures(arms)?.get(1)?.as_str();
+    if binding == "_" {
+        return Some(Reading::Dropped);
+    }
+    // Later uses of the binding: `response.text()` reads the body; handing
+    // `response` on (`return Ok(response)`) leaves the status to its reader.
+    let later = &arms[ok.end()..];
+    let mut read_body = false;
+    for (at, _) in later.match_indices(binding) {
+        let before = later[..at].chars().next_back();
+        let after = later[at + binding.len()..].chars().next();
+        let whole = !before.is_some_and(crate::flow::outcome::is_ident_char)
+            && !after.is_some_and(crate::flow::outcome::is_ident_char);
+        if !whole {
+            continue;
+        }
+        if after == Some('.') {
+            read_body = true;
+        } else {
+            return None;
+        }
+    }
+    Some(if read_body {
+        Reading::BodyOnly(binding.to_string())
+    } else {
+        Reading::Unread(binding.to_string())
+    })
+}
+
+/// `Ok(_) =>` / `Ok(response) =>`: the binding of a `match` arm on success.
+static OK_ARM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\bOk\s*\(\s*(_|[a-z_][a-z0-9_]*)\s*\)\s*(?:if\b[^=]*)?=>")
+        .unwrap_or_else(|_| unreachable!("valid literal regex"))
+});
+
 fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
     text.match_indices('.').any(|(at, _)| {
         let member: String = text[at + 1..]
