@@ -630,3 +630,67 @@ fn a_local_helper_that_calls_the_projects_method_is_not_a_send_by_name() {
         "{message}"
     );
 }
+
+#[test]
+fn in_review_a_helper_passed_on_by_a_package_index_is_seen_through() {
+    // `sendReceipt` is imported from the `mail` package, whose `index.ts`
+    // passes it on from `mail/receipts.ts`; `notify` from `shop.notify`,
+    // whose `__init__.py` passes it on from `shop/notify/mails.py`.
+    let ts_before = "import { sendReceipt } from './mail';\n\nexport async function pay(db: any, id: string) {\n  await db.transaction(async (trx: any) => {\n    await trx('orders').where({ id }).update({ status: 'paid' });\n  });\n}\n";
+    let ts_after = ts_before.replace(
+        "update({ status: 'paid' });\n",
+        "update({ status: 'paid' });\n    await sendReceipt(id);\n",
+    );
+    let py_before = "from django.db import transaction\n\nfrom shop.notify import notify\n\n\ndef pay(order):\n    with transaction.atomic():\n        order.save()\n";
+    let py_after = format!("{py_before}        notify(order)\n");
+    let repo = Repo::new();
+    for (path, text) in [
+        (
+            "src/mail/index.ts",
+            "export { sendReceipt } from './receipts';\n",
+        ),
+        (
+            "src/mail/receipts.ts",
+            "import sgMail from '@sendgrid/mail';\n\nexport async function sendReceipt(id: string) {\n  await sgMail.send({ to: 'a@example.com', subject: id });\n}\n",
+        ),
+        ("src/orders.ts", ts_before),
+        ("shop/__init__.py", ""),
+        ("shop/notify/__init__.py", "from .mails import notify\n"),
+        (
+            "shop/notify/mails.py",
+            PY_NOTIFY
+                .replace("email_receipt(user, invoice)", "notify(user)")
+                .as_str(),
+        ),
+        ("shop/pay.py", py_before),
+    ] {
+        repo.write(path, text);
+    }
+    let base = repo.commit("base");
+    repo.write("src/orders.ts", &ts_after);
+    repo.write("shop/pay.py", &py_after);
+    let head = repo.commit("change");
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![
+            (
+                "sequencing/side-effect-in-transaction".to_string(),
+                "shop/pay.py".to_string(),
+                9,
+            ),
+            (
+                "sequencing/side-effect-in-transaction".to_string(),
+                "src/orders.ts".to_string(),
+                6,
+            ),
+        ],
+        "{report}"
+    );
+    let messages: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(messages[0].contains("shop/notify/mails.py"), "{messages:?}");
+    assert!(messages[1].contains("src/mail/receipts.ts"), "{messages:?}");
+}

@@ -172,6 +172,22 @@ pub fn reexports(language: Language, path: &str, source: &str) -> Vec<ImportedNa
     }
 }
 
+/// Whether a file's text declares `name` at its top level itself (a function,
+/// class or variable), rather than passing it on from another module.
+pub fn declares(language: Language, source: &str, name: &str) -> bool {
+    let name = regex::escape(name);
+    let pattern = match language {
+        Language::Python => {
+            format!(r"(?m)^(?:(?:async[ \t]+)?def|class)[ \t]+{name}\b|^{name}[ \t]*(?::[^=\n]*)?=")
+        }
+        Language::JavaScript | Language::TypeScript | Language::Tsx => format!(
+            r"(?m)^(?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?(?:function\*?|class|const|let|var)[ \t]+{name}\b"
+        ),
+        Language::Rust => return true,
+    };
+    Regex::new(&pattern).is_ok_and(|re| re.is_match(source))
+}
+
 /// The files a relative JS/TS specifier may be (`./mail` → `mail.ts`,
 /// `mail/index.js`…); `None` for a package.
 fn js_candidates(path: &str, spec: &str) -> Option<Vec<String>> {

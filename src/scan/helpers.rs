@@ -12,7 +12,7 @@ use super::contract::RepositoryScope;
 use crate::config::Config;
 use crate::diff::{self, ChangedFile};
 use crate::flow::derived::{Summaries, Summary, short_name};
-use crate::flow::imports::{ImportedName, project_imports};
+use crate::flow::imports::{ImportedName, declares, project_imports, reexports};
 use crate::lang;
 use crate::model::Language;
 use rayon::prelude::*;
@@ -57,7 +57,7 @@ pub(super) fn imported_helpers(
     config: &Config,
     warnings: &mut Vec<String>,
 ) -> HelperIndex {
-    let imports: Vec<(&ChangedFile, Side, Vec<ImportedName>)> = files
+    let mut imports: Vec<(&ChangedFile, Side, Vec<ImportedName>)> = files
         .par_iter()
         .flat_map_iter(|file| {
             let language = Language::from_path(&file.path);
@@ -82,7 +82,7 @@ pub(super) fn imported_helpers(
         .map(String::as_str)
         .filter(|path| !touched.contains_key(path) && !config.is_ignored(path))
         .collect();
-    let untouched = match read_untouched(scope, &wanted) {
+    let mut untouched = match read_untouched(scope, &wanted) {
         Ok(files) => files,
         Err(error) => {
             warnings.push(format!(
@@ -91,6 +91,7 @@ pub(super) fn imported_helpers(
             Vec::new()
         }
     };
+    follow_reexports(&mut imports, &touched, &mut untouched, scope, config);
     let texts = |side: Side| -> HashMap<&str, &str> {
         let mut map: HashMap<&str, &str> = untouched
             .iter()
@@ -153,6 +154,95 @@ pub(super) fn imported_helpers(
         }
     }
     index
+}
+
+/// Names imported from a package's index (`from shop.models import
+/// Invoice` answered by `shop/models/__init__.py`, `import { send } from
+/// './mail'` by `mail/index.ts`) that the index only passes on from one of
+/// its modules are rewritten to name that module, and the modules read —
+/// in batches, up to [`MAX_REEXPORT_HOPS`] indexes deep. The index is read
+/// from the head (the same in base for an untouched index).
+fn follow_reexports(
+    imports: &mut [(&ChangedFile, Side, Vec<ImportedName>)],
+    touched: &HashMap<&str, &ChangedFile>,
+    untouched: &mut Vec<(String, String)>,
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+) {
+    for _ in 0..MAX_REEXPORT_HOPS {
+        let known: HashMap<&str, &str> = untouched
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str()))
+            .chain(
+                touched
+                    .iter()
+                    .filter_map(|(path, file)| Some((*path, file.head_text.as_deref()?))),
+            )
+            .collect();
+        let mut wanted: HashSet<String> = HashSet::new();
+        for (_, _, names) in imports.iter_mut() {
+            for name in names.iter_mut() {
+                let Some(remote) = name.remote.clone() else {
+                    continue;
+                };
+                let Some(found) = name
+                    .candidates
+                    .iter()
+                    .find(|c| known.contains_key(c.as_str()))
+                else {
+                    continue;
+                };
+                let (Some(language), Some(text)) =
+                    (Language::from_path(found), known.get(found.as_str()))
+                else {
+                    continue;
+                };
+                if !is_package_index(found) || declares(language, text, &remote) {
+                    continue;
+                }
+                let Some(inner) = reexports(language, found, text)
+                    .into_iter()
+                    .find(|inner| inner.local == remote)
+                else {
+                    continue;
+                };
+                wanted.extend(
+                    inner
+                        .candidates
+                        .iter()
+                        .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c))
+                        .cloned(),
+                );
+                name.remote = inner.remote;
+                name.candidates = inner.candidates;
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let wanted_refs: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+        match read_untouched(scope, &wanted_refs) {
+            Ok(read) => untouched.extend(read),
+            Err(_) => return,
+        }
+    }
+}
+
+/// How many package indexes a name is followed through to the module that
+/// defines it.
+pub(super) const MAX_REEXPORT_HOPS: usize = 3;
+
+/// Whether `path` is a package's index file, whose names are usually passed
+/// on from the package's modules.
+pub(super) fn is_package_index(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file == "__init__.py"
+        || file.strip_prefix("index.").is_some_and(|ext| {
+            matches!(
+                ext,
+                "js" | "jsx" | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts"
+            )
+        })
 }
 
 /// Read the wanted files that the change does not touch (the same in base

@@ -20,8 +20,8 @@
 //! in review.
 
 use super::helpers::{
-    Exports, ImportedHelpers, bind_name, deferring_task_classes, file_exports, finish,
-    may_declare_task_class,
+    Exports, ImportedHelpers, MAX_REEXPORT_HOPS, bind_name, deferring_task_classes, file_exports,
+    finish, is_package_index, may_declare_task_class,
 };
 use crate::config::Config;
 use crate::diff::PathReader;
@@ -41,23 +41,6 @@ const MAX_HELPER_PATHS: usize = 250_000;
 /// too (cycles end at the last level). 2 cost 15% more time on a Django
 /// application and changed no finding of the corpus, so one level it is.
 const LEVELS: usize = 1;
-
-/// How many package indexes (`__init__.py`, `index.ts`) a name is followed
-/// through to the module that defines it.
-const MAX_REEXPORT_HOPS: usize = 3;
-
-/// Whether `path` is a package's index file, whose names are usually
-/// re-exported from the package's modules.
-fn is_package_index(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file == "__init__.py"
-        || file.strip_prefix("index.").is_some_and(|ext| {
-            matches!(
-                ext,
-                "js" | "jsx" | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts"
-            )
-        })
-}
 
 /// What one path yields to the files that import it.
 #[derive(Debug, Default)]
