@@ -305,3 +305,65 @@ fn a_development_build_references_the_action_by_tag_and_asks_for_the_pin() {
         );
     }
 }
+
+const REPORT_QUEUE: &str = r#"import { Queue } from "bullmq";
+
+const reportQueue = new Queue("reports");
+
+export const enqueueReportJob = async (kind: string, payload: object) => {
+  return await reportQueue.add(kind, payload);
+};
+
+export async function scheduleDigestJob(when: number) {
+  return await reportQueue.add("digest", {}, { delay: when });
+}
+"#;
+
+const REPORT_WORKER: &str = r#"import { Worker } from "bullmq";
+import nodemailer from "nodemailer";
+
+const transport = nodemailer.createTransport({});
+
+new Worker("reports", async (job) => {
+  await transport.sendMail({ to: job.data.to, subject: "Your report is ready" });
+});
+"#;
+
+/// Helpers named like jobs (`*Job`) that enqueue jobs are producers: one
+/// joins the worker of the queue it feeds, and one whose job has no worker
+/// starts no workflow of its own; `init` says what it left out.
+#[test]
+fn enqueue_helpers_named_like_jobs_join_their_worker_and_start_no_workflow() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"reports\", \"scripts\": {\"test\": \"vitest run\"}, \"devDependencies\": {\"vitest\": \"1\"}}\n",
+    );
+    repo.write("src/queue.ts", REPORT_QUEUE);
+    repo.write("src/worker.ts", REPORT_WORKER);
+    repo.commit("reports");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("(1 workflow inferred: report; left out: 1 job producer)"),
+        "{}",
+        run.stdout
+    );
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["report"], "{written}");
+    assert!(
+        written.contains("      - \"src/queue.ts\"\n      - \"src/worker.ts\"\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains(
+            "# - 1 function named like a job that only enqueues, with no job found for what it starts: task scheduleDigestJob.\n"
+        ),
+        "{written}"
+    );
+}
