@@ -527,7 +527,13 @@ def event_like(name):
 
 def evaluate(project, args, binary, verdicts):
     result = {"project": project["repo"], "commit": project["commit"], "workflows": [], "always": []}
-    repo, problem, missing = checkout(project, args)
+    if args.no_init:
+        repo = Path(args.cache) / project["repo"].split("/")[1]
+        problem, missing = None, []
+        if not (repo / ".handoff.yml").exists():
+            problem = f"no .handoff.yml in {repo}: run without --no-init first"
+    else:
+        repo, problem, missing = checkout(project, args)
     result["missing_blobs"] = missing
     if problem is None and not args.no_init:
         output, problem = run_init(binary, repo)
@@ -551,6 +557,8 @@ def evaluate(project, args, binary, verdicts):
             "reason": verdict["reason"] if verdict else None,
             "event_like": event_like(workflow["name"]),
         })
+    written = {w["name"] for w in workflows}
+    result["stale_verdicts"] = sorted(w for (p, w) in verdicts if p == project["repo"] and w not in written)
     for command in always:
         problems = check_command(repo, command)
         result["always"].append({"command": command, "check": "ok" if not problems else "fail",
@@ -606,6 +614,8 @@ def report(results, args):
                          + (f" ({'; '.join(a['problems'])})" if a["problems"] else ""))
             if a["check"] != "ok":
                 failed = True
+        if r.get("stale_verdicts"):
+            lines.append(f"  verdicts of workflows this init no longer writes: {', '.join(r['stale_verdicts'])}")
         for item in r.get("left_out", []):
             lines.append(f"  left out: {item}")
         r["counts"] = dict(counts)
