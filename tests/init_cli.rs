@@ -367,3 +367,39 @@ fn enqueue_helpers_named_like_jobs_join_their_worker_and_start_no_workflow() {
         "{written}"
     );
 }
+
+/// The `always` block proposes every suite the project's tests belong to,
+/// most test files first: the unit suite comes before the end-to-end one
+/// even when an end-to-end test is first in path order.
+#[test]
+fn always_proposes_each_suite_of_the_tests_most_files_first() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"ledger\", \"scripts\": {\"test\": \"vitest run\", \"test:e2e\": \"playwright test\"}, \"devDependencies\": {\"vitest\": \"1\", \"@playwright/test\": \"1\"}}\n",
+    );
+    repo.write(
+        "src/ledger.ts",
+        "export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);\n",
+    );
+    repo.write(
+        "e2e/ledger.spec.ts",
+        "import { test } from '@playwright/test';\ntest('opens', async ({ page }) => { await page.goto('/'); });\n",
+    );
+    for name in ["sums", "empty"] {
+        repo.write(
+            &format!("src/{name}.test.ts"),
+            "import { total } from './ledger';\nimport { test, expect } from 'vitest';\ntest('total', () => expect(total([1])).toBe(1));\n",
+        );
+    }
+    repo.commit("ledger");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    assert!(
+        written.contains(
+            "# always:\n#   - name: unit\n#     command: \"npm run test\"\n#   - name: unit-2\n#     command: \"npm run test:e2e\"\n"
+        ),
+        "{written}"
+    );
+}
