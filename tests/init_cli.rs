@@ -305,3 +305,101 @@ fn a_development_build_references_the_action_by_tag_and_asks_for_the_pin() {
         );
     }
 }
+
+const REPORT_QUEUE: &str = r#"import { Queue } from "bullmq";
+
+const reportQueue = new Queue("reports");
+
+export const enqueueReportJob = async (kind: string, payload: object) => {
+  return await reportQueue.add(kind, payload);
+};
+
+export async function scheduleDigestJob(when: number) {
+  return await reportQueue.add("digest", {}, { delay: when });
+}
+"#;
+
+const REPORT_WORKER: &str = r#"import { Worker } from "bullmq";
+import nodemailer from "nodemailer";
+
+const transport = nodemailer.createTransport({});
+
+new Worker("reports", async (job) => {
+  await transport.sendMail({ to: job.data.to, subject: "Your report is ready" });
+});
+"#;
+
+/// Helpers named like jobs (`*Job`) that enqueue jobs are producers: one
+/// joins the worker of the queue it feeds, and one whose job has no worker
+/// starts no workflow of its own; `init` says what it left out.
+#[test]
+fn enqueue_helpers_named_like_jobs_join_their_worker_and_start_no_workflow() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"reports\", \"scripts\": {\"test\": \"vitest run\"}, \"devDependencies\": {\"vitest\": \"1\"}}\n",
+    );
+    repo.write("src/queue.ts", REPORT_QUEUE);
+    repo.write("src/worker.ts", REPORT_WORKER);
+    repo.commit("reports");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("(1 workflow inferred: report; left out: 1 job producer)"),
+        "{}",
+        run.stdout
+    );
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["report"], "{written}");
+    assert!(
+        written.contains("      - \"src/queue.ts\"\n      - \"src/worker.ts\"\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains(
+            "# - 1 function named like a job that only enqueues, with no job found for what it starts: task scheduleDigestJob.\n"
+        ),
+        "{written}"
+    );
+}
+
+/// The `always` block proposes every suite the project's tests belong to,
+/// most test files first: the unit suite comes before the end-to-end one
+/// even when an end-to-end test is first in path order.
+#[test]
+fn always_proposes_each_suite_of_the_tests_most_files_first() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"ledger\", \"scripts\": {\"test\": \"vitest run\", \"test:e2e\": \"playwright test\"}, \"devDependencies\": {\"vitest\": \"1\", \"@playwright/test\": \"1\"}}\n",
+    );
+    repo.write(
+        "src/ledger.ts",
+        "export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);\n",
+    );
+    repo.write(
+        "e2e/ledger.spec.ts",
+        "import { test } from '@playwright/test';\ntest('opens', async ({ page }) => { await page.goto('/'); });\n",
+    );
+    for name in ["sums", "empty"] {
+        repo.write(
+            &format!("src/{name}.test.ts"),
+            "import { total } from './ledger';\nimport { test, expect } from 'vitest';\ntest('total', () => expect(total([1])).toBe(1));\n",
+        );
+    }
+    repo.commit("ledger");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    assert!(
+        written.contains(
+            "# always:\n#   - name: unit\n#     command: \"npm run test\"\n#   - name: unit-2\n#     command: \"npm run test:e2e\"\n"
+        ),
+        "{written}"
+    );
+}

@@ -62,6 +62,11 @@ pub struct EntryPoint {
     pub publishes: BTreeSet<String>,
     /// Other files of the project it reaches through helpers.
     pub helper_files: BTreeSet<String>,
+    /// Whether it is known as a job only by a job-like name that starts with
+    /// a producer's verb (`enqueueReportJob`): it enqueues jobs rather than
+    /// runs one, so it joins the workflow of the jobs it starts but starts
+    /// none of its own.
+    pub producer: bool,
 }
 
 /// Why a handler is not a workflow entry point.
@@ -74,6 +79,13 @@ pub enum LeftOut {
     /// It reaches no other system and nothing joins it to one.
     NoBoundary,
 }
+
+/// First words of a function named like a job (`*Job`) that starts jobs
+/// rather than runs one.
+const PRODUCER_VERBS: &[&str] = &[
+    "enqueue", "queue", "schedule", "dispatch", "add", "push", "submit", "publish", "trigger",
+    "emit", "start", "create",
+];
 
 /// The entry points of one file, and the handlers left out with their label.
 #[derive(Debug, Default)]
@@ -238,8 +250,34 @@ fn rejection(
     (lifecycle || in_process).then_some(LeftOut::InProcessEvent)
 }
 
+/// Whether a candidate job is known only by a job-like name that starts with
+/// a producer's verb (`enqueueBackgroundJob`, `schedule_cleanup_job`): no
+/// decorator, registration or queue makes it a job, and its name says it
+/// enqueues one.
+fn is_named_producer(candidate: &Candidate<'_>) -> bool {
+    let function = candidate.function;
+    if candidate.role != HandlerRole::Job
+        || candidate.topic.is_some()
+        || !function.decorators.is_empty()
+        || !matches!(
+            function.origin,
+            FunctionOrigin::Declaration | FunctionOrigin::Anonymous
+        )
+    {
+        return false;
+    }
+    let name = crate::flow::derived::short_name(function);
+    let first: String = name
+        .trim_start_matches('_')
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase())
+        .collect();
+    PRODUCER_VERBS.contains(&first.as_str())
+}
+
 fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryPoint {
     let function = candidate.function;
+    let producer = is_named_producer(&candidate);
     let short = crate::flow::derived::short_name(function);
     let topic = candidate
         .topic
@@ -277,6 +315,7 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
         reaches: BTreeMap::new(),
         publishes: BTreeSet::new(),
         helper_files: BTreeSet::new(),
+        producer,
     }
 }
 

@@ -44,6 +44,9 @@ pub struct Omissions {
     pub no_boundary: Vec<String>,
     /// Workflows beyond the cap, with their boundary counts.
     pub beyond_cap: Vec<(String, usize)>,
+    /// Functions named like jobs that enqueue jobs rather than run one, and
+    /// joined no job they start.
+    pub producers: Vec<String>,
 }
 
 impl Omissions {
@@ -96,6 +99,16 @@ pub fn infer(
         if !assigned[index] {
             omissions.no_boundary.push(entry.label.clone());
         }
+    }
+    // A group of enqueue helpers named like jobs that joined no job is no
+    // workflow: the jobs they start were not found.
+    let (groups, producers): (Vec<Group>, Vec<Group>) = groups
+        .into_iter()
+        .partition(|g| g.hops > 0 || g.members.iter().any(|&i| !entries[i].producer));
+    for group in producers {
+        omissions
+            .producers
+            .extend(group.members.iter().map(|&i| entries[i].label.clone()));
     }
     let mut workflows: Vec<InferredWorkflow> =
         groups.iter().map(|g| workflow_of(entries, g)).collect();

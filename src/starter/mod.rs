@@ -26,9 +26,9 @@ use crate::flow::imports::project_imports;
 use crate::home;
 use crate::lang;
 use crate::model::{Ecosystem, FileModel, Language};
-use crate::related::{IndexSources, SuiteCommand};
+use crate::related::{IndexSources, SuiteCommand, TestIndex, whole_suite_for};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -37,6 +37,9 @@ const MAX_FILES: usize = 5000;
 
 /// At most this many workflows are written: a file a maintainer reads.
 pub const MAX_WORKFLOWS: usize = 12;
+
+/// At most this many whole suites are proposed for `always`.
+const MAX_WHOLE_SUITES: usize = 4;
 
 /// Folders whose code starts no workflow of the product, beyond the tests,
 /// examples, docs, generated and vendored code [`crate::context`] sets apart.
@@ -110,12 +113,35 @@ pub fn detect(repo_root: &Path, config: &Config) -> Result<Detected, DiffError> 
             workflow,
         })
         .collect();
-    detected.whole_suites = detected
-        .ecosystems
-        .keys()
-        .filter_map(|ecosystem| index.whole_suite(*ecosystem))
-        .collect();
+    detected.whole_suites = whole_suites(&index, detected.ecosystems.keys().copied().collect());
     Ok(detected)
+}
+
+/// The whole suite of every runner that owns some of the project's test
+/// files, most test files first, at most [`MAX_WHOLE_SUITES`]: a monorepo's
+/// unit and end-to-end suites, each crate's and each package's tests, and
+/// not only the suite of the first test file in path order.
+fn whole_suites(index: &TestIndex, ecosystems: BTreeSet<Ecosystem>) -> Vec<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for test in index.tests() {
+        let Some(language) = Language::from_path(test) else {
+            continue;
+        };
+        if !ecosystems.contains(&language.ecosystem()) {
+            continue;
+        }
+        let one = BTreeSet::from([test.clone()]);
+        if let Some(command) = whole_suite_for(index.manifests(), &one) {
+            *counts.entry(command).or_default() += 1;
+        }
+    }
+    let mut suites: Vec<(String, usize)> = counts.into_iter().collect();
+    suites.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    suites
+        .into_iter()
+        .take(MAX_WHOLE_SUITES)
+        .map(|(command, _)| command)
+        .collect()
 }
 
 /// Whether a file is code of the product: not a test, example, doc,

@@ -264,6 +264,28 @@ fn write_omissions(out: &mut String, detected: &Detected) {
             named(&omissions.user_interface)
         );
     }
+    if !omissions.producers.is_empty() {
+        let _ = writeln!(
+            out,
+            "# - {} like a job that only {}, with no job found for what {}: {}.",
+            plural(
+                omissions.producers.len(),
+                "function named",
+                "functions named"
+            ),
+            if omissions.producers.len() == 1 {
+                "enqueues"
+            } else {
+                "enqueue"
+            },
+            if omissions.producers.len() == 1 {
+                "it starts"
+            } else {
+                "they start"
+            },
+            named(&omissions.producers)
+        );
+    }
     out.push_str(
         "# - Tests, examples, docs, migrations, scripts, generated and vendored code are not read.\n",
     );
@@ -340,6 +362,7 @@ pub fn summary_line(detected: &Detected) -> String {
         ),
         (omissions.events.len(), "event listener", "event listeners"),
         (omissions.user_interface.len(), "UI handler", "UI handlers"),
+        (omissions.producers.len(), "job producer", "job producers"),
     ]
     .into_iter()
     .filter(|(count, _, _)| *count > 0)
