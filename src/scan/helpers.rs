@@ -130,17 +130,61 @@ pub(super) fn imported_helpers(
     };
     let head_needed = needed(&head_texts);
     let base_needed = needed(&base_texts);
-    let task_bases = task_base_files(
+    // The helper files' own imports, one level further, so that a helper's
+    // call of a task or wrapper from another file is seen for what it is.
+    let further = read_further(
         head_needed.iter().chain(&base_needed),
+        &head_texts,
+        scope,
+        config,
+    );
+    let task_bases = task_base_files(
+        head_needed.iter().chain(&base_needed).chain(&further),
         &head_texts,
         scope,
         config,
         warnings,
     );
-    let head_exports = exports(head_needed, &task_bases.classes, config);
-    let base_exports = exports(base_needed, &task_bases.classes, config);
+    let helper_texts: HashMap<&str, &str> = head_texts
+        .iter()
+        .map(|(p, t)| (*p, *t))
+        .chain(further.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .collect();
+    // The files the helper files import (touched, read or read further),
+    // summarised from their own text.
+    let level_one: HashMap<String, String> = head_needed
+        .iter()
+        .chain(&base_needed)
+        .filter_map(|(path, text)| Some((path, text, Language::from_path(path)?)))
+        .flat_map(|(path, text, language)| project_imports(language, path, text))
+        .filter_map(|name| {
+            let found = name
+                .candidates
+                .iter()
+                .find(|c| helper_texts.contains_key(c.as_str()))?;
+            Some((found.clone(), helper_texts.get(found.as_str())?.to_string()))
+        })
+        .collect();
+    let level_one = exports(
+        level_one.into_iter().collect(),
+        &task_bases.classes,
+        &|_, _| Vec::new(),
+        config,
+    );
+    let imported_of = |path: &str, text: &str| -> ImportedHelpers {
+        let Some(language) = Language::from_path(path) else {
+            return Vec::new();
+        };
+        let names: Vec<ImportedName> = project_imports(language, path, text)
+            .into_iter()
+            .filter(|name| !name.candidates.iter().any(|c| c == path))
+            .collect();
+        bind(&names, &helper_texts, &level_one)
+    };
+    let head_exports = exports(head_needed, &task_bases.classes, &imported_of, config);
+    let base_exports = exports(base_needed, &task_bases.classes, &imported_of, config);
     let mut index = HelperIndex {
-        files_read: untouched.len() + task_bases.files_read,
+        files_read: untouched.len() + further.len() + task_bases.files_read,
         ..HelperIndex::default()
     };
     for (file, side, names) in &imports {
@@ -338,6 +382,7 @@ fn task_base_files<'a>(
 fn exports(
     files: Vec<(String, String)>,
     task_bases: &HashMap<String, HashSet<String>>,
+    imported_of: &(dyn Fn(&str, &str) -> ImportedHelpers + Sync),
     config: &Config,
 ) -> HashMap<String, Exports> {
     files
@@ -345,10 +390,37 @@ fn exports(
         .filter_map(|(path, text)| {
             let classes_of =
                 |candidates: &[String]| candidates.iter().find_map(|c| task_bases.get(c)).cloned();
-            let functions = file_exports(&path, &text, &classes_of, &[], config)?;
+            let imported = imported_of(&path, &text);
+            let functions = file_exports(&path, &text, &classes_of, &imported, config)?;
             Some((path, functions))
         })
         .collect()
+}
+
+/// Read, once, the files the helper files import that are not read yet
+/// (one level further than the touched files' imports).
+fn read_further<'a>(
+    helper_files: impl Iterator<Item = &'a (String, String)>,
+    known: &HashMap<&str, &str>,
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+) -> Vec<(String, String)> {
+    let mut wanted: HashSet<String> = HashSet::new();
+    for (path, text) in helper_files {
+        let Some(language) = Language::from_path(path) else {
+            continue;
+        };
+        for name in project_imports(language, path, text) {
+            wanted.extend(
+                name.candidates
+                    .into_iter()
+                    .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c)),
+            );
+        }
+    }
+    let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
+    // Unreadable: the helpers are summarised from their own text, as before.
+    read_untouched(scope, &wanted).unwrap_or_default()
 }
 
 /// What one file offers the files that import it, by function name
