@@ -694,3 +694,32 @@ fn in_review_a_helper_passed_on_by_a_package_index_is_seen_through() {
     assert!(messages[0].contains("shop/notify/mails.py"), "{messages:?}");
     assert!(messages[1].contains("src/mail/receipts.ts"), "{messages:?}");
 }
+
+#[test]
+fn in_review_a_helpers_task_whose_base_class_defers_is_quiet_three_files_away() {
+    // views.py → receipts.py (the helper) → jobs.py (the tasks) →
+    // task_classes.py (the class whose enqueue waits for the commit).
+    let receipts = "from shop.jobs import send_receipt, sync_crm\n\n\ndef queue_receipt(order):\n    send_receipt.delay(order.id)\n\n\ndef queue_sync(order):\n    sync_crm.delay(order.id)\n";
+    let before = "from django.db import transaction\n\nfrom shop.receipts import queue_receipt, queue_sync\n\n\ndef pay(order):\n    with transaction.atomic():\n        order.save()\n";
+    let after = format!("{before}        queue_receipt(order)\n        queue_sync(order)\n");
+    let (repo, base, head) = change(
+        &[
+            ("shop/task_classes.py", PY_TASK_CLASSES),
+            ("shop/jobs.py", PY_JOBS),
+            ("shop/receipts.py", receipts),
+            ("shop/views.py", before),
+        ],
+        "shop/views.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            "shop/views.py".to_string(),
+            10,
+        )],
+        "only queue_sync: {report}"
+    );
+}
