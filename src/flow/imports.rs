@@ -72,22 +72,8 @@ pub fn project_imports(language: Language, path: &str, source: &str) -> Vec<Impo
 fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
     let mut out = Vec::new();
     let mut named = |list: &str, spec: &str, separator: &str| {
-        let Some(candidates) = js_candidates(path, spec) else {
-            return;
-        };
-        for item in list.split(',') {
-            let item = item.trim().trim_start_matches("type ").trim();
-            let (remote, local) = match item.split_once(separator) {
-                Some((remote, local)) => (remote.trim(), local.trim()),
-                None => (item, item),
-            };
-            if is_identifier(remote) && is_identifier(local) {
-                out.push(ImportedName {
-                    local: local.to_string(),
-                    remote: Some(remote.to_string()),
-                    candidates: candidates.clone(),
-                });
-            }
+        if let Some(candidates) = js_candidates(path, spec) {
+            out.extend(js_named_list(list, separator, &candidates));
         }
     };
     for caps in JS_NAMED.captures_iter(source) {
@@ -111,6 +97,26 @@ fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
     out
 }
 
+/// The names of a braced list (`{ a, b as c, type D }`, or `{ a: c }` for a
+/// destructured `require` with `separator` `:`), each naming a definition of
+/// one of `candidates`.
+fn js_named_list(list: &str, separator: &str, candidates: &[String]) -> Vec<ImportedName> {
+    list.split(',')
+        .filter_map(|item| {
+            let item = item.trim().trim_start_matches("type ").trim();
+            let (remote, local) = match item.split_once(separator) {
+                Some((remote, local)) => (remote.trim(), local.trim()),
+                None => (item, item),
+            };
+            (is_identifier(remote) && is_identifier(local)).then(|| ImportedName {
+                local: local.to_string(),
+                remote: Some(remote.to_string()),
+                candidates: candidates.to_vec(),
+            })
+        })
+        .collect()
+}
+
 /// The names a package's index file (`__init__.py`, `index.ts`) passes on
 /// from its modules: `from .orders import Order` and `export { send } from
 /// './mail'` by name (`local` is the name the index offers, `remote` the
@@ -121,22 +127,8 @@ pub fn reexports(language: Language, path: &str, source: &str) -> Vec<ImportedNa
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
             let mut out = Vec::new();
             for caps in JS_REEXPORT_NAMED.captures_iter(source) {
-                let Some(candidates) = js_candidates(path, &caps[2]) else {
-                    continue;
-                };
-                for item in caps[1].split(',') {
-                    let item = item.trim().trim_start_matches("type ").trim();
-                    let (remote, local) = match item.split_once(" as ") {
-                        Some((remote, local)) => (remote.trim(), local.trim()),
-                        None => (item, item),
-                    };
-                    if is_identifier(remote) && is_identifier(local) {
-                        out.push(ImportedName {
-                            local: local.to_string(),
-                            remote: Some(remote.to_string()),
-                            candidates: candidates.clone(),
-                        });
-                    }
+                if let Some(candidates) = js_candidates(path, &caps[2]) {
+                    out.extend(js_named_list(&caps[1], " as ", &candidates));
                 }
             }
             for caps in JS_REEXPORT_ALL.captures_iter(source) {
@@ -571,5 +563,51 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn package_indexes_pass_names_on_by_name_and_wholesale() {
+        let ts = "export { sendReceipt, refund as refundOrder } from './receipts';\nexport * from './log';\nexport type { Shape } from './types';\n";
+        let passed = reexports(Language::TypeScript, "src/mail/index.ts", ts);
+        let summary: Vec<(&str, Option<&str>, &str)> = passed
+            .iter()
+            .map(|n| {
+                (
+                    n.local.as_str(),
+                    n.remote.as_deref(),
+                    n.candidates[0].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("sendReceipt", Some("sendReceipt"), "src/mail/receipts"),
+                ("refundOrder", Some("refund"), "src/mail/receipts"),
+                ("Shape", Some("Shape"), "src/mail/types"),
+                ("*", None, "src/mail/log"),
+            ]
+        );
+        let py = "from .invoice import Invoice\nfrom .log import *\n";
+        let passed = reexports(Language::Python, "shop/models/__init__.py", py);
+        assert!(passed.iter().any(|n| n.local == "Invoice"
+            && n.remote.as_deref() == Some("Invoice")
+            && n.candidates.contains(&"shop/models/invoice.py".to_string())));
+        assert!(passed.iter().any(|n| n.local == "*"
+            && n.candidates.contains(&"shop/models/log.py".to_string())));
+    }
+
+    #[test]
+    fn a_definition_is_told_from_a_name_passed_on() {
+        let py = "from .invoice import Invoice\n\n\nclass Order:\n    pass\n\n\nasync def notify(order):\n    pass\n\nLIMIT: int = 3\n";
+        assert!(declares(Language::Python, py, "Order"));
+        assert!(declares(Language::Python, py, "notify"));
+        assert!(declares(Language::Python, py, "LIMIT"));
+        assert!(!declares(Language::Python, py, "Invoice"));
+        let ts = "export { send } from './mail';\nexport async function pay() {}\nexport const LIMIT = 3;\nclass Ledger {}\n";
+        assert!(declares(Language::TypeScript, ts, "pay"));
+        assert!(declares(Language::TypeScript, ts, "LIMIT"));
+        assert!(declares(Language::TypeScript, ts, "Ledger"));
+        assert!(!declares(Language::TypeScript, ts, "send"));
     }
 }

@@ -333,16 +333,7 @@ fn task_base_files<'a>(
             continue;
         }
         texts.push((path.clone(), text.clone()));
-        let Some(language) = Language::from_path(path) else {
-            continue;
-        };
-        for name in project_imports(language, path, text) {
-            wanted.extend(
-                name.candidates
-                    .into_iter()
-                    .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c)),
-            );
-        }
+        wanted.extend(unread_imports(path, text, known, config));
     }
     if texts.is_empty() {
         return TaskBases::default();
@@ -397,6 +388,24 @@ fn exports(
         .collect()
 }
 
+/// The files a file's project imports may name that are neither read yet
+/// nor ignored.
+fn unread_imports(
+    path: &str,
+    text: &str,
+    known: &HashMap<&str, &str>,
+    config: &Config,
+) -> Vec<String> {
+    let Some(language) = Language::from_path(path) else {
+        return Vec::new();
+    };
+    project_imports(language, path, text)
+        .into_iter()
+        .flat_map(|name| name.candidates)
+        .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c))
+        .collect()
+}
+
 /// Read, once, the files the helper files import that are not read yet
 /// (one level further than the touched files' imports).
 fn read_further<'a>(
@@ -405,19 +414,9 @@ fn read_further<'a>(
     scope: &RepositoryScope<'_>,
     config: &Config,
 ) -> Vec<(String, String)> {
-    let mut wanted: HashSet<String> = HashSet::new();
-    for (path, text) in helper_files {
-        let Some(language) = Language::from_path(path) else {
-            continue;
-        };
-        for name in project_imports(language, path, text) {
-            wanted.extend(
-                name.candidates
-                    .into_iter()
-                    .filter(|c| !known.contains_key(c.as_str()) && !config.is_ignored(c)),
-            );
-        }
-    }
+    let wanted: HashSet<String> = helper_files
+        .flat_map(|(path, text)| unread_imports(path, text, known, config))
+        .collect();
     let wanted: HashSet<&str> = wanted.iter().map(String::as_str).collect();
     // Unreadable: the helpers are summarised from their own text, as before.
     read_untouched(scope, &wanted).unwrap_or_default()
