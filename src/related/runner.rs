@@ -387,7 +387,27 @@ pub fn command_for_tests(manifests: &Manifests, tests: &BTreeSet<String>) -> Opt
             }
         })
         .collect();
-    (!commands.is_empty()).then(|| commands.join(" && "))
+    (!commands.is_empty()).then(|| one_command(&commands))
+}
+
+/// Commands run one after the other in one shell: a command that changes
+/// folder (`cd apps/web && ..`) runs in a subshell when another follows, so
+/// the next one starts from the repository root again.
+fn one_command(commands: &[String]) -> String {
+    if commands.len() < 2 {
+        return commands.join(" && ");
+    }
+    commands
+        .iter()
+        .map(|command| {
+            if command.starts_with("cd ") {
+                format!("({command})")
+            } else {
+                command.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ")
 }
 
 /// The whole suites of the runners that own `paths` (source files): the
@@ -401,5 +421,22 @@ pub fn whole_suite_for(manifests: &Manifests, paths: &BTreeSet<String>) -> Optio
         .iter()
         .map(|suite| render(manifests, suite, &[]))
         .collect();
-    (!commands.is_empty()).then(|| commands.join(" && "))
+    (!commands.is_empty()).then(|| one_command(&commands))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_command;
+
+    #[test]
+    fn commands_that_change_folder_run_in_subshells_when_chained() {
+        let web = "cd apps/web && pnpm run test -- a.test.ts".to_string();
+        let jobs = "cd packages/jobs && pnpm run test -- b.test.ts".to_string();
+        let root = "pytest tests/test_a.py".to_string();
+        assert_eq!(one_command(std::slice::from_ref(&web)), web);
+        assert_eq!(
+            one_command(&[web, root, jobs]),
+            "(cd apps/web && pnpm run test -- a.test.ts) && pytest tests/test_a.py && (cd packages/jobs && pnpm run test -- b.test.ts)"
+        );
+    }
 }

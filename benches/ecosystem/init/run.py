@@ -446,9 +446,21 @@ def check_command(repo, command):
         words = shlex.split(command)
     except ValueError as error:
         return [f"not a shell command: {error}"]
-    # Split on && (init joins one command per runner with it).
-    steps, step = [], []
+    # Split on && (init joins one command per runner with it); a command that
+    # changes folder is a subshell `( cd dir && .. )` when others follow, so the
+    # folder comes back when the subshell ends.
+    tokens = []
     for word in words:
+        while word.startswith("("):
+            tokens.append("(")
+            word = word[1:]
+        closes = len(word) - len(word.rstrip(")"))
+        word = word.rstrip(")")
+        if word:
+            tokens.append(word)
+        tokens.extend(")" * closes)
+    steps, step, saved = [], [], []
+    for word in tokens:
         if word == "&&":
             steps.append(step)
             step = []
@@ -456,6 +468,13 @@ def check_command(repo, command):
             step.append(word)
     steps.append(step)
     for step in steps:
+        while step and step[0] == "(":
+            saved.append(folder)
+            step = step[1:]
+        restore = 0
+        while step and step[-1] == ")":
+            restore += 1
+            step = step[:-1]
         if not step:
             problems.append("empty step")
             continue
@@ -502,6 +521,8 @@ def check_command(repo, command):
                 problems.append(f"nox in {folder or '.'}: no noxfile.py")
         else:
             problems.append(f"unknown program {program}")
+        for _ in range(restore):
+            folder = saved.pop() if saved else ""
     return problems
 
 
