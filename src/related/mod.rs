@@ -213,3 +213,56 @@ fn is_test_file(manifests: &Manifests, path: &str, text: &str) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(files: &[(&str, &str)]) -> TestIndex {
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, t)| ((*p).to_string(), (*t).to_string()))
+            .collect();
+        let paths = files.iter().map(|(p, _)| p.clone()).collect();
+        TestIndex::build(&files, &paths)
+    }
+
+    fn command(index: &TestIndex, path: &str) -> Option<String> {
+        let paths: BTreeSet<String> = [path.to_string()].into();
+        index.suite_command(&paths).map(|suite| suite.command)
+    }
+
+    #[test]
+    fn runners_built_into_the_runtime_run_the_related_tests() {
+        for (script, expected) in [
+            (
+                "NODE_ENV=test deno test -A --parallel",
+                "cd apps/web && npm run test -- src/alerts.test.ts",
+            ),
+            (
+                "bun test",
+                "cd apps/web && npm run test -- src/alerts.test.ts",
+            ),
+            (
+                "node --test",
+                "cd apps/web && npm run test -- src/alerts.test.ts",
+            ),
+        ] {
+            let manifest =
+                format!("{{\"name\": \"web\", \"scripts\": {{\"test\": \"{script}\"}}}}");
+            let index = index(&[
+                ("apps/web/package.json", &manifest),
+                ("apps/web/src/alerts.ts", "export const alert = () => 1;\n"),
+                (
+                    "apps/web/src/alerts.test.ts",
+                    "import { alert } from './alerts';\nalert();\n",
+                ),
+            ]);
+            assert_eq!(
+                command(&index, "apps/web/src/alerts.ts").as_deref(),
+                Some(expected),
+                "{script}"
+            );
+        }
+    }
+}

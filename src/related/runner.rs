@@ -16,7 +16,7 @@ pub const MAX_FILES_PER_COMMAND: usize = 20;
 const TEST_SCRIPTS: &[&str] = &["test", "test:unit", "unit", "test:ci", "tests"];
 
 static RUNNER_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(vitest|jest|mocha|playwright)\b")
+    Regex::new(r"\b(vitest|jest|mocha|playwright|deno test|bun test|node --test)\b")
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
 
@@ -31,6 +31,12 @@ pub enum JsRunner {
     Mocha,
     /// Playwright Test.
     Playwright,
+    /// `deno test`, Deno's built-in runner.
+    Deno,
+    /// `bun test`, Bun's built-in runner.
+    Bun,
+    /// `node --test`, Node's built-in runner.
+    Node,
 }
 
 impl JsRunner {
@@ -40,17 +46,22 @@ impl JsRunner {
             "vitest" => Some(JsRunner::Vitest),
             "mocha" => Some(JsRunner::Mocha),
             "playwright" => Some(JsRunner::Playwright),
+            "deno test" => Some(JsRunner::Deno),
+            "bun test" => Some(JsRunner::Bun),
+            "node --test" => Some(JsRunner::Node),
             _ => None,
         }
     }
 
-    /// The package whose binary runs it.
-    fn package(self) -> &'static str {
+    /// The package whose binary runs it; `None` for a runner built into the
+    /// JavaScript runtime.
+    fn package(self) -> Option<&'static str> {
         match self {
-            JsRunner::Jest => "jest",
-            JsRunner::Vitest => "vitest",
-            JsRunner::Mocha => "mocha",
-            JsRunner::Playwright => "@playwright/test",
+            JsRunner::Jest => Some("jest"),
+            JsRunner::Vitest => Some("vitest"),
+            JsRunner::Mocha => Some("mocha"),
+            JsRunner::Playwright => Some("@playwright/test"),
+            JsRunner::Deno | JsRunner::Bun | JsRunner::Node => None,
         }
     }
 
@@ -61,6 +72,9 @@ impl JsRunner {
             JsRunner::Vitest => "vitest run",
             JsRunner::Mocha => "mocha",
             JsRunner::Playwright => "playwright test",
+            JsRunner::Deno => "deno test",
+            JsRunner::Bun => "bun test",
+            JsRunner::Node => "node --test",
         }
     }
 }
@@ -201,7 +215,11 @@ fn js_runner(package: &JsPackage, end_to_end: bool) -> Option<(JsRunner, Option<
     ]
     .into_iter()
     .filter(|runner| wanted(*runner))
-    .find(|runner| package.dependencies.contains(runner.package()))
+    .find(|runner| {
+        runner
+            .package()
+            .is_some_and(|name| package.dependencies.contains(name))
+    })
     .map(|runner| (runner, None, false))
 }
 
@@ -316,7 +334,12 @@ pub fn render(manifests: &Manifests, suite: &Suite, arguments: &[String]) -> Str
                 Some(script) if *plain || args.is_empty() => manager.run_script(script, &args),
                 _ => {
                     let invocation = runner.invocation();
-                    manager.exec(format!("{invocation} {args}").trim_end())
+                    let command = format!("{invocation} {args}");
+                    match runner.package() {
+                        Some(_) => manager.exec(command.trim_end()),
+                        // The runtime's own runner is on the PATH.
+                        None => command.trim_end().to_string(),
+                    }
                 }
             };
             in_dir(dir, command)
