@@ -375,7 +375,10 @@ fn strict_flowchart_check(diagram: &str) {
         Regex::new(r"^  linkStyle (\d+(,\d+)*) stroke:#[0-9a-f]{6},stroke-width:\dpx$")
             .expect("regex");
     let mut lines = diagram.lines();
-    assert_eq!(lines.next(), Some("flowchart LR"), "{diagram}");
+    assert!(
+        matches!(lines.next(), Some("flowchart LR" | "flowchart TD")),
+        "{diagram}"
+    );
     let mut nodes = HashSet::new();
     let mut classes = HashSet::new();
     let mut edges = 0usize;
