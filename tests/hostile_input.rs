@@ -146,3 +146,39 @@ fn a_deeply_nested_configuration_is_refused_fast() {
     // Before the limit, this took 52 s of CPU.
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
 }
+
+/// GitHub-flavoured Markdown to HTML with raw HTML passed through, as
+/// cmark-gfm does before GitHub's sanitiser (which keeps `<img>` and
+/// headings): what matters is that none of the change's text becomes one.
+fn render_gfm(markdown: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &options)
+}
+
+#[test]
+fn a_hostile_path_renders_inert_in_the_markdown_report() {
+    let repo = Repo::new();
+    repo.write("src/keep.js", "export const x = 1;\n");
+    repo.commit("base");
+    let hostile = "src/<img src=x onerror=alert(1)><h1>big</h1>.js";
+    repo.write(hostile, format!("{UNIT}\n"));
+    repo.commit("hostile name");
+    let run = repo.handoff(&["scan", "--base", "HEAD~1", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let html = render_gfm(&run.stdout);
+    assert!(html.contains("<summary>"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("<h1"), "{html}");
+    // The <summary> line shows the rule and the place as code, no backticks.
+    assert!(
+        html.contains(
+            "<code>src/&lt;img src=x onerror=alert(1)&gt;&lt;h1&gt;big&lt;/h1&gt;.js:1</code>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("<summary><b>🔴 high</b> `"), "{html}");
+}
