@@ -596,7 +596,8 @@ async fn comment(
         .iter()
         .map(|item| item.finding.fingerprint.clone())
         .collect();
-    let existing: Vec<_> = github::existing_comments(&items)
+    let own = github::own_login(client).await?;
+    let existing: Vec<_> = github::existing_comments(&items, &own)
         .into_iter()
         .filter(|comment| !decided_prints.contains(&comment.marker.fingerprint))
         .collect();
@@ -607,7 +608,7 @@ async fn comment(
     let mut notes = Vec::new();
     let mut posted = 0;
     if !plan.post.is_empty() {
-        match github::post_review(client, repository, number, &report.head, &plan.post).await {
+        match github::post_review(client, &own, repository, number, &report.head, &plan.post).await {
             Ok(_) => {
                 posted = plan.post.len();
                 inline.extend(plan.post.iter().map(|c| c.fingerprint.clone()));
@@ -622,7 +623,7 @@ async fn comment(
     github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
     let resolved = plan.resolved_lines();
 
-    let summary = github::find_summary(&issue_comments);
+    let summary = github::find_summary(&issue_comments, &own);
     let has_news = report.findings.iter().any(|f| f.status == Status::New)
         || !suites.is_empty()
         || !resolved.is_empty()
@@ -642,6 +643,7 @@ async fn comment(
         };
         github::upsert_summary(
             client,
+            &own,
             repository,
             number,
             summary.as_ref(),
