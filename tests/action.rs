@@ -621,6 +621,44 @@ async fn finding_github_refuses_inline_goes_to_the_summary_with_its_questions() 
 }
 
 #[tokio::test]
+async fn a_422_for_one_bad_line_still_posts_the_good_comments() {
+    let refund = "app.post('/refund', async (req, res) => {\n  await db.transaction(async (trx) => {\n    await trx.refunds.insert({ order_id: req.body.orderId });\n    await eventBus.publish('refund.created', { orderId: req.body.orderId });\n  });\n  res.status(200).json({ ok: true });\n});\n";
+    let pr = checkout_pull_request(&format!("{CHECKOUT_AFTER}{refund}"));
+    let event = pull_request_event("opened", &pr.base, &pr.head);
+    let fake = fake_for(&event).await;
+    // GitHub's diff places the checkout handler's lines, not the refund's.
+    fake.state.lock().expect("state lock").diff_lines =
+        Some(vec![("src/checkout.js".to_string(), 1, 12)]);
+    for attempt in 1..=2 {
+        let run = run_action(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);
+        assert_eq!(run.code, 1, "run {attempt}: {}\n{}", run.stdout, run.stderr);
+    }
+    let inline = fake.finding_comments();
+    assert_eq!(
+        inline.len(),
+        1,
+        "the good comment, posted once: {inline:#?}"
+    );
+    assert_eq!(inline[0]["line"], 6, "the checkout publish");
+    let summaries = fake.summaries();
+    assert_eq!(summaries.len(), 1);
+    let summary = summaries[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("GitHub did not accept 1 inline comment on src/checkout.js:15"),
+        "{summary}"
+    );
+    assert!(summary.contains("Line could not be resolved"), "{summary}");
+    assert!(
+        summary.contains("refund.created"),
+        "the refused one is listed: {summary}"
+    );
+    assert!(
+        !summary.contains("`order.created` inside"),
+        "the posted one is not repeated in full: {summary}"
+    );
+}
+
+#[tokio::test]
 async fn summary_mode_posts_no_inline_comment_and_off_posts_nothing() {
     let pr = checkout_pull_request(CHECKOUT_AFTER);
     let event = pull_request_event("opened", &pr.base, &pr.head);
