@@ -54,6 +54,6 @@ seed() {
 for target in "${targets[@]}"; do
     seed "$target"
     echo "== fuzz $target for ${seconds}s ($(ls "fuzz/corpus/$target" | wc -l) corpus inputs)"
-    cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+    cargo +nightly fuzz run -O "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20
 done
