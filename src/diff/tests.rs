@@ -722,6 +722,20 @@ fn unknown_revision_names_the_revision_and_how_to_fetch_it() {
 }
 
 #[test]
+fn unknown_remote_branch_gets_a_fetch_hint_that_works() {
+    let fixture = Fixture::new();
+    fixture.write("a.txt", "a\n");
+    fixture.commit_all("first");
+    let error = fixture
+        .diff(Some("origin/main"), Target::WorkTree)
+        .expect_err("unknown");
+    assert_eq!(
+        error.to_string(),
+        "unknown revision 'origin/main': check the name, or fetch it with `git fetch origin main`"
+    );
+}
+
+#[test]
 fn revision_text_cannot_break_the_one_line_message() {
     let fixture = Fixture::new();
     fixture.write("a.js", "1\n");
