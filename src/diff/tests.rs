@@ -415,6 +415,24 @@ fn submodule_gitlink_is_skipped_with_a_warning() {
     }
 }
 
+#[test]
+fn a_git_lfs_pointer_is_skipped_with_a_warning_not_parsed() {
+    let fixture = Fixture::new();
+    fixture.write("README.md", "hello\n");
+    let base = fixture.commit_all("first");
+    fixture.write(
+        "src/bundle.js",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    let head_sha = fixture.commit_all("lfs pointer");
+    let change_set = fixture.diff(Some(&base), head(&head_sha)).expect("diff");
+    assert!(change_set.files.is_empty());
+    assert_eq!(
+        change_set.warnings,
+        vec!["skipped src/bundle.js: Git LFS pointer (run `git lfs pull` to analyse the content)"]
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn path_that_is_not_utf8_is_skipped_with_a_warning() {

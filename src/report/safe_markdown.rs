@@ -297,7 +297,10 @@ mod tests {
 
     #[test]
     fn markdown_syntax_in_text_is_literal() {
-        assert_eq!(text("![x](http://e/x.png)"), "\\!\\[x\\](http&#58;//e/x.png)");
+        assert_eq!(
+            text("![x](http://e/x.png)"),
+            "\\!\\[x\\](http&#58;//e/x.png)"
+        );
         assert_eq!(text("# title"), "\\# title");
         assert_eq!(text("- item"), "\\- item");
         assert_eq!(text("1. item"), "1\\. item");
