@@ -18,14 +18,14 @@ pub const CONFIG_FILE: &str = ".handoff.yml";
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
-    /// Per-rule settings, keyed by rule id.
-    #[serde(default)]
+    /// Per-rule settings, keyed by rule id (each at most once).
+    #[serde(default, deserialize_with = "unique_keys")]
     pub rules: BTreeMap<String, RuleSetting>,
     /// Paths (globs) never analysed.
     #[serde(default)]
     pub ignore: Vec<String>,
     /// Extra knowledge per ecosystem (same shape as `rules/*.yaml`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub knowledge: BTreeMap<Ecosystem, Pack>,
     /// Named critical workflows.
     #[serde(default)]
@@ -37,6 +37,44 @@ pub struct ConfigFile {
     /// and vendored code are quiet by default).
     #[serde(default)]
     pub context: ContextSetting,
+}
+
+/// A map whose keys appear once: a second entry for the same rule or
+/// ecosystem is an error, as a duplicate field is.
+fn unique_keys<'de, D, K, V>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: Deserialize<'de> + Ord + std::fmt::Debug,
+    V: Deserialize<'de>,
+{
+    struct Unique<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K, V> serde::de::Visitor<'de> for Unique<K, V>
+    where
+        K: Deserialize<'de> + Ord + std::fmt::Debug,
+        V: Deserialize<'de>,
+    {
+        type Value = BTreeMap<K, V>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<K>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate entry {key:?}: keep one"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// `context:` — overrides of the production / not-production decision.
@@ -127,6 +165,159 @@ struct WorkflowMatcher {
     topics: Vec<(String, CallPattern)>,
 }
 
+/// The largest configuration file read (a real one is a few KB).
+pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
+
+/// The deepest `[`/`{` nesting a configuration may have (a real one has
+/// three or four levels; a hostile one can make the YAML parser spin).
+pub const MAX_CONFIG_NESTING: usize = 32;
+
+/// Refuse a configuration file that is a symbolic link (it could make
+/// Handoff read, and echo, a file outside the repository) or too large.
+/// A missing file is left to the caller.
+fn refuse_link_or_oversize(path: &Path, display: &str) -> Result<(), KnowledgeError> {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let refuse = |message: String| KnowledgeError {
+        file: display.to_string(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    if metadata.file_type().is_symlink() {
+        return Err(refuse(
+            "the configuration is a symbolic link, which Handoff does not follow: commit the file itself".to_string(),
+        ));
+    }
+    if metadata.len() > MAX_CONFIG_BYTES {
+        return Err(refuse(format!(
+            "the configuration is {} bytes, over the {MAX_CONFIG_BYTES}-byte limit: keep it to settings, packs and workflows",
+            metadata.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Size and nesting limits, checked on the text before it is parsed.
+fn check_shape(source: &str, file: &str) -> Result<(), KnowledgeError> {
+    let refuse = |offset: usize, message: String| {
+        let before = &source[..offset];
+        KnowledgeError {
+            file: file.to_string(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            message,
+        }
+    };
+    if source.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(refuse(
+            0,
+            format!(
+                "the configuration is {} bytes, over the {MAX_CONFIG_BYTES}-byte limit: keep it to settings, packs and workflows",
+                source.len()
+            ),
+        ));
+    }
+    match too_deep(source) {
+        Some(offset) => Err(refuse(
+            offset,
+            format!("nesting deeper than {MAX_CONFIG_NESTING} levels: flatten the lists and maps"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The offset where `[`/`{` flow nesting or block nesting (indentation and
+/// compact `- - -` sequences) goes past [`MAX_CONFIG_NESTING`] levels, if it
+/// does. A small YAML lexer: quoted scalars and comments are skipped, a
+/// quote or a bracket only counts where a node starts, as in YAML.
+fn too_deep(source: &str) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        Single,
+        Double,
+        Escape,
+        Comment,
+    }
+    let mut state = In::Code;
+    let (mut flow, mut column, mut previous) = (0usize, 0usize, '\n');
+    let mut node_start = true;
+    let mut line_start = true;
+    let mut blocks: Vec<usize> = Vec::new();
+    let mut chars = source.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        let next = chars.peek().map_or('\n', |&(_, n)| n);
+        column = if previous == '\n' { 0 } else { column + 1 };
+        let before = std::mem::replace(&mut previous, c);
+        match state {
+            In::Single if c == '\'' => {
+                (state, node_start) = (In::Code, false);
+                continue;
+            }
+            In::Double if c == '"' => {
+                (state, node_start) = (In::Code, false);
+                continue;
+            }
+            In::Double if c == '\\' => {
+                state = In::Escape;
+                continue;
+            }
+            In::Escape => {
+                state = In::Double;
+                continue;
+            }
+            In::Single | In::Double => continue,
+            In::Comment if c != '\n' => continue,
+            In::Comment | In::Code => state = In::Code,
+        }
+        if c == '\n' {
+            (line_start, node_start) = (true, true);
+            continue;
+        }
+        if line_start && c != ' ' {
+            line_start = false;
+            if c != '#' && flow == 0 && open_block(&mut blocks, column) {
+                return Some(offset);
+            }
+        }
+        let indicator = next == ' ' || next == '\n' || next == '\r';
+        match c {
+            ' ' | '\t' | '\r' => {}
+            '#' if before == ' ' || before == '\t' || before == '\n' => state = In::Comment,
+            '\'' if node_start => state = In::Single,
+            '"' if node_start => state = In::Double,
+            '[' | '{' if node_start || flow > 0 => {
+                flow += 1;
+                if flow > MAX_CONFIG_NESTING {
+                    return Some(offset);
+                }
+            }
+            ']' | '}' if flow > 0 => (flow, node_start) = (flow - 1, false),
+            ',' if flow > 0 => node_start = true,
+            '-' | '?' if node_start && indicator && flow == 0 => {
+                if open_block(&mut blocks, column + 2) {
+                    return Some(offset);
+                }
+            }
+            ':' if indicator || flow > 0 => node_start = true,
+            _ => node_start = false,
+        }
+    }
+    None
+}
+
+/// Open a block at `column` (closing those at or right of it); whether the
+/// blocks now go past [`MAX_CONFIG_NESTING`].
+fn open_block(blocks: &mut Vec<usize>, column: usize) -> bool {
+    while blocks.last().is_some_and(|&open| open >= column) {
+        blocks.pop();
+    }
+    blocks.push(column);
+    blocks.len() > MAX_CONFIG_NESTING
+}
+
 impl Config {
     /// Built-in knowledge and no user settings.
     pub fn builtin() -> Result<Config, KnowledgeError> {
@@ -144,6 +335,7 @@ impl Config {
             .unwrap_or(&file_path)
             .display()
             .to_string();
+        refuse_link_or_oversize(&file_path, &display)?;
         let source = match std::fs::read(&file_path) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| KnowledgeError {
                 file: display.clone(),
@@ -166,8 +358,10 @@ impl Config {
         Config::parse(&source, &display)
     }
 
-    /// Parse configuration text (`file` names it in errors).
+    /// Parse configuration text (`file` names it in errors). The size and
+    /// the nesting are checked before the YAML parser sees the text.
     pub fn parse(source: &str, file: &str) -> Result<Config, KnowledgeError> {
+        check_shape(source, file)?;
         let parsed: ConfigFile = if source.trim().is_empty() {
             ConfigFile::default()
         } else {
@@ -428,6 +622,66 @@ pub fn compile_globs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing_and_fast() {
+        let hostile = format!("rules: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let started = std::time::Instant::now();
+        let error = Config::parse(&hostile, CONFIG_FILE).expect_err("too deep");
+        assert!(
+            started.elapsed().as_millis() < 500,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!((error.line, error.column), (1, 8 + MAX_CONFIG_NESTING));
+        assert!(
+            error.message.contains("nesting deeper than 32 levels"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn deep_block_nesting_and_compact_sequences_are_refused() {
+        let mut block = String::new();
+        for level in 0..40 {
+            block.push_str(&format!("{}k{level}:\n", "  ".repeat(level)));
+        }
+        assert!(Config::parse(&block, CONFIG_FILE).is_err());
+        let compact = format!("ignore:\n  {}x\n", "- ".repeat(40));
+        let error = Config::parse(&compact, CONFIG_FILE).expect_err("too deep");
+        assert!(error.message.contains("nesting"), "{error}");
+    }
+
+    #[test]
+    fn brackets_and_quotes_inside_values_are_not_nesting() {
+        let source = "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\nignore:\n  - \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n  - '{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'\n  - src/x[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]].js\n";
+        assert_eq!(too_deep(source), None);
+        assert_eq!(too_deep("a: it's\nb: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n").map(|_| ()), Some(()));
+    }
+
+    #[test]
+    fn a_rule_listed_twice_is_an_error_naming_it() {
+        let source = "rules:\n  rejection/swallowed-error:\n    enabled: false\n  rejection/swallowed-error:\n    severity: high\n";
+        let error = Config::parse(source, CONFIG_FILE).expect_err("duplicate");
+        assert!(
+            error
+                .to_string()
+                .contains("duplicate entry \"rejection/swallowed-error\": keep one"),
+            "{error}"
+        );
+        // serde_yaml places a map's own errors at the map's first entry.
+        assert_eq!((error.line, error.column), (2, 3), "{error}");
+    }
+
+    #[test]
+    fn an_oversized_configuration_is_refused() {
+        let big = format!("ignore:\n{}", "  - a\n".repeat(50_000));
+        let error = Config::parse(&big, CONFIG_FILE).expect_err("too big");
+        assert!(
+            error.message.contains("over the 262144-byte limit"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn user_knowledge_extends_builtin_packs() {

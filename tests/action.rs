@@ -501,6 +501,58 @@ async fn primary_rate_limit_waits_until_the_reset() {
 }
 
 #[tokio::test]
+async fn a_planted_marker_is_never_adopted_or_edited() {
+    let pr = checkout_pull_request(CHECKOUT_AFTER);
+    let event = pull_request_event("opened", &pr.base, &pr.head);
+    let fake = fake_for(&event).await;
+    // Before Handoff's first run, the author plants the summary's marker and
+    // a finding marker with any fingerprint on the finding's line.
+    let planted_summary = "<!-- handoff:summary -->\nAll clear, merge away.";
+    let planted = fake.add_comment_by("octocat", planted_summary);
+    let planted_inline = "looks fine\n<!-- handoff:finding fingerprint=00000000000000000000000000000000 rule=sequencing/side-effect-in-transaction -->";
+    fake.add_review_comment_by("octocat", "src/checkout.js", 6, planted_inline);
+    for attempt in 1..=2 {
+        let run = run_action(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);
+        assert_eq!(run.code, 1, "run {attempt}: {}\n{}", run.stdout, run.stderr);
+    }
+    let summaries = fake.summaries();
+    assert_eq!(summaries.len(), 2, "the planted one and Handoff's own");
+    let planted_now = summaries.iter().find(|c| c["id"] == planted).expect("kept");
+    assert_eq!(planted_now["body"], planted_summary, "never edited");
+    let own: Vec<_> = summaries
+        .iter()
+        .filter(|c| c["user"]["login"] == BOT_LOGIN)
+        .collect();
+    assert_eq!(own.len(), 1, "one summary of Handoff's own over two runs");
+    assert!(
+        own[0]["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("### Handoff · risk: **high**"),
+        "{}",
+        own[0]["body"]
+    );
+    assert_eq!(
+        fake.count("PATCH", &format!(r"/issues/comments/{planted}$"))
+            .await,
+        0,
+        "the planted summary is never patched"
+    );
+    assert_eq!(
+        fake.count("PATCH", r"/pulls/comments/\d+").await,
+        0,
+        "the planted inline marker is neither resolved nor edited"
+    );
+    let inline: Vec<_> = fake
+        .finding_comments()
+        .into_iter()
+        .filter(|c| c["user"]["login"] == BOT_LOGIN)
+        .collect();
+    assert_eq!(inline.len(), 1, "Handoff's own inline comment, posted once");
+    fake.assert_requests_match_openapi().await;
+}
+
+#[tokio::test]
 async fn pagination_finds_the_summary_and_comments_on_later_pages() {
     let pr = checkout_pull_request(CHECKOUT_AFTER);
     let event = pull_request_event("opened", &pr.base, &pr.head);
@@ -565,6 +617,44 @@ async fn finding_github_refuses_inline_goes_to_the_summary_with_its_questions() 
         !run.stdout.contains("::notice title=Handoff::"),
         "not a fallback: {}",
         run.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_422_for_one_bad_line_still_posts_the_good_comments() {
+    let refund = "app.post('/refund', async (req, res) => {\n  await db.transaction(async (trx) => {\n    await trx.refunds.insert({ order_id: req.body.orderId });\n    await eventBus.publish('refund.created', { orderId: req.body.orderId });\n  });\n  res.status(200).json({ ok: true });\n});\n";
+    let pr = checkout_pull_request(&format!("{CHECKOUT_AFTER}{refund}"));
+    let event = pull_request_event("opened", &pr.base, &pr.head);
+    let fake = fake_for(&event).await;
+    // GitHub's diff places the checkout handler's lines, not the refund's.
+    fake.state.lock().expect("state lock").diff_lines =
+        Some(vec![("src/checkout.js".to_string(), 1, 12)]);
+    for attempt in 1..=2 {
+        let run = run_action(pr.repo.path(), "pull_request", &event, &fake.api_url(), &[]);
+        assert_eq!(run.code, 1, "run {attempt}: {}\n{}", run.stdout, run.stderr);
+    }
+    let inline = fake.finding_comments();
+    assert_eq!(
+        inline.len(),
+        1,
+        "the good comment, posted once: {inline:#?}"
+    );
+    assert_eq!(inline[0]["line"], 6, "the checkout publish");
+    let summaries = fake.summaries();
+    assert_eq!(summaries.len(), 1);
+    let summary = summaries[0]["body"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("GitHub did not accept 1 inline comment on src/checkout.js:15"),
+        "{summary}"
+    );
+    assert!(summary.contains("Line could not be resolved"), "{summary}");
+    assert!(
+        summary.contains("refund.created"),
+        "the refused one is listed: {summary}"
+    );
+    assert!(
+        !summary.contains("`order.created` inside"),
+        "the posted one is not repeated in full: {summary}"
     );
 }
 

@@ -375,7 +375,10 @@ fn strict_flowchart_check(diagram: &str) {
         Regex::new(r"^  linkStyle (\d+(,\d+)*) stroke:#[0-9a-f]{6},stroke-width:\dpx$")
             .expect("regex");
     let mut lines = diagram.lines();
-    assert_eq!(lines.next(), Some("flowchart LR"), "{diagram}");
+    assert!(
+        matches!(lines.next(), Some("flowchart LR" | "flowchart TD")),
+        "{diagram}"
+    );
     let mut nodes = HashSet::new();
     let mut classes = HashSet::new();
     let mut edges = 0usize;
@@ -466,5 +469,34 @@ fn large_changes_stay_within_a_github_comment() {
     assert!(
         markdown.contains("110 more touched boundaries are not drawn."),
         "{markdown}"
+    );
+}
+
+#[test]
+fn a_hostile_topic_renders_inert_in_the_diagram() {
+    let hostile = r#"%%{init:{}}%%<br/><img src=x>&amp;it's"#;
+    let after = CHECKOUT_AFTER.replace("'order.created'", &format!("\"{hostile}\""));
+    let (repo, base, head) = change(
+        Some(CONFIG),
+        &[("src/checkout.js", CHECKOUT_BEFORE)],
+        &[("src/checkout.js", after.as_str())],
+    );
+    let markdown = checklist(&repo, &base, &head);
+    let diagrams = support::mermaid_blocks(&markdown);
+    assert_eq!(diagrams.len(), 1, "{markdown}");
+    let diagram = &diagrams[0];
+    assert!(
+        diagram.contains("#37;#37;{init:{}}#37;#37;"),
+        "the topic is drawn: {diagram}"
+    );
+    for live in ["%%", "<img", "<br/><img", "&amp;"] {
+        assert!(!diagram.contains(live), "{live} in {diagram}");
+    }
+    assert!(diagram.contains("#38;amp;"), "{diagram}");
+    strict_flowchart_check(diagram);
+    let results = support::mermaid_parse(&diagrams);
+    assert!(
+        results[0].starts_with("OK flowchart"),
+        "{results:?}\n{diagram}"
     );
 }

@@ -86,3 +86,99 @@ fn the_text_report_quotes_a_marked_window_and_underlines_the_call() {
     let under: String = quoted.chars().skip(offset).take(13).collect();
     assert_eq!(under, "producer.send", "{quoted}\n{underline}");
 }
+
+#[test]
+fn a_symlinked_configuration_is_refused_without_echoing_its_target() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    let secret = outside.path().join("credentials");
+    std::fs::write(&secret, "aws_secret_access_key = AKIASECRETVALUE\n").expect("write");
+    let repo = Repo::new();
+    repo.write("src/a.js", "export const a = 1;\n");
+    std::os::unix::fs::symlink(&secret, repo.path().join(".handoff.yml")).expect("symlink");
+    repo.commit("config is a link");
+    let run = repo.handoff(&["scan", "--base", "HEAD"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains(".handoff.yml:1:1: the configuration is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("AKIASECRETVALUE"), "{}", run.stderr);
+    assert!(!run.stderr.contains("credentials"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn a_yaml_error_quotes_at_most_a_clipped_excerpt_of_the_value() {
+    let repo = Repo::new();
+    let value = format!("BEGIN{}END", "x".repeat(5_000));
+    repo.write(".handoff.yml", format!("ignore: {value}\n"));
+    repo.commit("bad config");
+    let run = repo.handoff(&["scan", "--base", "HEAD"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(".handoff.yml:1:9"), "{}", run.stderr);
+    assert!(!run.stderr.contains("END"), "{}", run.stderr);
+    assert!(
+        run.stderr.len() < 500,
+        "{} bytes: {}",
+        run.stderr.len(),
+        run.stderr
+    );
+}
+
+#[test]
+fn a_deeply_nested_configuration_is_refused_fast() {
+    let repo = Repo::new();
+    repo.write(
+        ".handoff.yml",
+        format!("rules: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    repo.commit("deep config");
+    let started = std::time::Instant::now();
+    let run = repo.handoff(&["scan", "--base", "HEAD"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nesting deeper than 32 levels"),
+        "{}",
+        run.stderr
+    );
+    // Before the limit, this took 52 s of CPU.
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
+/// GitHub-flavoured Markdown to HTML with raw HTML passed through, as
+/// cmark-gfm does before GitHub's sanitiser (which keeps `<img>` and
+/// headings): what matters is that none of the change's text becomes one.
+fn render_gfm(markdown: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &options)
+}
+
+#[test]
+fn a_hostile_path_renders_inert_in_the_markdown_report() {
+    let repo = Repo::new();
+    repo.write("src/keep.js", "export const x = 1;\n");
+    repo.commit("base");
+    let hostile = "src/<img src=x onerror=alert(1)><h1>big</h1>.js";
+    repo.write(hostile, format!("{UNIT}\n"));
+    repo.commit("hostile name");
+    let run = repo.handoff(&["scan", "--base", "HEAD~1", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let html = render_gfm(&run.stdout);
+    assert!(html.contains("<summary>"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    assert!(!html.contains("<h1"), "{html}");
+    // The <summary> line shows the rule and the place as code, no backticks.
+    assert!(
+        html.contains(
+            "<code>src/&lt;img src=x onerror=alert(1)&gt;&lt;h1&gt;big&lt;/h1&gt;.js:1</code>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("<summary><b>🔴 high</b> `"), "{html}");
+}

@@ -1,8 +1,9 @@
 //! The Mermaid `flowchart` of the touched handoff chain: route or job →
 //! transaction → side effects → topic → consumers, risky edges in red.
 
-use crate::gate::{Boundary, BoundaryKind, BoundaryMap, Entry, Side};
+use crate::gate::{Boundary, BoundaryKind, BoundaryMap, Entry, Located, Side};
 use crate::knowledge::HandlerRole;
+use crate::report::safe_mermaid::{label as safe_label, path_tail, text as safe_text};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -11,6 +12,10 @@ const MAX_DRAWN: usize = 40;
 
 /// At most this many consumers are drawn per topic.
 const MAX_CONSUMERS_PER_TOPIC: usize = 10;
+
+/// Past this many nodes the chart runs top-down: a long left-to-right row is
+/// shrunk to an unreadable size in a comment.
+const MAX_NODES_LEFT_TO_RIGHT: usize = 4;
 
 /// The colour of risky edges and nodes (GitHub's danger red).
 const RISK_COLOUR: &str = "#d73a49";
@@ -31,6 +36,7 @@ enum Shape {
 
 struct DiagramNode {
     id: String,
+    /// Already escaped (see [`safe_label`]).
     label: String,
     shape: Shape,
     class: Option<&'static str>,
@@ -53,15 +59,16 @@ struct Flowchart {
 }
 
 impl Flowchart {
-    /// The id of the node with this key, adding it on first sight.
-    fn node(&mut self, key: String, label: &str, shape: Shape) -> String {
+    /// The id of the node with this key, adding it on first sight; `lines`
+    /// are its label's lines, as found (escaped here).
+    fn node(&mut self, key: String, lines: &[String], shape: Shape) -> String {
         if let Some(id) = self.ids.get(&key) {
             return id.clone();
         }
         let id = format!("n{}", self.nodes.len() + 1);
         self.nodes.push(DiagramNode {
             id: id.clone(),
-            label: label.to_string(),
+            label: safe_label(lines),
             shape,
             class: None,
         });
@@ -90,9 +97,14 @@ impl Flowchart {
     }
 
     fn render(&self) -> String {
-        let mut out = String::from("flowchart LR\n");
+        let direction = if self.nodes.len() > MAX_NODES_LEFT_TO_RIGHT {
+            "TD"
+        } else {
+            "LR"
+        };
+        let mut out = format!("flowchart {direction}\n");
         for node in &self.nodes {
-            let label = escape(&node.label);
+            let label = &node.label;
             let shaped = match node.shape {
                 Shape::Rectangle => format!("[\"{label}\"]"),
                 Shape::Subroutine => format!("[[\"{label}\"]]"),
@@ -116,7 +128,7 @@ impl Flowchart {
                     out,
                     "  {} {arrow}|\"{}\"| {}",
                     edge.from,
-                    escape(&label),
+                    safe_text(&label),
                     edge.to
                 );
             }
@@ -155,23 +167,28 @@ impl Flowchart {
     }
 }
 
-/// Mermaid label text: entity codes for the characters that end a quoted
-/// label or start markup, a space for line breaks, `'` for backticks (which
-/// would start a Markdown string). `<br/>` is added by the builder, not here.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '#' => out.push_str("#35;"),
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '`' => out.push('\''),
-            '\n' | '\r' | '\t' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out.replace("#lt;br/#gt;", "<br/>")
+/// `path:line` for a label, the path cut on the left when long.
+fn place(path: &str, line: u32) -> String {
+    format!("{}:{line}", path_tail(path))
+}
+
+/// The node of a transaction opened at `opened`.
+fn transaction_node(chart: &mut Flowchart, path: &str, opened: &Located) -> String {
+    chart.node(
+        format!("tx-at:{path}:{}:{}", opened.line, opened.name),
+        &[opened.name.clone(), place(path, opened.line)],
+        Shape::Hexagon,
+    )
+}
+
+/// The node of the function a transaction runs in, unless that function is
+/// the transaction's own callback (`db.transaction(async (trx) => …)` is one
+/// scope: one node).
+fn outer_entry(chart: &mut Flowchart, boundary: &Boundary, opened: &Located) -> Option<String> {
+    let entry = boundary.entry.as_ref()?;
+    let own_callback =
+        entry.role.is_none() && entry.label == opened.name && entry.line == opened.line;
+    (!own_callback).then(|| entry_node(chart, &boundary.path, entry))
 }
 
 fn entry_node(chart: &mut Flowchart, path: &str, entry: &Entry) -> String {
@@ -181,18 +198,17 @@ fn entry_node(chart: &mut Flowchart, path: &str, entry: &Entry) -> String {
     };
     chart.node(
         format!("entry:{path}:{}", entry.start_byte),
-        &format!("{}<br/>{path}:{}", entry.label, entry.line),
+        &[entry.label.clone(), place(path, entry.line)],
         shape,
     )
 }
 
 fn topic_node(chart: &mut Flowchart, map: &BoundaryMap, topic: &str) -> String {
-    let label = if map.consumers_of(topic).next().is_some() {
-        topic.to_string()
-    } else {
-        format!("{topic}<br/>no consumer found")
-    };
-    chart.node(format!("topic:{topic}"), &label, Shape::Stadium)
+    let mut lines = vec![topic.to_string()];
+    if map.consumers_of(topic).next().is_none() {
+        lines.push("no consumer found".to_string());
+    }
+    chart.node(format!("topic:{topic}"), &lines, Shape::Stadium)
 }
 
 /// The Mermaid source (without the fence) of the touched chain, and whether
@@ -214,10 +230,13 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
             (BoundaryKind::SideEffect(effect), Side::Base) => {
                 let removed = chart.node(
                     format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
-                    &format!(
-                        "removed: {}<br/>{}:{} before the change",
-                        effect.callee, boundary.path, boundary.span.start_line
-                    ),
+                    &[
+                        format!("removed: {}", effect.callee),
+                        format!(
+                            "{} before the change",
+                            place(&boundary.path, boundary.span.start_line)
+                        ),
+                    ],
                     Shape::Rounded,
                 );
                 chart.mark(&removed, "removed");
@@ -227,18 +246,12 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
                 }
             }
             (BoundaryKind::Transaction(transaction), Side::Head) => {
-                let from = boundary
-                    .entry
-                    .as_ref()
-                    .map(|entry| entry_node(&mut chart, &boundary.path, entry));
-                let tx = chart.node(
-                    format!("tx-at:{}:{}", boundary.path, boundary.span.start_line),
-                    &format!(
-                        "{}<br/>{}:{}",
-                        transaction.opener, boundary.path, boundary.span.start_line
-                    ),
-                    Shape::Hexagon,
-                );
+                let opened = Located {
+                    name: transaction.opener.clone(),
+                    line: boundary.span.start_line,
+                };
+                let from = outer_entry(&mut chart, boundary, &opened);
+                let tx = transaction_node(&mut chart, &boundary.path, &opened);
                 if let Some(from) = from {
                     chart.edge(&from, &tx, "opens", false, false);
                 }
@@ -253,10 +266,13 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
             (BoundaryKind::Consumer(consumer), Side::Base) => {
                 let removed = chart.node(
                     format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
-                    &format!(
-                        "removed consumer: {}<br/>{}:{} before the change",
-                        consumer.label, boundary.path, boundary.span.start_line
-                    ),
+                    &[
+                        format!("removed consumer: {}", consumer.label),
+                        format!(
+                            "{} before the change",
+                            place(&boundary.path, boundary.span.start_line)
+                        ),
+                    ],
                     Shape::Subroutine,
                 );
                 chart.mark(&removed, "removed");
@@ -312,29 +328,20 @@ fn draw_effect(chart: &mut Flowchart, map: &BoundaryMap, boundary: &Boundary) ->
         (None, false) => format!("{} ({})", effect.callee, effect.label),
     };
     let node = chart.node(
-        format!("effect:{}:{}", boundary.path, boundary.span.start_byte),
-        &format!(
-            "{described}<br/>{}:{}",
+        // The same call on the same line (minified code) is drawn once.
+        format!(
+            "effect:{}:{}:{described}",
             boundary.path, boundary.span.start_line
         ),
+        &[described, place(&boundary.path, boundary.span.start_line)],
         Shape::Rounded,
     );
     let has_finding = !boundary.findings.is_empty();
     let unkeyed_retry = effect.non_idempotent && effect.idempotency_key.is_none();
     let (from, label, risky) = match (&effect.transaction, &effect.deferred_by) {
         (Some(transaction), deferred) => {
-            let from = boundary
-                .entry
-                .as_ref()
-                .map(|entry| entry_node(chart, &boundary.path, entry));
-            let tx = chart.node(
-                format!("tx-at:{}:{}", boundary.path, transaction.line),
-                &format!(
-                    "{}<br/>{}:{}",
-                    transaction.name, boundary.path, transaction.line
-                ),
-                Shape::Hexagon,
-            );
+            let from = outer_entry(chart, boundary, transaction);
+            let tx = transaction_node(chart, &boundary.path, transaction);
             if let Some(from) = from {
                 chart.edge(&from, &tx, "opens", false, false);
             }
@@ -390,27 +397,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_escape_quotes_markup_hashes_and_backticks() {
-        assert_eq!(
-            escape("publish(\"a#b\") <Order> `x`\nnext"),
-            "publish(#quot;a#35;b#quot;) #lt;Order#gt; 'x' next"
-        );
-    }
-
-    #[test]
-    fn line_breaks_added_by_the_builder_survive_escaping() {
-        assert_eq!(
-            escape("POST /checkout<br/>src/a.js:1"),
-            "POST /checkout<br/>src/a.js:1"
-        );
-    }
-
-    #[test]
     fn risky_edges_are_styled_by_index_and_prefixed() {
         let mut chart = Flowchart::default();
-        let a = chart.node("a".into(), "A", Shape::Rectangle);
-        let b = chart.node("b".into(), "B", Shape::Hexagon);
-        let c = chart.node("c".into(), "C", Shape::Rounded);
+        let a = chart.node("a".into(), &["A".to_string()], Shape::Rectangle);
+        let b = chart.node("b".into(), &["B".to_string()], Shape::Hexagon);
+        let c = chart.node("c".into(), &["C".to_string()], Shape::Rounded);
         chart.edge(&a, &b, "opens", false, false);
         chart.edge(&b, &c, "before commit", true, false);
         chart.edge(&b, &c, "again", false, false);

@@ -596,7 +596,8 @@ async fn comment(
         .iter()
         .map(|item| item.finding.fingerprint.clone())
         .collect();
-    let existing: Vec<_> = github::existing_comments(&items)
+    let own = github::own_login(client).await?;
+    let existing: Vec<_> = github::existing_comments(&items, &own)
         .into_iter()
         .filter(|comment| !decided_prints.contains(&comment.marker.fingerprint))
         .collect();
@@ -607,22 +608,32 @@ async fn comment(
     let mut notes = Vec::new();
     let mut posted = 0;
     if !plan.post.is_empty() {
-        match github::post_review(client, repository, number, &report.head, &plan.post).await {
-            Ok(_) => {
-                posted = plan.post.len();
-                inline.extend(plan.post.iter().map(|c| c.fingerprint.clone()));
-            }
-            // A line GitHub's diff does not have: keep the findings in the summary.
-            Err(error) if error.status() == Some(422) => notes.push(format!(
-                "GitHub did not accept inline comments on these lines ({error}); their questions are listed here instead."
-            )),
-            Err(error) => return Err(error),
+        let outcome =
+            post_what_github_accepts(client, &own, repository, number, &report.head, &plan.post)
+                .await?;
+        posted = outcome.posted.len();
+        inline.extend(outcome.posted.iter().map(|c| c.fingerprint.clone()));
+        // Lines GitHub's diff does not have: only those findings stay in the
+        // summary, with why.
+        if let Some(error) = outcome.refused_because {
+            notes.push(format!(
+                "GitHub did not accept {} inline comment{} on {} ({error}); {} questions are listed here instead.",
+                outcome.refused.len(),
+                if outcome.refused.len() == 1 { "" } else { "s" },
+                outcome
+                    .refused
+                    .iter()
+                    .map(|c| format!("{}:{}", c.path, c.line))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if outcome.refused.len() == 1 { "its" } else { "their" },
+            ));
         }
     }
     github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
     let resolved = plan.resolved_lines();
 
-    let summary = github::find_summary(&issue_comments);
+    let summary = github::find_summary(&issue_comments, &own);
     let has_news = report.findings.iter().any(|f| f.status == Status::New)
         || !suites.is_empty()
         || !resolved.is_empty()
@@ -642,6 +653,7 @@ async fn comment(
         };
         github::upsert_summary(
             client,
+            &own,
             repository,
             number,
             summary.as_ref(),
@@ -659,6 +671,51 @@ async fn comment(
         decisions: decision_lines,
         decided: decided_prints,
     })
+}
+
+/// What GitHub took of a review.
+struct ReviewOutcome<'a> {
+    posted: Vec<&'a github::InlineComment>,
+    refused: Vec<&'a github::InlineComment>,
+    /// GitHub's answer to the first refused comment.
+    refused_because: Option<GitHubError>,
+}
+
+/// Post `comments` as one review; when GitHub refuses it with 422 (a line
+/// its diff cannot place), split the comments in halves and post each half,
+/// down to the single comments it refuses. Every other comment is posted
+/// once (each landed batch is never sent again).
+async fn post_what_github_accepts<'a>(
+    client: &Client,
+    own: &str,
+    repository: &Repository,
+    number: u64,
+    head: &str,
+    comments: &'a [github::InlineComment],
+) -> Result<ReviewOutcome<'a>, GitHubError> {
+    let mut outcome = ReviewOutcome {
+        posted: Vec::new(),
+        refused: Vec::new(),
+        refused_because: None,
+    };
+    let mut pending = vec![comments];
+    while let Some(batch) = pending.pop() {
+        match github::post_review(client, own, repository, number, head, batch).await {
+            Ok(_) => outcome.posted.extend(batch),
+            Err(error) if error.status() == Some(422) => {
+                if let [single] = batch {
+                    outcome.refused.push(single);
+                    outcome.refused_because.get_or_insert(error);
+                } else {
+                    let (first, second) = batch.split_at(batch.len() / 2);
+                    pending.push(second);
+                    pending.push(first);
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(outcome)
 }
 
 fn append(path: &Path, text: &str) -> std::io::Result<()> {

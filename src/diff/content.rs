@@ -34,6 +34,9 @@ pub(crate) enum SkipReason {
     Binary,
     /// Not valid UTF-8 text.
     InvalidUtf8,
+    /// A Git LFS pointer: the content lives in LFS storage, the pointer is
+    /// not code.
+    LfsPointer,
     /// The index records an unresolved merge conflict for the path.
     Conflicted,
     /// The content could not be read; the message says why.
@@ -50,6 +53,9 @@ impl fmt::Display for SkipReason {
             SkipReason::TooLarge => f.write_str("larger than 1 MiB"),
             SkipReason::Binary => f.write_str("binary file"),
             SkipReason::InvalidUtf8 => f.write_str("not valid UTF-8"),
+            SkipReason::LfsPointer => {
+                f.write_str("Git LFS pointer (run `git lfs pull` to analyse the content)")
+            }
             SkipReason::Conflicted => f.write_str("unresolved merge conflict"),
             SkipReason::Unreadable(why) => write!(f, "unreadable ({why})"),
         }
@@ -119,10 +125,16 @@ pub(crate) fn disk_text(path: &Path) -> Result<String, SkipReason> {
     decode(bytes)
 }
 
+/// The first line of every Git LFS pointer file.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
+
 /// Text from raw bytes, refusing binary content and invalid UTF-8.
 pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, SkipReason> {
     if is_binary(&bytes) {
         return Err(SkipReason::Binary);
+    }
+    if bytes.starts_with(LFS_POINTER) {
+        return Err(SkipReason::LfsPointer);
     }
     String::from_utf8(bytes).map_err(|_| SkipReason::InvalidUtf8)
 }

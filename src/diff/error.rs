@@ -60,7 +60,8 @@ pub enum DiffError {
     },
     /// A revision that does not name anything in a complete repository.
     #[error(
-        "unknown revision '{spec}': check the name, or fetch it with `git fetch origin {spec}`"
+        "unknown revision '{spec}': check the name, or fetch it with `git fetch origin {}`",
+        fetch_name(spec)
     )]
     UnknownRevision {
         /// The revision as the user wrote it.
@@ -143,4 +144,12 @@ pub(crate) fn one_line(text: &str) -> String {
         }
     }
     flat
+}
+
+/// The name to fetch for a revision: `origin/main` is fetched as `main`
+/// (`git fetch origin origin/main` fails).
+fn fetch_name(spec: &str) -> &str {
+    spec.strip_prefix("origin/")
+        .or_else(|| spec.strip_prefix("refs/remotes/origin/"))
+        .unwrap_or(spec)
 }

@@ -415,6 +415,24 @@ fn submodule_gitlink_is_skipped_with_a_warning() {
     }
 }
 
+#[test]
+fn a_git_lfs_pointer_is_skipped_with_a_warning_not_parsed() {
+    let fixture = Fixture::new();
+    fixture.write("README.md", "hello\n");
+    let base = fixture.commit_all("first");
+    fixture.write(
+        "src/bundle.js",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    let head_sha = fixture.commit_all("lfs pointer");
+    let change_set = fixture.diff(Some(&base), head(&head_sha)).expect("diff");
+    assert!(change_set.files.is_empty());
+    assert_eq!(
+        change_set.warnings,
+        vec!["skipped src/bundle.js: Git LFS pointer (run `git lfs pull` to analyse the content)"]
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn path_that_is_not_utf8_is_skipped_with_a_warning() {
@@ -718,6 +736,20 @@ fn unknown_revision_names_the_revision_and_how_to_fetch_it() {
     assert_eq!(
         error.to_string(),
         "unknown revision 'no-such-branch': check the name, or fetch it with `git fetch origin no-such-branch`"
+    );
+}
+
+#[test]
+fn unknown_remote_branch_gets_a_fetch_hint_that_works() {
+    let fixture = Fixture::new();
+    fixture.write("a.txt", "a\n");
+    fixture.commit_all("first");
+    let error = fixture
+        .diff(Some("origin/main"), Target::WorkTree)
+        .expect_err("unknown");
+    assert_eq!(
+        error.to_string(),
+        "unknown revision 'origin/main': check the name, or fetch it with `git fetch origin main`"
     );
 }
 

@@ -494,9 +494,13 @@ impl<'a, 'k> KeyFinder<'a, 'k> {
             if *byte != b'(' {
                 continue;
             }
+            // After the last character that cannot be part of a callee
+            // (whatever its width: found by fuzzing with `�(`).
             let start = text[..index]
-                .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | ':')))
-                .map_or(0, |p| p + 1);
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | ':')))
+                .map_or(0, |(p, c)| p + c.len_utf8());
             let callee = text[start..index].replace("::", ".");
             let callee = callee.trim_matches('.');
             if !callee.is_empty() && self.knowledge.is_key_generator(callee) {

@@ -2,6 +2,30 @@
 //! again on the next run. They are HTML comments, invisible on GitHub, and
 //! hold only values Handoff generates (hex fingerprints, rule ids).
 
+use super::{Client, GitHubError};
+use serde_json::Value;
+
+/// The identity the Actions token posts as. `GET /user` refuses that token
+/// (403, "Resource not accessible by integration").
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
+/// The login Handoff posts as: the token's user (`GET /user`), or
+/// [`ACTIONS_BOT`] when GitHub will not say (the Actions token).
+pub async fn own_login(client: &Client) -> Result<String, GitHubError> {
+    match client.get_one("/user").await {
+        Ok(user) => Ok(user["login"].as_str().unwrap_or(ACTIONS_BOT).to_string()),
+        Err(error) if error.status().is_some() => Ok(ACTIONS_BOT.to_string()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether a comment (an item of a comments list) was written by `own`:
+/// only those may carry Handoff's markers, a marker anyone else plants is
+/// text.
+pub fn written_by(item: &Value, own: &str) -> bool {
+    item["user"]["login"].as_str() == Some(own)
+}
+
 /// The marker at the top of the one summary comment.
 pub const SUMMARY_MARKER: &str = "<!-- handoff:summary -->";
 

@@ -21,7 +21,10 @@ pub use decisions::{
     decision_lines, parse_accept_commands, read_decisions,
 };
 pub use event::{Event, EventError, EventKind, PullRequest};
-pub use marker::{FindingMarker, SUMMARY_MARKER, finding_marker, parse_finding_marker};
+pub use marker::{
+    ACTIONS_BOT, FindingMarker, SUMMARY_MARKER, finding_marker, own_login, parse_finding_marker,
+    written_by,
+};
 pub use results::{
     MAX_RESULTS_BYTES, RESULTS_FILE, RESULTS_SCHEMA, Results, ResultsError, TriggeringRun,
     read_results, triggering_run, verify_pull_request,

@@ -3,7 +3,7 @@
 //! commented on (same fingerprint) is not posted again, and a comment whose
 //! finding is gone is edited to say it is resolved.
 
-use super::marker::{FindingMarker, finding_marker, parse_finding_marker};
+use super::marker::{FindingMarker, finding_marker, parse_finding_marker, written_by};
 use super::{Client, GitHubError, Repository};
 use crate::report::markdown::{
     ResolvedLine, SourceLinks, severity_badge, write_questions, write_related,
@@ -80,11 +80,13 @@ impl ReviewPlan {
 }
 
 /// Handoff's comments among a pull request's review comments (the items of
-/// `GET /repos/{owner}/{repo}/pulls/{n}/comments`); replies are skipped.
-pub fn existing_comments(items: &[Value]) -> Vec<ExistingComment> {
+/// `GET /repos/{owner}/{repo}/pulls/{n}/comments`): those written by
+/// `own` (Handoff's login); replies and markers planted by anyone else are
+/// skipped.
+pub fn existing_comments(items: &[Value], own: &str) -> Vec<ExistingComment> {
     items
         .iter()
-        .filter(|item| item["in_reply_to_id"].is_null())
+        .filter(|item| item["in_reply_to_id"].is_null() && written_by(item, own))
         .filter_map(|item| {
             let body = item["body"].as_str()?;
             Some(ExistingComment {
@@ -252,6 +254,7 @@ fn review_comment_json(comment: &InlineComment) -> Value {
 /// notices the comments and does not post them twice.
 pub async fn post_review(
     client: &Client,
+    own: &str,
     repository: &Repository,
     number: u64,
     head: &str,
@@ -273,7 +276,7 @@ pub async fn post_review(
     client
         .create(&path, &body, || async {
             let items = client.get_all(&list_path).await?;
-            let landed = existing_comments(&items)
+            let landed = existing_comments(&items, own)
                 .iter()
                 .any(|c| wanted.contains(c.marker.fingerprint.as_str()));
             Ok(landed.then(|| json!({ "recovered": true })))

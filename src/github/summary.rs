@@ -1,7 +1,7 @@
 //! The one summary comment on a pull request: found again by its hidden
 //! marker and edited on every run, never posted twice.
 
-use super::marker::SUMMARY_MARKER;
+use super::marker::{SUMMARY_MARKER, written_by};
 use super::{Client, GitHubError, Repository};
 use serde_json::{Value, json};
 
@@ -15,20 +15,18 @@ pub struct SummaryComment {
 }
 
 /// The summary among a pull request's issue comments (the items of
-/// `GET /repos/{owner}/{repo}/issues/{n}/comments`). Comments by bots (as
-/// `github-actions[bot]` is) are preferred, so a person quoting the marker
-/// does not take the summary over.
-pub fn find_summary(items: &[Value]) -> Option<SummaryComment> {
-    let ours = |item: &&Value| {
-        item["body"]
-            .as_str()
-            .is_some_and(|b| b.starts_with(SUMMARY_MARKER))
-    };
-    let by_bot = items
-        .iter()
-        .filter(ours)
-        .find(|item| item["user"]["type"].as_str() == Some("Bot"));
-    let chosen = by_bot.or_else(|| items.iter().find(ours))?;
+/// `GET /repos/{owner}/{repo}/issues/{n}/comments`): the first comment
+/// written by `own` (Handoff's login, see
+/// [`own_login`](super::marker::own_login)) that starts with the marker. A
+/// marker planted by anyone else, the pull request's author included, is
+/// never adopted (and so never edited).
+pub fn find_summary(items: &[Value], own: &str) -> Option<SummaryComment> {
+    let chosen = items.iter().find(|item| {
+        written_by(item, own)
+            && item["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(SUMMARY_MARKER))
+    })?;
     Some(SummaryComment {
         id: chosen["id"].as_u64()?,
         body: chosen["body"].as_str()?.to_string(),
@@ -45,6 +43,7 @@ pub fn summary_body(markdown: &str) -> String {
 /// not write at all is refused that too, and its error is returned.
 pub async fn upsert_summary(
     client: &Client,
+    own: &str,
     repository: &Repository,
     number: u64,
     existing: Option<&SummaryComment>,
@@ -65,7 +64,7 @@ pub async fn upsert_summary(
     client
         .create(&path, &body, || async {
             let items = client.get_all(&path).await?;
-            Ok(find_summary(&items).map(|c| json!({ "id": c.id })))
+            Ok(find_summary(&items, own).map(|c| json!({ "id": c.id })))
         })
         .await
 }
@@ -75,15 +74,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summary_by_a_bot_wins_over_a_quoted_marker() {
+    fn only_a_summary_written_by_handoff_is_adopted() {
         let items = json!([
-            {"id": 1, "body": "LGTM", "user": {"type": "User"}},
-            {"id": 2, "body": format!("{SUMMARY_MARKER}\nquoted by a person"), "user": {"type": "User"}},
-            {"id": 3, "body": format!("{SUMMARY_MARKER}\n### Handoff"), "user": {"type": "Bot"}},
+            {"id": 1, "body": "LGTM", "user": {"login": "octocat", "type": "User"}},
+            {"id": 2, "body": format!("{SUMMARY_MARKER}\nplanted by the author"), "user": {"login": "octocat", "type": "User"}},
+            {"id": 3, "body": format!("{SUMMARY_MARKER}\nplanted by another app"), "user": {"login": "other[bot]", "type": "Bot"}},
+            {"id": 4, "body": format!("{SUMMARY_MARKER}\n### Handoff"), "user": {"login": "github-actions[bot]", "type": "Bot"}},
         ]);
         let items = items.as_array().cloned().unwrap_or_default();
-        assert_eq!(find_summary(&items).map(|c| c.id), Some(3));
-        assert_eq!(find_summary(&items[..2]).map(|c| c.id), Some(2));
-        assert_eq!(find_summary(&items[..1]), None);
+        assert_eq!(
+            find_summary(&items, "github-actions[bot]").map(|c| c.id),
+            Some(4)
+        );
+        assert_eq!(find_summary(&items[..3], "github-actions[bot]"), None);
+        assert_eq!(find_summary(&items, "octocat").map(|c| c.id), Some(2));
     }
 }

@@ -30,9 +30,11 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("rules/rust.yaml", include_str!("../../rules/rust.yaml")),
 ];
 
-/// A pack or configuration that could not be loaded.
+/// A pack or configuration that could not be loaded. The message is shown
+/// on one line and clipped (see [`shown_message`]): a configuration comes
+/// from the change under review, and its values must not be echoed whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
+#[error("{file}:{line}:{column}: {}", shown_message(.message))]
 pub struct KnowledgeError {
     /// The file the error is in.
     pub file: String,
@@ -42,6 +44,51 @@ pub struct KnowledgeError {
     pub column: usize,
     /// What is wrong and how to fix it.
     pub message: String,
+}
+
+/// Characters of a quoted value (`` `…` `` or `"…"`) an error shows.
+const MAX_QUOTED: usize = 40;
+
+/// Characters of an error message shown at most.
+const MAX_MESSAGE: usize = 300;
+
+/// An error message as shown: one line, every quoted value clipped to
+/// [`MAX_QUOTED`] characters and the whole to [`MAX_MESSAGE`] (cuts marked
+/// `…`). Values from a configuration may be long, multi-line, or come from
+/// a file it should never have read.
+pub fn shown_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE * 4));
+    let mut quote: Option<char> = None;
+    let mut quoted = 0usize;
+    let mut total = 0usize;
+    for c in message.chars() {
+        if total == MAX_MESSAGE {
+            out.push('…');
+            break;
+        }
+        let c = if c.is_control() { ' ' } else { c };
+        match quote {
+            Some(open) if c == open => quote = None,
+            Some(_) => {
+                quoted += 1;
+                if quoted > MAX_QUOTED {
+                    if quoted == MAX_QUOTED + 1 {
+                        out.push('…');
+                        total += 1;
+                    }
+                    continue;
+                }
+            }
+            None if c == '`' || c == '"' => {
+                quote = Some(c);
+                quoted = 0;
+            }
+            None => {}
+        }
+        out.push(c);
+        total += 1;
+    }
+    out
 }
 
 impl KnowledgeError {
@@ -888,6 +935,28 @@ mod tests {
         assert!(!base.for_ecosystem(Ecosystem::Js).sinks.is_empty());
         assert!(!base.for_ecosystem(Ecosystem::Python).sinks.is_empty());
         assert!(!base.for_ecosystem(Ecosystem::Rust).sinks.is_empty());
+    }
+
+    #[test]
+    fn shown_messages_are_one_line_with_quoted_values_clipped() {
+        let secret = "s".repeat(500);
+        let error = KnowledgeError {
+            file: ".handoff.yml".to_string(),
+            line: 1,
+            column: 1,
+            message: format!("invalid type: string \"{secret}\nline two\", expected a map"),
+        };
+        let shown = error.to_string();
+        assert_eq!(
+            shown,
+            format!(
+                ".handoff.yml:1:1: invalid type: string \"{}…\", expected a map",
+                "s".repeat(40)
+            )
+        );
+        let long = "word ".repeat(200);
+        assert!(shown_message(&long).chars().count() <= MAX_MESSAGE + 1);
+        assert!(shown_message(&long).ends_with('…'));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! run and why, and the reviewer checklist.
 //!
 //! Every piece of text that may come from the change goes through
-//! [`safe_markdown`](super::safe_markdown).
+//! [`safe_markdown`](super::safe_markdown), or [`safe_html`](super::safe_html)
+//! inside raw HTML (where GitHub does not read Markdown).
 
+use super::safe_html;
 use super::safe_markdown::{code_block, code_span, link, message, table_cell, text};
 use crate::model::Language;
 use crate::rules::Severity;
@@ -171,8 +173,8 @@ pub fn finding_details(finding: &Finding, links: Option<&SourceLinks>) -> String
         out,
         "<details><summary><b>{}</b> {} at {}</summary>\n",
         severity_badge(finding.severity),
-        code_span(&finding.rule),
-        code_span(&format!("{}:{}", finding.path, finding.line))
+        safe_html::code(&finding.rule),
+        safe_html::code(&format!("{}:{}", finding.path, finding.line))
     );
     let _ = writeln!(out, "{}\n", message(&finding.message));
     let _ = writeln!(out, "{}\n", location(finding, links));

@@ -4,7 +4,9 @@
 pub mod github;
 mod json;
 pub mod markdown;
+pub mod safe_html;
 pub mod safe_markdown;
+pub mod safe_mermaid;
 pub mod sarif;
 mod stream;
 mod text;

@@ -46,6 +46,18 @@ pub fn text(raw: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // GFM links a bare `scheme://…` and `www.…` (found by fuzzing):
+            // an entity for the colon and a joiner before the dot keep
+            // them text.
+            ':' if chars.get(index + 1) == Some(&'/') => out.push_str("&#58;"),
+            '.' if index >= 3
+                && chars[index - 3..index]
+                    .iter()
+                    .all(|w| w.eq_ignore_ascii_case(&'w')) =>
+            {
+                out.push(JOINER);
+                out.push('.');
+            }
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -285,7 +297,10 @@ mod tests {
 
     #[test]
     fn markdown_syntax_in_text_is_literal() {
-        assert_eq!(text("![x](http://e/x.png)"), "\\!\\[x\\](http://e/x.png)");
+        assert_eq!(
+            text("![x](http://e/x.png)"),
+            "\\!\\[x\\](http&#58;//e/x.png)"
+        );
         assert_eq!(text("# title"), "\\# title");
         assert_eq!(text("- item"), "\\- item");
         assert_eq!(text("1. item"), "1\\. item");

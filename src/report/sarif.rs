@@ -71,9 +71,25 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
+/// A repository path as a relative URI reference (RFC 3986): every byte
+/// but unreserved characters and `/` percent-encoded, so consumers decode
+/// the same path (spaces, `%`, `#`, `?`, new lines).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 fn physical(path: &str, region: Value) -> Value {
     json!({
-        "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" },
+        "artifactLocation": { "uri": uri(path), "uriBaseId": "%SRCROOT%" },
         "region": region,
     })
 }
@@ -198,4 +214,18 @@ pub fn to_sarif(report: &Report) -> String {
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_uris_are_percent_encoded() {
+        assert_eq!(uri("src/checkout.js"), "src/checkout.js");
+        assert_eq!(
+            uri("src/my file%20#1?.js\nx/é.js"),
+            "src/my%20file%2520%231%3F.js%0Ax/%C3%A9.js"
+        );
+    }
 }

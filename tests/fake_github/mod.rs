@@ -149,6 +149,12 @@ impl FakeGitHub {
                 Kind::ListReviewCommentReactions,
             ),
         ];
+        let mut routes = routes;
+        routes.push((
+            "GET",
+            format!(r"^{prefix}/user$"),
+            Kind::GetAuthenticatedUser,
+        ));
         for (verb, pattern, kind) in routes {
             Mock::given(method(verb))
                 .and(path_regex(pattern))
@@ -241,6 +247,23 @@ impl FakeGitHub {
         event["actor"] = person(login);
         event["label"] = json!({"name": name, "color": "ededed"});
         state.issue_events.push(event);
+    }
+
+    /// A review comment by `login` on `path`, with this body.
+    pub fn add_review_comment_by(&self, login: &str, path: &str, line: u32, body: &str) -> u64 {
+        let mut state = self.state.lock().expect("state lock");
+        let id = state.id();
+        let mut comment = openapi_example("pull-request-review-comment");
+        comment["id"] = json!(id);
+        comment["body"] = json!(body);
+        comment["path"] = json!(path);
+        comment["line"] = json!(line);
+        comment["user"] = person(login);
+        if let Some(object) = comment.as_object_mut() {
+            object.remove("in_reply_to_id");
+        }
+        state.review_comments.push(comment);
+        id
     }
 
     /// Review comments already on the pull request, by people.
@@ -373,6 +396,7 @@ enum Kind {
     GetPermission,
     ListIssueEvents,
     ListReviewCommentReactions,
+    GetAuthenticatedUser,
 }
 
 struct Responder {
@@ -485,6 +509,15 @@ impl Responder {
             )
         };
         match self.kind {
+            // The Actions token may not read `/user` (what GitHub answers).
+            Kind::GetAuthenticatedUser => (
+                403,
+                ResponseTemplate::new(403).set_body_json(json!({
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+                    "status": "403"
+                })),
+            ),
             Kind::ListIssueComments => {
                 let items = state.issue_comments.clone();
                 (200, self.list(request, &items))
