@@ -182,3 +182,25 @@ fn a_hostile_path_renders_inert_in_the_markdown_report() {
     );
     assert!(!html.contains("<summary><b>🔴 high</b> `"), "{html}");
 }
+
+#[test]
+fn one_byte_that_is_not_utf8_in_a_comment_hides_no_finding() {
+    let repo = Repo::new();
+    repo.write("src/keep.js", "export const x = 1;\n");
+    repo.commit("base");
+    let mut bundle = b"// caf\xe9 (saved as Latin-1)\n".to_vec();
+    bundle.extend_from_slice(format!("{UNIT}\n").as_bytes());
+    repo.write("src/orders.js", bundle);
+    repo.commit("orders");
+    let run = repo.handoff(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    let reported = findings(&run.json());
+    assert_eq!(reported.len(), 1, "{reported:#?}");
+    assert_eq!(reported[0]["rule"], "sequencing/side-effect-in-transaction");
+    assert_eq!(reported[0]["line"], 2);
+    assert_eq!(
+        run.json()["warnings"],
+        serde_json::json!([
+            "src/orders.js: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)"
+        ])
+    );
+}

@@ -32,8 +32,6 @@ pub(crate) enum SkipReason {
     TooLarge,
     /// Contains NUL bytes.
     Binary,
-    /// Not valid UTF-8 text.
-    InvalidUtf8,
     /// A Git LFS pointer: the content lives in LFS storage, the pointer is
     /// not code.
     LfsPointer,
@@ -52,7 +50,6 @@ impl fmt::Display for SkipReason {
             SkipReason::NotAFile => f.write_str("not a regular file (nested repository?)"),
             SkipReason::TooLarge => f.write_str("larger than 1 MiB"),
             SkipReason::Binary => f.write_str("binary file"),
-            SkipReason::InvalidUtf8 => f.write_str("not valid UTF-8"),
             SkipReason::LfsPointer => {
                 f.write_str("Git LFS pointer (run `git lfs pull` to analyse the content)")
             }
@@ -96,6 +93,11 @@ impl<'r> BlobReader<'r> {
 
     /// The blob `id` as text, or why it cannot be analysed.
     pub(crate) fn text(&self, id: Oid) -> Result<String, SkipReason> {
+        self.decoded(id).map(|decoded| decoded.text)
+    }
+
+    /// The blob `id` decoded, saying whether bytes were replaced.
+    pub(crate) fn decoded(&self, id: Oid) -> Result<Decoded, SkipReason> {
         let (size, _) = self.odb.read_header(id).map_err(unreadable_git)?;
         if u64::try_from(size).map_or(true, |size| size > MAX_FILE_BYTES) {
             return Err(SkipReason::TooLarge);
@@ -107,6 +109,12 @@ impl<'r> BlobReader<'r> {
 
 /// The file at `path` in the work tree as text, or why it cannot be analysed.
 pub(crate) fn disk_text(path: &Path) -> Result<String, SkipReason> {
+    disk_decoded(path).map(|decoded| decoded.text)
+}
+
+/// The file at `path` in the work tree decoded, saying whether bytes were
+/// replaced.
+pub(crate) fn disk_decoded(path: &Path) -> Result<Decoded, SkipReason> {
     let metadata = std::fs::symlink_metadata(path).map_err(unreadable_io)?;
     if metadata.file_type().is_symlink() {
         return Err(SkipReason::Symlink);
@@ -128,15 +136,35 @@ pub(crate) fn disk_text(path: &Path) -> Result<String, SkipReason> {
 /// The first line of every Git LFS pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
 
-/// Text from raw bytes, refusing binary content and invalid UTF-8.
-pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, SkipReason> {
+/// A file version as text.
+pub(crate) struct Decoded {
+    /// The text; bytes that were not UTF-8 are U+FFFD.
+    pub(crate) text: String,
+    /// Whether any byte was not UTF-8 (the caller warns: findings near a
+    /// replaced character may quote it differently).
+    pub(crate) replaced_invalid_utf8: bool,
+}
+
+/// Text from raw bytes, refusing binary content and LFS pointers. Bytes that
+/// are not UTF-8 are replaced, never a reason to skip: one odd byte in a
+/// comment must not hide every finding of the file.
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<Decoded, SkipReason> {
     if is_binary(&bytes) {
         return Err(SkipReason::Binary);
     }
     if bytes.starts_with(LFS_POINTER) {
         return Err(SkipReason::LfsPointer);
     }
-    String::from_utf8(bytes).map_err(|_| SkipReason::InvalidUtf8)
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
+            replaced_invalid_utf8: false,
+        },
+        Err(error) => Decoded {
+            text: String::from_utf8_lossy(error.as_bytes()).into_owned(),
+            replaced_invalid_utf8: true,
+        },
+    })
 }
 
 /// Git's binary heuristic: a NUL byte near the start of the content.

@@ -95,6 +95,14 @@ pub enum DiffError {
         "no default base found (no merge-base of HEAD with origin/HEAD, origin/main or main): pass --base REV"
     )]
     NoDefaultBase,
+    /// The `--base` revision comes after the head: a descendant of it.
+    #[error(
+        "base revision {spec} comes after the head (it is a descendant of it), so the change would read backwards: swap --base and --head, or pass the commit the change started from"
+    )]
+    BaseAfterHead {
+        /// The revision as the user wrote it.
+        spec: String,
+    },
     /// The default branch exists but its shared history with HEAD was not fetched.
     #[error(
         "HEAD and {upstream} share no history in this shallow clone: fetch full history with `actions/checkout` `fetch-depth: 0`, run `git fetch --deepen=100`, or pass --base REV"

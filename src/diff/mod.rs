@@ -21,10 +21,10 @@ mod tests;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, DiffDelta, DiffFindOptions, DiffOptions, ErrorCode, Repository};
+use git2::{Delta, DiffDelta, DiffFindOptions, DiffOptions, ErrorCode, Oid, Repository};
 
 pub use content::MAX_FILE_BYTES;
-use content::{BlobReader, SkipReason, disk_text, line_changes, mode_skip};
+use content::{BlobReader, SkipReason, disk_decoded, line_changes, mode_skip};
 use error::one_line;
 pub use error::{DiffError, RevisionRole};
 pub use revision::default_base;
@@ -195,6 +195,29 @@ impl LineRange {
 /// The full hex id standing for the empty tree as a base (unborn HEAD).
 const EMPTY_BASE: &str = "0000000000000000000000000000000000000000";
 
+/// Refuses a `--base` that comes after the head (a descendant of it): the
+/// diff would read the change backwards, additions as removals.
+fn refuse_base_after_head(
+    repo: &Repository,
+    spec: &str,
+    base: Oid,
+    head_side: &HeadSide<'_>,
+) -> Result<(), DiffError> {
+    let head = match head_side {
+        HeadSide::Commit(commit) => Some(commit.id()),
+        HeadSide::Index | HeadSide::WorkTree => head_commit_id(repo)?,
+    };
+    let Some(head) = head else {
+        return Ok(());
+    };
+    if base != head && repo.graph_descendant_of(base, head).unwrap_or(false) {
+        return Err(DiffError::BaseAfterHead {
+            spec: one_line(spec),
+        });
+    }
+    Ok(())
+}
+
 /// Computes the change set a request describes.
 ///
 /// # Errors
@@ -214,7 +237,11 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
         Target::WorkTree => HeadSide::WorkTree,
     };
     let base_id = match (request.base, &head_side) {
-        (Some(spec), _) => Some(resolve_commit(&repo, spec, RevisionRole::Base)?.id()),
+        (Some(spec), _) => {
+            let base = resolve_commit(&repo, spec, RevisionRole::Base)?.id();
+            refuse_base_after_head(&repo, spec, base, &head_side)?;
+            Some(base)
+        }
         (None, HeadSide::Commit(commit)) => Some(default_base_for(&repo, commit.id())?),
         // `--staged` checks what the next commit adds on top of HEAD (a pre-commit
         // hook), not the whole branch; an unborn HEAD means the empty tree.
@@ -292,7 +319,10 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
             Examined::Unchanged => continue,
             Examined::Unwanted => {}
             Examined::Skipped(warning) => change_set.warnings.push(warning),
-            Examined::File(file) => change_set.files.push(*file),
+            Examined::File(file, warning) => {
+                change_set.warnings.extend(warning);
+                change_set.files.push(*file);
+            }
         }
         change_set.files_changed += 1;
         for side in [delta.old_file(), delta.new_file()] {
@@ -356,8 +386,8 @@ enum Examined {
     Unwanted,
     /// A change that cannot be analysed; the warning says why.
     Skipped(String),
-    /// A change with its contents.
-    File(Box<ChangedFile>),
+    /// A change with its contents, and a warning about how they were read.
+    File(Box<ChangedFile>, Option<String>),
 }
 
 /// Classifies one delta and, when it is wanted and readable, loads both versions.
@@ -424,40 +454,55 @@ fn examine(
         return Ok(skipped(path, &reason));
     }
 
-    let base_text = if has_base {
-        match blobs.text(old.id()) {
-            Ok(text) => Some(text),
+    let base = if has_base {
+        match blobs.decoded(old.id()) {
+            Ok(decoded) => Some(decoded),
             Err(reason) => return Ok(skipped(path, &reason)),
         }
     } else {
         None
     };
-    let head_text = if has_head {
+    let head = if has_head {
         let loaded = match work_tree {
-            Some(root) => disk_text(&root.join(path)),
-            None => blobs.text(new.id()),
+            Some(root) => disk_decoded(&root.join(path)),
+            None => blobs.decoded(new.id()),
         };
         match loaded {
-            Ok(text) => Some(text),
+            Ok(decoded) => Some(decoded),
             Err(reason) => return Ok(skipped(path, &reason)),
         }
     } else {
         None
     };
+    let warning = [&base, &head]
+        .into_iter()
+        .flatten()
+        .any(|decoded| decoded.replaced_invalid_utf8)
+        .then(|| {
+            format!(
+                "{}: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)",
+                one_line(path)
+            )
+        });
+    let base_text = base.map(|decoded| decoded.text);
+    let head_text = head.map(|decoded| decoded.text);
     let lines = line_changes(
         base_text.as_deref().unwrap_or_default(),
         head_text.as_deref().unwrap_or_default(),
     )?;
-    Ok(Examined::File(Box::new(ChangedFile {
-        path: path.to_string(),
-        old_path,
-        status,
-        base_text,
-        head_text,
-        changed_lines: lines.head,
-        base_changed_lines: lines.base,
-        removed_after: lines.removed_after,
-    })))
+    Ok(Examined::File(
+        Box::new(ChangedFile {
+            path: path.to_string(),
+            old_path,
+            status,
+            base_text,
+            head_text,
+            changed_lines: lines.head,
+            base_changed_lines: lines.base,
+            removed_after: lines.removed_after,
+        }),
+        warning,
+    ))
 }
 
 /// The warning for a file left out of the analysis.

@@ -351,23 +351,33 @@ fn file_of_exactly_one_mebibyte_is_analysed() {
 }
 
 #[test]
-fn invalid_utf8_on_either_side_is_skipped_with_a_warning() {
+fn invalid_utf8_on_either_side_is_read_lossily_with_a_warning() {
     let fixture = Fixture::new();
     fixture.write("latin1.py", b"name = 'caf\xe9'\n");
     fixture.write("fixed.py", b"name = 'caf\xe9'\n");
     let base = fixture.commit_all("first");
-    fixture.write("latin1.py", b"name = 'caf\xe9 cr\xe8me'\n");
+    fixture.write(
+        "latin1.py",
+        b"name = 'caf\xe9 cr\xe8me'\nrequests.post(url)\n",
+    );
     fixture.write("fixed.py", "name = 'café'\n");
     let head_sha = fixture.commit_all("edit");
 
     let change_set = fixture.diff(Some(&base), head(&head_sha)).expect("diff");
 
-    assert!(change_set.files.is_empty());
+    let paths: Vec<&str> = change_set.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["fixed.py", "latin1.py"]);
+    let latin1 = &change_set.files[1];
+    assert_eq!(
+        latin1.head_text.as_deref(),
+        Some("name = 'caf\u{fffd} cr\u{fffd}me'\nrequests.post(url)\n")
+    );
+    assert_eq!(latin1.changed_lines, ranges(&[(1, 2)]));
     assert_eq!(
         change_set.warnings,
         vec![
-            "skipped fixed.py: not valid UTF-8",
-            "skipped latin1.py: not valid UTF-8"
+            "fixed.py: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)",
+            "latin1.py: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)"
         ]
     );
 }
@@ -997,4 +1007,27 @@ fn shallow_clone_without_shared_history_explains_how_to_fetch_it() {
         error.to_string(),
         "HEAD and origin/HEAD share no history in this shallow clone: fetch full history with `actions/checkout` `fetch-depth: 0`, run `git fetch --deepen=100`, or pass --base REV"
     );
+}
+
+#[test]
+fn a_base_that_comes_after_the_head_is_refused_not_read_backwards() {
+    let fixture = Fixture::new();
+    fixture.write("a.js", "1\n");
+    let older = fixture.commit_all("first");
+    fixture.write("a.js", "1\n2\n");
+    let newer = fixture.commit_all("second");
+
+    let backwards = fixture
+        .diff(Some(&newer), head(&older))
+        .expect_err("base after head");
+    let from_work_tree = fixture.diff(Some(&newer), Target::WorkTree);
+
+    assert_eq!(
+        backwards.to_string(),
+        format!(
+            "base revision {newer} comes after the head (it is a descendant of it), so the change would read backwards: swap --base and --head, or pass the commit the change started from"
+        )
+    );
+    assert!(from_work_tree.is_ok(), "base == HEAD is an empty change");
+    assert!(fixture.diff(Some(&older), head(&newer)).is_ok());
 }
