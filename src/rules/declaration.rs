@@ -33,10 +33,15 @@ macro_rules! declare_rule {
         $(#[doc = $doc])+
         $vis struct $name;
 
+        impl $name {
+            /// The rule's id.
+            pub const ID: $crate::rules::RuleId = $crate::rules::RuleId::new($id);
+        }
+
         impl $crate::rules::Rule for $name {
             fn declaration(&self) -> &'static $crate::rules::Declaration {
                 static DECLARATION: $crate::rules::Declaration = $crate::rules::Declaration::new(
-                    $id,
+                    $name::ID,
                     $crate::rules::Severity::$severity,
                     concat!($($doc, "\n"),+),
                 );
@@ -63,22 +68,17 @@ pub(crate) use declare_rule;
 /// What [`declare_rule!`] records about a rule.
 pub struct Declaration {
     id: RuleId,
-    class: Class,
     severity: Severity,
     documentation: &'static str,
     doc: OnceLock<RuleDoc>,
 }
 
 impl Declaration {
-    /// A declaration; evaluated at compile time, where an id without a known
-    /// class prefix or with a name that is not kebab-case stops the build.
-    pub const fn new(id: &'static str, severity: Severity, documentation: &'static str) -> Self {
-        let Some(class) = Class::of_rule_id(id) else {
-            panic!("a rule id is `<class>/<kebab-name>` with a known class");
-        };
+    /// A declaration; evaluated at compile time, where [`RuleId::new`] stops
+    /// the build on an id without a known class prefix or a kebab-case name.
+    pub const fn new(id: RuleId, severity: Severity, documentation: &'static str) -> Self {
         Declaration {
-            id: RuleId(id),
-            class,
+            id,
             severity,
             documentation,
             doc: OnceLock::new(),
@@ -92,7 +92,7 @@ impl Declaration {
 
     /// The class, the id's prefix.
     pub fn class(&self) -> Class {
-        self.class
+        self.id.class()
     }
 
     /// The default severity.
@@ -203,6 +203,13 @@ mod tests {
         ] {
             assert_eq!(Class::of_rule_id(id), None, "{id}");
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "with a known class")]
+    fn a_rule_id_without_a_known_class_is_refused() {
+        let id = String::from("ordering/publish-early");
+        RuleId::new(id.leak());
     }
 
     #[test]

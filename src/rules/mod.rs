@@ -147,26 +147,45 @@ impl fmt::Display for Confidence {
     }
 }
 
-/// A rule id, `<class>/<kebab-name>`; stable forever once released.
+/// A rule id, `<class>/<kebab-name>`; stable forever once released. It
+/// knows its class: an id is only made by [`RuleId::new`], which refuses an
+/// id without a known class (at compile time, where ids are constants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RuleId(pub &'static str);
+pub struct RuleId {
+    id: &'static str,
+    class: Class,
+}
 
 impl RuleId {
+    /// The id `id`; panics (a compile error in a constant) when `id` is not
+    /// `<class>/<kebab-name>` with one of the four classes.
+    pub const fn new(id: &'static str) -> RuleId {
+        let Some(class) = Class::of_rule_id(id) else {
+            panic!("a rule id is `<class>/<kebab-name>` with a known class");
+        };
+        RuleId { id, class }
+    }
+
     /// The id as text.
     pub fn as_str(self) -> &'static str {
-        self.0
+        self.id
+    }
+
+    /// The class, the id's prefix.
+    pub fn class(self) -> Class {
+        self.class
     }
 }
 
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.id)
     }
 }
 
 impl Serialize for RuleId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0)
+        serializer.serialize_str(self.id)
     }
 }
 

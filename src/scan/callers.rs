@@ -19,11 +19,12 @@ use crate::flow::imports::project_imports;
 use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
 use crate::lang::{self, PARSER_STACK_BYTES};
 use crate::model::{FileModel, Language, Span};
+use crate::rules::sequencing::SideEffectInTransaction;
 use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
 use std::collections::HashMap;
 
 /// The rule these findings belong to.
-const RULE: RuleId = RuleId("sequencing/side-effect-in-transaction");
+const RULE: RuleId = SideEffectInTransaction::ID;
 
 /// At most this many callers are listed per helper.
 const MAX_CALLERS: usize = 10;

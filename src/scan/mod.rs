@@ -30,7 +30,7 @@ use crate::flow::derived::Summary;
 use crate::knowledge::KnowledgeError;
 use crate::lang::PARSER_STACK_BYTES;
 use crate::model::{FileModel, Language};
-use crate::rules::{Class, Confidence, RawFinding, Severity, find_rule};
+use crate::rules::{Class, Confidence, RawFinding, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -452,11 +452,10 @@ fn analyze_file(
 }
 
 fn to_finding(raw: &RawFinding, print: &str, status: Status, path: &str, text: &str) -> Finding {
-    let class = find_rule(raw.rule.as_str()).map_or(Class::Sequencing, |r| r.class());
     let quoted = excerpt::excerpt(text, &raw.span);
     Finding {
         rule: raw.rule.as_str().to_string(),
-        class,
+        class: raw.rule.class(),
         severity: raw.severity,
         confidence: raw.confidence,
         status,
@@ -494,4 +493,34 @@ pub fn analyze_source(path: &Path, source: &str, config: &Config) -> Option<Anal
     let display = path.to_string_lossy().replace('\\', "/");
     let language = Language::from_path(&display)?;
     Some(analyze_version(language, &display, source, config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Span;
+    use crate::rules::RuleId;
+
+    #[test]
+    fn a_finding_is_in_the_class_its_rule_id_names() {
+        for (id, class) in [
+            ("rejection/unchecked-response", Class::Rejection),
+            ("idempotency/retry-without-key", Class::Idempotency),
+            ("contract/field-renamed", Class::Contract),
+        ] {
+            let raw = RawFinding {
+                rule: RuleId::new(id),
+                severity: Severity::High,
+                confidence: Confidence::High,
+                span: Span::default(),
+                function: "send".to_string(),
+                trigger_text: "post(x)".to_string(),
+                message: String::new(),
+                questions: Vec::new(),
+                related: Vec::new(),
+            };
+            let finding = to_finding(&raw, "print", Status::New, "src/a.js", "post(x)\n");
+            assert_eq!(finding.class, class, "{id}");
+        }
+    }
 }

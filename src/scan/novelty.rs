@@ -256,7 +256,7 @@ mod tests {
 
     fn finding(function: &str, trigger: &str) -> RawFinding {
         RawFinding {
-            rule: RuleId("rejection/unchecked-response"),
+            rule: RuleId::new("rejection/unchecked-response"),
             severity: Severity::High,
             confidence: Confidence::High,
             span: Span::default(),
