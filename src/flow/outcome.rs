@@ -9,7 +9,7 @@
 
 use crate::knowledge::{Knowledge, LogLevel, SinkKind};
 use crate::model::{
-    BlockKind, Call, CallResult, Comment, FileModel, Function, Node, Return, Span, Value,
+    Argument, BlockKind, Call, CallResult, Comment, FileModel, Function, Node, Return, Span, Value,
     for_each_call_in,
 };
 use regex::Regex;
@@ -472,6 +472,47 @@ pub fn is_chain_link(links: &HashSet<(usize, usize)>, call: &Call) -> bool {
     links.contains(&(call.span.start_byte, call.span.end_byte))
 }
 
+/// The names bound in the file to a client that throws on an error status
+/// (`const api = axios.create(..)`, a class field `http = ky.create(..)`),
+/// with their `this.`/`self.` forms: calls made on them throw too.
+pub fn throwing_receivers(model: &FileModel, knowledge: &Knowledge) -> HashSet<String> {
+    let mut names = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        let Some(name) = call.bound_to.as_deref() else {
+            return;
+        };
+        if !knowledge.throws_on_error_status(call) {
+            return;
+        }
+        // `this.http = ..` names the member only; a bare name is a variable
+        // or a class field (`http = ..` in a class body, read as `this.http`).
+        match name
+            .strip_prefix("this.")
+            .or_else(|| name.strip_prefix("self."))
+        {
+            Some(member) => {
+                names.insert(format!("this.{member}"));
+                names.insert(format!("self.{member}"));
+            }
+            None => {
+                names.insert(name.to_string());
+                names.insert(format!("this.{name}"));
+                names.insert(format!("self.{name}"));
+            }
+        }
+    });
+    names
+}
+
+/// Whether `call` is made on a client in [`throwing_receivers`]
+/// (`api.request(..)`, `this.http.post(..)`).
+pub fn on_throwing_receiver(receivers: &HashSet<String>, call: &Call) -> bool {
+    std::iter::once(call)
+        .chain(call.chain.iter())
+        .filter_map(|link| link.receiver.as_deref())
+        .any(|receiver| receivers.contains(receiver))
+}
+
 /// The callees that are awaited somewhere in the file: evidence that a call
 /// to them returns a promise, coroutine or future.
 pub fn awaited_callees(model: &FileModel) -> HashSet<String> {
@@ -548,14 +589,30 @@ pub fn http_target(call: &Call) -> Option<String> {
         .chain
         .iter()
         .chain(std::iter::once(call))
-        .find_map(|c| c.args.first())
-        .filter(|arg| !matches!(arg.value, Value::Object(_) | Value::Function(_)))
-        .map(|arg| unquote(&arg.text))
+        .find_map(|c| positional_target(&c.args))
         .or_else(|| match call.option_value("url") {
             Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
             _ => None,
         })?;
     (!first.is_empty()).then(|| crate::flow::shorten(&first, 50))
+}
+
+/// What a call's positional arguments say it writes to: the first one, or
+/// the one after a method (`request("POST", url)`, `request(Method::POST,
+/// url)`); the route of octokit's `request("POST /repos/{owner}/..")`.
+fn positional_target(args: &[Argument]) -> Option<String> {
+    let mut positional = args.iter().filter(|arg| arg.keyword.is_none());
+    let first = positional.next()?;
+    let target = match first.http_method() {
+        Some(method) => match &first.value {
+            Value::String(text) if text.len() > method.len() => {
+                return Some(text[method.len()..].trim().to_string());
+            }
+            _ => positional.next()?,
+        },
+        None => first,
+    };
+    (!matches!(target.value, Value::Object(_) | Value::Function(_))).then(|| unquote(&target.text))
 }
 
 /// A string literal's text without its quotes or Python prefix (`f"..."`).
@@ -644,6 +701,61 @@ mod tests {
         assert_eq!(
             classify_return_text("order"),
             Exit::Fallback("order".to_string())
+        );
+    }
+
+    /// The first call of `source`, parsed as `language`.
+    fn first_call(language: crate::model::Language, source: &str) -> Call {
+        let model = crate::lang::parse(language, source);
+        let mut calls = Vec::new();
+        model
+            .module
+            .for_each_call(&mut |call| calls.push(call.clone()));
+        calls.into_iter().next().expect("the source has a call")
+    }
+
+    #[test]
+    fn a_method_argument_is_the_method_and_the_url_follows_it() {
+        use crate::model::Language::{JavaScript, Python, Rust};
+        let cases = [
+            (
+                Python,
+                "requests.request('POST', url, json=body)\n",
+                "POST",
+                "url",
+            ),
+            (Python, "s.request(method='DELETE', url=u)\n", "DELETE", "u"),
+            (
+                JavaScript,
+                "octokit.request('POST /repos/{owner}/{repo}/issues', {});\n",
+                "POST",
+                "/repos/{owner}/{repo}/issues",
+            ),
+            (
+                JavaScript,
+                "client.request('patch', `/orders/${id}`, body);\n",
+                "patch",
+                "/orders/${id}",
+            ),
+            (
+                Rust,
+                "fn f() { client.request(reqwest::Method::POST, url).send(); }\n",
+                "POST",
+                "url",
+            ),
+        ];
+        for (language, source, method, target) in cases {
+            let call = first_call(language, source);
+            assert_eq!(call.http_method(), Some(method), "{source}");
+            assert_eq!(http_target(&call).as_deref(), Some(target), "{source}");
+        }
+        let read = first_call(JavaScript, "client.request(options);\n");
+        assert_eq!(read.http_method(), None);
+        let named = first_call(Python, "notify('POSTED', url)\n");
+        assert_eq!(
+            named.http_method(),
+            None,
+            "a word that starts like a method is not one"
         );
     }
 

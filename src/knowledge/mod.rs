@@ -613,6 +613,14 @@ impl Knowledge {
         if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
             return None;
         }
+        // `self.request("POST", ..)`, `this.fetch(..)`: a method of the
+        // object's own class or of a base, the project's wrapper however the
+        // call is spelled; what the method does decides, through its summary.
+        if matches!(call.receiver.as_deref(), Some("self" | "this"))
+            && sink.names_the_method_only(&call.callee)
+        {
+            return None;
+        }
         Some(sink)
     }
 
@@ -707,9 +715,12 @@ impl Sink {
     /// call's options: nothing but the method's name is evidence (an option
     /// such as `method: 'POST'` written at the call is).
     pub fn matched_by_method_name_only(&self, callee: &str) -> bool {
-        if self.when_option.is_some() {
-            return false;
-        }
+        self.when_option.is_none() && self.names_the_method_only(callee)
+    }
+
+    /// Whether `callee` matches only patterns that name the method alone
+    /// (`**.request`), whatever the sink asks of the call's options.
+    fn names_the_method_only(&self, callee: &str) -> bool {
         let mut matched = self
             .patterns
             .iter()
@@ -770,7 +781,15 @@ impl Sink {
             return false;
         }
         if let Some(condition) = &self.when_option {
-            let Some(Value::String(value)) = call.option_value(&condition.key) else {
+            let value = if condition.key == "method" {
+                call.http_method()
+            } else {
+                match call.option_value(&condition.key) {
+                    Some(Value::String(value)) => Some(value.as_str()),
+                    _ => None,
+                }
+            };
+            let Some(value) = value else {
                 return false;
             };
             if !condition

@@ -417,6 +417,30 @@ pub struct Argument {
     pub bound_literal: Option<Value>,
 }
 
+/// The methods HTTP clients are asked for by name.
+const HTTP_METHODS: [&str; 7] = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
+
+impl Argument {
+    /// The HTTP method this positional argument names: a string that is one
+    /// or starts with one and a space (`"POST"`, `"POST /repos"`), or a path
+    /// that ends in one in capitals (`Method::POST`, `HTTPMethod.DELETE`).
+    pub fn http_method(&self) -> Option<&str> {
+        if self.keyword.is_some() {
+            return None;
+        }
+        let (word, any_case) = match &self.value {
+            Value::String(text) => (text.split(' ').next()?, true),
+            // A constant (`Method::POST`), not a variable named `options`.
+            Value::Path(path) => (path.rsplit(['.', ':']).next()?, false),
+            _ => return None,
+        };
+        HTTP_METHODS
+            .iter()
+            .any(|method| *method == word || (any_case && method.eq_ignore_ascii_case(word)))
+            .then_some(word)
+    }
+}
+
 /// The shape of an argument (or of an object-literal property value).
 #[derive(Debug, Clone, Serialize)]
 pub enum Value {
@@ -622,6 +646,20 @@ impl Call {
             }
         }
         None
+    }
+
+    /// The HTTP method the call or its chain names: a `method` option
+    /// (`method: 'POST'`, `method="POST"`) or a first positional argument
+    /// that is a method (`request("POST", url)`, `request(Method::POST,
+    /// url)`, octokit's `request("POST /repos/{owner}/{repo}/issues")`).
+    pub fn http_method(&self) -> Option<&str> {
+        if let Some(Value::String(method)) = self.option_value("method") {
+            return Some(method);
+        }
+        self.chain
+            .iter()
+            .chain(std::iter::once(self))
+            .find_map(|call| call.args.first().and_then(Argument::http_method))
     }
 
     /// The inline callback arguments (functions and closures) of this call.

@@ -2,7 +2,7 @@
 
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
-    rest_of_function, usage_in,
+    on_throwing_receiver, rest_of_function, throwing_receivers, usage_in,
 };
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
@@ -82,6 +82,7 @@ impl FileRule for UncheckedResponse {
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();
         let links = chain_links(file.model);
+        let throwing = throwing_receivers(file.model, knowledge);
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
@@ -104,6 +105,7 @@ impl FileRule for UncheckedResponse {
             // An HTTP write names its URL; `session.delete()` with no
             // arguments is some other object's method.
             if knowledge.throws_on_error_status(call)
+                || on_throwing_receiver(&throwing, call)
                 || chain[..=position].iter().all(|link| link.args.is_empty())
             {
                 return;
