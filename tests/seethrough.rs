@@ -723,3 +723,59 @@ fn in_review_a_helpers_task_whose_base_class_defers_is_quiet_three_files_away() 
         "only queue_sync: {report}"
     );
 }
+
+const PY_PARTNER: &str = "import uuid\n\nimport requests\n\n\ndef post_order(order):\n    response = requests.post(\n        \"https://partner.example.com/orders\",\n        json={\"order_id\": order.id},\n        headers={\"Idempotency-Key\": str(uuid.uuid4())},\n    )\n    response.raise_for_status()\n\n\ndef post_order_keyed(order, key):\n    response = requests.post(\n        \"https://partner.example.com/orders\",\n        json={\"order_id\": order.id},\n        headers={\"Idempotency-Key\": key},\n    )\n    response.raise_for_status()\n";
+const PY_RETRY_BEFORE: &str = "import time\n\nfrom .partner import post_order, post_order_keyed\n\n\ndef sync(order):\n    pass\n";
+
+#[test]
+fn a_key_minted_by_a_helper_in_another_file_is_new_on_every_attempt_of_the_callers_retry() {
+    let after = "import time\n\nfrom .partner import post_order, post_order_keyed\n\n\ndef sync(order):\n    for attempt in range(3):\n        try:\n            post_order(order)\n            return\n        except Exception:\n            time.sleep(2 ** attempt)\n\n\ndef sync_keyed(order):\n    key = f\"order-{order.id}\"\n    for attempt in range(3):\n        try:\n            post_order_keyed(order, key)\n            return\n        except Exception:\n            time.sleep(2 ** attempt)\n";
+    let (repo, base, head) = change(
+        &[
+            ("shop/partner.py", PY_PARTNER),
+            ("shop/sync.py", PY_RETRY_BEFORE),
+        ],
+        "shop/sync.py",
+        after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "idempotency/key-regenerated-per-attempt".to_string(),
+            9,
+            "new".to_string()
+        )],
+        "the keyed helper is quiet and neither is reported as sending no key"
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("`post_order` sends a `Idempotency-Key` it generates itself with `uuid.uuid4()` on every call")
+            && message.contains("via `post_order` (shop/partner.py:6) → `requests.post`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_typescript_request_helper_that_mints_its_key_is_seen_from_the_retry_loop_that_calls_it() {
+    let helper = "export async function postJson(url: string, body: unknown) {\n  const res = await fetch(url, {\n    method: \"POST\",\n    headers: { \"Idempotency-Key\": crypto.randomUUID() },\n    body: JSON.stringify(body),\n  });\n  if (!res.ok) throw new Error(`rejected: ${res.status}`);\n  return res;\n}\n";
+    let before = "import { postJson } from \"./http\";\n\nexport async function charge(order: { id: string }) {\n  await postJson(\"https://pay.example.com/charges\", { order: order.id });\n}\n";
+    let after = "import { postJson } from \"./http\";\n\nexport async function charge(order: { id: string }) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    try {\n      await postJson(\"https://pay.example.com/charges\", { order: order.id });\n      return;\n    } catch (error) {\n      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));\n    }\n  }\n}\n";
+    let (repo, base, head) = change(
+        &[("src/http.ts", helper), ("src/charge.ts", before)],
+        "src/charge.ts",
+        after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "idempotency/key-regenerated-per-attempt".to_string(),
+            6,
+            "new".to_string()
+        )]
+    );
+}

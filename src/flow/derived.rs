@@ -19,8 +19,9 @@
 //! Helpers imported from other files are summarised the same way by
 //! [`Summaries::add_imported`] with the name the importing file uses.
 
+use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::scope::ScopeWalker;
-use crate::knowledge::{HelperFacts, Knowledge, Sink, SinkKind, SinkOrigin};
+use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -44,6 +45,8 @@ pub struct ReachedSink {
     /// The call in the summarised function that leads to the sink (the
     /// sink call itself, or the call of the next helper), its trigger text.
     pub first_call: (Span, String),
+    /// The idempotency key sent with the sink call, when there is one.
+    pub key: Option<HelperKey>,
 }
 
 impl ReachedSink {
@@ -56,6 +59,7 @@ impl ReachedSink {
             self.generic,
             self.non_idempotent,
             origin,
+            self.key.clone(),
         )
     }
 }
@@ -85,6 +89,9 @@ struct CallFact<'a> {
 /// The summaries of one file's functions.
 pub struct Summaries<'a> {
     knowledge: &'a Knowledge,
+    model: &'a FileModel,
+    /// The file's bindings, built when a sink call's key is first asked for.
+    bindings: std::sync::OnceLock<Bindings<'a>>,
     /// Declared functions by the names calls use for them.
     functions: HashMap<String, &'a Function>,
     /// The calls of each declared function (by stable name), in order.
@@ -131,6 +138,8 @@ impl<'a> Summaries<'a> {
         });
         Summaries {
             knowledge,
+            model,
+            bindings: std::sync::OnceLock::new(),
             functions,
             calls,
             memo: HashMap::new(),
@@ -294,6 +303,7 @@ impl<'a> Summaries<'a> {
                     non_idempotent: sink.non_idempotent,
                     chain: vec![here, format!("`{}`", call.callee)],
                     first_call: (call.span, call.text.clone()),
+                    key: sink.key.clone().or_else(|| self.key_sent(call, function)),
                 });
             }
             let callee = self.resolve(call, function);
@@ -309,6 +319,23 @@ impl<'a> Summaries<'a> {
             }
         }
         None
+    }
+
+    /// The idempotency key `call` (a sink call in `function`) sends: minted
+    /// on every call when a generator inside `function` makes it.
+    fn key_sent(&self, call: &Call, function: &Function) -> Option<HelperKey> {
+        let bindings = self.bindings.get_or_init(|| Bindings::new(self.model));
+        let key = KeyFinder::new(self.knowledge, bindings, "").key_of(call)?;
+        let inside = |at: Span| {
+            function.span.start_byte <= at.start_byte && at.end_byte <= function.span.end_byte
+        };
+        Some(HelperKey {
+            name: key.name,
+            generated_by: match key.origin {
+                KeyOrigin::Generated { generator, at, .. } if inside(at) => Some(generator),
+                _ => None,
+            },
+        })
     }
 
     /// The summary of a method called `method` that a class of this file,

@@ -168,8 +168,22 @@ pub struct Sink {
     pub non_idempotent: bool,
     /// A pack's SDK call, or a helper of the project that reaches one.
     pub origin: SinkOrigin,
+    /// For a helper: the idempotency key its own call of the sink sends.
+    pub key: Option<HelperKey>,
     when_option: Option<OptionCondition>,
     when_new_arg: PatternSet,
+}
+
+/// The idempotency key a helper of the project sends with the side effect it
+/// reaches (`postJson` sets `Idempotency-Key: crypto.randomUUID()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperKey {
+    /// The option or header name as written (`Idempotency-Key`).
+    pub name: String,
+    /// The generator, when the helper mints the key itself on every call
+    /// (`crypto.randomUUID`); `None` when the key comes from its caller or
+    /// from stable data.
+    pub generated_by: Option<String>,
 }
 
 /// A compiled pattern entry with its optional SQL condition.
@@ -703,6 +717,7 @@ impl Knowledge {
                 when_option: entry.when_option.clone(),
                 when_new_arg: compile_patterns(file, source, &entry.when_new_arg)?,
                 origin: SinkOrigin::Pack,
+                key: None,
             });
         }
         Ok(())
@@ -742,6 +757,7 @@ impl Sink {
         generic: bool,
         non_idempotent: bool,
         origin: SinkOrigin,
+        key: Option<HelperKey>,
     ) -> Sink {
         Sink {
             kind,
@@ -749,6 +765,7 @@ impl Sink {
             generic,
             non_idempotent,
             origin,
+            key,
             patterns: PatternSet::default(),
             when_option: None,
             when_new_arg: PatternSet::default(),

@@ -189,6 +189,7 @@ fn callers_in(
                     reach.reached.generic,
                     reach.reached.non_idempotent,
                     SinkOrigin::ImportedHelper,
+                    reach.reached.key.clone(),
                 ),
             );
             index_of.insert(local, index);

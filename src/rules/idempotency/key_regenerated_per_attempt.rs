@@ -4,7 +4,9 @@ use super::{effect, one_effect, stable_data_phrase};
 use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin, Regenerated, regenerated_per_attempt};
 use crate::flow::retried::retried_phrase;
 use crate::flow::shorten;
-use crate::knowledge::HandlerRole;
+use crate::flow::{RetryFacts, WalkState};
+use crate::knowledge::{HandlerRole, SinkOrigin};
+use crate::model::Call;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -68,6 +70,69 @@ declare_rule! {
     }
 }
 
+impl KeyRegeneratedPerAttempt {
+    /// A retried call of a helper from another file that mints the key it
+    /// sends on every call (`postJson` sets `Idempotency-Key:
+    /// crypto.randomUUID()`): reported at the call, the retry is here. A
+    /// helper of this file is reported inside it, where its key is minted.
+    fn minted_by_imported_helper(
+        &self,
+        call: &Call,
+        state: &WalkState<'_>,
+        facts: &RetryFacts<'_>,
+        file: &FileContext<'_>,
+    ) -> Option<RawFinding> {
+        let sink = file.knowledge.sink(call)?;
+        if sink.origin != SinkOrigin::ImportedHelper || !sink.non_idempotent {
+            return None;
+        }
+        let key = sink.key.as_ref()?;
+        let generator = shorten(key.generated_by.as_deref()?, 40);
+        let retried = facts.retried(call, state)?;
+        let name = shorten(&key.name, 40);
+        let callee = shorten(&call.callee, 50);
+        let how = retried_phrase(&retried);
+        let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
+        Some(RawFinding {
+            rule: self.id(),
+            severity: if retried.certain {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            confidence: if retried.certain {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+            span: call.span,
+            function: state.function.clone(),
+            trigger_text: call.text.clone(),
+            message: format!(
+                "`{callee}` sends a `{name}` it generates itself with `{generator}()` on every call ({}), and it is {how}: every attempt sends a new key, so the downstream system treats each retry as a new request and the key deduplicates nothing",
+                sink.label,
+            ),
+            questions: vec![
+                format!(
+                    "What stable data identifies this operation — {stable}, the order, job or event id — so that every attempt sends the same `{name}`?"
+                ),
+                format!(
+                    "Can the caller make `{name}` once, before the retry starts, and pass it to `{callee}` instead of `{callee}` minting one per call?"
+                ),
+                format!(
+                    "How would a test verify that two attempts of `{callee}` send the same `{name}` and produce exactly one effect?"
+                ),
+                "What happens downstream when the first attempt succeeded but its response was lost, and the retry arrives with a different key?".to_string(),
+            ],
+            related: vec![RelatedSpan {
+                path: None,
+                span: retried.origin,
+                message: format!("retried here ({})", retried.label),
+            }],
+        })
+    }
+}
+
 impl FileRule for KeyRegeneratedPerAttempt {
     fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let knowledge = file.knowledge;
@@ -76,6 +141,10 @@ impl FileRule for KeyRegeneratedPerAttempt {
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
         walker.walk(file.model, &mut |call, state| {
+            if let Some(finding) = self.minted_by_imported_helper(call, state, facts, file) {
+                findings.push(finding);
+                return;
+            }
             let Some(key) = keys.key_of(call) else {
                 return;
             };

@@ -125,7 +125,11 @@ impl FileRule for RetryWithoutKey {
             {
                 return;
             }
-            if keys.key_of(call).is_some() {
+            // A helper of the project that sends a key with its effect is
+            // judged by the key it sends (`key-regenerated-per-attempt` when
+            // it mints one on every call).
+            if keys.key_of(call).is_some() || knowledge.sink(call).is_some_and(|s| s.key.is_some())
+            {
                 return;
             }
             let severity = if retried.certain && !effect.generic {
