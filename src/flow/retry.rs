@@ -51,6 +51,24 @@ const ATTEMPT_WORDS: &[&str] = &[
     "attempt", "attempts", "retry", "retries", "retrying", "retried", "tries", "try", "tried",
 ];
 
+/// Words that name a retry schedule: the delays a loop waits between attempts
+/// (`for delay in RETRY_DELAYS`, `for (const wait of backoffSchedule)`).
+const SCHEDULE_WORDS: &[&str] = &[
+    "delay",
+    "delays",
+    "backoff",
+    "backoffs",
+    "schedule",
+    "wait",
+    "waits",
+    "interval",
+    "intervals",
+    "pause",
+    "pauses",
+    "sleep",
+    "sleeps",
+];
+
 /// Options set, somewhere in the file, to more than one attempt (`attempts: 5`),
 /// for retry entries with `when_file_options`.
 pub fn file_retry_options(model: &FileModel) -> HashSet<String> {
@@ -119,8 +137,57 @@ pub fn wrapper_label(label: &str, call: &Call) -> String {
     }
 }
 
+/// The retry scope of a declared function retried by its decorator, or by
+/// itself: a call of its own name in a failure branch (`catch (e) { return
+/// postWithRetry(url, body, attempt + 1) }`) runs the whole function again.
+pub fn function_scope(
+    function: &Function,
+    knowledge: &Knowledge,
+    file_options: &HashSet<String>,
+) -> Option<RetryScope> {
+    decorator_scope(function, knowledge, file_options).or_else(|| recursive_scope(function))
+}
+
+/// The retry scope of a function that calls itself again when it fails.
+fn recursive_scope(function: &Function) -> Option<RetryScope> {
+    let name = crate::flow::derived::short_name(function);
+    if name.is_empty() || name.starts_with('<') {
+        return None;
+    }
+    let own = |callee: &str| {
+        callee == name
+            || callee
+                .strip_prefix("this.")
+                .or_else(|| callee.strip_prefix("self."))
+                .or_else(|| callee.strip_prefix("Self."))
+                == Some(name)
+    };
+    let mut again: Option<&Call> = None;
+    scan_blocks(&function.body, &mut |block| {
+        if again.is_none() && is_failure_branch(block) {
+            crate::model::for_each_call_in(&block.body, &mut |call| {
+                if again.is_none() && own(&call.callee) {
+                    again = Some(call);
+                }
+            });
+        }
+    });
+    let again = again?;
+    Some(RetryScope {
+        kind: RetryKind::Decorator,
+        label: format!(
+            "its own call `{}` when it fails",
+            crate::flow::shorten(&again.text, 40),
+        ),
+        origin: again.span,
+        region: function.span,
+        certain: true,
+        explicit: false,
+    })
+}
+
 /// The retry scope of a declared function retried by its decorator.
-pub fn decorator_scope(
+fn decorator_scope(
     function: &Function,
     knowledge: &Knowledge,
     file_options: &HashSet<String>,
@@ -182,9 +249,19 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
     match split_iteration(header) {
         Some((variable, iterable)) => {
             // Iterating over records (`for attempt in job.attempts`) is not
-            // retrying: only a count of attempts is.
+            // retrying: only a count of attempts is, or a schedule of delays
+            // named as one (`RETRY_DELAYS`, `backoffSchedule`) whose loop
+            // catches a failure and waits.
             if !is_count(iterable) {
-                return None;
+                let names_schedule = |text: &str| {
+                    identifier_words(text)
+                        .iter()
+                        .any(|w| SCHEDULE_WORDS.contains(&w.as_str()))
+                };
+                let schedule = is_plain_name(iterable)
+                    && (names_schedule(iterable) || names_schedule(variable))
+                    && catches_then_sleeps(&block.body, knowledge);
+                return schedule.then(|| scope(loop_label(), counts_attempts(iterable)));
             }
             if counts_attempts(variable) || counts_attempts(iterable) {
                 return Some(scope(loop_label(), true));
@@ -263,6 +340,15 @@ fn is_count(iterable: &str) -> bool {
         || iterable.starts_with("1..")
         || iterable.starts_with("Array(")
         || iterable.starts_with("[...Array(")
+}
+
+/// A name or member path (`RETRY_DELAYS`, `self.backoff`, `config.retry.delays`),
+/// not a call or an expression.
+fn is_plain_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | ':'))
 }
 
 /// A C-style loop condition against a small literal: `i < 3`, `n <= 5`.

@@ -239,7 +239,7 @@ impl<'k> ScopeWalker<'k> {
                 role: None,
                 handler: None,
                 handler_topic: None,
-                retry: retry::decorator_scope(function, self.knowledge, &self.retry_options),
+                retry: retry::function_scope(function, self.knowledge, &self.retry_options),
             }
         } else {
             let mut inherited = outer.clone();
