@@ -105,3 +105,51 @@ fn a_task_module_does_not_run_in_requests() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(summary(&run.json()).is_empty(), "{}", run.stdout);
 }
+
+/// A repository with the settings and `accounts/signals.py` as `signals`
+/// in the change.
+fn scan_signals(settings: &str, signals: &str) -> serde_json::Value {
+    let repo = Repo::new();
+    repo.write("shop/settings/base.py", settings);
+    repo.write("accounts/tasks.py", TASKS);
+    repo.write("accounts/signals.py", "\n");
+    let base = repo.commit("base");
+    repo.write("accounts/signals.py", signals);
+    let head = repo.commit("change");
+    let run = repo.handoff(&[
+        "scan",
+        "--base",
+        &base,
+        "--head",
+        &head,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.json()
+}
+
+const RECEIVER: &str = "from django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\nfrom accounts import tasks\n\n\n@receiver(post_save, sender=User)\ndef welcome_new_user(sender, instance, created, **kwargs):\n    if created:\n        tasks.send_welcome.delay(instance.id)\n";
+
+#[test]
+fn a_signal_receiver_runs_inside_the_request_that_saves_the_model() {
+    let report = scan_signals(SETTINGS_ON, RECEIVER);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            10,
+            "new".to_string()
+        )]
+    );
+    assert_eq!(findings(&report)[0]["confidence"], "medium");
+    let deferred = RECEIVER.replace(
+        "        tasks.send_welcome.delay(instance.id)\n",
+        "        transaction.on_commit(lambda: tasks.send_welcome.delay(instance.id))\n",
+    );
+    let deferred = format!("from django.db import transaction\n{deferred}");
+    assert_eq!(summary(&scan_signals(SETTINGS_ON, &deferred)), vec![]);
+    assert_eq!(summary(&scan_signals(SETTINGS_OFF, RECEIVER)), vec![]);
+}

@@ -4,7 +4,7 @@ use crate::flow::WalkState;
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
-use crate::knowledge::{HandlerRole, RequestTransactions, SinkKind};
+use crate::knowledge::{Delivery, HandlerRole, Knowledge, RequestTransactions, SinkKind};
 use crate::model::{Call, Span};
 use crate::rules::RuleId;
 use crate::rules::{
@@ -22,7 +22,9 @@ declare_rule! {
     /// transaction.atomic()` / `with session.begin()` block, or a function decorated with
     /// `@transaction.atomic`. When the Django settings turn on `ATOMIC_REQUESTS`, every request
     /// runs in a transaction: a side effect outside a task, a management command or a migration
-    /// is reported with medium confidence and the settings line. Calls deferred with
+    /// (a signal `@receiver` included: the code that saves the model calls it, inside the
+    /// request's transaction) is reported with medium confidence and the settings line. Calls
+    /// deferred with
     /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
     /// `EventEmitter`s are not flagged.
     ///
@@ -87,9 +89,11 @@ impl FileRule for SideEffectInTransaction {
             }
             let Some(scope) = state.transaction else {
                 // Django's ATOMIC_REQUESTS: outside tasks and consumers, the
-                // request's own transaction is open.
+                // request's own transaction is open; an in-process receiver
+                // (a Django signal's `@receiver`) runs inside the code that
+                // sends the signal, in its transaction.
                 if let Some(requests) = requests
-                    && !matches!(state.role, Some(HandlerRole::Job | HandlerRole::Consumer))
+                    && !runs_on_its_own(state, file.knowledge)
                     && let Some(sink) = file.knowledge.sink(call)
                 {
                     findings.push(request_finding(
@@ -127,6 +131,19 @@ impl FileRule for SideEffectInTransaction {
                 }],
             });
         });
+    }
+}
+
+/// Whether the code runs outside the request that triggers it: a job, or a
+/// consumer of messages that arrive from elsewhere (not an in-process
+/// receiver, which the sender calls synchronously).
+fn runs_on_its_own(state: &WalkState<'_>, knowledge: &Knowledge) -> bool {
+    match state.role {
+        Some(HandlerRole::Job) => true,
+        Some(HandlerRole::Consumer) => !state
+            .handler
+            .is_some_and(|handler| knowledge.delivery(handler) == Delivery::AtMostOnce),
+        _ => false,
     }
 }
 
