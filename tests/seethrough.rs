@@ -68,6 +68,17 @@ fn python_helper_imported_from_another_file_is_seen_inside_the_transaction() {
         message.contains("via `email_receipt` (shop/orders/notify.py:4) → `send_mail`"),
         "the chain is named: {message}"
     );
+    let related = &findings(&report)[0]["related"];
+    assert!(
+        related
+            .as_array()
+            .is_some_and(|places| places.iter().any(|place| {
+                place["path"] == "shop/orders/notify.py"
+                    && place["line"] == 5
+                    && place["message"] == "the chain reaches `send_mail` here"
+            })),
+        "the chain's end is a related location in the helper's file: {related}"
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@
 
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::scope::ScopeWalker;
-use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin};
+use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin, SinkPlace};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -47,6 +47,8 @@ pub struct ReachedSink {
     pub first_call: (Span, String),
     /// The idempotency key sent with the sink call, when there is one.
     pub key: Option<HelperKey>,
+    /// Where the chain ends: the pack sink's call.
+    pub reached_at: Option<SinkPlace>,
 }
 
 impl ReachedSink {
@@ -60,6 +62,7 @@ impl ReachedSink {
             self.non_idempotent,
             origin,
             self.key.clone(),
+            self.reached_at.clone(),
         )
     }
 }
@@ -90,6 +93,8 @@ struct CallFact<'a> {
 pub struct Summaries<'a> {
     knowledge: &'a Knowledge,
     model: &'a FileModel,
+    /// The file, when the summaries are for the files that import it.
+    path: Option<String>,
     /// The file's bindings, built when a sink call's key is first asked for.
     bindings: std::sync::OnceLock<Bindings<'a>>,
     /// Declared functions by the names calls use for them.
@@ -139,6 +144,7 @@ impl<'a> Summaries<'a> {
         Summaries {
             knowledge,
             model,
+            path: None,
             bindings: std::sync::OnceLock::new(),
             functions,
             calls,
@@ -149,6 +155,13 @@ impl<'a> Summaries<'a> {
             instances: instances(model),
             classes: declared_classes(model),
         }
+    }
+
+    /// Summaries of the file at `path`, as the files that import it see
+    /// them: the places their chains end name the file.
+    pub fn in_file(mut self, path: &str) -> Self {
+        self.path = Some(path.to_string());
+        self
     }
 
     /// The task classes this file declares whose `apply_async` (or `delay`)
@@ -304,6 +317,13 @@ impl<'a> Summaries<'a> {
                     chain: vec![here, format!("`{}`", call.callee)],
                     first_call: (call.span, call.text.clone()),
                     key: sink.key.clone().or_else(|| self.key_sent(call, function)),
+                    reached_at: sink.reached_at.clone().or_else(|| {
+                        Some(SinkPlace {
+                            path: self.path.clone(),
+                            span: call.span,
+                            callee: call.callee.clone(),
+                        })
+                    }),
                 });
             }
             let callee = self.resolve(call, function);

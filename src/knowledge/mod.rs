@@ -170,8 +170,21 @@ pub struct Sink {
     pub origin: SinkOrigin,
     /// For a helper: the idempotency key its own call of the sink sends.
     pub key: Option<HelperKey>,
+    /// For a helper: where the chain ends, at the pack sink's call.
+    pub reached_at: Option<SinkPlace>,
     when_option: Option<OptionCondition>,
     when_new_arg: PatternSet,
+}
+
+/// Where a helper's chain reaches the SDK: the pack sink's call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkPlace {
+    /// The file, when it is not the file that calls the helper.
+    pub path: Option<String>,
+    /// The call.
+    pub span: crate::model::Span,
+    /// The call's callee (`tasks.send_welcome.delay`).
+    pub callee: String,
 }
 
 /// The idempotency key a helper of the project sends with the side effect it
@@ -718,6 +731,7 @@ impl Knowledge {
                 when_new_arg: compile_patterns(file, source, &entry.when_new_arg)?,
                 origin: SinkOrigin::Pack,
                 key: None,
+                reached_at: None,
             });
         }
         Ok(())
@@ -758,6 +772,7 @@ impl Sink {
         non_idempotent: bool,
         origin: SinkOrigin,
         key: Option<HelperKey>,
+        reached_at: Option<SinkPlace>,
     ) -> Sink {
         Sink {
             kind,
@@ -766,6 +781,7 @@ impl Sink {
             non_idempotent,
             origin,
             key,
+            reached_at,
             patterns: PatternSet::default(),
             when_option: None,
             when_new_arg: PatternSet::default(),

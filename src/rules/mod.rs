@@ -248,6 +248,23 @@ pub struct RelatedSpan {
     pub message: String,
 }
 
+impl RelatedSpan {
+    /// Where a helper's chain reaches the SDK (`tasks.send_welcome.delay` in
+    /// `accounts/notify.py`), for a finding on a call of the helper; `None`
+    /// for a pack's own sink.
+    pub fn chain_end(sink: &crate::knowledge::Sink) -> Option<RelatedSpan> {
+        let place = sink.reached_at.as_ref()?;
+        Some(RelatedSpan {
+            path: place.path.clone(),
+            span: place.span,
+            message: format!(
+                "the chain reaches `{}` here",
+                crate::flow::shorten(&place.callee, 50)
+            ),
+        })
+    }
+}
+
 /// What a rule reports, before fingerprinting and new/existing classification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawFinding {

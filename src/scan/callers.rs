@@ -190,6 +190,7 @@ fn callers_in(
                     reach.reached.non_idempotent,
                     SinkOrigin::ImportedHelper,
                     reach.reached.key.clone(),
+                    reach.reached.reached_at.clone(),
                 ),
             );
             index_of.insert(local, index);

@@ -449,7 +449,8 @@ pub(super) fn file_exports(
         &model,
         knowledge,
         Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
-    );
+    )
+    .in_file(path);
     for (name, summary) in imported {
         summaries.add_imported(name, summary.clone());
     }

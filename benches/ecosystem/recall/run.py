@@ -7,7 +7,8 @@ For each case this script takes the fixed file (the fix commit) and the buggy
 one (its parent), builds a two-commit git repository in the cache (base =
 fixed, head = buggy: the change reintroduces the bug), runs
 `handoff scan --format json`, and counts the case as found when a *new*
-finding of one of the expected rules covers the anchor line.
+finding of one of the expected rules covers the anchor line (on it, or with
+the chain's end there as a related location).
 
 Third-party code is never committed: the texts are read from a local mirror
 of the repository (a bare git directory, by default /work/.mirror/<owner>+<name>/repo,
@@ -176,14 +177,27 @@ def anchor_line(text, anchor, after=""):
     return None if at < 0 else text.count("\n", 0, at) + 1
 
 
+def covers(finding, path, line):
+    """Whether the finding is on the anchor line, or its chain ends there: a
+    call of the project's helper reported where it runs (inside the caller's
+    transaction or retry), with the helper's SDK call as a related location."""
+    if finding["path"] == path and finding["line"] <= line <= max(finding["end_line"], finding["line"]):
+        return True
+    return any(
+        (place.get("path") or finding["path"]) == path
+        and place.get("line") == line
+        and place.get("message", "").startswith("the chain reaches ")
+        for place in finding.get("related", [])
+    )
+
+
 def judge(case, report, line):
     """The new findings of the expected rules that cover the anchor line."""
     return [
         f for f in report["findings"]
         if f["status"] == "new"
-        and f["path"] == case["path"]
         and f["rule"] in case["rules"]
-        and f["line"] <= line <= max(f["end_line"], f["line"])
+        and covers(f, case["path"], line)
     ]
 
 

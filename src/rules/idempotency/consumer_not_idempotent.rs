@@ -161,11 +161,13 @@ impl FileRule for ConsumerNotIdempotent {
                         message_noun(role)
                     ),
                 ],
-                related: vec![RelatedSpan {
+                related: std::iter::once(RelatedSpan {
                     path: None,
                     span: handler.span,
                     message: format!("{} registered here", role.noun()),
-                }],
+                })
+                .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
+                .collect(),
             });
         });
     }

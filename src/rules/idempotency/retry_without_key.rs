@@ -177,11 +177,13 @@ impl FileRule for RetryWithoutKey {
                     ),
                     "What if the first attempt is accepted late, after the retry already sent it again?".to_string(),
                 ],
-                related: vec![RelatedSpan {
+                related: std::iter::once(RelatedSpan {
                     path: None,
                     span: retried.origin,
                     message: format!("retried here ({})", retried.label),
-                }],
+                })
+                .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
+                .collect(),
             });
         });
     }

@@ -96,14 +96,10 @@ impl FileRule for SideEffectInTransaction {
                     && !runs_on_its_own(state, file.knowledge)
                     && let Some(sink) = file.knowledge.sink(call)
                 {
-                    findings.push(request_finding(
-                        self.id(),
-                        call,
-                        state,
-                        &sink.label,
-                        sink.kind,
-                        requests,
-                    ));
+                    let mut finding =
+                        request_finding(self.id(), call, state, &sink.label, sink.kind, requests);
+                    finding.related.extend(RelatedSpan::chain_end(sink));
+                    findings.push(finding);
                 }
                 return;
             };
@@ -124,11 +120,13 @@ impl FileRule for SideEffectInTransaction {
                 trigger_text: call.text.clone(),
                 message: message(call, &sink.label, sink.kind.action(), &scope),
                 questions: questions(call, sink.kind.downstream(), &scope),
-                related: vec![RelatedSpan {
+                related: std::iter::once(RelatedSpan {
                     path: None,
                     span: scope.opener.span,
                     message: format!("transaction opened here (`{}`)", callee_name(scope.opener)),
-                }],
+                })
+                .chain(RelatedSpan::chain_end(sink))
+                .collect(),
             });
         });
     }
