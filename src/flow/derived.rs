@@ -329,7 +329,7 @@ impl<'a> Summaries<'a> {
             let callee = self.resolve(call, function);
             let inner = match callee {
                 Some(Resolved::Declared(next)) => self.of_function(next, visiting, depth + 1),
-                Some(Resolved::Imported(summary)) => summary,
+                Some(Resolved::Imported(summary)) => *summary,
                 None => continue,
             };
             if let Some(mut reached) = inner.reaches {
@@ -411,7 +411,7 @@ impl<'a> Summaries<'a> {
 
     fn resolve(&self, call: &Call, caller: &Function) -> Option<Resolved<'a>> {
         if let Some(summary) = self.imported.get(&call.callee) {
-            return Some(Resolved::Imported(summary.clone()));
+            return Some(Resolved::Imported(Box::new(summary.clone())));
         }
         let target = *self.functions.get(&call.callee)?;
         // `self.x()` resolves to a method of the caller's own class only.
@@ -628,7 +628,7 @@ fn declared_classes(model: &FileModel) -> HashMap<String, Vec<&Function>> {
 
 enum Resolved<'a> {
     Declared(&'a Function),
-    Imported(Summary),
+    Imported(Box<Summary>),
 }
 
 /// The classes `model` declares with an `apply_async` or `delay` method that
