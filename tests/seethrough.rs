@@ -790,3 +790,59 @@ fn a_typescript_request_helper_that_mints_its_key_is_seen_from_the_retry_loop_th
         )]
     );
 }
+
+#[test]
+fn helpers_imported_through_tsconfig_paths_and_workspace_packages_are_seen_through() {
+    let before = "import { prisma } from \"@acme/db\";\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  await prisma.$transaction(async (tx) => {\n    await tx.order.create({ data: body });\n  });\n  return Response.json({ ok: true });\n}\n";
+    let after = "import { prisma } from \"@acme/db\";\nimport { notifyPartner } from \"@acme/partners/notify\";\nimport { deliverWebhook } from \"@/lib/webhooks\";\n\nexport async function POST(req: Request) {\n  const body = await req.json();\n  await prisma.$transaction(async (tx) => {\n    await tx.order.create({ data: body });\n    await notifyPartner(body.partnerId);\n    await deliverWebhook(body.hook, body);\n  });\n  return Response.json({ ok: true });\n}\n";
+    let (repo, base, head) = change(
+        &[
+            (
+                "apps/web/tsconfig.json",
+                "{\n  // comments and trailing commas, as tsconfig allows\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"./*\"] } },\n}\n",
+            ),
+            (
+                "apps/web/package.json",
+                "{\"name\": \"web\", \"private\": true}\n",
+            ),
+            (
+                "apps/web/lib/webhooks.ts",
+                "export async function deliverWebhook(url: string, payload: unknown) {\n  await fetch(url, { method: \"POST\", body: JSON.stringify(payload) });\n}\n",
+            ),
+            (
+                "packages/partners/package.json",
+                "{\"name\": \"@acme/partners\", \"exports\": {\"./notify\": \"./src/notify.ts\"}}\n",
+            ),
+            (
+                "packages/partners/src/notify.ts",
+                "export async function notifyPartner(partnerId: string) {\n  await fetch(`https://partners.example.com/${partnerId}/orders`, { method: \"POST\" });\n}\n",
+            ),
+            ("apps/web/app/api/orders/route.ts", before),
+        ],
+        "apps/web/app/api/orders/route.ts",
+        after,
+    );
+    let report = scan(&repo, &base, &head);
+    let messages: Vec<String> = findings(&report)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["line"],
+                f["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(
+        messages[0].starts_with("9 ")
+            && messages[0]
+                .contains("via `notifyPartner` (packages/partners/src/notify.ts:1) → `fetch`"),
+        "{messages:#?}"
+    );
+    assert!(
+        messages[1].starts_with("10 ")
+            && messages[1].contains("via `deliverWebhook` (apps/web/lib/webhooks.ts:1) → `fetch`"),
+        "{messages:#?}"
+    );
+}

@@ -60,19 +60,49 @@ fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|_| unreachable!("valid literal regex"))
 }
 
+/// Resolves a JS/TS specifier that is not relative (`@/lib/mail` through a
+/// `tsconfig.json` `paths` alias, `@acme/mail` a workspace package) in the
+/// file at the first path to the files it may name; empty for a package of
+/// the registry (`react`).
+pub type JsAliases<'a> = &'a (dyn Fn(&str, &str) -> Vec<String> + Sync);
+
+/// No aliases: only relative specifiers name files of the project.
+pub fn no_aliases(_: &str, _: &str) -> Vec<String> {
+    Vec::new()
+}
+
 /// The project imports of a file at `path` (repository-relative).
 pub fn project_imports(language: Language, path: &str, source: &str) -> Vec<ImportedName> {
+    project_imports_with(language, path, source, &no_aliases)
+}
+
+/// The project imports of a file at `path`, with the project's JS/TS
+/// aliases resolved by `aliases`.
+pub fn project_imports_with(
+    language: Language,
+    path: &str,
+    source: &str,
+    aliases: JsAliases<'_>,
+) -> Vec<ImportedName> {
     match language {
-        Language::JavaScript | Language::TypeScript | Language::Tsx => js_imports(path, source),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            js_imports(path, source, aliases)
+        }
         Language::Python => python_imports(path, source),
         Language::Rust => rust_imports(path, source),
     }
 }
 
-fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
+fn js_imports(path: &str, source: &str, aliases: JsAliases<'_>) -> Vec<ImportedName> {
     let mut out = Vec::new();
+    let candidates_of = |spec: &str| {
+        js_candidates(path, spec).or_else(|| {
+            let aliased = aliases(path, spec);
+            (!aliased.is_empty()).then_some(aliased)
+        })
+    };
     let mut named = |list: &str, spec: &str, separator: &str| {
-        if let Some(candidates) = js_candidates(path, spec) {
+        if let Some(candidates) = candidates_of(spec) {
             out.extend(js_named_list(list, separator, &candidates));
         }
     };
@@ -86,7 +116,7 @@ fn js_imports(path: &str, source: &str) -> Vec<ImportedName> {
         .captures_iter(source)
         .chain(JS_REQUIRE_MODULE.captures_iter(source))
     {
-        if let Some(candidates) = js_candidates(path, &caps[2]) {
+        if let Some(candidates) = candidates_of(&caps[2]) {
             out.push(ImportedName {
                 local: caps[1].to_string(),
                 remote: None,
@@ -474,7 +504,7 @@ mod tests {
     #[test]
     fn js_relative_imports_and_requires_are_kept_and_packages_dropped() {
         let source = "import React from 'react';\nimport { deliverWebhook, sendMail as mail } from '../lib/notify';\nimport * as jobs from './jobs.js';\nconst { enqueue } = require('./queue');\nconst billing = require('../billing');\nimport { x } from '@scope/pkg';\n";
-        let found = js_imports("src/orders/checkout.ts", source);
+        let found = js_imports("src/orders/checkout.ts", source, &no_aliases);
         assert_eq!(
             names(&found),
             vec![

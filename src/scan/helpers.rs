@@ -12,11 +12,16 @@ use super::contract::RepositoryScope;
 use crate::config::Config;
 use crate::diff::{self, ChangedFile};
 use crate::flow::derived::{Summaries, Summary, short_name};
-use crate::flow::imports::{ImportedName, declares, project_imports, reexports};
+use crate::flow::imports::{
+    ImportedName, declares, project_imports, project_imports_with, reexports,
+};
 use crate::lang;
 use crate::model::Language;
+use crate::related::Manifests;
 use rayon::prelude::*;
+use regex::Regex;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Imported helpers by local name, for one version of one touched file.
 pub type ImportedHelpers = Vec<(String, Summary)>;
@@ -57,17 +62,24 @@ pub(super) fn imported_helpers(
     config: &Config,
     warnings: &mut Vec<String>,
 ) -> HelperIndex {
+    let manifests = js_manifests(files, scope, warnings);
+    let aliases = |path: &str, specifier: &str| {
+        manifests
+            .as_ref()
+            .map_or_else(Vec::new, |m| m.js_alias_candidates(path, specifier))
+    };
     let mut imports: Vec<(&ChangedFile, Side, Vec<ImportedName>)> = files
         .par_iter()
         .flat_map_iter(|file| {
             let language = Language::from_path(&file.path);
+            let aliases = &aliases;
             [
                 (Side::Head, file.head_text.as_deref()),
                 (Side::Base, file.base_text.as_deref()),
             ]
             .into_iter()
             .filter_map(move |(side, text)| {
-                let imports = project_imports(language?, &file.path, text?);
+                let imports = project_imports_with(language?, &file.path, text?, aliases);
                 (!imports.is_empty()).then_some((file, side, imports))
             })
         })
@@ -198,6 +210,62 @@ pub(super) fn imported_helpers(
         }
     }
     index
+}
+
+/// A specifier a touched JS/TS file imports that may be a project alias:
+/// `@/lib/mail`, `~/jobs`, `#mail`, or a scoped package `@acme/mail`.
+static ALIAS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:\bfrom|\brequire\s*\()\s*['"](?:@|~|#)[\w./-]"#)
+        .unwrap_or_else(|_| unreachable!("valid literal regex"))
+});
+
+/// The project's JS/TS manifests (`package.json` names and exports,
+/// `tsconfig.json` `paths`), read from the head's tree when a touched JS/TS
+/// file imports something that may be an alias of the project; `None`
+/// otherwise (the tree is not listed for nothing).
+fn js_manifests(
+    files: &[ChangedFile],
+    scope: &RepositoryScope<'_>,
+    warnings: &mut Vec<String>,
+) -> Option<Manifests> {
+    let may_alias = files.iter().any(|file| {
+        matches!(
+            Language::from_path(&file.path),
+            Some(Language::JavaScript | Language::TypeScript | Language::Tsx)
+        ) && [&file.head_text, &file.base_text]
+            .into_iter()
+            .flatten()
+            .any(|text| ALIAS_IMPORT.is_match(text))
+    });
+    if !may_alias {
+        return None;
+    }
+    let wants = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        matches!(
+            name,
+            "package.json" | "tsconfig.json" | "tsconfig.base.json"
+        ) && !path.split('/').any(|part| part == "node_modules")
+    };
+    let rev = match scope.head {
+        "WORKTREE" => None,
+        "INDEX" => Some(scope.base),
+        commit => Some(commit),
+    };
+    match diff::read_tree_files(scope.root, rev, &wants) {
+        Ok(found) => Some(Manifests::read(
+            found
+                .iter()
+                .map(|(path, text)| (path.as_str(), text.as_str())),
+            &std::collections::BTreeSet::new(),
+        )),
+        Err(error) => {
+            warnings.push(format!(
+                "imported helpers: cannot read the project's package.json and tsconfig.json ({error}); aliased imports were not seen through"
+            ));
+            None
+        }
+    }
 }
 
 /// Names imported from a package's index (`from shop.models import
