@@ -255,10 +255,17 @@ impl<'k> ScopeWalker<'k> {
             inherited
         };
         if fresh {
-            let role = function
-                .decorators
-                .iter()
-                .find_map(|d| self.knowledge.decorator_role(d))
+            // A call in the body (a signature check of a push delivery)
+            // says more than a route decorator: who calls the function.
+            let role = self
+                .knowledge
+                .body_role(function)
+                .or_else(|| {
+                    function
+                        .decorators
+                        .iter()
+                        .find_map(|d| self.knowledge.decorator_role(d))
+                })
                 .or_else(|| self.knowledge.name_role(&function.name));
             if role.is_some() {
                 state.role = role;

@@ -18,7 +18,7 @@ pub use pack::{
 pub use pattern::{CallPattern, PatternSet, RequiredLiteral, SetIndex};
 pub use retry::{Delivery, RetryClient, RetryMechanism, identifier_words};
 
-use crate::model::{Call, Ecosystem, Value};
+use crate::model::{Call, Ecosystem, Function, Value};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -356,6 +356,7 @@ struct Handler {
     option_keys: Vec<String>,
     names: PatternSet,
     name_keys: Vec<String>,
+    body_calls: PatternSet,
 }
 
 impl Knowledge {
@@ -553,6 +554,30 @@ impl Knowledge {
             .map(|h| h.role)
     }
 
+    /// The role a call in the function's own body gives it (see
+    /// [`pack::HandlerEntry::body_calls`]): such handlers are delivered at
+    /// least once.
+    pub fn body_role(&self, function: &Function) -> Option<HandlerRole> {
+        let handlers: Vec<&Handler> = self
+            .handlers
+            .iter()
+            .filter(|h| !h.body_calls.is_empty())
+            .collect();
+        if handlers.is_empty() {
+            return None;
+        }
+        let mut role = None;
+        crate::model::for_each_call_in(&function.body, &mut |call| {
+            if role.is_none() {
+                role = handlers
+                    .iter()
+                    .find(|h| h.body_calls.matches(&call.callee))
+                    .map(|h| h.role);
+            }
+        });
+        role
+    }
+
     /// The role a function's name suggests (`handle_order_created`).
     pub fn name_role(&self, name: &str) -> Option<HandlerRole> {
         let short = name.rsplit(['.', ' ']).next().unwrap_or(name);
@@ -589,6 +614,7 @@ impl Knowledge {
                         .iter()
                         .chain(h.decorators.iter())
                         .chain(h.names.iter())
+                        .chain(h.body_calls.iter())
                 })
                 .collect(),
         }
@@ -695,6 +721,7 @@ impl Knowledge {
                 option_keys: entry.option_keys.clone(),
                 names: compile_patterns(file, source, &entry.names)?,
                 name_keys: entry.name_keys.clone(),
+                body_calls: compile_patterns(file, source, &entry.body_calls)?,
             });
         }
         for entry in &pack.route_files {

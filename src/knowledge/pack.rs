@@ -156,6 +156,13 @@ pub struct HandlerEntry {
     /// Other keywords (`compression="zlib"`) never name anything.
     #[serde(default)]
     pub name_keys: Vec<String>,
+    /// Calls in a function's own body that make it such a handler, whatever
+    /// registers it: a route that verifies the signature of a push queue or
+    /// a webhook provider (`receiver.verify(..)`,
+    /// `stripe.webhooks.constructEvent(..)`) is called by a service that
+    /// delivers again until it gets a 2xx, so it is delivered at least once.
+    #[serde(default)]
+    pub body_calls: Vec<String>,
 }
 
 /// A file-system routing convention.

@@ -446,6 +446,9 @@ impl Knowledge {
             }
             return Delivery::Unknown;
         }
+        if self.body_role(handler).is_some() {
+            return Delivery::AtLeastOnce;
+        }
         let decorators = &handler.decorators;
         if decorators
             .iter()
