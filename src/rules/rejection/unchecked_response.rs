@@ -6,7 +6,7 @@ use crate::flow::outcome::{
 };
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
-use crate::model::{Call, CallResult, Ecosystem, Language, Span};
+use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span};
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, Rule, Severity, declare_rule};
 
 declare_rule! {
@@ -140,6 +140,10 @@ enum Reading {
     ChainedBody(String),
     /// A `.then(..)` callback runs on any response and never looks at it.
     IgnoredByThen,
+    /// The status of the variable named here is only read to take the
+    /// success path (`if (res.ok) { .. }` with no `else`): a rejection
+    /// falls through in silence.
+    SuccessOnly(String),
 }
 
 fn reading(
@@ -235,12 +239,90 @@ fn reading(
                 &file.model.comments,
             );
             let usage = usage_in(&rest, var, knowledge);
+            if usage == Usage::Checked
+                && only_success_is_taken(state.enclosing, call.span, var, &rest)
+            {
+                return Some(Reading::SuccessOnly(var.to_string()));
+            }
             // An unawaited promise nobody reads is fire-and-forget's finding.
             let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
             if unawaited_js && state.enclosing.is_async && usage == Usage::Unused {
                 return None;
             }
             from_usage(usage, var, ecosystem)
+        }
+    }
+}
+
+/// Whether the status of `var` (bound by the call at `at` in `function`) is
+/// read once, as the whole condition of an `if` that takes the success path
+/// (`if (res.ok)`, `if response.ok:`, `if res.status === 200`) and has no
+/// `else`: nothing happens when the write is rejected. `rest` is the rest
+/// of the function's code after the call.
+fn only_success_is_taken(function: &Function, at: Span, var: &str, rest: &str) -> bool {
+    let status_reads = [".ok", ".status", ".is_success", ".status_code"]
+        .iter()
+        .map(|member| rest.matches(&format!("{var}{member}")).count())
+        .sum::<usize>();
+    if status_reads != 1 {
+        return false;
+    }
+    let mut found = false;
+    visit_sequences(&function.body, &mut |nodes| {
+        for (index, node) in nodes.iter().enumerate() {
+            let Node::Block(block) = node else {
+                continue;
+            };
+            let BlockKind::If { condition } = &block.kind else {
+                continue;
+            };
+            if block.span.start_byte < at.end_byte || !is_success_test(condition, var) {
+                continue;
+            }
+            let continued = matches!(
+                nodes.get(index + 1),
+                Some(Node::Block(next)) if matches!(next.kind, BlockKind::If { .. })
+            );
+            // `if (res.ok) return true;`: what follows is the failure path.
+            let leaves = block.body.iter().any(|n| matches!(n, Node::Return(_)));
+            found |= !continued && !leaves;
+        }
+    });
+    found
+}
+
+/// Whether `condition` is nothing but a test that `var` succeeded.
+fn is_success_test(condition: &str, var: &str) -> bool {
+    let plain: String = condition
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
+        .collect();
+    let Some(member) = plain.strip_prefix(var) else {
+        return false;
+    };
+    matches!(
+        member,
+        ".ok"
+            | ".is_success"
+            | ".status.is_success"
+            | ".status===200"
+            | ".status==200"
+            | ".status_code==200"
+            | ".status<300"
+            | ".status_code<300"
+    )
+}
+
+/// Visit every list of sibling statements under `nodes`, outside loops (a
+/// loop goes round again when the write fails: that is its failure path)
+/// and nested functions (which run on their own).
+fn visit_sequences<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a [Node])) {
+    visit(nodes);
+    for node in nodes {
+        if let Node::Block(block) = node
+            && !matches!(block.kind, BlockKind::Loop { .. })
+        {
+            visit_sequences(&block.body, visit);
         }
     }
 }
@@ -394,6 +476,12 @@ impl UncheckedResponse {
                     .to_string(),
                 self.default_severity(),
             ),
+            Reading::SuccessOnly(var) => (
+                format!(
+                    "the status of `{var}` only picks the success path (an `if` with no `else`), so a rejection falls through in silence"
+                ),
+                Severity::Medium,
+            ),
             Reading::ChainedBody(read) => (
                 format!("only its body is read (`{read}`), never its status"),
                 Severity::Low,
@@ -419,7 +507,13 @@ impl UncheckedResponse {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::High,
+            // A success-only branch may be all the caller needs: the code
+            // shows the status was thought of.
+            confidence: if matches!(reading, Reading::SuccessOnly(_)) {
+                Confidence::Medium
+            } else {
+                Confidence::High
+            },
             span: write.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),
@@ -433,7 +527,7 @@ impl UncheckedResponse {
 /// The idiomatic status check for the ecosystem, for questions.
 fn status_check_hint(ecosystem: Option<Ecosystem>, reading: &Reading) -> String {
     let var = match reading {
-        Reading::Unread(var) | Reading::BodyOnly(var) => var.as_str(),
+        Reading::Unread(var) | Reading::BodyOnly(var) | Reading::SuccessOnly(var) => var.as_str(),
         Reading::Dropped | Reading::ChainedBody(_) | Reading::IgnoredByThen => match ecosystem {
             Some(Ecosystem::Python) => "response",
             _ => "res",
