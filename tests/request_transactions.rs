@@ -27,19 +27,7 @@ fn scan_with(settings: &str, line: &str) -> serde_json::Value {
         ),
     );
     let head = repo.commit("change");
-    let run = repo.handoff(&[
-        "scan",
-        "--base",
-        &base,
-        "--head",
-        &head,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ]);
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    run.json()
+    scan(&repo, &base, &head)
 }
 
 #[test]
@@ -116,12 +104,17 @@ fn scan_signals(settings: &str, signals: &str) -> serde_json::Value {
     let base = repo.commit("base");
     repo.write("accounts/signals.py", signals);
     let head = repo.commit("change");
+    scan(&repo, &base, &head)
+}
+
+/// The JSON report of the change from `base` to `head`.
+fn scan(repo: &Repo, base: &str, head: &str) -> serde_json::Value {
     let run = repo.handoff(&[
         "scan",
         "--base",
-        &base,
+        base,
         "--head",
-        &head,
+        head,
         "--format",
         "json",
         "--fail-on",
