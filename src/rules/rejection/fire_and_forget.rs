@@ -6,7 +6,9 @@ use crate::flow::outcome::{
 };
 use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink};
-use crate::model::{Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Span, Value};
+use crate::model::{
+    Call, CallResult, Ecosystem, FileModel, FunctionOrigin, Language, Node, Return, Span, Value,
+};
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -24,7 +26,9 @@ declare_rule! {
     /// effect run with `asyncio.create_task(..)` / `ensure_future(..)` or `tokio::spawn(..)` whose
     /// handle is dropped and whose failure is not handled inside the task. In Python, a coroutine
     /// called without `await` inside `async def` (when the same callee is awaited elsewhere in the
-    /// file) is flagged at high severity: it never runs at all. Callback-style calls, synchronous
+    /// file) is flagged at high severity: it never runs at all. A node-style call left to run
+    /// whose callback throws the error it is given (`(err) => { if (err) throw err }`) is flagged
+    /// too: the throw escapes the caller's `try` and `await`. Other callback-style calls, synchronous
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
     /// the file, and test code are not flagged.
     ///
@@ -126,6 +130,19 @@ impl FileRule for FireAndForget {
                 ));
                 return;
             }
+            if ecosystem == Ecosystem::Js
+                && let Some((sink, thrown)) = thrown_in_callback(call, knowledge)
+            {
+                findings.push(self.finding(
+                    file.path,
+                    call,
+                    sink,
+                    call,
+                    state,
+                    Lost::ThrownInCallback(thrown),
+                ));
+                return;
+            }
             let Some((effect, sink)) =
                 dropped_promise(call, state, ecosystem, &awaited, knowledge, unread)
             else {
@@ -144,6 +161,9 @@ enum Lost<'a> {
     Unawaited(String, Span),
     /// Run in a spawned task whose handle is dropped.
     Spawned(&'a Call),
+    /// Its node-style callback throws the error (at the span), where no
+    /// `try` or `await` of the caller can catch it.
+    ThrownInCallback(Span),
 }
 
 /// A side effect whose promise is dropped at the call site.
@@ -197,6 +217,40 @@ fn dropped_promise<'a>(
         return None;
     }
     Some((effect, sink))
+}
+
+/// A side effect called node-style and left to run (`sheets.values.append(req,
+/// (err) => { if (err) throw err })`) whose callback throws the error it is
+/// given: the sink and where the error is thrown.
+fn thrown_in_callback<'a>(call: &Call, knowledge: &'a Knowledge) -> Option<(&'a Sink, Span)> {
+    if call.awaited || !matches!(call.result, CallResult::Discarded) {
+        return None;
+    }
+    let sink = knowledge.sink(call)?;
+    call.callbacks().find_map(|callback| {
+        let error = callback.params.first()?;
+        if !matches!(error.name.as_str(), "err" | "error" | "e" | "er") {
+            return None;
+        }
+        let mut thrown = None;
+        visit_returns(&callback.body, &mut |ret| {
+            if thrown.is_none() && ret.value_text.trim_start().starts_with("throw") {
+                thrown = Some(ret.span);
+            }
+        });
+        Some((sink, thrown?))
+    })
+}
+
+/// Every `return` or `throw` under `nodes`, outside nested functions.
+fn visit_returns<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Return)) {
+    for node in nodes {
+        match node {
+            Node::Return(ret) => visit(ret),
+            Node::Block(block) => visit_returns(&block.body, visit),
+            _ => {}
+        }
+    }
 }
 
 /// Node-style APIs take a trailing callback (`sendMail(opts, (err) => ..)`)
@@ -329,6 +383,16 @@ impl FireAndForget {
                     path: None,
                     span: *span,
                     message: format!("async callback whose promise `{owner}` drops"),
+                }],
+            ),
+            Lost::ThrownInCallback(at) => (
+                format!(
+                    "its callback throws the error, and a throw inside a callback escapes the caller's `try` and `await`: {function} carries on as if {sent} had worked, and the error is an uncaught exception"
+                ),
+                vec![RelatedSpan {
+                    path: None,
+                    span: *at,
+                    message: "thrown here, inside the callback".to_string(),
                 }],
             ),
             Lost::Spawned(spawner) => (
