@@ -403,3 +403,140 @@ fn always_proposes_each_suite_of_the_tests_most_files_first() {
         "{written}"
     );
 }
+
+/// A TypeScript monorepo written in arrow-function constants, importing
+/// through its `tsconfig.json` alias and a workspace package's index: the
+/// job a definition table registers reaches the mailer three files away
+/// (job → pipeline → `@/lib/mail` index → the module that sends), and the
+/// route that enqueues it through the jobs package joins it. A UI
+/// component's handler and a test stay out.
+#[test]
+fn jobs_reach_boundaries_through_aliases_index_files_and_arrow_helpers() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"surveys\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"]}\n",
+    );
+    repo.write(
+        "apps/web/package.json",
+        "{\"name\": \"web\", \"scripts\": {\"test\": \"vitest run\"}, \"devDependencies\": {\"vitest\": \"1\"}}\n",
+    );
+    repo.write(
+        "apps/web/tsconfig.json",
+        "{\n  // aliases\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"./*\"] } }\n}\n",
+    );
+    repo.write(
+        "packages/jobs/package.json",
+        "{\"name\": \"@surveys/jobs\", \"main\": \"src/index.ts\"}\n",
+    );
+    repo.write(
+        "packages/jobs/src/index.ts",
+        "export { enqueueDigestJob } from './queue';\n",
+    );
+    repo.write(
+        "packages/jobs/src/queue.ts",
+        r#"import { Queue } from "bullmq";
+
+const queue = new Queue("background");
+
+export const enqueueDigestJob = async (data: { surveyId: string }) => {
+  return await queue.add("digest.send", data);
+};
+"#,
+    );
+    repo.write(
+        "apps/web/lib/jobs/definitions.ts",
+        r#"import { processDigestJob } from "@/modules/digest/process-digest-job";
+
+export const definitions = {
+  "digest.send": { handle: processDigestJob },
+};
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/process-digest-job.ts",
+        r#"import { runDigestPipeline } from "@/modules/digest/pipeline";
+
+export const processDigestJob = async (data: { surveyId: string }) => {
+  await runDigestPipeline(data.surveyId);
+};
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/pipeline.ts",
+        r#"import { sendDigestEmail } from "@/lib/mail";
+
+export const runDigestPipeline = async (surveyId: string) => {
+  const summary = await summarize(surveyId);
+  await sendDigestEmail(summary);
+};
+
+const summarize = async (surveyId: string) => ({ surveyId });
+"#,
+    );
+    repo.write("apps/web/lib/mail/index.ts", "export * from './send';\n");
+    repo.write(
+        "apps/web/lib/mail/send.ts",
+        r#"import { createTransport } from "nodemailer";
+
+export const sendDigestEmail = async (summary: { surveyId: string }) => {
+  const transporter = createTransport({});
+  await transporter.sendMail({ to: "owner@example.com", subject: summary.surveyId });
+};
+"#,
+    );
+    repo.write(
+        "apps/web/app/api/digests/route.ts",
+        r#"import { enqueueDigestJob } from "@surveys/jobs";
+
+export const POST = async (request: Request) => {
+  const { surveyId } = await request.json();
+  await enqueueDigestJob({ surveyId });
+  return Response.json({ queued: true });
+};
+"#,
+    );
+    repo.write(
+        "apps/web/components/digest-button.tsx",
+        r#"import { sendDigestEmail } from "@/lib/mail";
+
+export const DigestButton = () => (
+  <button onClick={async () => { await sendDigestEmail({ surveyId: "s" }); }}>Send</button>
+);
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/pipeline.test.ts",
+        r#"import { runDigestPipeline } from "@/modules/digest/pipeline";
+import { test } from "vitest";
+
+test("digest", async () => { await runDigestPipeline("s"); });
+"#,
+    );
+    repo.commit("surveys");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["digests"], "{written}");
+    assert!(
+        written.contains("task processDigestJob (apps/web/modules/digest/process-digest-job.ts:3) → e-mail/SMS provider"),
+        "{written}"
+    );
+    for path in [
+        "apps/web/lib/mail/send.ts",
+        "apps/web/modules/digest/pipeline.ts",
+        "apps/web/modules/digest/process-digest-job.ts",
+        "packages/jobs/src/queue.ts",
+    ] {
+        assert!(
+            written.contains(&format!("      - \"{path}\"\n")),
+            "{path}: {written}"
+        );
+    }
+    assert!(!written.contains("digest-button"), "{written}");
+    assert!(!written.contains("pipeline.test.ts\"\n"), "{written}");
+}
