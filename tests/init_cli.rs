@@ -404,6 +404,133 @@ fn always_proposes_each_suite_of_the_tests_most_files_first() {
     );
 }
 
+/// A Rust service whose route only hands the work to an in-process channel:
+/// a worker the server spawns receives from it in a loop and, three calls
+/// and two files away, posts the notification. A scheduled worker runs the
+/// same pipeline. The route, both workers and the files of the chain are one
+/// workflow; a spawned loop that reaches nothing and a route that reaches
+/// nothing stay out.
+#[test]
+fn spawned_workers_fed_by_a_route_through_a_channel_are_one_workflow() {
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"feeds\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    repo.write(
+        "src/main.rs",
+        "mod api;\nmod notify;\nmod refresh;\nmod server;\nfn main() {}\n",
+    );
+    repo.write(
+        "src/api.rs",
+        r#"use axum::{routing::post, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/feeds/refresh", post(refresh_feeds))
+        .route("/feeds/ping", post(ping))
+}
+
+async fn refresh_feeds(State(state): State<AppState>) -> StatusCode {
+    match state.refresh_sender.try_send(()) {
+        Ok(()) => StatusCode::ACCEPTED,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+async fn ping() -> StatusCode {
+    StatusCode::OK
+}
+"#,
+    );
+    repo.write(
+        "src/server.rs",
+        r#"use crate::refresh::refresh_all;
+
+pub async fn start(client: reqwest::Client) {
+    let (refresh_sender, refresh_rx) = mpsc::channel::<()>(1);
+    let (stats_tx, stats_rx) = mpsc::channel::<u64>(8);
+    tokio::spawn(run_refresh_worker(client.clone(), refresh_rx));
+    tokio::spawn(async move {
+        run_scheduled_feeds_worker(client).await;
+    });
+    tokio::spawn(count_stats(stats_rx));
+    serve(refresh_sender, stats_tx).await;
+}
+
+async fn run_refresh_worker(client: reqwest::Client, mut rx: mpsc::Receiver<()>) {
+    while let Some(()) = rx.recv().await {
+        refresh_all(&client).await;
+    }
+}
+
+async fn run_scheduled_feeds_worker(client: reqwest::Client) {
+    let mut interval = tokio::time::interval(Duration::from_secs(86_400));
+    loop {
+        interval.tick().await;
+        refresh_all(&client).await;
+    }
+}
+
+async fn count_stats(mut rx: mpsc::Receiver<u64>) {
+    let mut total = 0;
+    while let Some(n) = rx.recv().await {
+        total += n;
+    }
+}
+"#,
+    );
+    repo.write(
+        "src/refresh.rs",
+        r#"use crate::notify::announce;
+
+pub async fn refresh_all(client: &reqwest::Client) {
+    let changed = download_feeds(client).await;
+    report(client, changed).await;
+}
+
+async fn report(client: &reqwest::Client, changed: usize) {
+    announce(client, changed).await;
+}
+"#,
+    );
+    repo.write(
+        "src/notify.rs",
+        r#"pub async fn announce(client: &reqwest::Client, changed: usize) {
+    let body = format!("{changed} feeds changed");
+    let _ = client.post("https://hooks.example.com/feeds").body(body).send().await;
+}
+"#,
+    );
+    repo.commit("feeds");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["feeds"], "{written}");
+    for path in [
+        "src/api.rs",
+        "src/notify.rs",
+        "src/refresh.rs",
+        "src/server.rs",
+    ] {
+        assert!(
+            written.contains(&format!("      - \"{path}\"\n")),
+            "{path}: {written}"
+        );
+    }
+    assert!(
+        written.contains("POST /feeds/refresh (src/api.rs:9); hands work to the refresh channel · worker run_refresh_worker (src/server.rs:14) → HTTP client"),
+        "{written}"
+    );
+    assert!(written.contains("and 1 more entry point"), "{written}");
+    assert!(!written.contains("count_stats ("), "{written}");
+    assert!(!written.contains("POST /feeds/ping ("), "{written}");
+}
+
 /// A TypeScript monorepo written in arrow-function constants, importing
 /// through its `tsconfig.json` alias and a workspace package's index: the
 /// job a definition table registers reaches the mailer three files away

@@ -83,7 +83,18 @@ pub fn infer(
         let e = &entries[i];
         (e.role != HandlerRole::Route, e.path.clone(), e.line)
     });
-    let reaches_out = |e: &EntryPoint| !e.reaches.is_empty() || !e.publishes.is_empty();
+    // A channel counts when a worker that receives from it reaches out.
+    let reaching_keys: BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.role != HandlerRole::Route)
+        .filter(|e| !e.reaches.is_empty() || !e.publishes.is_empty())
+        .flat_map(|e| e.keys.iter().map(String::as_str))
+        .collect();
+    let reaches_out = |e: &EntryPoint| {
+        !e.reaches.is_empty()
+            || !e.publishes.is_empty()
+            || e.feeds.iter().any(|f| reaching_keys.contains(f.as_str()))
+    };
     let mut groups: Vec<Group> = Vec::new();
     let mut assigned: Vec<bool> = vec![false; entries.len()];
     for &index in &order {
@@ -147,6 +158,18 @@ fn join_consumers(entries: &[EntryPoint], group: &mut Group, assigned: &mut [boo
     let mut cursor = 0;
     while cursor < group.members.len() {
         let producer = &entries[group.members[cursor]];
+        for channel in &producer.feeds {
+            for (index, consumer) in entries.iter().enumerate() {
+                if !assigned[index]
+                    && consumer.role != HandlerRole::Route
+                    && consumer.keys.contains(channel)
+                {
+                    assigned[index] = true;
+                    group.members.push(index);
+                    group.hops += 1;
+                }
+            }
+        }
         for topic in &producer.publishes {
             for (index, consumer) in entries.iter().enumerate() {
                 if assigned[index] || consumer.role == HandlerRole::Route {
@@ -228,6 +251,10 @@ fn evidence(members: &[&EntryPoint]) -> String {
         let published: Vec<&str> = member.publishes.iter().map(String::as_str).collect();
         if !published.is_empty() {
             let _ = write!(out, "; enqueues {}", published.join(", "));
+        }
+        let fed: Vec<&str> = member.feeds.iter().map(String::as_str).collect();
+        if !fed.is_empty() {
+            let _ = write!(out, "; hands work to the {} channel", fed.join(", "));
         }
     }
     if members.len() > EVIDENCE_ENTRIES {
