@@ -535,8 +535,9 @@ async fn report(client: &reqwest::Client, changed: usize) {
 /// through its `tsconfig.json` alias and a workspace package's index: the
 /// job a definition table registers reaches the mailer three files away
 /// (job → pipeline → `@/lib/mail` index → the module that sends), and the
-/// route that enqueues it through the jobs package joins it. A UI
-/// component's handler and a test stay out.
+/// route that enqueues it through the jobs package's helper joins it, named
+/// after the job, not the route's first segment. A UI component's handler
+/// and a test stay out.
 #[test]
 fn jobs_reach_boundaries_through_aliases_index_files_and_arrow_helpers() {
     let repo = Repo::new();
@@ -613,7 +614,7 @@ export const sendDigestEmail = async (summary: { surveyId: string }) => {
 "#,
     );
     repo.write(
-        "apps/web/app/api/digests/route.ts",
+        "apps/web/app/api/v1/surveys/[surveyId]/digest-requests/route.ts",
         r#"import { enqueueDigestJob } from "@surveys/jobs";
 
 export const POST = async (request: Request) => {
@@ -648,7 +649,11 @@ test("digest", async () => { await runDigestPipeline("s"); });
         .lines()
         .filter_map(|line| line.strip_prefix("  - name: "))
         .collect();
-    assert_eq!(names, ["digests"], "{written}");
+    assert_eq!(names, ["digest"], "{written}");
+    assert!(
+        written.contains("POST /api/v1/surveys/[surveyId]/digest-requests ("),
+        "{written}"
+    );
     assert!(
         written.contains("task processDigestJob (apps/web/modules/digest/process-digest-job.ts:3) → e-mail/SMS provider"),
         "{written}"

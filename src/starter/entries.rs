@@ -34,7 +34,7 @@ const UI_FOLDERS: &[&str] = &[
 ];
 
 static HELPER_PLACE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\(([^()\s:]+\.(?:py|ts|tsx|js|jsx|mjs|cjs|mts|cts|rs)):\d+\)")
+    Regex::new(r"\(([^()\s:]+\.(?:py|ts|tsx|js|jsx|mjs|cjs|mts|cts|rs)):(\d+)\)")
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
 
@@ -67,6 +67,10 @@ pub struct EntryPoint {
     pub feeds: BTreeSet<String>,
     /// Other files of the project it reaches through helpers.
     pub helper_files: BTreeSet<String>,
+    /// The helpers of other files its chains run through, by file and
+    /// first line, outermost first (a route that calls the job's own
+    /// enqueue helper, which calls the generic one).
+    pub through: Vec<(String, u32)>,
     /// Whether it is known as a job only by a job-like name that starts with
     /// a producer's verb (`enqueueReportJob`): it enqueues jobs rather than
     /// runs one, so it joins the workflow of the jobs it starts but starts
@@ -242,6 +246,12 @@ pub fn find_entries(
             for caps in HELPER_PLACE.captures_iter(&sink.label) {
                 if caps[1] != *path {
                     entry.helper_files.insert(caps[1].to_string());
+                    if let Ok(line) = caps[2].parse() {
+                        let place = (caps[1].to_string(), line);
+                        if !entry.through.contains(&place) {
+                            entry.through.push(place);
+                        }
+                    }
                 }
             }
             if sink.kind == SinkKind::Event {
@@ -407,6 +417,7 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
         publishes: BTreeSet::new(),
         feeds: BTreeSet::new(),
         helper_files: BTreeSet::new(),
+        through: Vec::new(),
         producer,
     }
 }

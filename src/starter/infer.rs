@@ -101,7 +101,22 @@ pub fn infer(
         if assigned[index] || !reaches_out(&entries[index]) {
             continue;
         }
-        let group = group_for(&mut groups, &entries[index]);
+        // A route whose chain runs through another entry point's function
+        // (the enqueue helper of a job) belongs to that entry's workflow.
+        let entry = &entries[index];
+        let joined = entry
+            .through
+            .iter()
+            .filter(|_| entry.role == HandlerRole::Route)
+            .find_map(|(path, line)| {
+                entries.iter().find(|other| {
+                    other.role != HandlerRole::Route
+                        && other.line == *line
+                        && other.path == *path
+                        && reaches_out(other)
+                })
+            });
+        let group = group_for(&mut groups, joined.map_or(&entry.noun, |o| &o.noun));
         assigned[index] = true;
         groups[group].members.push(index);
         join_consumers(entries, &mut groups[group], &mut assigned);
@@ -137,15 +152,15 @@ pub fn infer(
     workflows
 }
 
-/// The group of an entry's business noun, created if needed.
-fn group_for(groups: &mut Vec<Group>, entry: &EntryPoint) -> usize {
-    let key = grouping_key(&entry.noun);
+/// The group of a business noun, created if needed.
+fn group_for(groups: &mut Vec<Group>, noun: &str) -> usize {
+    let key = grouping_key(noun);
     if let Some(index) = groups.iter().position(|g| g.key == key) {
         return index;
     }
     groups.push(Group {
         key,
-        name: entry.noun.clone(),
+        name: noun.to_string(),
         members: Vec::new(),
         hops: 0,
     });
