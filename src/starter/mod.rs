@@ -28,7 +28,7 @@ use crate::lang;
 use crate::model::{Ecosystem, FileModel, Language};
 use crate::related::{IndexSources, Manifests, SuiteCommand, TestIndex, whole_suite_for};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -194,7 +194,6 @@ fn find_all_entries(
             })
             .collect::<Vec<_>>(),
     );
-    let known: HashSet<&str> = sources.iter().map(|(path, _, _)| *path).collect();
     let found: Vec<entries::FileEntries> = sources
         .par_iter()
         .zip(models.par_iter())
@@ -208,7 +207,7 @@ fn find_all_entries(
                     format!("line {}", function.span.start_line)
                 }),
             );
-            for (name, summary) in reach.imported(index, &known) {
+            for (name, summary) in reach.imported(index) {
                 summaries.add_imported(&name, summary);
             }
             let knowledge = summaries.knowledge();

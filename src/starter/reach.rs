@@ -43,6 +43,26 @@ static RUST_GLOB_REEXPORT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
 
+/// The summaries a file imports, by the name it calls them.
+type Imported = Vec<(String, Summary)>;
+
+/// The summaries of a file's helpers, by name.
+type Exported = HashMap<String, Summary>;
+
+/// An imported name, resolved to where it is declared.
+#[derive(Debug, Clone)]
+enum Resolved {
+    /// A helper: the name the importing file calls it, the file that
+    /// declares it and its name there.
+    Helper {
+        local: String,
+        file: String,
+        remote: String,
+    },
+    /// A whole module bound to a name (`import * as mail`).
+    Module { local: String, file: String },
+}
+
 /// One source file as the reach reads it.
 pub struct ReachFile<'a> {
     /// Its path.
@@ -58,10 +78,9 @@ pub struct ReachFile<'a> {
 /// The imports of every file, resolved to the project's files, and the
 /// summaries of every file's helpers seen as far as [`MAX_FILE_HOPS`] files.
 pub struct Reach {
-    /// Per file (same order as the input): the names it imports.
-    imports: Vec<Vec<ImportedName>>,
-    /// Per file path: the names it passes on from other modules.
-    forwards: HashMap<String, Vec<ImportedName>>,
+    /// Per file (same order as the input): the helpers it imports, each
+    /// resolved once to the file that declares it.
+    imports: Vec<Vec<Resolved>>,
     /// Per file path: its module-level helpers' summaries, by name.
     exports: HashMap<String, HashMap<String, Summary>>,
 }
@@ -89,9 +108,17 @@ impl Reach {
                 (!passed.is_empty()).then(|| (file.path.to_string(), passed))
             })
             .collect();
+        let declared: HashMap<&str, HashSet<&str>> = files
+            .iter()
+            .map(|file| (file.path, module_functions(file.model)))
+            .collect();
+        let mut cache: HashMap<(String, String), Option<String>> = HashMap::new();
+        let imports: Vec<Vec<Resolved>> = imports
+            .iter()
+            .map(|names| resolve_imports(names, &known, &declared, &forwards, &mut cache))
+            .collect();
         let mut reach = Reach {
             imports,
-            forwards,
             exports: HashMap::new(),
         };
         reach.exports = files
@@ -101,29 +128,40 @@ impl Reach {
                 (!exported.is_empty()).then(|| (file.path.to_string(), exported))
             })
             .collect();
+        // A file is summarised again only when what it imports changed.
+        let mut seen: Vec<Imported> = vec![Vec::new(); files.len()];
         for _ in 0..MAX_FILE_HOPS {
-            let changed: Vec<(String, HashMap<String, Summary>)> = files
+            let changed: Vec<(usize, Imported, Exported)> = files
                 .par_iter()
                 .enumerate()
                 .filter_map(|(index, file)| {
-                    let imported = reach.imported(index, &known);
-                    if imported.is_empty() {
+                    let mut imported = reach.imported(index);
+                    imported.sort_by(|a, b| a.0.cmp(&b.0));
+                    if imported == seen[index] {
                         return None;
                     }
                     let exported = exported_summaries(file, config, &imported);
-                    let before = reach.exports.get(file.path);
-                    let same = match before {
-                        Some(before) => *before == exported,
-                        None => exported.is_empty(),
-                    };
-                    (!same).then(|| (file.path.to_string(), exported))
+                    Some((index, imported, exported))
                 })
                 .collect();
             if changed.is_empty() {
                 break;
             }
-            for (path, exported) in changed {
-                reach.exports.insert(path, exported);
+            let mut moved = false;
+            for (index, imported, exported) in changed {
+                seen[index] = imported;
+                let path = files[index].path;
+                let same = match reach.exports.get(path) {
+                    Some(before) => *before == exported,
+                    None => exported.is_empty(),
+                };
+                if !same {
+                    moved = true;
+                    reach.exports.insert(path.to_string(), exported);
+                }
+            }
+            if !moved {
+                break;
             }
         }
         reach
@@ -131,29 +169,23 @@ impl Reach {
 
     /// The summaries of the helpers the file at `index` imports, by the
     /// name it calls them.
-    pub fn imported(&self, index: usize, known: &HashSet<&str>) -> Vec<(String, Summary)> {
+    pub fn imported(&self, index: usize) -> Vec<(String, Summary)> {
         let mut out = Vec::new();
         for name in &self.imports[index] {
-            let files = name
-                .candidates
-                .iter()
-                .filter(|c| known.contains(c.as_str()));
-            match &name.remote {
-                Some(remote) => {
-                    let found = files
-                        .into_iter()
-                        .find_map(|file| self.lookup(file, remote, 0, &mut HashSet::new()));
-                    if let Some(summary) = found {
-                        out.push((name.local.clone(), summary));
+            match name {
+                Resolved::Helper {
+                    local,
+                    file,
+                    remote,
+                } => {
+                    if let Some(summary) = self.exports.get(file).and_then(|f| f.get(remote)) {
+                        out.push((local.clone(), summary.clone()));
                     }
                 }
-                None => {
-                    let Some(file) = files.into_iter().next() else {
-                        continue;
-                    };
-                    if let Some(functions) = self.exports.get(file.as_str()) {
+                Resolved::Module { local, file } => {
+                    if let Some(functions) = self.exports.get(file) {
                         for (function, summary) in functions {
-                            out.push((format!("{}.{function}", name.local), summary.clone()));
+                            out.push((format!("{local}.{function}"), summary.clone()));
                         }
                     }
                 }
@@ -161,37 +193,130 @@ impl Reach {
         }
         out
     }
+}
 
-    /// The summary of `name` as the file at `path` offers it: its own
-    /// helper, or one it passes on from another module.
-    fn lookup(
-        &self,
-        path: &str,
-        name: &str,
-        depth: usize,
-        visited: &mut HashSet<String>,
-    ) -> Option<Summary> {
-        if let Some(summary) = self.exports.get(path).and_then(|f| f.get(name)) {
-            return Some(summary.clone());
+/// The module-level functions a file declares, by name.
+fn module_functions(model: &FileModel) -> HashSet<&str> {
+    fn in_nodes<'m>(nodes: &'m [Node], out: &mut HashSet<&'m str>) {
+        for node in nodes {
+            match node {
+                Node::Function(function)
+                    if function.origin == FunctionOrigin::Declaration
+                        && function.class.is_none() =>
+                {
+                    out.insert(short_name(function));
+                }
+                Node::Block(block) if matches!(block.kind, BlockKind::Plain) => {
+                    in_nodes(&block.body, out);
+                }
+                _ => {}
+            }
         }
-        if depth >= MAX_REEXPORT_HOPS || !visited.insert(path.to_string()) {
-            return None;
+    }
+    let mut out = HashSet::new();
+    in_nodes(&model.module.body, &mut out);
+    out
+}
+
+/// A file's imports resolved to the files that declare them; `cache`
+/// keeps each `(file, name)` resolution, so that an index file passing on
+/// hundreds of names is read once.
+fn resolve_imports(
+    names: &[ImportedName],
+    known: &HashSet<&str>,
+    declared: &HashMap<&str, HashSet<&str>>,
+    forwards: &HashMap<String, Vec<ImportedName>>,
+    cache: &mut HashMap<(String, String), Option<String>>,
+) -> Vec<Resolved> {
+    let mut out = Vec::new();
+    for name in names {
+        let mut files = name
+            .candidates
+            .iter()
+            .filter(|c| known.contains(c.as_str()));
+        match &name.remote {
+            Some(remote) => {
+                let found = files.find_map(|file| {
+                    declaring_file(
+                        file,
+                        remote,
+                        declared,
+                        forwards,
+                        cache,
+                        0,
+                        &mut HashSet::new(),
+                    )
+                });
+                if let Some((file, remote)) = found {
+                    out.push(Resolved::Helper {
+                        local: name.local.clone(),
+                        file,
+                        remote,
+                    });
+                }
+            }
+            None => {
+                if let Some(file) = files.next() {
+                    out.push(Resolved::Module {
+                        local: name.local.clone(),
+                        file: file.clone(),
+                    });
+                }
+            }
         }
-        let forwarded = self.forwards.get(path)?;
-        for passed in forwarded {
+    }
+    out
+}
+
+/// The file that declares `name` as the file at `path` offers it (its
+/// own, or one it passes on from another module), with its name there.
+fn declaring_file(
+    path: &str,
+    name: &str,
+    declared: &HashMap<&str, HashSet<&str>>,
+    forwards: &HashMap<String, Vec<ImportedName>>,
+    cache: &mut HashMap<(String, String), Option<String>>,
+    depth: usize,
+    visited: &mut HashSet<String>,
+) -> Option<(String, String)> {
+    if declared.get(path).is_some_and(|names| names.contains(name)) {
+        return Some((path.to_string(), name.to_string()));
+    }
+    let key = (path.to_string(), name.to_string());
+    if let Some(known) = cache.get(&key) {
+        return known.clone().map(|found| {
+            let (file, remote) = found.split_once('\n').unwrap_or((&found, name));
+            (file.to_string(), remote.to_string())
+        });
+    }
+    if depth >= MAX_REEXPORT_HOPS || !visited.insert(path.to_string()) {
+        return None;
+    }
+    let mut found = None;
+    if let Some(forwarded) = forwards.get(path) {
+        'search: for passed in forwarded {
             let remote = match (passed.local.as_str(), passed.remote.as_deref()) {
                 ("*", _) => name,
                 (local, Some(remote)) if local == name => remote,
                 _ => continue,
             };
             for file in &passed.candidates {
-                if let Some(summary) = self.lookup(file, remote, depth + 1, visited) {
-                    return Some(summary);
+                if let Some(hit) =
+                    declaring_file(file, remote, declared, forwards, cache, depth + 1, visited)
+                {
+                    found = Some(hit);
+                    break 'search;
                 }
             }
         }
-        None
     }
+    cache.insert(
+        key,
+        found
+            .as_ref()
+            .map(|(file, remote)| format!("{file}\n{remote}")),
+    );
+    found
 }
 
 /// Functions bound to a name at module level (`export const sendEmail =
