@@ -1,8 +1,9 @@
 //! `handoff init`: a starter configuration inferred from the repository.
 //!
 //! It detects the ecosystems in the work tree, parses the production
-//! sources, finds the route handlers, consumers and jobs that reach other
-//! systems (seeing through the project's helpers, a file away included),
+//! sources, finds the route handlers, consumers, jobs and spawned background
+//! workers that reach other systems (seeing through the project's helpers,
+//! files away: the `reach` module),
 //! groups them into workflows named after the business noun they act on
 //! (producers and consumers of one topic or task joined), picks each
 //! workflow's suite from the project's own tests and runners, and writes
