@@ -403,3 +403,272 @@ fn always_proposes_each_suite_of_the_tests_most_files_first() {
         "{written}"
     );
 }
+
+/// A Rust service whose route only hands the work to an in-process channel:
+/// a worker the server spawns receives from it in a loop and, three calls
+/// and two files away, posts the notification. A scheduled worker runs the
+/// same pipeline. The route, both workers and the files of the chain are one
+/// workflow; a spawned loop that reaches nothing and a route that reaches
+/// nothing stay out.
+#[test]
+fn spawned_workers_fed_by_a_route_through_a_channel_are_one_workflow() {
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"feeds\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    repo.write(
+        "src/main.rs",
+        "mod api;\nmod notify;\nmod refresh;\nmod server;\nfn main() {}\n",
+    );
+    repo.write(
+        "src/api.rs",
+        r#"use axum::{routing::post, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/feeds/refresh", post(refresh_feeds))
+        .route("/feeds/ping", post(ping))
+}
+
+async fn refresh_feeds(State(state): State<AppState>) -> StatusCode {
+    match state.refresh_sender.try_send(()) {
+        Ok(()) => StatusCode::ACCEPTED,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+async fn ping() -> StatusCode {
+    StatusCode::OK
+}
+"#,
+    );
+    repo.write(
+        "src/server.rs",
+        r#"use crate::refresh::refresh_all;
+
+pub async fn start(client: reqwest::Client) {
+    let (refresh_sender, refresh_rx) = mpsc::channel::<()>(1);
+    let (stats_tx, stats_rx) = mpsc::channel::<u64>(8);
+    tokio::spawn(run_refresh_worker(client.clone(), refresh_rx));
+    tokio::spawn(async move {
+        run_scheduled_feeds_worker(client).await;
+    });
+    tokio::spawn(count_stats(stats_rx));
+    serve(refresh_sender, stats_tx).await;
+}
+
+async fn run_refresh_worker(client: reqwest::Client, mut rx: mpsc::Receiver<()>) {
+    while let Some(()) = rx.recv().await {
+        refresh_all(&client).await;
+    }
+}
+
+async fn run_scheduled_feeds_worker(client: reqwest::Client) {
+    let mut interval = tokio::time::interval(Duration::from_secs(86_400));
+    loop {
+        interval.tick().await;
+        refresh_all(&client).await;
+    }
+}
+
+async fn count_stats(mut rx: mpsc::Receiver<u64>) {
+    let mut total = 0;
+    while let Some(n) = rx.recv().await {
+        total += n;
+    }
+}
+"#,
+    );
+    repo.write(
+        "src/refresh.rs",
+        r#"use crate::notify::announce;
+
+pub async fn refresh_all(client: &reqwest::Client) {
+    let changed = download_feeds(client).await;
+    report(client, changed).await;
+}
+
+async fn report(client: &reqwest::Client, changed: usize) {
+    announce(client, changed).await;
+}
+"#,
+    );
+    repo.write(
+        "src/notify.rs",
+        r#"pub async fn announce(client: &reqwest::Client, changed: usize) {
+    let body = format!("{changed} feeds changed");
+    let _ = client.post("https://hooks.example.com/feeds").body(body).send().await;
+}
+"#,
+    );
+    repo.commit("feeds");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["feeds"], "{written}");
+    for path in [
+        "src/api.rs",
+        "src/notify.rs",
+        "src/refresh.rs",
+        "src/server.rs",
+    ] {
+        assert!(
+            written.contains(&format!("      - \"{path}\"\n")),
+            "{path}: {written}"
+        );
+    }
+    assert!(
+        written.contains("POST /feeds/refresh (src/api.rs:9); hands work to the refresh channel · worker run_refresh_worker (src/server.rs:14) → HTTP client"),
+        "{written}"
+    );
+    assert!(written.contains("and 1 more entry point"), "{written}");
+    assert!(!written.contains("count_stats ("), "{written}");
+    assert!(!written.contains("POST /feeds/ping ("), "{written}");
+}
+
+/// A TypeScript monorepo written in arrow-function constants, importing
+/// through its `tsconfig.json` alias and a workspace package's index: the
+/// job a definition table registers reaches the mailer three files away
+/// (job → pipeline → `@/lib/mail` index → the module that sends), and the
+/// route that enqueues it through the jobs package's helper joins it, named
+/// after the job, not the route's first segment. A UI component's handler
+/// and a test stay out.
+#[test]
+fn jobs_reach_boundaries_through_aliases_index_files_and_arrow_helpers() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"name\": \"surveys\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"]}\n",
+    );
+    repo.write(
+        "apps/web/package.json",
+        "{\"name\": \"web\", \"scripts\": {\"test\": \"vitest run\"}, \"devDependencies\": {\"vitest\": \"1\"}}\n",
+    );
+    repo.write(
+        "apps/web/tsconfig.json",
+        "{\n  // aliases\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"./*\"] } }\n}\n",
+    );
+    repo.write(
+        "packages/jobs/package.json",
+        "{\"name\": \"@surveys/jobs\", \"main\": \"src/index.ts\"}\n",
+    );
+    repo.write(
+        "packages/jobs/src/index.ts",
+        "export { enqueueDigestJob } from './queue';\n",
+    );
+    repo.write(
+        "packages/jobs/src/queue.ts",
+        r#"import { Queue } from "bullmq";
+
+const queue = new Queue("background");
+
+export const enqueueDigestJob = async (data: { surveyId: string }) => {
+  return await queue.add("digest.send", data);
+};
+"#,
+    );
+    repo.write(
+        "apps/web/lib/jobs/definitions.ts",
+        r#"import { processDigestJob } from "@/modules/digest/process-digest-job";
+
+export const definitions = {
+  "digest.send": { handle: processDigestJob },
+};
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/process-digest-job.ts",
+        r#"import { runDigestPipeline } from "@/modules/digest/pipeline";
+
+export const processDigestJob = async (data: { surveyId: string }) => {
+  await runDigestPipeline(data.surveyId);
+};
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/pipeline.ts",
+        r#"import { sendDigestEmail } from "@/lib/mail";
+
+export const runDigestPipeline = async (surveyId: string) => {
+  const summary = await summarize(surveyId);
+  await sendDigestEmail(summary);
+};
+
+const summarize = async (surveyId: string) => ({ surveyId });
+"#,
+    );
+    repo.write("apps/web/lib/mail/index.ts", "export * from './send';\n");
+    repo.write(
+        "apps/web/lib/mail/send.ts",
+        r#"import { createTransport } from "nodemailer";
+
+export const sendDigestEmail = async (summary: { surveyId: string }) => {
+  const transporter = createTransport({});
+  await transporter.sendMail({ to: "owner@example.com", subject: summary.surveyId });
+};
+"#,
+    );
+    repo.write(
+        "apps/web/app/api/v1/surveys/[surveyId]/digest-requests/route.ts",
+        r#"import { enqueueDigestJob } from "@surveys/jobs";
+
+export const POST = async (request: Request) => {
+  const { surveyId } = await request.json();
+  await enqueueDigestJob({ surveyId });
+  return Response.json({ queued: true });
+};
+"#,
+    );
+    repo.write(
+        "apps/web/components/digest-button.tsx",
+        r#"import { sendDigestEmail } from "@/lib/mail";
+
+export const DigestButton = () => (
+  <button onClick={async () => { await sendDigestEmail({ surveyId: "s" }); }}>Send</button>
+);
+"#,
+    );
+    repo.write(
+        "apps/web/modules/digest/pipeline.test.ts",
+        r#"import { runDigestPipeline } from "@/modules/digest/pipeline";
+import { test } from "vitest";
+
+test("digest", async () => { await runDigestPipeline("s"); });
+"#,
+    );
+    repo.commit("surveys");
+    let run = repo.handoff(&["init"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let written = read(&repo, ".handoff.yml");
+    let names: Vec<&str> = written
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - name: "))
+        .collect();
+    assert_eq!(names, ["digest"], "{written}");
+    assert!(
+        written.contains("POST /api/v1/surveys/[surveyId]/digest-requests ("),
+        "{written}"
+    );
+    assert!(
+        written.contains("task processDigestJob (apps/web/modules/digest/process-digest-job.ts:3) → e-mail/SMS provider"),
+        "{written}"
+    );
+    for path in [
+        "apps/web/lib/mail/send.ts",
+        "apps/web/modules/digest/pipeline.ts",
+        "apps/web/modules/digest/process-digest-job.ts",
+        "packages/jobs/src/queue.ts",
+    ] {
+        assert!(
+            written.contains(&format!("      - \"{path}\"\n")),
+            "{path}: {written}"
+        );
+    }
+    assert!(!written.contains("digest-button"), "{written}");
+    assert!(!written.contains("pipeline.test.ts\"\n"), "{written}");
+}

@@ -9,11 +9,13 @@
 //! are left out here, with the reason, so `init` can say what it skipped.
 
 use super::names;
-use super::registry::Registry;
+use super::registry::{Registry, channel_stem};
 use crate::flow::{ScopeWalker, WalkState, destination};
 use crate::gate::handler_entry;
 use crate::knowledge::{Delivery, HandlerRole, Knowledge, SinkKind};
-use crate::model::{Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value};
+use crate::model::{
+    BlockKind, Call, FileModel, Function, FunctionOrigin, Language, Node, Span, Value,
+};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -32,7 +34,7 @@ const UI_FOLDERS: &[&str] = &[
 ];
 
 static HELPER_PLACE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\(([^()\s:]+\.(?:py|ts|tsx|js|jsx|mjs|cjs|mts|cts|rs)):\d+\)")
+    Regex::new(r"\(([^()\s:]+\.(?:py|ts|tsx|js|jsx|mjs|cjs|mts|cts|rs)):(\d+)\)")
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
 
@@ -60,8 +62,15 @@ pub struct EntryPoint {
     pub reaches: BTreeMap<String, SinkKind>,
     /// The topics, queues and tasks it publishes or enqueues.
     pub publishes: BTreeSet<String>,
+    /// The in-process channels it hands work to, each received by a
+    /// background worker the project spawns (by [`channel_stem`]).
+    pub feeds: BTreeSet<String>,
     /// Other files of the project it reaches through helpers.
     pub helper_files: BTreeSet<String>,
+    /// The helpers of other files its chains run through, by file and
+    /// first line, outermost first (a route that calls the job's own
+    /// enqueue helper, which calls the generic one).
+    pub through: Vec<(String, u32)>,
     /// Whether it is known as a job only by a job-like name that starts with
     /// a producer's verb (`enqueueReportJob`): it enqueues jobs rather than
     /// runs one, so it joins the workflow of the jobs it starts but starts
@@ -87,6 +96,76 @@ const PRODUCER_VERBS: &[&str] = &[
     "emit", "start", "create",
 ];
 
+/// How a spawned background worker is labelled (`worker run_updates`).
+const WORKER_LABEL: &str = "worker ";
+
+/// Methods that hand a message to an in-process channel.
+const CHANNEL_SENDS: &[&str] = &[
+    "send",
+    "try_send",
+    "send_async",
+    "blocking_send",
+    "send_timeout",
+    "unbounded_send",
+    "put",
+    "put_nowait",
+];
+
+/// Methods a background worker waits on for its next piece of work: a
+/// channel or stream's next message, a timer's tick, a connection.
+const WAITS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "recv_timeout",
+    "next",
+    "tick",
+    "sleep",
+    "sleep_until",
+    "changed",
+    "notified",
+    "accept",
+    "get",
+    "receive",
+];
+
+/// Whether a function waits, in a loop of its own body, for its next piece
+/// of work (`while let Some(job) = rx.recv().await`, `loop { select! {
+/// .. = rx.recv() => .. } }`, `loop { interval.tick().await; .. }`).
+fn waits_in_a_loop(function: &Function) -> bool {
+    fn in_nodes(nodes: &[Node], inside_loop: bool) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Call(call) if inside_loop => waits(call),
+            Node::Block(block) => {
+                let is_loop = matches!(block.kind, BlockKind::Loop { .. });
+                let header_waits = match &block.kind {
+                    BlockKind::Loop { header } => {
+                        WAITS.iter().any(|w| header.contains(&format!(".{w}(")))
+                    }
+                    _ => false,
+                };
+                header_waits || in_nodes(&block.body, inside_loop || is_loop)
+            }
+            _ => false,
+        })
+    }
+    fn waits(call: &Call) -> bool {
+        let mut found = WAITS.contains(&call.method.as_str())
+            || call
+                .chain
+                .iter()
+                .any(|c| WAITS.contains(&c.method.as_str()));
+        if !found {
+            for arg in &call.args {
+                if let Value::Call(inner) = &arg.value {
+                    found |= waits(inner);
+                }
+            }
+        }
+        found
+    }
+    in_nodes(&function.body, false)
+}
+
 /// The entry points of one file, and the handlers left out with their label.
 #[derive(Debug, Default)]
 pub struct FileEntries {
@@ -103,6 +182,9 @@ struct Candidate<'a> {
     topic: Option<String>,
     label: String,
     noun: Option<String>,
+    /// Names producers use for it beyond its own (the channels a spawned
+    /// worker receives from).
+    keys: BTreeSet<String>,
 }
 
 /// One parsed source file.
@@ -152,12 +234,24 @@ pub fn find_entries(
         if walker.is_local_receiver(call, state) {
             return;
         }
+        if CHANNEL_SENDS.contains(&call.method.as_str())
+            && let Some(stem) = call.receiver.as_deref().and_then(channel_stem)
+            && registry.is_worker_channel(&stem)
+        {
+            entry.feeds.insert(stem);
+        }
         if let Some(sink) = knowledge.sink(call) {
             let system = sink.label.split(" via ").next().unwrap_or(&sink.label);
             entry.reaches.insert(system.to_string(), sink.kind);
             for caps in HELPER_PLACE.captures_iter(&sink.label) {
                 if caps[1] != *path {
                     entry.helper_files.insert(caps[1].to_string());
+                    if let Ok(line) = caps[2].parse() {
+                        let place = (caps[1].to_string(), line);
+                        if !entry.through.contains(&place) {
+                            entry.through.push(place);
+                        }
+                    }
                 }
             }
             if sink.kind == SinkKind::Event {
@@ -200,6 +294,7 @@ fn candidate_of<'a>(
                 topic: known.topic.clone(),
                 label: known.label.clone(),
                 noun: known.noun.clone(),
+                keys: known.keys.clone(),
             });
         }
         let topic = state.handler_topic.map(str::to_string);
@@ -210,6 +305,7 @@ fn candidate_of<'a>(
             topic,
             label: entry.label,
             noun: None,
+            keys: BTreeSet::new(),
         });
     }
     structural
@@ -222,6 +318,7 @@ fn candidate_of<'a>(
             topic: c.topic.clone(),
             label: c.label.clone(),
             noun: c.noun.clone(),
+            keys: c.keys.clone(),
         })
 }
 
@@ -283,7 +380,7 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
         .topic
         .clone()
         .filter(|t| !names::is_schedule(t) && !t.trim().is_empty());
-    let mut keys = BTreeSet::new();
+    let mut keys = candidate.keys.clone();
     if let Some(topic) = &topic {
         keys.insert(topic.clone());
     }
@@ -300,7 +397,11 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
         .or_else(|| names::entry_noun(candidate.role, topic.as_deref(), function, path))
         .unwrap_or_else(|| names::slug(short));
     let label = match (candidate.role, &function.origin, topic.is_some()) {
-        (HandlerRole::Job, FunctionOrigin::Declaration, false) => format!("task {short}"),
+        (HandlerRole::Job, FunctionOrigin::Declaration, false)
+            if !candidate.label.starts_with(WORKER_LABEL) =>
+        {
+            format!("task {short}")
+        }
         _ => candidate.label,
     };
     EntryPoint {
@@ -314,7 +415,9 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
         topic,
         reaches: BTreeMap::new(),
         publishes: BTreeSet::new(),
+        feeds: BTreeSet::new(),
         helper_files: BTreeSet::new(),
+        through: Vec::new(),
         producer,
     }
 }
@@ -352,6 +455,7 @@ fn structural_candidates<'a>(
                 topic: Some(route.route.clone()),
                 label: format!("{} {}", name.to_ascii_uppercase(), route.route),
                 noun: noun.clone(),
+                keys: BTreeSet::new(),
             });
         }
     }
@@ -366,6 +470,7 @@ fn structural_candidates<'a>(
                 topic: Some(table.route.clone()),
                 label: format!("{} {}", table.verb, table.route),
                 noun: names::noun_from_route(&table.route),
+                keys: BTreeSet::new(),
             });
         } else if knowledge.is_view_method(function) {
             let class = function.class.as_deref().unwrap_or_default();
@@ -375,6 +480,20 @@ fn structural_candidates<'a>(
                 topic: None,
                 label: format!("{class}.{short}"),
                 noun: names::noun_from_class(class),
+                keys: BTreeSet::new(),
+            });
+        } else if let Some(channels) = registry.spawned(short).filter(|_| declared)
+            && waits_in_a_loop(function)
+        {
+            // A background worker: started as a task and waiting, in a loop,
+            // for the next message, tick or trigger.
+            out.push(Candidate {
+                function,
+                role: HandlerRole::Job,
+                topic: None,
+                label: format!("{WORKER_LABEL}{short}"),
+                noun: None,
+                keys: channels.clone(),
             });
         }
         push_functions(&function.body, &mut stack);

@@ -83,14 +83,40 @@ pub fn infer(
         let e = &entries[i];
         (e.role != HandlerRole::Route, e.path.clone(), e.line)
     });
-    let reaches_out = |e: &EntryPoint| !e.reaches.is_empty() || !e.publishes.is_empty();
+    // A channel counts when a worker that receives from it reaches out.
+    let reaching_keys: BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.role != HandlerRole::Route)
+        .filter(|e| !e.reaches.is_empty() || !e.publishes.is_empty())
+        .flat_map(|e| e.keys.iter().map(String::as_str))
+        .collect();
+    let reaches_out = |e: &EntryPoint| {
+        !e.reaches.is_empty()
+            || !e.publishes.is_empty()
+            || e.feeds.iter().any(|f| reaching_keys.contains(f.as_str()))
+    };
     let mut groups: Vec<Group> = Vec::new();
     let mut assigned: Vec<bool> = vec![false; entries.len()];
     for &index in &order {
         if assigned[index] || !reaches_out(&entries[index]) {
             continue;
         }
-        let group = group_for(&mut groups, &entries[index]);
+        // A route whose chain runs through another entry point's function
+        // (the enqueue helper of a job) belongs to that entry's workflow.
+        let entry = &entries[index];
+        let joined = entry
+            .through
+            .iter()
+            .filter(|_| entry.role == HandlerRole::Route)
+            .find_map(|(path, line)| {
+                entries.iter().find(|other| {
+                    other.role != HandlerRole::Route
+                        && other.line == *line
+                        && other.path == *path
+                        && reaches_out(other)
+                })
+            });
+        let group = group_for(&mut groups, joined.map_or(&entry.noun, |o| &o.noun));
         assigned[index] = true;
         groups[group].members.push(index);
         join_consumers(entries, &mut groups[group], &mut assigned);
@@ -126,15 +152,15 @@ pub fn infer(
     workflows
 }
 
-/// The group of an entry's business noun, created if needed.
-fn group_for(groups: &mut Vec<Group>, entry: &EntryPoint) -> usize {
-    let key = grouping_key(&entry.noun);
+/// The group of a business noun, created if needed.
+fn group_for(groups: &mut Vec<Group>, noun: &str) -> usize {
+    let key = grouping_key(noun);
     if let Some(index) = groups.iter().position(|g| g.key == key) {
         return index;
     }
     groups.push(Group {
         key,
-        name: entry.noun.clone(),
+        name: noun.to_string(),
         members: Vec::new(),
         hops: 0,
     });
@@ -147,6 +173,18 @@ fn join_consumers(entries: &[EntryPoint], group: &mut Group, assigned: &mut [boo
     let mut cursor = 0;
     while cursor < group.members.len() {
         let producer = &entries[group.members[cursor]];
+        for channel in &producer.feeds {
+            for (index, consumer) in entries.iter().enumerate() {
+                if !assigned[index]
+                    && consumer.role != HandlerRole::Route
+                    && consumer.keys.contains(channel)
+                {
+                    assigned[index] = true;
+                    group.members.push(index);
+                    group.hops += 1;
+                }
+            }
+        }
         for topic in &producer.publishes {
             for (index, consumer) in entries.iter().enumerate() {
                 if assigned[index] || consumer.role == HandlerRole::Route {
@@ -228,6 +266,10 @@ fn evidence(members: &[&EntryPoint]) -> String {
         let published: Vec<&str> = member.publishes.iter().map(String::as_str).collect();
         if !published.is_empty() {
             let _ = write!(out, "; enqueues {}", published.join(", "));
+        }
+        let fed: Vec<&str> = member.feeds.iter().map(String::as_str).collect();
+        if !fed.is_empty() {
+            let _ = write!(out, "; hands work to the {} channel", fed.join(", "));
         }
     }
     if members.len() > EVIDENCE_ENTRIES {

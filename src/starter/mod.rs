@@ -1,8 +1,9 @@
 //! `handoff init`: a starter configuration inferred from the repository.
 //!
 //! It detects the ecosystems in the work tree, parses the production
-//! sources, finds the route handlers, consumers and jobs that reach other
-//! systems (seeing through the project's helpers, a file away included),
+//! sources, finds the route handlers, consumers, jobs and spawned background
+//! workers that reach other systems (seeing through the project's helpers,
+//! files away: the `reach` module),
 //! groups them into workflows named after the business noun they act on
 //! (producers and consumers of one topic or task joined), picks each
 //! workflow's suite from the project's own tests and runners, and writes
@@ -12,6 +13,7 @@
 mod entries;
 mod infer;
 mod names;
+mod reach;
 mod registry;
 mod yaml;
 
@@ -21,14 +23,13 @@ pub use yaml::{ecosystems_line, handoff_yml, summary_line};
 
 use crate::config::Config;
 use crate::diff::DiffError;
-use crate::flow::derived::{Summaries, Summary, short_name};
-use crate::flow::imports::project_imports;
+use crate::flow::derived::Summaries;
 use crate::home;
 use crate::lang;
 use crate::model::{Ecosystem, FileModel, Language};
-use crate::related::{IndexSources, SuiteCommand, TestIndex, whole_suite_for};
+use crate::related::{IndexSources, Manifests, SuiteCommand, TestIndex, whole_suite_for};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -102,9 +103,9 @@ pub fn detect(repo_root: &Path, config: &Config) -> Result<Detected, DiffError> 
     for (_, _, language) in sources {
         *detected.ecosystems.entry(language.ecosystem()).or_insert(0) += 1;
     }
-    let entries = find_all_entries(sources, config, &mut detected.omissions);
-    let workflows = infer::infer(&entries, MAX_WORKFLOWS, &mut detected.omissions);
     let index = repository.index();
+    let entries = find_all_entries(sources, config, index.manifests(), &mut detected.omissions);
+    let workflows = infer::infer(&entries, MAX_WORKFLOWS, &mut detected.omissions);
     detected.tests = index.tests().len();
     detected.workflows = workflows
         .into_iter()
@@ -154,24 +155,33 @@ fn is_product_code(path: &str, config: &Config) -> bool {
 }
 
 /// The entry points of every file, each file seen through its own helpers
-/// and the helpers it imports from other files.
+/// and, chain after chain, the helpers of the files it imports
+/// ([`reach::Reach`]).
 fn find_all_entries(
     sources: &[(&str, &str, Language)],
     config: &Config,
+    manifests: &Manifests,
     omissions: &mut Omissions,
 ) -> Vec<EntryPoint> {
     let models: Vec<FileModel> = sources
         .par_iter()
-        .map(|(_, text, language)| lang::parse(*language, text))
-        .collect();
-    let exports: HashMap<&str, HashMap<String, Summary>> = sources
-        .par_iter()
-        .zip(models.par_iter())
-        .filter_map(|((path, _, language), model)| {
-            let exported = exported_summaries(path, *language, model, config);
-            (!exported.is_empty()).then_some((*path, exported))
+        .map(|(_, text, language)| {
+            let mut model = lang::parse(*language, text);
+            reach::declare_bound_functions(&mut model);
+            model
         })
         .collect();
+    let files: Vec<reach::ReachFile<'_>> = sources
+        .iter()
+        .zip(&models)
+        .map(|((path, source, language), model)| reach::ReachFile {
+            path,
+            source,
+            language: *language,
+            model,
+        })
+        .collect();
+    let reach = reach::Reach::read(&files, manifests, config);
     let registry = registry::Registry::read(
         &sources
             .iter()
@@ -185,11 +195,11 @@ fn find_all_entries(
             })
             .collect::<Vec<_>>(),
     );
-    let known: HashSet<&str> = sources.iter().map(|(path, _, _)| *path).collect();
     let found: Vec<entries::FileEntries> = sources
         .par_iter()
         .zip(models.par_iter())
-        .map(|((path, text, language), model)| {
+        .enumerate()
+        .map(|(index, ((path, text, language), model))| {
             let packs = config.knowledge.for_ecosystem(language.ecosystem());
             let mut summaries = Summaries::new(
                 model,
@@ -198,7 +208,7 @@ fn find_all_entries(
                     format!("line {}", function.span.start_line)
                 }),
             );
-            for (name, summary) in imported_summaries(path, text, *language, &known, &exports) {
+            for (name, summary) in reach.imported(index) {
                 summaries.add_imported(&name, summary);
             }
             let knowledge = summaries.knowledge();
@@ -217,61 +227,6 @@ fn find_all_entries(
         all.extend(file.entries);
     }
     all
-}
-
-/// The summaries of a file's module-level functions that reach, open or
-/// defer something, by name; chains name the file (`orders/notify.py:4`).
-fn exported_summaries(
-    path: &str,
-    language: Language,
-    model: &FileModel,
-    config: &Config,
-) -> HashMap<String, Summary> {
-    let packs = config.knowledge.for_ecosystem(language.ecosystem());
-    let shown = path.to_string();
-    let mut summaries = Summaries::new(
-        model,
-        packs,
-        Box::new(move |function| format!("{shown}:{}", function.span.start_line)),
-    );
-    summaries
-        .all()
-        .into_iter()
-        .filter(|(function, summary)| function.class.is_none() && *summary != Summary::default())
-        .map(|(function, summary)| (short_name(function).to_string(), summary))
-        .collect()
-}
-
-/// The summaries of the helpers a file imports, by the name it calls them.
-fn imported_summaries(
-    path: &str,
-    text: &str,
-    language: Language,
-    known: &HashSet<&str>,
-    exports: &HashMap<&str, HashMap<String, Summary>>,
-) -> Vec<(String, Summary)> {
-    let mut out = Vec::new();
-    for name in project_imports(language, path, text) {
-        let Some(file) = name.candidates.iter().find(|c| known.contains(c.as_str())) else {
-            continue;
-        };
-        let Some(functions) = exports.get(file.as_str()) else {
-            continue;
-        };
-        match &name.remote {
-            Some(remote) => {
-                if let Some(summary) = functions.get(remote) {
-                    out.push((name.local.clone(), summary.clone()));
-                }
-            }
-            None => {
-                for (function, summary) in functions {
-                    out.push((format!("{}.{function}", name.local), summary.clone()));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The example workflows shipped with the Action (`examples/workflows/`),

@@ -261,10 +261,37 @@ pub fn entry_noun(
         .or(from_class)
         .or_else(|| noun_from_identifier(short))
         .or_else(|| function.class.as_deref().and_then(noun_from_class))
-        .or_else(|| {
-            let stem = path.rsplit('/').next()?.split('.').next()?;
-            noun_from_identifier(stem)
+        .or_else(|| noun_from_path(path))
+}
+
+/// File names that say what kind of file it is, not what it acts on.
+const GENERIC_FILES: &[&str] = &[
+    "route", "routes", "index", "handler", "handlers", "main", "mod", "lib", "views", "api",
+    "server", "app",
+];
+
+/// Folders that hold code of every kind, not one resource.
+const SOURCE_ROOTS: &[&str] = &["src", "apps", "packages", "modules", "backend", "server"];
+
+/// The noun of a file's path: its name (`send-receipt.ts` → `receipt`), or
+/// for a generic one (`route.ts`, `index.ts`, `mod.rs`) the nearest folder
+/// that names a resource (`management/responses/[responseId]/route.ts` →
+/// `responses`), parameters, groups and prefixes skipped.
+fn noun_from_path(path: &str) -> Option<String> {
+    let mut segments = path.rsplit('/');
+    let stem = segments.next()?.split('.').next()?;
+    if !GENERIC_FILES.contains(&stem.to_ascii_lowercase().as_str()) {
+        return noun_from_identifier(stem);
+    }
+    segments
+        .filter(|s| !s.is_empty() && !s.starts_with(['[', '(', ':', '{', '<', '_', '.', '@']))
+        .filter(|s| !NOISE_SEGMENTS.contains(&s.to_ascii_lowercase().as_str()) && !is_version(s))
+        .filter(|s| {
+            let lower = s.to_ascii_lowercase();
+            !GENERIC_FILES.contains(&lower.as_str()) && !SOURCE_ROOTS.contains(&lower.as_str())
         })
+        .map(slug)
+        .find(|s| !s.is_empty())
 }
 
 /// Whether a registration's string is a schedule (`*/5 * * * *`,
@@ -366,6 +393,23 @@ mod tests {
         assert_eq!(
             noun_from_class("SendPublishNotificationsJob").as_deref(),
             Some("notifications")
+        );
+    }
+
+    #[test]
+    fn generic_file_names_give_their_folder() {
+        assert_eq!(
+            noun_from_path("apps/web/modules/api/v2/management/responses/[responseId]/route.ts")
+                .as_deref(),
+            Some("responses")
+        );
+        assert_eq!(
+            noun_from_path("src/send_receipt.py").as_deref(),
+            Some("receipt")
+        );
+        assert_eq!(
+            noun_from_path("src/orders/mod.rs").as_deref(),
+            Some("orders")
         );
     }
 

@@ -9,7 +9,7 @@
 use crate::flow::imports::{ImportedName, module_candidates, project_imports};
 use crate::knowledge::{HandlerRole, Knowledge};
 use crate::model::{Call, FileModel, Language, Node, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// HTTP verbs as route builders name them.
 const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "all", "any"];
@@ -51,6 +51,45 @@ pub struct Registry {
     /// Module-level queue (or topic) objects constructed with a name, per
     /// file: binding → name.
     bindings: HashMap<String, BTreeMap<String, String>>,
+    /// Functions started as background tasks (`tokio::spawn(worker(rx))`,
+    /// `thread::spawn(move || worker(rx))`, `asyncio.create_task(worker())`),
+    /// by name, with the in-process channels they are handed (see
+    /// [`channel_stem`]).
+    spawned: HashMap<String, BTreeSet<String>>,
+}
+
+/// Method names that start a background task.
+const SPAWNERS: &[&str] = &[
+    "spawn",
+    "spawn_blocking",
+    "spawn_local",
+    "create_task",
+    "ensure_future",
+];
+
+/// Ends of the names of a channel's sending and receiving halves
+/// (`orders_tx`, `update_sender`, `jobs_rx`, `update_receiver`).
+const CHANNEL_ENDS: &[&str] = &[
+    "_tx",
+    "_sender",
+    "_rx",
+    "_receiver",
+    "Tx",
+    "Sender",
+    "Rx",
+    "Receiver",
+];
+
+/// The channel a half's name names, without its end: `manual_update_sender`
+/// and `manual_update_rx` are both `manual_update`; `None` for a name that
+/// says no end, or only an end (`tx`, `rx`).
+pub fn channel_stem(name: &str) -> Option<String> {
+    let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+    CHANNEL_ENDS
+        .iter()
+        .find_map(|end| last.strip_suffix(end))
+        .map(|stem| stem.trim_end_matches('_').to_ascii_lowercase())
+        .filter(|stem| !stem.is_empty())
 }
 
 impl Registry {
@@ -73,6 +112,13 @@ impl Registry {
                     }
                 }
             }
+            file.model.module.for_each_call(&mut |call| {
+                if SPAWNERS.contains(&call.method.as_str()) {
+                    for (name, channels) in spawned_functions(call) {
+                        registry.spawned.entry(name).or_default().extend(channels);
+                    }
+                }
+            });
             let bound = named_constructions(file.model);
             if !bound.is_empty() {
                 registry.bindings.insert(file.path.to_string(), bound);
@@ -113,6 +159,19 @@ impl Registry {
             [only] if only.files.is_empty() => Some(only),
             _ => None,
         }
+    }
+
+    /// The in-process channels a function started as a background task
+    /// is handed, if some code starts one called `name`.
+    pub fn spawned(&self, name: &str) -> Option<&BTreeSet<String>> {
+        self.spawned.get(name)
+    }
+
+    /// Whether a spawned worker receives from the channel `stem`.
+    pub fn is_worker_channel(&self, stem: &str) -> bool {
+        self.spawned
+            .values()
+            .any(|channels| channels.contains(stem))
     }
 
     /// The name of the queue `receiver` is bound to in `path`, directly or
@@ -228,6 +287,48 @@ fn declares(model: &FileModel, name: &str) -> bool {
         })
     }
     in_nodes(&model.module.body, name)
+}
+
+/// The project functions a spawn call starts, with the channels handed to
+/// them: the call it is given (`spawn(worker(client, jobs_rx))`), the
+/// function it is given by name (`spawn(worker)`), or the calls a closure
+/// or async block it is given makes (`spawn(async move { worker(rx).await })`).
+fn spawned_functions(call: &Call) -> Vec<(String, BTreeSet<String>)> {
+    let mut out = Vec::new();
+    for arg in &call.args {
+        match &arg.value {
+            Value::Call(inner) => out.push(started(inner)),
+            Value::Path(name) => {
+                let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+                out.push((last.to_string(), BTreeSet::new()));
+            }
+            Value::Function(closure) => {
+                for node in &closure.body {
+                    if let Node::Call(inner) = node {
+                        out.push(started(inner));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.retain(|(name, _)| !name.is_empty());
+    out
+}
+
+/// The function a call starts and the channels among its arguments.
+fn started(call: &Call) -> (String, BTreeSet<String>) {
+    let channels = call
+        .args
+        .iter()
+        .filter_map(|arg| match &arg.value {
+            Value::Path(name) => channel_stem(name),
+            _ => None,
+        })
+        .collect();
+    // A method chain (`worker(rx).instrument(span)`) starts its root.
+    let root = call.chain.first().unwrap_or(call);
+    (root.method.clone(), channels)
 }
 
 /// `const emails = new Queue('emails')` at module level: binding → name.
