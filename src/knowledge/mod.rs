@@ -566,8 +566,13 @@ impl Knowledge {
         if handlers.is_empty() {
             return None;
         }
+        // The module's top level is no handler, and a nested function is
+        // called by whoever it is given to: only the function's own calls.
+        if matches!(function.origin, crate::model::FunctionOrigin::Module) {
+            return None;
+        }
         let mut role = None;
-        crate::model::for_each_call_in(&function.body, &mut |call| {
+        for_each_own_call(&function.body, &mut |call| {
             if role.is_none() {
                 role = handlers
                     .iter()
@@ -872,6 +877,39 @@ impl Sink {
     }
 }
 
+/// Every call made by the statements `nodes` themselves, with the calls in
+/// their arguments and chains, not those of nested functions.
+fn for_each_own_call(nodes: &[crate::model::Node], visit: &mut dyn FnMut(&Call)) {
+    use crate::model::Node;
+    fn value(v: &Value, visit: &mut dyn FnMut(&Call)) {
+        if let Value::Call(call) = v {
+            own_call(call, visit);
+        }
+    }
+    fn own_call(call: &Call, visit: &mut dyn FnMut(&Call)) {
+        visit(call);
+        for link in &call.chain {
+            visit(link);
+        }
+        for arg in &call.args {
+            value(&arg.value, visit);
+        }
+    }
+    for node in nodes {
+        match node {
+            Node::Call(call) => own_call(call, visit),
+            Node::Block(block) => for_each_own_call(&block.body, visit),
+            Node::Return(ret) => {
+                if let Some(v) = &ret.value {
+                    value(v, visit);
+                }
+            }
+            Node::Assign(assign) => value(&assign.value, visit),
+            Node::Function(_) => {}
+        }
+    }
+}
+
 /// An outbox write is the safe way to publish: the message row commits with
 /// the state it announces. `trx.outbox.insert(..)`, `trx('outbox').insert(..)`,
 /// `Outbox.objects.create(..)`.
@@ -1007,6 +1045,34 @@ impl KnowledgeBase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_check_in_its_own_body_makes_a_function_a_push_consumer() {
+        let base = KnowledgeBase::builtin().expect("built-in packs are valid");
+        let js = base.for_ecosystem(Ecosystem::Js);
+        let source = "export async function POST(req) {\n  const event = stripe.webhooks.constructEvent(body, sig, secret);\n  return ok();\n}\nexport async function GET(req) {\n  const check = () => receiver.verify({ body });\n  return ok();\n}\n";
+        let model = crate::lang::parse(crate::model::Language::JavaScript, source);
+        assert_eq!(
+            js.body_role(&model.module),
+            None,
+            "the module is no handler"
+        );
+        let functions: Vec<&Function> = model
+            .module
+            .body
+            .iter()
+            .filter_map(|node| match node {
+                crate::model::Node::Function(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(js.body_role(functions[0]), Some(HandlerRole::Consumer));
+        assert_eq!(
+            js.body_role(functions[1]),
+            None,
+            "a nested function's call is not the function's own"
+        );
+    }
 
     #[test]
     fn builtin_packs_load() {
