@@ -204,10 +204,7 @@ pub fn safe_markdown(data: &[u8]) {
         ["p", "code", "/code", "/p"],
         "{raw:?} → {html}"
     );
-    let flat: String = raw
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let flat = safe_markdown::code_span_text(raw);
     if !flat.trim().is_empty() && !flat.contains('\u{0}') {
         let shown =
             &html[html.find("<code>").map_or(0, |i| i + 6)..html.find("</code>").unwrap_or(0)];

@@ -83,10 +83,7 @@ fn longest_run(text: &str, mark: char) -> usize {
 /// Text as an inline code span: the backtick fence is longer than any run of
 /// backticks inside, so the text cannot end the span. New lines become spaces.
 pub fn code_span(raw: &str) -> String {
-    let flat: String = raw
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let flat = code_span_text(raw);
     if flat.trim().is_empty() {
         // An empty or blank span would not render as code; show the spaces.
         return format!("`{}`", "\u{00A0}".repeat(flat.chars().count().max(1)));
@@ -103,6 +100,33 @@ pub fn code_span(raw: &str) -> String {
     } else {
         format!("{fence}{flat}{fence}")
     }
+}
+
+/// Backtick runs longer than this are cut in a code span: its fence must be
+/// longer than any run inside, and CommonMark renderers (cmark-gfm, comrak)
+/// stop matching backtick strings past 80.
+const MAX_BACKTICK_RUN: usize = 16;
+
+/// The text [`code_span`] shows for `raw`: control characters as spaces, and
+/// every run of more than [`MAX_BACKTICK_RUN`] backticks cut to that many,
+/// marked `…`.
+pub fn code_span_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut run = 0;
+    for c in raw.chars() {
+        if c == '`' {
+            run += 1;
+            if run <= MAX_BACKTICK_RUN {
+                out.push('`');
+            } else if run == MAX_BACKTICK_RUN + 1 {
+                out.push('…');
+            }
+            continue;
+        }
+        run = 0;
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
 }
 
 /// A fenced code block: the fence is longer than any backtick run in the code,
@@ -245,6 +269,20 @@ pub fn link(label: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backtick_run_no_renderer_can_fence_is_cut() {
+        let long = format!("a{}b", "`".repeat(100));
+        let shown = code_span_text(&long);
+        assert_eq!(shown, format!("a{}…b", "`".repeat(MAX_BACKTICK_RUN)));
+        assert_eq!(
+            code_span(&long),
+            format!(
+                "{fence}{shown}{fence}",
+                fence = "`".repeat(MAX_BACKTICK_RUN + 1)
+            )
+        );
+    }
 
     #[test]
     fn code_span_fence_is_longer_than_any_backtick_run_inside() {
