@@ -109,19 +109,7 @@ fn scan_signals(settings: &str, signals: &str) -> serde_json::Value {
 
 /// The JSON report of the change from `base` to `head`.
 fn scan(repo: &Repo, base: &str, head: &str) -> serde_json::Value {
-    let run = repo.handoff(&[
-        "scan",
-        "--base",
-        base,
-        "--head",
-        head,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ]);
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    run.json()
+    repo.scan_change(base, head)
 }
 
 const RECEIVER: &str = "from django.db.models.signals import post_save\nfrom django.dispatch import receiver\n\nfrom accounts import tasks\n\n\n@receiver(post_save, sender=User)\ndef welcome_new_user(sender, instance, created, **kwargs):\n    if created:\n        tasks.send_welcome.delay(instance.id)\n";

@@ -8,20 +8,9 @@ mod common;
 
 use common::{Repo, findings, summary};
 
+/// The JSON report of the change from `base` to `head`.
 fn scan(repo: &Repo, base: &str, head: &str) -> serde_json::Value {
-    let run = repo.handoff(&[
-        "scan",
-        "--base",
-        base,
-        "--head",
-        head,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ]);
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    run.json()
+    repo.scan_change(base, head)
 }
 
 /// A repository whose first commit holds `files`, and a second commit that

@@ -69,6 +69,24 @@ impl Repo {
     pub fn handoff(&self, args: &[&str]) -> Run {
         handoff_in(self.path(), args)
     }
+
+    /// The JSON report of the change from `base` to `head`, whatever it
+    /// finds (`--fail-on never`; any other exit fails the test).
+    pub fn scan_change(&self, base: &str, head: &str) -> serde_json::Value {
+        let run = self.handoff(&[
+            "scan",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+        run.json()
+    }
 }
 
 /// The output of one `handoff` run.
