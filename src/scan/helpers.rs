@@ -62,86 +62,17 @@ pub(super) fn imported_helpers(
     config: &Config,
     warnings: &mut Vec<String>,
 ) -> HelperIndex {
-    let manifests = js_manifests(files, scope, warnings);
-    let aliases = |path: &str, specifier: &str| {
-        manifests
-            .as_ref()
-            .map_or_else(Vec::new, |m| m.js_alias_candidates(path, specifier))
-    };
-    let mut imports: Vec<(&ChangedFile, Side, Vec<ImportedName>)> = files
-        .par_iter()
-        .flat_map_iter(|file| {
-            let language = Language::from_path(&file.path);
-            let aliases = &aliases;
-            [
-                (Side::Head, file.head_text.as_deref()),
-                (Side::Base, file.base_text.as_deref()),
-            ]
-            .into_iter()
-            .filter_map(move |(side, text)| {
-                let imports = project_imports_with(language?, &file.path, text?, aliases);
-                (!imports.is_empty()).then_some((file, side, imports))
-            })
-        })
-        .collect();
+    let mut imports = touched_imports(files, scope, warnings);
     if imports.is_empty() {
         return HelperIndex::default();
     }
     let touched: HashMap<&str, &ChangedFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let wanted: HashSet<&str> = imports
-        .iter()
-        .flat_map(|(_, _, names)| names.iter().flat_map(|n| n.candidates.iter()))
-        .map(String::as_str)
-        .filter(|path| !touched.contains_key(path) && !config.is_ignored(path))
-        .collect();
-    let mut untouched = match read_untouched(scope, &wanted) {
-        Ok(files) => files,
-        Err(error) => {
-            warnings.push(format!(
-                "imported helpers: cannot read the repository ({error}); helpers in other files were not seen through"
-            ));
-            Vec::new()
-        }
-    };
+    let mut untouched = read_imported(&imports, &touched, scope, config, warnings);
     follow_reexports(&mut imports, &touched, &mut untouched, scope, config);
-    let texts = |side: Side| -> HashMap<&str, &str> {
-        let mut map: HashMap<&str, &str> = untouched
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        for (path, file) in &touched {
-            let text = match side {
-                Side::Head => file.head_text.as_deref(),
-                Side::Base => file.base_text.as_deref(),
-            };
-            if let Some(text) = text {
-                map.insert(path, text);
-            }
-        }
-        map
-    };
-    let head_texts = texts(Side::Head);
-    let base_texts = texts(Side::Base);
-    let needed = |texts: &HashMap<&str, &str>| -> Vec<(String, String)> {
-        let mut paths: Vec<&str> = imports
-            .iter()
-            .flat_map(|(_, _, names)| names.iter())
-            .filter_map(|name| {
-                name.candidates
-                    .iter()
-                    .map(String::as_str)
-                    .find(|c| texts.contains_key(c))
-            })
-            .collect();
-        paths.sort_unstable();
-        paths.dedup();
-        paths
-            .into_iter()
-            .filter_map(|p| Some((p.to_string(), texts.get(p)?.to_string())))
-            .collect()
-    };
-    let head_needed = needed(&head_texts);
-    let base_needed = needed(&base_texts);
+    let head_texts = side_texts(&untouched, &touched, Side::Head);
+    let base_texts = side_texts(&untouched, &touched, Side::Base);
+    let head_needed = needed_files(&imports, &head_texts);
+    let base_needed = needed_files(&imports, &base_texts);
     // The helper files' own imports, one level further, so that a helper's
     // call of a task or wrapper from another file is seen for what it is.
     let further = read_further(
@@ -162,25 +93,10 @@ pub(super) fn imported_helpers(
         .map(|(p, t)| (*p, *t))
         .chain(further.iter().map(|(p, t)| (p.as_str(), t.as_str())))
         .collect();
-    // The files the helper files import (touched, read or read further),
-    // summarised from their own text.
-    let level_one: HashMap<String, String> = head_needed
-        .iter()
-        .chain(&base_needed)
-        .filter_map(|(path, text)| Some((path, text, Language::from_path(path)?)))
-        .flat_map(|(path, text, language)| project_imports(language, path, text))
-        .filter_map(|name| {
-            let found = name
-                .candidates
-                .iter()
-                .find(|c| helper_texts.contains_key(c.as_str()))?;
-            Some((found.clone(), helper_texts.get(found.as_str())?.to_string()))
-        })
-        .collect();
-    let level_one = exports(
-        level_one.into_iter().collect(),
+    let level_one = level_one_exports(
+        head_needed.iter().chain(&base_needed),
+        &helper_texts,
         &task_bases.classes,
-        &|_, _| Vec::new(),
         config,
     );
     let imported_of = |path: &str, text: &str| -> ImportedHelpers {
@@ -210,6 +126,134 @@ pub(super) fn imported_helpers(
         }
     }
     index
+}
+
+/// The untouched files the touched files' imports may name, read in one
+/// batch; none, with a warning, when the repository cannot be read.
+fn read_imported(
+    imports: &[(&ChangedFile, Side, Vec<ImportedName>)],
+    touched: &HashMap<&str, &ChangedFile>,
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, String)> {
+    let wanted: HashSet<&str> = imports
+        .iter()
+        .flat_map(|(_, _, names)| names.iter().flat_map(|n| n.candidates.iter()))
+        .map(String::as_str)
+        .filter(|path| !touched.contains_key(path) && !config.is_ignored(path))
+        .collect();
+    read_untouched(scope, &wanted).unwrap_or_else(|error| {
+        warnings.push(format!(
+            "imported helpers: cannot read the repository ({error}); helpers in other files were not seen through"
+        ));
+        Vec::new()
+    })
+}
+
+/// What the files the helper files import (touched, read or read further)
+/// export, summarised from their own text.
+fn level_one_exports<'a>(
+    helper_files: impl Iterator<Item = &'a (String, String)>,
+    helper_texts: &HashMap<&str, &str>,
+    task_bases: &HashMap<String, HashSet<String>>,
+    config: &Config,
+) -> HashMap<String, Exports> {
+    let files: HashMap<String, String> = helper_files
+        .filter_map(|(path, text)| Some((path, text, Language::from_path(path)?)))
+        .flat_map(|(path, text, language)| project_imports(language, path, text))
+        .filter_map(|name| {
+            let found = name
+                .candidates
+                .iter()
+                .find(|c| helper_texts.contains_key(c.as_str()))?;
+            Some((found.clone(), helper_texts.get(found.as_str())?.to_string()))
+        })
+        .collect();
+    exports(
+        files.into_iter().collect(),
+        task_bases,
+        &|_, _| Vec::new(),
+        config,
+    )
+}
+
+/// The project imports of every touched file, per side, with the project's
+/// JS/TS aliases resolved when a touched file may use one.
+fn touched_imports<'f>(
+    files: &'f [ChangedFile],
+    scope: &RepositoryScope<'_>,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'f ChangedFile, Side, Vec<ImportedName>)> {
+    let manifests = js_manifests(files, scope, warnings);
+    let aliases = |path: &str, specifier: &str| {
+        manifests
+            .as_ref()
+            .map_or_else(Vec::new, |m| m.js_alias_candidates(path, specifier))
+    };
+    files
+        .par_iter()
+        .flat_map_iter(|file| {
+            let language = Language::from_path(&file.path);
+            let aliases = &aliases;
+            [
+                (Side::Head, file.head_text.as_deref()),
+                (Side::Base, file.base_text.as_deref()),
+            ]
+            .into_iter()
+            .filter_map(move |(side, text)| {
+                let imports = project_imports_with(language?, &file.path, text?, aliases);
+                (!imports.is_empty()).then_some((file, side, imports))
+            })
+        })
+        .collect()
+}
+
+/// Every text known for one side: the untouched files read, and the touched
+/// files' own version on that side.
+fn side_texts<'a>(
+    untouched: &'a [(String, String)],
+    touched: &HashMap<&'a str, &'a ChangedFile>,
+    side: Side,
+) -> HashMap<&'a str, &'a str> {
+    let mut map: HashMap<&str, &str> = untouched
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    for (path, file) in touched {
+        let text = match side {
+            Side::Head => file.head_text.as_deref(),
+            Side::Base => file.base_text.as_deref(),
+        };
+        if let Some(text) = text {
+            map.insert(path, text);
+        }
+    }
+    map
+}
+
+/// The files the imports name that one side has, with their text: the first
+/// existing candidate of each imported name.
+fn needed_files(
+    imports: &[(&ChangedFile, Side, Vec<ImportedName>)],
+    texts: &HashMap<&str, &str>,
+) -> Vec<(String, String)> {
+    let mut paths: Vec<&str> = imports
+        .iter()
+        .flat_map(|(_, _, names)| names.iter())
+        .filter_map(|name| {
+            name.candidates
+                .iter()
+                .map(String::as_str)
+                .find(|c| texts.contains_key(c))
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|p| Some((p.to_string(), texts.get(p)?.to_string())))
+        .collect()
 }
 
 /// A specifier a touched JS/TS file imports that may be a project alias:
