@@ -14,21 +14,7 @@ fn two_commits(path: &str, before: &str, after: &str) -> (Repo, String, String) 
 }
 
 fn scan_json(repo: &Repo, base: &str, head: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "scan",
-        "--base",
-        base,
-        "--head",
-        head,
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-    ];
-    args.extend_from_slice(extra);
-    let run = repo.handoff(&args);
-    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    run.json()
+    repo.scan_change_with(base, head, extra)
 }
 
 #[test]

@@ -73,7 +73,12 @@ impl Repo {
     /// The JSON report of the change from `base` to `head`, whatever it
     /// finds (`--fail-on never`; any other exit fails the test).
     pub fn scan_change(&self, base: &str, head: &str) -> serde_json::Value {
-        let run = self.handoff(&[
+        self.scan_change_with(base, head, &[])
+    }
+
+    /// [`Repo::scan_change`] with `extra` arguments.
+    pub fn scan_change_with(&self, base: &str, head: &str, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec![
             "scan",
             "--base",
             base,
@@ -83,7 +88,9 @@ impl Repo {
             "json",
             "--fail-on",
             "never",
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let run = self.handoff(&args);
         assert_eq!(run.code, 0, "stderr: {}", run.stderr);
         run.json()
     }
