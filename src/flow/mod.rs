@@ -6,8 +6,9 @@
 //! retried and how; [`keys`] where idempotency keys come from; [`outcome`] what
 //! happens when a downstream call fails; [`repeated`] which side effects act
 //! again when repeated; [`derived`] what the project's own
-//! helpers do (summaries that extend the packs); [`describe`] how a call is
-//! named in messages.
+//! helpers do (summaries that extend the packs); [`writes`] whether a
+//! transaction visibly writes on the path to a call; [`describe`] how a call
+//! is named in messages.
 
 pub mod derived;
 pub mod describe;
@@ -18,6 +19,7 @@ pub mod repeated;
 pub mod retried;
 pub mod retry;
 pub mod scope;
+pub mod writes;
 
 pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};
 pub use retried::RetryFacts;

@@ -18,6 +18,8 @@ pub struct TransactionScope<'a> {
     pub opener: &'a Call,
     /// How it is delimited.
     pub style: ScopeStyle,
+    /// The statements that run inside it.
+    pub body: &'a [Node],
 }
 
 /// How a transaction scope is delimited in the syntax.
@@ -282,6 +284,7 @@ impl<'k> ScopeWalker<'k> {
                 state.transaction = Some(TransactionScope {
                     opener: decorator,
                     style: ScopeStyle::Decorator,
+                    body: &function.body,
                 });
             }
         }
@@ -314,6 +317,7 @@ impl<'k> ScopeWalker<'k> {
                                     inner.transaction = Some(TransactionScope {
                                         opener: item,
                                         style: ScopeStyle::With,
+                                        body: &block.body,
                                     });
                                 }
                             }
@@ -391,6 +395,7 @@ impl<'k> ScopeWalker<'k> {
                         inner.transaction = Some(TransactionScope {
                             opener: call,
                             style: ScopeStyle::Callback,
+                            body: &function.body,
                         });
                     }
                     if defers {

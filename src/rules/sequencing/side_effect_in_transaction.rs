@@ -1,6 +1,7 @@
 //! `sequencing/side-effect-in-transaction`.
 
 use crate::flow::WalkState;
+use crate::flow::writes::writes_on_path;
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
@@ -111,14 +112,23 @@ impl FileRule for SideEffectInTransaction {
             } else {
                 self.default_severity()
             };
+            let writes = writes_on_path(&scope, call, sink.origin, file.knowledge);
+            let mut message = message(call, &sink.label, sink.kind.action(), &scope);
+            if !writes {
+                message.push_str(NO_VISIBLE_WRITE);
+            }
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
-                confidence: Confidence::of_pattern(sink.generic),
+                confidence: if writes {
+                    Confidence::of_pattern(sink.generic)
+                } else {
+                    Confidence::of_pattern(sink.generic).min(Confidence::Medium)
+                },
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),
-                message: message(call, &sink.label, sink.kind.action(), &scope),
+                message,
                 questions: questions(call, sink.kind.downstream(), &scope),
                 related: std::iter::once(RelatedSpan {
                     path: None,
@@ -206,6 +216,10 @@ fn request_finding(
         }],
     }
 }
+
+/// Said of a transaction with no write on the path to the side effect (see
+/// [`writes_on_path`]): the effect may announce state committed earlier.
+const NO_VISIBLE_WRITE: &str = " (no write of this transaction is visible on the path to it: if the writes are in a helper, the receiver can still read them uncommitted; if there are none, it announces state committed earlier)";
 
 fn scope_phrase(scope: &TransactionScope<'_>) -> String {
     let opener = callee_name(scope.opener);
