@@ -137,12 +137,15 @@ fn tags(html: &str) -> Vec<String> {
     found
 }
 
-/// Text outside `<code>` elements, entities left as they are.
+/// Text outside `<code>` elements, entities left as they are; each element
+/// is a space, since the prose on its two sides is not one word (`#` before
+/// a code span links nothing).
 fn outside_code(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
     while let Some(open) = rest.find("<code") {
         out.push_str(&rest[..open]);
+        out.push(' ');
         rest = match rest[open..].find("</code>") {
             Some(close) => &rest[open + close + "</code>".len()..],
             None => "",
