@@ -485,6 +485,12 @@ fn extract(
     side: Side,
     changed: &[LineRange],
 ) -> Extracted {
+    let site = Site {
+        path,
+        language,
+        side,
+        changed,
+    };
     let walker = ScopeWalker::new(knowledge, model);
     let bindings = Bindings::new(model);
     let keys = KeyFinder::new(knowledge, &bindings, source);
@@ -493,17 +499,100 @@ fn extract(
         let facts = retry_facts.get_or_init(|| RetryFacts::new(model, knowledge, &walker));
         regenerated_per_attempt(at, call, state, facts, knowledge).is_some()
     };
-    let mut boundaries = Vec::new();
-    let mut handlers: BTreeMap<usize, HandlerSeen<'_>> = BTreeMap::new();
-    let mut transactions: BTreeMap<usize, TransactionSeen<'_>> = BTreeMap::new();
-    let mut effects_by_handler: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
-    // Every retry scope the walk meets (flow decides what retries), by region.
-    let mut retries: BTreeMap<usize, RetrySeen> = BTreeMap::new();
-    // Open handle-style transactions per enclosing function: (handle, opener start).
-    let mut open_handles: BTreeMap<usize, Vec<(String, usize)>> = BTreeMap::new();
+    let mut seen = Seen::default();
     walker.walk(model, &mut |call, state| {
+        let entry = entry_of(state);
+        seen.note_scopes(call, state, &entry, changed);
+        let HandleStep::Inside(open_handle) =
+            seen.note_handles(call, state, &entry, knowledge, changed)
+        else {
+            return;
+        };
+        let effect = if let Some(sink) = knowledge.sink(call) {
+            if walker.is_local_receiver(call, state) {
+                return;
+            }
+            side_effect(call, sink, state, (&keys, &per_attempt), language)
+        } else if knowledge.is_outbox_write(call)
+            && let Some(Value::String(topic)) = call.option_value("topic")
+        {
+            outbox_effect(call, topic, state, (&keys, &per_attempt))
+        } else {
+            return;
+        };
+        seen.note_effect(call, state, effect, open_handle, entry, site);
+    });
+    seen.finish(site)
+}
+
+/// The file version a walk reads and the lines its change touches.
+#[derive(Clone, Copy)]
+struct Site<'a> {
+    path: &'a str,
+    language: Language,
+    side: Side,
+    changed: &'a [LineRange],
+}
+
+impl Site<'_> {
+    fn boundary(
+        &self,
+        span: Span,
+        function: String,
+        entry: Option<Entry>,
+        topics: Vec<String>,
+        kind: BoundaryKind,
+    ) -> Boundary {
+        Boundary {
+            path: self.path.to_string(),
+            language: self.language,
+            side: self.side,
+            span,
+            function,
+            entry,
+            topics,
+            findings: Vec::new(),
+            kind,
+        }
+    }
+}
+
+/// What a call means for the handle-style transactions of its function.
+enum HandleStep {
+    /// A `begin` or `commit`: it opens or closes one, and is nothing else.
+    Consumed,
+    /// Any other call, with the opener start of the handle-style
+    /// transaction open around it, if any.
+    Inside(Option<usize>),
+}
+
+/// What one walk over a file version has seen, keyed by where each scope,
+/// handler or retry starts.
+#[derive(Default)]
+struct Seen<'a> {
+    /// The side effects on changed lines.
+    boundaries: Vec<Boundary>,
+    handlers: BTreeMap<usize, HandlerSeen<'a>>,
+    transactions: BTreeMap<usize, TransactionSeen<'a>>,
+    effects_by_handler: BTreeMap<usize, Vec<(String, String)>>,
+    /// Every retry scope the walk meets (flow decides what retries).
+    retries: BTreeMap<usize, RetrySeen>,
+    /// Open handle-style transactions per enclosing function: (handle,
+    /// opener start).
+    open_handles: BTreeMap<usize, Vec<(String, usize)>>,
+}
+
+impl<'a> Seen<'a> {
+    /// The retry scope, handler and transaction scope around `call`.
+    fn note_scopes(
+        &mut self,
+        call: &'a Call,
+        state: &WalkState<'a>,
+        entry: &Option<Entry>,
+        changed: &[LineRange],
+    ) {
         if let Some(scope) = &state.retry {
-            retries
+            self.retries
                 .entry(scope.region.start_byte)
                 .or_insert_with(|| RetrySeen {
                     scope: scope.clone(),
@@ -512,7 +601,7 @@ fn extract(
                 });
         }
         if let (Some(handler), Some(role)) = (state.handler, state.role) {
-            handlers
+            self.handlers
                 .entry(handler.span.start_byte)
                 .or_insert(HandlerSeen {
                     function: handler,
@@ -520,9 +609,9 @@ fn extract(
                     topic: state.handler_topic.map(str::to_string),
                 });
         }
-        let entry = entry_of(state);
         if let Some(scope) = state.transaction {
-            let seen = transactions
+            let seen = self
+                .transactions
                 .entry(scope.opener.span.start_byte)
                 .or_insert_with(|| TransactionSeen {
                     opener: scope.opener,
@@ -537,22 +626,32 @@ fn extract(
                 });
             seen.touched |= touches(call.span, changed);
         }
-        // Between a handle-style begin and its commit, in the same function.
+    }
+
+    /// Between a handle-style begin and its commit, in the same function.
+    fn note_handles(
+        &mut self,
+        call: &'a Call,
+        state: &WalkState<'a>,
+        entry: &Option<Entry>,
+        knowledge: &Knowledge,
+        changed: &[LineRange],
+    ) -> HandleStep {
         let enclosing = state.enclosing.span.start_byte;
         if knowledge.is_commit(call) {
             let handle = call.receiver.clone().unwrap_or_default();
-            let open = open_handles.entry(enclosing).or_default();
+            let open = self.open_handles.entry(enclosing).or_default();
             if let Some(position) = open.iter().position(|(h, _)| *h == handle) {
                 let (_, opener_start) = open.remove(position);
-                if let Some(seen) = transactions.get_mut(&opener_start) {
+                if let Some(seen) = self.transactions.get_mut(&opener_start) {
                     seen.commit_line = Some(call.span.start_line);
                     seen.touched |= touches(call.span, changed);
                 }
             }
-            return;
+            return HandleStep::Consumed;
         }
         if let Some(handle) = begun_handle(call, knowledge) {
-            transactions
+            self.transactions
                 .entry(call.span.start_byte)
                 .or_insert_with(|| TransactionSeen {
                     opener: call,
@@ -565,60 +664,60 @@ fn extract(
                     commit_line: None,
                 })
                 .touched |= touches(call.span, changed);
-            let open = open_handles.entry(enclosing).or_default();
+            let open = self.open_handles.entry(enclosing).or_default();
             if !open.iter().any(|(h, _)| *h == handle) {
                 open.push((handle, call.span.start_byte));
             }
-            return;
+            return HandleStep::Consumed;
         }
-        let open_handle = open_handles
+        let open_handle = self
+            .open_handles
             .get(&enclosing)
             .and_then(|open| open.last())
             .map(|(_, opener_start)| *opener_start);
         if state.transaction.is_none()
-            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+            && let Some(seen) = open_handle.and_then(|start| self.transactions.get_mut(&start))
         {
             seen.touched |= touches(call.span, changed);
         }
-        let effect = if let Some(sink) = knowledge.sink(call) {
-            if walker.is_local_receiver(call, state) {
-                return;
-            }
-            side_effect(call, sink, state, (&keys, &per_attempt), language)
-        } else if knowledge.is_outbox_write(call)
-            && let Some(Value::String(topic)) = call.option_value("topic")
-        {
-            outbox_effect(call, topic, state, (&keys, &per_attempt))
-        } else {
-            return;
+        HandleStep::Inside(open_handle)
+    }
+
+    /// A side effect: on the transaction, handler and retry around it, and a
+    /// boundary of its own when its line changed.
+    fn note_effect(
+        &mut self,
+        call: &Call,
+        state: &WalkState<'_>,
+        mut effect: SideEffect,
+        open_handle: Option<usize>,
+        entry: Option<Entry>,
+        site: Site<'_>,
+    ) {
+        let topic = match (&effect.destination, effect.sink_kind) {
+            (Some(topic), SinkKind::Event) => Some(topic.clone()),
+            _ => None,
         };
-        let mut effect = effect;
         if effect.transaction.is_none()
             && state.deferred_by.is_none()
-            && let Some(seen) = open_handle.and_then(|start| transactions.get_mut(&start))
+            && let Some(seen) = open_handle.and_then(|start| self.transactions.get_mut(&start))
         {
             effect.transaction = Some(Located {
                 name: callee_name(seen.opener),
                 line: seen.opener.span.start_line,
             });
             seen.effects.push(effect.sent.clone());
-            if let (Some(topic), SinkKind::Event) = (&effect.destination, effect.sink_kind) {
-                seen.topics.push(topic.clone());
-            }
+            seen.topics.extend(topic.clone());
         }
-        let topic = match (&effect.destination, effect.sink_kind) {
-            (Some(topic), SinkKind::Event) => Some(topic.clone()),
-            _ => None,
-        };
         if let Some(scope) = state.transaction
             && state.deferred_by.is_none()
-            && let Some(seen) = transactions.get_mut(&scope.opener.span.start_byte)
+            && let Some(seen) = self.transactions.get_mut(&scope.opener.span.start_byte)
         {
             seen.effects.push(effect.sent.clone());
             seen.topics.extend(topic.clone());
         }
         if let Some(handler) = state.handler {
-            effects_by_handler
+            self.effects_by_handler
                 .entry(handler.span.start_byte)
                 .or_default()
                 .push((effect.sent.clone(), effect.assertion.clone()));
@@ -626,118 +725,135 @@ fn extract(
         if let Some(seen) = state
             .retry
             .as_ref()
-            .and_then(|scope| retries.get_mut(&scope.region.start_byte))
+            .and_then(|scope| self.retries.get_mut(&scope.region.start_byte))
         {
             seen.effects.push(effect.sent.clone());
             seen.all_keyed &= effect.idempotency_key.is_some();
         }
-        if touches(call.span, changed) {
-            let topics = topic.into_iter().collect();
-            boundaries.push(Boundary {
-                path: path.to_string(),
-                language,
-                side,
-                span: call.span,
-                function: state.function.clone(),
+        if touches(call.span, site.changed) {
+            self.boundaries.push(site.boundary(
+                call.span,
+                state.function.clone(),
                 entry,
-                topics,
-                findings: Vec::new(),
-                kind: BoundaryKind::SideEffect(Box::new(effect)),
-            });
+                topic.into_iter().collect(),
+                BoundaryKind::SideEffect(Box::new(effect)),
+            ));
         }
-    });
-    for (_, seen) in transactions {
-        if !seen.touched {
-            continue;
+    }
+
+    /// The boundaries of everything seen: side effects, then the touched
+    /// transactions, retries and handlers; and every consumer on the head side.
+    fn finish(self, site: Site<'_>) -> Extracted {
+        let mut boundaries = self.boundaries;
+        boundaries.extend(transaction_boundaries(self.transactions, site));
+        boundaries.extend(retry_boundaries(self.retries, site));
+        let mut consumers = Vec::new();
+        for (start, seen) in &self.handlers {
+            let effects = self
+                .effects_by_handler
+                .get(start)
+                .cloned()
+                .unwrap_or_default();
+            boundaries.extend(handler_boundary(seen, effects, site, &mut consumers));
         }
-        let opener = seen.opener;
-        let topics = seen.topics;
-        boundaries.push(Boundary {
-            path: path.to_string(),
-            language,
-            side,
-            span: opener.span,
-            function: seen.function,
-            entry: seen.entry,
-            topics,
-            findings: Vec::new(),
-            kind: BoundaryKind::Transaction(Transaction {
-                opener: callee_name(opener),
-                style: seen.style,
-                effects: seen.effects,
-                commit_line: seen.commit_line,
-            }),
+        Extracted {
+            boundaries,
+            consumers,
+        }
+    }
+}
+
+fn transaction_boundaries<'a, 's>(
+    transactions: BTreeMap<usize, TransactionSeen<'a>>,
+    site: Site<'s>,
+) -> impl Iterator<Item = Boundary> + use<'a, 's> {
+    transactions
+        .into_values()
+        .filter(|seen| seen.touched)
+        .map(move |seen| {
+            site.boundary(
+                seen.opener.span,
+                seen.function,
+                seen.entry,
+                seen.topics,
+                BoundaryKind::Transaction(Transaction {
+                    opener: callee_name(seen.opener),
+                    style: seen.style,
+                    effects: seen.effects,
+                    commit_line: seen.commit_line,
+                }),
+            )
+        })
+}
+
+fn retry_boundaries<'s>(
+    retries: BTreeMap<usize, RetrySeen>,
+    site: Site<'s>,
+) -> impl Iterator<Item = Boundary> + use<'s> {
+    retries
+        .into_values()
+        .filter(move |seen| touches(seen.scope.region, site.changed))
+        .map(move |seen| {
+            site.boundary(
+                seen.scope.region,
+                String::new(),
+                None,
+                Vec::new(),
+                BoundaryKind::Retry(RetryScope {
+                    wrapper: seen.scope.label,
+                    effects: seen.effects,
+                    all_keyed: seen.all_keyed,
+                }),
+            )
+        })
+}
+
+/// A consumer or job: listed among the head side's consumers when it has a
+/// topic, and a boundary when the change touches it or its registration.
+fn handler_boundary(
+    seen: &HandlerSeen<'_>,
+    effects: Vec<(String, String)>,
+    site: Site<'_>,
+    consumers: &mut Vec<ConsumerSite>,
+) -> Option<Boundary> {
+    if !matches!(seen.role, HandlerRole::Consumer | HandlerRole::Job) {
+        return None;
+    }
+    let entry = handler_entry(seen.function, seen.role, seen.topic.clone());
+    let early_returns = early_returns(&seen.function.body);
+    let touched = touches(seen.function.span, site.changed)
+        || registration_touched(seen.function, site.changed);
+    if site.side == Side::Head && entry.topic.is_some() {
+        consumers.push(ConsumerSite {
+            path: site.path.to_string(),
+            entry: entry.clone(),
+            touched,
+            early_returns: early_returns.clone(),
         });
     }
-    for seen in retries.into_values() {
-        if !touches(seen.scope.region, changed) {
-            continue;
-        }
-        boundaries.push(Boundary {
-            path: path.to_string(),
-            language,
-            side,
-            span: seen.scope.region,
-            function: String::new(),
-            entry: None,
-            topics: Vec::new(),
-            findings: Vec::new(),
-            kind: BoundaryKind::Retry(RetryScope {
-                wrapper: seen.scope.label,
-                effects: seen.effects,
-                all_keyed: seen.all_keyed,
-            }),
-        });
+    if !touched {
+        return None;
     }
-    let mut consumers = Vec::new();
-    for (start, seen) in &handlers {
-        if !matches!(seen.role, HandlerRole::Consumer | HandlerRole::Job) {
-            continue;
-        }
-        let entry = handler_entry(seen.function, seen.role, seen.topic.clone());
-        let early_returns = early_returns(&seen.function.body);
-        let touched =
-            touches(seen.function.span, changed) || registration_touched(seen.function, changed);
-        if side == Side::Head && entry.topic.is_some() {
-            consumers.push(ConsumerSite {
-                path: path.to_string(),
-                entry: entry.clone(),
-                touched,
-                early_returns: early_returns.clone(),
-            });
-        }
-        if !touched {
-            continue;
-        }
-        let message_keys = seen
-            .function
-            .params
-            .iter()
-            .flat_map(|p| p.destructured.iter().cloned())
-            .collect();
-        boundaries.push(Boundary {
-            path: path.to_string(),
-            language,
-            side,
-            span: seen.function.span,
-            function: seen.function.name.clone(),
-            entry: Some(entry.clone()),
-            topics: entry.topic.iter().cloned().collect(),
-            findings: Vec::new(),
-            kind: BoundaryKind::Consumer(Consumer {
-                role: seen.role,
-                label: entry.label.clone(),
-                topic: entry.topic.clone(),
-                early_returns,
-                effects: effects_by_handler.get(start).cloned().unwrap_or_default(),
-                message_keys,
-            }),
-        });
-    }
-    Extracted {
-        boundaries,
-        consumers,
-    }
+    let message_keys = seen
+        .function
+        .params
+        .iter()
+        .flat_map(|p| p.destructured.iter().cloned())
+        .collect();
+    Some(site.boundary(
+        seen.function.span,
+        seen.function.name.clone(),
+        Some(entry.clone()),
+        entry.topic.iter().cloned().collect(),
+        BoundaryKind::Consumer(Consumer {
+            role: seen.role,
+            label: entry.label,
+            topic: entry.topic,
+            early_returns,
+            effects,
+            message_keys,
+        }),
+    ))
 }
 
 /// The handle a call begins a transaction on: `tx` for `let mut tx =
