@@ -322,20 +322,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
     write!(log, "::stop-commands::{stop}\n{text}::{stop}::\n")
         .context("cannot write to standard output")?;
 
-    let sarif_path = match &env.inputs.sarif_file {
-        Some(file) => {
-            let path = env.resolve(file);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
-            std::fs::write(&path, report::sarif::to_sarif(&report))
-                .with_context(|| format!("cannot write the SARIF file {}", path.display()))?;
-            Some(file.clone())
-        }
-        None => None,
-    };
-
+    let sarif_path = write_sarif(&env, &report)?;
     let repository = env.repository.as_deref().and_then(Repository::parse);
     let links = repository.as_ref().map(|r| SourceLinks {
         server: env.server_url.clone(),
@@ -355,91 +342,34 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         }
         _ => None,
     };
-    let delivery = match (&pull_request, &repository, env.inputs.comment) {
-        (None, _, _) => Delivery::default(),
-        (Some(_), _, CommentMode::Off) => Delivery::default(),
-        (Some(_), None, _) => Delivery {
+    let delivery = match (&pull_request, &repository) {
+        (Some(pr), Some(repository)) => deliver_or_fall_back(
+            &env,
+            (repository, pr),
+            &mut report,
+            &suites,
+            checklist.as_deref(),
+            links.as_ref(),
+        ),
+        (Some(_), None) if env.inputs.comment != CommentMode::Off => Delivery {
             fallback: Some("GITHUB_REPOSITORY is not set to owner/name".to_string()),
             ..Delivery::default()
         },
-        (Some(pr), Some(repository), mode) => match &env.inputs.token {
-            None => Delivery {
-                fallback: Some("no github-token was given".to_string()),
-                ..Delivery::default()
-            },
-            Some(token) => deliver(
-                &env,
-                token,
-                repository,
-                pr,
-                (mode == CommentMode::Inline).then_some(env.inputs.inline_confidence),
-                &mut report,
-                &suites,
-                checklist.as_deref(),
-                links.as_ref(),
-            ),
-        },
+        _ => Delivery::default(),
     };
-
-    if pull_request.is_some()
+    let commented = pull_request.is_some()
         && delivery.fallback.is_none()
-        && env.inputs.comment != CommentMode::Off
-    {
-        writeln!(
-            log,
-            "Handoff: {} new inline comment{}, {} finding{} already commented, {} resolved; summary comment {}",
-            delivery.posted,
-            if delivery.posted == 1 { "" } else { "s" },
-            delivery.inline.len() - delivery.posted,
-            if delivery.inline.len() - delivery.posted == 1 { "" } else { "s" },
-            delivery.resolved.len(),
-            if delivery.summary_written { "written" } else { "not needed" }
-        )
-        .context("cannot write to standard output")?;
-        if !delivery.decisions.is_empty() {
-            writeln!(
-                log,
-                "Handoff: {} finding{} dismissed or accepted by reviewers (not counted for fail-on)",
-                delivery.decisions.len(),
-                if delivery.decisions.len() == 1 { "" } else { "s" }
-            )
-            .context("cannot write to standard output")?;
-        }
+        && env.inputs.comment != CommentMode::Off;
+    if commented {
+        log_delivery(&mut log, &delivery)?;
     }
-    let annotate = delivery.fallback.is_some()
-        || pull_request.is_none()
-        || env.inputs.comment == CommentMode::Off;
     let mut notes = Vec::new();
     if let Some(reason) = &delivery.fallback {
-        let note = format!(
-            "Handoff could not comment on the pull request ({reason}); the findings are shown as annotations on the changed lines and in the job summary."
-        );
-        let level = if delivery.misconfigured {
-            "error"
-        } else {
-            "notice"
-        };
-        writeln!(
-            log,
-            "::{level} title=Handoff::{}",
-            report::github::escape_data(&note)
-        )
-        .context("cannot write to standard output")?;
-        notes.push(note);
+        notes.push(fallback_notice(&mut log, reason, delivery.misconfigured)?);
     }
-    if annotate {
-        // The install step and the notice above may annotate too.
-        let budget = report::github::ANNOTATIONS_PER_JOB - 2;
-        let new = report.findings.iter().filter(|f| f.status == Status::New);
-        let annotations = report::github::limited_annotations(new, budget);
-        log.write_all(annotations.commands.as_bytes())
-            .context("cannot write to standard output")?;
-        if let Some(note) = report::github::omitted_note(annotations.omitted) {
-            writeln!(log, "Handoff: {note}").context("cannot write to standard output")?;
-            notes.push(note);
-        }
+    if !commented {
+        notes.extend(annotate(&mut log, &report)?);
     }
-
     if let Some(path) = &env.step_summary {
         let empty = HashSet::new();
         let input = SummaryInput {
@@ -456,24 +386,8 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         append(path, &markdown::summary(&input))
             .context("cannot write the step summary GITHUB_STEP_SUMMARY")?;
     }
-
     if let Some(path) = &env.output {
-        let new = report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::New)
-            .count();
-        let outputs = [
-            ("risk", report.risk_name().to_string()),
-            ("findings", new.to_string()),
-            (
-                "suites",
-                serde_json::to_string(&suites).context("cannot encode the suites")?,
-            ),
-            ("sarif-file", sarif_path.unwrap_or_default()),
-            ("results-dir", results_dir.unwrap_or_default()),
-        ];
-        write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")?;
+        write_step_outputs(path, &report, &suites, sarif_path, results_dir)?;
     }
     log.flush().context("cannot write to standard output")?;
     if delivery.misconfigured {
@@ -484,6 +398,137 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// Write the SARIF file the inputs ask for; returns its path as given.
+fn write_sarif(env: &ActionEnv, report: &Report) -> Result<Option<String>> {
+    let Some(file) = &env.inputs.sarif_file else {
+        return Ok(None);
+    };
+    let path = env.resolve(file);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&path, report::sarif::to_sarif(report))
+        .with_context(|| format!("cannot write the SARIF file {}", path.display()))?;
+    Ok(Some(file.clone()))
+}
+
+/// Comment on the pull request as the inputs say, or say why not.
+fn deliver_or_fall_back(
+    env: &ActionEnv,
+    (repository, pull_request): (&Repository, &PullRequest),
+    report: &mut Report,
+    suites: &[SuiteLine],
+    checklist: Option<&str>,
+    links: Option<&SourceLinks>,
+) -> Delivery {
+    let mode = env.inputs.comment;
+    if mode == CommentMode::Off {
+        return Delivery::default();
+    }
+    let Some(token) = &env.inputs.token else {
+        return Delivery {
+            fallback: Some("no github-token was given".to_string()),
+            ..Delivery::default()
+        };
+    };
+    deliver(
+        env,
+        token,
+        repository,
+        pull_request,
+        (mode == CommentMode::Inline).then_some(env.inputs.inline_confidence),
+        report,
+        suites,
+        checklist,
+        links,
+    )
+}
+
+/// One line in the log on what the comments did.
+fn log_delivery(log: &mut impl Write, delivery: &Delivery) -> Result<()> {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let earlier = delivery.inline.len() - delivery.posted;
+    writeln!(
+        log,
+        "Handoff: {} new inline comment{}, {earlier} finding{} already commented, {} resolved; summary comment {}",
+        delivery.posted,
+        plural(delivery.posted),
+        plural(earlier),
+        delivery.resolved.len(),
+        if delivery.summary_written { "written" } else { "not needed" }
+    )
+    .context("cannot write to standard output")?;
+    if !delivery.decisions.is_empty() {
+        writeln!(
+            log,
+            "Handoff: {} finding{} dismissed or accepted by reviewers (not counted for fail-on)",
+            delivery.decisions.len(),
+            plural(delivery.decisions.len())
+        )
+        .context("cannot write to standard output")?;
+    }
+    Ok(())
+}
+
+/// The workflow command saying why there are no comments; returns the note
+/// for the step summary.
+fn fallback_notice(log: &mut impl Write, reason: &str, misconfigured: bool) -> Result<String> {
+    let note = format!(
+        "Handoff could not comment on the pull request ({reason}); the findings are shown as annotations on the changed lines and in the job summary."
+    );
+    let level = if misconfigured { "error" } else { "notice" };
+    writeln!(
+        log,
+        "::{level} title=Handoff::{}",
+        report::github::escape_data(&note)
+    )
+    .context("cannot write to standard output")?;
+    Ok(note)
+}
+
+/// The new findings as annotations, within the job's budget; returns the
+/// note on those left out, if any.
+fn annotate(log: &mut impl Write, report: &Report) -> Result<Option<String>> {
+    // The install step and the fallback notice may annotate too.
+    let budget = report::github::ANNOTATIONS_PER_JOB - 2;
+    let new = report.findings.iter().filter(|f| f.status == Status::New);
+    let annotations = report::github::limited_annotations(new, budget);
+    log.write_all(annotations.commands.as_bytes())
+        .context("cannot write to standard output")?;
+    let note = report::github::omitted_note(annotations.omitted);
+    if let Some(note) = &note {
+        writeln!(log, "Handoff: {note}").context("cannot write to standard output")?;
+    }
+    Ok(note)
+}
+
+/// The step outputs: risk, new findings, suites, SARIF file, results folder.
+fn write_step_outputs(
+    path: &Path,
+    report: &Report,
+    suites: &[SuiteLine],
+    sarif_path: Option<String>,
+    results_dir: Option<String>,
+) -> Result<()> {
+    let new = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::New)
+        .count();
+    let outputs = [
+        ("risk", report.risk_name().to_string()),
+        ("findings", new.to_string()),
+        (
+            "suites",
+            serde_json::to_string(suites).context("cannot encode the suites")?,
+        ),
+        ("sarif-file", sarif_path.unwrap_or_default()),
+        ("results-dir", results_dir.unwrap_or_default()),
+    ];
+    write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")
 }
 
 /// Comment on the pull request; a failure becomes a fallback, never a crash.
