@@ -302,15 +302,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         return post::run(&env, dir);
     }
     let event = env.read_event()?;
-    let (base, head) = revisions(&env, event.as_ref());
-    let options = ScanOptions {
-        repo: env.workspace.clone(),
-        base,
-        target: Target::Revision(head),
-        config: env.inputs.config.as_deref().map(|c| env.resolve(c)),
-        all: false,
-        min_confidence: Confidence::Low,
-    };
+    let options = scan_options(&env, event.as_ref());
     let (mut report, config) = scan::scan(&options)?;
     let (suites, checklist) = workflow_context(&report, &config, &options.repo);
     let mut log = std::io::stdout().lock();
@@ -330,16 +322,14 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         commit: report.head.clone(),
     });
     let pull_request = event.as_ref().and_then(|e| e.pull_request.clone());
-    let results_dir = match (&env.inputs.results_dir, &pull_request, &repository) {
-        (Some(dir), Some(pr), Some(repository)) => {
-            let results = Results::new(repository, pr.number, &report, &suites);
-            post::write_results(
-                &env.resolve(dir),
-                &results,
-                sarif_path.as_deref().map(|f| env.resolve(f)),
-            )?;
-            Some(dir.clone())
-        }
+    let results_dir = match (&pull_request, &repository) {
+        (Some(pr), Some(repository)) => write_results_dir(
+            &env,
+            (repository, pr),
+            &report,
+            &suites,
+            sarif_path.as_deref(),
+        )?,
         _ => None,
     };
     let delivery = match (&pull_request, &repository) {
@@ -371,13 +361,12 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         notes.extend(annotate(&mut log, &report)?);
     }
     if let Some(path) = &env.step_summary {
-        let empty = HashSet::new();
         let input = SummaryInput {
             report: &report,
             suites: &suites,
             checklist: checklist.as_deref(),
             links: links.as_ref(),
-            inline: &empty,
+            inline: &HashSet::new(),
             resolved: &delivery.resolved,
             notes: &notes,
             decisions: &delivery.decisions,
@@ -400,6 +389,20 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
     })
 }
 
+/// The scan of the pull request's change, every confidence kept (the
+/// inline threshold applies to comments only).
+fn scan_options(env: &ActionEnv, event: Option<&Event>) -> ScanOptions {
+    let (base, head) = revisions(env, event);
+    ScanOptions {
+        repo: env.workspace.clone(),
+        base,
+        target: Target::Revision(head),
+        config: env.inputs.config.as_deref().map(|c| env.resolve(c)),
+        all: false,
+        min_confidence: Confidence::Low,
+    }
+}
+
 /// Write the SARIF file the inputs ask for; returns its path as given.
 fn write_sarif(env: &ActionEnv, report: &Report) -> Result<Option<String>> {
     let Some(file) = &env.inputs.sarif_file else {
@@ -413,6 +416,27 @@ fn write_sarif(env: &ActionEnv, report: &Report) -> Result<Option<String>> {
     std::fs::write(&path, report::sarif::to_sarif(report))
         .with_context(|| format!("cannot write the SARIF file {}", path.display()))?;
     Ok(Some(file.clone()))
+}
+
+/// Leave the results for a later posting run in the folder the inputs
+/// name; returns the folder as given.
+fn write_results_dir(
+    env: &ActionEnv,
+    (repository, pull_request): (&Repository, &PullRequest),
+    report: &Report,
+    suites: &[SuiteLine],
+    sarif_path: Option<&str>,
+) -> Result<Option<String>> {
+    let Some(dir) = &env.inputs.results_dir else {
+        return Ok(None);
+    };
+    let results = Results::new(repository, pull_request.number, report, suites);
+    post::write_results(
+        &env.resolve(dir),
+        &results,
+        sarif_path.map(|f| env.resolve(f)),
+    )?;
+    Ok(Some(dir.clone()))
 }
 
 /// Comment on the pull request as the inputs say, or say why not.
@@ -621,32 +645,19 @@ async fn comment(
     let issue_comments = client
         .get_all(&format!("{base}/issues/{number}/comments"))
         .await?;
-    // Reviewers' decisions first: a dismissed or accepted finding is neither
-    // posted again nor marked fixed, and no longer counts.
-    let has_accept_label = pull_request
-        .labels
-        .iter()
-        .any(|label| label == github::ACCEPT_LABEL);
-    let decisions = github::read_decisions(
+    let (decision_lines, decided_prints) = apply_decisions(
         client,
         repository,
-        number,
-        &issue_comments,
-        &items,
-        has_accept_label,
+        pull_request,
+        (&issue_comments, &items),
+        report,
     )
     .await?;
-    let decided = decisions.apply(&mut report.findings);
-    let decided_prints: HashSet<String> = decided
-        .iter()
-        .map(|item| item.finding.fingerprint.clone())
-        .collect();
     let own = github::own_login(client).await?;
     let existing: Vec<_> = github::existing_comments(&items, &own)
         .into_iter()
         .filter(|comment| !decided_prints.contains(&comment.marker.fingerprint))
         .collect();
-    let decision_lines = github::decision_lines(&decided);
     let report = &*report;
     let plan = github::plan_review(report, &existing, inline, links);
     let mut inline = plan.already_commented.clone();
@@ -658,22 +669,7 @@ async fn comment(
                 .await?;
         posted = outcome.posted.len();
         inline.extend(outcome.posted.iter().map(|c| c.fingerprint.clone()));
-        // Lines GitHub's diff does not have: only those findings stay in the
-        // summary, with why.
-        if let Some(error) = outcome.refused_because {
-            notes.push(format!(
-                "GitHub did not accept {} inline comment{} on {} ({error}); {} questions are listed here instead.",
-                outcome.refused.len(),
-                if outcome.refused.len() == 1 { "" } else { "s" },
-                outcome
-                    .refused
-                    .iter()
-                    .map(|c| format!("{}:{}", c.path, c.line))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if outcome.refused.len() == 1 { "its" } else { "their" },
-            ));
-        }
+        notes.extend(refused_note(&outcome));
     }
     github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
     let resolved = plan.resolved_lines();
@@ -716,6 +712,56 @@ async fn comment(
         decisions: decision_lines,
         decided: decided_prints,
     })
+}
+
+/// Reviewers' decisions first: a dismissed or accepted finding is neither
+/// posted again nor marked fixed, and no longer counts. Returns the lines
+/// the summary lists and the fingerprints taken out of the report.
+async fn apply_decisions(
+    client: &Client,
+    repository: &Repository,
+    pull_request: &PullRequest,
+    (issue_comments, review_comments): (&[serde_json::Value], &[serde_json::Value]),
+    report: &mut Report,
+) -> Result<(Vec<DecisionLine>, HashSet<String>), GitHubError> {
+    let has_accept_label = pull_request
+        .labels
+        .iter()
+        .any(|label| label == github::ACCEPT_LABEL);
+    let decisions = github::read_decisions(
+        client,
+        repository,
+        pull_request.number,
+        issue_comments,
+        review_comments,
+        has_accept_label,
+    )
+    .await?;
+    let decided = decisions.apply(&mut report.findings);
+    let prints = decided
+        .iter()
+        .map(|item| item.finding.fingerprint.clone())
+        .collect();
+    Ok((github::decision_lines(&decided), prints))
+}
+
+/// Lines GitHub's diff does not have: only those findings stay in the
+/// summary, with why.
+fn refused_note(outcome: &ReviewOutcome<'_>) -> Option<String> {
+    let error = outcome.refused_because.as_ref()?;
+    let one = outcome.refused.len() == 1;
+    Some(format!(
+        "GitHub did not accept {} inline comment{} on {} ({error}); {} questions are listed here instead.",
+        outcome.refused.len(),
+        if one { "" } else { "s" },
+        outcome
+            .refused
+            .iter()
+            .map(|c| format!("{}:{}", c.path, c.line))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if one { "its" } else { "their" },
+    ))
 }
 
 /// What GitHub took of a review.
