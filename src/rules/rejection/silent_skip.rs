@@ -209,6 +209,9 @@ impl FileRule for SilentSkip {
                 &mut skips,
             );
             for skip in skips {
+                if asked_by_message(skip.condition, handler.function) {
+                    continue;
+                }
                 let Some(skipped) = skipped_work(handler.function, skip.block, knowledge) else {
                     continue;
                 };
@@ -216,6 +219,31 @@ impl FileRule for SilentSkip {
             }
         }
     }
+}
+
+/// Whether the guard skips only when the message asks it to: one term of
+/// a conjunction is a flag the handler receives (`... and not
+/// allow_retransmission`, `&& !opts.force`), so the sender chose the skip.
+fn asked_by_message(condition: &str, handler: &Function) -> bool {
+    let terms: Vec<&str> = condition
+        .split(" and ")
+        .flat_map(|part| part.split("&&"))
+        .map(str::trim)
+        .collect();
+    terms.len() > 1
+        && terms.iter().any(|term| {
+            let flag = term
+                .trim_start_matches("not ")
+                .trim_start_matches('!')
+                .trim_matches(|c| c == '(' || c == ')' || c == ' ');
+            let root = flag.split('.').next().unwrap_or(flag);
+            flag.chars()
+                .all(|c| c == '.' || crate::flow::outcome::is_ident_char(c))
+                && handler
+                    .params
+                    .iter()
+                    .any(|p| p.name == root || p.destructured.iter().any(|d| d == root))
+        })
 }
 
 /// Names bound in the handler from calls that load state (not from decoding
