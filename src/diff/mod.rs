@@ -236,21 +236,7 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
         Target::Index => HeadSide::Index,
         Target::WorkTree => HeadSide::WorkTree,
     };
-    let base_id = match (request.base, &head_side) {
-        (Some(spec), _) => {
-            let base = resolve_commit(&repo, spec, RevisionRole::Base)?.id();
-            refuse_base_after_head(&repo, spec, base, &head_side)?;
-            Some(base)
-        }
-        (None, HeadSide::Commit(commit)) => Some(default_base_for(&repo, commit.id())?),
-        // `--staged` checks what the next commit adds on top of HEAD (a pre-commit
-        // hook), not the whole branch; an unborn HEAD means the empty tree.
-        (None, HeadSide::Index) => head_commit_id(&repo)?,
-        (None, HeadSide::WorkTree) => match head_commit_id(&repo)? {
-            Some(head) => Some(default_base_for(&repo, head)?),
-            None => None,
-        },
-    };
+    let base_id = base_of(&repo, request.base, &head_side)?;
     let base_tree = match base_id {
         Some(id) => Some(
             repo.find_commit(id)
@@ -259,48 +245,7 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
         ),
         None => None,
     };
-
-    let mut options = DiffOptions::new();
-    // Without typechange, a file that became a symlink would show up twice (deleted
-    // and added under the same path).
-    options.context_lines(0).include_typechange(true);
-    let (mut diff, head, work_tree) = match head_side {
-        HeadSide::Commit(commit) => {
-            let tree = commit
-                .tree()
-                .map_err(|error| git_error("reading the head commit's tree", error))?;
-            let diff = repo
-                .diff_tree_to_tree(base_tree.as_ref(), Some(&tree), Some(&mut options))
-                .map_err(|error| git_error("comparing base and head", error))?;
-            (diff, commit.id().to_string(), None)
-        }
-        HeadSide::Index => {
-            let index = repo
-                .index()
-                .map_err(|error| git_error("reading the index", error))?;
-            let diff = repo
-                .diff_tree_to_index(base_tree.as_ref(), Some(&index), Some(&mut options))
-                .map_err(|error| git_error("comparing base and the index", error))?;
-            (diff, "INDEX".to_string(), None)
-        }
-        HeadSide::WorkTree => {
-            let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
-                return Err(DiffError::NoWorkTree {
-                    path: one_line(&repo.path().display().to_string()),
-                });
-            };
-            options.include_untracked(true).recurse_untracked_dirs(true);
-            let diff = repo
-                .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut options))
-                .map_err(|error| git_error("comparing base and the work tree", error))?;
-            (diff, "WORKTREE".to_string(), Some(workdir))
-        }
-    };
-    diff.find_similar(Some(
-        DiffFindOptions::new().renames(true).for_untracked(true),
-    ))
-    .map_err(|error| git_error("detecting renames", error))?;
-
+    let (diff, head, work_tree) = diff_to_head(&repo, base_tree.as_ref(), head_side, &git_error)?;
     let blobs =
         BlobReader::new(&repo).map_err(|error| git_error("opening the object database", error))?;
     let mut change_set = ChangeSet {
@@ -315,28 +260,110 @@ pub fn compute(request: &DiffRequest) -> Result<ChangeSet, DiffError> {
     for delta in diff.deltas() {
         let examined = examine(&delta, request.wants_contents, &blobs, work_tree.as_deref())
             .map_err(|error| git_error("diffing a changed file", error))?;
-        match examined {
-            Examined::Unchanged => continue,
-            Examined::Unwanted => {}
-            Examined::Skipped(warning) => change_set.warnings.push(warning),
-            Examined::File(file, warning) => {
-                change_set.warnings.extend(warning);
-                change_set.files.push(*file);
-            }
-        }
-        change_set.files_changed += 1;
-        for side in [delta.old_file(), delta.new_file()] {
-            if let Some(bytes) = side.path_bytes() {
-                change_set
-                    .changed_paths
-                    .push(String::from_utf8_lossy(bytes).into_owned());
-            }
-        }
+        change_set.add(&delta, examined);
     }
     change_set.files.sort_by(|a, b| a.path.cmp(&b.path));
     change_set.changed_paths.sort();
     change_set.changed_paths.dedup();
     Ok(change_set)
+}
+
+/// The commit the change is compared with: the one asked for, or the
+/// default for the head side (`--staged` checks what the next commit adds on
+/// top of HEAD, as a pre-commit hook does, not the whole branch; an unborn
+/// HEAD means the empty tree).
+fn base_of(
+    repo: &Repository,
+    asked: Option<&str>,
+    head_side: &HeadSide<'_>,
+) -> Result<Option<git2::Oid>, DiffError> {
+    Ok(match (asked, head_side) {
+        (Some(spec), _) => {
+            let base = resolve_commit(repo, spec, RevisionRole::Base)?.id();
+            refuse_base_after_head(repo, spec, base, head_side)?;
+            Some(base)
+        }
+        (None, HeadSide::Commit(commit)) => Some(default_base_for(repo, commit.id())?),
+        (None, HeadSide::Index) => head_commit_id(repo)?,
+        (None, HeadSide::WorkTree) => match head_commit_id(repo)? {
+            Some(head) => Some(default_base_for(repo, head)?),
+            None => None,
+        },
+    })
+}
+
+/// The diff from the base tree to the head side, with renames found; with
+/// the head's name (a commit id, `INDEX`, `WORKTREE`) and the work tree
+/// files are read from, if any.
+fn diff_to_head<'r>(
+    repo: &'r Repository,
+    base_tree: Option<&git2::Tree<'_>>,
+    head_side: HeadSide<'_>,
+    git_error: &dyn Fn(&str, git2::Error) -> DiffError,
+) -> Result<(git2::Diff<'r>, String, Option<PathBuf>), DiffError> {
+    let mut options = DiffOptions::new();
+    // Without typechange, a file that became a symlink would show up twice (deleted
+    // and added under the same path).
+    options.context_lines(0).include_typechange(true);
+    let (mut diff, head, work_tree) = match head_side {
+        HeadSide::Commit(commit) => {
+            let tree = commit
+                .tree()
+                .map_err(|error| git_error("reading the head commit's tree", error))?;
+            let diff = repo
+                .diff_tree_to_tree(base_tree, Some(&tree), Some(&mut options))
+                .map_err(|error| git_error("comparing base and head", error))?;
+            (diff, commit.id().to_string(), None)
+        }
+        HeadSide::Index => {
+            let index = repo
+                .index()
+                .map_err(|error| git_error("reading the index", error))?;
+            let diff = repo
+                .diff_tree_to_index(base_tree, Some(&index), Some(&mut options))
+                .map_err(|error| git_error("comparing base and the index", error))?;
+            (diff, "INDEX".to_string(), None)
+        }
+        HeadSide::WorkTree => {
+            let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+                return Err(DiffError::NoWorkTree {
+                    path: one_line(&repo.path().display().to_string()),
+                });
+            };
+            options.include_untracked(true).recurse_untracked_dirs(true);
+            let diff = repo
+                .diff_tree_to_workdir_with_index(base_tree, Some(&mut options))
+                .map_err(|error| git_error("comparing base and the work tree", error))?;
+            (diff, "WORKTREE".to_string(), Some(workdir))
+        }
+    };
+    diff.find_similar(Some(
+        DiffFindOptions::new().renames(true).for_untracked(true),
+    ))
+    .map_err(|error| git_error("detecting renames", error))?;
+    Ok((diff, head, work_tree))
+}
+
+impl ChangeSet {
+    /// One delta, as [`examine`] found it.
+    fn add(&mut self, delta: &git2::DiffDelta<'_>, examined: Examined) {
+        match examined {
+            Examined::Unchanged => return,
+            Examined::Unwanted => {}
+            Examined::Skipped(warning) => self.warnings.push(warning),
+            Examined::File(file, warning) => {
+                self.warnings.extend(warning);
+                self.files.push(*file);
+            }
+        }
+        self.files_changed += 1;
+        for side in [delta.old_file(), delta.new_file()] {
+            if let Some(bytes) = side.path_bytes() {
+                self.changed_paths
+                    .push(String::from_utf8_lossy(bytes).into_owned());
+            }
+        }
+    }
 }
 
 /// Process-wide libgit2 settings, applied before the first repository opens.
