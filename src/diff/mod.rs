@@ -427,14 +427,8 @@ fn examine(
     blobs: &BlobReader<'_>,
     work_tree: Option<&Path>,
 ) -> Result<Examined, git2::Error> {
-    let status = match delta.status() {
-        Delta::Unmodified | Delta::Ignored => return Ok(Examined::Unchanged),
-        Delta::Added | Delta::Untracked | Delta::Copied => FileStatus::Added,
-        Delta::Deleted => FileStatus::Deleted,
-        Delta::Modified | Delta::Typechange | Delta::Conflicted | Delta::Unreadable => {
-            FileStatus::Modified
-        }
-        Delta::Renamed => FileStatus::Renamed,
+    let Some(status) = file_status(delta.status()) else {
+        return Ok(Examined::Unchanged);
     };
     let (old, new) = (delta.old_file(), delta.new_file());
     let shown = if status == FileStatus::Deleted {
@@ -450,67 +444,32 @@ fn examine(
     if !wants(path) {
         return Ok(Examined::Unwanted);
     }
-    let old_path = match delta.status() {
-        Delta::Renamed | Delta::Copied => {
-            match std::str::from_utf8(old.path_bytes().unwrap_or_default()) {
-                Ok(old_path) => Some(old_path.to_string()),
-                Err(_) => return Ok(skipped(path, &SkipReason::PathNotUtf8)),
-            }
-        }
-        _ => None,
+    let Ok(old_path) = renamed_from(delta) else {
+        return Ok(skipped(path, &SkipReason::PathNotUtf8));
     };
-    match delta.status() {
-        Delta::Conflicted => return Ok(skipped(path, &SkipReason::Conflicted)),
-        Delta::Unreadable => {
-            let why = SkipReason::Unreadable("git could not read it".to_string());
-            return Ok(skipped(path, &why));
-        }
-        _ => {}
-    }
     let has_base = matches!(
         status,
         FileStatus::Modified | FileStatus::Renamed | FileStatus::Deleted
     );
     let has_head = status != FileStatus::Deleted;
-    let modes = [(has_base, old.mode()), (has_head, new.mode())];
-    if let Some(reason) = modes
-        .into_iter()
-        .filter(|(present, _)| *present)
-        .find_map(|(_, mode)| mode_skip(mode))
-    {
+    if let Some(reason) = unreadable(delta, has_base, has_head) {
         return Ok(skipped(path, &reason));
     }
-
-    let base = if has_base {
-        match blobs.decoded(old.id()) {
-            Ok(decoded) => Some(decoded),
-            Err(reason) => return Ok(skipped(path, &reason)),
-        }
-    } else {
-        None
+    let base = match has_base.then(|| blobs.decoded(old.id())).transpose() {
+        Ok(base) => base,
+        Err(reason) => return Ok(skipped(path, &reason)),
     };
-    let head = if has_head {
-        let loaded = match work_tree {
+    let head = match has_head
+        .then(|| match work_tree {
             Some(root) => disk_decoded(&root.join(path)),
             None => blobs.decoded(new.id()),
-        };
-        match loaded {
-            Ok(decoded) => Some(decoded),
-            Err(reason) => return Ok(skipped(path, &reason)),
-        }
-    } else {
-        None
+        })
+        .transpose()
+    {
+        Ok(head) => head,
+        Err(reason) => return Ok(skipped(path, &reason)),
     };
-    let warning = [&base, &head]
-        .into_iter()
-        .flatten()
-        .any(|decoded| decoded.replaced_invalid_utf8)
-        .then(|| {
-            format!(
-                "{}: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)",
-                one_line(path)
-            )
-        });
+    let warning = decoding_warning(path, [&base, &head]);
     let base_text = base.map(|decoded| decoded.text);
     let head_text = head.map(|decoded| decoded.text);
     let lines = line_changes(
@@ -530,6 +489,64 @@ fn examine(
         }),
         warning,
     ))
+}
+
+/// Why git cannot give a side of the delta as text: a conflict, an
+/// unreadable file, or a mode that is no file (a symlink, a submodule).
+fn unreadable(delta: &DiffDelta<'_>, has_base: bool, has_head: bool) -> Option<SkipReason> {
+    match delta.status() {
+        Delta::Conflicted => return Some(SkipReason::Conflicted),
+        Delta::Unreadable => {
+            return Some(SkipReason::Unreadable("git could not read it".to_string()));
+        }
+        _ => {}
+    }
+    [
+        (has_base, delta.old_file().mode()),
+        (has_head, delta.new_file().mode()),
+    ]
+    .into_iter()
+    .filter(|(present, _)| *present)
+    .find_map(|(_, mode)| mode_skip(mode))
+}
+
+/// The path a renamed or copied file had; `Err` when it is not UTF-8.
+fn renamed_from(delta: &DiffDelta<'_>) -> Result<Option<String>, std::str::Utf8Error> {
+    match delta.status() {
+        Delta::Renamed | Delta::Copied => {
+            std::str::from_utf8(delta.old_file().path_bytes().unwrap_or_default())
+                .map(|old_path| Some(old_path.to_string()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The warning for a file whose bytes were not all UTF-8.
+fn decoding_warning(path: &str, sides: [&Option<content::Decoded>; 2]) -> Option<String> {
+    sides
+        .into_iter()
+        .flatten()
+        .any(|decoded| decoded.replaced_invalid_utf8)
+        .then(|| {
+            format!(
+                "{}: bytes that are not valid UTF-8 read as U+FFFD (save the file as UTF-8)",
+                one_line(path)
+            )
+        })
+}
+
+/// How a delta counts in the change set; `None` when the file did not
+/// change.
+fn file_status(delta: Delta) -> Option<FileStatus> {
+    Some(match delta {
+        Delta::Unmodified | Delta::Ignored => return None,
+        Delta::Added | Delta::Untracked | Delta::Copied => FileStatus::Added,
+        Delta::Deleted => FileStatus::Deleted,
+        Delta::Modified | Delta::Typechange | Delta::Conflicted | Delta::Unreadable => {
+            FileStatus::Modified
+        }
+        Delta::Renamed => FileStatus::Renamed,
+    })
 }
 
 /// The warning for a file left out of the analysis.
