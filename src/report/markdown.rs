@@ -224,16 +224,42 @@ pub fn write_questions(out: &mut String, questions: &[String]) {
 /// Render a summary within its budget.
 pub fn summary(input: &SummaryInput<'_>) -> String {
     let report = input.report;
-    let new: Vec<&Finding> = report
+    let new = report
         .findings
         .iter()
         .filter(|f| f.status == Status::New)
-        .collect();
-    let existing = report.findings.len() - new.len();
+        .count();
+    let existing = report.findings.len() - new;
     let mut out = String::new();
     let _ = writeln!(out, "### Handoff · risk: **{}**\n", report.risk_name());
-    let _ = writeln!(out, "{}\n", headline(report, new.len(), existing));
+    let _ = writeln!(out, "{}\n", headline(report, new, existing));
+    let tail = summary_tail(input);
+    if !report.findings.is_empty() {
+        // Rows first, then details, each while they fit the budget.
+        let reserve = out.len() + tail.len() + 400;
+        let (table, mut omitted) = findings_table(input, reserve);
+        out.push_str(&table);
+        out.push('\n');
+        let budget = input.limit.saturating_sub(reserve + out.len());
+        let (details, left_out) = findings_details(input, budget);
+        out.push_str(&details);
+        omitted += left_out;
+        if omitted > 0 {
+            let _ = writeln!(
+                out,
+                "_{omitted} more finding detail{} did not fit here: see the SARIF results or `handoff scan` output._\n",
+                if omitted == 1 { "" } else { "s" }
+            );
+        }
+    }
+    out.push_str(&tail);
+    out
+}
 
+/// What follows the findings: resolved, decisions, suites, the checklist,
+/// notes and the footer.
+fn summary_tail(input: &SummaryInput<'_>) -> String {
+    let report = input.report;
     let mut tail = String::new();
     write_resolved(&mut tail, input.resolved);
     write_decisions(&mut tail, &report.findings, input.decisions);
@@ -252,76 +278,72 @@ pub fn summary(input: &SummaryInput<'_>) -> String {
         env!("CARGO_PKG_VERSION"),
         revisions(report)
     );
+    tail
+}
 
-    if !report.findings.is_empty() {
-        let mut table =
-            String::from("| Severity | Rule | Location | Finding |\n|---|---|---|---|\n");
-        let mut details = String::new();
-        let mut omitted = 0usize;
-        let expanded: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| !input.inline.contains(&f.fingerprint))
-            .collect();
-        // Rows first, then details, each while they fit the budget.
-        let reserve = out.len() + tail.len() + 400;
-        for finding in &report.findings {
-            let status = if finding.status == Status::Existing {
-                " (existing)"
-            } else {
-                ""
-            };
-            let comment = if input.inline.contains(&finding.fingerprint) {
-                " · inline comment"
-            } else {
-                ""
-            };
-            let row = format!(
-                "| {}{status} | {} | {}{comment} | {} |\n",
-                severity_badge(finding.severity),
-                table_cell(&code_span(&finding.rule)),
-                table_cell(&location(finding, input.links)),
-                table_cell(&message(&finding.message))
-            );
-            if reserve + table.len() + row.len() > input.limit {
-                omitted += 1;
-                continue;
-            }
-            table.push_str(&row);
+/// One row per finding while the rows fit `limit` after `reserve`; with
+/// the number of rows left out.
+fn findings_table(input: &SummaryInput<'_>, reserve: usize) -> (String, usize) {
+    let mut table = String::from("| Severity | Rule | Location | Finding |\n|---|---|---|---|\n");
+    let mut omitted = 0usize;
+    for finding in &input.report.findings {
+        let status = if finding.status == Status::Existing {
+            " (existing)"
+        } else {
+            ""
+        };
+        let comment = if input.inline.contains(&finding.fingerprint) {
+            " · inline comment"
+        } else {
+            ""
+        };
+        let row = format!(
+            "| {}{status} | {} | {}{comment} | {} |\n",
+            severity_badge(finding.severity),
+            table_cell(&code_span(&finding.rule)),
+            table_cell(&location(finding, input.links)),
+            table_cell(&message(&finding.message))
+        );
+        if reserve + table.len() + row.len() > input.limit {
+            omitted += 1;
+            continue;
         }
-        out.push_str(&table);
-        out.push('\n');
-        if !expanded.is_empty() {
-            let heading = if input.inline.is_empty() {
-                "#### Findings\n\n"
-            } else {
-                "#### Findings without an inline comment\n\n"
-            };
-            details.push_str(heading);
-            let mut shown = 0usize;
-            for finding in &expanded {
-                let block = finding_details(finding, input.links);
-                if reserve + out.len() + details.len() + block.len() > input.limit {
-                    break;
-                }
-                details.push_str(&block);
-                shown += 1;
-            }
-            omitted += expanded.len() - shown;
-            if shown > 0 {
-                out.push_str(&details);
-            }
-        }
-        if omitted > 0 {
-            let _ = writeln!(
-                out,
-                "_{omitted} more finding detail{} did not fit here: see the SARIF results or `handoff scan` output._\n",
-                if omitted == 1 { "" } else { "s" }
-            );
-        }
+        table.push_str(&row);
     }
-    out.push_str(&tail);
-    out
+    (table, omitted)
+}
+
+/// The details of the findings without an inline comment, while they fit
+/// `budget`; with the number left out.
+fn findings_details(input: &SummaryInput<'_>, budget: usize) -> (String, usize) {
+    let expanded: Vec<&Finding> = input
+        .report
+        .findings
+        .iter()
+        .filter(|f| !input.inline.contains(&f.fingerprint))
+        .collect();
+    if expanded.is_empty() {
+        return (String::new(), 0);
+    }
+    let mut details = String::from(if input.inline.is_empty() {
+        "#### Findings\n\n"
+    } else {
+        "#### Findings without an inline comment\n\n"
+    });
+    let mut shown = 0usize;
+    for finding in &expanded {
+        let block = finding_details(finding, input.links);
+        if details.len() + block.len() > budget {
+            break;
+        }
+        details.push_str(&block);
+        shown += 1;
+    }
+    let omitted = expanded.len() - shown;
+    if shown == 0 {
+        details.clear();
+    }
+    (details, omitted)
 }
 
 fn headline(report: &Report, new: usize, existing: usize) -> String {
