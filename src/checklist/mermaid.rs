@@ -215,35 +215,15 @@ fn topic_node(chart: &mut Flowchart, map: &BoundaryMap, topic: &str) -> String {
 /// some side effects were left out.
 pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
     let mut chart = Flowchart::default();
-    let mut left_out = 0usize;
     let mut risky_topics: Vec<String> = Vec::new();
-    for (drawn, boundary) in map.boundaries.iter().enumerate() {
-        if drawn >= MAX_DRAWN {
-            left_out += 1;
-            continue;
-        }
+    for boundary in map.boundaries.iter().take(MAX_DRAWN) {
         match (&boundary.kind, boundary.side) {
             (BoundaryKind::SideEffect(_), Side::Head) => {
                 let risky = draw_effect(&mut chart, map, boundary);
                 risky_topics.extend(boundary.topics.iter().filter(|_| risky).cloned());
             }
             (BoundaryKind::SideEffect(effect), Side::Base) => {
-                let removed = chart.node(
-                    format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
-                    &[
-                        format!("removed: {}", effect.callee),
-                        format!(
-                            "{} before the change",
-                            place(&boundary.path, boundary.span.start_line)
-                        ),
-                    ],
-                    Shape::Rounded,
-                );
-                chart.mark(&removed, "removed");
-                for topic in &boundary.topics {
-                    let node = topic_node(&mut chart, map, topic);
-                    chart.edge(&removed, &node, "no longer publishes", false, true);
-                }
+                draw_removed_effect(&mut chart, map, boundary, &effect.callee);
             }
             (BoundaryKind::Transaction(transaction), Side::Head) => {
                 let opened = Located {
@@ -264,38 +244,83 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
                 }
             }
             (BoundaryKind::Consumer(consumer), Side::Base) => {
-                let removed = chart.node(
-                    format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
-                    &[
-                        format!("removed consumer: {}", consumer.label),
-                        format!(
-                            "{} before the change",
-                            place(&boundary.path, boundary.span.start_line)
-                        ),
-                    ],
-                    Shape::Subroutine,
-                );
-                chart.mark(&removed, "removed");
-                if let Some(topic) = &consumer.topic {
-                    let from = topic_node(&mut chart, map, topic);
-                    chart.edge(&from, &removed, "no longer delivered", false, true);
-                }
+                draw_removed_consumer(&mut chart, map, boundary, consumer);
             }
             _ => {}
         }
     }
-    // Consumers of every drawn topic, touched or not.
-    let topics: Vec<String> = chart
+    draw_consumers_of_topics(&mut chart, map, &risky_topics);
+    if chart.nodes.is_empty() {
+        return None;
+    }
+    let left_out = map.boundaries.len().saturating_sub(MAX_DRAWN);
+    Some((chart.render(), left_out))
+}
+
+/// A side effect the change removed, with the topics it no longer
+/// publishes to.
+fn draw_removed_effect(
+    chart: &mut Flowchart,
+    map: &BoundaryMap,
+    boundary: &Boundary,
+    callee: &str,
+) {
+    let removed = chart.node(
+        format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
+        &[
+            format!("removed: {callee}"),
+            format!(
+                "{} before the change",
+                place(&boundary.path, boundary.span.start_line)
+            ),
+        ],
+        Shape::Rounded,
+    );
+    chart.mark(&removed, "removed");
+    for topic in &boundary.topics {
+        let node = topic_node(chart, map, topic);
+        chart.edge(&removed, &node, "no longer publishes", false, true);
+    }
+}
+
+/// A consumer the change removed, with the topic no longer delivered to it.
+fn draw_removed_consumer(
+    chart: &mut Flowchart,
+    map: &BoundaryMap,
+    boundary: &Boundary,
+    consumer: &crate::gate::Consumer,
+) {
+    let removed = chart.node(
+        format!("removed:{}:{}", boundary.path, boundary.span.start_byte),
+        &[
+            format!("removed consumer: {}", consumer.label),
+            format!(
+                "{} before the change",
+                place(&boundary.path, boundary.span.start_line)
+            ),
+        ],
+        Shape::Subroutine,
+    );
+    chart.mark(&removed, "removed");
+    if let Some(topic) = &consumer.topic {
+        let from = topic_node(chart, map, topic);
+        chart.edge(&from, &removed, "no longer delivered", false, true);
+    }
+}
+
+/// Consumers of every drawn topic, touched or not; an edge is risky when
+/// the topic is published before commit and the consumer returns early.
+fn draw_consumers_of_topics(chart: &mut Flowchart, map: &BoundaryMap, risky_topics: &[String]) {
+    let mut topics: Vec<String> = chart
         .ids
         .keys()
         .filter_map(|key| key.strip_prefix("topic:").map(str::to_string))
         .collect();
-    let mut topics = topics;
     topics.sort();
     for topic in &topics {
-        let from = topic_node(&mut chart, map, topic);
+        let from = topic_node(chart, map, topic);
         for consumer in map.consumers_of(topic).take(MAX_CONSUMERS_PER_TOPIC) {
-            let to = entry_node(&mut chart, &consumer.path, &consumer.entry);
+            let to = entry_node(chart, &consumer.path, &consumer.entry);
             let early = !consumer.early_returns.is_empty();
             let risky = risky_topics.contains(topic) && early;
             let label = if risky {
@@ -309,10 +334,6 @@ pub fn flowchart(map: &BoundaryMap) -> Option<(String, usize)> {
             }
         }
     }
-    if chart.nodes.is_empty() {
-        return None;
-    }
-    Some((chart.render(), left_out))
 }
 
 /// Draw one head-side side effect with its entry, transaction and topic.
