@@ -283,22 +283,8 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         base: &base,
         head: &head,
     };
-    // Django's ATOMIC_REQUESTS, from the settings, when Python is touched.
-    let with_requests;
-    let config = match files
-        .iter()
-        .any(|f| Language::from_path(&f.path) == Some(Language::Python))
-        .then(|| request_transactions::find(&scope, &mut warnings))
-        .flatten()
-    {
-        Some(fact) => {
-            let mut owned = config.clone();
-            owned.knowledge.set_request_transactions(fact);
-            with_requests = owned;
-            &with_requests
-        }
-        None => config,
-    };
+    let config = with_request_transactions(config, &files, &scope, &mut warnings);
+    let config = config.as_ref();
     let helper_index =
         pool.install(|| helpers::imported_helpers(&files, &scope, config, &mut warnings));
     let analysed: Vec<FileOutcome> = pool.install(|| {
@@ -307,35 +293,12 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
             .filter_map(|file| analyze_file(file, config, all, &helper_index))
             .collect()
     });
-    let mut findings = Vec::new();
     let mut stats = Stats {
         files_changed,
         helper_files: helper_index.files_read,
         ..Stats::default()
     };
-    let mut analyzed_files = Vec::new();
-    for outcome in analysed {
-        stats.files_analyzed += 1;
-        if outcome.parse_errors > 0 {
-            stats.parse_errors += 1;
-            warnings.push(format!(
-                "{}: {} syntax error{} — analysed what parsed",
-                outcome.file.path,
-                outcome.parse_errors,
-                if outcome.parse_errors == 1 { "" } else { "s" }
-            ));
-        }
-        if outcome.truncated {
-            warnings.push(format!(
-                "{}: nesting deeper than {} levels was not analysed",
-                outcome.file.path,
-                crate::lang::MAX_MODEL_DEPTH
-            ));
-        }
-        warnings.extend(outcome.warnings);
-        findings.extend(outcome.findings);
-        analyzed_files.push(outcome.file);
-    }
+    let (mut findings, mut analyzed_files) = gather(analysed, &mut stats, &mut warnings);
     findings.extend(callers::caller_findings(
         &analyzed_files,
         &scope,
@@ -365,6 +328,64 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         files: analyzed_files,
         changed_paths,
     })
+}
+
+/// The configuration with Django's `ATOMIC_REQUESTS` read from the
+/// settings, when Python is touched and the settings turn it on.
+fn with_request_transactions<'c>(
+    config: &'c Config,
+    files: &[ChangedFile],
+    scope: &contract::RepositoryScope<'_>,
+    warnings: &mut Vec<String>,
+) -> std::borrow::Cow<'c, Config> {
+    let touches_python = files
+        .iter()
+        .any(|f| Language::from_path(&f.path) == Some(Language::Python));
+    match touches_python
+        .then(|| request_transactions::find(scope, warnings))
+        .flatten()
+    {
+        Some(fact) => {
+            let mut owned = config.clone();
+            owned.knowledge.set_request_transactions(fact);
+            std::borrow::Cow::Owned(owned)
+        }
+        None => std::borrow::Cow::Borrowed(config),
+    }
+}
+
+/// Every file's findings and model, counting files and parse errors and
+/// warning about what was not analysed.
+fn gather(
+    analysed: Vec<FileOutcome>,
+    stats: &mut Stats,
+    warnings: &mut Vec<String>,
+) -> (Vec<Finding>, Vec<AnalyzedFile>) {
+    let mut findings = Vec::new();
+    let mut analyzed_files = Vec::new();
+    for outcome in analysed {
+        stats.files_analyzed += 1;
+        if outcome.parse_errors > 0 {
+            stats.parse_errors += 1;
+            warnings.push(format!(
+                "{}: {} syntax error{} — analysed what parsed",
+                outcome.file.path,
+                outcome.parse_errors,
+                if outcome.parse_errors == 1 { "" } else { "s" }
+            ));
+        }
+        if outcome.truncated {
+            warnings.push(format!(
+                "{}: nesting deeper than {} levels was not analysed",
+                outcome.file.path,
+                crate::lang::MAX_MODEL_DEPTH
+            ));
+        }
+        warnings.extend(outcome.warnings);
+        findings.extend(outcome.findings);
+        analyzed_files.push(outcome.file);
+    }
+    (findings, analyzed_files)
 }
 
 struct FileOutcome {
