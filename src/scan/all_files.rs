@@ -152,57 +152,26 @@ impl AllFilesScan {
             stack_bytes: PARSER_STACK_BYTES,
         };
         configure_allocator(threads.count);
-        let budget = ParseBudget::new(PARSE_BUDGET_BYTES);
-        let analysed = AtomicUsize::new(0);
         let helpers = RepositoryHelpers::new(
             &config,
             PathReader::open_listed(&repo_root, tree.as_deref(), &wants)?,
         );
-        let analyse = |path: &str, text: String| {
-            let result = match Language::from_path(path) {
-                // A file no enabled rule can be triggered by is not parsed: it
-                // takes no memory to speak of and need not wait for the budget.
-                Some(language) if prefilter.may_trigger(language, &text) => {
-                    let _parsing = budget.take(text.len());
-                    if text.len() > BIG_FILE_BYTES {
-                        release_free_memory();
-                    }
-                    analyse_with_helpers(language, path, &text, &config, &helpers)
-                }
-                _ => FileResult::default(),
-            };
-            // After a big file, and every so often, hand the memory the parse
-            // freed back: a thread's allocator keeps it otherwise, scattered
-            // between live blocks, and a scan of thousands of files would
-            // hold the high-water mark of every thread at once.
-            let count = analysed.fetch_add(1, Ordering::Relaxed);
-            if text.len() > BIG_FILE_BYTES || count % RELEASE_EVERY_FILES == 0 {
-                drop(text);
-                release_free_memory();
-            }
-            result
+        let analysis = FileAnalysis {
+            config: &config,
+            helpers: &helpers,
+            prefilter: &prefilter,
+            budget: ParseBudget::new(PARSE_BUDGET_BYTES),
+            analysed: AtomicUsize::new(0),
         };
-        let mut stats = Stats {
-            files_parsed: Some(0),
-            ..Stats::default()
+        let analyse = |path: &str, text: String| analysis.analyse(path, text);
+        let mut tally = Tally {
+            stats: Stats {
+                files_parsed: Some(0),
+                ..Stats::default()
+            },
+            warnings: Vec::new(),
         };
-        let mut warnings = Vec::new();
-        let mut each = |path: String, result: FileResult| {
-            stats.files_analyzed += 1;
-            if result.parsed {
-                stats.files_parsed = stats.files_parsed.map(|n| n + 1);
-            }
-            if result.parse_errors > 0 {
-                stats.parse_errors += 1;
-                warnings.push(format!(
-                    "{path}: {} syntax error{} — analysed what parsed",
-                    result.parse_errors,
-                    if result.parse_errors == 1 { "" } else { "s" }
-                ));
-            }
-            warnings.extend(result.warnings);
-            result.findings.into_iter().for_each(&mut *on_finding);
-        };
+        let mut each = |path: String, result: FileResult| tally.add(&path, result, on_finding);
         diff::for_each_tree_file(
             &repo_root,
             tree.as_deref(),
@@ -211,6 +180,10 @@ impl AllFilesScan {
             &analyse,
             &mut each,
         )?;
+        let Tally {
+            mut stats,
+            warnings,
+        } = tally;
         stats.helper_files = helpers.files_read();
         stats.elapsed_ms = started.elapsed().as_millis();
         let report = Report {
@@ -223,6 +196,68 @@ impl AllFilesScan {
             changed_paths: Vec::new(),
         };
         Ok((report, config))
+    }
+}
+
+/// What analyses one file of a whole-repository scan, on any thread.
+struct FileAnalysis<'a> {
+    config: &'a Config,
+    helpers: &'a RepositoryHelpers<'a>,
+    prefilter: &'a Prefilter,
+    budget: ParseBudget,
+    analysed: AtomicUsize,
+}
+
+impl FileAnalysis<'_> {
+    fn analyse(&self, path: &str, text: String) -> FileResult {
+        let result = match Language::from_path(path) {
+            // A file no enabled rule can be triggered by is not parsed: it
+            // takes no memory to speak of and need not wait for the budget.
+            Some(language) if self.prefilter.may_trigger(language, &text) => {
+                let _parsing = self.budget.take(text.len());
+                if text.len() > BIG_FILE_BYTES {
+                    release_free_memory();
+                }
+                analyse_with_helpers(language, path, &text, self.config, self.helpers)
+            }
+            _ => FileResult::default(),
+        };
+        // After a big file, and every so often, hand the memory the parse
+        // freed back: a thread's allocator keeps it otherwise, scattered
+        // between live blocks, and a scan of thousands of files would
+        // hold the high-water mark of every thread at once.
+        let count = self.analysed.fetch_add(1, Ordering::Relaxed);
+        if text.len() > BIG_FILE_BYTES || count % RELEASE_EVERY_FILES == 0 {
+            drop(text);
+            release_free_memory();
+        }
+        result
+    }
+}
+
+/// The counters and warnings of a whole-repository scan, file by file.
+struct Tally {
+    stats: Stats,
+    warnings: Vec<String>,
+}
+
+impl Tally {
+    /// Count one file and pass its findings on.
+    fn add(&mut self, path: &str, result: FileResult, on_finding: &mut dyn FnMut(Finding)) {
+        self.stats.files_analyzed += 1;
+        if result.parsed {
+            self.stats.files_parsed = self.stats.files_parsed.map(|n| n + 1);
+        }
+        if result.parse_errors > 0 {
+            self.stats.parse_errors += 1;
+            self.warnings.push(format!(
+                "{path}: {} syntax error{} — analysed what parsed",
+                result.parse_errors,
+                if result.parse_errors == 1 { "" } else { "s" }
+            ));
+        }
+        self.warnings.extend(result.warnings);
+        result.findings.into_iter().for_each(on_finding);
     }
 }
 
