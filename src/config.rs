@@ -502,59 +502,93 @@ fn validate_workflows(
     for workflow in &file.workflows {
         let at =
             |needle: &str, message: String| KnowledgeError::at_text(name, source, needle, message);
-        if workflow.name.trim().is_empty() {
-            return Err(at(
-                "name:",
-                "a workflow needs a non-empty `name`".to_string(),
-            ));
-        }
-        if !seen.insert(workflow.name.as_str()) {
-            return Err(at(
-                &workflow.name,
-                format!(
-                    "workflow `{}` is defined twice: merge the two entries",
-                    workflow.name
-                ),
-            ));
-        }
-        if workflow.paths.is_empty() && workflow.topics.is_empty() {
-            return Err(at(
-                &workflow.name,
-                format!(
-                    "workflow `{}` has neither `paths` nor `topics`, so no change can ever select it: add at least one",
-                    workflow.name
-                ),
-            ));
-        }
-        if let Some(suite) = &workflow.suite
-            && suite.name.trim().is_empty()
-        {
-            return Err(at(
-                "suite:",
-                format!(
-                    "the suite of workflow `{}` needs a non-empty `name`",
-                    workflow.name
-                ),
-            ));
-        }
-        let mut paths = Vec::with_capacity(workflow.paths.len());
-        for glob in &workflow.paths {
-            let compiled = Glob::new(glob)
-                .map_err(|e| at(glob, format!("invalid path glob `{glob}`: {}", e.kind())))?;
-            paths.push((glob.clone(), compiled.compile_matcher()));
-        }
-        let mut topics = Vec::with_capacity(workflow.topics.len());
-        for pattern in &workflow.topics {
-            let compiled = CallPattern::new(pattern).map_err(|error| {
-                at(
-                    pattern,
-                    format!("invalid topic pattern `{pattern}`: {error}; write segments separated by `.`, with `*`, `**` and `{{a,b}}`"),
-                )
-            })?;
-            topics.push((pattern.clone(), compiled));
-        }
-        matchers.push(WorkflowMatcher { paths, topics });
+        check_workflow(workflow, &mut seen, &at)?;
+        matchers.push(workflow_matcher(workflow, &at)?);
     }
+    check_suite_commands(file, source, name)?;
+    if file.always.iter().any(|s| s.name.trim().is_empty()) {
+        return Err(KnowledgeError::at_text(
+            name,
+            source,
+            "always:",
+            "every suite under `always` needs a non-empty `name`".to_string(),
+        ));
+    }
+    Ok(matchers)
+}
+
+/// A workflow's name is given and unique, something can select it, and its
+/// suite has a name.
+fn check_workflow<'w>(
+    workflow: &'w Workflow,
+    seen: &mut std::collections::HashSet<&'w str>,
+    at: &dyn Fn(&str, String) -> KnowledgeError,
+) -> Result<(), KnowledgeError> {
+    if workflow.name.trim().is_empty() {
+        return Err(at(
+            "name:",
+            "a workflow needs a non-empty `name`".to_string(),
+        ));
+    }
+    if !seen.insert(workflow.name.as_str()) {
+        return Err(at(
+            &workflow.name,
+            format!(
+                "workflow `{}` is defined twice: merge the two entries",
+                workflow.name
+            ),
+        ));
+    }
+    if workflow.paths.is_empty() && workflow.topics.is_empty() {
+        return Err(at(
+            &workflow.name,
+            format!(
+                "workflow `{}` has neither `paths` nor `topics`, so no change can ever select it: add at least one",
+                workflow.name
+            ),
+        ));
+    }
+    if let Some(suite) = &workflow.suite
+        && suite.name.trim().is_empty()
+    {
+        return Err(at(
+            "suite:",
+            format!(
+                "the suite of workflow `{}` needs a non-empty `name`",
+                workflow.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A workflow's path globs and topic patterns, compiled.
+fn workflow_matcher(
+    workflow: &Workflow,
+    at: &dyn Fn(&str, String) -> KnowledgeError,
+) -> Result<WorkflowMatcher, KnowledgeError> {
+    let mut paths = Vec::with_capacity(workflow.paths.len());
+    for glob in &workflow.paths {
+        let compiled = Glob::new(glob)
+            .map_err(|e| at(glob, format!("invalid path glob `{glob}`: {}", e.kind())))?;
+        paths.push((glob.clone(), compiled.compile_matcher()));
+    }
+    let mut topics = Vec::with_capacity(workflow.topics.len());
+    for pattern in &workflow.topics {
+        let compiled = CallPattern::new(pattern).map_err(|error| {
+            at(
+                pattern,
+                format!("invalid topic pattern `{pattern}`: {error}; write segments separated by `.`, with `*`, `**` and `{{a,b}}`"),
+            )
+        })?;
+        topics.push((pattern.clone(), compiled));
+    }
+    Ok(WorkflowMatcher { paths, topics })
+}
+
+/// A suite named twice runs one command: two different commands under one
+/// name is an error.
+fn check_suite_commands(file: &ConfigFile, source: &str, name: &str) -> Result<(), KnowledgeError> {
     let suites = file
         .workflows
         .iter()
@@ -582,15 +616,7 @@ fn validate_workflows(
             }
         }
     }
-    if file.always.iter().any(|s| s.name.trim().is_empty()) {
-        return Err(KnowledgeError::at_text(
-            name,
-            source,
-            "always:",
-            "every suite under `always` needs a non-empty `name`".to_string(),
-        ));
-    }
-    Ok(matchers)
+    Ok(())
 }
 
 /// Compile path globs; a bad one is an error at its location.
