@@ -3,11 +3,14 @@
 use super::{
     ecosystem_of, effect, key_suggestion, one_effect, receiver, stable_data_phrase, subject,
 };
+use crate::flow::WalkState;
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::retried::{RetriedHow, retried_phrase};
+use crate::flow::repeated::Effect;
+use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
 use crate::flow::shorten;
 use crate::knowledge::SinkKind;
+use crate::model::Call;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -101,7 +104,6 @@ impl FileRule for RetryWithoutKey {
         let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
-        let ecosystem = ecosystem_of(file.path);
         walker.walk(file.model, &mut |call, state| {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
@@ -132,59 +134,75 @@ impl FileRule for RetryWithoutKey {
             {
                 return;
             }
-            let severity = if retried.certain && !effect.generic {
-                self.default_severity()
-            } else {
-                Severity::Medium
-            };
-            let sent = subject(call);
-            let to = receiver(effect.kind);
-            let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
-            let how = retried_phrase(&retried);
-            let callee = shorten(&call.callee, 50);
-            findings.push(RawFinding {
-                rule: self.id(),
-                severity,
-                confidence: if retried.certain {
-                    Confidence::of_pattern(effect.generic)
-                } else {
-                    Confidence::Medium
-                },
-                span: call.span,
-                function: state.function.clone(),
-                trigger_text: call.text.clone(),
-                message: format!(
-                    "`{callee}` {} ({}) {how} with no idempotency key: if an attempt fails after the call went through (a timeout, a crash before success is recorded), the next attempt repeats it and {}",
-                    effect.action(),
-                    effect.label,
-                    effect.twice(),
-                ),
-                questions: vec![
-                    format!(
-                        "What happens on retry: if `{callee}` succeeded but the attempt then failed, what does the next attempt ({}) do at {to}?",
-                        retried.label
-                    ),
-                    format!(
-                        "What is the idempotency key for {sent}? Can it be derived from stable data such as {stable} and passed as {}?",
-                        key_suggestion(effect.kind, ecosystem)
-                    ),
-                    format!(
-                        "How would a workflow test verify {} when the first attempt times out after the call succeeded?",
-                        one_effect(call, &effect)
-                    ),
-                    format!(
-                        "Does {to} deduplicate identical requests on its own, and for how long?"
-                    ),
-                    "What if the first attempt is accepted late, after the retry already sent it again?".to_string(),
-                ],
-                related: std::iter::once(RelatedSpan {
-                    path: None,
-                    span: retried.origin,
-                    message: format!("retried here ({})", retried.label),
-                })
-                .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
-                .collect(),
-            });
+            findings.push(self.finding(file, call, state, &effect, &retried));
         });
+    }
+}
+
+impl RetryWithoutKey {
+    /// The finding for an effect without a key under a retry.
+    fn finding(
+        &self,
+        file: &FileContext<'_>,
+        call: &Call,
+        state: &WalkState<'_>,
+        effect: &Effect,
+        retried: &Retried,
+    ) -> RawFinding {
+        let knowledge = file.knowledge;
+        let ecosystem = ecosystem_of(file.path);
+        let severity = if retried.certain && !effect.generic {
+            self.default_severity()
+        } else {
+            Severity::Medium
+        };
+        let sent = subject(call);
+        let to = receiver(effect.kind);
+        let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
+        let how = retried_phrase(retried);
+        let callee = shorten(&call.callee, 50);
+        RawFinding {
+            rule: self.id(),
+            severity,
+            confidence: if retried.certain {
+                Confidence::of_pattern(effect.generic)
+            } else {
+                Confidence::Medium
+            },
+            span: call.span,
+            function: state.function.clone(),
+            trigger_text: call.text.clone(),
+            message: format!(
+                "`{callee}` {} ({}) {how} with no idempotency key: if an attempt fails after the call went through (a timeout, a crash before success is recorded), the next attempt repeats it and {}",
+                effect.action(),
+                effect.label,
+                effect.twice(),
+            ),
+            questions: vec![
+                format!(
+                    "What happens on retry: if `{callee}` succeeded but the attempt then failed, what does the next attempt ({}) do at {to}?",
+                    retried.label
+                ),
+                format!(
+                    "What is the idempotency key for {sent}? Can it be derived from stable data such as {stable} and passed as {}?",
+                    key_suggestion(effect.kind, ecosystem)
+                ),
+                format!(
+                    "How would a workflow test verify {} when the first attempt times out after the call succeeded?",
+                    one_effect(call, effect)
+                ),
+                format!(
+                    "Does {to} deduplicate identical requests on its own, and for how long?"
+                ),
+                "What if the first attempt is accepted late, after the retry already sent it again?".to_string(),
+            ],
+            related: std::iter::once(RelatedSpan {
+                path: None,
+                span: retried.origin,
+                message: format!("retried here ({})", retried.label),
+            })
+            .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
+            .collect(),
+        }
     }
 }
