@@ -1,7 +1,9 @@
 //! `idempotency/consumer-not-idempotent`.
 
 use super::{ecosystem_of, effect, key_suggestion, one_effect, stable_data_phrase, subject};
+use crate::flow::WalkState;
 use crate::flow::keys::{Bindings, KeyFinder};
+use crate::flow::repeated::Effect;
 use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole, Knowledge};
 use crate::model::{BlockKind, Call, Function, Node, Span};
@@ -84,7 +86,6 @@ impl FileRule for ConsumerNotIdempotent {
         let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
-        let ecosystem = ecosystem_of(file.path);
         walker.walk(file.model, &mut |call, state| {
             let (Some(role @ (HandlerRole::Consumer | HandlerRole::Job)), Some(handler)) =
                 (state.role, state.handler)
@@ -111,65 +112,82 @@ impl FileRule for ConsumerNotIdempotent {
             if deduped_before(handler, call.span, knowledge) {
                 return;
             }
-            let topic = state
-                .handler_topic
-                .map(|t| format!("`{}` ", shorten(t, 40)))
-                .unwrap_or_default();
-            let delivered = match state.handler_topic {
-                Some(t) => format!("`{}` is delivered twice", shorten(t, 40)),
-                None => format!("the same {} is delivered twice", message_noun(role)),
-            };
-            let sent = subject(call);
-            let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
-            findings.push(RawFinding {
-                rule: self.id(),
-                severity,
-                confidence: if matches!(knowledge.delivery(handler), Delivery::AtLeastOnce) {
-                    Confidence::of_pattern(effect.generic)
-                } else {
-                    Confidence::Medium
-                },
-                span: call.span,
-                function: state.function.clone(),
-                trigger_text: call.text.clone(),
-                message: format!(
-                    "`{}` {} ({}) in the {topic}{} with no dedupe check on the {} and no idempotency key: when the {} is re-delivered (a crash or timeout before the ack), {}",
-                    shorten(&call.callee, 50),
-                    effect.action(),
-                    effect.label,
-                    role.noun(),
-                    message_noun(role),
-                    message_noun(role),
-                    effect.twice(),
-                ),
-                questions: vec![
-                    format!(
-                        "What happens when {delivered}: what does the second run of `{}` do downstream?",
-                        shorten(&call.callee, 50)
-                    ),
-                    format!(
-                        "What is the idempotency key — {stable}, the event id — and where is it recorded as processed before {sent} goes out (a processed-events table, `INSERT … ON CONFLICT DO NOTHING`)? Could it also go to the call as {}?",
-                        key_suggestion(effect.kind, ecosystem)
-                    ),
-                    format!(
-                        "How would a workflow test verify {} when the same {} is delivered twice?",
-                        one_effect(call, &effect),
-                        message_noun(role)
-                    ),
-                    format!(
-                        "What if the {} arrives late, after a newer one for the same record was already handled?",
-                        message_noun(role)
-                    ),
-                ],
-                related: std::iter::once(RelatedSpan {
-                    path: None,
-                    span: handler.span,
-                    message: format!("{} registered here", role.noun()),
-                })
-                .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
-                .collect(),
-            });
+            findings.push(self.finding(file, call, state, (handler, role), &effect, severity));
         });
+    }
+}
+
+impl ConsumerNotIdempotent {
+    /// The finding for a re-delivered handler's effect without dedupe or key.
+    fn finding(
+        &self,
+        file: &FileContext<'_>,
+        call: &Call,
+        state: &WalkState<'_>,
+        (handler, role): (&Function, HandlerRole),
+        effect: &Effect,
+        severity: Severity,
+    ) -> RawFinding {
+        let knowledge = file.knowledge;
+        let ecosystem = ecosystem_of(file.path);
+        let topic = state
+            .handler_topic
+            .map(|t| format!("`{}` ", shorten(t, 40)))
+            .unwrap_or_default();
+        let delivered = match state.handler_topic {
+            Some(t) => format!("`{}` is delivered twice", shorten(t, 40)),
+            None => format!("the same {} is delivered twice", message_noun(role)),
+        };
+        let sent = subject(call);
+        let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
+        RawFinding {
+            rule: self.id(),
+            severity,
+            confidence: if matches!(knowledge.delivery(handler), Delivery::AtLeastOnce) {
+                Confidence::of_pattern(effect.generic)
+            } else {
+                Confidence::Medium
+            },
+            span: call.span,
+            function: state.function.clone(),
+            trigger_text: call.text.clone(),
+            message: format!(
+                "`{}` {} ({}) in the {topic}{} with no dedupe check on the {} and no idempotency key: when the {} is re-delivered (a crash or timeout before the ack), {}",
+                shorten(&call.callee, 50),
+                effect.action(),
+                effect.label,
+                role.noun(),
+                message_noun(role),
+                message_noun(role),
+                effect.twice(),
+            ),
+            questions: vec![
+                format!(
+                    "What happens when {delivered}: what does the second run of `{}` do downstream?",
+                    shorten(&call.callee, 50)
+                ),
+                format!(
+                    "What is the idempotency key — {stable}, the event id — and where is it recorded as processed before {sent} goes out (a processed-events table, `INSERT … ON CONFLICT DO NOTHING`)? Could it also go to the call as {}?",
+                    key_suggestion(effect.kind, ecosystem)
+                ),
+                format!(
+                    "How would a workflow test verify {} when the same {} is delivered twice?",
+                    one_effect(call, effect),
+                    message_noun(role)
+                ),
+                format!(
+                    "What if the {} arrives late, after a newer one for the same record was already handled?",
+                    message_noun(role)
+                ),
+            ],
+            related: std::iter::once(RelatedSpan {
+                path: None,
+                span: handler.span,
+                message: format!("{} registered here", role.noun()),
+            })
+            .chain(knowledge.sink(call).and_then(RelatedSpan::chain_end))
+            .collect(),
+        }
     }
 }
 
