@@ -221,6 +221,64 @@ impl FileRule for SilentSkip {
     }
 }
 
+/// How the handler is named as the subject of the message ("this consumer
+/// of `orders`") and what it handles ("the `orders` message").
+fn handler_names(handler: &Handler<'_>) -> (String, String) {
+    match (handler.role, handler.topic) {
+        (HandlerRole::Job, Some(topic)) => {
+            (format!("this `{topic}` job"), format!("the `{topic}` job"))
+        }
+        (HandlerRole::Job, None) => (
+            format!("the job `{}`", handler.function.name),
+            format!("the `{}` job", handler.function.name),
+        ),
+        (_, Some(topic)) => (
+            format!("this consumer of `{topic}`"),
+            format!("the `{topic}` message"),
+        ),
+        (_, None) => (
+            format!("the consumer `{}`", handler.function.name),
+            "the message".to_string(),
+        ),
+    }
+}
+
+/// The reviewer's questions about a skip of `what` when `condition` holds.
+fn questions(
+    path: &str,
+    role: HandlerRole,
+    skip: &Skip<'_>,
+    condition: &str,
+    what: &str,
+    work: &str,
+) -> Vec<String> {
+    let level_note = match skip.outcome.loudest_log() {
+        Some((_, level)) if level < LogLevel::Error => {
+            format!("A {}-level log is rarely watched", level.as_str())
+        }
+        _ => "Nothing is logged".to_string(),
+    };
+    let retry = retry_hint(path, role);
+    let (arrive, returning) = match role {
+        HandlerRole::Job => ("runs", "completes the job"),
+        _ => ("arrives", "acknowledges the message"),
+    };
+    vec![
+        format!(
+            "When `{condition}`, what brings {what} back once the state changes? Returning here {returning}."
+        ),
+        format!(
+            "Who is alerted when {what} is skipped? {level_note}: is there a metric or a dead-letter queue?"
+        ),
+        format!(
+            "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
+        ),
+        format!(
+            "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
+        ),
+    ]
+}
+
 /// Whether the guard skips only when the message asks it to: one term of
 /// a conjunction is a flag the handler receives (`... and not
 /// allow_retransmission`, `&& !opts.force`), so the sender chose the skip.
@@ -523,23 +581,7 @@ impl SilentSkip {
         knowledge: &Knowledge,
     ) -> RawFinding {
         let condition = shorten(skip.condition, 60);
-        let (subject, what) = match (handler.role, handler.topic) {
-            (HandlerRole::Job, Some(topic)) => {
-                (format!("this `{topic}` job"), format!("the `{topic}` job"))
-            }
-            (HandlerRole::Job, None) => (
-                format!("the job `{}`", handler.function.name),
-                format!("the `{}` job", handler.function.name),
-            ),
-            (_, Some(topic)) => (
-                format!("this consumer of `{topic}`"),
-                format!("the `{topic}` message"),
-            ),
-            (_, None) => (
-                format!("the consumer `{}`", handler.function.name),
-                "the message".to_string(),
-            ),
-        };
+        let (subject, what) = handler_names(handler);
         let logged = match skip.outcome.loudest_log() {
             Some((log, level)) => format!(
                 "logs at {} level ({}) and returns",
@@ -560,35 +602,7 @@ impl SilentSkip {
         let message = format!(
             "When `{condition}`, {subject} {logged}: {acknowledged}, so `{work}`{downstream} never runs for it once the state changes",
         );
-        let level_note = match skip.outcome.loudest_log() {
-            Some((_, level)) if level < LogLevel::Error => {
-                format!("A {}-level log is rarely watched", level.as_str())
-            }
-            _ => "Nothing is logged".to_string(),
-        };
-        let retry = retry_hint(file.path, handler.role);
-        let arrive = match handler.role {
-            HandlerRole::Job => "runs",
-            _ => "arrives",
-        };
-        let questions = vec![
-            format!(
-                "When `{condition}`, what brings {what} back once the state changes? Returning here {}.",
-                match handler.role {
-                    HandlerRole::Job => "completes the job",
-                    _ => "acknowledges the message",
-                }
-            ),
-            format!(
-                "Who is alerted when {what} is skipped? {level_note}: is there a metric or a dead-letter queue?"
-            ),
-            format!(
-                "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
-            ),
-            format!(
-                "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
-            ),
-        ];
+        let questions = questions(file.path, handler.role, skip, &condition, &what, &work);
         let mut related = vec![RelatedSpan {
             path: None,
             span: skipped.span,
