@@ -361,55 +361,7 @@ impl FireAndForget {
         let callee = callee_name(effect);
         let sent = effect_phrase(effect, trigger, sink.kind);
         let python = matches!(Language::from_path(file_path), Some(Language::Python));
-        let (how, related) = match &lost {
-            Lost::Dropped if python => (
-                format!(
-                    "it is called without `await` in an async function: the coroutine is created and never runs, so {sent} is never sent and {function} carries on as if it had been (Python only warns \"coroutine was never awaited\")"
-                ),
-                Vec::new(),
-            ),
-            Lost::Dropped => (
-                format!(
-                    "its promise is neither awaited, returned nor given a `.catch`: {function} moves on before it finishes, and if {} rejects {sent} the failure is an unhandled rejection at best",
-                    rejecter(sink.kind)
-                ),
-                Vec::new(),
-            ),
-            Lost::Unawaited(owner, span) => (
-                format!(
-                    "it runs in an async callback of `{owner}`, which does not wait for the promise: the caller finishes first and never sees a rejection of {sent}"
-                ),
-                vec![RelatedSpan {
-                    path: None,
-                    span: *span,
-                    message: format!("async callback whose promise `{owner}` drops"),
-                }],
-            ),
-            Lost::ThrownInCallback(at) => (
-                format!(
-                    "its callback throws the error, and a throw inside a callback escapes the caller's `try` and `await`: {function} carries on as if {sent} had worked, and the error is an uncaught exception"
-                ),
-                vec![RelatedSpan {
-                    path: None,
-                    span: *at,
-                    message: "thrown here, inside the callback".to_string(),
-                }],
-            ),
-            Lost::Spawned(spawner) => (
-                format!(
-                    "it runs in a task started by `{}` whose handle is dropped: when {sent} fails, the error (or panic) is never observed by anyone",
-                    callee_name(spawner)
-                ),
-                vec![RelatedSpan {
-                    path: None,
-                    span: spawner.span,
-                    message: format!(
-                        "task started here (`{}`), handle dropped",
-                        callee_name(spawner)
-                    ),
-                }],
-            ),
-        };
+        let (how, related) = how_it_is_lost(&lost, python, &function, &sent, sink.kind);
         let message = format!(
             "`{callee}` {} ({}), but {how}",
             sink.kind.action(),
@@ -423,20 +375,7 @@ impl FireAndForget {
         } else {
             self.default_severity()
         };
-        let questions = vec![
-            format!(
-                "What should {function} report if {} rejects {sent}? As written it cannot know.",
-                rejecter(sink.kind)
-            ),
-            format!("Who is alerted when `{callee}` fails in the background?"),
-            format!(
-                "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
-            ),
-            format!(
-                "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
-                rejecter(sink.kind)
-            ),
-        ];
+        let questions = questions(&function, &callee, &sent, sink.kind);
         RawFinding {
             rule: self.id(),
             severity,
@@ -449,4 +388,86 @@ impl FireAndForget {
             related,
         }
     }
+}
+
+/// How the outcome of the effect is lost, and where that is decided.
+fn how_it_is_lost(
+    lost: &Lost<'_>,
+    python: bool,
+    function: &str,
+    sent: &str,
+    kind: crate::knowledge::SinkKind,
+) -> (String, Vec<RelatedSpan>) {
+    match lost {
+        Lost::Dropped if python => (
+            format!(
+                "it is called without `await` in an async function: the coroutine is created and never runs, so {sent} is never sent and {function} carries on as if it had been (Python only warns \"coroutine was never awaited\")"
+            ),
+            Vec::new(),
+        ),
+        Lost::Dropped => (
+            format!(
+                "its promise is neither awaited, returned nor given a `.catch`: {function} moves on before it finishes, and if {} rejects {sent} the failure is an unhandled rejection at best",
+                rejecter(kind)
+            ),
+            Vec::new(),
+        ),
+        Lost::Unawaited(owner, span) => (
+            format!(
+                "it runs in an async callback of `{owner}`, which does not wait for the promise: the caller finishes first and never sees a rejection of {sent}"
+            ),
+            vec![RelatedSpan {
+                path: None,
+                span: *span,
+                message: format!("async callback whose promise `{owner}` drops"),
+            }],
+        ),
+        Lost::ThrownInCallback(at) => (
+            format!(
+                "its callback throws the error, and a throw inside a callback escapes the caller's `try` and `await`: {function} carries on as if {sent} had worked, and the error is an uncaught exception"
+            ),
+            vec![RelatedSpan {
+                path: None,
+                span: *at,
+                message: "thrown here, inside the callback".to_string(),
+            }],
+        ),
+        Lost::Spawned(spawner) => (
+            format!(
+                "it runs in a task started by `{}` whose handle is dropped: when {sent} fails, the error (or panic) is never observed by anyone",
+                callee_name(spawner)
+            ),
+            vec![RelatedSpan {
+                path: None,
+                span: spawner.span,
+                message: format!(
+                    "task started here (`{}`), handle dropped",
+                    callee_name(spawner)
+                ),
+            }],
+        ),
+    }
+}
+
+/// The reviewer's questions about an effect nothing waits for.
+fn questions(
+    function: &str,
+    callee: &str,
+    sent: &str,
+    kind: crate::knowledge::SinkKind,
+) -> Vec<String> {
+    vec![
+        format!(
+            "What should {function} report if {} rejects {sent}? As written it cannot know.",
+            rejecter(kind)
+        ),
+        format!("Who is alerted when `{callee}` fails in the background?"),
+        format!(
+            "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
+        ),
+        format!(
+            "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
+            rejecter(kind)
+        ),
+    ]
 }
