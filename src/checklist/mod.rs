@@ -805,6 +805,71 @@ fn consumer_items(
     suite: Option<&GroupSuite<'_>>,
 ) -> Vec<(&'static str, String)> {
     let topic = consumer.topic.as_deref().unwrap_or("its message");
+    let producers = producers_phrase(map, topic);
+    let handles = match consumer.role {
+        HandlerRole::Job => format!("It runs {} jobs.", code(topic)),
+        _ => format!("It handles {}.", code(topic)),
+    };
+    let arrives = match consumer.role {
+        HandlerRole::Job => "when it runs",
+        _ => "when the message arrives",
+    };
+    let mut items = vec![(
+        "Upstream state",
+        format!(
+            "{handles}{producers} What does it read {arrives}, and is that state committed by then?"
+        ),
+    )];
+    for (line, condition) in &consumer.early_returns {
+        items.push((
+            "Silent skip",
+            format!("It returns early at line {line} when {}: is that message retried, dead-lettered or alerted on, or dropped without a trace?", code(condition)),
+        ));
+    }
+    let twice = twice_question(consumer, topic);
+    items.push(("Processes twice", twice));
+    let effect = consumer
+        .effects
+        .first()
+        .map(|(_, assertion)| assertion.clone())
+        .unwrap_or_else(|| "its downstream effect exactly once".to_string());
+    let trigger = match consumer.role {
+        HandlerRole::Job => format!("enqueue one {} job", code(topic)),
+        _ => format!("publish one {}", code(topic)),
+    };
+    items.push((
+        "Test",
+        format!(
+            "{} should {trigger} and assert {effect}, also when it is delivered twice.",
+            suite_phrase(suite)
+        ),
+    ));
+    items
+}
+
+/// What makes handling the message or job twice harmless, with the key to
+/// deduplicate on when the message carries an id.
+fn twice_question(consumer: &Consumer, topic: &str) -> String {
+    let dedupe = consumer
+        .message_keys
+        .iter()
+        .find(|k| k.ends_with("Id") || k.ends_with("_id") || k.as_str() == "id")
+        .map(|k| format!(" — deduplicate on {}", code(k)))
+        .unwrap_or_default();
+    match consumer.role {
+        HandlerRole::Job => format!(
+            "Jobs are retried after failures: what makes running it twice with the same payload harmless{dedupe}?"
+        ),
+        _ => format!(
+            "Delivery is at least once: what makes handling {} twice harmless{dedupe}?",
+            code(topic)
+        ),
+    }
+}
+
+/// " In this change it is produced by …": the changed producers of
+/// `topic`, each marked when it publishes inside a transaction.
+fn producers_phrase(map: &BoundaryMap, topic: &str) -> String {
     let producers: Vec<String> = map
         .boundaries
         .iter()
@@ -828,67 +893,14 @@ fn consumer_items(
             _ => None,
         })
         .collect();
-    let producers = if producers.is_empty() {
+    if producers.is_empty() {
         String::new()
     } else {
         format!(
             " In this change it is produced by {}.",
             producers.join("; ")
         )
-    };
-    let handles = match consumer.role {
-        HandlerRole::Job => format!("It runs {} jobs.", code(topic)),
-        _ => format!("It handles {}.", code(topic)),
-    };
-    let arrives = match consumer.role {
-        HandlerRole::Job => "when it runs",
-        _ => "when the message arrives",
-    };
-    let mut items = vec![(
-        "Upstream state",
-        format!(
-            "{handles}{producers} What does it read {arrives}, and is that state committed by then?"
-        ),
-    )];
-    for (line, condition) in &consumer.early_returns {
-        items.push((
-            "Silent skip",
-            format!("It returns early at line {line} when {}: is that message retried, dead-lettered or alerted on, or dropped without a trace?", code(condition)),
-        ));
     }
-    let dedupe = consumer
-        .message_keys
-        .iter()
-        .find(|k| k.ends_with("Id") || k.ends_with("_id") || k.as_str() == "id")
-        .map(|k| format!(" — deduplicate on {}", code(k)))
-        .unwrap_or_default();
-    let twice = match consumer.role {
-        HandlerRole::Job => format!(
-            "Jobs are retried after failures: what makes running it twice with the same payload harmless{dedupe}?"
-        ),
-        _ => format!(
-            "Delivery is at least once: what makes handling {} twice harmless{dedupe}?",
-            code(topic)
-        ),
-    };
-    items.push(("Processes twice", twice));
-    let effect = consumer
-        .effects
-        .first()
-        .map(|(_, assertion)| assertion.clone())
-        .unwrap_or_else(|| "its downstream effect exactly once".to_string());
-    let trigger = match consumer.role {
-        HandlerRole::Job => format!("enqueue one {} job", code(topic)),
-        _ => format!("publish one {}", code(topic)),
-    };
-    items.push((
-        "Test",
-        format!(
-            "{} should {trigger} and assert {effect}, also when it is delivered twice.",
-            suite_phrase(suite)
-        ),
-    ));
-    items
 }
 
 fn removed_consumer_items(boundary: &Boundary, consumer: &Consumer) -> Vec<(&'static str, String)> {
