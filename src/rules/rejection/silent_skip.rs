@@ -495,87 +495,11 @@ impl SilentSkip {
         knowledge: &Knowledge,
     ) -> RawFinding {
         let condition = shorten(skip.condition, 60);
-        let (subject, what) = match (handler.role, handler.topic) {
-            (HandlerRole::Job, Some(topic)) => {
-                (format!("this `{topic}` job"), format!("the `{topic}` job"))
-            }
-            (HandlerRole::Job, None) => (
-                format!("the job `{}`", handler.function.name),
-                format!("the `{}` job", handler.function.name),
-            ),
-            (_, Some(topic)) => (
-                format!("this consumer of `{topic}`"),
-                format!("the `{topic}` message"),
-            ),
-            (_, None) => (
-                format!("the consumer `{}`", handler.function.name),
-                "the message".to_string(),
-            ),
-        };
-        let logged = match skip.outcome.loudest_log() {
-            Some((log, level)) => format!(
-                "logs at {} level ({}) and returns",
-                level.as_str(),
-                log_message(log)
-            ),
-            None => "returns without a word".to_string(),
-        };
-        let acknowledged = match handler.role {
-            HandlerRole::Job => "the job is marked done and never retried",
-            _ => "the message is acknowledged and never redelivered",
-        };
         let work = callee_name(skipped);
         let downstream = knowledge
             .sink(skipped)
             .map(|sink| format!(" ({})", sink.label))
             .unwrap_or_default();
-        let message = format!(
-            "When `{condition}`, {subject} {logged}: {acknowledged}, so `{work}`{downstream} never runs for it once the state changes",
-        );
-        let level_note = match skip.outcome.loudest_log() {
-            Some((_, level)) if level < LogLevel::Error => {
-                format!("A {}-level log is rarely watched", level.as_str())
-            }
-            _ => "Nothing is logged".to_string(),
-        };
-        let retry = retry_hint(file.path, handler.role);
-        let arrive = match handler.role {
-            HandlerRole::Job => "runs",
-            _ => "arrives",
-        };
-        let questions = vec![
-            format!(
-                "When `{condition}`, what brings {what} back once the state changes? Returning here {}.",
-                match handler.role {
-                    HandlerRole::Job => "completes the job",
-                    _ => "acknowledges the message",
-                }
-            ),
-            format!(
-                "Who is alerted when {what} is skipped? {level_note}: is there a metric or a dead-letter queue?"
-            ),
-            format!(
-                "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
-            ),
-            format!(
-                "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
-            ),
-        ];
-        let mut related = vec![RelatedSpan {
-            path: None,
-            span: skipped.span,
-            message: format!("skipped work: `{work}`"),
-        }];
-        if let Some((log, _)) = skip.outcome.loudest_log() {
-            related.insert(
-                0,
-                RelatedSpan {
-                    path: None,
-                    span: log.span,
-                    message: "the only trace of the skip".to_string(),
-                },
-            );
-        }
         let function = if handler.name.is_empty() {
             handler.function.name.clone()
         } else {
@@ -590,11 +514,117 @@ impl SilentSkip {
             span: head_span(file.source, skip.block),
             function,
             trigger_text: format!("if {} return", skip.condition),
-            message,
-            questions,
-            related,
+            message: skip_message(handler, skip, &condition, &work, &downstream),
+            questions: skip_questions(file.path, handler, skip, &condition, &work),
+            related: skip_related(skip, skipped, &work),
         }
     }
+}
+
+/// How the finding names the handler: as the subject of a sentence, and as
+/// the work it is given (`this consumer of `t``, `the `t` message`).
+fn handler_names(handler: &Handler<'_>) -> (String, String) {
+    match (handler.role, handler.topic) {
+        (HandlerRole::Job, Some(topic)) => {
+            (format!("this `{topic}` job"), format!("the `{topic}` job"))
+        }
+        (HandlerRole::Job, None) => (
+            format!("the job `{}`", handler.function.name),
+            format!("the `{}` job", handler.function.name),
+        ),
+        (_, Some(topic)) => (
+            format!("this consumer of `{topic}`"),
+            format!("the `{topic}` message"),
+        ),
+        (_, None) => (
+            format!("the consumer `{}`", handler.function.name),
+            "the message".to_string(),
+        ),
+    }
+}
+
+fn skip_message(
+    handler: &Handler<'_>,
+    skip: &Skip<'_>,
+    condition: &str,
+    work: &str,
+    downstream: &str,
+) -> String {
+    let (subject, _) = handler_names(handler);
+    let logged = match skip.outcome.loudest_log() {
+        Some((log, level)) => format!(
+            "logs at {} level ({}) and returns",
+            level.as_str(),
+            log_message(log)
+        ),
+        None => "returns without a word".to_string(),
+    };
+    let acknowledged = match handler.role {
+        HandlerRole::Job => "the job is marked done and never retried",
+        _ => "the message is acknowledged and never redelivered",
+    };
+    format!(
+        "When `{condition}`, {subject} {logged}: {acknowledged}, so `{work}`{downstream} never runs for it once the state changes",
+    )
+}
+
+fn skip_questions(
+    path: &str,
+    handler: &Handler<'_>,
+    skip: &Skip<'_>,
+    condition: &str,
+    work: &str,
+) -> Vec<String> {
+    let (_, what) = handler_names(handler);
+    let level_note = match skip.outcome.loudest_log() {
+        Some((_, level)) if level < LogLevel::Error => {
+            format!("A {}-level log is rarely watched", level.as_str())
+        }
+        _ => "Nothing is logged".to_string(),
+    };
+    let retry = retry_hint(path, handler.role);
+    let arrive = match handler.role {
+        HandlerRole::Job => "runs",
+        _ => "arrives",
+    };
+    vec![
+        format!(
+            "When `{condition}`, what brings {what} back once the state changes? Returning here {}.",
+            match handler.role {
+                HandlerRole::Job => "completes the job",
+                _ => "acknowledges the message",
+            }
+        ),
+        format!(
+            "Who is alerted when {what} is skipped? {level_note}: is there a metric or a dead-letter queue?"
+        ),
+        format!(
+            "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
+        ),
+        format!(
+            "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
+        ),
+    ]
+}
+
+/// The skipped work, after the log that is the skip's only trace.
+fn skip_related(skip: &Skip<'_>, skipped: &Call, work: &str) -> Vec<RelatedSpan> {
+    let mut related = vec![RelatedSpan {
+        path: None,
+        span: skipped.span,
+        message: format!("skipped work: `{work}`"),
+    }];
+    if let Some((log, _)) = skip.outcome.loudest_log() {
+        related.insert(
+            0,
+            RelatedSpan {
+                path: None,
+                span: log.span,
+                message: "the only trace of the skip".to_string(),
+            },
+        );
+    }
+    related
 }
 
 /// How to make the handler come back later, in the file's language.
