@@ -361,7 +361,45 @@ impl FireAndForget {
         let callee = callee_name(effect);
         let sent = effect_phrase(effect, trigger, sink.kind);
         let python = matches!(Language::from_path(file_path), Some(Language::Python));
-        let (how, related) = match &lost {
+        let (how, related) = lost.explanation(python, &function, &sent, sink);
+        let message = format!(
+            "`{callee}` {} ({}), but {how}",
+            sink.kind.action(),
+            sink.label
+        );
+        let severity = if python && matches!(lost, Lost::Dropped) {
+            // An unawaited coroutine never runs at all.
+            Severity::High
+        } else if sink.generic {
+            Severity::Low
+        } else {
+            self.default_severity()
+        };
+        let questions = questions(&function, &callee, &sent, sink);
+        RawFinding {
+            rule: self.id(),
+            severity,
+            confidence: Confidence::of_failure_handling(sink),
+            span: effect.span,
+            function: state.function.clone(),
+            trigger_text: trigger.text.clone(),
+            message,
+            questions,
+            related,
+        }
+    }
+}
+
+impl Lost<'_> {
+    /// How the failure of `sent` is lost, and where that happens.
+    fn explanation(
+        &self,
+        python: bool,
+        function: &str,
+        sent: &str,
+        sink: &Sink,
+    ) -> (String, Vec<RelatedSpan>) {
+        match self {
             Lost::Dropped if python => (
                 format!(
                     "it is called without `await` in an async function: the coroutine is created and never runs, so {sent} is never sent and {function} carries on as if it had been (Python only warns \"coroutine was never awaited\")"
@@ -409,44 +447,23 @@ impl FireAndForget {
                     ),
                 }],
             ),
-        };
-        let message = format!(
-            "`{callee}` {} ({}), but {how}",
-            sink.kind.action(),
-            sink.label
-        );
-        let severity = if python && matches!(lost, Lost::Dropped) {
-            // An unawaited coroutine never runs at all.
-            Severity::High
-        } else if sink.generic {
-            Severity::Low
-        } else {
-            self.default_severity()
-        };
-        let questions = vec![
-            format!(
-                "What should {function} report if {} rejects {sent}? As written it cannot know.",
-                rejecter(sink.kind)
-            ),
-            format!("Who is alerted when `{callee}` fails in the background?"),
-            format!(
-                "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
-            ),
-            format!(
-                "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
-                rejecter(sink.kind)
-            ),
-        ];
-        RawFinding {
-            rule: self.id(),
-            severity,
-            confidence: Confidence::of_failure_handling(sink),
-            span: effect.span,
-            function: state.function.clone(),
-            trigger_text: trigger.text.clone(),
-            message,
-            questions,
-            related,
         }
     }
+}
+
+fn questions(function: &str, callee: &str, sent: &str, sink: &Sink) -> Vec<String> {
+    vec![
+        format!(
+            "What should {function} report if {} rejects {sent}? As written it cannot know.",
+            rejecter(sink.kind)
+        ),
+        format!("Who is alerted when `{callee}` fails in the background?"),
+        format!(
+            "Must {sent} be delivered before {function} returns? If not, what retries it when it fails — a queue or an outbox?"
+        ),
+        format!(
+            "How would a workflow test verify that {sent} reached {} exactly once, and see a failure, when nothing waits for it?",
+            rejecter(sink.kind)
+        ),
+    ]
 }
