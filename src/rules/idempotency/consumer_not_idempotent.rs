@@ -2,9 +2,10 @@
 
 use super::{ecosystem_of, effect, key_suggestion, one_effect, stable_data_phrase, subject};
 use crate::flow::keys::{Bindings, KeyFinder};
+use crate::flow::repeated::Effect;
 use crate::flow::shorten;
 use crate::knowledge::{Delivery, HandlerRole, Knowledge};
-use crate::model::{BlockKind, Call, Function, Node, Span};
+use crate::model::{BlockKind, Call, Ecosystem, Function, Node, Span};
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -111,15 +112,12 @@ impl FileRule for ConsumerNotIdempotent {
             if deduped_before(handler, call.span, knowledge) {
                 return;
             }
-            let topic = state
-                .handler_topic
-                .map(|t| format!("`{}` ", shorten(t, 40)))
-                .unwrap_or_default();
-            let delivered = match state.handler_topic {
-                Some(t) => format!("`{}` is delivered twice", shorten(t, 40)),
-                None => format!("the same {} is delivered twice", message_noun(role)),
+            let redelivered = Redelivered {
+                call,
+                effect: &effect,
+                role,
+                topic: state.handler_topic,
             };
-            let sent = subject(call);
             let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
             findings.push(RawFinding {
                 rule: self.id(),
@@ -132,35 +130,8 @@ impl FileRule for ConsumerNotIdempotent {
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),
-                message: format!(
-                    "`{}` {} ({}) in the {topic}{} with no dedupe check on the {} and no idempotency key: when the {} is re-delivered (a crash or timeout before the ack), {}",
-                    shorten(&call.callee, 50),
-                    effect.action(),
-                    effect.label,
-                    role.noun(),
-                    message_noun(role),
-                    message_noun(role),
-                    effect.twice(),
-                ),
-                questions: vec![
-                    format!(
-                        "What happens when {delivered}: what does the second run of `{}` do downstream?",
-                        shorten(&call.callee, 50)
-                    ),
-                    format!(
-                        "What is the idempotency key — {stable}, the event id — and where is it recorded as processed before {sent} goes out (a processed-events table, `INSERT … ON CONFLICT DO NOTHING`)? Could it also go to the call as {}?",
-                        key_suggestion(effect.kind, ecosystem)
-                    ),
-                    format!(
-                        "How would a workflow test verify {} when the same {} is delivered twice?",
-                        one_effect(call, &effect),
-                        message_noun(role)
-                    ),
-                    format!(
-                        "What if the {} arrives late, after a newer one for the same record was already handled?",
-                        message_noun(role)
-                    ),
-                ],
+                message: redelivered.message(),
+                questions: redelivered.questions(&stable, ecosystem),
                 related: std::iter::once(RelatedSpan {
                     path: None,
                     span: handler.span,
@@ -170,6 +141,63 @@ impl FileRule for ConsumerNotIdempotent {
                 .collect(),
             });
         });
+    }
+}
+
+/// An effect of a consumer or job that a re-delivery repeats: the words of
+/// its finding.
+struct Redelivered<'a> {
+    call: &'a Call,
+    effect: &'a Effect,
+    role: HandlerRole,
+    topic: Option<&'a str>,
+}
+
+impl Redelivered<'_> {
+    fn message(&self) -> String {
+        let (call, effect, role) = (self.call, self.effect, self.role);
+        let topic = self
+            .topic
+            .map(|t| format!("`{}` ", shorten(t, 40)))
+            .unwrap_or_default();
+        format!(
+            "`{}` {} ({}) in the {topic}{} with no dedupe check on the {} and no idempotency key: when the {} is re-delivered (a crash or timeout before the ack), {}",
+            shorten(&call.callee, 50),
+            effect.action(),
+            effect.label,
+            role.noun(),
+            message_noun(role),
+            message_noun(role),
+            effect.twice(),
+        )
+    }
+
+    fn questions(&self, stable: &str, ecosystem: Ecosystem) -> Vec<String> {
+        let (call, effect, role) = (self.call, self.effect, self.role);
+        let delivered = match self.topic {
+            Some(t) => format!("`{}` is delivered twice", shorten(t, 40)),
+            None => format!("the same {} is delivered twice", message_noun(role)),
+        };
+        let sent = subject(call);
+        vec![
+            format!(
+                "What happens when {delivered}: what does the second run of `{}` do downstream?",
+                shorten(&call.callee, 50)
+            ),
+            format!(
+                "What is the idempotency key — {stable}, the event id — and where is it recorded as processed before {sent} goes out (a processed-events table, `INSERT … ON CONFLICT DO NOTHING`)? Could it also go to the call as {}?",
+                key_suggestion(effect.kind, ecosystem)
+            ),
+            format!(
+                "How would a workflow test verify {} when the same {} is delivered twice?",
+                one_effect(call, effect),
+                message_noun(role)
+            ),
+            format!(
+                "What if the {} arrives late, after a newer one for the same record was already handled?",
+                message_noun(role)
+            ),
+        ]
     }
 }
 
