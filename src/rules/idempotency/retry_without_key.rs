@@ -4,10 +4,12 @@ use super::{
     ecosystem_of, effect, key_suggestion, one_effect, receiver, stable_data_phrase, subject,
 };
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::retried::{RetriedHow, retried_phrase};
+use crate::flow::repeated::Effect;
+use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
 use crate::flow::shorten;
 use crate::knowledge::SinkKind;
+use crate::model::{Call, Ecosystem};
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -137,11 +139,12 @@ impl FileRule for RetryWithoutKey {
             } else {
                 Severity::Medium
             };
-            let sent = subject(call);
-            let to = receiver(effect.kind);
             let stable = stable_data_phrase(&crate::flow::functions_around(file.model, call.span));
-            let how = retried_phrase(&retried);
-            let callee = shorten(&call.callee, 50);
+            let repeated = RetriedEffect {
+                call,
+                effect: &effect,
+                retried: &retried,
+            };
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
@@ -153,30 +156,8 @@ impl FileRule for RetryWithoutKey {
                 span: call.span,
                 function: state.function.clone(),
                 trigger_text: call.text.clone(),
-                message: format!(
-                    "`{callee}` {} ({}) {how} with no idempotency key: if an attempt fails after the call went through (a timeout, a crash before success is recorded), the next attempt repeats it and {}",
-                    effect.action(),
-                    effect.label,
-                    effect.twice(),
-                ),
-                questions: vec![
-                    format!(
-                        "What happens on retry: if `{callee}` succeeded but the attempt then failed, what does the next attempt ({}) do at {to}?",
-                        retried.label
-                    ),
-                    format!(
-                        "What is the idempotency key for {sent}? Can it be derived from stable data such as {stable} and passed as {}?",
-                        key_suggestion(effect.kind, ecosystem)
-                    ),
-                    format!(
-                        "How would a workflow test verify {} when the first attempt times out after the call succeeded?",
-                        one_effect(call, &effect)
-                    ),
-                    format!(
-                        "Does {to} deduplicate identical requests on its own, and for how long?"
-                    ),
-                    "What if the first attempt is accepted late, after the retry already sent it again?".to_string(),
-                ],
+                message: repeated.message(),
+                questions: repeated.questions(&stable, ecosystem),
                 related: std::iter::once(RelatedSpan {
                     path: None,
                     span: retried.origin,
@@ -186,5 +167,50 @@ impl FileRule for RetryWithoutKey {
                 .collect(),
             });
         });
+    }
+}
+
+/// An effect a retry repeats with no key: the words of its finding.
+struct RetriedEffect<'a> {
+    call: &'a Call,
+    effect: &'a Effect,
+    retried: &'a Retried,
+}
+
+impl RetriedEffect<'_> {
+    fn message(&self) -> String {
+        let effect = self.effect;
+        let callee = shorten(&self.call.callee, 50);
+        let how = retried_phrase(self.retried);
+        format!(
+            "`{callee}` {} ({}) {how} with no idempotency key: if an attempt fails after the call went through (a timeout, a crash before success is recorded), the next attempt repeats it and {}",
+            effect.action(),
+            effect.label,
+            effect.twice(),
+        )
+    }
+
+    fn questions(&self, stable: &str, ecosystem: Ecosystem) -> Vec<String> {
+        let (call, effect) = (self.call, self.effect);
+        let callee = shorten(&call.callee, 50);
+        let sent = subject(call);
+        let to = receiver(effect.kind);
+        vec![
+            format!(
+                "What happens on retry: if `{callee}` succeeded but the attempt then failed, what does the next attempt ({}) do at {to}?",
+                self.retried.label
+            ),
+            format!(
+                "What is the idempotency key for {sent}? Can it be derived from stable data such as {stable} and passed as {}?",
+                key_suggestion(effect.kind, ecosystem)
+            ),
+            format!(
+                "How would a workflow test verify {} when the first attempt times out after the call succeeded?",
+                one_effect(call, effect)
+            ),
+            format!("Does {to} deduplicate identical requests on its own, and for how long?"),
+            "What if the first attempt is accepted late, after the retry already sent it again?"
+                .to_string(),
+        ]
     }
 }
