@@ -7,7 +7,7 @@ use crate::flow::keys::{Bindings, KeyFinder};
 use crate::flow::repeated::Effect;
 use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
-use crate::flow::shorten;
+use crate::flow::{RetryFacts, shorten};
 use crate::knowledge::SinkKind;
 use crate::model::{Call, Ecosystem};
 use crate::rules::{
@@ -114,17 +114,7 @@ impl FileRule for RetryWithoutKey {
             let Some(retried) = facts.retried(call, state) else {
                 return;
             };
-            // An enqueue or publish that failed was not sent: when it is the
-            // attempt's last act, only its own failure re-runs it.
-            if effect.kind == SinkKind::Event
-                && matches!(
-                    retried.how,
-                    RetriedHow::Scope(RetryKind::Decorator | RetryKind::Wrapper)
-                )
-                && retried
-                    .region
-                    .is_some_and(|region| facts.last_act_of_attempt(region, call))
-            {
+            if only_its_own_failure_reruns(call, &effect, &retried, facts) {
                 return;
             }
             // A helper of the project that sends a key with its effect is
@@ -168,6 +158,24 @@ impl FileRule for RetryWithoutKey {
             });
         });
     }
+}
+
+/// An enqueue or publish that failed was not sent: when it is the attempt's
+/// last act, only its own failure re-runs it.
+fn only_its_own_failure_reruns(
+    call: &Call,
+    effect: &Effect,
+    retried: &Retried,
+    facts: &RetryFacts<'_>,
+) -> bool {
+    effect.kind == SinkKind::Event
+        && matches!(
+            retried.how,
+            RetriedHow::Scope(RetryKind::Decorator | RetryKind::Wrapper)
+        )
+        && retried
+            .region
+            .is_some_and(|region| facts.last_act_of_attempt(region, call))
 }
 
 /// An effect a retry repeats with no key: the words of its finding.
