@@ -305,30 +305,62 @@ fn compare_fields(
 ) -> Vec<FieldChange> {
     let in_head = |path: &Vec<String>| head.iter().any(|h| &h.path == path);
     let in_base = |path: &Vec<String>| base.iter().any(|b| &b.path == path);
-    let mut removed: Vec<&SentField> = base.iter().filter(|b| !in_head(&b.path)).collect();
-    let mut added: Vec<&SentField> = head.iter().filter(|h| !in_base(&h.path)).collect();
-    // Only the top-most of a removed or added subtree.
-    let removed_paths: Vec<Vec<String>> = removed.iter().map(|f| f.path.clone()).collect();
-    removed.retain(|f| {
-        !removed_paths
-            .iter()
-            .any(|p| p.len() < f.path.len() && f.path.starts_with(p))
-    });
-    let added_paths: Vec<Vec<String>> = added.iter().map(|f| f.path.clone()).collect();
-    added.retain(|f| {
-        !added_paths
-            .iter()
-            .any(|p| p.len() < f.path.len() && f.path.starts_with(p))
-    });
+    let removed = subtree_roots(base.iter().filter(|b| !in_head(&b.path)).collect());
+    let added = subtree_roots(head.iter().filter(|h| !in_base(&h.path)).collect());
+    let pairing = pair_alike(&removed, &added);
+    let mut changes = pairing.renames;
+    // One key gone and one key new under the same parent: a rename.
+    let remaining_added: Vec<&SentField> = added
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !pairing.paired_added.contains(i))
+        .map(|(_, f)| *f)
+        .collect();
+    for old in pairing.unpaired {
+        let lone = LoneRemoval {
+            old,
+            removed: &removed,
+            remaining_added: &remaining_added,
+        };
+        changes.extend(lone.change(head_open, spread_text));
+    }
+    changes.extend(changes_in_place(base, head));
+    changes
+}
 
-    let mut changes = Vec::new();
-    let mut paired_added: HashSet<usize> = HashSet::new();
-    let mut unpaired: Vec<&SentField> = Vec::new();
-    for old in &removed {
+/// Only the top-most of a removed or added subtree.
+fn subtree_roots(mut fields: Vec<&SentField>) -> Vec<&SentField> {
+    let paths: Vec<Vec<String>> = fields.iter().map(|f| f.path.clone()).collect();
+    fields.retain(|f| {
+        !paths
+            .iter()
+            .any(|p| p.len() < f.path.len() && f.path.starts_with(p))
+    });
+    fields
+}
+
+/// Removed fields paired with added siblings that look like them.
+struct Pairing<'a> {
+    renames: Vec<FieldChange>,
+    paired_added: HashSet<usize>,
+    unpaired: Vec<&'a SentField>,
+}
+
+/// Pair each removed field with an added sibling of the same identity, the
+/// same value, or the same loosely-spelled key.
+fn pair_alike<'a>(removed: &[&'a SentField], added: &[&SentField]) -> Pairing<'a> {
+    let mut pairing = Pairing {
+        renames: Vec::new(),
+        paired_added: HashSet::new(),
+        unpaired: Vec::new(),
+    };
+    for old in removed {
         let siblings: Vec<(usize, &&SentField)> = added
             .iter()
             .enumerate()
-            .filter(|(i, new)| !paired_added.contains(i) && parent(&new.path) == parent(&old.path))
+            .filter(|(i, new)| {
+                !pairing.paired_added.contains(i) && parent(&new.path) == parent(&old.path)
+            })
             .collect();
         let partner = siblings
             .iter()
@@ -345,8 +377,8 @@ fn compare_fields(
             });
         match partner {
             Some((position, new)) => {
-                paired_added.insert(*position);
-                changes.push(FieldChange {
+                pairing.paired_added.insert(*position);
+                pairing.renames.push(FieldChange {
                     change: Change::Renamed {
                         from: old.path.clone(),
                         to: new.path.clone(),
@@ -354,22 +386,31 @@ fn compare_fields(
                     head_span: Some(new.span),
                 });
             }
-            None => unpaired.push(old),
+            None => pairing.unpaired.push(*old),
         }
     }
-    // One key gone and one key new under the same parent: a rename.
-    let remaining_added: Vec<&SentField> = added
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !paired_added.contains(i))
-        .map(|(_, f)| *f)
-        .collect();
-    for old in unpaired {
-        let same_parent_removed = removed
+    pairing
+}
+
+/// A removed field no added sibling looked like.
+struct LoneRemoval<'a> {
+    old: &'a SentField,
+    removed: &'a [&'a SentField],
+    remaining_added: &'a [&'a SentField],
+}
+
+impl LoneRemoval<'_> {
+    /// Renamed when it is the only key gone and one key is new under its
+    /// parent; made optional when an open head spreads it; removed otherwise.
+    fn change(&self, head_open: bool, spread_text: &str) -> Option<FieldChange> {
+        let old = self.old;
+        let same_parent_removed = self
+            .removed
             .iter()
             .filter(|r| parent(&r.path) == parent(&old.path))
             .count();
-        let candidates: Vec<&&SentField> = remaining_added
+        let candidates: Vec<&&SentField> = self
+            .remaining_added
             .iter()
             .filter(|new| parent(&new.path) == parent(&old.path))
             .collect();
@@ -378,29 +419,37 @@ fn compare_fields(
             && kinds_compatible(old.kind, new.kind)
             && !head_open
         {
-            changes.push(FieldChange {
+            Some(FieldChange {
                 change: Change::Renamed {
                     from: old.path.clone(),
                     to: new.path.clone(),
                 },
                 head_span: Some(new.span),
-            });
+            })
         } else if head_open && mentions_word(spread_text, key) {
-            changes.push(FieldChange {
+            Some(FieldChange {
                 change: Change::MadeOptional {
                     field: old.path.clone(),
                 },
                 head_span: None,
-            });
+            })
         } else if !head_open {
-            changes.push(FieldChange {
+            Some(FieldChange {
                 change: Change::Removed {
                     field: old.path.clone(),
                 },
                 head_span: None,
-            });
+            })
+        } else {
+            None
         }
     }
+}
+
+/// Changes to the fields present on both sides: made optional, or sent as
+/// another kind.
+fn changes_in_place(base: &[SentField], head: &[SentField]) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
     for new in head {
         let Some(old) = base.iter().find(|b| b.path == new.path) else {
             continue;
@@ -490,8 +539,35 @@ fn type_drifts(
         if same_declaration(old, new) {
             continue;
         }
-        let usage = type_usage(&new.name, head_file, head);
-        let declared_wire = new.serializes || old.serializes;
+        let changed = ChangedType {
+            old,
+            new,
+            head_file,
+            usage: type_usage(&new.name, head_file, head),
+        };
+        for change in changed.changes(base_file, base, head) {
+            changed.report(change, head, out);
+        }
+    }
+}
+
+/// A type declared on both sides whose declaration changed.
+struct ChangedType<'a> {
+    old: &'a TypeDecl,
+    new: &'a TypeDecl,
+    head_file: &'a SourceFile<'a>,
+    usage: TypeUsage,
+}
+
+impl ChangedType<'_> {
+    /// The enum values it lost and the changes to its own fields.
+    fn changes(
+        &self,
+        base_file: &SourceFile<'_>,
+        base: &SideIndex<'_>,
+        head: &SideIndex<'_>,
+    ) -> Vec<FieldChange> {
+        let (old, new) = (self.old, self.new);
         let mut changes = Vec::new();
         for variant in &old.variants {
             if !new
@@ -510,7 +586,7 @@ fn type_drifts(
         }
         if let (Some(old_fields), Some(new_fields)) = (
             base.type_fields(&old.name, base_file.path),
-            head.type_fields(&new.name, head_file.path),
+            head.type_fields(&new.name, self.head_file.path),
         ) {
             // Only the type's own level: nested types report their own changes.
             let own = |fields: Vec<SentField>| -> Vec<SentField> {
@@ -523,60 +599,70 @@ fn type_drifts(
                 "",
             ));
         }
-        for change in changes {
-            let span = change
-                .head_span
-                .unwrap_or_else(|| first_line(new.span, head_file.source));
-            let mut drift = Drift {
-                trigger: format!("{}|{:?}", new.name, change.change),
-                change: change.change.clone(),
-                subject: Subject::Type {
-                    name: new.name.clone(),
-                },
-                path: head_file.path.to_string(),
-                span,
-                function: new.name.clone(),
-                channels: usage.outputs.iter().map(|(c, _)| c.clone()).collect(),
-                users: Vec::new(),
-                consumers_found: false,
-                opaque: Vec::new(),
-                declared_wire,
-            };
-            drift.channels.dedup();
-            match &change.change {
-                Change::EnumValueRemoved { value, .. } => {
-                    enum_users(&mut drift, head, &usage.outputs, value);
-                    enum_senders(&mut drift, head, &usage.inputs, value);
-                    if !usage.inputs.is_empty() {
-                        drift
-                            .channels
-                            .extend(usage.inputs.iter().map(|(c, _)| c.clone()));
-                        drift.channels.dedup();
-                    }
-                }
-                Change::Renamed { to, .. }
-                    if !usage.inputs.is_empty() && usage.outputs.is_empty() =>
-                {
-                    // A consumer's payload type now requires another key.
-                    unknown_from_input(&mut drift, head, &usage.inputs, to, &new.name, out);
-                    continue;
-                }
-                _ => {
-                    if usage.outputs.is_empty() && !usage.inputs.is_empty() {
-                        // Loosening or narrowing what a consumer accepts
-                        // breaks no producer.
-                        continue;
-                    }
-                    find_users(
-                        &mut drift,
-                        head,
-                        &usage.outputs,
-                        Some((&new.name, head_file.path)),
-                    );
+        changes
+    }
+
+    /// The drift one change makes, with its users, pushed onto `out`
+    /// unless the change breaks no producer.
+    fn report(&self, change: FieldChange, head: &SideIndex<'_>, out: &mut Vec<Drift>) {
+        let (new, head_file, usage) = (self.new, self.head_file, &self.usage);
+        let mut drift = self.drift(&change);
+        match &change.change {
+            Change::EnumValueRemoved { value, .. } => {
+                enum_users(&mut drift, head, &usage.outputs, value);
+                enum_senders(&mut drift, head, &usage.inputs, value);
+                if !usage.inputs.is_empty() {
+                    drift
+                        .channels
+                        .extend(usage.inputs.iter().map(|(c, _)| c.clone()));
+                    drift.channels.dedup();
                 }
             }
-            out.push(drift);
+            Change::Renamed { to, .. } if !usage.inputs.is_empty() && usage.outputs.is_empty() => {
+                // A consumer's payload type now requires another key.
+                unknown_from_input(&mut drift, head, &usage.inputs, to, &new.name, out);
+                return;
+            }
+            _ => {
+                if usage.outputs.is_empty() && !usage.inputs.is_empty() {
+                    // Loosening or narrowing what a consumer accepts
+                    // breaks no producer.
+                    return;
+                }
+                find_users(
+                    &mut drift,
+                    head,
+                    &usage.outputs,
+                    Some((&new.name, head_file.path)),
+                );
+            }
         }
+        out.push(drift);
+    }
+
+    /// The drift of one change, before its users are looked for.
+    fn drift(&self, change: &FieldChange) -> Drift {
+        let new = self.new;
+        let span = change
+            .head_span
+            .unwrap_or_else(|| first_line(new.span, self.head_file.source));
+        let mut drift = Drift {
+            trigger: format!("{}|{:?}", new.name, change.change),
+            change: change.change.clone(),
+            subject: Subject::Type {
+                name: new.name.clone(),
+            },
+            path: self.head_file.path.to_string(),
+            span,
+            function: new.name.clone(),
+            channels: self.usage.outputs.iter().map(|(c, _)| c.clone()).collect(),
+            users: Vec::new(),
+            consumers_found: false,
+            opaque: Vec::new(),
+            declared_wire: new.serializes || self.old.serializes,
+        };
+        drift.channels.dedup();
+        drift
     }
 }
 

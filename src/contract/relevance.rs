@@ -144,8 +144,25 @@ impl Relevance {
                 untouched,
             });
         }
-        // A type that nests a relevant type is relevant; so is every channel
-        // a relevant type travels on. Repeat while that adds something.
+        self.spread_relevance();
+        self.want_channel_payload_types();
+        self.needles
+            .iter()
+            .filter_map(|(literal, patterns)| {
+                let known = before.get(literal);
+                let new: BTreeSet<String> = patterns
+                    .iter()
+                    .filter(|p| known.is_none_or(|k| !k.contains(*p)))
+                    .cloned()
+                    .collect();
+                (!new.is_empty()).then(|| (literal.clone(), new))
+            })
+            .collect()
+    }
+
+    /// A type that nests a relevant type is relevant; so is every channel a
+    /// relevant type travels on. Repeat while that adds something.
+    fn spread_relevance(&mut self) {
         for _ in 0..4 {
             let size = (self.types.len(), self.channels.len());
             let mut new_types = Vec::new();
@@ -183,8 +200,11 @@ impl Relevance {
                 break;
             }
         }
-        // The payload types of whoever uses a relevant channel must be found
-        // to know what they send or read.
+    }
+
+    /// The payload types of whoever uses a relevant channel must be found to
+    /// know what they send or read.
+    fn want_channel_payload_types(&mut self) {
         let mut wanted = Vec::new();
         for seen in &self.seen {
             let producers = seen
@@ -204,18 +224,6 @@ impl Relevance {
         for type_name in wanted {
             self.add_needle(Some(&type_name));
         }
-        self.needles
-            .iter()
-            .filter_map(|(literal, patterns)| {
-                let known = before.get(literal);
-                let new: BTreeSet<String> = patterns
-                    .iter()
-                    .filter(|p| known.is_none_or(|k| !k.contains(*p)))
-                    .cloned()
-                    .collect();
-                (!new.is_empty()).then(|| (literal.clone(), new))
-            })
-            .collect()
     }
 
     fn nests_relevant(&self, decl: &TypeDecl) -> bool {

@@ -87,22 +87,27 @@ pub fn call_kind(call: &Call) -> Option<WireKind> {
     if call.is_new {
         return (method == "Date").then_some(WireKind::Timestamp(TimeFormat::Iso8601));
     }
-    let kind = if matches!(
+    clock_call_kind(callee, method).or_else(|| conversion_call_kind(callee, method))
+}
+
+/// The timestamp a clock or date-formatting call returns.
+fn clock_call_kind(callee: &str, method: &str) -> Option<WireKind> {
+    let format = if matches!(
         method,
         "toISOString" | "toJSON" | "isoformat" | "to_rfc3339" | "to_rfc3339_opts"
     ) {
-        WireKind::Timestamp(TimeFormat::Iso8601)
+        TimeFormat::Iso8601
     } else if matches!(callee, "Date.now" | "Date.parse")
         || matches!(
             method,
             "getTime" | "valueOf" | "timestamp_millis" | "unix_timestamp_millis"
         )
     {
-        WireKind::Timestamp(TimeFormat::EpochMillis)
+        TimeFormat::EpochMillis
     } else if callee == "time.time"
         || matches!(method, "timestamp" | "unix_timestamp" | "getUnixTime")
     {
-        WireKind::Timestamp(TimeFormat::EpochSeconds)
+        TimeFormat::EpochSeconds
     } else if matches!(
         callee,
         "datetime.now"
@@ -114,8 +119,16 @@ pub fn call_kind(call: &Call) -> Option<WireKind> {
             | "chrono.Utc.now"
             | "OffsetDateTime.now_utc"
     ) {
-        WireKind::Timestamp(TimeFormat::Iso8601)
-    } else if matches!(
+        TimeFormat::Iso8601
+    } else {
+        return None;
+    };
+    Some(WireKind::Timestamp(format))
+}
+
+/// The kind a conversion call returns (`String(x)`, `int(x)`, `dict(x)`, …).
+fn conversion_call_kind(callee: &str, method: &str) -> Option<WireKind> {
+    let kind = if matches!(
         callee,
         "String"
             | "str"

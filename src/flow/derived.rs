@@ -258,14 +258,10 @@ impl<'a> Summaries<'a> {
             .is_some_and(|function| self.has_deferring_base(function))
     }
 
-    fn reached_sink(
-        &mut self,
-        function: &'a Function,
-        visiting: &mut HashSet<String>,
-        depth: usize,
-    ) -> Option<ReachedSink> {
-        let facts: Vec<(&'a Call, bool, bool)> = self
-            .calls
+    /// The calls of `function`, each with whether it is deferred and whether
+    /// its receiver is a local value.
+    fn call_facts(&self, function: &Function) -> Vec<(&'a Call, bool, bool)> {
+        self.calls
             .get(&function.name)
             .map(|calls| {
                 calls
@@ -273,7 +269,50 @@ impl<'a> Summaries<'a> {
                     .map(|f| (f.call, f.deferred, f.local))
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Whether `call` only sends once the transaction commits: an outbox
+    /// write, a send the packs know waits for the commit, or such a task.
+    fn leaves_after_commit(&self, call: &Call) -> bool {
+        self.knowledge.is_outbox_write(call)
+            || self.knowledge.sends_after_commit(call)
+            || self.task_sent_after_commit(call)
+    }
+
+    /// The pack sink `call` (in `function`, described as `here`) reaches.
+    fn sink_reached(
+        &self,
+        sink: &Sink,
+        call: &Call,
+        function: &Function,
+        here: String,
+    ) -> ReachedSink {
+        ReachedSink {
+            kind: sink.kind,
+            label: sink.label.clone(),
+            generic: sink.generic,
+            non_idempotent: sink.non_idempotent,
+            chain: vec![here, format!("`{}`", call.callee)],
+            first_call: (call.span, call.text.clone()),
+            key: sink.key.clone().or_else(|| self.key_sent(call, function)),
+            reached_at: sink.reached_at.clone().or_else(|| {
+                Some(SinkPlace {
+                    path: self.path.clone(),
+                    span: call.span,
+                    callee: call.callee.clone(),
+                })
+            }),
+        }
+    }
+
+    fn reached_sink(
+        &mut self,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<ReachedSink> {
+        let facts = self.call_facts(function);
         // A helper that defers its effect until commit on some path
         // (`if defer: on_commit(send) else: send()`) handles the boundary
         // itself: its callers chose the path, and are not second-guessed.
@@ -287,12 +326,7 @@ impl<'a> Summaries<'a> {
         }
         let here = format!("`{}` ({})", short_name(function), (self.place)(function));
         for (call, deferred, local) in facts {
-            if deferred
-                || local
-                || self.knowledge.is_outbox_write(call)
-                || self.knowledge.sends_after_commit(call)
-                || self.task_sent_after_commit(call)
-            {
+            if deferred || local || self.leaves_after_commit(call) {
                 continue;
             }
             if let Some(sink) = self.knowledge.sink(call) {
@@ -309,22 +343,7 @@ impl<'a> Summaries<'a> {
                         continue;
                     }
                 }
-                return Some(ReachedSink {
-                    kind: sink.kind,
-                    label: sink.label.clone(),
-                    generic: sink.generic,
-                    non_idempotent: sink.non_idempotent,
-                    chain: vec![here, format!("`{}`", call.callee)],
-                    first_call: (call.span, call.text.clone()),
-                    key: sink.key.clone().or_else(|| self.key_sent(call, function)),
-                    reached_at: sink.reached_at.clone().or_else(|| {
-                        Some(SinkPlace {
-                            path: self.path.clone(),
-                            span: call.span,
-                            callee: call.callee.clone(),
-                        })
-                    }),
-                });
+                return Some(self.sink_reached(sink, call, function, here));
             }
             let callee = self.resolve(call, function);
             let inner = match callee {

@@ -224,78 +224,100 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
         certain,
         explicit: false,
     };
-    let shown = crate::flow::shorten(header, 48);
-    let loop_label = || {
-        if header.is_empty() || header == "loop" {
-            return "the retry `loop`".to_string();
-        }
-        let written = if header.contains(';') || header.contains(" of ") {
-            format!("for ({shown})")
-        } else if header.contains(" in ") {
-            format!("for {shown}")
-        } else {
-            format!("while {shown}")
-        };
-        format!("the retry loop `{written}`")
-    };
     if header.contains("Retrying(") {
+        let shown = crate::flow::shorten(header, 48);
         return Some(scope(format!("tenacity `for {shown}`"), true));
     }
-    let counts_attempts = |text: &str| {
-        identifier_words(text)
-            .iter()
-            .any(|w| ATTEMPT_WORDS.contains(&w.as_str()))
-    };
-    match split_iteration(header) {
-        Some((variable, iterable)) => {
-            // Iterating over records (`for attempt in job.attempts`) is not
-            // retrying: only a count of attempts is, or a schedule of delays
-            // named as one (`RETRY_DELAYS`, `backoffSchedule`) whose loop
-            // catches a failure and waits.
-            if !is_count(iterable) {
-                let names_schedule = |text: &str| {
-                    identifier_words(text)
-                        .iter()
-                        .any(|w| SCHEDULE_WORDS.contains(&w.as_str()))
-                };
-                let schedule = is_plain_name(iterable)
-                    && (names_schedule(iterable) || names_schedule(variable))
-                    && catches_then_sleeps(&block.body, knowledge);
-                return schedule.then(|| scope(loop_label(), counts_attempts(iterable)));
-            }
-            if counts_attempts(variable) || counts_attempts(iterable) {
-                return Some(scope(loop_label(), true));
-            }
-            catches_then_sleeps(&block.body, knowledge).then(|| scope(loop_label(), false))
-        }
-        None if header.contains(';') => {
-            if counts_attempts(header) {
-                return Some(scope(loop_label(), true));
-            }
-            let condition = header.split(';').nth(1).unwrap_or("");
-            (bounded_by_literal(condition) && catches_then_sleeps(&block.body, knowledge))
-                .then(|| scope(loop_label(), false))
-        }
-        None => {
-            if counts_attempts(header) {
-                return Some(scope(loop_label(), true));
-            }
-            let endless = matches!(
-                header,
-                "" | "loop" | "True" | "true" | "1" | "(true)" | "(True)"
-            );
-            if !endless || !catches_failure(&block.body) {
-                return None;
-            }
-            // `Err(e) if attempts < 3 =>`, `if attempt >= MAX_RETRIES: raise`,
-            // `attempts += 1`: the loop counts its attempts.
-            if counts_attempts_inside(&block.body, &counts_attempts) {
-                return Some(scope(loop_label(), true));
-            }
-            (sleeps(&block.body, knowledge) && leaves_on_success(&block.body))
-                .then(|| scope(loop_label(), false))
-        }
+    let certain = match split_iteration(header) {
+        Some((variable, iterable)) => iteration_retries(variable, iterable, block, knowledge),
+        None if header.contains(';') => c_style_loop_retries(header, block, knowledge),
+        None => while_loop_retries(header, block, knowledge),
+    }?;
+    Some(scope(retry_loop_label(header), certain))
+}
+
+/// How a retry loop with this header is named in messages.
+fn retry_loop_label(header: &str) -> String {
+    if header.is_empty() || header == "loop" {
+        return "the retry `loop`".to_string();
     }
+    let shown = crate::flow::shorten(header, 48);
+    let written = if header.contains(';') || header.contains(" of ") {
+        format!("for ({shown})")
+    } else if header.contains(" in ") {
+        format!("for {shown}")
+    } else {
+        format!("while {shown}")
+    };
+    format!("the retry loop `{written}`")
+}
+
+/// Whether the text names a count of attempts (`attempt`, `MAX_RETRIES`).
+fn counts_attempts(text: &str) -> bool {
+    identifier_words(text)
+        .iter()
+        .any(|w| ATTEMPT_WORDS.contains(&w.as_str()))
+}
+
+/// Whether a `for variable in iterable` loop retries, and if so whether
+/// certainly (`None` when it does not retry).
+fn iteration_retries(
+    variable: &str,
+    iterable: &str,
+    block: &Block,
+    knowledge: &Knowledge,
+) -> Option<bool> {
+    // Iterating over records (`for attempt in job.attempts`) is not
+    // retrying: only a count of attempts is, or a schedule of delays
+    // named as one (`RETRY_DELAYS`, `backoffSchedule`) whose loop
+    // catches a failure and waits.
+    if !is_count(iterable) {
+        let names_schedule = |text: &str| {
+            identifier_words(text)
+                .iter()
+                .any(|w| SCHEDULE_WORDS.contains(&w.as_str()))
+        };
+        let schedule = is_plain_name(iterable)
+            && (names_schedule(iterable) || names_schedule(variable))
+            && catches_then_sleeps(&block.body, knowledge);
+        return schedule.then(|| counts_attempts(iterable));
+    }
+    if counts_attempts(variable) || counts_attempts(iterable) {
+        return Some(true);
+    }
+    catches_then_sleeps(&block.body, knowledge).then_some(false)
+}
+
+/// Whether a C-style `for (init; condition; step)` loop retries, and if so
+/// whether certainly.
+fn c_style_loop_retries(header: &str, block: &Block, knowledge: &Knowledge) -> Option<bool> {
+    if counts_attempts(header) {
+        return Some(true);
+    }
+    let condition = header.split(';').nth(1).unwrap_or("");
+    (bounded_by_literal(condition) && catches_then_sleeps(&block.body, knowledge)).then_some(false)
+}
+
+/// Whether a `while` or endless loop retries (counting its attempts, or
+/// endless and catching, sleeping and leaving on success), and if so whether
+/// certainly.
+fn while_loop_retries(header: &str, block: &Block, knowledge: &Knowledge) -> Option<bool> {
+    if counts_attempts(header) {
+        return Some(true);
+    }
+    let endless = matches!(
+        header,
+        "" | "loop" | "True" | "true" | "1" | "(true)" | "(True)"
+    );
+    if !endless || !catches_failure(&block.body) {
+        return None;
+    }
+    // `Err(e) if attempts < 3 =>`, `if attempt >= MAX_RETRIES: raise`,
+    // `attempts += 1`: the loop counts its attempts.
+    if counts_attempts_inside(&block.body, &counts_attempts) {
+        return Some(true);
+    }
+    (sleeps(&block.body, knowledge) && leaves_on_success(&block.body)).then_some(false)
 }
 
 /// `attempt in range(3)` → (`attempt`, `range(3)`); `const x of xs` →

@@ -257,99 +257,128 @@ fn best_literal_set(sets: &[Vec<RequiredLiteral>]) -> Option<Vec<RequiredLiteral
 /// per alternation whose alternatives all require a literal.
 fn required_literal_sets(pattern: &str) -> Vec<Vec<RequiredLiteral>> {
     let chars: Vec<char> = pattern.chars().collect();
-    // Where a segment starts or ends in the callee: a literal run between two
-    // of these is a whole identifier of the source.
-    let boundary = |at: Option<&char>| at.is_none_or(|ch| matches!(ch, '.' | '(' | ')'));
     let mut candidates: Vec<Vec<RequiredLiteral>> = Vec::new();
     let mut run = String::new();
     let mut run_bounded = true;
     let mut index = 0;
-    let flush = |run: &mut String,
-                 bounded: bool,
-                 next: Option<&char>,
-                 out: &mut Vec<Vec<RequiredLiteral>>| {
-        if !run.is_empty() {
-            out.push(vec![RequiredLiteral {
-                text: std::mem::take(run),
-                starts: bounded,
-                ends: boundary(next),
-            }]);
-        }
-    };
     while let Some(&ch) = chars.get(index) {
         match ch {
             '[' => {
-                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
-                // A class matches one unknown character: skip to its end
-                // (a `]` right after `[` or `[!` is a member, not the end).
-                let mut first = true;
-                index += 1;
-                while let Some(&inner) = chars.get(index) {
-                    if inner == ']' && !first {
-                        break;
-                    }
-                    first = inner == '!' && first;
-                    index += 1;
-                }
+                flush_run(&mut run, run_bounded, Some(&ch), &mut candidates);
+                index = class_end(&chars, index);
             }
             '{' => {
-                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
-                let opened_bounded = index == 0 || boundary(chars.get(index - 1));
-                let mut depth = 1;
-                let mut body = String::new();
-                index += 1;
-                while let Some(&inner) = chars.get(index) {
-                    match inner {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    body.push(inner);
-                    index += 1;
-                }
-                let closed_bounded = boundary(chars.get(index + 1));
-                let alternatives: Option<Vec<Vec<RequiredLiteral>>> = split_alternatives(&body)
-                    .into_iter()
-                    .map(|alternative| best_literal_set(&required_literal_sets(alternative)))
-                    .collect();
-                if let Some(alternatives) = alternatives {
-                    let mut union: Vec<RequiredLiteral> = alternatives
-                        .into_iter()
-                        .flatten()
-                        .map(|literal| RequiredLiteral {
-                            starts: literal.starts && opened_bounded,
-                            ends: literal.ends && closed_bounded,
-                            text: literal.text,
-                        })
-                        .collect();
-                    union.sort();
-                    union.dedup();
-                    candidates.push(union);
-                }
+                flush_run(&mut run, run_bounded, Some(&ch), &mut candidates);
+                let opened_bounded = index == 0 || segment_boundary(chars.get(index - 1));
+                let (body, close) = alternation_body(&chars, index);
+                index = close;
+                let closed_bounded = segment_boundary(chars.get(index + 1));
+                candidates.extend(alternation_set(&body, opened_bounded, closed_bounded));
             }
             '\\' => {
                 // An escaped character is literal, but rare enough in call
                 // patterns that ending the run here costs nothing.
-                flush(&mut run, run_bounded, Some(&ch), &mut candidates);
+                flush_run(&mut run, run_bounded, Some(&ch), &mut candidates);
                 index += 1;
             }
             ch if is_identifier_char(ch) => {
                 if run.is_empty() {
-                    run_bounded = index == 0 || boundary(chars.get(index - 1));
+                    run_bounded = index == 0 || segment_boundary(chars.get(index - 1));
                 }
                 run.push(ch);
             }
-            _ => flush(&mut run, run_bounded, Some(&ch), &mut candidates),
+            _ => flush_run(&mut run, run_bounded, Some(&ch), &mut candidates),
         }
         index += 1;
     }
-    flush(&mut run, run_bounded, None, &mut candidates);
+    flush_run(&mut run, run_bounded, None, &mut candidates);
     candidates
+}
+
+/// Whether a segment starts or ends in the callee at `at`: a literal run
+/// between two of these is a whole identifier of the source.
+fn segment_boundary(at: Option<&char>) -> bool {
+    at.is_none_or(|ch| matches!(ch, '.' | '(' | ')'))
+}
+
+/// End the literal run before `next`, adding it as a set of its own.
+fn flush_run(
+    run: &mut String,
+    bounded: bool,
+    next: Option<&char>,
+    out: &mut Vec<Vec<RequiredLiteral>>,
+) {
+    if !run.is_empty() {
+        out.push(vec![RequiredLiteral {
+            text: std::mem::take(run),
+            starts: bounded,
+            ends: segment_boundary(next),
+        }]);
+    }
+}
+
+/// The index of the `]` closing the class opened at `open` (the end of
+/// `chars` if none). A class matches one unknown character; a `]` right after
+/// `[` or `[!` is a member, not the end.
+fn class_end(chars: &[char], open: usize) -> usize {
+    let mut first = true;
+    let mut index = open + 1;
+    while let Some(&inner) = chars.get(index) {
+        if inner == ']' && !first {
+            break;
+        }
+        first = inner == '!' && first;
+        index += 1;
+    }
+    index
+}
+
+/// The text inside the braces opened at `open`, and the index of the
+/// matching `}` (the end of `chars` if none).
+fn alternation_body(chars: &[char], open: usize) -> (String, usize) {
+    let mut depth = 1;
+    let mut body = String::new();
+    let mut index = open + 1;
+    while let Some(&inner) = chars.get(index) {
+        match inner {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        body.push(inner);
+        index += 1;
+    }
+    (body, index)
+}
+
+/// The literals an alternation requires one of: the best set of each
+/// alternative together, or none when some alternative requires nothing.
+fn alternation_set(
+    body: &str,
+    opened_bounded: bool,
+    closed_bounded: bool,
+) -> Option<Vec<RequiredLiteral>> {
+    let alternatives: Vec<Vec<RequiredLiteral>> = split_alternatives(body)
+        .into_iter()
+        .map(|alternative| best_literal_set(&required_literal_sets(alternative)))
+        .collect::<Option<_>>()?;
+    let mut union: Vec<RequiredLiteral> = alternatives
+        .into_iter()
+        .flatten()
+        .map(|literal| RequiredLiteral {
+            starts: literal.starts && opened_bounded,
+            ends: literal.ends && closed_bounded,
+            text: literal.text,
+        })
+        .collect();
+    union.sort();
+    union.dedup();
+    Some(union)
 }
 
 /// The possible last segments of a set's callees, with bit masks of their

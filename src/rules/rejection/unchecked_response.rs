@@ -170,30 +170,7 @@ fn reading(
         .iter()
         .find(|link| link.method == "then" || BODY_READS.contains(&link.method.as_str()));
     if let Some(link) = body_read {
-        if link.method == "then" {
-            // `fetch(..).then(r => r.ok ? .. : ..)`: look inside the callback.
-            let text = file
-                .source
-                .get(write.span.end_byte..call.span.end_byte)
-                .unwrap_or("");
-            if mentions_status(text, knowledge) {
-                return None;
-            }
-            let reads_body = BODY_READS
-                .iter()
-                .any(|member| text.contains(&format!(".{member}(")));
-            if !reads_body {
-                return Some(Reading::IgnoredByThen);
-            }
-        }
-        return match call.result {
-            CallResult::ExplicitlyIgnored => None,
-            // `requests.post(..).json()["id"]` raises on an error body.
-            _ if ecosystem == Some(Ecosystem::Python) && call.result != CallResult::Returned => {
-                None
-            }
-            _ => Some(Reading::ChainedBody(format!(".{}(..)", link.method))),
-        };
+        return chained_reading(call, write, link, file, ecosystem, knowledge);
     }
     match call.result {
         // `match client.post(..).send().await { Ok(_) => .., Err(e) => .. }`:
@@ -214,44 +191,86 @@ fn reading(
             }
             Some(Reading::Dropped)
         }
-        CallResult::Bound => {
-            let var = call.bound_to.as_deref().unwrap_or("").trim();
-            if var.starts_with(['{', '[', '(']) {
-                // `const { ok, status } = await fetch(..)`
-                let names = var
-                    .split(|c: char| !crate::flow::outcome::is_ident_char(c))
-                    .filter(|n| !n.is_empty());
-                let mut any_status = false;
-                for name in names {
-                    any_status |= knowledge.is_status_check(name);
-                }
-                return (!any_status).then(|| Reading::ChainedBody(format!("const {var} = ..")));
-            }
-            // `self.login = requests.post(..)`: kept on the object for later.
-            if var.starts_with("this.") || var.starts_with("self.") {
-                return None;
-            }
-            let var = var.trim_start_matches("mut ");
-            let rest = rest_of_function(
-                file.source,
-                call.span,
-                state.enclosing,
-                &file.model.comments,
-            );
-            let usage = usage_in(&rest, var, knowledge);
-            if usage == Usage::Checked
-                && only_success_is_taken(state.enclosing, call.span, var, &rest)
-            {
-                return Some(Reading::SuccessOnly(var.to_string()));
-            }
-            // An unawaited promise nobody reads is fire-and-forget's finding.
-            let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
-            if unawaited_js && state.enclosing.is_async && usage == Usage::Unused {
-                return None;
-            }
-            from_usage(usage, var, ecosystem)
+        CallResult::Bound => bound_reading(call, file, state, ecosystem, knowledge),
+    }
+}
+
+/// How the response of a call whose body is read in the same chain
+/// (`.json()`, `.then(..)`) is looked at.
+fn chained_reading(
+    call: &Call,
+    write: &Call,
+    link: &Call,
+    file: &FileContext<'_>,
+    ecosystem: Option<Ecosystem>,
+    knowledge: &Knowledge,
+) -> Option<Reading> {
+    if link.method == "then" {
+        // `fetch(..).then(r => r.ok ? .. : ..)`: look inside the callback.
+        let text = file
+            .source
+            .get(write.span.end_byte..call.span.end_byte)
+            .unwrap_or("");
+        if mentions_status(text, knowledge) {
+            return None;
+        }
+        let reads_body = BODY_READS
+            .iter()
+            .any(|member| text.contains(&format!(".{member}(")));
+        if !reads_body {
+            return Some(Reading::IgnoredByThen);
         }
     }
+    match call.result {
+        CallResult::ExplicitlyIgnored => None,
+        // `requests.post(..).json()["id"]` raises on an error body.
+        _ if ecosystem == Some(Ecosystem::Python) && call.result != CallResult::Returned => None,
+        _ => Some(Reading::ChainedBody(format!(".{}(..)", link.method))),
+    }
+}
+
+/// How the response bound to a variable (or destructured) is looked at in
+/// the rest of the function.
+fn bound_reading(
+    call: &Call,
+    file: &FileContext<'_>,
+    state: &WalkState<'_>,
+    ecosystem: Option<Ecosystem>,
+    knowledge: &Knowledge,
+) -> Option<Reading> {
+    let var = call.bound_to.as_deref().unwrap_or("").trim();
+    if var.starts_with(['{', '[', '(']) {
+        // `const { ok, status } = await fetch(..)`
+        let names = var
+            .split(|c: char| !crate::flow::outcome::is_ident_char(c))
+            .filter(|n| !n.is_empty());
+        let mut any_status = false;
+        for name in names {
+            any_status |= knowledge.is_status_check(name);
+        }
+        return (!any_status).then(|| Reading::ChainedBody(format!("const {var} = ..")));
+    }
+    // `self.login = requests.post(..)`: kept on the object for later.
+    if var.starts_with("this.") || var.starts_with("self.") {
+        return None;
+    }
+    let var = var.trim_start_matches("mut ");
+    let rest = rest_of_function(
+        file.source,
+        call.span,
+        state.enclosing,
+        &file.model.comments,
+    );
+    let usage = usage_in(&rest, var, knowledge);
+    if usage == Usage::Checked && only_success_is_taken(state.enclosing, call.span, var, &rest) {
+        return Some(Reading::SuccessOnly(var.to_string()));
+    }
+    // An unawaited promise nobody reads is fire-and-forget's finding.
+    let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
+    if unawaited_js && state.enclosing.is_async && usage == Usage::Unused {
+        return None;
+    }
+    from_usage(usage, var, ecosystem)
 }
 
 /// Whether the status of `var` (bound by the call at `at` in `function`) is
