@@ -117,6 +117,13 @@ impl Confidence {
         }
     }
 
+    /// `self` when the evidence that the effect repeats is certain (a retry
+    /// that surely re-runs, an at-least-once delivery); `Medium` when it is
+    /// inferred.
+    pub fn when_certain(self, certain: bool) -> Confidence {
+        if certain { self } else { Confidence::Medium }
+    }
+
     /// The confidence of a finding about how a sink's failure is handled at
     /// the call site: as [`Confidence::of_pattern`] for an SDK call; `Medium`
     /// through a project helper, whose own code may already handle or report

@@ -5,13 +5,12 @@
 //! the triggering run's pull request and head commit, and posts the review
 //! and the summary comment. It never reads the pull request's code.
 
-use super::{ActionEnv, Delivery, append, comment, write_outputs};
+use super::{ActionEnv, Delivery, append, comment, write_step_outputs};
 use crate::github::{
     self, Client, ClientOptions, PullRequest, RESULTS_FILE, Repository, Results, RetryPolicy,
     TriggeringRun,
 };
 use crate::report::markdown::{self, STEP_SUMMARY_LIMIT, SourceLinks, SummaryInput};
-use crate::scan::Status;
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashSet;
 use std::io::Write;
@@ -205,22 +204,7 @@ fn report_delivery(
             .context("cannot write the step summary GITHUB_STEP_SUMMARY")?;
     }
     if let Some(path) = &env.output {
-        let new = report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::New)
-            .count();
-        let outputs = [
-            ("risk", report.risk_name().to_string()),
-            ("findings", new.to_string()),
-            (
-                "suites",
-                serde_json::to_string(&suites).context("cannot encode the suites")?,
-            ),
-            ("sarif-file", String::new()),
-            ("results-dir", String::new()),
-        ];
-        write_outputs(path, &outputs).context("cannot write the step outputs GITHUB_OUTPUT")?;
+        write_step_outputs(path, &report, &suites, None, None)?;
     }
     log.flush().context("cannot write to standard output")
 }

@@ -143,11 +143,8 @@ impl ConsumerNotIdempotent {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: if matches!(knowledge.delivery(handler), Delivery::AtLeastOnce) {
-                Confidence::of_pattern(effect.generic)
-            } else {
-                Confidence::Medium
-            },
+            confidence: Confidence::of_pattern(effect.generic)
+                .when_certain(matches!(knowledge.delivery(handler), Delivery::AtLeastOnce)),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),

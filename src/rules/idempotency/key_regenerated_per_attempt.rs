@@ -100,11 +100,7 @@ impl KeyRegeneratedPerAttempt {
             } else {
                 Severity::Medium
             },
-            confidence: if retried.certain {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            },
+            confidence: Confidence::High.when_certain(retried.certain),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),

@@ -164,11 +164,7 @@ impl RetryWithoutKey {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: if retried.certain {
-                Confidence::of_pattern(effect.generic)
-            } else {
-                Confidence::Medium
-            },
+            confidence: Confidence::of_pattern(effect.generic).when_certain(retried.certain),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),
