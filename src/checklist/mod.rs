@@ -596,13 +596,7 @@ fn effect_items(
             "Which records and required fields does {sent} write in the CRM{keys}, and which teams act on them?"
         ),
     };
-    let ordering = match (&effect.transaction, &effect.deferred_by, effect.outbox) {
-        (Some(transaction), _, true) => format!("The row commits with the transaction opened by {} (line {}) and a relay publishes it after commit: is the relay deployed, and does it keep the order consumers rely on?", code(&transaction.name), transaction.line),
-        (None, _, true) => "Is this outbox row written in the same transaction as the state it announces? None is visible here.".to_string(),
-        (_, Some(deferral), false) => format!("It runs only after commit ({} at line {}). Does anything need {sent} before the response, and what if the process stops between the commit and the send?", code(&deferral.name), deferral.line),
-        (Some(transaction), None, false) => format!("It fires inside the transaction opened by {} (line {}), before commit. Must those writes be committed before {sent} is seen downstream? If the transaction rolls back after this line, who retracts it?", code(&transaction.name), transaction.line),
-        (None, None, false) => format!("What must be committed before {sent} fires, and is it committed at this point in {}?", code(function_name(boundary))),
-    };
+    let ordering = ordering_question(boundary, effect);
     let retry = retry_question(boundary, effect);
     let key = idempotency_question(effect);
     let test = format!(
@@ -610,6 +604,32 @@ fn effect_items(
         suite_phrase(suite),
         effect.assertion
     );
+    let failure = failure_question(boundary, effect);
+    vec![
+        ("Downstream", downstream),
+        ("Ordering", ordering),
+        ("Retry", retry),
+        ("Idempotency key", key),
+        ("Test", test),
+        ("Late, silent or twice", failure),
+    ]
+}
+
+/// When the effect fires relative to the commit of the state it announces.
+fn ordering_question(boundary: &Boundary, effect: &SideEffect) -> String {
+    let sent = &effect.sent;
+    match (&effect.transaction, &effect.deferred_by, effect.outbox) {
+        (Some(transaction), _, true) => format!("The row commits with the transaction opened by {} (line {}) and a relay publishes it after commit: is the relay deployed, and does it keep the order consumers rely on?", code(&transaction.name), transaction.line),
+        (None, _, true) => "Is this outbox row written in the same transaction as the state it announces? None is visible here.".to_string(),
+        (_, Some(deferral), false) => format!("It runs only after commit ({} at line {}). Does anything need {sent} before the response, and what if the process stops between the commit and the send?", code(&deferral.name), deferral.line),
+        (Some(transaction), None, false) => format!("It fires inside the transaction opened by {} (line {}), before commit. Must those writes be committed before {sent} is seen downstream? If the transaction rolls back after this line, who retracts it?", code(&transaction.name), transaction.line),
+        (None, None, false) => format!("What must be committed before {sent} fires, and is it committed at this point in {}?", code(function_name(boundary))),
+    }
+}
+
+/// What happens when the receiver takes the effect late, silently or twice.
+fn failure_question(boundary: &Boundary, effect: &SideEffect) -> String {
+    let sent = &effect.sent;
     let mut failure = match effect.sink_kind {
         SinkKind::Event => format!("What if a consumer receives {sent} late (before the state it reads exists), drops it after a validation error, or processes it twice?"),
         SinkKind::Email => format!("What if the provider accepts {sent} but drops it later (template validation, suppression list), rejects it silently, or sends it twice?"),
@@ -626,14 +646,7 @@ fn effect_items(
     if effect.unobserved && boundary.language != Language::Python {
         failure.push_str(" The call is neither awaited nor checked, so a rejection is never seen.");
     }
-    vec![
-        ("Downstream", downstream),
-        ("Ordering", ordering),
-        ("Retry", retry),
-        ("Idempotency key", key),
-        ("Test", test),
-        ("Late, silent or twice", failure),
-    ]
+    failure
 }
 
 fn function_name(boundary: &Boundary) -> &str {
