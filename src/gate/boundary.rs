@@ -304,8 +304,7 @@ impl BoundaryMap {
 /// Find the workflow boundaries a change touches.
 pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
     let mut map = BoundaryMap::default();
-    let mut head_effects: HashSet<(String, Option<String>)> = HashSet::new();
-    let mut head_consumers: HashSet<(String, Option<String>)> = HashSet::new();
+    let mut head = HeadIdentities::default();
     let mut removed = Vec::new();
     for file in &report.files {
         let packs = config.knowledge.for_ecosystem(file.language.ecosystem());
@@ -321,24 +320,8 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
                 &file.change.changed_lines,
             );
             map.consumers.extend(extracted.consumers);
-            for boundary in extracted.boundaries {
-                match &boundary.kind {
-                    BoundaryKind::SideEffect(effect) => {
-                        head_effects.insert((effect.callee.clone(), effect.destination.clone()));
-                    }
-                    BoundaryKind::Consumer(consumer) => {
-                        head_consumers.insert((consumer.label.clone(), consumer.topic.clone()));
-                    }
-                    _ => {}
-                }
-                map.boundaries.push(boundary);
-            }
-            // A call that only moved keeps its identity; one that vanished is "removed".
-            let mut all_calls = HashSet::new();
-            model.module.for_each_call(&mut |call| {
-                all_calls.insert((call.callee.clone(), destination(call)));
-            });
-            head_effects.extend(all_calls);
+            head.note(&extracted.boundaries, model);
+            map.boundaries.extend(extracted.boundaries);
         }
         if let Some(model) = &file.base {
             let knowledge = file_knowledge(model, packs, &file.base_helpers);
@@ -353,24 +336,11 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             removed.extend(extracted.boundaries);
         }
     }
-    for boundary in removed {
-        let keep = match &boundary.kind {
-            BoundaryKind::SideEffect(effect) => {
-                !head_effects.contains(&(effect.callee.clone(), effect.destination.clone()))
-            }
-            BoundaryKind::Consumer(consumer) => {
-                !head_consumers.contains(&(consumer.label.clone(), consumer.topic.clone()))
-                    && !map
-                        .consumers
-                        .iter()
-                        .any(|c| c.entry.label == consumer.label && c.entry.topic == consumer.topic)
-            }
-            BoundaryKind::Transaction(_) | BoundaryKind::Retry(_) => false,
-        };
-        if keep {
-            map.boundaries.push(boundary);
-        }
-    }
+    let gone: Vec<Boundary> = removed
+        .into_iter()
+        .filter(|boundary| head.lost(boundary, &map.consumers))
+        .collect();
+    map.boundaries.extend(gone);
     map.boundaries.sort_by(|a, b| {
         (
             &a.path,
@@ -391,6 +361,56 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
         .sort_by(|a, b| (&a.path, a.entry.line).cmp(&(&b.path, b.entry.line)));
     attach_findings(report, &mut map);
     map
+}
+
+/// The effects and consumers the head side still has, by identity (callee
+/// and destination; label and topic): a base-side one missing here was
+/// removed by the change, one that only moved was not.
+#[derive(Default)]
+struct HeadIdentities {
+    effects: HashSet<(String, Option<String>)>,
+    consumers: HashSet<(String, Option<String>)>,
+}
+
+impl HeadIdentities {
+    fn note(&mut self, boundaries: &[Boundary], model: &FileModel) {
+        for boundary in boundaries {
+            match &boundary.kind {
+                BoundaryKind::SideEffect(effect) => {
+                    self.effects
+                        .insert((effect.callee.clone(), effect.destination.clone()));
+                }
+                BoundaryKind::Consumer(consumer) => {
+                    self.consumers
+                        .insert((consumer.label.clone(), consumer.topic.clone()));
+                }
+                _ => {}
+            }
+        }
+        // A call that only moved keeps its identity.
+        model.module.for_each_call(&mut |call| {
+            self.effects
+                .insert((call.callee.clone(), destination(call)));
+        });
+    }
+
+    /// Whether a base-side boundary is gone from the head side.
+    fn lost(&self, boundary: &Boundary, head_consumers: &[ConsumerSite]) -> bool {
+        match &boundary.kind {
+            BoundaryKind::SideEffect(effect) => !self
+                .effects
+                .contains(&(effect.callee.clone(), effect.destination.clone())),
+            BoundaryKind::Consumer(consumer) => {
+                !self
+                    .consumers
+                    .contains(&(consumer.label.clone(), consumer.topic.clone()))
+                    && !head_consumers
+                        .iter()
+                        .any(|c| c.entry.label == consumer.label && c.entry.topic == consumer.topic)
+            }
+            BoundaryKind::Transaction(_) | BoundaryKind::Retry(_) => false,
+        }
+    }
 }
 
 fn kind_rank(kind: &BoundaryKind) -> u8 {
