@@ -347,19 +347,7 @@ pub fn run(post_from: Option<&Path>) -> Result<i32> {
         },
         _ => Delivery::default(),
     };
-    let commented = pull_request.is_some()
-        && delivery.fallback.is_none()
-        && env.inputs.comment != CommentMode::Off;
-    if commented {
-        log_delivery(&mut log, &delivery)?;
-    }
-    let mut notes = Vec::new();
-    if let Some(reason) = &delivery.fallback {
-        notes.push(fallback_notice(&mut log, reason, delivery.misconfigured)?);
-    }
-    if !commented {
-        notes.extend(annotate(&mut log, &report)?);
-    }
+    let notes = report_delivery(&mut log, &env, pull_request.is_some(), &delivery, &report)?;
     if let Some(path) = &env.step_summary {
         let input = SummaryInput {
             report: &report,
@@ -469,6 +457,30 @@ fn deliver_or_fall_back(
         checklist,
         links,
     )
+}
+
+/// Say in the log what the comments did, or why there are none, and then
+/// annotate the findings instead; returns the notes for the step summary.
+fn report_delivery(
+    log: &mut impl Write,
+    env: &ActionEnv,
+    on_pull_request: bool,
+    delivery: &Delivery,
+    report: &Report,
+) -> Result<Vec<String>> {
+    let commented =
+        on_pull_request && delivery.fallback.is_none() && env.inputs.comment != CommentMode::Off;
+    if commented {
+        log_delivery(log, delivery)?;
+    }
+    let mut notes = Vec::new();
+    if let Some(reason) = &delivery.fallback {
+        notes.push(fallback_notice(log, reason, delivery.misconfigured)?);
+    }
+    if !commented {
+        notes.extend(annotate(log, report)?);
+    }
+    Ok(notes)
 }
 
 /// One line in the log on what the comments did.
@@ -661,16 +673,10 @@ async fn comment(
     let report = &*report;
     let plan = github::plan_review(report, &existing, inline, links);
     let mut inline = plan.already_commented.clone();
-    let mut notes = Vec::new();
-    let mut posted = 0;
-    if !plan.post.is_empty() {
-        let outcome =
-            post_what_github_accepts(client, &own, repository, number, &report.head, &plan.post)
-                .await?;
-        posted = outcome.posted.len();
-        inline.extend(outcome.posted.iter().map(|c| c.fingerprint.clone()));
-        notes.extend(refused_note(&outcome));
-    }
+    let (posted_prints, notes) =
+        post_planned(client, (&own, repository, number), &report.head, &plan.post).await?;
+    let posted = posted_prints.len();
+    inline.extend(posted_prints);
     github::resolve_comments(client, repository, &plan.resolve, &report.head).await?;
     let resolved = plan.resolved_lines();
 
@@ -712,6 +718,26 @@ async fn comment(
         decisions: decision_lines,
         decided: decided_prints,
     })
+}
+
+/// Post the planned inline comments GitHub accepts; returns the
+/// fingerprints posted and the note on those it refused.
+async fn post_planned(
+    client: &Client,
+    (own, repository, number): (&str, &Repository, u64),
+    head: &str,
+    planned: &[github::InlineComment],
+) -> Result<(Vec<String>, Vec<String>), GitHubError> {
+    if planned.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let outcome = post_what_github_accepts(client, own, repository, number, head, planned).await?;
+    let posted = outcome
+        .posted
+        .iter()
+        .map(|c| c.fingerprint.clone())
+        .collect();
+    Ok((posted, refused_note(&outcome).into_iter().collect()))
 }
 
 /// Reviewers' decisions first: a dismissed or accepted finding is neither
