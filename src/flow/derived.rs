@@ -21,6 +21,7 @@
 
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::scope::ScopeWalker;
+use super::writes::named_as_write;
 use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin, SinkPlace};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::borrow::Cow;
@@ -80,6 +81,10 @@ pub struct Summary {
     /// for the commit: declared with a `base=` task class whose
     /// `apply_async` hands the send to `on_commit`.
     pub sends_after_commit: bool,
+    /// It changes stored state: a call named as a write that is not a side
+    /// effect on another system, in its body or in a helper it calls
+    /// (see [`super::writes`]).
+    pub writes: bool,
 }
 
 /// One call inside a function, as the summaries need it.
@@ -223,6 +228,7 @@ impl<'a> Summaries<'a> {
             }),
             defers: wraps_callable(function, |call| self.knowledge.is_deferral(call)),
             sends_after_commit: self.has_deferring_base(function),
+            writes: self.writes(function, visiting, depth),
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
@@ -360,6 +366,36 @@ impl<'a> Summaries<'a> {
         None
     }
 
+    /// Whether `function` writes stored state: a call (not deferred, not a
+    /// side effect) named as a write, or a call of a helper whose body
+    /// writes. A helper past the depth bound or in a cycle is judged by its
+    /// name.
+    fn writes(
+        &mut self,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> bool {
+        for (call, deferred, _) in self.call_facts(function) {
+            if deferred || self.knowledge.sink(call).is_some() {
+                continue;
+            }
+            let written = match self.resolve(call, function) {
+                Some(Resolved::Declared(next))
+                    if depth < MAX_DEPTH && !visiting.contains(&next.name) =>
+                {
+                    self.of_function(next, visiting, depth + 1).writes
+                }
+                Some(Resolved::Imported(summary)) => summary.writes,
+                _ => named_as_write(&call.method),
+            };
+            if written {
+                return true;
+            }
+        }
+        false
+    }
+
     /// The idempotency key `call` (a sink call in `function`) sends: minted
     /// on every call when a generator inside `function` makes it.
     fn key_sent(&self, call: &Call, function: &Function) -> Option<HelperKey> {
@@ -473,6 +509,10 @@ impl<'a> Summaries<'a> {
                 }
                 if summary.sends_after_commit {
                     facts.tasks_sent_after_commit.insert(name.clone());
+                }
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                if !summary.writes && named_as_write(last) {
+                    facts.writes_nothing.insert(name.clone());
                 }
                 if summary.defers {
                     facts.deferrals.insert(name);

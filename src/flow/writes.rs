@@ -1,12 +1,15 @@
 //! Whether a transaction visibly writes on the path to a call: a side effect
 //! in a transaction that writes nothing before or after it, on the branch it
-//! runs in, announces state that was committed earlier, and a rollback of
+//! runs in (an `if` before it that always returns is another path), announces state that was committed earlier, and a rollback of
 //! this transaction takes nothing back that the receiver reads.
 //!
 //! Writes are recognised by the verb of the method (`save`, `create`,
-//! `bulk_update`, `insertOne`, `execute`). The writes of the project's own
-//! helpers are not seen by name, so a transaction without a visible write is
-//! a reason to lower confidence, never to stay quiet.
+//! `bulk_update`, `insertOne`, `execute`), not by a leading predicate
+//! (`needs_merge`, `is_removed`). A call of the project's own function named
+//! as a write is checked against its body, through its summary: a
+//! `self.update_initial(..)` that only sets attributes writes nothing. Writes
+//! of helpers not named as writes are not seen, so a transaction without a
+//! visible write is a reason to lower confidence, never to stay quiet.
 
 use super::TransactionScope;
 use crate::knowledge::{Knowledge, SinkOrigin};
@@ -63,6 +66,12 @@ const WRITE_VERBS: &[&str] = &[
     "restore",
 ];
 
+/// First words that make a method name a question about state.
+const QUESTION_WORDS: &[&str] = &[
+    "is", "has", "have", "can", "should", "needs", "need", "must", "may", "was", "will", "did",
+    "does", "allows", "check", "validate", "verify", "count", "exists",
+];
+
 /// Whether `scope` visibly writes on the path that reaches `target`: in the
 /// statements around it (before or after), leaving out the other branches of
 /// the `if`/`match` it stands in. A project helper that reaches the side
@@ -74,7 +83,7 @@ pub fn writes_on_path(
     origin: SinkOrigin,
     knowledge: &Knowledge,
 ) -> bool {
-    (origin != SinkOrigin::Pack && named_as_write(&target.method))
+    (origin != SinkOrigin::Pack && is_write_by_body_or_name(target, knowledge))
         || on_path(scope.body, target, knowledge)
 }
 
@@ -86,7 +95,10 @@ fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> bool {
     let around = nodes
         .iter()
         .enumerate()
-        .filter(|(i, _)| !alternatives.contains(i))
+        .filter(|(i, node)| {
+            let elsewhere = alternatives.contains(i) || (*i < index && returns_early(node));
+            !elsewhere
+        })
         .any(|(_, node)| writes(node, target, knowledge));
     around
         || match &nodes[index] {
@@ -130,6 +142,26 @@ fn branch_run(nodes: &[Node], index: usize) -> std::ops::RangeInclusive<usize> {
     start..=end
 }
 
+/// Whether `node` is an `if` whose branch always returns: a path that
+/// reaches a statement after it did not run it.
+fn returns_early(node: &Node) -> bool {
+    matches!(node, Node::Block(block)
+        if matches!(block.kind, BlockKind::If { .. }) && ends_in_return(&block.body))
+}
+
+/// Whether the last statement of `nodes` returns, directly or as the last
+/// statement of a block that runs straight through (`with`, a plain block).
+fn ends_in_return(nodes: &[Node]) -> bool {
+    match nodes.last() {
+        Some(Node::Return(_)) => true,
+        Some(Node::Block(block)) => {
+            matches!(block.kind, BlockKind::With { .. } | BlockKind::Plain)
+                && ends_in_return(&block.body)
+        }
+        _ => false,
+    }
+}
+
 fn contains(node: &Node, target: &Call) -> bool {
     let mut found = false;
     for_each_call_in(std::slice::from_ref(node), &mut |call| {
@@ -159,13 +191,29 @@ fn writes(node: &Node, target: &Call, knowledge: &Knowledge) -> bool {
 /// A call whose method name carries a write verb and that is not itself a
 /// side effect on another system.
 fn is_write(call: &Call, knowledge: &Knowledge) -> bool {
-    named_as_write(&call.method) && knowledge.sink(call).is_none()
+    knowledge.sink(call).is_none() && is_write_by_body_or_name(call, knowledge)
+}
+
+/// Whether the call is named as a write, unless it is the project's own
+/// function and its body writes nothing. A body is never taken to make a
+/// write of a call its name does not: what a helper's body calls `add` or
+/// `set` (a message store, a cache, a set) is too often not stored state.
+fn is_write_by_body_or_name(call: &Call, knowledge: &Knowledge) -> bool {
+    named_as_write(&call.method) && !knowledge.writes_nothing(call)
 }
 
 /// Whether a method name carries a write verb; "for update"
-/// (`select_for_update`, `forUpdate`) is a row lock taken to read.
-fn named_as_write(method: &str) -> bool {
+/// (`select_for_update`, `forUpdate`) is a row lock taken to read, and a
+/// name that starts as a question (`needs_merge`, `can_delete`,
+/// `should_update`) reads.
+pub fn named_as_write(method: &str) -> bool {
     let words: Vec<String> = method_words(method).collect();
+    if words
+        .first()
+        .is_some_and(|first| QUESTION_WORDS.contains(&first.as_str()))
+    {
+        return false;
+    }
     words
         .iter()
         .enumerate()
@@ -202,6 +250,15 @@ mod tests {
         assert!(named_as_write("bulk_update"));
         assert!(named_as_write("get_or_create"));
         assert!(!named_as_write("filter"));
+    }
+
+    #[test]
+    fn names_that_ask_a_question_are_not_writes() {
+        assert!(!named_as_write("needs_merge"));
+        assert!(!named_as_write("can_delete"));
+        assert!(!named_as_write("isRemoved"));
+        assert!(!named_as_write("should_update_index"));
+        assert!(named_as_write("update_or_create"));
     }
 
     #[test]

@@ -280,6 +280,10 @@ pub struct HelperFacts {
     /// comes from its caller): never a sink by a generic method name, and
     /// the method owns the responses it gets.
     pub project_methods: HashSet<String>,
+    /// Calls resolved to the project's own functions that are named as
+    /// writes and whose bodies write nothing (`self.update_initial` that
+    /// only sets attributes; see [`crate::flow::writes`]).
+    pub writes_nothing: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -291,6 +295,7 @@ impl HelperFacts {
             && self.tasks_sent_after_commit.is_empty()
             && self.project_methods.is_empty()
             && self.project_method_names.is_empty()
+            && self.writes_nothing.is_empty()
     }
 }
 
@@ -433,6 +438,14 @@ impl Knowledge {
         self.helpers
             .as_ref()
             .is_some_and(|h| h.project_methods.contains(&call.callee))
+    }
+
+    /// Whether the call resolves to a function of the project named as a
+    /// write whose body writes nothing (see [`HelperFacts::writes_nothing`]).
+    pub fn writes_nothing(&self, call: &Call) -> bool {
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| h.writes_nothing.contains(&call.callee))
     }
 
     /// Whether the call defers its callback until after commit.
