@@ -278,6 +278,27 @@ fn python_imports(path: &str, source: &str) -> Vec<ImportedName> {
     out
 }
 
+/// The module a Python file binds `local` from: `from M import x as local`
+/// or `import M as local` give `M` as written (`.errors`, `weblate.utils`).
+pub fn python_module_of(source: &str, local: &str) -> Option<String> {
+    for caps in PY_FROM.captures_iter(source) {
+        let list = caps[2].trim().trim_start_matches('(').trim_end_matches(')');
+        let binds = list.split(',').any(|item| {
+            let item = item.split('#').next().unwrap_or_default().trim();
+            item.rsplit(" as ")
+                .next()
+                .is_some_and(|bound| bound.trim() == local)
+        });
+        if binds {
+            return Some(caps[1].to_string());
+        }
+    }
+    PY_IMPORT
+        .captures_iter(source)
+        .find(|caps| &caps[2] == local)
+        .map(|caps| caps[1].to_string())
+}
+
 /// The directories a Python module path may resolve to, without extension:
 /// relative to the file's package for `.x`, else from every ancestor
 /// directory of the file (the repository layout's source root is unknown).

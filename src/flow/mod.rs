@@ -4,7 +4,8 @@
 //! Each module decides one kind of fact: [`scope`] the transaction, deferral,
 //! handler and retry context of every call; [`retry`] and [`retried`] what is
 //! retried and how; [`keys`] where idempotency keys come from; [`outcome`] what
-//! happens when a downstream call fails; [`repeated`] which side effects act
+//! happens when a downstream call fails; [`raised`] which failures only the
+//! project raises; [`repeated`] which side effects act
 //! again when repeated; [`derived`] what the project's own
 //! helpers do (summaries that extend the packs); [`writes`] whether a
 //! transaction visibly writes on the path to a call; [`describe`] how a call
@@ -15,6 +16,7 @@ pub mod describe;
 pub mod imports;
 pub mod keys;
 pub mod outcome;
+pub mod raised;
 pub mod repeated;
 pub mod retried;
 pub mod retry;

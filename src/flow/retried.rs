@@ -338,6 +338,20 @@ impl RetryFacts<'_> {
     /// fails, so an effect that is the attempt's last act runs again only
     /// when it failed itself.
     pub fn last_act_of_attempt(&self, region: Span, effect: &Call) -> bool {
+        self.nothing_after_can_fail(region, effect, &|_| true)
+    }
+
+    /// Whether no call for which `can_fail` holds can run after `effect` in
+    /// an attempt of `region`: later in its statement, in the statements
+    /// after it (up to a `return`), or — in a loop around it — anywhere in
+    /// the loop, the effect itself included, since the next round comes
+    /// after it.
+    pub fn nothing_after_can_fail(
+        &self,
+        region: Span,
+        effect: &Call,
+        can_fail: &dyn Fn(&Call) -> bool,
+    ) -> bool {
         let Some(function) = super::functions_around(self.model, effect.span)
             .into_iter()
             .find(|f| f.span == region)
@@ -348,25 +362,28 @@ impl RetryFacts<'_> {
         if !path_to(&function.body, effect.span, &mut path) {
             return false;
         }
-        let calls_outside = |node: &Node| {
+        let fails_in = |node: &Node, effect_too: bool| {
             let mut found = false;
             crate::model::for_each_call_in(std::slice::from_ref(node), &mut |c| {
-                found |= !(effect.span.start_byte <= c.span.start_byte
-                    && c.span.end_byte <= effect.span.end_byte);
+                let part_of_effect = effect.span.start_byte <= c.span.start_byte
+                    && c.span.end_byte <= effect.span.end_byte;
+                found |= (effect_too || !part_of_effect) && can_fail(c);
             });
             found
         };
         for (depth, &(nodes, index)) in path.iter().enumerate() {
             let node = &nodes[index];
-            if matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. })) {
+            if matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. }))
+                && fails_in(node, true)
+            {
                 return false;
             }
             // The statement holding the effect: nothing else in it.
-            if depth + 1 == path.len() && calls_outside(node) {
+            if depth + 1 == path.len() && fails_in(node, false) {
                 return false;
             }
             for later in &nodes[index + 1..] {
-                if calls_outside(later) {
+                if fails_in(later, false) {
                     return false;
                 }
                 if matches!(later, Node::Return(_)) {
@@ -375,6 +392,22 @@ impl RetryFacts<'_> {
             }
         }
         true
+    }
+
+    /// The exceptions the retrying decorator behind `retried` fires on, when
+    /// it names them (Celery `autoretry_for=(LockTimeout,)`); `None` when any
+    /// failure retries.
+    pub fn retried_errors(&self, retried: &Retried) -> Option<Vec<String>> {
+        if retried.how != RetriedHow::Scope(RetryKind::Decorator) {
+            return None;
+        }
+        let region = retried.region?;
+        let function = super::functions_around(self.model, region)
+            .into_iter()
+            .find(|f| f.span == region)?;
+        let (decorator, mechanism) = self.knowledge.retry_decorator(function, &|_| true)?;
+        (decorator.span == retried.origin).then_some(())?;
+        mechanism.retried_errors(decorator)
     }
 }
 

@@ -355,6 +355,10 @@ pub struct RetryEntry {
     /// (dramatiq `max_retries=0`).
     #[serde(default)]
     pub disabled_when_zero: Vec<String>,
+    /// The option of the decorator that lists the exceptions it retries on
+    /// (Celery `autoretry_for`); without it, any failure retries.
+    #[serde(default)]
+    pub errors_option: Option<String>,
 }
 
 /// An HTTP client configuration that makes the client resend requests.

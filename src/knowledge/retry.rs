@@ -24,9 +24,29 @@ pub struct RetryMechanism {
     when_body_calls: PatternSet,
     when_file_options: Vec<String>,
     disabled_when_zero: Vec<String>,
+    errors_option: Option<String>,
 }
 
 impl RetryMechanism {
+    /// The exceptions `decorator` says it retries on (`autoretry_for=(A, B)`),
+    /// as written; `None` when the mechanism or the decorator names none, so
+    /// any failure retries.
+    pub fn retried_errors(&self, decorator: &Call) -> Option<Vec<String>> {
+        let option = self.errors_option.as_deref()?;
+        let paths = match decorator.option_value(option)? {
+            Value::Path(path) => vec![path.clone()],
+            Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Value::Path(path) => Some(path.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?,
+            _ => return None,
+        };
+        (!paths.is_empty()).then_some(paths)
+    }
+
     /// Whether the mechanism retries only where the body asks for it
     /// (Celery `self.retry(..)`), rather than on any failure.
     pub fn is_explicit(&self) -> bool {
@@ -302,6 +322,7 @@ fn compile_mechanism(
         when_body_calls: compile_patterns(file, source, &entry.when_body_calls)?,
         when_file_options: entry.when_file_options.clone(),
         disabled_when_zero: entry.disabled_when_zero.clone(),
+        errors_option: entry.errors_option.clone(),
     })
 }
 

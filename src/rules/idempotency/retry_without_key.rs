@@ -5,11 +5,12 @@ use super::{
 };
 use crate::flow::WalkState;
 use crate::flow::keys::{Bindings, KeyFinder};
+use crate::flow::raised::only_project_errors;
 use crate::flow::repeated::Effect;
 use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
 use crate::flow::shorten;
-use crate::knowledge::SinkKind;
+use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::Call;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
@@ -36,6 +37,10 @@ declare_rule! {
     /// name added under `idempotency_keys` in `.handoff.yml`). An enqueue or publish that is the
     /// last act of a retried function or callback (nothing runs after it, no loop around it) is
     /// not reported: a failed enqueue was not sent, and nothing after it can fail and re-run it.
+    /// Nor is an effect in a task retried only on exceptions the project declares
+    /// (`autoretry_for=(LockBusy,)` with `LockBusy` a class of the file or imported from the
+    /// project's own package) when only library calls can run after it: a library's failure
+    /// never raises the project's exception, so the retry cannot follow the effect.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
@@ -127,6 +132,19 @@ impl FileRule for RetryWithoutKey {
             {
                 return;
             }
+            // A retry that fires only on the project's own exceptions re-runs
+            // the attempt only when the project's code raises one: when only
+            // library calls can run after the effect, it is not repeated.
+            if retried.region.is_some_and(|region| {
+                facts
+                    .retried_errors(&retried)
+                    .is_some_and(|errors| only_project_errors(&errors, file.path, file.source))
+                    && facts.nothing_after_can_fail(region, call, &|c| {
+                        may_raise_project_error(c, knowledge)
+                    })
+            }) {
+                return;
+            }
             // A helper of the project that sends a key with its effect is
             // judged by the key it sends (`key-regenerated-per-attempt` when
             // it mints one on every call).
@@ -137,6 +155,15 @@ impl FileRule for RetryWithoutKey {
             findings.push(self.finding(file, call, state, &effect, &retried));
         });
     }
+}
+
+/// Whether `call` may raise an exception of the project: anything but a
+/// library's side effect (a pack sink) or a log line.
+fn may_raise_project_error(call: &Call, knowledge: &Knowledge) -> bool {
+    let library_sink = knowledge
+        .sink(call)
+        .is_some_and(|sink| sink.origin == SinkOrigin::Pack);
+    !library_sink && knowledge.log_level(call).is_none()
 }
 
 impl RetryWithoutKey {

@@ -1,0 +1,75 @@
+//! Which failures only the project's own code raises.
+//!
+//! A retry that fires only on named exceptions (Celery
+//! `autoretry_for=(LockTimeout,)`) re-runs an attempt only when something
+//! raises one of them. An exception class the project declares — in the file,
+//! or imported from a module of the project's own package — is raised by the
+//! project's code, never by a library's client failing: a send through an SDK
+//! cannot set such a retry off.
+
+use super::imports::python_module_of;
+use regex::Regex;
+
+/// Whether every exception in `errors` (as written in the retry's options)
+/// is one the project declares: a class of this file, or a name imported
+/// from a relative module or from a module whose top package is a directory
+/// on the file's own path (`from weblate.utils.lock import ..` in
+/// `weblate/wladmin/tasks.py`). Only Python retries name their exceptions.
+pub fn only_project_errors(errors: &[String], path: &str, source: &str) -> bool {
+    !errors.is_empty()
+        && errors
+            .iter()
+            .all(|error| project_error(error, path, source))
+}
+
+fn project_error(error: &str, path: &str, source: &str) -> bool {
+    let head = error.split('.').next().unwrap_or(error);
+    if head.is_empty() || !head.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return false;
+    }
+    if declares_class(source, head) {
+        return true;
+    }
+    python_module_of(source, head).is_some_and(|module| project_module(&module, path))
+}
+
+fn declares_class(source: &str, name: &str) -> bool {
+    Regex::new(&format!(r"(?m)^[ \t]*class[ \t]+{}\b", regex::escape(name)))
+        .is_ok_and(|class| class.is_match(source))
+}
+
+/// A relative module, or one whose top package names a directory the file
+/// is in.
+fn project_module(module: &str, path: &str) -> bool {
+    if module.starts_with('.') {
+        return true;
+    }
+    let top = module.split('.').next().unwrap_or(module);
+    let mut directories = path.split('/');
+    directories.next_back();
+    !top.is_empty() && directories.any(|directory| directory == top)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_project_errors;
+
+    const TASKS: &str = "from celery import shared_task\nfrom requests import Timeout\nfrom shop.locks import (\n    LockTimeout,\n    Busy as Occupied,\n)\nfrom .errors import StaleCart\nimport shop.errors as errs\n\nclass Skipped(Exception):\n    pass\n";
+
+    #[test]
+    fn errors_of_the_project_are_declared_here_or_imported_from_its_package() {
+        let path = "src/shop/orders/tasks.py";
+        let own = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            only_project_errors(&names, path, TASKS)
+        };
+        assert!(own(&["LockTimeout"]));
+        assert!(own(&["Occupied", "StaleCart", "Skipped"]));
+        assert!(own(&["errs.Gone"]));
+        assert!(!own(&["Timeout"]));
+        assert!(!own(&["LockTimeout", "Timeout"]));
+        assert!(!own(&["Exception"]));
+        assert!(!own(&["requests.Timeout"]));
+        assert!(!own(&[]));
+    }
+}
