@@ -12,7 +12,7 @@
 //! visible write is a reason to lower confidence, never to stay quiet.
 
 use super::TransactionScope;
-use crate::knowledge::{Knowledge, SinkOrigin};
+use crate::knowledge::{Knowledge, SinkOrigin, identifier_words};
 use crate::model::{BlockKind, Call, Node, for_each_call_in};
 
 /// The words of a method name that say it changes stored state.
@@ -207,7 +207,7 @@ fn is_write_by_body_or_name(call: &Call, knowledge: &Knowledge) -> bool {
 /// name that starts as a question (`needs_merge`, `can_delete`,
 /// `should_update`) reads.
 pub fn named_as_write(method: &str) -> bool {
-    let words: Vec<String> = method_words(method).collect();
+    let words = identifier_words(method);
     if words
         .first()
         .is_some_and(|first| QUESTION_WORDS.contains(&first.as_str()))
@@ -220,28 +220,10 @@ pub fn named_as_write(method: &str) -> bool {
         .any(|(i, word)| WRITE_VERBS.contains(&word.as_str()) && !(i > 0 && words[i - 1] == "for"))
 }
 
-/// `bulk_create` → `bulk`, `create`; `insertOne` → `insert`, `one`.
-fn method_words(method: &str) -> impl Iterator<Item = String> + '_ {
-    method
-        .split('_')
-        .flat_map(|part| {
-            let mut words = Vec::new();
-            let mut word = String::new();
-            for ch in part.chars() {
-                if ch.is_uppercase() && !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
-                }
-                word.extend(ch.to_lowercase());
-            }
-            words.push(word);
-            words
-        })
-        .filter(|word| !word.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{method_words, named_as_write};
+    use super::named_as_write;
+    use crate::knowledge::identifier_words;
 
     #[test]
     fn row_locks_taken_to_read_are_not_writes() {
@@ -263,7 +245,7 @@ mod tests {
 
     #[test]
     fn method_names_split_into_lowercase_words() {
-        let words = |m| method_words(m).collect::<Vec<_>>();
+        let words = identifier_words;
         assert_eq!(words("bulk_create"), ["bulk", "create"]);
         assert_eq!(words("insertOne"), ["insert", "one"]);
         assert_eq!(words("findOneAndUpdate"), ["find", "one", "and", "update"]);

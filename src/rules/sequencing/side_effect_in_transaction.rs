@@ -5,7 +5,9 @@ use crate::flow::writes::writes_on_path;
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
-use crate::knowledge::{Delivery, HandlerRole, Knowledge, RequestTransactions, SinkKind};
+use crate::knowledge::{
+    Delivery, HandlerRole, Knowledge, RequestTransactions, Sink, SinkKind, identifier_words,
+};
 use crate::model::{Call, Span};
 use crate::rules::RuleId;
 use crate::rules::{
@@ -27,7 +29,9 @@ declare_rule! {
     /// request's transaction) is reported with medium confidence and the settings line. Calls
     /// deferred with
     /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
-    /// `EventEmitter`s are not flagged.
+    /// `EventEmitter`s are not flagged. Confidence is medium when no write of the transaction is
+    /// visible on the path to the effect (a helper named as a write counts only if its body
+    /// writes), or when the effect only refreshes a cache (a task or helper named for a cache).
     ///
     /// ## Why it breaks workflows
     /// The downstream system can act before the transaction commits: a worker that loads the order
@@ -113,14 +117,18 @@ impl FileRule for SideEffectInTransaction {
                 self.default_severity()
             };
             let writes = writes_on_path(&scope, call, sink.origin, file.knowledge);
+            let cache = refreshes_cache(call, sink);
             let mut message = message(call, &sink.label, sink.kind.action(), &scope);
             if !writes {
                 message.push_str(NO_VISIBLE_WRITE);
             }
+            if cache {
+                message.push_str(CACHE_REFRESH);
+            }
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
-                confidence: if writes {
+                confidence: if writes && !cache {
                     Confidence::of_pattern(sink.generic)
                 } else {
                     Confidence::of_pattern(sink.generic).min(Confidence::Medium)
@@ -219,6 +227,22 @@ fn request_finding(
 
 /// Said of a transaction with no write on the path to the side effect (see
 /// [`writes_on_path`]): the effect may announce state committed earlier.
+/// Why a cache refresh sent before commit is of medium confidence.
+const CACHE_REFRESH: &str = " (it refreshes a cache: a reader between it and the commit can cache the old state again until the next refresh, which matters less than a handoff of work)";
+
+/// Whether the effect only keeps a cache fresh: the task, topic or helper
+/// at the end of the chain is named for a cache (`invalidate_cache.delay`,
+/// `purgeCache`).
+fn refreshes_cache(call: &Call, sink: &Sink) -> bool {
+    let end = sink
+        .reached_at
+        .as_ref()
+        .map_or(call.callee.as_str(), |place| place.callee.as_str());
+    identifier_words(end)
+        .iter()
+        .any(|word| matches!(word.as_str(), "cache" | "caches"))
+}
+
 const NO_VISIBLE_WRITE: &str = " (no write of this transaction is visible on the path to it: if the writes are in a helper, the receiver can still read them uncommitted; if there are none, it announces state committed earlier)";
 
 fn scope_phrase(scope: &TransactionScope<'_>) -> String {
