@@ -262,7 +262,10 @@ pub fn safe_markdown(data: &[u8]) {
 
 /// The first byte picks the language, the
 /// rest is the source; moving the whole source down keeps every finding's
-/// fingerprint.
+/// fingerprint, when the source parses without errors. A broken file is read
+/// by the parser's error recovery, which is not the same when the text
+/// moves (`/` at the very start of a TypeScript file recovers differently
+/// after three newlines), so no fingerprint is promised for it.
 pub fn fingerprint_stability(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -285,7 +288,9 @@ pub fn fingerprint_stability(data: &[u8]) {
             .map(|(raw, print)| (raw.rule.as_str().to_string(), print.clone()))
             .collect();
         prints.sort();
-        prints
+        (version.model.parse_errors == 0).then_some(prints)
     };
-    assert_eq!(prints(&source), prints(&moved), "{language:?}: {source:?}");
+    if let (Some(before), Some(after)) = (prints(&source), prints(&moved)) {
+        assert_eq!(before, after, "{language:?}: {source:?}");
+    }
 }
