@@ -5,12 +5,14 @@
 //! splits it into top-level items that are parsed one by one so that one
 //! broken item does not hide the rest. Positions come from proc-macro2 spans
 //! (relative to each parsed text) and are mapped to file lines, character
-//! columns and byte offsets by [`locate`].
+//! columns and byte offsets by [`locate`]. [`builders`] then reads requests
+//! built in a variable as if they were written inline.
 //!
 //! proc-macro2 keeps a per-thread copy of every parsed text for its span
 //! lookups; [`RustFrontend::parse`] clears it after each file so long-running
 //! worker threads do not accumulate sources (nor overflow its 32-bit offsets).
 
+mod builders;
 mod calls;
 mod convert;
 mod lexer;
@@ -64,14 +66,16 @@ fn parse_source(source: &str) -> FileModel {
             (recovery.body, errors, recovery.truncated)
         }
     };
+    let mut module = Function {
+        name: "<module>".to_string(),
+        origin: FunctionOrigin::Module,
+        span: index.byte_span(0, source.len()),
+        body,
+        ..Function::default()
+    };
+    builders::inline_request_builders(&mut module);
     FileModel {
-        module: Function {
-            name: "<module>".to_string(),
-            origin: FunctionOrigin::Module,
-            span: index.byte_span(0, source.len()),
-            body,
-            ..Function::default()
-        },
+        module,
         comments,
         parse_errors,
         truncated: truncated || shapes.truncated,

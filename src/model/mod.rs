@@ -428,7 +428,13 @@ impl Argument {
         if self.keyword.is_some() {
             return None;
         }
-        let (word, any_case) = match &self.value {
+        // A variable that falls back to a method constant carries it (see
+        // `lang::rust::builders`).
+        let value = match (&self.value, &self.bound_literal) {
+            (Value::Path(_), Some(constant @ Value::Path(_))) => constant,
+            (value, _) => value,
+        };
+        let (word, any_case) = match value {
             Value::String(text) => (text.split(' ').next()?, true),
             // A constant (`Method::POST`), not a variable named `options`.
             Value::Path(path) => (path.rsplit(['.', ':']).next()?, false),
