@@ -362,6 +362,7 @@ struct Handler {
     names: PatternSet,
     name_keys: Vec<String>,
     body_calls: PatternSet,
+    body_call_names: PatternSet,
 }
 
 impl Knowledge {
@@ -571,10 +572,29 @@ impl Knowledge {
     /// [`pack::HandlerEntry::body_calls`]): such handlers are delivered at
     /// least once.
     pub fn body_role(&self, function: &Function) -> Option<HandlerRole> {
+        self.body_role_from(function, |h| &h.body_calls)
+            .or_else(|| self.body_role_from(function, |h| &h.body_call_names))
+    }
+
+    /// Whether the function's role comes only from a call of the project's
+    /// own helper named like a signature check (see
+    /// [`pack::HandlerEntry::body_call_names`]): medium confidence.
+    pub fn body_role_by_name_only(&self, function: &Function) -> bool {
+        self.body_role_from(function, |h| &h.body_calls).is_none()
+            && self
+                .body_role_from(function, |h| &h.body_call_names)
+                .is_some()
+    }
+
+    fn body_role_from(
+        &self,
+        function: &Function,
+        patterns: impl Fn(&Handler) -> &PatternSet,
+    ) -> Option<HandlerRole> {
         let handlers: Vec<&Handler> = self
             .handlers
             .iter()
-            .filter(|h| !h.body_calls.is_empty())
+            .filter(|h| !patterns(h).is_empty())
             .collect();
         if handlers.is_empty() {
             return None;
@@ -589,7 +609,7 @@ impl Knowledge {
             if role.is_none() {
                 role = handlers
                     .iter()
-                    .find(|h| h.body_calls.matches(&call.callee))
+                    .find(|h| patterns(h).matches(&call.callee))
                     .map(|h| h.role);
             }
         });
@@ -633,6 +653,7 @@ impl Knowledge {
                         .chain(h.decorators.iter())
                         .chain(h.names.iter())
                         .chain(h.body_calls.iter())
+                        .chain(h.body_call_names.iter())
                 })
                 .collect(),
         }
@@ -740,6 +761,7 @@ impl Knowledge {
                 names: compile_patterns(file, source, &entry.names)?,
                 name_keys: entry.name_keys.clone(),
                 body_calls: compile_patterns(file, source, &entry.body_calls)?,
+                body_call_names: compile_patterns(file, source, &entry.body_call_names)?,
             });
         }
         for entry in &pack.route_files {

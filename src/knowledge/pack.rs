@@ -163,6 +163,11 @@ pub struct HandlerEntry {
     /// delivers again until it gets a 2xx, so it is delivered at least once.
     #[serde(default)]
     pub body_calls: Vec<String>,
+    /// Like `body_calls`, for calls of the project's own helpers known only
+    /// by how they are named (`verify*Signature`): the same role, at medium
+    /// confidence, since the name is the only evidence.
+    #[serde(default)]
+    pub body_call_names: Vec<String>,
 }
 
 /// A file-system routing convention.

@@ -19,7 +19,9 @@ declare_rule! {
     /// A function registered as a message consumer or job handler that is delivered at least once —
     /// Kafka `eachMessage`, SQS `handleMessage`, a BullMQ `Worker` or `worker.on('order.created',
     /// ..)`, `consume`/`process` callbacks, consumer decorators (`@broker.subscriber`), dramatiq
-    /// actors, Celery tasks with `acks_late=True`, Rust consumer streams — that creates, charges,
+    /// actors, Celery tasks with `acks_late=True`, Rust consumer streams, routes that verify the
+    /// signature of a push queue or webhook provider (`receiver.verify`, Stripe `constructEvent`;
+    /// medium confidence when the check is the project's own `verify*Signature`) — that creates, charges,
     /// sends, POSTs or publishes, when nothing before the effect checks whether the message was
     /// already handled (a call or condition about processed / seen / duplicate messages or a record
     /// that already exists, `get_or_create`, `select_for_update`, a status lock, a Redis `SET NX`,
@@ -143,8 +145,10 @@ impl ConsumerNotIdempotent {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_pattern(effect.generic)
-                .when_certain(matches!(knowledge.delivery(handler), Delivery::AtLeastOnce)),
+            confidence: Confidence::of_pattern(effect.generic).when_certain(
+                matches!(knowledge.delivery(handler), Delivery::AtLeastOnce)
+                    && !knowledge.body_role_by_name_only(handler),
+            ),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),
