@@ -602,6 +602,37 @@ fn names_reexported_by_a_package_index_are_followed_to_their_module() {
 }
 
 #[test]
+fn a_whole_repository_scan_resolves_the_projects_import_aliases() {
+    // `@/events/log` is the project's own file through `tsconfig.json`
+    // `paths`: its in-process log's `publish` is no message bus, in a whole
+    // scan as in review. Without the tsconfig the import names a package,
+    // and the call is taken for a publish by its name.
+    let log = "export class AuditLog {\n  entries: string[] = [];\n  publish(entry: string) {\n    this.entries.push(entry);\n  }\n}\n";
+    let orders = "import { AuditLog } from '@/events/log';\n\nexport async function pay(db: any, log: AuditLog, id: string) {\n  await db.transaction(async (trx: any) => {\n    await trx('orders').where({ id }).update({ status: 'paid' });\n    log.publish(`order ${id} paid`);\n  });\n}\n";
+    let tsconfig = "{\n  // comments are allowed here\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"@/*\": [\"src/*\"] } }\n}\n";
+    let repo = Repo::new();
+    for (path, text) in [("src/events/log.ts", log), ("src/orders.ts", orders)] {
+        repo.write(path, text);
+    }
+    let without = repo.commit("no tsconfig");
+    let reported = scan_all_files(&repo, &["--head", &without]);
+    assert_eq!(
+        rules_and_places(&reported),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            "src/orders.ts".to_string(),
+            6,
+        )],
+        "{reported}"
+    );
+    repo.write("tsconfig.json", tsconfig);
+    let head = repo.commit("tsconfig");
+    let whole = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&whole), Vec::new(), "{whole}");
+    assert_eq!(rules_and_places(&scan_all_files(&repo, &[])), Vec::new());
+}
+
+#[test]
 fn a_local_helper_that_calls_the_projects_method_is_not_a_send_by_name() {
     // `_notify` calls `invoice.send_mail(..)`, the method the file's own
     // model declares (it writes an outgoing-mail row): calling `_notify`

@@ -139,6 +139,18 @@ impl PathReader {
         Ok(reader)
     }
 
+    /// The paths listed by [`PathReader::open_listed`] that `keep` keeps, in
+    /// path order; none when the reader lists nothing.
+    pub fn listed_paths(&self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let mut paths: Vec<String> = match &self.listed {
+            Some(Listed::Blobs(blobs)) => blobs.keys().filter(|p| keep(p)).cloned().collect(),
+            Some(Listed::Files(files)) => files.iter().filter(|p| keep(p)).cloned().collect(),
+            None => Vec::new(),
+        };
+        paths.sort();
+        paths
+    }
+
     /// Whether a regular file exists at `path` (repository-relative,
     /// `/`-separated), without reading it.
     pub fn exists(&self, path: &str) -> bool {

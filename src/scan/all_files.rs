@@ -18,6 +18,7 @@
 //! and the gate work on changes, and an audit selects no suites. The contract rules compare a
 //! base with a head and do not run: an audit has no base.
 
+use super::helpers::is_js_manifest;
 use super::memory::{ParseBudget, configure_allocator, release_free_memory};
 use super::prefilter::Prefilter;
 use super::repository_helpers::RepositoryHelpers;
@@ -152,9 +153,12 @@ impl AllFilesScan {
             stack_bytes: PARSER_STACK_BYTES,
         };
         configure_allocator(threads.count);
+        // The helpers' reader lists the JS/TS manifests too: aliased imports
+        // (`@/lib/mail`) resolve through them.
+        let listed = |path: &str| wants(path) || is_js_manifest(path);
         let helpers = RepositoryHelpers::new(
             &config,
-            PathReader::open_listed(&repo_root, tree.as_deref(), &wants)?,
+            PathReader::open_listed(&repo_root, tree.as_deref(), &listed)?,
         );
         let analysis = FileAnalysis {
             config: &config,

@@ -258,7 +258,7 @@ fn needed_files(
 
 /// A specifier a touched JS/TS file imports that may be a project alias:
 /// `@/lib/mail`, `~/jobs`, `#mail`, or a scoped package `@acme/mail`.
-static ALIAS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static ALIAS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?:\bfrom|\brequire\s*\()\s*['"](?:@|~|#)[\w./-]"#)
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
@@ -284,13 +284,7 @@ fn js_manifests(
     if !may_alias {
         return None;
     }
-    let wants = |path: &str| {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        matches!(
-            name,
-            "package.json" | "tsconfig.json" | "tsconfig.base.json"
-        ) && !path.split('/').any(|part| part == "node_modules")
-    };
+    let wants = |path: &str| is_js_manifest(path);
     let rev = match scope.head {
         "WORKTREE" => None,
         "INDEX" => Some(scope.base),
@@ -310,6 +304,17 @@ fn js_manifests(
             None
         }
     }
+}
+
+/// Whether `path` is a JS/TS manifest that says how the project's imports
+/// resolve (`package.json` names and exports, `tsconfig.json` `paths`),
+/// outside `node_modules`.
+pub(super) fn is_js_manifest(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "package.json" | "tsconfig.json" | "tsconfig.base.json"
+    ) && !path.split('/').any(|part| part == "node_modules")
 }
 
 /// Names imported from a package's index (`from shop.models import

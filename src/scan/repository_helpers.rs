@@ -20,15 +20,16 @@
 //! in review.
 
 use super::helpers::{
-    Exports, ImportedHelpers, MAX_REEXPORT_HOPS, bind_name, deferring_task_classes, file_exports,
-    finish, is_package_index, may_declare_task_class,
+    ALIAS_IMPORT, Exports, ImportedHelpers, MAX_REEXPORT_HOPS, bind_name, deferring_task_classes,
+    file_exports, finish, is_js_manifest, is_package_index, may_declare_task_class,
 };
 use crate::config::Config;
 use crate::diff::PathReader;
-use crate::flow::imports::{ImportedName, project_imports, reexports};
+use crate::flow::imports::{ImportedName, project_imports_with, reexports};
 use crate::model::Language;
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use crate::related::Manifests;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// At most this many distinct paths are looked up for helpers in one scan
 /// (each import names a few candidate files; a lookup that finds nothing
@@ -59,6 +60,9 @@ pub(super) struct RepositoryHelpers<'c> {
     config: &'c Config,
     reader: Mutex<PathReader>,
     entries: Mutex<HashMap<String, Entry>>,
+    /// The JS/TS manifests, read when a file first imports what may be an
+    /// alias of the project (`@/lib/mail`); `None` when there are none.
+    manifests: OnceLock<Option<Manifests>>,
 }
 
 impl<'c> RepositoryHelpers<'c> {
@@ -68,6 +72,7 @@ impl<'c> RepositoryHelpers<'c> {
             config,
             reader: Mutex::new(reader),
             entries: Mutex::new(HashMap::new()),
+            manifests: OnceLock::new(),
         }
     }
 
@@ -95,12 +100,50 @@ impl<'c> RepositoryHelpers<'c> {
         level: usize,
     ) -> ImportedHelpers {
         let mut helpers = Vec::new();
-        for name in project_imports(language, path, text) {
+        let manifests = self.manifests_for(language, text);
+        let aliases = |importer: &str, specifier: &str| {
+            manifests.map_or_else(Vec::new, |m| m.js_alias_candidates(importer, specifier))
+        };
+        for name in project_imports_with(language, path, text, &aliases) {
             if let Some((defined, exports)) = self.definition(&name, path, level) {
                 bind_name(&defined, &exports, &mut helpers);
             }
         }
         finish(helpers)
+    }
+
+    /// The project's JS/TS manifests, when a JS/TS file's `text` imports
+    /// what may be an alias of the project: read once per scan, from the
+    /// listed tree.
+    fn manifests_for(&self, language: Language, text: &str) -> Option<&Manifests> {
+        let js = matches!(
+            language,
+            Language::JavaScript | Language::TypeScript | Language::Tsx
+        );
+        if !js || !ALIAS_IMPORT.is_match(text) {
+            return None;
+        }
+        self.manifests
+            .get_or_init(|| {
+                let reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+                let found: Vec<(String, String)> = reader
+                    .listed_paths(&is_js_manifest)
+                    .into_iter()
+                    .filter_map(|path| {
+                        let text = reader.text(&path)?;
+                        Some((path, text))
+                    })
+                    .collect();
+                (!found.is_empty()).then(|| {
+                    Manifests::read(
+                        found
+                            .iter()
+                            .map(|(path, text)| (path.as_str(), text.as_str())),
+                        &BTreeSet::new(),
+                    )
+                })
+            })
+            .as_ref()
     }
 
     /// Where `name` is defined: the first of its candidate files that exists,
