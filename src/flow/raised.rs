@@ -1,25 +1,34 @@
-//! Which failures only the project's own code raises.
+//! Which failures only local code raises.
 //!
 //! A retry that fires only on named exceptions (Celery
-//! `autoretry_for=(LockTimeout,)`) re-runs an attempt only when something
-//! raises one of them. An exception class the project declares — in the file,
-//! or imported from a module of the project's own package — is raised by the
-//! project's code, never by a library's client failing: a send through an SDK
-//! cannot set such a retry off.
+//! `autoretry_for=(LockTimeout,)`, a retry loop's `except IntegrityError:`)
+//! re-runs an attempt only when something raises one of them. An exception
+//! class the project declares — in the file, or imported from a module of the
+//! project's own package — is raised by the project's code, and the packs
+//! name those only local code raises (a unique-key conflict, a missing key):
+//! a send through an SDK cannot set such a retry off.
 
 use super::imports::python_module_of;
+use crate::knowledge::Knowledge;
 use regex::Regex;
 
-/// Whether every exception in `errors` (as written in the retry's options)
-/// is one the project declares: a class of this file, or a name imported
-/// from a relative module or from a module whose top package is a directory
-/// on the file's own path (`from weblate.utils.lock import ..` in
-/// `weblate/wladmin/tasks.py`). Only Python retries name their exceptions.
-pub fn only_project_errors(errors: &[String], path: &str, source: &str) -> bool {
+/// Whether every exception in `errors` (as written in the retry's options
+/// or `except` clauses) is one the project declares — a class of this file,
+/// or a name imported from a relative module or from a module whose top
+/// package is a directory on the file's own path (`from shop.locks import
+/// ..` in `shop/orders/tasks.py`) — or one the packs know only local code
+/// raises (`IntegrityError`, `KeyError`: [`Knowledge::is_local_error`]).
+/// Only Python retries name their exceptions.
+pub fn only_local_errors(
+    errors: &[String],
+    path: &str,
+    source: &str,
+    knowledge: &Knowledge,
+) -> bool {
     !errors.is_empty()
         && errors
             .iter()
-            .all(|error| project_error(error, path, source))
+            .all(|error| knowledge.is_local_error(error) || project_error(error, path, source))
 }
 
 fn project_error(error: &str, path: &str, source: &str) -> bool {
@@ -52,7 +61,9 @@ fn project_module(module: &str, path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::only_project_errors;
+    use super::only_local_errors;
+    use crate::knowledge::KnowledgeBase;
+    use crate::model::Ecosystem;
 
     const TASKS: &str = "from celery import shared_task\nfrom requests import Timeout\nfrom shop.locks import (\n    LockTimeout,\n    Busy as Occupied,\n)\nfrom .errors import StaleCart\nimport shop.errors as errs\n\nclass Skipped(Exception):\n    pass\n";
 
@@ -61,7 +72,8 @@ mod tests {
         let path = "src/shop/orders/tasks.py";
         let own = |names: &[&str]| {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            only_project_errors(&names, path, TASKS)
+            let base = KnowledgeBase::builtin().expect("the packs load");
+            only_local_errors(&names, path, TASKS, base.for_ecosystem(Ecosystem::Python))
         };
         assert!(own(&["LockTimeout"]));
         assert!(own(&["Occupied", "StaleCart", "Skipped"]));
@@ -69,6 +81,7 @@ mod tests {
         assert!(!own(&["Timeout"]));
         assert!(!own(&["LockTimeout", "Timeout"]));
         assert!(!own(&["Exception"]));
+        assert!(own(&["IntegrityError", "LockTimeout"]));
         assert!(!own(&["requests.Timeout"]));
         assert!(!own(&[]));
     }

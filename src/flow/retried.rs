@@ -12,7 +12,7 @@ use super::describe::shorten;
 use super::retry::{RetryKind, RetryScope};
 use super::scope::{ScopeWalker, WalkState};
 use crate::knowledge::Knowledge;
-use crate::model::{BlockKind, Call, FileModel, Node, Span, Value};
+use crate::model::{Block, BlockKind, Call, FileModel, Node, Span, Value};
 use std::collections::HashMap;
 
 /// Why a call can run again.
@@ -343,72 +343,139 @@ impl RetryFacts<'_> {
 
     /// Whether no call for which `can_fail` holds can run after `effect` in
     /// an attempt of `region`: later in its statement, in the statements
-    /// after it (up to a `return`), or — in a loop around it — anywhere in
-    /// the loop, the effect itself included, since the next round comes
-    /// after it.
+    /// after it (up to a `return`, which ends the attempt), or — in a loop
+    /// around it that comes round again (no `return` after the effect) —
+    /// anywhere in the loop, the effect itself included.
     pub fn nothing_after_can_fail(
         &self,
         region: Span,
         effect: &Call,
         can_fail: &dyn Fn(&Call) -> bool,
     ) -> bool {
-        let Some(function) = super::functions_around(self.model, effect.span)
+        // The attempt: a retried function's body, or a retry loop's body
+        // (which comes round again after the effect unless it returns).
+        let (body, retry_loop) = match super::functions_around(self.model, effect.span)
             .into_iter()
             .find(|f| f.span == region)
-        else {
-            return false;
+        {
+            Some(function) => (function.body.as_slice(), None),
+            None => match block_at(&self.model.module.body, region) {
+                Some(block) => (block.body.as_slice(), Some(block.body.as_slice())),
+                None => return false,
+            },
         };
         let mut path = Vec::new();
-        if !path_to(&function.body, effect.span, &mut path) {
+        if !path_to(body, effect.span, &mut path) {
             return false;
         }
-        let fails_in = |node: &Node, effect_too: bool| {
+        let fails_in_all = |nodes: &[Node], effect_too: bool| {
             let mut found = false;
-            crate::model::for_each_call_in(std::slice::from_ref(node), &mut |c| {
+            crate::model::for_each_call_in(nodes, &mut |c| {
                 let part_of_effect = effect.span.start_byte <= c.span.start_byte
                     && c.span.end_byte <= effect.span.end_byte;
                 found |= (effect_too || !part_of_effect) && can_fail(c);
             });
             found
         };
-        for (depth, &(nodes, index)) in path.iter().enumerate() {
+        let fails_in =
+            |node: &Node, effect_too: bool| fails_in_all(std::slice::from_ref(node), effect_too);
+        // From the effect outwards: what runs after it at each level, until
+        // a `return` ends the attempt — except the exits of the `with`
+        // blocks around it (a transaction's commit) and `finally` blocks,
+        // which run on the way out all the same.
+        let innermost = path.len() - 1;
+        let mut returned = false;
+        for (depth, &(nodes, index)) in path.iter().enumerate().rev() {
             let node = &nodes[index];
-            if matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. }))
+            // The statement holding the effect: nothing else in it.
+            if depth == innermost && fails_in(node, false) {
+                return false;
+            }
+            if let Node::Block(Block {
+                kind: BlockKind::With { items, .. },
+                ..
+            }) = node
+                && items
+                    .iter()
+                    .any(|item| !std::ptr::eq(item, effect) && can_fail(item))
+            {
+                return false;
+            }
+            // A loop that comes round again runs all of its body after it.
+            if !returned
+                && matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Loop { .. }))
                 && fails_in(node, true)
             {
                 return false;
             }
-            // The statement holding the effect: nothing else in it.
-            if depth + 1 == path.len() && fails_in(node, false) {
-                return false;
-            }
             for later in &nodes[index + 1..] {
-                if fails_in(later, false) {
+                let runs = !returned
+                    || matches!(later, Node::Block(b) if matches!(b.kind, BlockKind::Finally));
+                if runs && fails_in(later, false) {
                     return false;
                 }
                 if matches!(later, Node::Return(_)) {
-                    break;
+                    returned = true;
                 }
             }
         }
-        true
+        returned || !retry_loop.is_some_and(|whole| fails_in_all(whole, true))
     }
 
-    /// The exceptions the retrying decorator behind `retried` fires on, when
-    /// it names them (Celery `autoretry_for=(LockTimeout,)`); `None` when any
-    /// failure retries.
+    /// The exceptions the retry behind `retried` fires on, when it names
+    /// them: a retrying decorator's option (Celery
+    /// `autoretry_for=(LockTimeout,)`), or the `except` clauses of a retry
+    /// loop (`except IntegrityError: continue`); `None` when any failure
+    /// retries (a clause without a type, another kind of retry).
     pub fn retried_errors(&self, retried: &Retried) -> Option<Vec<String>> {
-        if retried.how != RetriedHow::Scope(RetryKind::Decorator) {
-            return None;
-        }
         let region = retried.region?;
-        let function = super::functions_around(self.model, region)
-            .into_iter()
-            .find(|f| f.span == region)?;
-        let (decorator, mechanism) = self.knowledge.retry_decorator(function, &|_| true)?;
-        (decorator.span == retried.origin).then_some(())?;
-        mechanism.retried_errors(decorator)
+        match retried.how {
+            RetriedHow::Scope(RetryKind::Decorator) => {
+                let function = super::functions_around(self.model, region)
+                    .into_iter()
+                    .find(|f| f.span == region)?;
+                let (decorator, mechanism) = self.knowledge.retry_decorator(function, &|_| true)?;
+                (decorator.span == retried.origin).then_some(())?;
+                mechanism.retried_errors(decorator)
+            }
+            RetriedHow::Scope(RetryKind::Loop) => {
+                let retry_loop = block_at(&self.model.module.body, region)?;
+                let mut errors = Vec::new();
+                caught_errors(&retry_loop.body, &mut errors)?;
+                (!errors.is_empty()).then_some(errors)
+            }
+            _ => None,
+        }
     }
+}
+
+/// The block whose span is `span`, at any depth.
+fn block_at(nodes: &[Node], span: Span) -> Option<&crate::model::Block> {
+    nodes.iter().find_map(|node| match node {
+        Node::Block(block) if block.span == span => Some(block),
+        Node::Block(block) => block_at(&block.body, span),
+        Node::Function(function) => block_at(&function.body, span),
+        _ => None,
+    })
+}
+
+/// The exception types the handlers in `nodes` catch (not those of nested
+/// loops or functions, which are their own); `None` when one catches
+/// anything.
+fn caught_errors(nodes: &[Node], out: &mut Vec<String>) -> Option<()> {
+    for node in nodes {
+        let Node::Block(block) = node else {
+            continue;
+        };
+        match &block.kind {
+            BlockKind::Catch { error_types, .. } if error_types.is_empty() => return None,
+            BlockKind::Catch { error_types, .. } => out.extend(error_types.iter().cloned()),
+            BlockKind::Loop { .. } => continue,
+            _ => {}
+        }
+        caught_errors(&block.body, out)?;
+    }
+    Some(())
 }
 
 fn is_handler(node: &Node) -> bool {

@@ -5,7 +5,7 @@ use super::{
 };
 use crate::flow::WalkState;
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::raised::only_project_errors;
+use crate::flow::raised::only_local_errors;
 use crate::flow::repeated::Effect;
 use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
@@ -37,10 +37,12 @@ declare_rule! {
     /// name added under `idempotency_keys` in `.handoff.yml`). An enqueue or publish that is the
     /// last act of a retried function or callback (nothing runs after it, no loop around it) is
     /// not reported: a failed enqueue was not sent, and nothing after it can fail and re-run it.
-    /// Nor is an effect in a task retried only on exceptions the project declares
-    /// (`autoretry_for=(LockBusy,)` with `LockBusy` a class of the file or imported from the
-    /// project's own package) when only library calls can run after it: a library's failure
-    /// never raises the project's exception, so the retry cannot follow the effect.
+    /// Nor is an effect under a retry that fires only on exceptions local code raises — the
+    /// project's own (`autoretry_for=(LockBusy,)` with `LockBusy` a class of the file or
+    /// imported from the project's own package) or a unique-key conflict (`except
+    /// IntegrityError: continue` in a retry loop) — when only library calls can run after it
+    /// (a `return` ends the attempt): a library's failure never raises such an exception, so
+    /// the retry cannot follow the effect.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
@@ -132,16 +134,15 @@ impl FileRule for RetryWithoutKey {
             {
                 return;
             }
-            // A retry that fires only on the project's own exceptions re-runs
-            // the attempt only when the project's code raises one: when only
-            // library calls can run after the effect, it is not repeated.
+            // A retry that fires only on the project's own exceptions, or on
+            // those only local code raises (`except IntegrityError`), re-runs
+            // the attempt only when that code raises one: when only library
+            // calls can run after the effect, it is not repeated.
             if retried.region.is_some_and(|region| {
-                facts
-                    .retried_errors(&retried)
-                    .is_some_and(|errors| only_project_errors(&errors, file.path, file.source))
-                    && facts.nothing_after_can_fail(region, call, &|c| {
-                        may_raise_project_error(c, knowledge)
-                    })
+                facts.retried_errors(&retried).is_some_and(|errors| {
+                    only_local_errors(&errors, file.path, file.source, knowledge)
+                }) && facts
+                    .nothing_after_can_fail(region, call, &|c| may_raise_local_error(c, knowledge))
             }) {
                 return;
             }
@@ -157,13 +158,14 @@ impl FileRule for RetryWithoutKey {
     }
 }
 
-/// Whether `call` may raise an exception of the project: anything but a
-/// library's side effect (a pack sink) or a log line.
-fn may_raise_project_error(call: &Call, knowledge: &Knowledge) -> bool {
+/// Whether `call` may raise an exception of the project or of local code:
+/// anything but a library's side effect (a pack sink), a check of its
+/// response's status (which raises the client's error) or a log line.
+fn may_raise_local_error(call: &Call, knowledge: &Knowledge) -> bool {
     let library_sink = knowledge
         .sink(call)
         .is_some_and(|sink| sink.origin == SinkOrigin::Pack);
-    !library_sink && knowledge.log_level(call).is_none()
+    !library_sink && !knowledge.is_status_check(&call.method) && knowledge.log_level(call).is_none()
 }
 
 impl RetryWithoutKey {
