@@ -15,8 +15,9 @@ declare_rule! {
     ///
     /// ## What it detects
     /// A POST/PUT/PATCH/DELETE made with a client that resolves normally on error statuses
-    /// (`fetch`, `requests`, `httpx`, `aiohttp`, `reqwest`) whose response is dropped, or whose
-    /// body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`,
+    /// (`fetch`, `requests`, `httpx`, `aiohttp`, `reqwest`) whose response is dropped (in Rust
+    /// also by a `match` or `if let` that only handles the transport error: `Ok(_) =>`,
+    /// `if let Err(e) = ..send().await`), or whose body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`,
     /// `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`,
     /// `status().is_success()` later in the function. A response that is returned or handed to
     /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
@@ -397,32 +398,51 @@ fn bound_in_with(
 /// Anything else (no `match`, a
 /// status read in an arm) is not this rule's.
 fn rust_match_reading(source: &str, call: Span, knowledge: &Knowledge) -> Option<Reading> {
-    let mut rest = source.get(call.end_byte..)?.trim_start();
-    for suffix in [".await", "?"] {
-        rest = rest.strip_prefix(suffix).unwrap_or(rest).trim_start();
+    // The pattern of an `if let` ends right before the call: a short window
+    // of text is enough, and keeps the search off the whole file.
+    let mut window = call.start_byte.saturating_sub(160);
+    while !source.is_char_boundary(window) {
+        window += 1;
     }
-    let arms = rest.strip_prefix('{')?;
-    let mut depth = 1usize;
-    let end = arms.char_indices().find_map(|(at, c)| {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            _ => {}
-        }
-        (depth == 0).then_some(at)
-    })?;
-    let arms = &arms[..end];
+    if let Some(pattern) = IF_LET.captures(source.get(window..call.start_byte)?) {
+        return rust_if_let_reading(source, call, &pattern[1], &pattern[2], knowledge);
+    }
+    let arms = braced_after(source, call)?;
     if mentions_status(arms, knowledge) {
         return None;
     }
     let ok = OK_ARM.captures(arms)?.get(0)?;
     let binding = OK_ARM.captures(arms)?.get(1)?.as_str();
+    binding_reading(binding, &arms[ok.end()..])
+}
+
+/// `if let Err(e) = client.post(..).send().await { .. }`: the response of a
+/// success is dropped (an `else` does not get it). `if let Ok(response) = ..
+/// { .. }`: judged by what the block does with `response`.
+fn rust_if_let_reading(
+    source: &str,
+    call: Span,
+    variant: &str,
+    binding: &str,
+    knowledge: &Knowledge,
+) -> Option<Reading> {
+    let block = braced_after(source, call)?;
+    if mentions_status(block, knowledge) {
+        return None;
+    }
+    if variant == "Err" {
+        return Some(Reading::Dropped);
+    }
+    binding_reading(binding, block)
+}
+
+/// How the success binding of a response is used in `later` (the arm or
+/// block after it): `response.text()` reads the body; handing `response` on
+/// (`return Ok(response)`) leaves the status to its reader.
+fn binding_reading(binding: &str, later: &str) -> Option<Reading> {
     if binding == "_" {
         return Some(Reading::Dropped);
     }
-    // Later uses of the binding: `response.text()` reads the body; handing
-    // `response` on (`return Ok(response)`) leaves the status to its reader.
-    let later = &arms[ok.end()..];
     let mut read_body = false;
     for (at, _) in later.match_indices(binding) {
         let before = later[..at].chars().next_back();
@@ -444,6 +464,32 @@ fn rust_match_reading(source: &str, call: Span, knowledge: &Knowledge) -> Option
         Reading::Unread(binding.to_string())
     })
 }
+
+/// The text inside the braces that follow the call (past `.await` and `?`):
+/// a `match`'s arms, an `if let`'s block.
+fn braced_after(source: &str, call: Span) -> Option<&str> {
+    let mut rest = source.get(call.end_byte..)?.trim_start();
+    for suffix in [".await", "?"] {
+        rest = rest.strip_prefix(suffix).unwrap_or(rest).trim_start();
+    }
+    let inner = rest.strip_prefix('{')?;
+    let mut depth = 1usize;
+    let end = inner.char_indices().find_map(|(at, c)| {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(at)
+    })?;
+    Some(&inner[..end])
+}
+
+/// `if let Err(e) =` / `if let Ok(response) =` right before a call.
+static IF_LET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\bif\s+let\s+(Ok|Err)\s*\(\s*(_|[a-z_][a-z0-9_]*)\s*\)\s*=\s*$")
+        .unwrap_or_else(|_| unreachable!("valid literal regex"))
+});
 
 /// `Ok(_) =>` / `Ok(response) =>`: the binding of a `match` arm on success.
 static OK_ARM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
