@@ -365,6 +365,22 @@ struct Handler {
     body_call_names: PatternSet,
 }
 
+/// `call` with its receiver written as the construction it is bound to
+/// (`client.post` → `httpx.Client().post`), when it is bound to one.
+fn as_constructed(call: &Call) -> Option<Call> {
+    let construction = call.constructed_receiver.as_deref()?;
+    let root = call.callee.split(['.', '(']).next()?;
+    let rest = call.callee.strip_prefix(root)?;
+    let mut rewritten = call.clone();
+    rewritten.callee = format!("{construction}(){rest}");
+    rewritten.receiver = call
+        .receiver
+        .as_deref()
+        .and_then(|receiver| receiver.strip_prefix(root))
+        .map(|tail| format!("{construction}(){tail}"));
+    Some(rewritten)
+}
+
 impl Knowledge {
     /// This knowledge with the project helpers a file calls laid over it.
     pub fn with_helpers(&self, helpers: HelperFacts) -> Knowledge {
@@ -688,14 +704,12 @@ impl Knowledge {
             return Some(helper);
         }
         // Few calls are sinks: find the sink first, check the exclusions
-        // (which allocate) only for those.
+        // (which allocate) only for those. A receiver bound to a library's
+        // construction is matched as that construction too
+        // (`httpx.Client().post` for `client.post(..)`).
         let sink = self
-            .indexes()
-            .sinks
-            .candidates(&call.callee)
-            .iter()
-            .map(|&i| &self.sinks[i])
-            .find(|sink| sink.matches(call))?;
+            .pack_sink(call)
+            .or_else(|| self.pack_sink(&as_constructed(call)?))?;
         if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
             return None;
         }
@@ -714,6 +728,15 @@ impl Knowledge {
             return None;
         }
         Some(sink)
+    }
+
+    fn pack_sink(&self, call: &Call) -> Option<&Sink> {
+        self.indexes()
+            .sinks
+            .candidates(&call.callee)
+            .iter()
+            .map(|&i| &self.sinks[i])
+            .find(|sink| sink.matches(call))
     }
 
     /// Whether `call` is made on a receiver with a method name the project's

@@ -4,6 +4,7 @@
 //! tree-sitter or syn; they only see [`FileModel`].
 
 mod bindings;
+mod constructions;
 mod javascript;
 mod python;
 mod rust;
@@ -53,5 +54,6 @@ pub fn frontend(language: Language) -> &'static dyn Frontend {
 pub fn parse(language: Language, source: &str) -> FileModel {
     let mut model = frontend(language).parse(source);
     bindings::inline_object_arguments(&mut model);
+    constructions::note_constructed_receivers(&mut model);
     model
 }

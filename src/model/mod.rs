@@ -370,6 +370,11 @@ pub struct Call {
     /// Variable name the result is bound to (`const order = await f()`,
     /// `let tx = pool.begin().await?`, `order = f()`), if any.
     pub bound_to: Option<String>,
+    /// The library construction the receiver is bound to, when it is a local
+    /// bound once to one (`httpx.Client` for `client.post(..)` inside `with
+    /// httpx.Client() as client:`; see `lang::constructions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constructed_receiver: Option<String>,
     /// Whether the Rust call is followed by `?` (error propagated).
     pub propagated: bool,
     /// The inner calls of a method chain, innermost first (`client.post(url)`,

@@ -213,6 +213,7 @@ impl<'s> Converter<'s> {
                 is_new: link.is_new,
                 result: CallResult::Used,
                 bound_to: None,
+                constructed_receiver: None,
                 propagated: false,
                 chain: Vec::new(),
                 text: self.text(link.call).to_string(),
