@@ -866,3 +866,41 @@ fn helpers_imported_through_tsconfig_paths_and_workspace_packages_are_seen_throu
         "{messages:#?}"
     );
 }
+
+#[test]
+fn a_chain_that_ends_on_a_method_known_only_by_its_name_in_another_file_is_medium() {
+    // `refund` (another file) ends on `order.send_mail(..)`: the pack knows
+    // `send_mail` only by its name, and `order` is a parameter whose class
+    // that file's imports would tell. `close` ends on Django's
+    // `mail.send_mail(..)`, a module the file imports: high, as before.
+    let refunds = "from django.core import mail\n\n\ndef refund(order):\n    order.send_mail(\"refunded\")\n\n\ndef close(order):\n    mail.send_mail(\"Closed\", \"\", \"a@example.com\", [order.email])\n";
+    let before = "from django.db import transaction\n\nfrom shop.refunds import close, refund\n\n\ndef settle(order):\n    with transaction.atomic():\n        order.status = \"settled\"\n        order.save()\n";
+    let after = format!("{before}        refund(order)\n        close(order)\n");
+    let (repo, base, head) = change(
+        &[("shop/refunds.py", refunds), ("shop/views.py", before)],
+        "shop/views.py",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    let found: Vec<(u64, String)> = findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "sequencing/side-effect-in-transaction")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or_default(),
+                f["confidence"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(10, "medium".to_string()), (11, "high".to_string())],
+        "{report}"
+    );
+    assert!(
+        findings(&report)[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("known only by its method's name")),
+        "{report}"
+    );
+}

@@ -307,9 +307,28 @@ impl<'a> Summaries<'a> {
                     path: self.path.clone(),
                     span: call.span,
                     callee: call.callee.clone(),
+                    by_name_only: self.known_by_name_only(sink, call),
                 })
             }),
         }
+    }
+
+    /// Whether `call` is taken for `sink` by its method's name alone, on an
+    /// object this file does not declare or import (`order.send_mail(..)`
+    /// on a parameter), rather than on a task or module it names
+    /// (`send_mails.delay(..)` on a task declared here).
+    fn known_by_name_only(&self, sink: &Sink, call: &Call) -> bool {
+        let Some(receiver) = call.receiver.as_deref() else {
+            return false;
+        };
+        let root = receiver.split(['.', '(']).next().unwrap_or(receiver);
+        let in_sight = self.functions.contains_key(receiver)
+            || self.imported.contains_key(receiver)
+            || self
+                .imported
+                .keys()
+                .any(|name| name.split('.').next() == Some(root));
+        !in_sight && sink.matched_by_method_name_only(&call.callee)
     }
 
     fn reached_sink(

@@ -185,6 +185,10 @@ pub struct SinkPlace {
     pub span: crate::model::Span,
     /// The call's callee (`tasks.send_welcome.delay`).
     pub callee: String,
+    /// Whether the call was taken for the sink by its method's name alone,
+    /// on some object (`order.send_mail(..)` for `**.send_mail`): weak
+    /// evidence where the object's class is out of sight.
+    pub by_name_only: bool,
 }
 
 /// The idempotency key a helper of the project sends with the side effect it

@@ -31,7 +31,8 @@ declare_rule! {
     /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
     /// `EventEmitter`s are not flagged. Confidence is medium when no write of the transaction is
     /// visible on the path to the effect (a helper named as a write counts only if its body
-    /// writes), or when the effect only refreshes a cache (a task or helper named for a cache).
+    /// writes), when the effect only refreshes a cache (a task or helper named for a cache), or when
+    /// a helper's chain ends in another file on a call known only by its method's name.
     ///
     /// ## Why it breaks workflows
     /// The downstream system can act before the transaction commits: a worker that loads the order
@@ -118,6 +119,7 @@ impl FileRule for SideEffectInTransaction {
             };
             let writes = writes_on_path(&scope, call, sink.origin, file.knowledge);
             let cache = refreshes_cache(call, sink);
+            let named = ends_by_name_elsewhere(sink);
             let mut message = message(call, &sink.label, sink.kind.action(), &scope);
             if !writes {
                 message.push_str(NO_VISIBLE_WRITE);
@@ -125,10 +127,13 @@ impl FileRule for SideEffectInTransaction {
             if cache {
                 message.push_str(CACHE_REFRESH);
             }
+            if named {
+                message.push_str(NAMED_ELSEWHERE);
+            }
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
-                confidence: if writes && !cache {
+                confidence: if writes && !cache && !named {
                     Confidence::of_pattern(sink.generic)
                 } else {
                     Confidence::of_pattern(sink.generic).min(Confidence::Medium)
@@ -227,6 +232,19 @@ fn request_finding(
 
 /// Said of a transaction with no write on the path to the side effect (see
 /// [`writes_on_path`]): the effect may announce state committed earlier.
+/// Why a chain that ends in another file on a call known by its name alone
+/// is of medium confidence.
+const NAMED_ELSEWHERE: &str = " (the chain ends in another file on a call known only by its method's name: the class of the object it is called on is not in sight there)";
+
+/// Whether the chain of a helper ends, in another file, on a call taken for
+/// the sink by its method's name alone (`order.send_mail(..)`): the classes
+/// that file imports are not read, so the object may be the project's own.
+fn ends_by_name_elsewhere(sink: &Sink) -> bool {
+    sink.reached_at
+        .as_ref()
+        .is_some_and(|end| end.path.is_some() && end.by_name_only)
+}
+
 /// Why a cache refresh sent before commit is of medium confidence.
 const CACHE_REFRESH: &str = " (it refreshes a cache: a reader between it and the commit can cache the old state again until the next refresh, which matters less than a handoff of work)";
 
