@@ -55,10 +55,24 @@ pub struct Outcome<'a> {
     pub assigns: bool,
     /// How the branch returns, in source order.
     pub exits: Vec<Exit>,
+    /// Whether the branch says the failure is tolerated: a comment or a log
+    /// message in it calls the effect best effort or optional, or the
+    /// failure one that may happen (`# best effort`, 'may not be deployed
+    /// yet'). Such a swallow is the author's documented choice.
+    pub tolerated: bool,
     /// The name the error is bound to (`catch (err)`, `Err(e)`): a return
     /// that carries it hands the failure to the caller.
     binding: Option<String>,
 }
+
+/// Phrases that say a failure is tolerated (see [`Outcome::tolerated`]):
+/// the effect is best effort or optional, or what fails may not exist yet.
+static TOLERANCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to ignore|can be ignored|ignored on purpose|intentionally ignored",
+    )
+    .expect("the tolerance pattern is a valid regular expression")
+});
 
 impl<'a> Outcome<'a> {
     /// Summarise `nodes`, the body of a branch whose source is `span`.
@@ -86,6 +100,7 @@ impl<'a> Outcome<'a> {
         if has_word(text, "raise") || has_word(text, "throw") {
             outcome.propagates = true;
         }
+        outcome.tolerated = TOLERANCE.is_match(text);
         outcome
     }
 
@@ -194,9 +209,11 @@ impl<'a> Outcome<'a> {
 
     /// Whether the failure ends here unseen: nothing propagates it, no other
     /// call takes care of it, nobody is alerted, no flag or sentinel tells
-    /// the caller. What remains is silence, a low-level log, or success.
+    /// the caller, and the branch does not say the failure is tolerated.
+    /// What remains is silence, a low-level log, or success.
     pub fn swallows(&self) -> bool {
         !self.propagates
+            && !self.tolerated
             && self.handled_by.is_none()
             && !self.alerts()
             && !self.assigns

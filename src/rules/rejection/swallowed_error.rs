@@ -30,8 +30,9 @@ declare_rule! {
     /// with an error status, log at error level, or call anything else (a retry, a nack, a
     /// dead-letter or outbox write, an error callback) are not flagged, nor are handlers that
     /// return a fallback value, fall through to a failure return after the try (`return (False,
-    /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, or live
-    /// in test code.
+    /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, say in
+    /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
+    /// not exist yet'), or live in test code.
     ///
     /// ## Why it breaks workflows
     /// The downstream system said no — an invalid payload, a rate limit, an expired token, an
