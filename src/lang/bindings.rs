@@ -29,6 +29,18 @@ fn in_function(function: &mut Function, outer: &HashMap<String, Value>, depth: u
         in_nodes(&mut function.body, outer, depth);
         return;
     }
+    let scope = bound_once(outer, bindings);
+    in_nodes(&mut function.body, &scope, depth);
+}
+
+/// The names in scope inside a function: the outer scope's, with the names
+/// the function binds exactly once (with what they are bound to) added, and
+/// the names it binds otherwise (more than once, or to something else)
+/// taken out, since the outer binding no longer holds there.
+pub(super) fn bound_once<V: Clone>(
+    outer: &HashMap<String, V>,
+    bindings: HashMap<String, (usize, Option<V>)>,
+) -> HashMap<String, V> {
     let mut scope = outer.clone();
     for (name, (count, value)) in bindings {
         match value {
@@ -36,12 +48,11 @@ fn in_function(function: &mut Function, outer: &HashMap<String, Value>, depth: u
                 scope.insert(name, value);
             }
             _ => {
-                // Rebound here: the outer literal no longer holds.
                 scope.remove(&name);
             }
         }
     }
-    in_nodes(&mut function.body, &scope, depth);
+    scope
 }
 
 /// Every name bound in `nodes` (not in nested functions): how often, and the

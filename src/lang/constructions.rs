@@ -32,17 +32,7 @@ fn in_function(function: &mut Function, outer: &HashMap<String, String>, depth: 
     }
     let mut bound: HashMap<String, (usize, Option<String>)> = HashMap::new();
     collect(&function.body, &mut bound);
-    let mut scope = outer.clone();
-    for (name, (count, construction)) in bound {
-        match construction {
-            Some(construction) if count == 1 => {
-                scope.insert(name, construction);
-            }
-            _ => {
-                scope.remove(&name);
-            }
-        }
-    }
+    let scope = super::bindings::bound_once(outer, bound);
     in_nodes(&mut function.body, &scope, depth);
 }
 
