@@ -904,3 +904,33 @@ fn a_chain_that_ends_on_a_method_known_only_by_its_name_in_another_file_is_mediu
         "{report}"
     );
 }
+
+#[test]
+fn an_injected_member_named_after_the_projects_own_class_is_judged_by_its_method() {
+    // `this.eventBus` is the injected `EventBus` the file imports from the
+    // project: an in-process subject whose `publish` reaches no other system,
+    // so its publish inside the transaction stays quiet, though the pack
+    // knows `*Bus.publish` by name. `this.outboundBus` is named after no
+    // class of the project: the pack's name stays the evidence.
+    let bus = "import { Subject } from 'rxjs';\n\nexport class EventBus {\n  private events = new Subject<unknown>();\n\n  publish(event: unknown): void {\n    this.events.next(event);\n  }\n}\n";
+    let before = "import { EventBus } from '../events/event-bus';\n\nexport class ShippingService {\n  constructor(private connection: Connection, private eventBus: EventBus, private outboundBus: Bus) {}\n\n  async ship(orderId: string) {\n    await this.connection.transaction(async (trx) => {\n      await trx('orders').where({ id: orderId }).update({ state: 'shipped' });\n    });\n  }\n}\n";
+    let after = before.replace(
+        "update({ state: 'shipped' });\n",
+        "update({ state: 'shipped' });\n      this.eventBus.publish({ type: 'shipped', orderId });\n      await this.outboundBus.publish({ type: 'shipped', orderId });\n",
+    );
+    let (repo, base, head) = change(
+        &[
+            ("src/events/event-bus.ts", bus),
+            ("src/shipping/shipping.service.ts", before),
+        ],
+        "src/shipping/shipping.service.ts",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    let lines: Vec<u64> = findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == "sequencing/side-effect-in-transaction")
+        .map(|f| f["line"].as_u64().unwrap_or_default())
+        .collect();
+    assert_eq!(lines, vec![10], "{report}");
+}

@@ -21,7 +21,7 @@
 
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::scope::ScopeWalker;
-use super::writes::named_as_write;
+use super::writes::{named_as_write, stores_rows};
 use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin, SinkPlace};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
 use std::borrow::Cow;
@@ -85,6 +85,36 @@ pub struct Summary {
     /// effect on another system, in its body or in a helper it calls
     /// (see [`super::writes`]).
     pub writes: bool,
+    /// It plainly persists: a call that stores rows (`save`, `insert`,
+    /// `execute`, a chained query's `update`), in its body or in a helper
+    /// it calls. Narrower than [`Summary::writes`], which also takes `add`
+    /// or `set` on a message store or a cache for a write.
+    pub stores: bool,
+}
+
+/// Which writes a summary counts.
+#[derive(Debug, Clone, Copy)]
+enum WriteMeasure {
+    /// Any call named as a write ([`Summary::writes`]).
+    Named,
+    /// Calls that plainly store rows ([`Summary::stores`]).
+    Stored,
+}
+
+impl WriteMeasure {
+    fn of(self, summary: &Summary) -> bool {
+        match self {
+            WriteMeasure::Named => summary.writes,
+            WriteMeasure::Stored => summary.stores,
+        }
+    }
+
+    fn names_write(self, call: &Call) -> bool {
+        match self {
+            WriteMeasure::Named => named_as_write(&call.method),
+            WriteMeasure::Stored => stores_rows(call),
+        }
+    }
 }
 
 /// One call inside a function, as the summaries need it.
@@ -228,7 +258,8 @@ impl<'a> Summaries<'a> {
             }),
             defers: wraps_callable(function, |call| self.knowledge.is_deferral(call)),
             sends_after_commit: self.has_deferring_base(function),
-            writes: self.writes(function, visiting, depth),
+            writes: self.writes(function, visiting, depth, WriteMeasure::Named),
+            stores: self.writes(function, visiting, depth, WriteMeasure::Stored),
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
@@ -355,6 +386,18 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             if let Some(sink) = self.knowledge.sink(call) {
+                // `this.eventBus.publish(..)` matched by names alone, on an
+                // instance of the project's own class: its method decides.
+                if sink.matched_by_names_only(&call.callee)
+                    && let Some(own) = self.own_method_summary(call, visiting, depth)
+                {
+                    if let Some(mut reached) = own.reaches {
+                        reached.chain.insert(0, here.clone());
+                        reached.first_call = (call.span, call.text.clone());
+                        return Some(reached);
+                    }
+                    continue;
+                }
                 // `order.send_mail(..)` matched by its method name alone is the
                 // project's own method when one of its classes declares it:
                 // what that method reaches decides.
@@ -385,15 +428,16 @@ impl<'a> Summaries<'a> {
         None
     }
 
-    /// Whether `function` writes stored state: a call (not deferred, not a
-    /// side effect) named as a write, or a call of a helper whose body
-    /// writes. A helper past the depth bound or in a cycle is judged by its
-    /// name.
+    /// Whether `function` writes stored state, as `measure` judges a call
+    /// of no known body: a call (not deferred, not a side effect) so named,
+    /// or a call of a helper whose body writes. A helper past the depth
+    /// bound or in a cycle is judged by its name.
     fn writes(
         &mut self,
         function: &'a Function,
         visiting: &mut HashSet<String>,
         depth: usize,
+        measure: WriteMeasure,
     ) -> bool {
         for (call, deferred, _) in self.call_facts(function) {
             if deferred || self.knowledge.sink(call).is_some() {
@@ -403,10 +447,10 @@ impl<'a> Summaries<'a> {
                 Some(Resolved::Declared(next))
                     if depth < MAX_DEPTH && !visiting.contains(&next.name) =>
                 {
-                    self.of_function(next, visiting, depth + 1).writes
+                    measure.of(&self.of_function(next, visiting, depth + 1))
                 }
-                Some(Resolved::Imported(summary)) => summary.writes,
-                _ => named_as_write(&call.method),
+                Some(Resolved::Imported(summary)) => measure.of(&summary),
+                _ => measure.names_write(call),
             };
             if written {
                 return true;
@@ -530,6 +574,9 @@ impl<'a> Summaries<'a> {
                     facts.tasks_sent_after_commit.insert(name.clone());
                 }
                 let last = name.rsplit('.').next().unwrap_or(&name);
+                if summary.stores {
+                    facts.writes_in_body.insert(name.clone());
+                }
                 if !summary.writes && named_as_write(last) {
                     facts.writes_nothing.insert(name.clone());
                 }
@@ -619,7 +666,8 @@ impl<'a> Summaries<'a> {
     /// sink when the method reaches one (named with its chain); otherwise a
     /// project method, never a sink by a generic method name.
     fn resolve_instances(&mut self, facts: &mut HelperFacts) {
-        let instances = std::mem::take(&mut self.instances);
+        let mut instances = std::mem::take(&mut self.instances);
+        instances.extend(self.members_named_after_classes(&instances));
         for (binding, class) in &instances {
             let mut methods: Vec<(String, Summary, SinkOrigin)> = Vec::new();
             let prefix = format!("{class}.");
@@ -657,6 +705,94 @@ impl<'a> Summaries<'a> {
             }
         }
         self.instances = instances;
+    }
+
+    /// `this.eventBus` → `EventBus`: the members of `this`/`self` that no
+    /// construction in the file binds and that are named after a class (see
+    /// [`Summaries::class_named_after`]).
+    fn members_named_after_classes(&self, known: &[(String, String)]) -> Vec<(String, String)> {
+        let mut members: Vec<&str> = self
+            .calls
+            .values()
+            .flatten()
+            .filter_map(|fact| fact.call.receiver.as_deref())
+            .filter(|receiver| !known.iter().any(|(binding, _)| binding == receiver))
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        members
+            .into_iter()
+            .filter_map(|receiver| {
+                let class = self.class_named_after(receiver)?;
+                Some((receiver.to_string(), class))
+            })
+            .collect()
+    }
+
+    /// The class a member of `this`/`self` is named after (`this.eventBus`
+    /// → `EventBus`): the injected parameter of `constructor(private
+    /// eventBus: EventBus)`, or one that compiled code assigns from its
+    /// constructor's arguments. The class is the member's name with its first
+    /// letter capitalised, declared in this file or among the imported
+    /// summaries (`EventBus.publish`, `event_bus_1.EventBus.publish`), as the
+    /// file names it; exactly one class must answer.
+    fn class_named_after(&self, receiver: &str) -> Option<String> {
+        let member = receiver
+            .strip_prefix("this.")
+            .or_else(|| receiver.strip_prefix("self."))
+            .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_alphanumeric() || c == '_'))?;
+        let mut letters = member.chars();
+        let class: String = letters.next()?.to_uppercase().chain(letters).collect();
+        let mut found: Vec<&str> = Vec::new();
+        if self.classes.contains_key(&class) {
+            found.push(&class);
+        }
+        for name in self.imported.keys() {
+            let Some((owner, _method)) = name.rsplit_once('.') else {
+                continue;
+            };
+            let named = owner == class
+                || owner
+                    .rsplit_once('.')
+                    .is_some_and(|(_, last)| last == class);
+            if named && !found.contains(&owner) {
+                found.push(owner);
+            }
+        }
+        match found.as_slice() {
+            [owner] => Some(owner.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The summary of the method a call makes on an instance of the
+    /// project's own class (`this.eventBus.publish(..)` with `EventBus`
+    /// imported), if the receiver is one and its class has the method.
+    fn own_method_summary(
+        &mut self,
+        call: &Call,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<Summary> {
+        let receiver = call.receiver.as_deref()?;
+        let class = self
+            .instances
+            .iter()
+            .find(|(binding, _)| binding == receiver)
+            .map(|(_, class)| class.clone())
+            .or_else(|| self.class_named_after(receiver))?;
+        if let Some(summary) = self.imported.get(&format!("{class}.{}", call.method)) {
+            return Some(summary.clone());
+        }
+        let method = *self
+            .classes
+            .get(&class)?
+            .iter()
+            .find(|method| short_name(method) == call.method)?;
+        if depth >= MAX_DEPTH || visiting.contains(&method.name) {
+            return Some(Summary::default());
+        }
+        Some(self.of_function(method, visiting, depth + 1))
     }
 }
 

@@ -1,15 +1,18 @@
-//! Whether a transaction visibly writes on the path to a call: a side effect
-//! in a transaction that writes nothing before or after it, on the branch it
-//! runs in (an `if` before it that always returns is another path), announces state that was committed earlier, and a rollback of
-//! this transaction takes nothing back that the receiver reads.
+//! Whether a transaction writes on the path to a call: a side effect in a
+//! transaction that writes nothing before or after it, on the branch it runs
+//! in (an `if` before it that always returns is another path), announces
+//! state that was committed earlier, and a rollback of this transaction takes
+//! nothing back that the receiver reads.
 //!
 //! Writes are recognised by the verb of the method (`save`, `create`,
 //! `bulk_update`, `insertOne`, `execute`), not by a leading predicate
-//! (`needs_merge`, `is_removed`). A call of the project's own function named
-//! as a write is checked against its body, through its summary: a
-//! `self.update_initial(..)` that only sets attributes writes nothing. Writes
-//! of helpers not named as writes are not seen, so a transaction without a
-//! visible write is a reason to lower confidence, never to stay quiet.
+//! (`needs_merge`, `is_removed`). A call of the project's own function is
+//! checked against its body, through its summary: a `self.update_initial(..)`
+//! that only sets attributes writes nothing, and a `process(order)` that calls
+//! `order.save()` writes, though less surely than a call named as a write
+//! (what a helper's body calls `add` or `set` is often a cache or a set).
+//! A call neither named as a write nor resolved to a body that writes is
+//! taken for a read.
 
 use super::TransactionScope;
 use crate::knowledge::{Knowledge, SinkOrigin, identifier_words};
@@ -72,39 +75,122 @@ const QUESTION_WORDS: &[&str] = &[
     "does", "allows", "check", "validate", "verify", "count", "exists",
 ];
 
-/// Whether `scope` visibly writes on the path that reaches `target`: in the
-/// statements around it (before or after), leaving out the other branches of
-/// the `if`/`match` it stands in. A project helper that reaches the side
-/// effect (`origin` other than a pack) and is named as a write (`add`,
-/// `create_order`) writes too.
+/// Auxiliary verbs that make a name a question wherever they stand before
+/// its verb (`repo_needs_merge`, `order_is_complete`).
+const AUXILIARIES: &[&str] = &[
+    "is", "has", "have", "can", "should", "needs", "need", "must", "may", "was", "will", "did",
+    "does",
+];
+
+/// The verbs of a call that stores rows wherever it stands.
+const STORE_VERBS: &[&str] = &[
+    "save",
+    "create",
+    "insert",
+    "upsert",
+    "delete",
+    "destroy",
+    "execute",
+    "exec",
+    "executemany",
+    "bulk",
+    "persist",
+    "raw",
+];
+
+/// Whether a call plainly stores rows: a store verb that no question comes
+/// before (`save`, `bulk_create`, `execute`), or any write verb on a query
+/// built in the same expression (`qs.filter(..).update(..)`,
+/// `trx('orders').where(..).del()`) or on a database session or cursor
+/// (`session.add(..)`, `db.session.merge(..)`). A write verb alone (`add`,
+/// `set`, `update`) is as often a message store, a cache or a dict.
+pub fn stores_rows(call: &Call) -> bool {
+    if !named_as_write(&call.method) {
+        return false;
+    }
+    let words = identifier_words(&call.method);
+    words
+        .iter()
+        .any(|word| STORE_VERBS.contains(&word.as_str()))
+        || call.receiver.as_deref().is_some_and(|receiver| {
+            receiver.contains("()") || {
+                let last = receiver.rsplit('.').next().unwrap_or(receiver);
+                identifier_words(last)
+                    .iter()
+                    .any(|word| matches!(word.as_str(), "session" | "cursor" | "trx" | "tx"))
+            }
+        })
+}
+
+/// How surely a transaction writes on the path to a side effect, weakest
+/// first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PathWrites {
+    /// No call on the path is named as a write or reaches a body that writes.
+    Nothing,
+    /// Only helpers of the project whose bodies write (their summaries say
+    /// so): the callee of the first, for the message.
+    InHelper(String),
+    /// A call named as a write (`save`, `create`, `execute`).
+    Named,
+}
+
+impl PathWrites {
+    /// The stronger of two, the earlier helper when both are helpers.
+    fn or(self, other: PathWrites) -> PathWrites {
+        match (&self, &other) {
+            (PathWrites::InHelper(_), PathWrites::InHelper(_)) => self,
+            _ => self.max(other),
+        }
+    }
+}
+
+/// How `scope` writes on the path that reaches `target`: in the statements
+/// around it (before or after), leaving out the other branches of the
+/// `if`/`match` it stands in. A project helper that reaches the side effect
+/// (`origin` other than a pack) writes too, by its name or its body.
 pub fn writes_on_path(
     scope: &TransactionScope<'_>,
     target: &Call,
     origin: SinkOrigin,
     knowledge: &Knowledge,
-) -> bool {
-    (origin != SinkOrigin::Pack && is_write_by_body_or_name(target, knowledge))
-        || on_path(scope.body, target, knowledge)
+) -> PathWrites {
+    let by_target = if origin == SinkOrigin::Pack {
+        PathWrites::Nothing
+    } else {
+        write_of(target, knowledge)
+    };
+    by_target.or(on_path(scope.body, target, knowledge))
 }
 
-fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> bool {
+fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> PathWrites {
     let Some(index) = nodes.iter().position(|node| contains(node, target)) else {
-        return nodes.iter().any(|node| writes(node, target, knowledge));
+        return strongest(nodes.iter(), target, knowledge);
     };
     let alternatives = branch_run(nodes, index);
-    let around = nodes
-        .iter()
-        .enumerate()
-        .filter(|(i, node)| {
-            let elsewhere = alternatives.contains(i) || (*i < index && returns_early(node));
-            !elsewhere
-        })
-        .any(|(_, node)| writes(node, target, knowledge));
-    around
-        || match &nodes[index] {
-            Node::Block(block) => on_path(&block.body, target, knowledge),
-            node => writes(node, target, knowledge),
-        }
+    let around = strongest(
+        nodes.iter().enumerate().filter_map(|(i, node)| {
+            let elsewhere = alternatives.contains(&i) || (i < index && returns_early(node));
+            (!elsewhere).then_some(node)
+        }),
+        target,
+        knowledge,
+    );
+    let inside = match &nodes[index] {
+        Node::Block(block) => on_path(&block.body, target, knowledge),
+        node => writes(node, target, knowledge),
+    };
+    around.or(inside)
+}
+
+fn strongest<'n>(
+    nodes: impl Iterator<Item = &'n Node>,
+    target: &Call,
+    knowledge: &Knowledge,
+) -> PathWrites {
+    nodes
+        .map(|node| writes(node, target, knowledge))
+        .fold(PathWrites::Nothing, PathWrites::or)
 }
 
 /// The indices of the branches (`if`/`elif`/`else`, `match` arms, `switch`
@@ -170,42 +256,46 @@ fn contains(node: &Node, target: &Call) -> bool {
     found
 }
 
-/// Whether `node` holds a write other than `target` and the calls it is
-/// made of.
-fn writes(node: &Node, target: &Call, knowledge: &Knowledge) -> bool {
+/// The strongest write `node` holds, other than `target` and the calls it
+/// is made of.
+fn writes(node: &Node, target: &Call, knowledge: &Knowledge) -> PathWrites {
     let mut inside_target = Vec::new();
     for_each_call_in(std::slice::from_ref(node), &mut |call| {
         if std::ptr::eq(call, target) {
             inside_target.extend(target.chain.iter().map(|c| c as *const Call));
         }
     });
-    let mut found = false;
+    let mut found = PathWrites::Nothing;
     for_each_call_in(std::slice::from_ref(node), &mut |call| {
-        found |= !std::ptr::eq(call, target)
+        if !std::ptr::eq(call, target)
             && !inside_target.contains(&(call as *const Call))
-            && is_write(call, knowledge);
+            && knowledge.sink(call).is_none()
+        {
+            found =
+                std::mem::replace(&mut found, PathWrites::Nothing).or(write_of(call, knowledge));
+        }
     });
     found
 }
 
-/// A call whose method name carries a write verb and that is not itself a
-/// side effect on another system.
-fn is_write(call: &Call, knowledge: &Knowledge) -> bool {
-    knowledge.sink(call).is_none() && is_write_by_body_or_name(call, knowledge)
-}
-
-/// Whether the call is named as a write, unless it is the project's own
-/// function and its body writes nothing. A body is never taken to make a
-/// write of a call its name does not: what a helper's body calls `add` or
-/// `set` (a message store, a cache, a set) is too often not stored state.
-fn is_write_by_body_or_name(call: &Call, knowledge: &Knowledge) -> bool {
-    named_as_write(&call.method) && !knowledge.writes_nothing(call)
+/// How surely a call that is not itself a side effect writes: named as a
+/// write (unless it is the project's own function and its body writes
+/// nothing), or the project's own function whose body writes.
+fn write_of(call: &Call, knowledge: &Knowledge) -> PathWrites {
+    if named_as_write(&call.method) && !knowledge.writes_nothing(call) {
+        PathWrites::Named
+    } else if knowledge.writes_in_body(call) {
+        PathWrites::InHelper(call.callee.clone())
+    } else {
+        PathWrites::Nothing
+    }
 }
 
 /// Whether a method name carries a write verb; "for update"
 /// (`select_for_update`, `forUpdate`) is a row lock taken to read, and a
-/// name that starts as a question (`needs_merge`, `can_delete`,
-/// `should_update`) reads.
+/// name that asks a question reads: it starts as one (`needs_merge`,
+/// `can_delete`, `should_update`) or an auxiliary stands before its verb
+/// (`repo_needs_merge`).
 pub fn named_as_write(method: &str) -> bool {
     let words = identifier_words(method);
     if words
@@ -214,10 +304,14 @@ pub fn named_as_write(method: &str) -> bool {
     {
         return false;
     }
-    words
-        .iter()
-        .enumerate()
-        .any(|(i, word)| WRITE_VERBS.contains(&word.as_str()) && !(i > 0 && words[i - 1] == "for"))
+    let verb = words.iter().enumerate().position(|(i, word)| {
+        WRITE_VERBS.contains(&word.as_str()) && !(i > 0 && words[i - 1] == "for")
+    });
+    verb.is_some_and(|verb| {
+        !words[..verb]
+            .iter()
+            .any(|word| AUXILIARIES.contains(&word.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -241,6 +335,9 @@ mod tests {
         assert!(!named_as_write("isRemoved"));
         assert!(!named_as_write("should_update_index"));
         assert!(named_as_write("update_or_create"));
+        assert!(!named_as_write("repo_needs_merge"));
+        assert!(!named_as_write("order_is_complete"));
+        assert!(named_as_write("save_and_is_done"));
     }
 
     #[test]

@@ -288,6 +288,10 @@ pub struct HelperFacts {
     /// writes and whose bodies write nothing (`self.update_initial` that
     /// only sets attributes; see [`crate::flow::writes`]).
     pub writes_nothing: HashSet<String>,
+    /// Calls resolved to the project's own functions whose bodies write
+    /// stored state, whatever their names say (`process(order)` that calls
+    /// `order.save()`).
+    pub writes_in_body: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -300,6 +304,7 @@ impl HelperFacts {
             && self.project_methods.is_empty()
             && self.project_method_names.is_empty()
             && self.writes_nothing.is_empty()
+            && self.writes_in_body.is_empty()
     }
 }
 
@@ -467,6 +472,14 @@ impl Knowledge {
         self.helpers
             .as_ref()
             .is_some_and(|h| h.writes_nothing.contains(&call.callee))
+    }
+
+    /// Whether the call resolves to a function of the project whose body
+    /// writes stored state (see [`HelperFacts::writes_in_body`]).
+    pub fn writes_in_body(&self, call: &Call) -> bool {
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| h.writes_in_body.contains(&call.callee))
     }
 
     /// Whether the call defers its callback until after commit.
@@ -717,7 +730,12 @@ impl Knowledge {
         if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
             return None;
         }
-        if sink.generic && self.is_project_method(call) {
+        // A method of the project's own class that reaches nothing the packs
+        // know: a pattern that only guesses from names (`**.*Bus.publish`)
+        // is no evidence against its body.
+        if self.is_project_method(call)
+            && (sink.generic || sink.matched_by_names_only(&call.callee))
+        {
             return None;
         }
         if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
@@ -833,6 +851,22 @@ impl Knowledge {
 }
 
 impl Sink {
+    /// Whether `callee` matches only patterns that take any receiver
+    /// (`**.*Bus.publish`, `**.send_mail`) and the sink asks nothing of the
+    /// call (a constructed argument such as `new SendMessageCommand(..)`, an
+    /// option such as `method: 'POST'` written at the call are evidence):
+    /// the names of the receiver and the method are all that matched.
+    pub fn matched_by_names_only(&self, callee: &str) -> bool {
+        self.when_new_arg.is_empty() && self.when_option.is_none() && {
+            let mut matched = self
+                .patterns
+                .iter()
+                .filter(|p| p.matches(callee))
+                .peekable();
+            matched.peek().is_some() && matched.all(|p| p.as_str().starts_with("**."))
+        }
+    }
+
     /// Whether `callee` matches only patterns that name the method alone
     /// (`**.send_mail`, `**.{post,put}`) and the sink asks nothing of the
     /// call's options: nothing but the method's name is evidence (an option

@@ -1,7 +1,7 @@
 //! `sequencing/side-effect-in-transaction`.
 
 use crate::flow::WalkState;
-use crate::flow::writes::writes_on_path;
+use crate::flow::writes::{PathWrites, writes_on_path};
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
 };
@@ -29,10 +29,12 @@ declare_rule! {
     /// request's transaction) is reported with medium confidence and the settings line. Calls
     /// deferred with
     /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
-    /// `EventEmitter`s are not flagged. Confidence is medium when no write of the transaction is
-    /// visible on the path to the effect (a helper named as a write counts only if its body
-    /// writes), when the effect only refreshes a cache (a task or helper named for a cache), or when
-    /// a helper's chain ends in another file on a call known only by its method's name.
+    /// `EventEmitter`s are not flagged. A transaction that writes nothing on the path to the effect
+    /// (no call named as a write, no helper of the project whose body writes; a helper named as a
+    /// write counts only if its body writes) is not flagged: the effect announces state committed
+    /// earlier. Confidence is medium when the only write is inside such a helper, when the effect
+    /// only refreshes a cache (a task or helper named for a cache), or when a helper's chain ends
+    /// in another file on a call known only by its method's name.
     ///
     /// ## Why it breaks workflows
     /// The downstream system can act before the transaction commits: a worker that loads the order
@@ -118,11 +120,18 @@ impl FileRule for SideEffectInTransaction {
                 self.default_severity()
             };
             let writes = writes_on_path(&scope, call, sink.origin, file.knowledge);
+            if writes == PathWrites::Nothing {
+                // Nothing this transaction writes is on the path: the effect
+                // announces state committed earlier, and a rollback takes
+                // back nothing its receiver reads.
+                return;
+            }
+            let in_helper = matches!(writes, PathWrites::InHelper(_));
             let cache = refreshes_cache(call, sink);
             let named = ends_by_name_elsewhere(sink);
             let mut message = message(call, &sink.label, sink.kind.action(), &scope);
-            if !writes {
-                message.push_str(NO_VISIBLE_WRITE);
+            if let PathWrites::InHelper(helper) = &writes {
+                message.push_str(&write_in_helper(helper));
             }
             if cache {
                 message.push_str(CACHE_REFRESH);
@@ -133,7 +142,7 @@ impl FileRule for SideEffectInTransaction {
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
-                confidence: if writes && !cache && !named {
+                confidence: if !in_helper && !cache && !named {
                     Confidence::of_pattern(sink.generic)
                 } else {
                     Confidence::of_pattern(sink.generic).min(Confidence::Medium)
@@ -230,8 +239,6 @@ fn request_finding(
     }
 }
 
-/// Said of a transaction with no write on the path to the side effect (see
-/// [`writes_on_path`]): the effect may announce state committed earlier.
 /// Why a chain that ends in another file on a call known by its name alone
 /// is of medium confidence.
 const NAMED_ELSEWHERE: &str = " (the chain ends in another file on a call known only by its method's name: the class of the object it is called on is not in sight there)";
@@ -261,7 +268,14 @@ fn refreshes_cache(call: &Call, sink: &Sink) -> bool {
         .any(|word| matches!(word.as_str(), "cache" | "caches"))
 }
 
-const NO_VISIBLE_WRITE: &str = " (no write of this transaction is visible on the path to it: if the writes are in a helper, the receiver can still read them uncommitted; if there are none, it announces state committed earlier)";
+/// Said of a transaction whose only writes on the path to the side effect
+/// are in the bodies of the project's helpers (see [`writes_on_path`]).
+fn write_in_helper(helper: &str) -> String {
+    format!(
+        " (the only writes of this transaction on the path to it are inside the project's helpers, `{}` first: if they write stored state, the receiver can read it uncommitted; if they only keep state in memory, the effect announces state committed earlier)",
+        shorten(helper, 40)
+    )
+}
 
 fn scope_phrase(scope: &TransactionScope<'_>) -> String {
     let opener = callee_name(scope.opener);
