@@ -56,6 +56,26 @@ pub fn by_convention(path: &str) -> PathContext {
 }
 
 fn folder_context(segment: &str) -> Option<PathContext> {
+    exact_folder_context(segment).or_else(|| compound_folder_context(segment))
+}
+
+/// A folder whose name joins a conventional one with a qualifier
+/// (`client-examples`, `integration_tests`, `examples-node`): the
+/// conventional word at either end decides. Only the words that name
+/// non-production code whatever qualifies them are read this way.
+fn compound_folder_context(segment: &str) -> Option<PathContext> {
+    let mut words = segment.split(['-', '_', '.']).filter(|w| !w.is_empty());
+    let first = words.next()?;
+    let last = words.next_back()?;
+    [first, last].into_iter().find_map(|word| match word {
+        "test" | "tests" | "e2e" => Some(PathContext::Test),
+        "fixtures" | "mocks" => Some(PathContext::Fixture),
+        "examples" | "example" | "samples" | "demo" | "demos" => Some(PathContext::Example),
+        _ => None,
+    })
+}
+
+fn exact_folder_context(segment: &str) -> Option<PathContext> {
     let context = match segment {
         "test" | "tests" | "__tests__" | "spec" | "specs" | "e2e" | "testing" | "test-utils"
         | "testutils" => PathContext::Test,
@@ -271,6 +291,23 @@ mod tests {
         assert_eq!(
             by_convention("examples/tutorials/send.js"),
             PathContext::Example
+        );
+        assert_eq!(
+            by_convention("client-examples/js/upload.js"),
+            PathContext::Example
+        );
+        assert_eq!(
+            by_convention("integration_tests/checkout.py"),
+            PathContext::Test
+        );
+        assert_eq!(by_convention("src/test_helpers/mod.rs"), PathContext::Test);
+        assert_eq!(
+            by_convention("src/latest_orders/send.js"),
+            PathContext::Production
+        );
+        assert_eq!(
+            by_convention("src/contest/send.js"),
+            PathContext::Production
         );
         assert_eq!(
             by_convention("lib/rules/fixtures/bad.js"),

@@ -602,6 +602,10 @@ pub fn rejecter(kind: SinkKind) -> &'static str {
 /// Where an HTTP write goes, as written: its first argument (`CRM_URL`,
 /// `` `${API}/contacts` ``), or the `url` option.
 pub fn http_target(call: &Call) -> Option<String> {
+    full_target(call).map(|target| crate::flow::shorten(&target, 50))
+}
+
+fn full_target(call: &Call) -> Option<String> {
     let first = call
         .chain
         .iter()
@@ -611,7 +615,35 @@ pub fn http_target(call: &Call) -> Option<String> {
             Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
             _ => None,
         })?;
-    (!first.is_empty()).then(|| crate::flow::shorten(&first, 50))
+    (!first.is_empty()).then_some(first)
+}
+
+/// The words of a target that name an endpoint which only reads, though it
+/// is called with POST for the size of its question: a query, a search, a
+/// lookup, a count, an estimate. (`verify` is left out: verifying an
+/// account writes.)
+const READ_ENDPOINT_WORDS: &[&str] = &[
+    "query", "queries", "search", "lookup", "find", "count", "estimate", "preview",
+];
+
+/// Whether the target of an HTTP call names a read: the last segment of its
+/// path (`https://api.example.com/v1/query`, `/_search`) or, for a target
+/// held in a name, that name (`OSV_QUERY_URL`, `searchEndpoint`). A template
+/// part or query string after the segment is left out.
+pub fn targets_a_read(call: &Call) -> bool {
+    let Some(target) = full_target(call) else {
+        return false;
+    };
+    let path = target.split(['?', '#']).next().unwrap_or(&target);
+    let last = path
+        .trim_end_matches(['/', '"', '\'', '`'])
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let last = last.rsplit('.').next().unwrap_or(last);
+    crate::knowledge::identifier_words(last)
+        .iter()
+        .any(|word| READ_ENDPOINT_WORDS.contains(&word.as_str()))
 }
 
 /// What a call's positional arguments say it writes to: the first one, or

@@ -2,7 +2,7 @@
 
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
-    on_throwing_receiver, rest_of_function, throwing_receivers, usage_in,
+    on_throwing_receiver, rest_of_function, targets_a_read, throwing_receivers, usage_in,
 };
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
@@ -112,6 +112,11 @@ impl FileRule for UncheckedResponse {
                 return;
             }
             let write = chain[position];
+            // A POST to a query or search endpoint asks; it changes nothing a
+            // refusal could leave undone.
+            if targets_a_read(write) {
+                return;
+            }
             let after = &chain[position + 1..];
             if after
                 .iter()
