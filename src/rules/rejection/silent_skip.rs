@@ -114,7 +114,7 @@ static DELIBERATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that say the skip waits for something that has not happened yet.
 static NOT_YET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\byet\b|later|not ready|pending|wait|until|before|not found|missing|retry")
+    Regex::new(r"(?i)\byet\b|later|not ready|pending|wait|until|before|retry")
         .expect("the not-yet pattern is a valid regular expression")
 });
 
@@ -259,9 +259,9 @@ fn questions(
         _ => "Nothing is logged".to_string(),
     };
     let retry = retry_hint(path, role);
-    let (arrive, returning) = match role {
-        HandlerRole::Job => ("runs", "completes the job"),
-        _ => ("arrives", "acknowledges the message"),
+    let (arrive, arrives, returning) = match role {
+        HandlerRole::Job => ("run", "runs", "completes the job"),
+        _ => ("arrive", "arrives", "acknowledges the message"),
     };
     vec![
         format!(
@@ -274,7 +274,7 @@ fn questions(
             "Can {what} {arrive} before the state it expects is committed (enqueued inside the producer's transaction, read from a lagging replica)? If so, should this {retry}?"
         ),
         format!(
-            "How would a workflow test verify that `{work}` eventually runs when {what} {arrive} while `{condition}` still holds?"
+            "How would a workflow test verify that `{work}` eventually runs when {what} {arrives} while `{condition}` still holds?"
         ),
     ]
 }
