@@ -90,6 +90,9 @@ pub struct Summary {
     /// it calls. Narrower than [`Summary::writes`], which also takes `add`
     /// or `set` on a message store or a cache for a write.
     pub stores: bool,
+    /// Calling it hands back something to wait for: it is async, or it
+    /// returns a value (the promise it made).
+    pub pending: bool,
 }
 
 /// Which writes a summary counts.
@@ -260,6 +263,7 @@ impl<'a> Summaries<'a> {
             sends_after_commit: self.has_deferring_base(function),
             writes: self.writes(function, visiting, depth, WriteMeasure::Named),
             stores: self.writes(function, visiting, depth, WriteMeasure::Stored),
+            pending: function.is_async || returns_value(&function.body),
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
@@ -566,6 +570,9 @@ impl<'a> Summaries<'a> {
                         .sinks
                         .entry(name.clone())
                         .or_insert_with(|| reached.as_sink(origin));
+                    if !summary.pending {
+                        facts.settled.insert(name.clone());
+                    }
                 }
                 if summary.opens_transaction {
                     facts.transactions.insert(name.clone());
@@ -589,6 +596,7 @@ impl<'a> Summaries<'a> {
             facts.sinks.entry(name).or_insert(sink);
         }
         facts.project_methods.extend(instance_facts.project_methods);
+        facts.settled.extend(instance_facts.settled);
         facts.project_method_names = method_names;
         if facts.is_empty() {
             Cow::Borrowed(base)
@@ -693,6 +701,9 @@ impl<'a> Summaries<'a> {
                 let callee = format!("{binding}.{method}");
                 match &summary.reaches {
                     Some(reached) => {
+                        if !summary.pending {
+                            facts.settled.insert(callee.clone());
+                        }
                         facts
                             .sinks
                             .entry(callee)
@@ -794,6 +805,19 @@ impl<'a> Summaries<'a> {
         }
         Some(self.of_function(method, visiting, depth + 1))
     }
+}
+
+/// Whether a `return` under `nodes` (outside nested functions) hands back a
+/// value.
+fn returns_value(nodes: &[Node]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Return(ret) => {
+            let value = ret.value_text.trim();
+            !value.is_empty() && !value.starts_with("throw") && !value.starts_with("raise")
+        }
+        Node::Block(block) => returns_value(&block.body),
+        _ => false,
+    })
 }
 
 /// `binding → class` for every construction bound to a name: `new

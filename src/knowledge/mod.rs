@@ -292,6 +292,11 @@ pub struct HelperFacts {
     /// stored state, whatever their names say (`process(order)` that calls
     /// `order.save()`).
     pub writes_in_body: HashSet<String>,
+    /// Helpers that reach a side effect but hand nothing back to wait for:
+    /// not async, returning no value (`function notify(o) {
+    /// queue.add(..).catch(log) }`). Dropping what they return drops no
+    /// promise; the helper owns the effect's failure.
+    pub settled: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -305,6 +310,7 @@ impl HelperFacts {
             && self.project_method_names.is_empty()
             && self.writes_nothing.is_empty()
             && self.writes_in_body.is_empty()
+            && self.settled.is_empty()
     }
 }
 
@@ -480,6 +486,15 @@ impl Knowledge {
         self.helpers
             .as_ref()
             .is_some_and(|h| h.writes_in_body.contains(&call.callee))
+    }
+
+    /// Whether the call resolves to a helper of the project that reaches a
+    /// side effect and hands nothing back to wait for (see
+    /// [`HelperFacts::settled`]).
+    pub fn settles_itself(&self, call: &Call) -> bool {
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| h.settled.contains(&call.callee))
     }
 
     /// Whether the call defers its callback until after commit.

@@ -30,7 +30,8 @@ declare_rule! {
     /// whose callback throws the error it is given (`(err) => { if (err) throw err }`) is flagged
     /// too: the throw escapes the caller's `try` and `await`. Other callback-style calls, synchronous
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
-    /// the file, and test code are not flagged.
+    /// the file, calls of the project's helpers that hand back nothing to wait for (not async, no
+    /// value returned: the helper owns the effect's failure), and test code are not flagged.
     ///
     /// ## Why it breaks workflows
     /// The caller moves on before the effect is done: the route answers, the job completes, the
@@ -208,6 +209,7 @@ fn dropped_promise<'a>(
         .any(|link| link.method == "catch" || (link.method == "then" && link.args.len() >= 2));
     if handled
         || knowledge.is_synchronous_sink(effect)
+        || knowledge.settles_itself(effect)
         || effect.callbacks().next().is_some()
         || has_callback_argument(effect)
     {
