@@ -8,8 +8,9 @@
 //! project raises; [`repeated`] which side effects act
 //! again when repeated; [`derived`] what the project's own
 //! helpers do (summaries that extend the packs); [`writes`] whether a
-//! transaction visibly writes on the path to a call; [`describe`] how a call
-//! is named in messages.
+//! transaction visibly writes on the path to a call; [`telemetry`] which
+//! effects only count (analytics, metrics, heartbeats); [`describe`] how a
+//! call is named in messages.
 
 pub mod derived;
 pub mod describe;
@@ -21,6 +22,7 @@ pub mod repeated;
 pub mod retried;
 pub mod retry;
 pub mod scope;
+pub mod telemetry;
 pub mod writes;
 
 pub use describe::{callee_name, destination, payload_keys, shorten, test_assertion, what_is_sent};

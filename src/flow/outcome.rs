@@ -605,7 +605,8 @@ pub fn http_target(call: &Call) -> Option<String> {
     full_target(call).map(|target| crate::flow::shorten(&target, 50))
 }
 
-fn full_target(call: &Call) -> Option<String> {
+/// The whole target of an HTTP call, as written (see [`http_target`]).
+pub fn full_target(call: &Call) -> Option<String> {
     let first = call
         .chain
         .iter()

@@ -67,6 +67,39 @@ const WRITE_VERBS: &[&str] = &[
     "finalize",
     "publish",
     "restore",
+    // The state changes of domain objects (`invoice.pay()`,
+    // `invitation.accept(user)`, `membership.renew()`): the model's own
+    // methods that move a row to its next state.
+    "pay",
+    "charge",
+    "capture",
+    "void",
+    "settle",
+    "fulfil",
+    "fulfill",
+    "ship",
+    "accept",
+    "reject",
+    "decline",
+    "revoke",
+    "expire",
+    "renew",
+    "activate",
+    "deactivate",
+    "enable",
+    "disable",
+    "enroll",
+    "invite",
+    "reopen",
+    "transfer",
+    "deposit",
+    "withdraw",
+    "reserve",
+    "allocate",
+    "grant",
+    "ban",
+    "suspend",
+    "transition",
 ];
 
 /// First words that make a method name a question about state.
@@ -326,6 +359,9 @@ mod tests {
         assert!(named_as_write("bulk_update"));
         assert!(named_as_write("get_or_create"));
         assert!(!named_as_write("filter"));
+        assert!(named_as_write("pay"));
+        assert!(named_as_write("accept_invitation"));
+        assert!(!named_as_write("close"));
     }
 
     #[test]

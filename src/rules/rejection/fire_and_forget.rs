@@ -4,6 +4,7 @@ use crate::flow::outcome::{
     awaited_callees, bound_and_unread, chain_links, effect_phrase, function_phrase, is_chain_link,
     rejecter,
 };
+use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink};
 use crate::model::{
@@ -31,7 +32,9 @@ declare_rule! {
     /// too: the throw escapes the caller's `try` and `await`. Other callback-style calls, synchronous
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
     /// the file, calls of the project's helpers that hand back nothing to wait for (not async, no
-    /// value returned: the helper owns the effect's failure), and test code are not flagged.
+    /// value returned: the helper owns the effect's failure), telemetry pings (analytics, metrics,
+    /// heartbeats: said by the target or by the name of the function that sends them) and test
+    /// code are not flagged.
     ///
     /// ## Why it breaks workflows
     /// The caller moves on before the effect is done: the route answers, the job completes, the
@@ -210,6 +213,7 @@ fn dropped_promise<'a>(
     if handled
         || knowledge.is_synchronous_sink(effect)
         || knowledge.settles_itself(effect)
+        || is_telemetry(effect, &state.function)
         || effect.callbacks().next().is_some()
         || has_callback_argument(effect)
     {

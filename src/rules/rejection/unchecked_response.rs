@@ -4,6 +4,7 @@ use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
     on_throwing_receiver, rest_of_function, targets_a_read, throwing_receivers, usage_in,
 };
+use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span};
@@ -22,9 +23,11 @@ declare_rule! {
     /// `status().is_success()` later in the function. A response that is returned or handed to
     /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
     /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
-    /// that are indexed locally (`resp.json()["id"]` raises on an error body) and test code
-    /// (supertest's `.expect(201)` is a status check) are not flagged; a body read without a status
-    /// check is low severity.
+    /// that are indexed locally (`resp.json()["id"]` raises on an error body), POSTs to an endpoint
+    /// that only reads (its path or the constant holding it says query, search, lookup, count),
+    /// telemetry pings (analytics, metrics, heartbeats: said by the target or by the name of the
+    /// function that sends them) and test code (supertest's `.expect(201)` is a status check) are
+    /// not flagged; a body read without a status check is low severity.
     ///
     /// ## Why it breaks workflows
     /// HTTP clients like `fetch`, `requests` and `reqwest` only fail on network errors; a rejection
@@ -114,7 +117,7 @@ impl FileRule for UncheckedResponse {
             let write = chain[position];
             // A POST to a query or search endpoint asks; it changes nothing a
             // refusal could leave undone.
-            if targets_a_read(write) {
+            if targets_a_read(write) || is_telemetry(write, &state.function) {
                 return;
             }
             let after = &chain[position + 1..];

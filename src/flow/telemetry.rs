@@ -1,0 +1,83 @@
+//! Whether a side effect is a telemetry ping: an analytics event, a metric,
+//! a heartbeat or a tracking beacon sent to a service that only counts. Such
+//! a call is best effort by design; its loss or refusal breaks no workflow,
+//! so the rejection rules leave it alone.
+//!
+//! Two places say so: the target of the request (`https://stats.example.com
+//! /api/track`, `${ANALYTICS_URL}/event`) and the name of the function that
+//! sends it, or of the helper that is called (`trackPageView`,
+//! `sendHeartbeat`, `report_metrics`).
+
+use super::outcome::full_target;
+use crate::knowledge::identifier_words;
+use crate::model::Call;
+
+/// Words that name telemetry wherever they stand in a target or a name.
+const TELEMETRY_WORDS: &[&str] = &[
+    "analytics",
+    "telemetry",
+    "metrics",
+    "beacon",
+    "heartbeat",
+    "pixel",
+];
+
+/// Words that name telemetry as the last segment of a target's path
+/// (`/api/track`, `/ping`, `/collect`): elsewhere they name other things
+/// (`tracking-carrier.com/shipments`).
+const ENDPOINT_WORDS: &[&str] = &["track", "ping", "collect", "stats"];
+
+/// Whether `call` (the effect, or the helper reaching it) sends telemetry,
+/// made in the function named `function` (`Checkout.view > callback`).
+pub fn is_telemetry(call: &Call, function: &str) -> bool {
+    names_telemetry(&call.callee)
+        || function.split(" > ").any(names_telemetry)
+        || full_target(call).is_some_and(|target| targets_telemetry(&target))
+}
+
+/// Whether a function's name says it sends telemetry: a telemetry word in
+/// it, or `track` as its verb (`trackPageView`, `track_signup`).
+fn names_telemetry(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let words = identifier_words(last);
+    words.first().is_some_and(|first| first == "track")
+        || words
+            .iter()
+            .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
+}
+
+fn targets_telemetry(target: &str) -> bool {
+    let path = target.split(['?', '#']).next().unwrap_or(target);
+    let last = path
+        .trim_end_matches(['/', '"', '\'', '`'])
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    identifier_words(target)
+        .iter()
+        .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
+        || identifier_words(last)
+            .last()
+            .is_some_and(|word| ENDPOINT_WORDS.contains(&word.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{names_telemetry, targets_telemetry};
+
+    #[test]
+    fn targets_and_names_that_only_count() {
+        assert!(targets_telemetry("https://stats.example.com/api/track"));
+        assert!(targets_telemetry("${ANALYTICS_URL}/event"));
+        assert!(targets_telemetry("https://hc.example.com/ping"));
+        assert!(!targets_telemetry(
+            "https://api.tracking-carrier.com/shipments"
+        ));
+        assert!(!targets_telemetry("https://shop.example.com/api/orders"));
+        assert!(names_telemetry("trackPageView"));
+        assert!(names_telemetry("this.sendHeartbeat"));
+        assert!(names_telemetry("report_metrics"));
+        assert!(!names_telemetry("updateTracking"));
+        assert!(!names_telemetry("reportUsage"));
+    }
+}
