@@ -336,6 +336,76 @@ pub enum Usage {
     Checked,
 }
 
+/// Fields of a response body that carry its outcome (`{ success }`,
+/// `data.ok`, `body.error`).
+const OUTCOME_FIELDS: &[&str] = &["success", "ok", "error", "errors", "status"];
+
+/// The names the body of the response in `var` is bound to in `rest` (the
+/// code after the call): `const json = await res.json()`, `const { success
+/// } = await response.json()`, `data = resp.json()`.
+pub fn body_bindings(rest: &str, var: &str) -> Vec<String> {
+    let Ok(pattern) = Regex::new(&format!(
+        r"(\{{[^}}]*\}}|[A-Za-z_$][\w$]*)\s*(?::[^=;\n]+)?=\s*(?:await\s+)?{}\.(?:json|text)\(",
+        regex::escape(var)
+    )) else {
+        return Vec::new();
+    };
+    pattern
+        .captures_iter(rest)
+        .flat_map(|captures| {
+            captures[1]
+                .split(|c: char| !is_ident_char(c))
+                .filter(|name| !name.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Whether a response body bound to `names` is checked for its outcome in
+/// `function`, whose code after the call is `rest`: an outcome field is read
+/// (`{ success }`, `data.ok`, `body.error`), the body goes through a schema
+/// that throws (`Schema.parse(data)`), or an `if` on it throws (`if (typeof
+/// json.id !== 'string') throw ..`). An error body then does not pass for a
+/// result.
+pub fn body_checked(function: &Function, rest: &str, names: &[String]) -> bool {
+    names.iter().any(|name| {
+        OUTCOME_FIELDS.contains(&name.as_str())
+            || OUTCOME_FIELDS.iter().any(|field| {
+                rest.contains(&format!("{name}.{field}"))
+                    || rest.contains(&format!("{name}?.{field}"))
+                    || rest.contains(&format!("{name}[\"{field}\"]"))
+                    || rest.contains(&format!("{name}['{field}']"))
+            })
+            || rest.contains(&format!(".parse({name})"))
+            || throws_on(&function.body, name)
+    })
+}
+
+/// Whether an `if` under `nodes` whose condition reads `name` throws.
+fn throws_on(nodes: &[Node], name: &str) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Block(block) => {
+            let on_name = match &block.kind {
+                BlockKind::If { condition } => mentions_word(condition, name),
+                _ => false,
+            };
+            (on_name && block.body.iter().any(|inner| matches!(inner, Node::Return(ret) if ret.value_text.trim_start().starts_with("throw"))))
+                || throws_on(&block.body, name)
+        }
+        _ => false,
+    })
+}
+
+/// Whether `text` holds `word` as a whole identifier.
+fn mentions_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident_char) && !after.is_some_and(is_ident_char)
+    })
+}
+
 /// Members that read a response's body or metadata but not its status.
 pub const BODY_READS: &[&str] = &[
     "json",

@@ -1,8 +1,9 @@
 //! `rejection/unchecked-response`.
 
 use crate::flow::outcome::{
-    BODY_READS, RESULT_DISCARDS, Usage, chain_links, function_phrase, http_target, is_chain_link,
-    on_throwing_receiver, rest_of_function, targets_a_read, throwing_receivers, usage_in,
+    BODY_READS, RESULT_DISCARDS, Usage, body_bindings, body_checked, chain_links, function_phrase,
+    http_target, is_chain_link, on_throwing_receiver, rest_of_function, targets_a_read,
+    throwing_receivers, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -23,7 +24,9 @@ declare_rule! {
     /// `status().is_success()` later in the function. A response that is returned or handed to
     /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
     /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
-    /// that are indexed locally (`resp.json()["id"]` raises on an error body), POSTs to an endpoint
+    /// that are indexed locally (`resp.json()["id"]` raises on an error body), bodies whose outcome
+    /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
+    /// `if` on the body that throws), POSTs to an endpoint
     /// that only reads (its path or the constant holding it says query, search, lookup, count),
     /// telemetry pings (analytics, metrics, heartbeats: said by the target or by the name of the
     /// function that sends them) and test code (supertest's `.expect(201)` is a status check) are
@@ -179,7 +182,7 @@ fn reading(
         .iter()
         .find(|link| link.method == "then" || BODY_READS.contains(&link.method.as_str()));
     if let Some(link) = body_read {
-        return chained_reading(call, write, link, file, ecosystem, knowledge);
+        return chained_reading(call, write, link, file, state, ecosystem, knowledge);
     }
     match call.result {
         // `match client.post(..).send().await { Ok(_) => .., Err(e) => .. }`:
@@ -211,6 +214,7 @@ fn chained_reading(
     write: &Call,
     link: &Call,
     file: &FileContext<'_>,
+    state: &WalkState<'_>,
     ecosystem: Option<Ecosystem>,
     knowledge: &Knowledge,
 ) -> Option<Reading> {
@@ -228,6 +232,24 @@ fn chained_reading(
             .any(|member| text.contains(&format!(".{member}(")));
         if !reads_body {
             return Some(Reading::IgnoredByThen);
+        }
+    }
+    // `const { success } = await fetch(..).then((r) => r.json())`: the body
+    // carries the outcome and is checked.
+    if let Some(bound) = call.bound_to.as_deref() {
+        let names: Vec<String> = bound
+            .split(|c: char| !crate::flow::outcome::is_ident_char(c))
+            .filter(|name| !name.is_empty())
+            .map(str::to_string)
+            .collect();
+        let rest = rest_of_function(
+            file.source,
+            call.span,
+            state.enclosing,
+            &file.model.comments,
+        );
+        if body_checked(state.enclosing, &rest, &names) {
+            return None;
         }
     }
     match call.result {
@@ -273,6 +295,12 @@ fn bound_reading(
     let usage = usage_in(&rest, var, knowledge);
     if usage == Usage::Checked && only_success_is_taken(state.enclosing, call.span, var, &rest) {
         return Some(Reading::SuccessOnly(var.to_string()));
+    }
+    // `const { success } = await res.json()`, `if (!data.ok) throw ..`: the
+    // body carries the outcome and it is checked.
+    if usage == Usage::BodyOnly && body_checked(state.enclosing, &rest, &body_bindings(&rest, var))
+    {
+        return None;
     }
     // An unawaited promise nobody reads is fire-and-forget's finding.
     let unawaited_js = ecosystem == Some(Ecosystem::Js) && !call.awaited;
