@@ -32,6 +32,27 @@ pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext,
 
 use crate::model::{Call, FileModel, Function, Node, Span, Value};
 
+/// Whether a function of `model` takes a parameter `name` with a type
+/// annotation (`constructor(private producer: Producer)`): the type says
+/// what the member it becomes is.
+pub fn has_typed_parameter(model: &FileModel, name: &str) -> bool {
+    fn in_nodes(nodes: &[Node], name: &str) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Function(function) => in_function(function, name),
+            Node::Block(block) => in_nodes(&block.body, name),
+            _ => false,
+        })
+    }
+    fn in_function(function: &Function, name: &str) -> bool {
+        function
+            .params
+            .iter()
+            .any(|param| param.name == name && param.type_annotation.is_some())
+            || in_nodes(&function.body, name)
+    }
+    in_function(&model.module, name)
+}
+
 /// The functions whose bodies contain `span`, innermost first (the module
 /// excluded): a callback, the method around it, the class method around that.
 pub fn functions_around(model: &FileModel, span: Span) -> Vec<&Function> {

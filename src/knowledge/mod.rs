@@ -866,6 +866,29 @@ impl Knowledge {
 }
 
 impl Sink {
+    /// Whether `callee` matched only patterns that recognise the receiver by
+    /// a fragment of its variable's name (`**.*[bB]us.publish`,
+    /// `**.*[qQ]ueue.add`, `**.*[eE]vents.publish`; a bare `*` for a
+    /// resource, as in `**.stripe.*.create`, guesses nothing): a guess from
+    /// how the code names things, not evidence of the library behind it.
+    pub fn guesses_receiver(&self, callee: &str) -> bool {
+        let mut matched = self
+            .patterns
+            .iter()
+            .filter(|p| p.matches(callee))
+            .peekable();
+        matched.peek().is_some()
+            && matched.all(|p| {
+                p.as_str().strip_prefix("**.").is_some_and(|rest| {
+                    let segments: Vec<&str> = rest.split('.').collect();
+                    segments.len() >= 2
+                        && segments[..segments.len() - 1].iter().any(|segment| {
+                            segment.contains('*') && segment.chars().any(char::is_alphabetic)
+                        })
+                })
+            })
+    }
+
     /// Whether `callee` matches only patterns that take any receiver
     /// (`**.*Bus.publish`, `**.send_mail`) and the sink asks nothing of the
     /// call (a constructed argument such as `new SendMessageCommand(..)`, an

@@ -21,7 +21,7 @@ pub use registry::{all_rules, find_rule, repository_rules};
 
 use crate::flow::{RetryFacts, ScopeWalker};
 use crate::knowledge::Knowledge;
-use crate::model::{FileModel, Span};
+use crate::model::{Call, FileModel, Span};
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::fmt;
@@ -128,11 +128,42 @@ impl Confidence {
     /// the call site: as [`Confidence::of_pattern`] for an SDK call; `Medium`
     /// through a project helper, whose own code may already handle or report
     /// the failure the call site seems to drop.
-    pub fn of_failure_handling(sink: &crate::knowledge::Sink) -> Confidence {
+    pub fn of_failure_handling(
+        sink: &crate::knowledge::Sink,
+        call: &Call,
+        model: &FileModel,
+    ) -> Confidence {
         if sink.origin == crate::knowledge::SinkOrigin::Pack {
-            Confidence::of_pattern(sink.generic)
+            Confidence::of_sink(sink, call, model)
         } else {
             Confidence::Medium
+        }
+    }
+
+    /// The confidence of a finding about the pack sink `call` reaches: as
+    /// [`Confidence::of_pattern`], and `Medium` when the receiver is a
+    /// member of `this`/`self` that the pack recognised only by a fragment
+    /// of its name (`this.events.publish`, `self.job_queue.enqueue`; see
+    /// [`crate::knowledge::Sink::guesses_receiver`]) and nothing in the file
+    /// constructs it or gives its type (`constructor(private producer:
+    /// Producer)`): an injected dependency whose class is out of sight may be
+    /// in-process.
+    pub fn of_sink(sink: &crate::knowledge::Sink, call: &Call, model: &FileModel) -> Confidence {
+        let injected = call.receiver.as_deref().and_then(|receiver| {
+            receiver
+                .strip_prefix("this.")
+                .or_else(|| receiver.strip_prefix("self."))
+        });
+        let guessed = injected.is_some_and(|member| {
+            sink.origin == crate::knowledge::SinkOrigin::Pack
+                && call.constructed_receiver.is_none()
+                && !crate::flow::has_typed_parameter(model, member)
+                && sink.guesses_receiver(&call.callee)
+        });
+        if guessed {
+            Confidence::Medium
+        } else {
+            Confidence::of_pattern(sink.generic)
         }
     }
 

@@ -145,10 +145,15 @@ impl ConsumerNotIdempotent {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_pattern(effect.generic).when_certain(
-                matches!(knowledge.delivery(handler), Delivery::AtLeastOnce)
-                    && !knowledge.body_role_by_name_only(handler),
-            ),
+            confidence: knowledge
+                .sink(call)
+                .map_or(Confidence::of_pattern(effect.generic), |sink| {
+                    Confidence::of_sink(sink, call, file.model)
+                })
+                .when_certain(
+                    matches!(knowledge.delivery(handler), Delivery::AtLeastOnce)
+                        && !knowledge.body_role_by_name_only(handler),
+                ),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),

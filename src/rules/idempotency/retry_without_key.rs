@@ -193,7 +193,12 @@ impl RetryWithoutKey {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_pattern(effect.generic).when_certain(retried.certain),
+            confidence: knowledge
+                .sink(call)
+                .map_or(Confidence::of_pattern(effect.generic), |sink| {
+                    Confidence::of_sink(sink, call, file.model)
+                })
+                .when_certain(retried.certain),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),

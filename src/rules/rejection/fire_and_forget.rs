@@ -106,7 +106,7 @@ impl FileRule for FireAndForget {
                 if matches!(call.result, CallResult::Discarded) || unread() {
                     for (effect, sink) in spawned_effects(call, ecosystem, knowledge) {
                         findings.push(self.finding(
-                            file.path,
+                            file,
                             effect,
                             sink,
                             call,
@@ -125,7 +125,7 @@ impl FileRule for FireAndForget {
                 && !inside_own_try(state)
             {
                 findings.push(self.finding(
-                    file.path,
+                    file,
                     call,
                     sink,
                     call,
@@ -138,7 +138,7 @@ impl FileRule for FireAndForget {
                 && let Some((sink, thrown)) = thrown_in_callback(call, knowledge)
             {
                 findings.push(self.finding(
-                    file.path,
+                    file,
                     call,
                     sink,
                     call,
@@ -152,7 +152,7 @@ impl FileRule for FireAndForget {
             else {
                 return;
             };
-            findings.push(self.finding(file.path, effect, sink, call, state, Lost::Dropped));
+            findings.push(self.finding(file, effect, sink, call, state, Lost::Dropped));
         });
     }
 }
@@ -356,7 +356,7 @@ fn inside_own_try(state: &WalkState<'_>) -> bool {
 impl FireAndForget {
     fn finding(
         &self,
-        file_path: &str,
+        file: &FileContext<'_>,
         effect: &Call,
         sink: &Sink,
         trigger: &Call,
@@ -366,7 +366,7 @@ impl FireAndForget {
         let function = function_phrase(&state.function);
         let callee = callee_name(effect);
         let sent = effect_phrase(effect, trigger, sink.kind);
-        let python = matches!(Language::from_path(file_path), Some(Language::Python));
+        let python = matches!(Language::from_path(file.path), Some(Language::Python));
         let (how, related) = how_it_is_lost(&lost, python, &function, &sent, sink.kind);
         let message = format!(
             "`{callee}` {} ({}), but {how}",
@@ -385,7 +385,7 @@ impl FireAndForget {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_failure_handling(sink),
+            confidence: Confidence::of_failure_handling(sink, effect, file.model),
             span: effect.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),

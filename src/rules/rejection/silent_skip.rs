@@ -626,9 +626,9 @@ impl SilentSkip {
         RawFinding {
             rule: self.id(),
             severity: skip.severity,
-            confidence: knowledge
-                .sink(skipped)
-                .map_or(Confidence::High, Confidence::of_failure_handling),
+            confidence: knowledge.sink(skipped).map_or(Confidence::High, |sink| {
+                Confidence::of_failure_handling(sink, skipped, file.model)
+            }),
             span: head_span(file.source, skip.block),
             function,
             trigger_text: format!("if {} return", skip.condition),

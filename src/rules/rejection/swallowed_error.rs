@@ -118,19 +118,33 @@ impl FileRule for SwallowedError {
                 && let Some((sink_call, sink, swallow)) =
                     self.promise_handler(call, file, state, knowledge)
             {
-                findings.push(self.finding(sink_call, sink, call, state, swallow));
+                findings.push(self.finding(file, sink_call, sink, call, state, swallow));
                 return;
             }
             if outermost && let Some((sink_call, sink)) = settled_sink(call, file, state, knowledge)
             {
-                findings.push(self.finding(sink_call, sink, call, state, Swallow::Settled(call)));
+                findings.push(self.finding(
+                    file,
+                    sink_call,
+                    sink,
+                    call,
+                    state,
+                    Swallow::Settled(call),
+                ));
                 return;
             }
             if outermost
                 && ecosystem == Some(Ecosystem::Rust)
                 && let Some((sink_call, sink)) = rust_ignored(call, knowledge)
             {
-                findings.push(self.finding(sink_call, sink, call, state, Swallow::Ignored(call)));
+                findings.push(self.finding(
+                    file,
+                    sink_call,
+                    sink,
+                    call,
+                    state,
+                    Swallow::Ignored(call),
+                ));
                 return;
             }
             let Some(sink) = knowledge.sink(call) else {
@@ -145,7 +159,7 @@ impl FileRule for SwallowedError {
                 .or_else(|| branches.suppressor_around(call))
                 .or_else(|| branches.err_branch_around(call, file, knowledge));
             if let Some(swallow) = swallow {
-                findings.push(self.finding(call, sink, call, state, swallow));
+                findings.push(self.finding(file, call, sink, call, state, swallow));
             }
         });
     }
@@ -220,6 +234,7 @@ impl SwallowedError {
 
     fn finding(
         &self,
+        file: &FileContext<'_>,
         sink_call: &Call,
         sink: &Sink,
         trigger: &Call,
@@ -269,7 +284,7 @@ impl SwallowedError {
         RawFinding {
             rule: self.id(),
             severity,
-            confidence: Confidence::of_failure_handling(sink),
+            confidence: Confidence::of_failure_handling(sink, sink_call, file.model),
             span: sink_call.span,
             function: state.function.clone(),
             trigger_text: trigger.text.clone(),

@@ -143,9 +143,9 @@ impl FileRule for SideEffectInTransaction {
                 rule: self.id(),
                 severity,
                 confidence: if !in_helper && !cache && !named {
-                    Confidence::of_pattern(sink.generic)
+                    Confidence::of_sink(sink, call, file.model)
                 } else {
-                    Confidence::of_pattern(sink.generic).min(Confidence::Medium)
+                    Confidence::of_sink(sink, call, file.model).min(Confidence::Medium)
                 },
                 span: call.span,
                 function: state.function.clone(),
