@@ -464,37 +464,37 @@ impl Knowledge {
             })
     }
 
+    /// Whether the call's callee is in the set of [`HelperFacts`] `pick`
+    /// chooses.
+    fn helper_fact(&self, call: &Call, pick: impl Fn(&HelperFacts) -> &HashSet<String>) -> bool {
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| pick(h).contains(&call.callee))
+    }
+
     /// Whether the call is resolved to a method of the project's own class
     /// that reaches no known side effect (see [`HelperFacts::project_methods`]).
     pub fn is_project_method(&self, call: &Call) -> bool {
-        self.helpers
-            .as_ref()
-            .is_some_and(|h| h.project_methods.contains(&call.callee))
+        self.helper_fact(call, |h| &h.project_methods)
     }
 
     /// Whether the call resolves to a function of the project named as a
     /// write whose body writes nothing (see [`HelperFacts::writes_nothing`]).
     pub fn writes_nothing(&self, call: &Call) -> bool {
-        self.helpers
-            .as_ref()
-            .is_some_and(|h| h.writes_nothing.contains(&call.callee))
+        self.helper_fact(call, |h| &h.writes_nothing)
     }
 
     /// Whether the call resolves to a function of the project whose body
     /// writes stored state (see [`HelperFacts::writes_in_body`]).
     pub fn writes_in_body(&self, call: &Call) -> bool {
-        self.helpers
-            .as_ref()
-            .is_some_and(|h| h.writes_in_body.contains(&call.callee))
+        self.helper_fact(call, |h| &h.writes_in_body)
     }
 
     /// Whether the call resolves to a helper of the project that reaches a
     /// side effect and hands nothing back to wait for (see
     /// [`HelperFacts::settled`]).
     pub fn settles_itself(&self, call: &Call) -> bool {
-        self.helpers
-            .as_ref()
-            .is_some_and(|h| h.settled.contains(&call.callee))
+        self.helper_fact(call, |h| &h.settled)
     }
 
     /// Whether the call defers its callback until after commit.
