@@ -580,6 +580,7 @@ impl<'a> Summaries<'a> {
                 if summary.sends_after_commit {
                     facts.tasks_sent_after_commit.insert(name.clone());
                 }
+                facts.summarised.insert(name.clone());
                 let last = name.rsplit('.').next().unwrap_or(&name);
                 if summary.stores {
                     facts.writes_in_body.insert(name.clone());

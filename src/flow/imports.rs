@@ -76,6 +76,38 @@ pub fn project_imports(language: Language, path: &str, source: &str) -> Vec<Impo
     project_imports_with(language, path, source, &no_aliases)
 }
 
+/// The local names a file at `path` binds to the project's own code: its
+/// imports whose candidate files lie in the project's own folders (a
+/// relative import, or an absolute module whose first folder is one of the
+/// file's, as `shop.orders.notify` is for `shop/views.py`). A call on one of
+/// these names is the project's code, whether or not its file is read.
+pub fn project_local_names(
+    language: Language,
+    path: &str,
+    source: &str,
+) -> std::collections::HashSet<String> {
+    let folders: Vec<&str> = path.split('/').rev().skip(1).collect();
+    project_imports(language, path, source)
+        .into_iter()
+        .filter(|name| match language {
+            // The module as written: relative, or its package is a folder
+            // the file stands in (`weblate.utils` for `weblate/trans/x.py`).
+            Language::Python => python_module_of(source, &name.local).is_some_and(|module| {
+                module.starts_with('.')
+                    || folders.contains(&module.split('.').next().unwrap_or_default())
+            }),
+            _ => name
+                .candidates
+                .iter()
+                .any(|candidate| match candidate.split_once('/') {
+                    Some((first, _)) => folders.contains(&first),
+                    None => folders.is_empty(),
+                }),
+        })
+        .map(|name| name.local)
+        .collect()
+}
+
 /// The project imports of a file at `path`, with the project's JS/TS
 /// aliases resolved by `aliases`.
 pub fn project_imports_with(

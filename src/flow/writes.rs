@@ -161,6 +161,10 @@ pub fn stores_rows(call: &Call) -> bool {
 pub enum PathWrites {
     /// No call on the path is named as a write or reaches a body that writes.
     Nothing,
+    /// Nothing visibly writes, but the path calls the project's own code
+    /// whose body is not in sight (imported from a file not read): the
+    /// callee of the first such call, for the message.
+    Unseen(String),
     /// Only helpers of the project whose bodies write (their summaries say
     /// so): the callee of the first, for the message.
     InHelper(String),
@@ -172,7 +176,8 @@ impl PathWrites {
     /// The stronger of two, the earlier helper when both are helpers.
     fn or(self, other: PathWrites) -> PathWrites {
         match (&self, &other) {
-            (PathWrites::InHelper(_), PathWrites::InHelper(_)) => self,
+            (PathWrites::InHelper(_), PathWrites::InHelper(_))
+            | (PathWrites::Unseen(_), PathWrites::Unseen(_)) => self,
             _ => self.max(other),
         }
     }
@@ -187,18 +192,45 @@ pub fn writes_on_path(
     target: &Call,
     origin: SinkOrigin,
     knowledge: &Knowledge,
+    unseen: &dyn Fn(&Call) -> bool,
 ) -> PathWrites {
+    let writes = Writes { knowledge, unseen };
     let by_target = if origin == SinkOrigin::Pack {
         PathWrites::Nothing
     } else {
-        write_of(target, knowledge)
+        writes.of(target)
     };
-    by_target.or(on_path(scope.body, target, knowledge))
+    by_target.or(on_path(scope.body, target, &writes))
 }
 
-fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> PathWrites {
+/// How the calls of a path are judged: the knowledge of the file, and which
+/// calls are the project's code out of sight.
+struct Writes<'a> {
+    knowledge: &'a Knowledge,
+    unseen: &'a dyn Fn(&Call) -> bool,
+}
+
+impl Writes<'_> {
+    /// How surely a call that is not itself a side effect writes: named as
+    /// a write (unless it is the project's own function and its body writes
+    /// nothing), the project's own function whose body writes, or the
+    /// project's code out of sight.
+    fn of(&self, call: &Call) -> PathWrites {
+        if named_as_write(&call.method) && !self.knowledge.writes_nothing(call) {
+            PathWrites::Named
+        } else if self.knowledge.writes_in_body(call) {
+            PathWrites::InHelper(call.callee.clone())
+        } else if (self.unseen)(call) {
+            PathWrites::Unseen(call.callee.clone())
+        } else {
+            PathWrites::Nothing
+        }
+    }
+}
+
+fn on_path(nodes: &[Node], target: &Call, writes: &Writes<'_>) -> PathWrites {
     let Some(index) = nodes.iter().position(|node| contains(node, target)) else {
-        return strongest(nodes.iter(), target, knowledge);
+        return strongest(nodes.iter(), target, writes);
     };
     let alternatives = branch_run(nodes, index);
     let around = strongest(
@@ -207,11 +239,11 @@ fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> PathWrites {
             (!elsewhere).then_some(node)
         }),
         target,
-        knowledge,
+        writes,
     );
     let inside = match &nodes[index] {
-        Node::Block(block) => on_path(&block.body, target, knowledge),
-        node => writes(node, target, knowledge),
+        Node::Block(block) => on_path(&block.body, target, writes),
+        node => strongest_in(node, target, writes),
     };
     around.or(inside)
 }
@@ -219,10 +251,10 @@ fn on_path(nodes: &[Node], target: &Call, knowledge: &Knowledge) -> PathWrites {
 fn strongest<'n>(
     nodes: impl Iterator<Item = &'n Node>,
     target: &Call,
-    knowledge: &Knowledge,
+    writes: &Writes<'_>,
 ) -> PathWrites {
     nodes
-        .map(|node| writes(node, target, knowledge))
+        .map(|node| strongest_in(node, target, writes))
         .fold(PathWrites::Nothing, PathWrites::or)
 }
 
@@ -291,7 +323,7 @@ fn contains(node: &Node, target: &Call) -> bool {
 
 /// The strongest write `node` holds, other than `target` and the calls it
 /// is made of.
-fn writes(node: &Node, target: &Call, knowledge: &Knowledge) -> PathWrites {
+fn strongest_in(node: &Node, target: &Call, writes: &Writes<'_>) -> PathWrites {
     let mut inside_target = Vec::new();
     for_each_call_in(std::slice::from_ref(node), &mut |call| {
         if std::ptr::eq(call, target) {
@@ -302,26 +334,12 @@ fn writes(node: &Node, target: &Call, knowledge: &Knowledge) -> PathWrites {
     for_each_call_in(std::slice::from_ref(node), &mut |call| {
         if !std::ptr::eq(call, target)
             && !inside_target.contains(&(call as *const Call))
-            && knowledge.sink(call).is_none()
+            && writes.knowledge.sink(call).is_none()
         {
-            found =
-                std::mem::replace(&mut found, PathWrites::Nothing).or(write_of(call, knowledge));
+            found = std::mem::replace(&mut found, PathWrites::Nothing).or(writes.of(call));
         }
     });
     found
-}
-
-/// How surely a call that is not itself a side effect writes: named as a
-/// write (unless it is the project's own function and its body writes
-/// nothing), or the project's own function whose body writes.
-fn write_of(call: &Call, knowledge: &Knowledge) -> PathWrites {
-    if named_as_write(&call.method) && !knowledge.writes_nothing(call) {
-        PathWrites::Named
-    } else if knowledge.writes_in_body(call) {
-        PathWrites::InHelper(call.callee.clone())
-    } else {
-        PathWrites::Nothing
-    }
 }
 
 /// Whether a method name carries a write verb; "for update"

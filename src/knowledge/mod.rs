@@ -297,6 +297,10 @@ pub struct HelperFacts {
     /// queue.add(..).catch(log) }`). Dropping what they return drops no
     /// promise; the helper owns the effect's failure.
     pub settled: HashSet<String>,
+    /// Every call name a summary of the project's code answers for: a
+    /// declared function or method, or a helper imported from a file read.
+    /// A call of the project's own code that is not here was not seen.
+    pub summarised: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -311,6 +315,7 @@ impl HelperFacts {
             && self.writes_nothing.is_empty()
             && self.writes_in_body.is_empty()
             && self.settled.is_empty()
+            && self.summarised.is_empty()
     }
 }
 
@@ -495,6 +500,12 @@ impl Knowledge {
     /// [`HelperFacts::settled`]).
     pub fn settles_itself(&self, call: &Call) -> bool {
         self.helper_fact(call, |h| &h.settled)
+    }
+
+    /// Whether a summary of the project's code answers for the call (see
+    /// [`HelperFacts::summarised`]).
+    pub fn is_summarised(&self, call: &Call) -> bool {
+        self.helper_fact(call, |h| &h.summarised)
     }
 
     /// Whether the call defers its callback until after commit.

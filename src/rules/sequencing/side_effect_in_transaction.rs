@@ -1,6 +1,7 @@
 //! `sequencing/side-effect-in-transaction`.
 
 use crate::flow::WalkState;
+use crate::flow::imports::project_local_names;
 use crate::flow::writes::{PathWrites, writes_on_path};
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
@@ -8,7 +9,7 @@ use crate::flow::{
 use crate::knowledge::{
     Delivery, HandlerRole, Knowledge, RequestTransactions, Sink, SinkKind, identifier_words,
 };
-use crate::model::{Call, Span};
+use crate::model::{Call, Language, Span};
 use crate::rules::RuleId;
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
@@ -32,7 +33,9 @@ declare_rule! {
     /// `EventEmitter`s are not flagged. A transaction that writes nothing on the path to the effect
     /// (no call named as a write, no helper of the project whose body writes; a helper named as a
     /// write counts only if its body writes) is not flagged: the effect announces state committed
-    /// earlier. Confidence is medium when the only write is inside such a helper, when the effect
+    /// earlier; a path that calls the project's own function from a file not read (imported by
+    /// name, so it may write) keeps the finding at medium confidence. Confidence is also medium
+    /// when the only write is inside such a helper, when the effect
     /// only refreshes a cache (a task or helper named for a cache), or when a helper's chain ends
     /// in another file on a call known only by its method's name.
     ///
@@ -84,6 +87,17 @@ declare_rule! {
 impl FileRule for SideEffectInTransaction {
     fn check_file(&self, file: &FileContext<'_>, findings: &mut Vec<RawFinding>) {
         let walker = file.walker();
+        // The names the file binds to the project's own code: a call on one
+        // that no summary answers for is code out of sight, which may write.
+        let project_names = std::cell::OnceCell::new();
+        let unseen = |call: &Call| {
+            let names = project_names.get_or_init(|| {
+                Language::from_path(file.path).map_or_else(Default::default, |language| {
+                    project_local_names(language, file.path, file.source)
+                })
+            });
+            is_unseen_project_call(call, names) && !file.knowledge.is_summarised(call)
+        };
         let requests = file
             .knowledge
             .request_transactions()
@@ -119,19 +133,21 @@ impl FileRule for SideEffectInTransaction {
             } else {
                 self.default_severity()
             };
-            let writes = writes_on_path(&scope, call, sink.origin, file.knowledge);
+            let writes = writes_on_path(&scope, call, sink.origin, file.knowledge, &unseen);
             if writes == PathWrites::Nothing {
                 // Nothing this transaction writes is on the path: the effect
                 // announces state committed earlier, and a rollback takes
                 // back nothing its receiver reads.
                 return;
             }
-            let in_helper = matches!(writes, PathWrites::InHelper(_));
+            let in_helper = matches!(writes, PathWrites::InHelper(_) | PathWrites::Unseen(_));
             let cache = refreshes_cache(call, sink);
             let named = ends_by_name_elsewhere(sink);
             let mut message = message(call, &sink.label, sink.kind.action(), &scope);
-            if let PathWrites::InHelper(helper) = &writes {
-                message.push_str(&write_in_helper(helper));
+            match &writes {
+                PathWrites::InHelper(helper) => message.push_str(&write_in_helper(helper)),
+                PathWrites::Unseen(callee) => message.push_str(&write_unseen(callee)),
+                _ => {}
             }
             if cache {
                 message.push_str(CACHE_REFRESH);
@@ -274,6 +290,66 @@ fn write_in_helper(helper: &str) -> String {
     format!(
         " (the only writes of this transaction on the path to it are inside the project's helpers, `{}` first: if they write stored state, the receiver can read it uncommitted; if they only keep state in memory, the effect announces state committed earlier)",
         shorten(helper, 40)
+    )
+}
+
+/// Whether `call` calls a function of the project that `names` (the names
+/// the file binds to the project's code) reaches by name: the imported
+/// function itself (`settle(order)`) or a function of an imported module
+/// (`billing.settle(order)`), named as an act rather than a read
+/// (`get_order`, `render_total`, `is_open` read). A class imported from the
+/// project (`Order.objects.get(..)`) is the ORM's, not code out of sight.
+fn is_unseen_project_call(call: &Call, names: &std::collections::HashSet<String>) -> bool {
+    let segments: Vec<&str> = call.callee.split('.').collect();
+    let by_name = match segments.as_slice() {
+        [function] => names.contains(*function),
+        [module, _] => {
+            names.contains(*module) && module.chars().next().is_some_and(char::is_lowercase)
+        }
+        _ => false,
+    };
+    by_name
+        && !identifier_words(&call.method)
+            .first()
+            .is_some_and(|first| READ_WORDS.contains(&first.as_str()))
+}
+
+/// First words of a function's name that say it reads or computes.
+const READ_WORDS: &[&str] = &[
+    "get",
+    "find",
+    "fetch",
+    "load",
+    "list",
+    "read",
+    "count",
+    "lookup",
+    "search",
+    "render",
+    "format",
+    "build",
+    "make",
+    "compute",
+    "calculate",
+    "validate",
+    "check",
+    "is",
+    "has",
+    "can",
+    "should",
+    "to",
+    "as",
+    "parse",
+    "serialize",
+    "log",
+];
+
+/// Said of a transaction whose path calls only the project's code out of
+/// sight (see [`writes_on_path`]).
+fn write_unseen(callee: &str) -> String {
+    format!(
+        " (no write is visible on the path to it, but it calls the project's `{}`, whose file was not read: if that writes, the receiver can read it uncommitted)",
+        shorten(callee, 40)
     )
 }
 
