@@ -883,21 +883,26 @@ impl Sink {
     /// resource, as in `**.stripe.*.create`, guesses nothing): a guess from
     /// how the code names things, not evidence of the library behind it.
     pub fn guesses_receiver(&self, callee: &str) -> bool {
+        self.only_patterns_that(callee, |pattern| {
+            pattern.strip_prefix("**.").is_some_and(|rest| {
+                let segments: Vec<&str> = rest.split('.').collect();
+                segments.len() >= 2
+                    && segments[..segments.len() - 1].iter().any(|segment| {
+                        segment.contains('*') && segment.chars().any(char::is_alphabetic)
+                    })
+            })
+        })
+    }
+
+    /// Whether some pattern of the sink matches `callee` and every one that
+    /// does satisfies `test` (given the pattern as written).
+    fn only_patterns_that(&self, callee: &str, test: impl Fn(&str) -> bool) -> bool {
         let mut matched = self
             .patterns
             .iter()
             .filter(|p| p.matches(callee))
             .peekable();
-        matched.peek().is_some()
-            && matched.all(|p| {
-                p.as_str().strip_prefix("**.").is_some_and(|rest| {
-                    let segments: Vec<&str> = rest.split('.').collect();
-                    segments.len() >= 2
-                        && segments[..segments.len() - 1].iter().any(|segment| {
-                            segment.contains('*') && segment.chars().any(char::is_alphabetic)
-                        })
-                })
-            })
+        matched.peek().is_some() && matched.all(|p| test(p.as_str()))
     }
 
     /// Whether `callee` matches only patterns that take any receiver
@@ -906,14 +911,9 @@ impl Sink {
     /// option such as `method: 'POST'` written at the call are evidence):
     /// the names of the receiver and the method are all that matched.
     pub fn matched_by_names_only(&self, callee: &str) -> bool {
-        self.when_new_arg.is_empty() && self.when_option.is_none() && {
-            let mut matched = self
-                .patterns
-                .iter()
-                .filter(|p| p.matches(callee))
-                .peekable();
-            matched.peek().is_some() && matched.all(|p| p.as_str().starts_with("**."))
-        }
+        self.when_new_arg.is_empty()
+            && self.when_option.is_none()
+            && self.only_patterns_that(callee, |pattern| pattern.starts_with("**."))
     }
 
     /// Whether `callee` matches only patterns that name the method alone
@@ -927,17 +927,11 @@ impl Sink {
     /// Whether `callee` matches only patterns that name the method alone
     /// (`**.request`), whatever the sink asks of the call's options.
     fn names_the_method_only(&self, callee: &str) -> bool {
-        let mut matched = self
-            .patterns
-            .iter()
-            .filter(|p| p.matches(callee))
-            .peekable();
-        matched.peek().is_some()
-            && matched.all(|p| {
-                p.as_str()
-                    .strip_prefix("**.")
-                    .is_some_and(|method| !method.contains('.'))
-            })
+        self.only_patterns_that(callee, |pattern| {
+            pattern
+                .strip_prefix("**.")
+                .is_some_and(|method| !method.contains('.'))
+        })
     }
 
     /// The sink a project helper reaches, as the helper's callers see it:
