@@ -114,37 +114,25 @@ impl FileRule for SwallowedError {
                 return;
             }
             let outermost = !is_chain_link(&links, call);
-            if outermost
-                && let Some((sink_call, sink, swallow)) =
+            // A whole chain's outcome dropped where it is made: a promise
+            // handler that swallows, a settled promise, a Rust result ignored.
+            let dropped = outermost
+                .then(|| {
                     self.promise_handler(call, file, state, knowledge)
-            {
+                        .or_else(|| {
+                            settled_sink(call, file, state, knowledge)
+                                .map(|(sink_call, sink)| (sink_call, sink, Swallow::Settled(call)))
+                        })
+                        .or_else(|| {
+                            (ecosystem == Some(Ecosystem::Rust))
+                                .then(|| rust_ignored(call, knowledge))
+                                .flatten()
+                                .map(|(sink_call, sink)| (sink_call, sink, Swallow::Ignored(call)))
+                        })
+                })
+                .flatten();
+            if let Some((sink_call, sink, swallow)) = dropped {
                 findings.push(self.finding(file, sink_call, sink, call, state, swallow));
-                return;
-            }
-            if outermost && let Some((sink_call, sink)) = settled_sink(call, file, state, knowledge)
-            {
-                findings.push(self.finding(
-                    file,
-                    sink_call,
-                    sink,
-                    call,
-                    state,
-                    Swallow::Settled(call),
-                ));
-                return;
-            }
-            if outermost
-                && ecosystem == Some(Ecosystem::Rust)
-                && let Some((sink_call, sink)) = rust_ignored(call, knowledge)
-            {
-                findings.push(self.finding(
-                    file,
-                    sink_call,
-                    sink,
-                    call,
-                    state,
-                    Swallow::Ignored(call),
-                ));
                 return;
             }
             let Some(sink) = knowledge.sink(call) else {
