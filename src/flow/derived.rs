@@ -20,7 +20,7 @@
 //! [`Summaries::add_imported`] with the name the importing file uses.
 
 use super::keys::{Bindings, KeyFinder, KeyOrigin};
-use super::scope::ScopeWalker;
+use super::scope::{ScopeWalker, WalkState};
 use super::writes::{named_as_write, stores_rows};
 use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin, SinkPlace};
 use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
@@ -50,13 +50,16 @@ pub struct ReachedSink {
     pub key: Option<HelperKey>,
     /// Where the chain ends: the pack sink's call.
     pub reached_at: Option<SinkPlace>,
+    /// Whether a function of the chain catches the sink's failure and does
+    /// not rethrow it: the helper's callers never see it fail.
+    pub caught_inside: bool,
 }
 
 impl ReachedSink {
     /// The sink a call of the helper is, as its callers see it: the pack
     /// sink's kind, labelled with the chain that reaches it.
     pub fn as_sink(&self, origin: SinkOrigin) -> Sink {
-        Sink::of_helper(
+        let mut sink = Sink::of_helper(
             self.kind,
             format!("{} via {}", self.label, self.chain.join(" → ")),
             self.generic,
@@ -64,7 +67,9 @@ impl ReachedSink {
             origin,
             self.key.clone(),
             self.reached_at.clone(),
-        )
+        );
+        sink.caught_inside = self.caught_inside;
+        sink
     }
 }
 
@@ -125,6 +130,9 @@ struct CallFact<'a> {
     call: &'a Call,
     deferred: bool,
     local: bool,
+    /// Inside a `try` whose handler catches the call's failure and does not
+    /// rethrow it (see [`catches_failure`]).
+    caught: bool,
 }
 
 /// The summaries of one file's functions.
@@ -177,6 +185,7 @@ impl<'a> Summaries<'a> {
                 call,
                 deferred: state.deferred_by.is_some(),
                 local: walker.is_local_receiver(call, state),
+                caught: catches_failure(state, knowledge),
             });
         });
         Summaries {
@@ -299,15 +308,15 @@ impl<'a> Summaries<'a> {
             .is_some_and(|function| self.has_deferring_base(function))
     }
 
-    /// The calls of `function`, each with whether it is deferred and whether
-    /// its receiver is a local value.
-    fn call_facts(&self, function: &Function) -> Vec<(&'a Call, bool, bool)> {
+    /// The calls of `function`, each with whether it is deferred, whether
+    /// its receiver is a local value and whether its failure is caught there.
+    fn call_facts(&self, function: &Function) -> Vec<(&'a Call, bool, bool, bool)> {
         self.calls
             .get(&function.name)
             .map(|calls| {
                 calls
                     .iter()
-                    .map(|f| (f.call, f.deferred, f.local))
+                    .map(|f| (f.call, f.deferred, f.local, f.caught))
                     .collect()
             })
             .unwrap_or_default()
@@ -337,6 +346,7 @@ impl<'a> Summaries<'a> {
             chain: vec![here, format!("`{}`", call.callee)],
             first_call: (call.span, call.text.clone()),
             key: sink.key.clone().or_else(|| self.key_sent(call, function)),
+            caught_inside: sink.caught_inside,
             reached_at: sink.reached_at.clone().or_else(|| {
                 Some(SinkPlace {
                     path: self.path.clone(),
@@ -380,56 +390,63 @@ impl<'a> Summaries<'a> {
         // is such a path too.
         if facts
             .iter()
-            .any(|(call, deferred, _)| *deferred || self.knowledge.is_deferral(call))
+            .any(|(call, deferred, _, _)| *deferred || self.knowledge.is_deferral(call))
         {
             return None;
         }
         let here = format!("`{}` ({})", short_name(function), (self.place)(function));
-        for (call, deferred, local) in facts {
+        for (call, deferred, local, caught) in facts {
             if deferred || local || self.leaves_after_commit(call) {
                 continue;
             }
-            if let Some(sink) = self.knowledge.sink(call) {
-                // `this.eventBus.publish(..)` matched by names alone, on an
-                // instance of the project's own class: its method decides.
-                if sink.matched_by_names_only(&call.callee)
-                    && let Some(own) = self.own_method_summary(call, visiting, depth)
-                {
-                    if let Some(mut reached) = own.reaches {
-                        reached.chain.insert(0, here.clone());
-                        reached.first_call = (call.span, call.text.clone());
-                        return Some(reached);
-                    }
-                    continue;
-                }
-                // `order.send_mail(..)` matched by its method name alone is the
-                // project's own method when one of its classes declares it:
-                // what that method reaches decides.
-                if call.receiver.is_some() && sink.matched_by_method_name_only(&call.callee) {
-                    if let Some(own) = self.project_method(&call.method, visiting, depth) {
-                        if let Some(mut reached) = own.reaches {
-                            reached.chain.insert(0, here.clone());
-                            reached.first_call = (call.span, call.text.clone());
-                            return Some(reached);
-                        }
-                        continue;
-                    }
-                }
-                return Some(self.sink_reached(sink, call, function, here));
-            }
-            let callee = self.resolve(call, function);
-            let inner = match callee {
-                Some(Resolved::Declared(next)) => self.of_function(next, visiting, depth + 1),
-                Some(Resolved::Imported(summary)) => *summary,
-                None => continue,
-            };
-            if let Some(mut reached) = inner.reaches {
-                reached.chain.insert(0, here);
-                reached.first_call = (call.span, call.text.clone());
+            let reached = self.reached_by(call, function, here.clone(), visiting, depth);
+            if let Some(mut reached) = reached {
+                reached.caught_inside |= caught;
                 return Some(reached);
             }
         }
         None
+    }
+
+    /// The pack sink `call` (in `function`, described as `here`) reaches,
+    /// itself or through the project's code it calls.
+    fn reached_by(
+        &mut self,
+        call: &'a Call,
+        function: &'a Function,
+        here: String,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<ReachedSink> {
+        let onward = |mut reached: ReachedSink| {
+            reached.chain.insert(0, here.clone());
+            reached.first_call = (call.span, call.text.clone());
+            reached
+        };
+        if let Some(sink) = self.knowledge.sink(call) {
+            // `this.eventBus.publish(..)` matched by names alone, on an
+            // instance of the project's own class: its method decides.
+            if sink.matched_by_names_only(&call.callee)
+                && let Some(own) = self.own_method_summary(call, visiting, depth)
+            {
+                return own.reaches.map(onward);
+            }
+            // `order.send_mail(..)` matched by its method name alone is the
+            // project's own method when one of its classes declares it:
+            // what that method reaches decides.
+            if call.receiver.is_some()
+                && sink.matched_by_method_name_only(&call.callee)
+                && let Some(own) = self.project_method(&call.method, visiting, depth)
+            {
+                return own.reaches.map(onward);
+            }
+            return Some(self.sink_reached(sink, call, function, here.clone()));
+        }
+        let inner = match self.resolve(call, function)? {
+            Resolved::Declared(next) => self.of_function(next, visiting, depth + 1),
+            Resolved::Imported(summary) => *summary,
+        };
+        inner.reaches.map(onward)
     }
 
     /// Whether `function` writes stored state, as `measure` judges a call
@@ -443,7 +460,7 @@ impl<'a> Summaries<'a> {
         depth: usize,
         measure: WriteMeasure,
     ) -> bool {
-        for (call, deferred, _) in self.call_facts(function) {
+        for (call, deferred, _, _) in self.call_facts(function) {
             if deferred || self.knowledge.sink(call).is_some() {
                 continue;
             }
@@ -806,6 +823,25 @@ impl<'a> Summaries<'a> {
         }
         Some(self.of_function(method, visiting, depth + 1))
     }
+}
+
+/// Whether a call's failure is caught where it is made: a `try` around it
+/// has a handler that catches more than errors only local code raises and
+/// does not rethrow (it logs, records or returns instead).
+fn catches_failure(state: &WalkState<'_>, knowledge: &Knowledge) -> bool {
+    state.try_stack.iter().any(|context| {
+        context.handlers.iter().any(|handler| {
+            matches!(
+                handler,
+                Node::Block(block) if matches!(
+                    &block.kind,
+                    BlockKind::Catch { error_types, rethrows: false, .. }
+                        if error_types.is_empty()
+                            || !error_types.iter().all(|t| knowledge.is_local_error(t))
+                )
+            )
+        })
+    })
 }
 
 /// Whether a `return` under `nodes` (outside nested functions) hands back a

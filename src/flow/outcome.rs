@@ -7,6 +7,7 @@
 //! status), whether some other call takes care of it (a retry, a nack, a
 //! dead-letter write, an error report), and what it returns.
 
+use super::scope::ScopeWalker;
 use crate::knowledge::{Knowledge, LogLevel, SinkKind};
 use crate::model::{
     Argument, BlockKind, Call, CallResult, Comment, FileModel, Function, Node, Return, Span, Value,
@@ -69,7 +70,7 @@ pub struct Outcome<'a> {
 /// the effect is best effort or optional, or what fails may not exist yet.
 static TOLERANCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to ignore|can be ignored|ignored on purpose|intentionally ignored",
+        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to (?:ignore|ack|skip|continue|proceed|drop)|can be ignored|ignored on purpose|intentionally ignored|\b(?:it's|it is|this is|that's|that is) (?:fine|ok|okay|safe|expected)\b",
     )
     .expect("the tolerance pattern is a valid regular expression")
 });
@@ -591,6 +592,99 @@ pub fn throwing_receivers(model: &FileModel, knowledge: &Knowledge) -> HashSet<S
     names
 }
 
+/// The names bound in the file to what a function of the project's own
+/// code makes, out of sight (`async with get_client() as client`, `api =
+/// make_api()`, with the factory imported from the project): the client is
+/// the project's own wrapper, whose methods own the response they get (they
+/// may check the status and throw), as a project class's methods do.
+/// Added to `receivers` with their `this.`/`self.` forms.
+pub fn project_made_receivers(
+    walker: &ScopeWalker<'_>,
+    model: &FileModel,
+    project_names: &HashSet<String>,
+    receivers: &mut HashSet<String>,
+) {
+    if project_names.is_empty() {
+        return;
+    }
+    // The walker, because `with` items are calls too.
+    walker.walk(model, &mut |call, _| {
+        let Some(name) = call.bound_to.as_deref() else {
+            return;
+        };
+        let head = call.callee.split(['.', '(']).next().unwrap_or_default();
+        if !project_names.contains(head) {
+            return;
+        }
+        match name
+            .strip_prefix("this.")
+            .or_else(|| name.strip_prefix("self."))
+        {
+            Some(member) => {
+                receivers.insert(format!("this.{member}"));
+                receivers.insert(format!("self.{member}"));
+            }
+            None => {
+                receivers.insert(name.to_string());
+            }
+        }
+    });
+}
+
+/// The receivers of calls made inside a `try` whose handler catches an
+/// error-status exception (`except ObjectNotFound:`, `except
+/// httpx.HTTPStatusError:`, `catch (e) { if (e instanceof HTTPError) .. }`
+/// is not read): the code expects the client to throw on a rejection, so
+/// every call made on it in the file does. Added to `receivers` with their
+/// `this.`/`self.` forms.
+pub fn status_catching_receivers(
+    walker: &ScopeWalker<'_>,
+    model: &FileModel,
+    receivers: &mut HashSet<String>,
+) {
+    walker.walk(model, &mut |call, state| {
+        let Some(receiver) = call.receiver.as_deref() else {
+            return;
+        };
+        let expects_status_error = state.try_stack.iter().any(|context| {
+            context.handlers.iter().any(|handler| {
+                matches!(handler, Node::Block(block) if matches!(
+                    &block.kind,
+                    BlockKind::Catch { error_types, .. }
+                        if error_types.iter().any(|error| names_status_error(error))
+                ))
+            })
+        });
+        if expects_status_error {
+            receivers.insert(receiver.to_string());
+        }
+    });
+}
+
+/// Whether an exception type names an error status the client raises
+/// (`ObjectNotFound`, `HTTPStatusError`, `HTTPError`, `ClientResponseError`,
+/// `Unauthorized`, `Conflict`, `BadRequest`, `ApiException`), not a transport
+/// failure (`ConnectionError`, `Timeout`).
+fn names_status_error(error: &str) -> bool {
+    let last = error.rsplit('.').next().unwrap_or(error);
+    // Acronyms run into the next word (`HTTPStatusError` is `httpstatus`,
+    // `error`): read the lowercased name, not its words.
+    let name = last.to_ascii_lowercase();
+    let has = |part: &str| name.contains(part);
+    [
+        "notfound",
+        "badrequest",
+        "status",
+        "unauthorized",
+        "forbidden",
+        "conflict",
+    ]
+    .iter()
+    .any(|part| has(part))
+        || ((has("http") || has("response") || name.starts_with("api"))
+            && (has("error") || has("exception")))
+}
+
 /// Whether `call` is made on a client in [`throwing_receivers`]
 /// (`api.request(..)`, `this.http.post(..)`).
 pub fn on_throwing_receiver(receivers: &HashSet<String>, call: &Call) -> bool {
@@ -791,6 +885,32 @@ pub fn log_message(call: &Call) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exceptions_that_name_an_error_status() {
+        for status in [
+            "ObjectNotFound",
+            "httpx.HTTPStatusError",
+            "requests.HTTPError",
+            "aiohttp.ClientResponseError",
+            "Unauthorized",
+            "ConflictError",
+            "BadRequest",
+            "ApiException",
+        ] {
+            assert!(super::names_status_error(status), "{status}");
+        }
+        for other in [
+            "ConnectionError",
+            "Timeout",
+            "KeyError",
+            "EventArrivedEarly",
+            "Exception",
+            "CapitalError",
+        ] {
+            assert!(!super::names_status_error(other), "{other}");
+        }
+    }
 
     #[test]
     fn rethrow_and_error_results_are_failures() {

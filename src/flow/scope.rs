@@ -109,6 +109,31 @@ pub struct TryContext<'a> {
     pub handlers: &'a [Node],
 }
 
+/// Parameters annotated with an in-process type (`session: AsyncSession`,
+/// `events: Subject`), each with the function that declares it: within
+/// that function they are in-process objects, and `session.delete(row)` on
+/// an ORM session is not an HTTP `DELETE`.
+fn typed_local_parameters(module: &Function, knowledge: &Knowledge) -> Vec<(String, Span)> {
+    let mut typed = Vec::new();
+    let mut functions = vec![module];
+    while let Some(function) = functions.pop() {
+        for param in &function.params {
+            let Some(annotation) = param.type_annotation.as_deref() else {
+                continue;
+            };
+            let in_process = annotation
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .filter(|name| !name.is_empty())
+                .any(|name| knowledge.is_local_constructor(name));
+            if in_process {
+                typed.push((param.name.clone(), function.span));
+            }
+        }
+        collect_nested_functions(&function.body, &mut functions);
+    }
+    typed
+}
+
 /// Names assigned an in-process object's name (`const queue = (this.queue =
 /// new Queue())`) are in-process objects too.
 fn follow_aliases(module: &Function, local_receivers: &mut HashSet<String>) {
@@ -140,6 +165,8 @@ fn follow_aliases(module: &Function, local_receivers: &mut HashSet<String>) {
 pub struct ScopeWalker<'k> {
     knowledge: &'k Knowledge,
     local_receivers: HashSet<String>,
+    /// Parameters typed as in-process objects, with their function's span.
+    typed_local_parameters: Vec<(String, Span)>,
     /// Options set to more than one attempt somewhere in the file.
     retry_options: HashSet<String>,
 }
@@ -175,6 +202,7 @@ impl<'k> ScopeWalker<'k> {
         ScopeWalker {
             knowledge,
             local_receivers,
+            typed_local_parameters: typed_local_parameters(&model.module, knowledge),
             retry_options: retry::file_retry_options(model),
         }
     }
@@ -190,6 +218,13 @@ impl<'k> ScopeWalker<'k> {
             .trim_start_matches("self.");
         let root = trimmed.split('.').next().unwrap_or(trimmed);
         if self.local_receivers.contains(root) || self.local_receivers.contains(trimmed) {
+            return true;
+        }
+        if self.typed_local_parameters.iter().any(|(name, function)| {
+            name == receiver
+                && function.start_byte <= call.span.start_byte
+                && call.span.end_byte <= function.end_byte
+        }) {
             return true;
         }
         matches!(receiver, "this" | "self")

@@ -6,7 +6,8 @@
 //! Two places say so: the target of the request (`https://stats.example.com
 //! /api/track`, `${ANALYTICS_URL}/event`) and the name of the function that
 //! sends it, or of the helper that is called (`trackPageView`,
-//! `sendHeartbeat`, `report_metrics`).
+//! `sendHeartbeat`, `report_metrics`). An update check (`checkLatestVersion`,
+//! `check_for_updates`) is such a ping too: it only asks the vendor what is new.
 
 use super::outcome::full_target;
 use crate::knowledge::identifier_words;
@@ -44,6 +45,22 @@ fn names_telemetry(name: &str) -> bool {
         || words
             .iter()
             .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
+        || checks_for_updates(&words)
+}
+
+/// Whether the words name an update check: the newest release asked for
+/// (`checkLatestVersion`, `latest_release`), updates checked for
+/// (`check_for_updates`), or a version check (`versionCheckUrl`). The call
+/// asks the vendor for its newest release, an informational ping whose
+/// failure changes nothing.
+fn checks_for_updates(words: &[String]) -> bool {
+    let has = |wanted: &[&str]| words.iter().any(|word| wanted.contains(&word.as_str()));
+    let release = ["version", "versions", "release", "releases"];
+    (has(&["latest", "newest"]) && has(&release))
+        || (has(&["check"]) && has(&["updates"]))
+        || words
+            .windows(2)
+            .any(|pair| pair[0] == "version" && pair[1] == "check")
 }
 
 fn targets_telemetry(target: &str) -> bool {
@@ -53,9 +70,11 @@ fn targets_telemetry(target: &str) -> bool {
         .rsplit('/')
         .next()
         .unwrap_or(path);
-    identifier_words(target)
+    let words = identifier_words(target);
+    words
         .iter()
         .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
+        || checks_for_updates(&words)
         || identifier_words(last)
             .last()
             .is_some_and(|word| ENDPOINT_WORDS.contains(&word.as_str()))
@@ -79,5 +98,13 @@ mod tests {
         assert!(names_telemetry("report_metrics"));
         assert!(!names_telemetry("updateTracking"));
         assert!(!names_telemetry("reportUsage"));
+        assert!(names_telemetry("checkLatestVersion"));
+        assert!(names_telemetry("check_for_updates"));
+        assert!(targets_telemetry("this.versionCheckUrl"));
+        assert!(!names_telemetry("updateOrder"));
+        assert!(!names_telemetry("releaseFunds"));
+        assert!(!names_telemetry("check_payment"));
+        assert!(!names_telemetry("check_version_conflict"));
+        assert!(!names_telemetry("check_and_update_order"));
     }
 }

@@ -172,6 +172,9 @@ pub struct Sink {
     pub key: Option<HelperKey>,
     /// For a helper: where the chain ends, at the pack sink's call.
     pub reached_at: Option<SinkPlace>,
+    /// For a helper: whether its chain catches the sink's failure and does
+    /// not rethrow it, so its callers never see the failure.
+    pub caught_inside: bool,
     when_option: Option<OptionCondition>,
     when_new_arg: PatternSet,
 }
@@ -870,10 +873,34 @@ impl Knowledge {
                 origin: SinkOrigin::Pack,
                 key: None,
                 reached_at: None,
+                caught_inside: false,
             });
         }
         Ok(())
     }
+}
+
+/// Whether a name says it holds a URL (`url`, `webhook_uri`, `endpoint`,
+/// `self.base_path`, `link`).
+fn names_a_url(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    identifier_words(last).iter().any(|word| {
+        matches!(
+            word.as_str(),
+            "url"
+                | "uri"
+                | "urls"
+                | "endpoint"
+                | "path"
+                | "href"
+                | "link"
+                | "route"
+                | "location"
+                | "address"
+                | "resource"
+                | "target"
+        )
+    })
 }
 
 impl Sink {
@@ -953,6 +980,7 @@ impl Sink {
             origin,
             key,
             reached_at,
+            caught_inside: false,
             patterns: PatternSet::default(),
             when_option: None,
             when_new_arg: PatternSet::default(),
@@ -976,6 +1004,34 @@ impl Sink {
             && call.args.is_empty()
             && !call.callee.contains("()")
             && self.origin == SinkOrigin::Pack
+        {
+            return false;
+        }
+        // An HTTP `DELETE` names a URL; `session.delete(order)` with a plain
+        // name that does not say URL (on a receiver not built as an HTTP
+        // client) is an ORM session deleting a row.
+        if self.kind == SinkKind::Http
+            && self.origin == SinkOrigin::Pack
+            && call.method == "delete"
+            && call.constructed_receiver.is_none()
+            && call
+                .args
+                .iter()
+                .find(|arg| arg.keyword.is_none())
+                .is_some_and(|arg| matches!(&arg.value, Value::Path(name) if !names_a_url(name)))
+        {
+            return false;
+        }
+        // The generic `trigger` (Pusher channels, job triggers) names its
+        // channel or job by a string; `workflow.trigger(workflow, ctx)` on
+        // an object is the project's own method.
+        if self.generic
+            && self.origin == SinkOrigin::Pack
+            && call.method == "trigger"
+            && !call.args.first().is_some_and(|arg| {
+                matches!(&arg.value, Value::String(_) | Value::Array(_))
+                    || arg.text.starts_with('`')
+            })
         {
             return false;
         }

@@ -96,6 +96,34 @@ impl<'s> LineIndex<'s> {
     }
 }
 
+/// Whether a node of kind `statement` stands under `root`, outside any
+/// nested node of the `skipped` kinds (functions and classes, which run
+/// later if at all). Iterative: no recursion.
+pub fn contains_statement(root: Node<'_>, statement: &str, skipped: &[&str]) -> bool {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == statement {
+            return true;
+        }
+        let enter = node == root || !skipped.contains(&node.kind());
+        if enter && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                return false;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
+}
+
 /// Count the ERROR and MISSING nodes of a tree (iteratively: no recursion).
 pub fn count_syntax_errors(root: Node<'_>) -> usize {
     if !root.has_error() {

@@ -513,6 +513,9 @@ pub enum BlockKind {
         error_types: Vec<String>,
         /// The name the error is bound to, if any.
         binding: Option<String>,
+        /// Whether the handler rethrows: a `raise`/`throw` statement in it
+        /// (in a nested branch too, not in a nested function).
+        rethrows: bool,
     },
     /// `finally`.
     Finally,

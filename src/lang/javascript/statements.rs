@@ -6,11 +6,26 @@ use super::syntax::{
     annotation_text, child_of_kind, condition_text, first_named, is_class, is_function_declaration,
     is_function_expression, named_children,
 };
+use crate::lang::syntax_tree::contains_statement;
 use crate::model::{
     Assign, Block, BlockKind, Call, CallResult, Function, FunctionOrigin, Node as ModelNode, Param,
     Return, Span, Value,
 };
 use tree_sitter::Node;
+
+/// The nodes whose bodies run later, if at all: a `throw` inside one is not
+/// the handler's own.
+const NESTED_FUNCTIONS: &[&str] = &[
+    "function_declaration",
+    "function_expression",
+    "function",
+    "arrow_function",
+    "method_definition",
+    "generator_function",
+    "generator_function_declaration",
+    "class_declaration",
+    "class",
+];
 
 impl<'s> Converter<'s> {
     /// Convert the statements directly under `parent` (a program, a statement
@@ -399,14 +414,17 @@ impl<'s> Converter<'s> {
             out.push(ModelNode::Block(block));
         }
         if let Some(handler) = self.fields.handler(node) {
+            let body = self.fields.body(handler);
             let kind = BlockKind::Catch {
                 error_types: Vec::new(),
                 binding: self
                     .fields
                     .parameter(handler)
                     .map(|p| self.text(p).to_string()),
+                rethrows: body.is_some_and(|body| {
+                    contains_statement(body, "throw_statement", NESTED_FUNCTIONS)
+                }),
             };
-            let body = self.fields.body(handler);
             if let Some(block) = self.block(kind, body, self.span(handler), depth) {
                 out.push(ModelNode::Block(block));
             }

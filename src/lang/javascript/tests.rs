@@ -356,6 +356,7 @@ fn outbox_insert_and_publisher_loop_keep_their_structure() {
     let BlockKind::Catch {
         error_types,
         binding,
+        ..
     } = &handler.kind
     else {
         panic!("expected a catch block: {handler:#?}");
@@ -773,14 +774,16 @@ try { a(); } catch { b(); }
     assert!(matches!(as_block(&body[0]).kind, BlockKind::Try));
     assert_eq!(as_block(&body[0]).span.end_line, 4);
     let handler = as_block(&body[1]);
-    assert!(matches!(&handler.kind, BlockKind::Catch { binding: Some(b), .. } if b == "e"));
+    assert!(
+        matches!(&handler.kind, BlockKind::Catch { binding: Some(b), rethrows: true, .. } if b == "e")
+    );
     let rethrow = as_return(&handler.body[1]);
     assert_eq!(rethrow.value_text, "throw e");
     assert!(matches!(as_block(&body[2]).kind, BlockKind::Finally));
     assert_eq!(callees(&as_block(&body[2]).body), ["release"]);
     assert!(matches!(
         &as_block(&body[4]).kind,
-        BlockKind::Catch { binding: None, error_types } if error_types.is_empty()
+        BlockKind::Catch { binding: None, error_types, rethrows: false } if error_types.is_empty()
     ));
 }
 
@@ -1116,4 +1119,24 @@ fn top_level_await_and_awaited_generic_calls_are_awaited() {
     let find = call(&model, "repo.find");
     assert!(find.awaited);
     assert_eq!(find.bound_to.as_deref(), Some("order"));
+}
+
+#[test]
+fn a_catch_that_throws_rethrows_and_a_throw_in_a_callback_does_not() {
+    let model = js(
+        "try { a(); } catch (e) { if (fatal) { throw e; } }\ntry { b(); } catch (e) { later(() => { throw e; }); }\n",
+    );
+    let rethrows: Vec<bool> = model
+        .module
+        .body
+        .iter()
+        .filter_map(|node| match node {
+            Node::Block(Block {
+                kind: BlockKind::Catch { rethrows, .. },
+                ..
+            }) => Some(*rethrows),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rethrows, [true, false]);
 }

@@ -2,7 +2,7 @@
 
 use super::expressions::{LambdaSite, as_call, first_named, unwrap_parens};
 use crate::lang::MAX_MODEL_DEPTH;
-use crate::lang::syntax_tree::LineIndex;
+use crate::lang::syntax_tree::{LineIndex, contains_statement};
 use crate::model::{
     Assign, Block, BlockKind, CallResult, Function, FunctionOrigin, Node, Param, Return, Span,
     Value,
@@ -439,10 +439,16 @@ impl<'s, 'i> Converter<'s, 'i> {
         if let Some(block) = child_of_kind(clause, "block") {
             body.extend(self.body(block, scope, depth + 1));
         }
+        let rethrows = contains_statement(
+            clause,
+            "raise_statement",
+            &["function_definition", "lambda", "class_definition"],
+        );
         Node::Block(Block {
             kind: BlockKind::Catch {
                 error_types,
                 binding,
+                rethrows,
             },
             body,
             span: self.span(clause),

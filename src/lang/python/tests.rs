@@ -936,6 +936,7 @@ finally:
     let BlockKind::Catch {
         error_types,
         binding,
+        ..
     } = &as_block(&body[3]).kind
     else {
         panic!("expected except");
@@ -1188,4 +1189,24 @@ fn exception_groups_and_empty_files_are_handled() {
     assert!(empty.module.body.is_empty());
     assert_eq!(empty.parse_errors, 0);
     assert_eq!(empty.module.span.end_byte, 0);
+}
+
+#[test]
+fn an_except_that_raises_rethrows_and_a_raise_in_a_nested_function_does_not() {
+    let model = parse(
+        "try:\n    send()\nexcept Exception:\n    if fatal:\n        raise\nexcept ValueError:\n    def later():\n        raise\n    log(later)\n",
+    );
+    let rethrows: Vec<bool> = model
+        .module
+        .body
+        .iter()
+        .filter_map(|node| match node {
+            Node::Block(Block {
+                kind: BlockKind::Catch { rethrows, .. },
+                ..
+            }) => Some(*rethrows),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rethrows, [true, false]);
 }

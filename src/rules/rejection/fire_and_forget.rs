@@ -25,7 +25,8 @@ declare_rule! {
     /// returned, no `.catch(..)` or rejection callback (`void sink()` included); a side effect
     /// awaited inside an `async` callback given to `forEach` (which never waits for it); a side
     /// effect run with `asyncio.create_task(..)` / `ensure_future(..)` or `tokio::spawn(..)` whose
-    /// handle is dropped and whose failure is not handled inside the task. In Python, a coroutine
+    /// handle is dropped and whose failure is not handled inside the task (nor inside the project
+    /// helper the task runs, which catches it itself). In Python, a coroutine
     /// called without `await` inside `async def` (when the same callee is awaited elsewhere in the
     /// file) is flagged at high severity: it never runs at all. A node-style call left to run
     /// whose callback throws the error it is given (`(err) => { if (err) throw err }`) is flagged
@@ -211,6 +212,7 @@ fn dropped_promise<'a>(
         .iter()
         .any(|link| link.method == "catch" || (link.method == "then" && link.args.len() >= 2));
     if handled
+        || sink.caught_inside
         || knowledge.is_synchronous_sink(effect)
         || knowledge.settles_itself(effect)
         || is_telemetry(effect, &state.function)
@@ -277,11 +279,14 @@ fn spawned_effects<'a>(
     let mut effects = Vec::new();
     for arg in &spawner.args {
         match &arg.value {
-            // `asyncio.create_task(publish(..))`
+            // `asyncio.create_task(publish(..))`; a helper that catches the
+            // failure of what it sends leaves the task nothing to lose.
             Value::Call(inner) => {
                 for link in inner.chain.iter().chain(std::iter::once(inner.as_ref())) {
                     if let Some(sink) = knowledge.sink(link) {
-                        effects.push((link, sink));
+                        if !sink.caught_inside {
+                            effects.push((link, sink));
+                        }
                         break;
                     }
                 }

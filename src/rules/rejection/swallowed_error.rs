@@ -5,6 +5,7 @@ use crate::flow::outcome::{
     effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, rejecter,
     rest_of_function, usage_in,
 };
+use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
@@ -32,7 +33,9 @@ declare_rule! {
     /// return a fallback value, fall through to a failure return after the try (`return (False,
     /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
-    /// not exist yet'), or live in test code.
+    /// not exist yet', `# it's fine`), or live in test code. Telemetry pings and update checks
+    /// (best effort by design) and calls handed to a task spawner (`create_task(send(..))`: a
+    /// `try` around the spawn never sees their failure) are not flagged either.
     ///
     /// ## Why it breaks workflows
     /// The downstream system said no — an invalid payload, a rate limit, an expired token, an
@@ -109,6 +112,7 @@ impl FileRule for SwallowedError {
         let walker = file.walker();
         let branches = Branches::collect(file.model, knowledge);
         let links = chain_links(file.model);
+        let spawned = spawned_calls(file.model, knowledge);
         walker.walk(file.model, &mut |call, state| {
             if walker.is_local_receiver(call, state) {
                 return;
@@ -132,15 +136,26 @@ impl FileRule for SwallowedError {
                 })
                 .flatten();
             if let Some((sink_call, sink, swallow)) = dropped {
+                if is_telemetry(sink_call, &state.function) {
+                    return;
+                }
                 findings.push(self.finding(file, sink_call, sink, call, state, swallow));
                 return;
             }
-            let Some(sink) = knowledge.sink(call) else {
+            // A helper that catches the failure itself never lets it reach
+            // a handler here: the swallow, if any, is in the helper.
+            let Some(sink) = knowledge.sink(call).filter(|sink| !sink.caught_inside) else {
                 return;
             };
             // Retry loops (as flow decides them) are the idempotency rules'
-            // concern: their catch is expected to log and try again.
-            if state.in_retry_loop() {
+            // concern: their catch is expected to log and try again. A call
+            // handed to a task spawner (`create_task(send(..))`) runs in the
+            // task: a `try` around the spawn never sees its failure (the
+            // dropped task is fire-and-forget's concern).
+            if state.in_retry_loop()
+                || spawned.contains(&call.span)
+                || is_telemetry(call, &state.function)
+            {
                 return;
             }
             let swallow = caught(file, state, knowledge)
@@ -175,7 +190,8 @@ impl SwallowedError {
                 })?;
         let (sink_call, sink) = links[..position]
             .iter()
-            .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))?;
+            .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))
+            .filter(|(_, sink)| !sink.caught_inside)?;
         if state.in_retry_loop() {
             return None;
         }
@@ -281,6 +297,24 @@ impl SwallowedError {
             related,
         }
     }
+}
+
+/// The calls handed to a task spawner as its argument (`create_task(send(..))`,
+/// the links of a chain included): they run in the task, not where they are written.
+fn spawned_calls(model: &FileModel, knowledge: &Knowledge) -> Vec<Span> {
+    let mut spans = Vec::new();
+    model.module.for_each_call(&mut |call| {
+        if !knowledge.is_task_spawner(call) {
+            return;
+        }
+        for arg in &call.args {
+            if let Value::Call(inner) = &arg.value {
+                spans.push(inner.span);
+                spans.extend(inner.chain.iter().map(|link| link.span));
+            }
+        }
+    });
+    spans
 }
 
 fn promise_construct(handler_index: usize) -> &'static str {
@@ -429,6 +463,7 @@ fn caught<'a>(
             let BlockKind::Catch {
                 error_types,
                 binding,
+                ..
             } = &block.kind
             else {
                 continue;

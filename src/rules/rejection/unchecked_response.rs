@@ -1,9 +1,10 @@
 //! `rejection/unchecked-response`.
 
+use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, body_bindings, body_checked, chain_links, function_phrase,
-    http_target, is_chain_link, on_throwing_receiver, rest_of_function, targets_a_read,
-    throwing_receivers, usage_in,
+    http_target, is_chain_link, on_throwing_receiver, project_made_receivers, rest_of_function,
+    status_catching_receivers, targets_a_read, throwing_receivers, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -29,8 +30,13 @@ declare_rule! {
     /// `if` on the body that throws), POSTs to an endpoint
     /// that only reads (its path or the constant holding it says query, search, lookup, count),
     /// telemetry pings (analytics, metrics, heartbeats: said by the target or by the name of the
-    /// function that sends them) and test code (supertest's `.expect(201)` is a status check) are
-    /// not flagged; a body read without a status check is low severity.
+    /// function that sends them), clients the file shows to throw on an error status (a call on
+    /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`), clients made
+    /// by the project's own factory out of sight (`async with get_client() as client` with
+    /// `get_client` imported from the project: its wrapper owns the response), ORM sessions given
+    /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
+    /// test code (supertest's `.expect(201)` is a status check) are not flagged; a body read
+    /// without a status check is low severity.
     ///
     /// ## Why it breaks workflows
     /// HTTP clients like `fetch`, `requests` and `reqwest` only fail on network errors; a rejection
@@ -89,7 +95,12 @@ impl FileRule for UncheckedResponse {
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();
         let links = chain_links(file.model);
-        let throwing = throwing_receivers(file.model, knowledge);
+        let mut throwing = throwing_receivers(file.model, knowledge);
+        status_catching_receivers(walker, file.model, &mut throwing);
+        if let Some(language) = Language::from_path(file.path) {
+            let project_names = project_local_names(language, file.path, file.source);
+            project_made_receivers(walker, file.model, &project_names, &mut throwing);
+        }
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
