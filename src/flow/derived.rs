@@ -160,6 +160,8 @@ pub struct Summaries<'a> {
     instances: Vec<(String, String)>,
     /// The classes this file declares, with their methods.
     classes: HashMap<String, Vec<&'a Function>>,
+    /// The names the file imports from the project's own code.
+    project_names: HashSet<String>,
 }
 
 impl<'a> Summaries<'a> {
@@ -201,7 +203,15 @@ impl<'a> Summaries<'a> {
             deferring_task_classes: deferring_task_classes(model, knowledge),
             instances: instances(model),
             classes: declared_classes(model),
+            project_names: HashSet::new(),
         }
+    }
+
+    /// The names the file imports from the project's own code
+    /// ([`super::imports::project_local_names`]).
+    pub fn with_project_names(mut self, names: HashSet<String>) -> Self {
+        self.project_names = names;
+        self
     }
 
     /// Summaries of the file at `path`, as the files that import it see
@@ -616,11 +626,53 @@ impl<'a> Summaries<'a> {
         facts.project_methods.extend(instance_facts.project_methods);
         facts.settled.extend(instance_facts.settled);
         facts.project_method_names = method_names;
+        facts.project_made = self.project_made_calls();
         if facts.is_empty() {
             Cow::Borrowed(base)
         } else {
             Cow::Owned(base.with_helpers(facts))
         }
+    }
+}
+
+impl Summaries<'_> {
+    /// The names the file binds to an instance of a class the project
+    /// imports from its own code (`const queue = CommandQueue.getInstance()`,
+    /// `new ResponseQueue(..)`, with the class imported from the project),
+    /// and the callees of the calls made on them (`queue.add`): the methods
+    /// of the project's own class, as for the classes it declares. A
+    /// lowercase factory (`getQueue('mail')`) may hand back an SDK's client
+    /// and is left alone.
+    fn project_made_calls(&self) -> HashSet<String> {
+        let mut calls = HashSet::new();
+        if self.project_names.is_empty() {
+            return calls;
+        }
+        let mut bindings = HashSet::new();
+        let walker = ScopeWalker::new(self.knowledge, self.model);
+        // The walker, because `with` items are calls too.
+        walker.walk(self.model, &mut |call, _| {
+            let Some(binding) = call.bound_to.as_deref() else {
+                return;
+            };
+            let head = call.callee.split(['.', '(']).next().unwrap_or_default();
+            if head.starts_with(char::is_uppercase) && self.project_names.contains(head) {
+                bindings.insert(binding.to_string());
+            }
+        });
+        if bindings.is_empty() {
+            return calls;
+        }
+        self.model.module.for_each_call(&mut |call| {
+            if call
+                .receiver
+                .as_deref()
+                .is_some_and(|r| bindings.contains(r))
+            {
+                calls.insert(call.callee.clone());
+            }
+        });
+        calls
     }
 }
 
@@ -632,12 +684,14 @@ pub fn file_knowledge<'a>(
     model: &'a FileModel,
     packs: &'a Knowledge,
     imported: &[(String, Summary)],
+    project_names: HashSet<String>,
 ) -> Cow<'a, Knowledge> {
     let mut summaries = Summaries::new(
         model,
         packs,
         Box::new(|function: &Function| format!("line {}", function.span.start_line)),
-    );
+    )
+    .with_project_names(project_names);
     for (name, summary) in imported {
         // An imported task class whose enqueue waits for the commit (see
         // `Summary::sends_after_commit`): tasks declared here with `base=`

@@ -76,6 +76,29 @@ pub fn project_imports(language: Language, path: &str, source: &str) -> Vec<Impo
     project_imports_with(language, path, source, &no_aliases)
 }
 
+/// The files `@/x` or `~/x` may name: those prefixes are no package of the
+/// registry (a scope needs a name), only the conventional alias of the
+/// project's source root, the nearest `src/` folder above the file (or the
+/// file's top folder).
+fn conventional_root_alias(path: &str, specifier: &str) -> Vec<String> {
+    let Some(rest) = specifier
+        .strip_prefix("@/")
+        .or_else(|| specifier.strip_prefix("~/"))
+    else {
+        return Vec::new();
+    };
+    let root = match path.rfind("src/") {
+        Some(at) if at == 0 || path[..at].ends_with('/') => &path[..at + "src/".len()],
+        _ => path
+            .split_once('/')
+            .map_or("", |(top, _)| &path[..top.len() + 1]),
+    };
+    [".ts", ".tsx", ".js", "/index.ts", "/index.js"]
+        .iter()
+        .map(|ext| format!("{root}{rest}{ext}"))
+        .collect()
+}
+
 /// The local names a file at `path` binds to the project's own code: its
 /// imports whose candidate files lie in the project's own folders (a
 /// relative import, or an absolute module whose first folder is one of the
@@ -87,7 +110,7 @@ pub fn project_local_names(
     source: &str,
 ) -> std::collections::HashSet<String> {
     let folders: Vec<&str> = path.split('/').rev().skip(1).collect();
-    project_imports(language, path, source)
+    project_imports_with(language, path, source, &conventional_root_alias)
         .into_iter()
         .filter(|name| match language {
             // The module as written: relative, or its package is a folder
@@ -620,6 +643,19 @@ mod tests {
         // `django.core.mail` yields candidates that are not in the project;
         // reading the tree drops them.
         assert!(found.iter().any(|i| i.local == "send_mail"));
+    }
+
+    #[test]
+    fn the_conventional_source_root_alias_is_the_projects_own_code() {
+        let source = "import { CommandQueue } from '@/lib/common/command-queue';\nimport { Outbox } from '~/outbox';\nimport { Queue } from 'bullmq';\nimport { x } from '@scope/pkg';\n";
+        let local = project_local_names(
+            Language::TypeScript,
+            "packages/js-core/src/lib/survey/actions.ts",
+            source,
+        );
+        let mut names: Vec<&str> = local.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["CommandQueue", "Outbox"]);
     }
 
     #[test]

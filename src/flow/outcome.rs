@@ -70,10 +70,48 @@ pub struct Outcome<'a> {
 /// the effect is best effort or optional, or what fails may not exist yet.
 static TOLERANCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to (?:ignore|ack|skip|continue|proceed|drop)|can be ignored|ignored on purpose|intentionally ignored|\b(?:it's|it is|this is|that's|that is) (?:fine|ok|okay|safe|expected)\b",
+        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to (?:ignore|ack|skip|continue|proceed|drop)|not our problem|can be ignored|ignored on purpose|intentionally ignored|\b(?:it's|it is|this is|that's|that is) (?:fine|ok|okay|safe|expected)\b",
     )
     .expect("the tolerance pattern is a valid regular expression")
 });
+
+/// Whether a function's documentation says its failures are tolerated: the
+/// comment block right above it (a JSDoc, `//` or `#` lines, decorators in
+/// between) or a Python docstring opening its body calls it best effort or
+/// optional (`/** Best-effort revoke of the token ... */`).
+pub fn documents_tolerance(function: &Function, source: &str, comments: &[Comment]) -> bool {
+    let start = function.span.start_line;
+    if start == 0 {
+        return false;
+    }
+    // The comments ending on the lines just above the function, each block
+    // joined to the next one up when no more than a line apart.
+    let mut above = start;
+    let mut documented = false;
+    for comment in comments.iter().rev() {
+        if comment.span.start_line >= start {
+            continue;
+        }
+        if comment.span.end_line + 2 < above {
+            break;
+        }
+        documented |= TOLERANCE.is_match(&comment.text);
+        above = comment.span.start_line;
+    }
+    if documented {
+        return true;
+    }
+    // A docstring: the first string of the body, within the first lines.
+    let text = source
+        .get(function.span.start_byte..function.span.end_byte)
+        .unwrap_or("");
+    let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
+    ["\"\"\"", "'''"].iter().any(|quote| {
+        head.split_once(quote)
+            .and_then(|(_, rest)| rest.split_once(quote))
+            .is_some_and(|(doc, _)| TOLERANCE.is_match(doc))
+    })
+}
 
 impl<'a> Outcome<'a> {
     /// Summarise `nodes`, the body of a branch whose source is `span`.

@@ -13,6 +13,7 @@ use crate::diff::DiffError;
 use crate::diff::LineRange;
 use crate::flow::RetryFacts;
 use crate::flow::derived::file_knowledge;
+use crate::flow::imports::project_local_names;
 use crate::flow::keys::{Bindings, KeyFinder, KeyOrigin, regenerated_per_attempt};
 use crate::flow::{ScopeStyle, ScopeWalker, WalkState, callee_name, destination, payload_keys};
 use crate::knowledge::{HandlerRole, Knowledge, SinkKind};
@@ -310,7 +311,9 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
         let packs = config.knowledge.for_ecosystem(file.language.ecosystem());
         if let Some(model) = &file.head {
             // The same knowledge the rules read: helpers seen through.
-            let knowledge = file_knowledge(model, packs, &file.head_helpers);
+            let head_text = file.change.head_text.as_deref().unwrap_or_default();
+            let project_names = project_local_names(file.language, &file.path, head_text);
+            let knowledge = file_knowledge(model, packs, &file.head_helpers, project_names);
             let extracted = extract(
                 &file.path,
                 file.language,
@@ -324,7 +327,9 @@ pub fn touched_boundaries(report: &Report, config: &Config) -> BoundaryMap {
             map.boundaries.extend(extracted.boundaries);
         }
         if let Some(model) = &file.base {
-            let knowledge = file_knowledge(model, packs, &file.base_helpers);
+            let base_text = file.change.base_text.as_deref().unwrap_or_default();
+            let project_names = project_local_names(file.language, &file.path, base_text);
+            let knowledge = file_knowledge(model, packs, &file.base_helpers, project_names);
             let extracted = extract(
                 &file.path,
                 file.language,

@@ -304,6 +304,11 @@ pub struct HelperFacts {
     /// declared function or method, or a helper imported from a file read.
     /// A call of the project's own code that is not here was not seen.
     pub summarised: HashSet<String>,
+    /// Calls on an object the project's own code makes out of sight
+    /// (`CommandQueue.getInstance()`, `createQueue()`, `new Outbox()`, each
+    /// imported from the project): a pattern that only guesses the client
+    /// from the receiver's name (`**.*queue.add`) is no evidence about it.
+    pub project_made: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -319,6 +324,7 @@ impl HelperFacts {
             && self.writes_in_body.is_empty()
             && self.settled.is_empty()
             && self.summarised.is_empty()
+            && self.project_made.is_empty()
     }
 }
 
@@ -770,6 +776,11 @@ impl Knowledge {
         if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
             return None;
         }
+        if self.helper_fact(call, |h| &h.project_made)
+            && (sink.generic || sink.guesses_receiver(&call.callee))
+        {
+            return None;
+        }
         // `self.request("POST", ..)`, `this.fetch(..)`: a method of the
         // object's own class or of a base, the project's wrapper however the
         // call is spelled; what the method does decides, through its summary.
@@ -877,6 +888,21 @@ impl Knowledge {
             });
         }
         Ok(())
+    }
+}
+
+/// Whether a call's first two arguments are plain names (or it has none):
+/// nothing it is given says what is sent.
+fn given_objects_only(call: &Call) -> bool {
+    let mut positional = call.args.iter().filter(|arg| arg.keyword.is_none());
+    match positional.next() {
+        None => true,
+        Some(first) => {
+            matches!(first.value, Value::Path(_))
+                && positional
+                    .next()
+                    .is_none_or(|second| matches!(second.value, Value::Path(_)))
+        }
     }
 }
 
@@ -1022,16 +1048,15 @@ impl Sink {
         {
             return false;
         }
-        // The generic `trigger` (Pusher channels, job triggers) names its
-        // channel or job by a string; `workflow.trigger(workflow, ctx)` on
-        // an object is the project's own method.
+        // The generic `trigger` names what it sends: a channel and an event
+        // name (Pusher), a job id (`tasks.trigger('sync', ..)`), the run's
+        // options or a list of them (`client.trigger({ url })`). Given
+        // objects alone (`workflow.trigger(workflow, ctx)`), it is a method
+        // of the project's own engine.
         if self.generic
             && self.origin == SinkOrigin::Pack
             && call.method == "trigger"
-            && !call.args.first().is_some_and(|arg| {
-                matches!(&arg.value, Value::String(_) | Value::Array(_))
-                    || arg.text.starts_with('`')
-            })
+            && given_objects_only(call)
         {
             return false;
         }

@@ -53,7 +53,8 @@ pub fn check_version(
     let packs = config.knowledge.for_ecosystem(language.ecosystem());
     // The file's own helpers and those it imports, summarised, extend the
     // packs for this file.
-    let knowledge = file_knowledge(&model, packs, imported);
+    let project_names = crate::flow::imports::project_local_names(language, identity_path, source);
+    let knowledge = file_knowledge(&model, packs, imported, project_names);
     let context = FileContext::new(identity_path, source, &model, &knowledge);
     let mut raw = Vec::new();
     // Tests, examples, generated and vendored code are quiet: one decision,

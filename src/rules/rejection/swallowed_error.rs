@@ -2,8 +2,8 @@
 
 use crate::flow::outcome::{
     Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
-    effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, rejecter,
-    rest_of_function, usage_in,
+    documents_tolerance, effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
+    log_message, rejecter, rest_of_function, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
@@ -33,7 +33,9 @@ declare_rule! {
     /// return a fallback value, fall through to a failure return after the try (`return (False,
     /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
-    /// not exist yet', `# it's fine`), or live in test code. Telemetry pings and update checks
+    /// not exist yet', `# it's fine`) or in the documentation of the function around them (a
+    /// JSDoc or docstring that calls it best effort), or live in test code. Telemetry pings and
+    /// update checks
     /// (best effort by design) and calls handed to a task spawner (`create_task(send(..))`: a
     /// `try` around the spawn never sees their failure) are not flagged either.
     ///
@@ -136,7 +138,7 @@ impl FileRule for SwallowedError {
                 })
                 .flatten();
             if let Some((sink_call, sink, swallow)) = dropped {
-                if is_telemetry(sink_call, &state.function) {
+                if is_telemetry(sink_call, &state.function) || documented_as_tolerated(file, call) {
                     return;
                 }
                 findings.push(self.finding(file, sink_call, sink, call, state, swallow));
@@ -161,7 +163,9 @@ impl FileRule for SwallowedError {
             let swallow = caught(file, state, knowledge)
                 .or_else(|| branches.suppressor_around(call))
                 .or_else(|| branches.err_branch_around(call, file, knowledge));
-            if let Some(swallow) = swallow {
+            if let Some(swallow) = swallow
+                && !documented_as_tolerated(file, call)
+            {
                 findings.push(self.finding(file, call, sink, call, state, swallow));
             }
         });
@@ -297,6 +301,15 @@ impl SwallowedError {
             related,
         }
     }
+}
+
+/// Whether a function around `call` documents that its failures are
+/// tolerated (`/** Best-effort revoke ... */`): the swallow is the author's
+/// recorded choice.
+fn documented_as_tolerated(file: &FileContext<'_>, call: &Call) -> bool {
+    crate::flow::functions_around(file.model, call.span)
+        .iter()
+        .any(|function| documents_tolerance(function, file.source, &file.model.comments))
 }
 
 /// The calls handed to a task spawner as its argument (`create_task(send(..))`,
