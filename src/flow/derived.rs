@@ -645,13 +645,15 @@ impl Summaries<'_> {
     /// and is left alone.
     fn project_made_calls(&self) -> HashSet<String> {
         let mut calls = HashSet::new();
-        if self.project_names.is_empty() {
+        if !self
+            .project_names
+            .iter()
+            .any(|name| name.starts_with(char::is_uppercase))
+        {
             return calls;
         }
         let mut bindings = HashSet::new();
-        let walker = ScopeWalker::new(self.knowledge, self.model);
-        // The walker, because `with` items are calls too.
-        walker.walk(self.model, &mut |call, _| {
+        let mut note = |call: &Call| {
             let Some(binding) = call.bound_to.as_deref() else {
                 return;
             };
@@ -659,7 +661,12 @@ impl Summaries<'_> {
             if head.starts_with(char::is_uppercase) && self.project_names.contains(head) {
                 bindings.insert(binding.to_string());
             }
-        });
+        };
+        self.model.module.for_each_call(&mut note);
+        // `with` items are calls too (`with Outbox.open() as outbox:`).
+        let mut items = Vec::new();
+        collect_with_items(&self.model.module.body, &mut items);
+        items.into_iter().for_each(&mut note);
         if bindings.is_empty() {
             return calls;
         }
@@ -673,6 +680,22 @@ impl Summaries<'_> {
             }
         });
         calls
+    }
+}
+
+/// The calls of the `with` statements under `nodes`, nested functions included.
+fn collect_with_items<'m>(nodes: &'m [Node], out: &mut Vec<&'m Call>) {
+    for node in nodes {
+        match node {
+            Node::Block(block) => {
+                if let BlockKind::With { items, .. } = &block.kind {
+                    out.extend(items.iter());
+                }
+                collect_with_items(&block.body, out);
+            }
+            Node::Function(function) => collect_with_items(&function.body, out),
+            _ => {}
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 use crate::model::Language;
 use regex::Regex;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// One imported name.
@@ -110,12 +111,17 @@ pub fn project_local_names(
     source: &str,
 ) -> std::collections::HashSet<String> {
     let folders: Vec<&str> = path.split('/').rev().skip(1).collect();
+    // Read the Python imports once, not once per name.
+    let python_modules = match language {
+        Language::Python => python_modules_by_local(source),
+        _ => HashMap::new(),
+    };
     project_imports_with(language, path, source, &conventional_root_alias)
         .into_iter()
         .filter(|name| match language {
             // The module as written: relative, or its package is a folder
             // the file stands in (`weblate.utils` for `weblate/trans/x.py`).
-            Language::Python => python_module_of(source, &name.local).is_some_and(|module| {
+            Language::Python => python_modules.get(&name.local).is_some_and(|module| {
                 module.starts_with('.')
                     || folders.contains(&module.split('.').next().unwrap_or_default())
             }),
@@ -331,6 +337,31 @@ fn python_imports(path: &str, source: &str) -> Vec<ImportedName> {
         }
     }
     out
+}
+
+/// The module each name a Python file imports is bound from, as
+/// [`python_module_of`] tells it for one name (the first binding wins).
+fn python_modules_by_local(source: &str) -> HashMap<String, String> {
+    let mut modules = HashMap::new();
+    for caps in PY_FROM.captures_iter(source) {
+        let list = caps[2].trim().trim_start_matches('(').trim_end_matches(')');
+        for item in list.split(',') {
+            let item = item.split('#').next().unwrap_or_default().trim();
+            if let Some(bound) = item.rsplit(" as ").next().map(str::trim)
+                && !bound.is_empty()
+            {
+                modules
+                    .entry(bound.to_string())
+                    .or_insert_with(|| caps[1].to_string());
+            }
+        }
+    }
+    for caps in PY_IMPORT.captures_iter(source) {
+        modules
+            .entry(caps[2].to_string())
+            .or_insert_with(|| caps[1].to_string());
+    }
+    modules
 }
 
 /// The module a Python file binds `local` from: `from M import x as local`

@@ -11,6 +11,7 @@ use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
 use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span};
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, Rule, Severity, declare_rule};
+use std::collections::HashSet;
 
 declare_rule! {
     /// An HTTP write's response status is never checked, so a rejected request (4xx/5xx) looks like
@@ -95,12 +96,24 @@ impl FileRule for UncheckedResponse {
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();
         let links = chain_links(file.model);
-        let mut throwing = throwing_receivers(file.model, knowledge);
-        status_catching_receivers(walker, file.model, &mut throwing);
-        if let Some(language) = Language::from_path(file.path) {
-            let project_names = project_local_names(language, file.path, file.source);
-            project_made_receivers(walker, file.model, &project_names, &mut throwing);
-        }
+        let throwing = throwing_receivers(file.model, knowledge);
+        // Clients the file shows to throw, or the project makes: read the
+        // file for them only once a write with an unread response is found.
+        let owned_elsewhere = std::cell::OnceCell::new();
+        let owns_response = |call: &Call| {
+            on_throwing_receiver(
+                owned_elsewhere.get_or_init(|| {
+                    let mut receivers = HashSet::new();
+                    status_catching_receivers(walker, file.model, &mut receivers);
+                    if let Some(language) = Language::from_path(file.path) {
+                        let project_names = project_local_names(language, file.path, file.source);
+                        project_made_receivers(walker, file.model, &project_names, &mut receivers);
+                    }
+                    receivers
+                }),
+                call,
+            )
+        };
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
@@ -145,6 +158,9 @@ impl FileRule for UncheckedResponse {
             else {
                 return;
             };
+            if owns_response(call) {
+                return;
+            }
             findings.push(self.finding(write, call, state, reading, ecosystem));
         });
     }
