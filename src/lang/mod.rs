@@ -9,6 +9,8 @@ mod javascript;
 mod python;
 mod rust;
 mod syntax_tree;
+#[cfg(test)]
+mod test_support;
 
 pub use javascript::JavaScriptFrontend;
 pub use python::PythonFrontend;

@@ -1126,17 +1126,8 @@ fn a_catch_that_throws_rethrows_and_a_throw_in_a_callback_does_not() {
     let model = js(
         "try { a(); } catch (e) { if (fatal) { throw e; } }\ntry { b(); } catch (e) { later(() => { throw e; }); }\n",
     );
-    let rethrows: Vec<bool> = model
-        .module
-        .body
-        .iter()
-        .filter_map(|node| match node {
-            Node::Block(Block {
-                kind: BlockKind::Catch { rethrows, .. },
-                ..
-            }) => Some(*rethrows),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(rethrows, [true, false]);
+    assert_eq!(
+        crate::lang::test_support::handler_rethrows(&model),
+        [true, false]
+    );
 }

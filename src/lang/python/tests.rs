@@ -1196,17 +1196,8 @@ fn an_except_that_raises_rethrows_and_a_raise_in_a_nested_function_does_not() {
     let model = parse(
         "try:\n    send()\nexcept Exception:\n    if fatal:\n        raise\nexcept ValueError:\n    def later():\n        raise\n    log(later)\n",
     );
-    let rethrows: Vec<bool> = model
-        .module
-        .body
-        .iter()
-        .filter_map(|node| match node {
-            Node::Block(Block {
-                kind: BlockKind::Catch { rethrows, .. },
-                ..
-            }) => Some(*rethrows),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(rethrows, [true, false]);
+    assert_eq!(
+        crate::lang::test_support::handler_rethrows(&model),
+        [true, false]
+    );
 }
