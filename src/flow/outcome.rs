@@ -632,26 +632,25 @@ pub fn throwing_receivers(model: &FileModel, knowledge: &Knowledge) -> HashSet<S
 
 /// The names bound in the file to what a function of the project's own
 /// code makes, out of sight (`async with get_client() as client`, `api =
-/// make_api()`, with the factory imported from the project): the client is
-/// the project's own wrapper, whose methods own the response they get (they
-/// may check the status and throw), as a project class's methods do.
-/// Added to `receivers` with their `this.`/`self.` forms.
+/// make_api()`, with the factory imported from the project; `with
+/// self.make_session() as session`, a method of the class itself): the
+/// client is the project's own wrapper, whose methods own the response they
+/// get (they may check the status and throw), as a project class's methods
+/// do. Added to `receivers` with their `this.`/`self.` forms.
 pub fn project_made_receivers(
     walker: &ScopeWalker<'_>,
     model: &FileModel,
     project_names: &HashSet<String>,
     receivers: &mut HashSet<String>,
 ) {
-    if project_names.is_empty() {
-        return;
-    }
     // The walker, because `with` items are calls too.
-    walker.walk(model, &mut |call, _| {
+    walker.walk(model, &mut |call, state| {
         let Some(name) = call.bound_to.as_deref() else {
             return;
         };
         let head = call.callee.split(['.', '(']).next().unwrap_or_default();
-        if !project_names.contains(head) {
+        let own_method = matches!(call.receiver.as_deref(), Some("self" | "this"));
+        if !(own_method || project_names.contains(head)) {
             return;
         }
         match name
@@ -662,11 +661,22 @@ pub fn project_made_receivers(
                 receivers.insert(format!("this.{member}"));
                 receivers.insert(format!("self.{member}"));
             }
-            None => {
+            // A plain name bound inside a function names that client in
+            // that function only.
+            None if std::ptr::eq(state.enclosing, &model.module) => {
                 receivers.insert(name.to_string());
+            }
+            None => {
+                receivers.insert(scoped_receiver(name, state.enclosing));
             }
         }
     });
+}
+
+/// How [`project_made_receivers`] records a plain name bound inside
+/// `function`: the name as seen from that function only.
+pub fn scoped_receiver(name: &str, function: &Function) -> String {
+    format!("{name}@{}", function.span.start_byte)
 }
 
 /// The receivers of calls made inside a `try` whose handler catches an
@@ -730,6 +740,16 @@ pub fn on_throwing_receiver(receivers: &HashSet<String>, call: &Call) -> bool {
         .chain(call.chain.iter())
         .filter_map(|link| link.receiver.as_deref())
         .any(|receiver| receivers.contains(receiver))
+}
+
+/// Whether `call`, made in `function`, is on a client of `receivers`,
+/// those bound in `function` only included (see [`scoped_receiver`]).
+pub fn on_receiver_in(receivers: &HashSet<String>, call: &Call, function: &Function) -> bool {
+    on_throwing_receiver(receivers, call)
+        || std::iter::once(call)
+            .chain(call.chain.iter())
+            .filter_map(|link| link.receiver.as_deref())
+            .any(|receiver| receivers.contains(&scoped_receiver(receiver, function)))
 }
 
 /// The callees that are awaited somewhere in the file: evidence that a call
@@ -823,10 +843,21 @@ pub fn full_target(call: &Call) -> Option<String> {
 
 /// The words of a target that name an endpoint which only reads, though it
 /// is called with POST for the size of its question: a query, a search, a
-/// lookup, a count, an estimate. (`verify` is left out: verifying an
+/// lookup, a count, an estimate, a language model's completion or embedding.
+/// (`verify` is left out: verifying an
 /// account writes.)
 const READ_ENDPOINT_WORDS: &[&str] = &[
-    "query", "queries", "search", "lookup", "find", "count", "estimate", "preview",
+    "query",
+    "queries",
+    "search",
+    "lookup",
+    "find",
+    "count",
+    "estimate",
+    "preview",
+    // A language model's answer: generated, nothing stored.
+    "completions",
+    "embeddings",
 ];
 
 /// Whether the target of an HTTP call names a read: the last segment of its

@@ -109,12 +109,29 @@ pub struct TryContext<'a> {
     pub handlers: &'a [Node],
 }
 
-/// Parameters annotated with an in-process type (`session: AsyncSession`,
-/// `events: Subject`), each with the function that declares it: within
-/// that function they are in-process objects, and `session.delete(row)` on
-/// an ORM session is not an HTTP `DELETE`.
-fn typed_local_parameters(module: &Function, knowledge: &Knowledge) -> Vec<(String, Span)> {
-    let mut typed = Vec::new();
+/// Methods only a database session or connection has (a unit of work: it
+/// queries, stages rows and commits them); no HTTP client, message producer
+/// or mailer answers to them. A receiver a function calls one of them on is
+/// that function's database session: `session.delete(row)` next to
+/// `session.query(..)` deletes a row, it is not an HTTP `DELETE`.
+const UNIT_OF_WORK_METHODS: &[&str] = &[
+    "query",
+    "add_all",
+    "merge",
+    "refresh",
+    "expunge",
+    "scalars",
+    "bulk_save_objects",
+    "begin_nested",
+    "rollback",
+];
+
+/// The receivers that are in-process objects within one function, each with
+/// that function's span: parameters annotated with an in-process type
+/// (`session: AsyncSession`, `events: Subject`), and receivers the function
+/// uses as a database session (see [`UNIT_OF_WORK_METHODS`]).
+fn local_in_function(module: &Function, knowledge: &Knowledge) -> Vec<(String, Span)> {
+    let mut local = Vec::new();
     let mut functions = vec![module];
     while let Some(function) = functions.pop() {
         for param in &function.params {
@@ -126,12 +143,23 @@ fn typed_local_parameters(module: &Function, knowledge: &Knowledge) -> Vec<(Stri
                 .filter(|name| !name.is_empty())
                 .any(|name| knowledge.is_local_constructor(name));
             if in_process {
-                typed.push((param.name.clone(), function.span));
+                local.push((param.name.clone(), function.span));
             }
+        }
+        if !std::ptr::eq(function, module) {
+            let mut sessions = HashSet::new();
+            function.for_each_call(&mut |call| {
+                if let Some(receiver) = call.receiver.as_deref()
+                    && UNIT_OF_WORK_METHODS.contains(&call.method.as_str())
+                {
+                    sessions.insert(receiver.to_string());
+                }
+            });
+            local.extend(sessions.into_iter().map(|name| (name, function.span)));
         }
         collect_nested_functions(&function.body, &mut functions);
     }
-    typed
+    local
 }
 
 /// Names assigned an in-process object's name (`const queue = (this.queue =
@@ -165,8 +193,9 @@ fn follow_aliases(module: &Function, local_receivers: &mut HashSet<String>) {
 pub struct ScopeWalker<'k> {
     knowledge: &'k Knowledge,
     local_receivers: HashSet<String>,
-    /// Parameters typed as in-process objects, with their function's span.
-    typed_local_parameters: Vec<(String, Span)>,
+    /// Receivers that are in-process objects within one function (typed
+    /// parameters, database sessions), with that function's span.
+    local_in_function: Vec<(String, Span)>,
     /// Options set to more than one attempt somewhere in the file.
     retry_options: HashSet<String>,
 }
@@ -176,17 +205,36 @@ impl<'k> ScopeWalker<'k> {
     /// (`const bus = new EventEmitter()`) first.
     pub fn new(knowledge: &'k Knowledge, model: &FileModel) -> Self {
         let mut local_receivers = HashSet::new();
-        model.module.for_each_call(&mut |call| {
-            if let (Some(name), true) =
-                (&call.bound_to, knowledge.is_local_constructor(&call.callee))
-            {
-                local_receivers.insert(
-                    name.trim_start_matches("this.")
-                        .trim_start_matches("self.")
-                        .to_string(),
-                );
-            }
-        });
+        let mut local_in_function = local_in_function(&model.module, knowledge);
+        // A name bound to an in-process object at module level, or a member
+        // (`this.queue = new Queue()`), is one in the whole file; a plain
+        // name bound inside a function is one in that function only (the
+        // next function's `session` may be an HTTP client).
+        let mut functions = vec![&model.module];
+        while let Some(function) = functions.pop() {
+            let module_level = std::ptr::eq(function, &model.module);
+            for_each_own_call(&function.body, &mut |call| {
+                let Some(name) = call.bound_to.as_deref() else {
+                    return;
+                };
+                if !knowledge.is_local_constructor(&call.callee) {
+                    return;
+                }
+                let member = name
+                    .strip_prefix("this.")
+                    .or_else(|| name.strip_prefix("self."));
+                match member {
+                    Some(member) => {
+                        local_receivers.insert(member.to_string());
+                    }
+                    None if module_level => {
+                        local_receivers.insert(name.to_string());
+                    }
+                    None => local_in_function.push((name.to_string(), function.span)),
+                }
+            });
+            collect_nested_functions(&function.body, &mut functions);
+        }
         follow_aliases(&model.module, &mut local_receivers);
         let mut functions = vec![&model.module];
         while let Some(function) = functions.pop() {
@@ -202,7 +250,7 @@ impl<'k> ScopeWalker<'k> {
         ScopeWalker {
             knowledge,
             local_receivers,
-            typed_local_parameters: typed_local_parameters(&model.module, knowledge),
+            local_in_function,
             retry_options: retry::file_retry_options(model),
         }
     }
@@ -220,7 +268,7 @@ impl<'k> ScopeWalker<'k> {
         if self.local_receivers.contains(root) || self.local_receivers.contains(trimmed) {
             return true;
         }
-        if self.typed_local_parameters.iter().any(|(name, function)| {
+        if self.local_in_function.iter().any(|(name, function)| {
             name == receiver
                 && function.start_byte <= call.span.start_byte
                 && call.span.end_byte <= function.end_byte
@@ -469,6 +517,23 @@ impl<'k> ScopeWalker<'k> {
                 .iter()
                 .for_each(|v| self.walk_value(v, owner, state, visit)),
             _ => {}
+        }
+    }
+}
+
+/// Visit the calls of a function's own body (its `with` items and the
+/// callbacks it passes included), not those of the functions it declares.
+fn for_each_own_call<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Call)) {
+    for node in nodes {
+        match node {
+            Node::Function(_) => {}
+            Node::Block(block) => {
+                if let crate::model::BlockKind::With { items, .. } = &block.kind {
+                    items.iter().for_each(&mut *visit);
+                }
+                for_each_own_call(&block.body, visit);
+            }
+            _ => crate::model::for_each_call_in(std::slice::from_ref(node), visit),
         }
     }
 }

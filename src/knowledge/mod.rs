@@ -906,6 +906,47 @@ fn given_objects_only(call: &Call) -> bool {
     }
 }
 
+/// Whether an argument is an object rather than a URL: a plain name that
+/// does not say URL (`order`), or a call that neither says URL nor builds a
+/// string (`query.one()`, `get_object_or_404(Order, pk=pk)`; not
+/// `urljoin(base, path)`, `self.url_for(order)`, `"/orders/{}".format(id)`).
+fn gives_an_object(value: &Value) -> bool {
+    match value {
+        Value::Path(name) => !names_a_url(name),
+        Value::Call(call) => {
+            std::iter::once(call.as_ref())
+                .chain(&call.chain)
+                .all(|link| {
+                    !names_a_url(&link.method) && !STRING_BUILDERS.contains(&link.method.as_str())
+                })
+                && !call.callee.split(['.', '(', ')']).any(names_a_url)
+        }
+        _ => false,
+    }
+}
+
+/// Methods and functions that build a string, and so may build a URL.
+const STRING_BUILDERS: &[&str] = &[
+    "format",
+    "join",
+    "urljoin",
+    "replace",
+    "strip",
+    "rstrip",
+    "lstrip",
+    "concat",
+    "toString",
+    "to_string",
+    "str",
+    "quote",
+    "encode",
+    "decode",
+    "expand",
+    "resolve",
+    "with_path",
+    "reverse",
+];
+
 /// Whether a name says it holds a URL (`url`, `webhook_uri`, `endpoint`,
 /// `self.base_path`, `link`).
 fn names_a_url(name: &str) -> bool {
@@ -1033,9 +1074,10 @@ impl Sink {
         {
             return false;
         }
-        // An HTTP `DELETE` names a URL; `session.delete(order)` with a plain
-        // name that does not say URL (on a receiver not built as an HTTP
-        // client) is an ORM session deleting a row.
+        // An HTTP `DELETE` names a URL; `session.delete(order)` or
+        // `session.delete(query.one())`, given an object that does not say
+        // URL (on a receiver not built as an HTTP client), is an ORM session
+        // deleting a row.
         if self.kind == SinkKind::Http
             && self.origin == SinkOrigin::Pack
             && call.method == "delete"
@@ -1044,7 +1086,7 @@ impl Sink {
                 .args
                 .iter()
                 .find(|arg| arg.keyword.is_none())
-                .is_some_and(|arg| matches!(&arg.value, Value::Path(name) if !names_a_url(name)))
+                .is_some_and(|arg| gives_an_object(&arg.value))
         {
             return false;
         }

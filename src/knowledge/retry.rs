@@ -528,16 +528,17 @@ impl Knowledge {
         for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
             let Some(slot) = buffer.get_mut(length) else {
                 // Longer than any key name anyone writes.
-                return self
-                    .normalised_idempotency_keys
-                    .contains(&normalise_key_name(name));
+                let normalised = normalise_key_name(name);
+                return self.normalised_idempotency_keys.contains(&normalised)
+                    || says_idempotency_key(&normalised);
             };
             *slot = byte.to_ascii_lowercase();
             length += 1;
         }
         length > 0
-            && std::str::from_utf8(&buffer[..length])
-                .is_ok_and(|wanted| self.normalised_idempotency_keys.contains(wanted))
+            && std::str::from_utf8(&buffer[..length]).is_ok_and(|wanted| {
+                self.normalised_idempotency_keys.contains(wanted) || says_idempotency_key(wanted)
+            })
     }
 
     /// Whether the call records or detects a duplicate: a known dedupe call
@@ -627,6 +628,17 @@ pub fn identifier_words(text: &str) -> Vec<String> {
         words.push(current);
     }
     words
+}
+
+/// Whether a normalised name (lowercase letters and digits only) says it
+/// carries an idempotency key, whatever the project calls it: it names
+/// idempotency or deduplication (`X-Idempotent-Token`, `dedupeId`) or a
+/// delivery id (`WEBHOOK_DELIVERY_ID_HEADER`, `X-Delivery-Id`: the id a
+/// webhook receiver deduplicates redeliveries by).
+fn says_idempotency_key(normalised: &str) -> bool {
+    normalised.contains("idempot")
+        || normalised.contains("dedup")
+        || normalised.contains("deliveryid")
 }
 
 #[cfg(test)]

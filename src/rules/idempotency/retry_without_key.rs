@@ -118,6 +118,14 @@ impl FileRule for RetryWithoutKey {
             let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, facts) else {
                 return;
             };
+            // A POST to a query, search or completion endpoint asks: a
+            // repeated one changes nothing. A telemetry upload sent twice
+            // counts a metric twice; no workflow waits on it.
+            if (effect.kind == SinkKind::Http && crate::flow::outcome::targets_a_read(call))
+                || crate::flow::telemetry::is_telemetry(call, &state.function)
+            {
+                return;
+            }
             let Some(retried) = facts.retried(call, state) else {
                 return;
             };

@@ -3,8 +3,8 @@
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, body_bindings, body_checked, chain_links, function_phrase,
-    http_target, is_chain_link, on_throwing_receiver, project_made_receivers, rest_of_function,
-    status_catching_receivers, targets_a_read, throwing_receivers, usage_in,
+    http_target, is_chain_link, on_receiver_in, on_throwing_receiver, project_made_receivers,
+    rest_of_function, status_catching_receivers, targets_a_read, throwing_receivers, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -100,8 +100,8 @@ impl FileRule for UncheckedResponse {
         // Clients the file shows to throw, or the project makes: read the
         // file for them only once a write with an unread response is found.
         let owned_elsewhere = std::cell::OnceCell::new();
-        let owns_response = |call: &Call| {
-            on_throwing_receiver(
+        let owns_response = |call: &Call, function: &Function| {
+            on_receiver_in(
                 owned_elsewhere.get_or_init(|| {
                     let mut receivers = HashSet::new();
                     status_catching_receivers(walker, file.model, &mut receivers);
@@ -112,6 +112,7 @@ impl FileRule for UncheckedResponse {
                     receivers
                 }),
                 call,
+                function,
             )
         };
         walker.walk(file.model, &mut |call, state| {
@@ -158,7 +159,7 @@ impl FileRule for UncheckedResponse {
             else {
                 return;
             };
-            if owns_response(call) {
+            if owns_response(call, state.enclosing) {
                 return;
             }
             findings.push(self.finding(write, call, state, reading, ecosystem));
