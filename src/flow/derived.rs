@@ -53,6 +53,8 @@ pub struct ReachedSink {
     /// Whether a function of the chain catches the sink's failure and does
     /// not rethrow it: the helper's callers never see it fail.
     pub caught_inside: bool,
+    /// Whether the pack sink publishes to one entity's live feed.
+    pub live_feed: bool,
 }
 
 impl ReachedSink {
@@ -69,6 +71,7 @@ impl ReachedSink {
             self.reached_at.clone(),
         );
         sink.caught_inside = self.caught_inside;
+        sink.live_feed = self.live_feed;
         sink
     }
 }
@@ -175,6 +178,7 @@ impl<'a> Summaries<'a> {
         let mut functions = HashMap::new();
         collect_declarations(&model.module.body, &mut functions);
         let walker = ScopeWalker::new(knowledge, model);
+        let promise_caught = caught_by_promise_handler(model);
         let mut calls: HashMap<String, Vec<CallFact<'a>>> = HashMap::new();
         walker.walk(model, &mut |call, state| {
             let owner = state
@@ -187,7 +191,7 @@ impl<'a> Summaries<'a> {
                 call,
                 deferred: state.deferred_by.is_some(),
                 local: walker.is_local_receiver(call, state),
-                caught: catches_failure(state, knowledge),
+                caught: catches_failure(state, knowledge) || promise_caught.contains(&call.span),
             });
         });
         Summaries {
@@ -357,6 +361,10 @@ impl<'a> Summaries<'a> {
             first_call: (call.span, call.text.clone()),
             key: sink.key.clone().or_else(|| self.key_sent(call, function)),
             caught_inside: sink.caught_inside,
+            live_feed: sink.live_feed
+                || (sink.kind == SinkKind::Event
+                    && sink.origin == SinkOrigin::Pack
+                    && crate::flow::describe::per_entity_channel_in(call, function)),
             reached_at: sink.reached_at.clone().or_else(|| {
                 Some(SinkPlace {
                     path: self.path.clone(),
@@ -918,6 +926,39 @@ fn catches_failure(state: &WalkState<'_>, knowledge: &Knowledge) -> bool {
                 )
             )
         })
+    })
+}
+
+/// The calls whose promise a `.catch(handler)` later in their chain ends
+/// (`publishAndWait(..).catch(() => {})`): a handler that neither throws
+/// nor returns a rejection, so the failure stops there.
+fn caught_by_promise_handler(model: &FileModel) -> HashSet<Span> {
+    let mut caught = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        if call.method != "catch" || call.chain.is_empty() {
+            return;
+        }
+        let Some(Value::Function(handler)) = call.args.first().map(|arg| &arg.value) else {
+            return;
+        };
+        if passes_failure_on(&handler.body) {
+            return;
+        }
+        caught.extend(call.chain.iter().map(|link| link.span));
+    });
+    caught
+}
+
+/// Whether a handler body throws or returns a rejection (outside nested
+/// functions).
+fn passes_failure_on(nodes: &[Node]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Return(ret) => {
+            let value = ret.value_text.trim();
+            value.starts_with("throw") || value.contains("reject")
+        }
+        Node::Block(block) => passes_failure_on(&block.body),
+        _ => false,
     })
 }
 

@@ -47,6 +47,74 @@ pub fn destination(call: &Call) -> Option<String> {
     None
 }
 
+/// Whether a publish goes to a channel of one entity, named after its id
+/// (`` `threads.${threadId}` ``, `f"run:{run_id}"`, `streamTopic(runId)`):
+/// a live feed that a watcher of that run or thread reads while it lasts
+/// (progress, chunks, presence), not a durable topic another system
+/// consumes. A prefix or environment in the name (`` `${env}.orders` ``)
+/// does not count.
+pub fn per_entity_channel(call: &Call) -> bool {
+    call.args
+        .iter()
+        .find(|arg| arg.keyword.is_none())
+        .is_some_and(|first| names_an_entity_channel(&first.value, &first.text))
+}
+
+/// [`per_entity_channel`], with a channel held in a name bound in
+/// `function` followed to the call it is bound to (`const topic =
+/// streamTopic(runId)`).
+pub fn per_entity_channel_in(call: &Call, function: &crate::model::Function) -> bool {
+    let Some(first) = call.args.iter().find(|arg| arg.keyword.is_none()) else {
+        return false;
+    };
+    let Value::Path(name) = &first.value else {
+        return names_an_entity_channel(&first.value, &first.text);
+    };
+    let mut found = false;
+    crate::model::for_each_call_in(&function.body, &mut |inner| {
+        found |= inner.bound_to.as_deref() == Some(name.as_str()) && channel_call_per_entity(inner);
+    });
+    found
+}
+
+/// Whether a channel argument names one entity: a template or f-string that
+/// interpolates an id, or a call given ids only.
+fn names_an_entity_channel(value: &Value, text: &str) -> bool {
+    match value {
+        Value::Call(inner) => channel_call_per_entity(inner),
+        Value::Path(_) | Value::Object(_) | Value::Function(_) | Value::Array(_) => false,
+        _ => interpolations(text).any(names_an_id),
+    }
+}
+
+/// `streamTopic(runId)`: a channel name made from ids alone.
+fn channel_call_per_entity(call: &Call) -> bool {
+    !call.args.is_empty()
+        && call
+            .args
+            .iter()
+            .all(|arg| matches!(&arg.value, Value::Path(name) if names_an_id(name)))
+}
+
+/// Whether a name ends in an id (`runId`, `thread.id`, `session_key`).
+fn names_an_id(name: &str) -> bool {
+    let words = crate::knowledge::identifier_words(name);
+    matches!(
+        words.last().map(String::as_str),
+        Some("id" | "key" | "uuid")
+    )
+}
+
+/// The expressions interpolated in a template literal or f-string
+/// (`${run.id}` and `{run_id}`), as written.
+fn interpolations(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['{', '}'])
+        .skip(1)
+        .step_by(2)
+        .map(|part| part.trim().trim_start_matches('$').trim())
+        .filter(|part| !part.is_empty())
+}
+
 /// The call as a reviewer would name it: its callee, shortened.
 pub fn callee_name(call: &Call) -> String {
     shorten(&call.callee, 60)

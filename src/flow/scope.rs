@@ -235,6 +235,36 @@ impl<'k> ScopeWalker<'k> {
             });
             collect_nested_functions(&function.body, &mut functions);
         }
+        // The callbacks handed to an in-process construction receive its
+        // in-process helpers: a stream's `controller` (`new ReadableStream({
+        // start(controller) { controller.enqueue(chunk) } })`), a promise's
+        // `resolve`.
+        model.module.for_each_call(&mut |call| {
+            if !(call.is_new && knowledge.is_local_constructor(&call.callee)) {
+                return;
+            }
+            for arg in &call.args {
+                let callbacks: Vec<&Function> = match &arg.value {
+                    Value::Function(function) => vec![function],
+                    Value::Object(props) => props
+                        .iter()
+                        .filter_map(|prop| match &prop.value {
+                            Value::Function(function) => Some(function.as_ref()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for callback in callbacks {
+                    local_in_function.extend(
+                        callback
+                            .params
+                            .iter()
+                            .map(|param| (param.name.clone(), callback.span)),
+                    );
+                }
+            }
+        });
         follow_aliases(&model.module, &mut local_receivers);
         let mut functions = vec![&model.module];
         while let Some(function) = functions.pop() {

@@ -175,6 +175,9 @@ pub struct Sink {
     /// For a helper: whether its chain catches the sink's failure and does
     /// not rethrow it, so its callers never see the failure.
     pub caught_inside: bool,
+    /// For a helper: whether the message it publishes goes to one entity's
+    /// live feed (see [`crate::flow::describe::per_entity_channel`]).
+    pub live_feed: bool,
     when_option: Option<OptionCondition>,
     when_new_arg: PatternSet,
 }
@@ -885,6 +888,7 @@ impl Knowledge {
                 key: None,
                 reached_at: None,
                 caught_inside: false,
+                live_feed: false,
             });
         }
         Ok(())
@@ -971,6 +975,20 @@ fn names_a_url(name: &str) -> bool {
 }
 
 impl Sink {
+    /// Whether `call` (a call of this sink, made in `function` when known)
+    /// publishes to one entity's live feed, read by a watcher while it
+    /// lasts: a stream of progress or chunks, not a handoff another system
+    /// depends on.
+    pub fn feeds_a_watcher(&self, call: &Call, function: Option<&Function>) -> bool {
+        self.live_feed
+            || (self.kind == SinkKind::Event
+                && self.origin == SinkOrigin::Pack
+                && match function {
+                    Some(function) => crate::flow::describe::per_entity_channel_in(call, function),
+                    None => crate::flow::describe::per_entity_channel(call),
+                })
+    }
+
     /// Whether `callee` matched only patterns that recognise the receiver by
     /// a fragment of its variable's name (`**.*[bB]us.publish`,
     /// `**.*[qQ]ueue.add`, `**.*[eE]vents.publish`; a bare `*` for a
@@ -1048,6 +1066,7 @@ impl Sink {
             key,
             reached_at,
             caught_inside: false,
+            live_feed: false,
             patterns: PatternSet::default(),
             when_option: None,
             when_new_arg: PatternSet::default(),

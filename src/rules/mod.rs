@@ -148,6 +148,8 @@ impl Confidence {
     /// constructs it or gives its type (`constructor(private producer:
     /// Producer)`): an injected dependency whose class is out of sight may be
     /// in-process.
+    /// `Medium` too for a publish to one entity's live feed (see
+    /// [`crate::flow::describe::per_entity_channel`]).
     pub fn of_sink(sink: &crate::knowledge::Sink, call: &Call, model: &FileModel) -> Confidence {
         let injected = call.receiver.as_deref().and_then(|receiver| {
             receiver
@@ -160,7 +162,15 @@ impl Confidence {
                 && !crate::flow::has_typed_parameter(model, member)
                 && sink.guesses_receiver(&call.callee)
         });
-        if guessed {
+        // A live feed of one run or thread is read while it lasts; whether a
+        // lost or repeated message there matters is the watcher's concern.
+        let live_feed = sink.feeds_a_watcher(
+            call,
+            crate::flow::functions_around(model, call.span)
+                .first()
+                .copied(),
+        );
+        if guessed || live_feed {
             Confidence::Medium
         } else {
             Confidence::of_pattern(sink.generic)

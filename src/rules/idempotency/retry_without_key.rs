@@ -121,8 +121,13 @@ impl FileRule for RetryWithoutKey {
             // A POST to a query, search or completion endpoint asks: a
             // repeated one changes nothing. A telemetry upload sent twice
             // counts a metric twice; no workflow waits on it.
+            // A message to one run's live feed is read by its watcher while
+            // it lasts, no handoff to another system.
             if (effect.kind == SinkKind::Http && crate::flow::outcome::targets_a_read(call))
                 || crate::flow::telemetry::is_telemetry(call, &state.function)
+                || knowledge
+                    .sink(call)
+                    .is_some_and(|sink| sink.feeds_a_watcher(call, Some(state.enclosing)))
             {
                 return;
             }

@@ -213,6 +213,7 @@ fn dropped_promise<'a>(
         .any(|link| link.method == "catch" || (link.method == "then" && link.args.len() >= 2));
     if handled
         || sink.caught_inside
+        || sink.feeds_a_watcher(effect, Some(state.enclosing))
         || knowledge.is_synchronous_sink(effect)
         || knowledge.settles_itself(effect)
         || is_telemetry(effect, &state.function)
@@ -284,7 +285,7 @@ fn spawned_effects<'a>(
             Value::Call(inner) => {
                 for link in inner.chain.iter().chain(std::iter::once(inner.as_ref())) {
                     if let Some(sink) = knowledge.sink(link) {
-                        if !sink.caught_inside {
+                        if !sink.caught_inside && !sink.feeds_a_watcher(link, None) {
                             effects.push((link, sink));
                         }
                         break;

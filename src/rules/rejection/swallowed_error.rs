@@ -145,8 +145,11 @@ impl FileRule for SwallowedError {
                 return;
             }
             // A helper that catches the failure itself never lets it reach
-            // a handler here: the swallow, if any, is in the helper.
-            let Some(sink) = knowledge.sink(call).filter(|sink| !sink.caught_inside) else {
+            // a handler here: the swallow, if any, is in the helper. A
+            // message to one run's live feed is the watcher's concern.
+            let Some(sink) = knowledge.sink(call).filter(|sink| {
+                !sink.caught_inside && !sink.feeds_a_watcher(call, Some(state.enclosing))
+            }) else {
                 return;
             };
             // Retry loops (as flow decides them) are the idempotency rules'
@@ -195,7 +198,9 @@ impl SwallowedError {
         let (sink_call, sink) = links[..position]
             .iter()
             .find_map(|c| knowledge.sink(c).map(|s| (*c, s)))
-            .filter(|(_, sink)| !sink.caught_inside)?;
+            .filter(|(c, sink)| {
+                !sink.caught_inside && !sink.feeds_a_watcher(c, Some(state.enclosing))
+            })?;
         if state.in_retry_loop() {
             return None;
         }
