@@ -212,6 +212,14 @@ impl<'k> ScopeWalker<'k> {
         // next function's `session` may be an HTTP client).
         let mut functions = vec![&model.module];
         while let Some(function) = functions.pop() {
+            // A class extending an in-process one is in-process itself.
+            if function
+                .class_bases
+                .iter()
+                .any(|base| knowledge.is_local_constructor(base))
+            {
+                local_receivers.insert(format!("this@{}", function.class.as_deref().unwrap_or("")));
+            }
             let module_level = std::ptr::eq(function, &model.module);
             for_each_own_call(&function.body, &mut |call| {
                 let Some(name) = call.bound_to.as_deref() else {
@@ -266,17 +274,6 @@ impl<'k> ScopeWalker<'k> {
             }
         });
         follow_aliases(&model.module, &mut local_receivers);
-        let mut functions = vec![&model.module];
-        while let Some(function) = functions.pop() {
-            if function
-                .class_bases
-                .iter()
-                .any(|base| knowledge.is_local_constructor(base))
-            {
-                local_receivers.insert(format!("this@{}", function.class.as_deref().unwrap_or("")));
-            }
-            collect_nested_functions(&function.body, &mut functions);
-        }
         ScopeWalker {
             knowledge,
             local_receivers,
