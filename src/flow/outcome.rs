@@ -616,10 +616,7 @@ pub fn throwing_receivers(model: &FileModel, knowledge: &Knowledge) -> HashSet<S
             .strip_prefix("this.")
             .or_else(|| name.strip_prefix("self."))
         {
-            Some(member) => {
-                names.insert(format!("this.{member}"));
-                names.insert(format!("self.{member}"));
-            }
+            Some(member) => insert_member(&mut names, member),
             None => {
                 names.insert(name.to_string());
                 names.insert(format!("this.{name}"));
@@ -657,10 +654,7 @@ pub fn project_made_receivers(
             .strip_prefix("this.")
             .or_else(|| name.strip_prefix("self."))
         {
-            Some(member) => {
-                receivers.insert(format!("this.{member}"));
-                receivers.insert(format!("self.{member}"));
-            }
+            Some(member) => insert_member(receivers, member),
             // A plain name bound inside a function names that client in
             // that function only.
             None if std::ptr::eq(state.enclosing, &model.module) => {
@@ -671,6 +665,13 @@ pub fn project_made_receivers(
             }
         }
     });
+}
+
+/// Record a member of the object (`http` of `this.http = ..`) in both the
+/// forms calls name it by: `this.http` and `self.http`.
+fn insert_member(receivers: &mut HashSet<String>, member: &str) {
+    receivers.insert(format!("this.{member}"));
+    receivers.insert(format!("self.{member}"));
 }
 
 /// How [`project_made_receivers`] records a plain name bound inside
