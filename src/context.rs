@@ -70,7 +70,9 @@ fn compound_folder_context(segment: &str) -> Option<PathContext> {
     [first, last].into_iter().find_map(|word| match word {
         "test" | "tests" | "e2e" => Some(PathContext::Test),
         "fixtures" | "mocks" => Some(PathContext::Fixture),
-        "examples" | "example" | "samples" | "demo" | "demos" => Some(PathContext::Example),
+        "examples" | "example" | "samples" | "sample" | "demo" | "demos" => {
+            Some(PathContext::Example)
+        }
         _ => None,
     })
 }
@@ -294,6 +296,10 @@ mod tests {
         );
         assert_eq!(
             by_convention("client-examples/js/upload.js"),
+            PathContext::Example
+        );
+        assert_eq!(
+            by_convention("clients/sample-app/src/Home.tsx"),
             PathContext::Example
         );
         assert_eq!(

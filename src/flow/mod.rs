@@ -4,7 +4,8 @@
 //! Each module decides one kind of fact: [`scope`] the transaction, deferral,
 //! handler and retry context of every call; [`retry`] and [`retried`] what is
 //! retried and how; [`keys`] where idempotency keys come from; [`outcome`] what
-//! happens when a downstream call fails; [`raised`] which failures only the
+//! happens when a downstream call fails; [`guard`] which writes a fresh read
+//! of the remote state guards; [`raised`] which failures only the
 //! project raises; [`repeated`] which side effects act
 //! again when repeated; [`derived`] what the project's own
 //! helpers do (summaries that extend the packs); [`writes`] whether a
@@ -14,6 +15,7 @@
 
 pub mod derived;
 pub mod describe;
+pub mod guard;
 pub mod imports;
 pub mod keys;
 pub mod outcome;

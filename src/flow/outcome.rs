@@ -80,14 +80,42 @@ static TOLERANCE: LazyLock<Regex> = LazyLock::new(|| {
 /// between) or a Python docstring opening its body calls it best effort or
 /// optional (`/** Best-effort revoke of the token ... */`).
 pub fn documents_tolerance(function: &Function, source: &str, comments: &[Comment]) -> bool {
+    documentation(function, source, comments)
+        .iter()
+        .any(|text| TOLERANCE.is_match(text))
+}
+
+/// Words in a function's documentation that say what it calls only answers:
+/// a language model's completion or embedding, generated and not stored.
+const ANSWER_WORDS: &[&str] = &["completion", "completions", "embedding", "embeddings"];
+
+/// Whether a function's documentation says the request it makes asks a
+/// language model for an answer (`"""Send a chat completions request."""`):
+/// repeated or refused, nothing is changed.
+pub fn documented_as_a_read(function: &Function, source: &str, comments: &[Comment]) -> bool {
+    documentation(function, source, comments)
+        .iter()
+        .any(|text| {
+            crate::knowledge::identifier_words(text)
+                .iter()
+                .any(|word| ANSWER_WORDS.contains(&word.as_str()))
+        })
+}
+
+/// A function's documentation: the comment blocks ending on the lines just
+/// above it (each joined to the next one up when no more than a line apart)
+/// and a Python docstring opening its body, within its first lines.
+fn documentation<'s>(
+    function: &Function,
+    source: &'s str,
+    comments: &'s [Comment],
+) -> Vec<&'s str> {
     let start = function.span.start_line;
     if start == 0 {
-        return false;
+        return Vec::new();
     }
-    // The comments ending on the lines just above the function, each block
-    // joined to the next one up when no more than a line apart.
+    let mut texts = Vec::new();
     let mut above = start;
-    let mut documented = false;
     for comment in comments.iter().rev() {
         if comment.span.start_line >= start {
             continue;
@@ -95,22 +123,25 @@ pub fn documents_tolerance(function: &Function, source: &str, comments: &[Commen
         if comment.span.end_line + 2 < above {
             break;
         }
-        documented |= TOLERANCE.is_match(&comment.text);
+        texts.push(comment.text.as_str());
         above = comment.span.start_line;
     }
-    if documented {
-        return true;
-    }
-    // A docstring: the first string of the body, within the first lines.
     let text = source
         .get(function.span.start_byte..function.span.end_byte)
         .unwrap_or("");
-    let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
-    ["\"\"\"", "'''"].iter().any(|quote| {
+    let head_end = text
+        .match_indices('\n')
+        .nth(11)
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..head_end];
+    if let Some(doc) = ["\"\"\"", "'''"].iter().find_map(|quote| {
         head.split_once(quote)
             .and_then(|(_, rest)| rest.split_once(quote))
-            .is_some_and(|(doc, _)| TOLERANCE.is_match(doc))
-    })
+            .map(|(doc, _)| doc)
+    }) {
+        texts.push(doc);
+    }
+    texts
 }
 
 impl<'a> Outcome<'a> {
@@ -859,7 +890,103 @@ const READ_ENDPOINT_WORDS: &[&str] = &[
     // A language model's answer: generated, nothing stored.
     "completions",
     "embeddings",
+    // A page fetched for its content.
+    "browse",
+    // A credential exchange (`/oauth/token`, `/api/token`): a refusal
+    // leaves no token, and the next call fails loudly.
+    "token",
 ];
+
+/// Verbs that open the name of a function which only asks another system
+/// for something (`get_certificates`, `fetchAccessToken`, `list_builds`).
+const READ_VERBS: &[&str] = &[
+    "get", "fetch", "list", "load", "search", "query", "find", "lookup", "read", "poll", "browse",
+    "retrieve",
+];
+
+/// Words in a function's name that say it changes something, whatever verb
+/// opens it (`get_or_create_customer`, `fetch_and_store`).
+const CHANGE_WORDS: &[&str] = &[
+    "or",
+    "and",
+    "create",
+    "set",
+    "save",
+    "store",
+    "send",
+    "post",
+    "submit",
+    "update",
+    "delete",
+    "remove",
+    "add",
+    "put",
+    "make",
+    "register",
+    "charge",
+    "pay",
+    "cancel",
+    "revoke",
+    "refund",
+    "publish",
+    "notify",
+    "sync",
+    "upload",
+    "push",
+    "write",
+    "apply",
+    "approve",
+    "activate",
+    "deactivate",
+];
+
+/// Whether the innermost named function of `function` (a walk's function
+/// path, `Plugin.get_certificates > callback`) is named for asking only: a
+/// read verb first and no word that changes anything. A POST it makes is
+/// the protocol's way of asking (a report, a token, a query body too large
+/// for a URL).
+pub fn named_as_a_read(function: &str) -> bool {
+    let Some(name) = function
+        .rsplit(" > ")
+        .find(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))
+    else {
+        return false;
+    };
+    let name = name.rsplit('.').next().unwrap_or(name);
+    let words = crate::knowledge::identifier_words(name);
+    words
+        .first()
+        .is_some_and(|first| READ_VERBS.contains(&first.as_str()))
+        && !words
+            .iter()
+            .any(|word| CHANGE_WORDS.contains(&word.as_str()))
+}
+
+/// Whether an HTTP call only asks: its target names a read
+/// ([`targets_a_read`]), or its target says nothing of what it is (`url`,
+/// `options`) and the function making it is named for a read
+/// ([`named_as_a_read`]). A target that names its endpoint (`AUDIT_URL`)
+/// is believed over the function's name.
+pub fn asks_only(call: &Call, function: &str) -> bool {
+    targets_a_read(call) || (target_says_nothing(call) && named_as_a_read(function))
+}
+
+/// Words of a target that say nothing of the endpoint it names.
+const PLAIN_TARGET_WORDS: &[&str] = &[
+    "url", "uri", "endpoint", "options", "opts", "config", "request", "req", "target", "full",
+    "base", "path", "self", "this", "params",
+];
+
+/// Whether an HTTP call's target is a name that says nothing of the
+/// endpoint (`url`, `options`, `self.url`).
+fn target_says_nothing(call: &Call) -> bool {
+    full_target(call).is_none_or(|target| {
+        target.chars().all(|c| c == '.' || is_ident_char(c))
+            && crate::knowledge::identifier_words(&target)
+                .iter()
+                .all(|word| PLAIN_TARGET_WORDS.contains(&word.as_str()))
+    })
+}
 
 /// Whether the target of an HTTP call names a read: the last segment of its
 /// path (`https://api.example.com/v1/query`, `/_search`) or, for a target

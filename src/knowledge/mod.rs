@@ -888,7 +888,7 @@ impl Knowledge {
                 key: None,
                 reached_at: None,
                 caught_inside: false,
-                live_feed: false,
+                live_feed: entry.live_feed,
             });
         }
         Ok(())

@@ -257,6 +257,11 @@ pub struct SinkEntry {
     /// send, enqueue). Reads and idempotent writes (PUT, upsert) say `false`.
     #[serde(default = "default_true")]
     pub non_idempotent: bool,
+    /// Whether the call feeds a live feed: delivered at most once, to
+    /// whoever listens at that moment (Redis pub/sub, a socket broadcast).
+    /// No handoff waits on it, so its loss is the listener's concern.
+    #[serde(default)]
+    pub live_feed: bool,
 }
 
 /// Where a sink comes from.

@@ -118,12 +118,20 @@ impl FileRule for RetryWithoutKey {
             let Some(effect) = effect(call, bindings.chain_owner(call), knowledge, facts) else {
                 return;
             };
-            // A POST to a query, search or completion endpoint asks: a
-            // repeated one changes nothing. A telemetry upload sent twice
+            // A POST to a query, search or completion endpoint, or made by
+            // a function named for asking, asks: a repeated one changes
+            // nothing. A telemetry upload sent twice
             // counts a metric twice; no workflow waits on it.
             // A message to one run's live feed is read by its watcher while
             // it lasts, no handoff to another system.
-            if (effect.kind == SinkKind::Http && crate::flow::outcome::targets_a_read(call))
+            let asks = effect.kind == SinkKind::Http
+                && (crate::flow::outcome::asks_only(call, &state.function)
+                    || crate::flow::outcome::documented_as_a_read(
+                        state.enclosing,
+                        file.source,
+                        &file.model.comments,
+                    ));
+            if asks
                 || crate::flow::telemetry::is_telemetry(call, &state.function)
                 || knowledge
                     .sink(call)
@@ -134,6 +142,12 @@ impl FileRule for RetryWithoutKey {
             let Some(retried) = facts.retried(call, state) else {
                 return;
             };
+            // A write made only while a fresh read of the other service
+            // says it is still needed is not repeated by a retry: the next
+            // attempt reads the state the first one left.
+            if crate::flow::guard::guarded_by_fresh_read(state.enclosing, call) {
+                return;
+            }
             // An enqueue or publish that failed was not sent: when it is the
             // attempt's last act, only its own failure re-runs it.
             if effect.kind == SinkKind::Event

@@ -106,9 +106,11 @@ static NOT_READY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the not-ready pattern is a valid regular expression")
 });
 
-/// Words that mark a deliberate, final skip: deduplication or a terminal state.
+/// Words that mark a deliberate skip: deduplication, a terminal state, or a
+/// state parked for a person (`requires_manual_finalization`, `in_review`):
+/// that person's action resumes the work, not this message.
 static DELIBERATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)already|duplicate|dedup|idempot|processed|handled|cancel|deleted|archived|disabled|unsubscri|opted|expired|refunded|closed|inactive|blocked|banned|suspended|ignor")
+    Regex::new(r"(?i)already|duplicate|dedup|idempot|processed|handled|cancel|deleted|archived|disabled|unsubscri|opted|expired|refunded|closed|inactive|blocked|banned|suspended|ignor|manual|human|moderat|needs_review|in_review|under_review")
         .expect("the deliberate-skip pattern is a valid regular expression")
 });
 

@@ -1,13 +1,13 @@
 //! `rejection/swallowed-error`.
 
 use crate::flow::outcome::{
-    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
-    documents_tolerance, effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
-    log_message, rejecter, rest_of_function, usage_in,
+    Exit, Outcome, RESULT_DISCARDS, Usage, asks_only, calls_in_arguments, chain_links,
+    classify_return_text, documents_tolerance, effect_phrase, err_binding, function_phrase,
+    has_word, is_chain_link, log_message, rejecter, rest_of_function, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
-use crate::knowledge::{HandlerRole, Knowledge, Sink};
+use crate::knowledge::{HandlerRole, Knowledge, Sink, SinkKind};
 use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
@@ -138,7 +138,10 @@ impl FileRule for SwallowedError {
                 })
                 .flatten();
             if let Some((sink_call, sink, swallow)) = dropped {
-                if is_telemetry(sink_call, &state.function) || documented_as_tolerated(file, call) {
+                if is_telemetry(sink_call, &state.function)
+                    || asks(sink_call, sink, &state.function)
+                    || documented_as_tolerated(file, call)
+                {
                     return;
                 }
                 findings.push(self.finding(file, sink_call, sink, call, state, swallow));
@@ -160,6 +163,7 @@ impl FileRule for SwallowedError {
             if state.in_retry_loop()
                 || spawned.contains(&call.span)
                 || is_telemetry(call, &state.function)
+                || asks(call, sink, &state.function)
             {
                 return;
             }
@@ -173,6 +177,12 @@ impl FileRule for SwallowedError {
             }
         });
     }
+}
+
+/// Whether the effect is an HTTP request that only asks (a token, a query,
+/// a report): its failure loses no handoff, the caller finds no answer.
+fn asks(call: &Call, sink: &Sink, function: &str) -> bool {
+    sink.kind == SinkKind::Http && asks_only(call, function)
 }
 
 impl SwallowedError {

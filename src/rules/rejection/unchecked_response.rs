@@ -2,9 +2,10 @@
 
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
-    BODY_READS, RESULT_DISCARDS, Usage, body_bindings, body_checked, chain_links, function_phrase,
-    http_target, is_chain_link, on_receiver_in, on_throwing_receiver, project_made_receivers,
-    rest_of_function, status_catching_receivers, targets_a_read, throwing_receivers, usage_in,
+    BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
+    documented_as_a_read, function_phrase, http_target, is_chain_link, on_receiver_in,
+    on_throwing_receiver, project_made_receivers, rest_of_function, status_catching_receivers,
+    throwing_receivers, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -143,9 +144,23 @@ impl FileRule for UncheckedResponse {
                 return;
             }
             let write = chain[position];
-            // A POST to a query or search endpoint asks; it changes nothing a
-            // refusal could leave undone.
-            if targets_a_read(write) || is_telemetry(write, &state.function) {
+            // A POST to a query or search endpoint, or made by a function
+            // named for asking, asks; it changes nothing a refusal could
+            // leave undone.
+            if asks_only(write, &state.function)
+                || documented_as_a_read(state.enclosing, file.source, &file.model.comments)
+                || is_telemetry(write, &state.function)
+            {
+                return;
+            }
+            // A JavaScript client known only by its generic `request` method
+            // may throw on an error status (request-promise, a framework's
+            // helpers): called inside a `try`, its author expects it to.
+            // (Python's clients and Node's `http` never throw on a status.)
+            if ecosystem == Some(Ecosystem::Js)
+                && unknown_requester(write)
+                && !state.try_stack.is_empty()
+            {
                 return;
             }
             let after = &chain[position + 1..];
@@ -165,6 +180,19 @@ impl FileRule for UncheckedResponse {
             findings.push(self.finding(write, call, state, reading, ecosystem));
         });
     }
+}
+
+/// Receivers of a generic `request` method known to resolve normally on an
+/// error status: Node's `http`/`https` and undici.
+const NON_THROWING_REQUESTERS: &[&str] = &["http", "https", "undici"];
+
+/// Whether `write` is a generic `request(..)` call on a client whose
+/// behaviour on an error status is not known.
+fn unknown_requester(write: &Call) -> bool {
+    write.method == "request"
+        && !write.receiver.as_deref().is_some_and(|receiver| {
+            NON_THROWING_REQUESTERS.contains(&receiver.rsplit('.').next().unwrap_or(receiver))
+        })
 }
 
 /// How the response of an HTTP write is (not) read.
