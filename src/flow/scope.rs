@@ -124,6 +124,9 @@ const UNIT_OF_WORK_METHODS: &[&str] = &[
     "bulk_save_objects",
     "begin_nested",
     "rollback",
+    // Committing what it staged; SQLModel's `exec` of a select.
+    "commit",
+    "exec",
 ];
 
 /// The receivers that are in-process objects within one function, each with

@@ -37,7 +37,8 @@ pub fn is_telemetry(call: &Call, function: &str) -> bool {
 }
 
 /// Whether a function's name says it sends telemetry: a telemetry word in
-/// it, or `track` as its verb (`trackPageView`, `track_signup`).
+/// it, `track` as its verb (`trackPageView`, `track_signup`), or a class
+/// of OpenTelemetry's exporters around it (`OTLPLogExporter._export`).
 fn names_telemetry(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     let words = identifier_words(last);
@@ -46,6 +47,16 @@ fn names_telemetry(name: &str) -> bool {
             .iter()
             .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
         || checks_for_updates(&words)
+        || name.split('.').any(names_open_telemetry)
+}
+
+/// Whether a name is OpenTelemetry's (`OTLPSpanExporter`, `otel_exporter`,
+/// `OpenTelemetryLogs`): its exporters ship logs, traces and metrics, which
+/// only count.
+fn names_open_telemetry(name: &str) -> bool {
+    identifier_words(name).iter().any(|word| {
+        word.starts_with("otlp") || word.starts_with("otel") || word.starts_with("opentelemetry")
+    })
 }
 
 /// Whether the words name an update check: the newest release asked for
@@ -83,6 +94,13 @@ fn targets_telemetry(target: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{names_telemetry, targets_telemetry};
+
+    #[test]
+    fn open_telemetry_exporters_only_count() {
+        assert!(names_telemetry("OTLPLogExporter._export"));
+        assert!(names_telemetry("otel_exporter.flush_batch"));
+        assert!(!names_telemetry("HotelBooking.confirm"));
+    }
 
     #[test]
     fn targets_and_names_that_only_count() {

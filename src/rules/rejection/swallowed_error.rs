@@ -5,6 +5,7 @@ use crate::flow::outcome::{
     classify_return_text, documents_tolerance, effect_phrase, err_binding, function_phrase,
     has_word, is_chain_link, log_message, rejecter, rest_of_function, usage_in,
 };
+use crate::flow::raised::only_local_errors;
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
 use crate::knowledge::{HandlerRole, Knowledge, Sink, SinkKind};
@@ -603,7 +604,14 @@ fn caught<'a>(
             else {
                 continue;
             };
-            if !error_types.is_empty() && error_types.iter().all(|t| knowledge.is_local_error(t)) {
+            // Errors only local code raises (a project's own exception, a
+            // missing key) are not the downstream failure; a narrow error
+            // handled beside a broad handler that alerts is a case the
+            // author triaged (`except RecipientsRefused: log.warning(..)`
+            // before `except Exception: log.exception(..)`).
+            if only_local_errors(error_types, file.path, file.source, knowledge)
+                || triaged(error_types, block, context.handlers, file, knowledge)
+            {
                 continue;
             }
             any_catch = true;
@@ -638,6 +646,53 @@ fn caught<'a>(
         }
     }
     None
+}
+
+/// Error types that catch every failure.
+const CATCH_ALL_TYPES: &[&str] = &["Exception", "BaseException", "Error", "StandardError"];
+
+/// Whether the handler `block` catches only narrow `error_types` and a later
+/// handler of the same `try` catches everything else and does not swallow
+/// it: the narrow case is one the author expected and chose to let pass.
+fn triaged(
+    error_types: &[String],
+    block: &Block,
+    handlers: &[Node],
+    file: &FileContext<'_>,
+    knowledge: &Knowledge,
+) -> bool {
+    let catches_all = |types: &[String]| {
+        types.is_empty()
+            || types
+                .iter()
+                .any(|t| CATCH_ALL_TYPES.contains(&t.rsplit('.').next().unwrap_or(t)))
+    };
+    if catches_all(error_types) {
+        return false;
+    }
+    handlers.iter().any(|handler| {
+        let Node::Block(other) = handler else {
+            return false;
+        };
+        let BlockKind::Catch {
+            error_types: other_types,
+            binding,
+            ..
+        } = &other.kind
+        else {
+            return false;
+        };
+        other.span.start_byte > block.span.start_byte
+            && catches_all(other_types)
+            && !Outcome::read(
+                &other.body,
+                other.span,
+                file.source,
+                binding.as_deref(),
+                knowledge,
+            )
+            .swallows()
+    })
 }
 
 /// Whether a handler that falls through lets the function report the
