@@ -42,7 +42,10 @@ declare_rule! {
     /// imported from the project's own package) or a unique-key conflict (`except
     /// IntegrityError: continue` in a retry loop) — when only library calls can run after it
     /// (a `return` ends the attempt): a library's failure never raises such an exception, so
-    /// the retry cannot follow the effect.
+    /// the retry cannot follow the effect. Nor is a write made only while a fresh read on the same
+    /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
+    /// client.post(..)`): the next attempt reads what the first one left. Requests that only ask
+    /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider

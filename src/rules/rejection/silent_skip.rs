@@ -22,7 +22,8 @@ declare_rule! {
     /// flag negated (`!order.paid`), or a missing record — whose branch only logs below error level
     /// and returns (bare, `None`, `Ok(())`), with more work after it. Branches that throw or raise,
     /// retry or re-enqueue (`job.moveToDelayed`, `self.retry`, `channel.nack`), return an error,
-    /// log at error level, or mention deduplication or a final state (`already processed`,
+    /// log at error level, or mention deduplication, a final state or a state parked for a
+    /// person (`requires_manual_review`: that person's action resumes the work) (`already processed`,
     /// `cancelled`, a `// ... ignore` comment) are not flagged, nor are filters on the message's
     /// own fields. A missing record (`if (!order)`) is flagged only when the log says it is not
     /// there *yet*.

@@ -32,12 +32,15 @@ declare_rule! {
     /// with an error status, log at error level, or call anything else (a retry, a nack, a
     /// dead-letter or outbox write, an error callback) are not flagged, nor are handlers that
     /// return a fallback value, fall through to a failure return after the try (`return (False,
-    /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`), sit in a retry loop, say in
+    /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`, the project's own exception
+    /// classes), catch a narrow error beside a catch-all handler that alerts (`except
+    /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
     /// not exist yet', `# it's fine`) or in the documentation of the function around them (a
     /// JSDoc or docstring that calls it best effort), or live in test code. Telemetry pings and
     /// update checks
-    /// (best effort by design) and calls handed to a task spawner (`create_task(send(..))`: a
+    /// (best effort by design), requests that only ask (see unchecked-response), messages to a
+    /// live feed (a run's own channel, Redis pub/sub) and calls handed to a task spawner (`create_task(send(..))`: a
     /// `try` around the spawn never sees their failure) are not flagged either.
     ///
     /// ## Why it breaks workflows

@@ -30,7 +30,11 @@ declare_rule! {
     /// that are indexed locally (`resp.json()["id"]` raises on an error body), bodies whose outcome
     /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
     /// `if` on the body that throws), POSTs to an endpoint
-    /// that only reads (its path or the constant holding it says query, search, lookup, count),
+    /// that only reads (its path or the constant holding it says query, search, lookup, count,
+    /// token, browse; or a target that says nothing, `url`, made by a function named for a read,
+    /// `get_report(..)`; or a function documented as asking a model for a completion),
+    /// a JavaScript client known only by a generic `request(..)` method called inside a `try`
+    /// (its author expects it to throw on an error status),
     /// telemetry pings (analytics, metrics, heartbeats: said by the target or by the name of the
     /// function that sends them), clients the file shows to throw on an error status (a call on
     /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`), clients made
