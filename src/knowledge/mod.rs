@@ -1038,7 +1038,7 @@ impl Sink {
 
     /// Whether `callee` matches only patterns that name the method alone
     /// (`**.request`), whatever the sink asks of the call's options.
-    fn names_the_method_only(&self, callee: &str) -> bool {
+    pub fn names_the_method_only(&self, callee: &str) -> bool {
         self.only_patterns_that(callee, |pattern| {
             pattern
                 .strip_prefix("**.")

@@ -120,6 +120,23 @@ impl FileRule for UncheckedResponse {
                 function,
             )
         };
+        let project_names = std::cell::OnceCell::new();
+        let inherited_client = |write: &Call, function: &Function| {
+            knowledge
+                .sink(write)
+                .is_some_and(|sink| sink.names_the_method_only(&write.callee))
+                && on_inherited_project_client(
+                    write,
+                    function,
+                    &file.model.module,
+                    file.source,
+                    project_names.get_or_init(|| {
+                        Language::from_path(file.path)
+                            .map(|language| project_local_names(language, file.path, file.source))
+                            .unwrap_or_default()
+                    }),
+                )
+        };
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
@@ -178,12 +195,75 @@ impl FileRule for UncheckedResponse {
             else {
                 return;
             };
-            if owns_response(call, state.enclosing) {
+            if owns_response(call, state.enclosing) || inherited_client(write, state.enclosing) {
                 return;
             }
             findings.push(self.finding(write, call, state, reading, ecosystem));
         });
     }
+}
+
+/// Whether `write` is made on a member of `self`/`this` (`self.api.request(..)`)
+/// that this file never binds, in a method of a class whose base is the
+/// project's own (imported from the project's code, `project_names`): the
+/// base class makes that client, and the project's wrapper owns the
+/// response it hands back, as for a client made by the project's factory.
+fn on_inherited_project_client(
+    write: &Call,
+    function: &Function,
+    module: &Function,
+    source: &str,
+    project_names: &HashSet<String>,
+) -> bool {
+    let Some(receiver) = write.receiver.as_deref() else {
+        return false;
+    };
+    let Some((owner, path)) = receiver
+        .strip_prefix("self.")
+        .map(|path| ("self", path))
+        .or_else(|| receiver.strip_prefix("this.").map(|path| ("this", path)))
+    else {
+        return false;
+    };
+    let member = path.split('.').next().unwrap_or(path);
+    let binding = format!("{owner}.{member} =");
+    let annotation = format!("{owner}.{member}: ");
+    let bound_in_class = class_methods(module, function.class.as_deref())
+        .iter()
+        .any(|method| {
+            let text = source
+                .get(method.span.start_byte..method.span.end_byte)
+                .unwrap_or("");
+            text.contains(&binding) || text.contains(&annotation)
+        });
+    !bound_in_class
+        && function
+            .class_bases
+            .iter()
+            .any(|base| project_names.contains(base.split(['.', '[', '(']).next().unwrap_or(base)))
+}
+
+/// The methods of class `class` in `module` (none when `class` is `None`).
+fn class_methods<'m>(module: &'m Function, class: Option<&str>) -> Vec<&'m Function> {
+    fn collect<'m>(nodes: &'m [Node], class: &str, out: &mut Vec<&'m Function>) {
+        for node in nodes {
+            match node {
+                Node::Function(function) => {
+                    if function.class.as_deref() == Some(class) {
+                        out.push(function);
+                    }
+                    collect(&function.body, class, out);
+                }
+                Node::Block(block) => collect(&block.body, class, out),
+                _ => {}
+            }
+        }
+    }
+    let mut methods = Vec::new();
+    if let Some(class) = class {
+        collect(&module.body, class, &mut methods);
+    }
+    methods
 }
 
 /// Receivers of a generic `request` method known to resolve normally on an
