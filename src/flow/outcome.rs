@@ -971,6 +971,14 @@ pub fn asks_only(call: &Call, function: &str) -> bool {
     targets_a_read(call) || (target_says_nothing(call) && named_as_a_read(function))
 }
 
+/// Whether an effect of `kind` made by `call` in `function` is an HTTP request
+/// that only asks (a token, a query, a report, see [`asks_only`]): it hands
+/// no work to the other system, so its failure loses no handoff, its repetition
+/// repeats none, and it announces no state that a transaction could take back.
+pub fn only_asks(call: &Call, kind: SinkKind, function: &str) -> bool {
+    kind == SinkKind::Http && asks_only(call, function)
+}
+
 /// Words of a target that say nothing of the endpoint it names.
 const PLAIN_TARGET_WORDS: &[&str] = &[
     "url", "uri", "endpoint", "options", "opts", "config", "request", "req", "target", "full",

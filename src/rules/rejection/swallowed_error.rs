@@ -1,14 +1,14 @@
 //! `rejection/swallowed-error`.
 
 use crate::flow::outcome::{
-    Exit, Outcome, RESULT_DISCARDS, Usage, asks_only, calls_in_arguments, chain_links,
-    classify_return_text, documents_tolerance, effect_phrase, err_binding, function_phrase,
-    has_word, is_chain_link, log_message, rejecter, rest_of_function, usage_in,
+    Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
+    documents_tolerance, effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
+    log_message, only_asks, rejecter, rest_of_function, usage_in,
 };
 use crate::flow::raised::only_local_errors;
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
-use crate::knowledge::{HandlerRole, Knowledge, Sink, SinkKind};
+use crate::knowledge::{HandlerRole, Knowledge, Sink};
 use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
@@ -186,7 +186,7 @@ impl FileRule for SwallowedError {
 /// Whether the effect is an HTTP request that only asks (a token, a query,
 /// a report): its failure loses no handoff, the caller finds no answer.
 fn asks(call: &Call, sink: &Sink, function: &str) -> bool {
-    sink.kind == SinkKind::Http && asks_only(call, function)
+    only_asks(call, sink.kind, function)
 }
 
 impl SwallowedError {

@@ -1,5 +1,6 @@
 //! `sequencing/side-effect-before-commit`.
 
+use crate::flow::outcome::only_asks;
 use crate::flow::{CallSite, callee_name, shorten, test_assertion, what_is_sent};
 use crate::model::Call;
 use crate::rules::{
@@ -17,7 +18,8 @@ declare_rule! {
     /// Mongoose `session.startTransaction()`, raw SQL `BEGIN`, the first write on a SQLAlchemy
     /// session), then a call that reaches another system (message bus, queue, e-mail, HTTP write,
     /// payment, CRM), then the commit of the same transaction (`tx.commit()`,
-    /// `commitTransaction()`, `COMMIT`, `session.commit()`).
+    /// `commitTransaction()`, `COMMIT`, `session.commit()`). HTTP requests that only ask (a
+    /// token, a search; see unchecked-response) announce nothing and are not flagged.
     ///
     /// ## Why it breaks workflows
     /// The side effect is visible to another system before the commit: a consumer that reads the
@@ -140,6 +142,7 @@ impl FileRule for SideEffectBeforeCommit {
                 return;
             }
             if let Some(sink) = knowledge.sink(call)
+                && !only_asks(call, sink.kind, &state.function)
                 && let Some((_, transaction)) = transactions.last_mut()
             {
                 transaction.pending.push((

@@ -2,6 +2,7 @@
 
 use crate::flow::WalkState;
 use crate::flow::imports::project_local_names;
+use crate::flow::outcome::only_asks;
 use crate::flow::writes::{PathWrites, writes_on_path};
 use crate::flow::{
     ScopeStyle, TransactionScope, callee_name, shorten, test_assertion, what_is_sent,
@@ -29,8 +30,9 @@ declare_rule! {
     /// (a signal `@receiver` included: the code that saves the model calls it, inside the
     /// request's transaction) is reported with medium confidence and the settings line. Calls
     /// deferred with
-    /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, and in-process
-    /// `EventEmitter`s are not flagged. A transaction that writes nothing on the path to the effect
+    /// `transaction.on_commit(...)` / `afterCommit(...)`, outbox inserts, in-process
+    /// `EventEmitter`s, and HTTP requests that only ask (a token exchange under a row lock, a
+    /// search; see unchecked-response) are not flagged. A transaction that writes nothing on the path to the effect
     /// (no call named as a write, no helper of the project whose body writes; a helper named as a
     /// write counts only if its body writes) is not flagged: the effect announces state committed
     /// earlier; a path that calls the project's own function from a file not read (imported by
@@ -117,6 +119,7 @@ impl FileRule for SideEffectInTransaction {
                 if let Some(requests) = requests
                     && !runs_on_its_own(state, file.knowledge)
                     && let Some(sink) = file.knowledge.sink(call)
+                    && !only_asks(call, sink.kind, &state.function)
                 {
                     let mut finding =
                         request_finding(self.id(), call, state, &sink.label, sink.kind, requests);
@@ -125,7 +128,13 @@ impl FileRule for SideEffectInTransaction {
                 }
                 return;
             };
-            let Some(sink) = file.knowledge.sink(call) else {
+            // A request that only asks (a token, a search) announces nothing
+            // a rollback could take back.
+            let Some(sink) = file
+                .knowledge
+                .sink(call)
+                .filter(|sink| !only_asks(call, sink.kind, &state.function))
+            else {
                 return;
             };
             let severity = if sink.generic {
