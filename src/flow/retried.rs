@@ -447,6 +447,17 @@ impl RetryFacts<'_> {
             _ => None,
         }
     }
+
+    /// Whether the retry is a hand-written loop that goes round again only
+    /// after the other service answered that it did not act (see
+    /// [`crate::flow::retry::goes_round_only_on_rejection`]).
+    pub fn repeats_only_rejected(&self, retried: &Retried, source: &str) -> bool {
+        matches!(
+            retried.how,
+            RetriedHow::Scope(RetryKind::Loop) | RetriedHow::CalledFrom(_)
+        ) && block_at(&self.model.module.body, retried.origin)
+            .is_some_and(|block| crate::flow::retry::goes_round_only_on_rejection(block, source))
+    }
 }
 
 /// The block whose span is `span`, at any depth.

@@ -439,6 +439,76 @@ fn leaves_on_success(body: &[Node]) -> bool {
     leaves
 }
 
+/// Whether a hand-written retry loop goes round again only after the other
+/// service answered that it did not act: the loop catches no failure (a
+/// transport error, whose outcome is unknown, leaves it), a branch tests the
+/// answer for a rejection that comes before any work (429 Too Many Requests,
+/// a rate limit, throttling), and every other branch leaves the loop — an
+/// `else` that leaves, or a negated test (`if status != 429: return r`)
+/// before the fall-through. Repeating such an attempt repeats nothing the
+/// service did.
+pub fn goes_round_only_on_rejection(block: &Block, source: &str) -> bool {
+    if !matches!(block.kind, BlockKind::Loop { .. }) || catches_failure(&block.body) {
+        return false;
+    }
+    let text = |span: Span| source.get(span.start_byte..span.end_byte).unwrap_or("");
+    let branches: Vec<(&str, &Block)> = block
+        .body
+        .iter()
+        .filter_map(|node| match node {
+            Node::Block(branch) => match &branch.kind {
+                BlockKind::If { condition } => Some((condition.trim(), branch)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if !branches
+        .iter()
+        .any(|(condition, _)| names_rejection(condition))
+    {
+        return false;
+    }
+    let mut other_outcomes_leave = false;
+    for (condition, branch) in branches {
+        let branch_text = text(branch.span);
+        let leaves = ["break", "return", "raise", "throw"]
+            .iter()
+            .any(|word| crate::flow::outcome::has_word(branch_text, word))
+            && !crate::flow::outcome::has_word(branch_text, "continue");
+        if names_rejection(condition) {
+            other_outcomes_leave |= leaves && is_negated(condition);
+        } else if !leaves {
+            return false;
+        } else if condition == "else" {
+            other_outcomes_leave = true;
+        }
+    }
+    other_outcomes_leave
+}
+
+/// Whether a condition tests for an answer that rejects the request before
+/// any work: 429, Too Many Requests, a rate limit, throttling.
+fn names_rejection(condition: &str) -> bool {
+    let squeezed: String = condition
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    crate::flow::outcome::has_word(condition, "429")
+        || ["toomanyrequests", "ratelimit", "throttl"]
+            .iter()
+            .any(|needle| squeezed.contains(needle))
+}
+
+/// Whether a condition is a negated test (`!=`, `!==`, `not`, `!(..)`).
+fn is_negated(condition: &str) -> bool {
+    condition.contains("!=")
+        || condition.starts_with('!')
+        || condition.starts_with("not ")
+        || condition.contains(" not in ")
+}
+
 fn is_failure_branch(block: &Block) -> bool {
     match &block.kind {
         BlockKind::Catch { .. } => true,
@@ -487,5 +557,50 @@ mod tests {
         assert!(bounded_by_literal(" i <= 5"));
         assert!(!bounded_by_literal(" i < items.length"));
         assert!(!bounded_by_literal(" i < 1000"));
+    }
+
+    fn parsed_loop(source: &str, path: &str) -> Block {
+        let language = crate::model::Language::from_path(path).expect("a known extension");
+        let model = crate::lang::parse(language, source);
+        let Some(Node::Function(function)) = model.module.body.first() else {
+            panic!("the fixture starts with a function");
+        };
+        let mut found = None;
+        scan_blocks(&function.body, &mut |block| {
+            if found.is_none() && matches!(block.kind, BlockKind::Loop { .. }) {
+                found = Some(block.clone());
+            }
+        });
+        found.expect("the fixture has a loop")
+    }
+
+    #[test]
+    fn loops_that_go_round_only_on_an_answered_rejection_are_told_apart() {
+        let rate_limited = "def push(c, url, body):\n    attempts = 0\n    while attempts <= MAX_RETRIES:\n        attempts += 1\n        status = c.post(url, body).status_code\n        if status == HTTPStatus.TOO_MANY_REQUESTS:\n            time.sleep(2)\n        elif status >= 400:\n            log.error('failed')\n            break\n        else:\n            break\n";
+        let source = rate_limited;
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(source, "a.py"),
+            source
+        ));
+        let negated = "def push(c, url, body):\n    for attempt in range(3):\n        r = c.post(url, body)\n        if r.status_code != 429:\n            return r\n        time.sleep(attempt)\n";
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(negated, "a.py"),
+            negated
+        ));
+        let falls_through_on_errors = "def push(c, url, body):\n    for attempt in range(3):\n        r = c.post(url, body)\n        if r.status_code == 429:\n            time.sleep(1)\n            continue\n        if r.ok:\n            break\n";
+        assert!(!goes_round_only_on_rejection(
+            &parsed_loop(falls_through_on_errors, "a.py"),
+            falls_through_on_errors
+        ));
+        let catches = "def push(c, url, body):\n    for attempt in range(3):\n        try:\n            r = c.post(url, body)\n        except Exception:\n            continue\n        if r.status_code != 429:\n            return r\n";
+        assert!(!goes_round_only_on_rejection(
+            &parsed_loop(catches, "a.py"),
+            catches
+        ));
+        let javascript = "async function push(url, body) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    const res = await fetch(url, { method: 'POST', body });\n    if (res.status === 429) { await sleep(1000); continue; }\n    else { return res; }\n  }\n}\n";
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(javascript, "a.js"),
+            javascript
+        ));
     }
 }

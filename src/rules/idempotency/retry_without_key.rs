@@ -44,7 +44,11 @@ declare_rule! {
     /// (a `return` ends the attempt): a library's failure never raises such an exception, so
     /// the retry cannot follow the effect. Nor is a write made only while a fresh read on the same
     /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
-    /// client.post(..)`): the next attempt reads what the first one left. Requests that only ask
+    /// client.post(..)`): the next attempt reads what the first one left. Nor is a hand-written
+    /// loop that goes round only after the service answered that it did not act (`if
+    /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
+    /// around the call, so a timeout leaves it too): the repeated request is one the service
+    /// refused. Requests that only ask
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
     ///
     /// ## Why it breaks workflows
@@ -149,6 +153,11 @@ impl FileRule for RetryWithoutKey {
             // says it is still needed is not repeated by a retry: the next
             // attempt reads the state the first one left.
             if crate::flow::guard::guarded_by_fresh_read(state.enclosing, call) {
+                return;
+            }
+            // A loop that goes round only when the service answered that it
+            // did not act (429, a rate limit) repeats nothing it did.
+            if facts.repeats_only_rejected(&retried, file.source) {
                 return;
             }
             // An enqueue or publish that failed was not sent: when it is the
