@@ -86,9 +86,8 @@ fn exact_folder_context(segment: &str) -> Option<PathContext> {
         "examples" | "example" | "samples" | "sample" | "demo" | "demos" => PathContext::Example,
         "docs" | "doc" | "docs_src" | "documentation" => PathContext::Docs,
         "generated" | "__generated__" | "gen" => PathContext::Generated,
-        "vendor" | "vendored" | "third_party" | "third-party" | "node_modules" => {
-            PathContext::Vendored
-        }
+        "vendor" | "vendored" | "third_party" | "third-party" | "node_modules" | "jslib"
+        | "js_lib" | "js-lib" => PathContext::Vendored,
         "static" | "public" | "assets" | "built" => PathContext::Browser,
         "telemetry" => PathContext::Telemetry,
         _ => return None,
@@ -118,10 +117,25 @@ fn file_context(file: &str) -> PathContext {
     if generated {
         return PathContext::Generated;
     }
-    if stem == "telemetry" {
+    // jQuery plugins are copied in under jQuery's own naming convention
+    // (`jquery.validate.js`, `jquery-ui.js`).
+    if stem == "jquery" || stem.starts_with("jquery-") || stem.starts_with("jquery_") {
+        return PathContext::Vendored;
+    }
+    if stem == "telemetry" || names_usage_report(stem) {
         return PathContext::Telemetry;
     }
     PathContext::Production
+}
+
+/// Whether a file's name says it reports usage home (`usage_data.py`,
+/// `buildbot_net_usage_data.py`, `usage-stats.js`, `phone_home.py`).
+fn names_usage_report(stem: &str) -> bool {
+    let words = crate::knowledge::identifier_words(stem);
+    words.windows(2).any(|pair| {
+        (pair[0] == "usage" && matches!(pair[1].as_str(), "data" | "stats" | "statistics"))
+            || (pair[0] == "phone" && pair[1] == "home")
+    })
 }
 
 /// `linguist-generated` and `linguist-vendored` paths of a `.gitattributes`.
@@ -346,6 +360,20 @@ mod tests {
             PathContext::Telemetry
         );
         assert_eq!(by_convention("src/telemetry.ts"), PathContext::Telemetry);
+        assert_eq!(
+            by_convention("ci/net_usage_data.py"),
+            PathContext::Telemetry
+        );
+        assert_eq!(by_convention("app/phone_home.py"), PathContext::Telemetry);
+        assert_eq!(by_convention("app/usage.py"), PathContext::Production);
+        assert_eq!(
+            by_convention("site/media/jslib/forms.js"),
+            PathContext::Vendored
+        );
+        assert_eq!(
+            by_convention("ui/jquery.validate.js"),
+            PathContext::Vendored
+        );
         assert_eq!(
             by_convention("shop/staticfiles.py"),
             PathContext::Production

@@ -21,6 +21,7 @@ const TELEMETRY_WORDS: &[&str] = &[
     "beacon",
     "heartbeat",
     "pixel",
+    "logging",
 ];
 
 /// Words that name telemetry as the last segment of a target's path
