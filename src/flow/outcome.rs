@@ -982,7 +982,7 @@ pub fn only_asks(call: &Call, kind: SinkKind, function: &str) -> bool {
 /// Words of a target that say nothing of the endpoint it names.
 const PLAIN_TARGET_WORDS: &[&str] = &[
     "url", "uri", "endpoint", "options", "opts", "config", "request", "req", "target", "full",
-    "base", "path", "self", "this", "params",
+    "base", "path", "self", "this", "params", "api",
 ];
 
 /// Whether an HTTP call's target is a name that says nothing of the

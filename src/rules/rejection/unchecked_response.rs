@@ -24,19 +24,21 @@ declare_rule! {
     /// also by a `match` or `if let` that only handles the transport error: `Ok(_) =>`,
     /// `if let Err(e) = ..send().await`), or whose body is read (`res.json()`, `response.json()`) without any status check: no `res.ok`,
     /// `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`,
-    /// `status().is_success()` later in the function. A response that is returned or handed to
+    /// `status().is_success()` later in the function (for Python's `http.client`, on the answer
+    /// of `conn.getresponse()` after `conn.request(..)`). A response that is returned or handed to
     /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
     /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
     /// that are indexed locally (`resp.json()["id"]` raises on an error body), bodies whose outcome
     /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
     /// `if` on the body that throws), POSTs to an endpoint
     /// that only reads (its path or the constant holding it says query, search, lookup, count,
-    /// token, browse; or a target that says nothing, `url`, made by a function named for a read,
+    /// token, browse; or a target that says nothing, `url`, `api_endpoint`, made by a function
+    /// named for a read,
     /// `get_report(..)`; or a function documented as asking a model for a completion),
     /// a JavaScript client known only by a generic `request(..)` method called inside a `try`
     /// (its author expects it to throw on an error status),
-    /// telemetry pings (analytics, metrics, heartbeats: said by the target or by the name of the
-    /// function that sends them), clients the file shows to throw on an error status (a call on
+    /// telemetry pings (analytics, metrics, heartbeats, log forwarding: said by the target or by
+    /// the name of the function that sends them, or a file named for a usage report), clients the file shows to throw on an error status (a call on
     /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`), clients made
     /// by the project's own factory out of sight (`async with get_client() as client` with
     /// `get_client` imported from the project: its wrapper owns the response), ORM sessions given
@@ -340,6 +342,13 @@ fn reading(
             }
             if state.site == CallSite::WithItem {
                 return bound_in_with(call, file, state, ecosystem, knowledge);
+            }
+            // Python's `http.client`: `conn.request(..)` returns nothing; the
+            // answer is `conn.getresponse()`, read later in the function.
+            if answer_fetched_later(write, call, file.source, state.enclosing)
+                .is_some_and(|rest| mentions_status(rest, knowledge))
+            {
+                return None;
             }
             Some(Reading::Dropped)
         }
@@ -672,6 +681,24 @@ static OK_ARM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\bOk\s*\(\s*(_|[a-z_][a-z0-9_]*)\s*\)\s*(?:if\b[^=]*)?=>")
         .unwrap_or_else(|_| unreachable!("valid literal regex"))
 });
+
+/// The rest of `function` from where it fetches the answer to `write` from
+/// the connection that sent it (`conn.request("POST", ..)`, then
+/// `conn.getresponse()`), when it does.
+fn answer_fetched_later<'s>(
+    write: &Call,
+    call: &Call,
+    source: &'s str,
+    function: &Function,
+) -> Option<&'s str> {
+    let receiver = write
+        .receiver
+        .as_deref()
+        .filter(|_| write.method == "request")?;
+    let rest = source.get(call.span.end_byte..function.span.end_byte)?;
+    let at = rest.find(&format!("{receiver}.getresponse("))?;
+    Some(&rest[at..])
+}
 
 fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
     text.match_indices('.').any(|(at, _)| {
