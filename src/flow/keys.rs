@@ -71,8 +71,11 @@ pub fn regenerated_per_attempt<'a>(
 ) -> Option<Regenerated<'a>> {
     let inside =
         |region: Span| region.start_byte <= at.start_byte && at.end_byte <= region.end_byte;
+    // A loop that goes round only after an answered 429 repeats a request
+    // the service refused: a fresh key then deduplicates nothing that ran.
     if let Some(retried) = facts.retried(call, state)
         && retried.region.is_some_and(inside)
+        && !facts.repeats_only_rejected(&retried)
     {
         return Some(Regenerated::Retried(retried));
     }

@@ -46,6 +46,8 @@ pub enum RetriedHow {
 #[derive(Debug)]
 pub struct RetryFacts<'a> {
     model: &'a FileModel,
+    /// The file's source text, for what the model keeps only as spans.
+    source: &'a str,
     knowledge: &'a Knowledge,
     /// Functions (by short name) called or passed from inside a retry scope.
     retried_functions: HashMap<String, RetryScope>,
@@ -65,9 +67,15 @@ pub struct RetryFacts<'a> {
 
 impl<'a> RetryFacts<'a> {
     /// Collect the facts of one file.
-    pub fn new(model: &'a FileModel, knowledge: &'a Knowledge, walker: &ScopeWalker<'_>) -> Self {
+    pub fn new(
+        model: &'a FileModel,
+        source: &'a str,
+        knowledge: &'a Knowledge,
+        walker: &ScopeWalker<'_>,
+    ) -> Self {
         let mut facts = RetryFacts {
             model,
+            source,
             knowledge,
             retried_functions: HashMap::new(),
             retried_regions: Vec::new(),
@@ -451,12 +459,13 @@ impl RetryFacts<'_> {
     /// Whether the retry is a hand-written loop that goes round again only
     /// after the other service answered that it did not act (see
     /// [`crate::flow::retry::goes_round_only_on_rejection`]).
-    pub fn repeats_only_rejected(&self, retried: &Retried, source: &str) -> bool {
+    pub fn repeats_only_rejected(&self, retried: &Retried) -> bool {
         matches!(
             retried.how,
             RetriedHow::Scope(RetryKind::Loop) | RetriedHow::CalledFrom(_)
-        ) && block_at(&self.model.module.body, retried.origin)
-            .is_some_and(|block| crate::flow::retry::goes_round_only_on_rejection(block, source))
+        ) && block_at(&self.model.module.body, retried.origin).is_some_and(|block| {
+            crate::flow::retry::goes_round_only_on_rejection(block, self.source)
+        })
     }
 }
 

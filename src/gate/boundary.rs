@@ -521,7 +521,7 @@ fn extract(
     let keys = KeyFinder::new(knowledge, &bindings, source);
     let retry_facts = std::cell::OnceCell::new();
     let per_attempt = |at: Span, call: &Call, state: &WalkState<'_>| {
-        let facts = retry_facts.get_or_init(|| RetryFacts::new(model, knowledge, &walker));
+        let facts = retry_facts.get_or_init(|| RetryFacts::new(model, source, knowledge, &walker));
         regenerated_per_attempt(at, call, state, facts, knowledge).is_some()
     };
     let mut seen = Seen::default();

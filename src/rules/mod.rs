@@ -281,7 +281,7 @@ impl<'a> FileContext<'a> {
     /// idempotency rules.
     pub fn retry_facts(&self) -> &RetryFacts<'a> {
         self.retry_facts
-            .get_or_init(|| RetryFacts::new(self.model, self.knowledge, self.walker()))
+            .get_or_init(|| RetryFacts::new(self.model, self.source, self.knowledge, self.walker()))
     }
 }
 

@@ -22,7 +22,9 @@ declare_rule! {
     /// `Date.now()`, `time.time()`) — directly, through a variable, or interpolated in a string —
     /// when the generation runs again on every attempt: inside a retry wrapper's callback, a
     /// retried function or task, a hand-written retry loop, or a job or message handler that is
-    /// re-run on re-delivery. A key generated once, before the retry starts, is not flagged.
+    /// re-run on re-delivery. A key generated once, before the retry starts, is not flagged, nor
+    /// is one minted in a hand-written loop that goes round only after the service answered 429
+    /// (every attempt repeated is one the service refused).
     ///
     /// ## Why it breaks workflows
     /// The point of an idempotency key is that a retry sends the *same* key, so the downstream

@@ -157,7 +157,7 @@ impl FileRule for RetryWithoutKey {
             }
             // A loop that goes round only when the service answered that it
             // did not act (429, a rate limit) repeats nothing it did.
-            if facts.repeats_only_rejected(&retried, file.source) {
+            if facts.repeats_only_rejected(&retried) {
                 return;
             }
             // An enqueue or publish that failed was not sent: when it is the
