@@ -895,6 +895,9 @@ const READ_ENDPOINT_WORDS: &[&str] = &[
     // A credential exchange (`/oauth/token`, `/api/token`): a refusal
     // leaves no token, and the next call fails loudly.
     "token",
+    // Who the credentials belong to (OpenID Connect's `userinfo`).
+    "userinfo",
+    "whoami",
 ];
 
 /// Verbs that open the name of a function which only asks another system
@@ -953,13 +956,7 @@ pub fn named_as_a_read(function: &str) -> bool {
         return false;
     };
     let name = name.rsplit('.').next().unwrap_or(name);
-    let words = crate::knowledge::identifier_words(name);
-    words
-        .first()
-        .is_some_and(|first| READ_VERBS.contains(&first.as_str()))
-        && !words
-            .iter()
-            .any(|word| CHANGE_WORDS.contains(&word.as_str()))
+    reads_as_a_question(&crate::knowledge::identifier_words(name), READ_VERBS)
 }
 
 /// Whether an HTTP call only asks: its target names a read
@@ -1010,10 +1007,41 @@ pub fn targets_a_read(call: &Call) -> bool {
         .rsplit('/')
         .next()
         .unwrap_or(path);
-    let last = last.rsplit('.').next().unwrap_or(last);
-    crate::knowledge::identifier_words(last)
+    let is_path = last.len() < path.len();
+    // `provider.userinfo.url`: a member path names its endpoint before the
+    // plain word that holds its address.
+    let last = last
+        .split('.')
+        .rev()
+        .find(|segment| {
+            !PLAIN_TARGET_WORDS
+                .contains(&segment.trim_end_matches(['?', '!']).to_lowercase().as_str())
+        })
+        .unwrap_or(last);
+    let words = crate::knowledge::identifier_words(last);
+    words
         .iter()
         .any(|word| READ_ENDPOINT_WORDS.contains(&word.as_str()))
+        || (is_path && reads_as_a_question(&words, ENDPOINT_READ_VERBS))
+}
+
+/// Verbs that open the method an RPC-style endpoint names in its path when
+/// it only answers (`/2/users/get_current_account`, `users.list`). Fewer
+/// than [`READ_VERBS`]: at the end of a path `read` marks something read,
+/// `poll` and `load` name things a POST creates or imports.
+const ENDPOINT_READ_VERBS: &[&str] =
+    &["get", "list", "search", "query", "find", "lookup", "browse"];
+
+/// Whether the words of a name open with one of `verbs` and hold no word
+/// that changes anything: a function named for a read (`get_certificates`),
+/// or the method an RPC-style endpoint names in its path.
+fn reads_as_a_question(words: &[String], verbs: &[&str]) -> bool {
+    words
+        .first()
+        .is_some_and(|first| verbs.contains(&first.as_str()))
+        && !words
+            .iter()
+            .any(|word| CHANGE_WORDS.contains(&word.as_str()))
 }
 
 /// What a call's positional arguments say it writes to: the first one, or

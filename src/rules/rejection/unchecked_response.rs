@@ -32,7 +32,8 @@ declare_rule! {
     /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
     /// `if` on the body that throws), POSTs to an endpoint
     /// that only reads (its path or the constant holding it says query, search, lookup, count,
-    /// token, browse; or a target that says nothing, `url`, `api_endpoint`, made by a function
+    /// token, userinfo, browse, or names an RPC method that only answers, `/users/get_current_account`,
+    /// `users.list`; or a target that says nothing, `url`, `api_endpoint`, made by a function
     /// named for a read,
     /// `get_report(..)`; or a function documented as asking a model for a completion),
     /// a JavaScript client known only by a generic `request(..)` method called inside a `try`
