@@ -1007,17 +1007,24 @@ pub fn targets_a_read(call: &Call) -> bool {
         .rsplit('/')
         .next()
         .unwrap_or(path);
-    let is_path = last.len() < path.len();
+    // Only a plain segment (`get_current_account`, `users.list`,
+    // `provider.userinfo?.url`) is read for its words, not an expression.
+    let plain = !last.is_empty()
+        && last
+            .chars()
+            .all(|c| is_ident_char(c) || matches!(c, '.' | '-' | '?' | '!'));
+    let is_path = plain && last.len() < path.len();
     // `provider.userinfo.url`: a member path names its endpoint before the
     // plain word that holds its address.
-    let last = last
-        .split('.')
-        .rev()
-        .find(|segment| {
-            !PLAIN_TARGET_WORDS
-                .contains(&segment.trim_end_matches(['?', '!']).to_lowercase().as_str())
-        })
-        .unwrap_or(last);
+    let last = if plain {
+        last.split('.')
+            .rev()
+            .map(|segment| segment.trim_end_matches(['?', '!']))
+            .find(|segment| !PLAIN_TARGET_WORDS.contains(&segment.to_lowercase().as_str()))
+            .unwrap_or(last)
+    } else {
+        last.rsplit('.').next().unwrap_or(last)
+    };
     let words = crate::knowledge::identifier_words(last);
     words
         .iter()
