@@ -6,7 +6,7 @@
 //! nothing about *what* a call reaches, only about what happens to its failure.
 
 use super::{Knowledge, KnowledgeError, LogLevel, Pack, PatternSet, compile_patterns};
-use crate::model::Call;
+use crate::model::{Call, Value};
 
 /// The compiled rejection sections of every pack for one ecosystem.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +14,7 @@ pub(super) struct FailureKnowledge {
     loggers: Vec<(PatternSet, LogLevel)>,
     status_checks: Vec<String>,
     throwing_clients: PatternSet,
+    throwing_options: Vec<super::pack::OptionCondition>,
     synchronous_sinks: PatternSet,
     task_spawners: PatternSet,
     error_suppressors: PatternSet,
@@ -37,6 +38,8 @@ impl FailureKnowledge {
             .extend(pack.status_checks.iter().cloned());
         self.throwing_clients
             .extend(compile_patterns(file, source, &pack.throwing_clients)?);
+        self.throwing_options
+            .extend(pack.throwing_options.iter().cloned());
         self.synchronous_sinks
             .extend(compile_patterns(file, source, &pack.synchronous_sinks)?);
         self.task_spawners
@@ -71,11 +74,23 @@ impl Knowledge {
     }
 
     /// Whether the HTTP call rejects or raises on a non-2xx status by itself
-    /// (axios, got, ky), judged on the call and the calls of its chain.
+    /// (axios, got, ky), judged on the call and the calls of its chain; or
+    /// an option of the call tells it to (`raise_for_status=True`).
     pub fn throws_on_error_status(&self, call: &Call) -> bool {
         std::iter::once(call)
             .chain(call.chain.iter())
             .any(|c| self.failure.throwing_clients.matches(&c.callee))
+            || self.failure.throwing_options.iter().any(|option| {
+                let value = match call.option_value(&option.key) {
+                    Some(Value::Bool(value)) => value.to_string(),
+                    Some(Value::String(value) | Value::Number(value)) => value.clone(),
+                    _ => return false,
+                };
+                option
+                    .values
+                    .iter()
+                    .any(|accepted| accepted.eq_ignore_ascii_case(&value))
+            })
     }
 
     /// Whether the side-effect call returns synchronously (no promise/future).

@@ -104,6 +104,11 @@ pub struct Pack {
     /// got, ky), so their response needs no explicit status check.
     #[serde(default)]
     pub throwing_clients: Vec<String>,
+    /// Options that make one HTTP call raise on a non-2xx status whatever
+    /// its client (aiohttp's `raise_for_status=True`), with the values that
+    /// do it.
+    #[serde(default)]
+    pub throwing_options: Vec<OptionCondition>,
     /// Side-effect calls that return synchronously rather than a promise or
     /// future (amqplib `channel.publish`), so not awaiting them loses nothing.
     #[serde(default)]
