@@ -75,7 +75,7 @@ pub fn regenerated_per_attempt<'a>(
     // the service refused: a fresh key then deduplicates nothing that ran.
     if let Some(retried) = facts.retried(call, state)
         && retried.region.is_some_and(inside)
-        && !facts.repeats_only_rejected(&retried)
+        && !facts.repeats_nothing_done(&retried)
     {
         return Some(Regenerated::Retried(retried));
     }

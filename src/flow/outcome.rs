@@ -85,6 +85,46 @@ pub fn documents_tolerance(function: &Function, source: &str, comments: &[Commen
         .any(|text| TOLERANCE.is_match(text))
 }
 
+/// Whether `span` lies in a `catch`/`except` handler of `function` (not of
+/// a nested function) that always ends by raising: an effect made there
+/// (a cleanup, a cancel) is made while the failure is reported anyway, so
+/// its own failure hides nothing from the caller.
+pub fn in_rethrowing_handler(function: &Function, span: Span, source: &str) -> bool {
+    fn visit(nodes: &[Node], span: Span, source: &str) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Block(block)
+                if block.span.start_byte <= span.start_byte
+                    && span.end_byte <= block.span.end_byte =>
+            {
+                crate::flow::retry::always_rethrows(block, source)
+                    || visit(&block.body, span, source)
+            }
+            _ => false,
+        })
+    }
+    visit(&function.body, span, source)
+}
+
+/// Whether a failure of `call` is documented as tolerated: a function around
+/// it says so in its documentation (`/** Best-effort revoke ... */`), or a
+/// handler of the innermost `try` around it does (`# Cleanup is best-effort`).
+pub fn tolerated_around(
+    model: &crate::model::FileModel,
+    call: &Call,
+    try_stack: &[crate::flow::TryContext<'_>],
+    source: &str,
+) -> bool {
+    crate::flow::functions_around(model, call.span)
+        .iter()
+        .any(|function| documents_tolerance(function, source, &model.comments))
+        || try_stack.last().is_some_and(|tried| {
+            tried.handlers.iter().any(|handler| {
+                let span = handler.span();
+                TOLERANCE.is_match(source.get(span.start_byte..span.end_byte).unwrap_or(""))
+            })
+        })
+}
+
 /// Words in a function's documentation that say what it calls only answers:
 /// a language model's completion or embedding, generated and not stored.
 const ANSWER_WORDS: &[&str] = &["completion", "completions", "embedding", "embeddings"];
@@ -963,9 +1003,40 @@ pub fn named_as_a_read(function: &str) -> bool {
 /// ([`targets_a_read`]), or its target says nothing of what it is (`url`,
 /// `options`) and the function making it is named for a read
 /// ([`named_as_a_read`]). A target that names its endpoint (`AUDIT_URL`)
-/// is believed over the function's name.
+/// is believed over the function's name, except a name that asks a
+/// language model for an answer ([`named_for_a_model_answer`]).
 pub fn asks_only(call: &Call, function: &str) -> bool {
-    targets_a_read(call) || (target_says_nothing(call) && named_as_a_read(function))
+    targets_a_read(call)
+        || (target_says_nothing(call) && named_as_a_read(function))
+        || named_for_a_model_answer(function)
+}
+
+/// Words in a function's name that say it records or hands on what it got,
+/// whatever it got (`save_completion`, `log_embeddings`).
+const KEEPING_WORDS: &[&str] = &[
+    "save", "store", "upload", "publish", "log", "record", "track", "report", "sync", "update",
+    "delete", "write", "push", "cache",
+];
+
+/// Whether a named function of `function` (a walk's function path,
+/// `Chat.completionWithRetry > this.caller.call`) is named for asking a
+/// language model for an answer (`makeCompletionRequest`,
+/// `create_embeddings`), and not for keeping it: as for its documentation
+/// ([`documented_as_a_read`]), the request it makes only asks.
+pub fn named_for_a_model_answer(function: &str) -> bool {
+    function
+        .split(" > ")
+        .filter(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))
+        .any(|part| {
+            let name = part.rsplit('.').next().unwrap_or(part);
+            let words = crate::knowledge::identifier_words(name);
+            words
+                .iter()
+                .any(|word| ANSWER_WORDS.contains(&word.as_str()))
+                && !words
+                    .iter()
+                    .any(|word| KEEPING_WORDS.contains(&word.as_str()))
+        })
 }
 
 /// Whether an effect of `kind` made by `call` in `function` is an HTTP request
@@ -1002,11 +1073,15 @@ pub fn targets_a_read(call: &Call) -> bool {
         return false;
     };
     let path = target.split(['?', '#']).next().unwrap_or(&target);
-    let last = path
-        .trim_end_matches(['/', '"', '\'', '`'])
-        .rsplit('/')
-        .next()
-        .unwrap_or(path);
+    let mut segments = path.trim_end_matches(['/', '"', '\'', '`']).rsplit('/');
+    let mut last = segments.next().unwrap_or(path);
+    // `/v1/queries/run`, `/search/execute`: a verb that only sets the
+    // resource before it going names no endpoint of its own.
+    if RUN_VERBS.contains(&last.to_lowercase().as_str())
+        && let Some(resource) = segments.next()
+    {
+        last = resource;
+    }
     // Only a plain segment (`get_current_account`, `users.list`,
     // `provider.userinfo?.url`) is read for its words, not an expression.
     let plain = !last.is_empty()
@@ -1031,6 +1106,10 @@ pub fn targets_a_read(call: &Call) -> bool {
         .any(|word| READ_ENDPOINT_WORDS.contains(&word.as_str()))
         || (is_path && reads_as_a_question(&words, ENDPOINT_READ_VERBS))
 }
+
+/// Path segments that only set the resource named before them going
+/// (`/queries/run`).
+const RUN_VERBS: &[&str] = &["run", "execute", "exec"];
 
 /// Verbs that open the method an RPC-style endpoint names in its path when
 /// it only answers (`/2/users/get_current_account`, `users.list`). Fewer

@@ -456,15 +456,18 @@ impl RetryFacts<'_> {
         }
     }
 
-    /// Whether the retry is a hand-written loop that goes round again only
-    /// after the other service answered that it did not act (see
-    /// [`crate::flow::retry::goes_round_only_on_rejection`]).
-    pub fn repeats_only_rejected(&self, retried: &Retried) -> bool {
+    /// Whether the retry is a hand-written loop that repeats nothing the
+    /// other service did: it goes round again only after the service
+    /// answered that it did not act (see
+    /// [`crate::flow::retry::goes_round_only_on_rejection`]), or it never
+    /// goes round at all ([`crate::flow::retry::never_goes_round`]).
+    pub fn repeats_nothing_done(&self, retried: &Retried) -> bool {
         matches!(
             retried.how,
             RetriedHow::Scope(RetryKind::Loop) | RetriedHow::CalledFrom(_)
         ) && block_at(&self.model.module.body, retried.origin).is_some_and(|block| {
             crate::flow::retry::goes_round_only_on_rejection(block, self.source)
+                || crate::flow::retry::never_goes_round(block, self.source)
         })
     }
 }

@@ -487,6 +487,133 @@ pub fn goes_round_only_on_rejection(block: &Block, source: &str) -> bool {
     other_outcomes_leave
 }
 
+/// Whether a loop can never go round: it ends with an unconditional exit
+/// (`break`, `return`, `raise`, `throw`), or with a `try` whose body does
+/// and whose every handler does too; and nothing in it says `continue`.
+/// Such a loop runs its body once (a retry-count header written for a
+/// retry that was never built, or taken out): nothing in it is repeated.
+pub fn never_goes_round(block: &Block, source: &str) -> bool {
+    matches!(block.kind, BlockKind::Loop { .. })
+        && !crate::flow::outcome::has_word(
+            source
+                .get(block.span.start_byte..block.span.end_byte)
+                .unwrap_or(""),
+            "continue",
+        )
+        && ends_in_exit(
+            &block.body,
+            block.span.start_byte,
+            block.span.end_byte,
+            source,
+        )
+}
+
+/// Whether the statements `nodes` of a block (from byte `start` to `end`)
+/// always leave through their last statement: an exit (`break`, `return`,
+/// `raise`, `throw`), or a `try` that ends in one and whose handlers all
+/// end in one.
+fn ends_in_exit(nodes: &[Node], start: usize, end: usize, source: &str) -> bool {
+    ends_in(
+        nodes,
+        start,
+        end,
+        source,
+        &["break", "return", "raise", "throw"],
+    )
+}
+
+/// Whether a `catch`/`except` handler always ends by raising (`raise`,
+/// `throw`, `raise Wrapped(..) from error`): whatever it does before, the
+/// caller is told the work failed.
+pub fn always_rethrows(handler: &Block, source: &str) -> bool {
+    matches!(handler.kind, BlockKind::Catch { .. })
+        && ends_in(
+            &handler.body,
+            handler.span.start_byte,
+            handler.span.end_byte,
+            source,
+            &["raise", "throw"],
+        )
+}
+
+/// Whether the statements `nodes` always leave through one of `exits`, as
+/// [`ends_in_exit`] says for every exit.
+fn ends_in(nodes: &[Node], start: usize, end: usize, source: &str, exits: &[&str]) -> bool {
+    if matches!(nodes.last(), Some(Node::Return(_))) {
+        return exits.contains(&"return");
+    }
+    if let Some(statement) = last_statement(nodes, start, end, source) {
+        return exits.contains(&statement.split_whitespace().next().unwrap_or(""));
+    }
+    // `try: ..; break` followed by handlers that all leave.
+    let Some(try_at) = nodes.iter().rposition(
+        |node| matches!(node, Node::Block(block) if matches!(block.kind, BlockKind::Try)),
+    ) else {
+        return false;
+    };
+    let Node::Block(tried) = &nodes[try_at] else {
+        return false;
+    };
+    let leaves = |block: &Block| {
+        ends_in(
+            &block.body,
+            block.span.start_byte,
+            block.span.end_byte,
+            source,
+            exits,
+        )
+    };
+    nodes[try_at + 1..].iter().all(|node| match node {
+        Node::Block(block) => match &block.kind {
+            BlockKind::Catch { .. } => leaves(block),
+            BlockKind::Finally => true,
+            _ => false,
+        },
+        _ => false,
+    }) && leaves(tried)
+}
+
+/// The text of the last statement of a block, when it is not a block of
+/// its own: what follows the last node (exits are not nodes of the model),
+/// or else the line the last node starts on (`raise self.error(..)`).
+/// `None` when the last statement is a block.
+fn last_statement<'s>(
+    nodes: &[Node],
+    start: usize,
+    end: usize,
+    source: &'s str,
+) -> Option<&'s str> {
+    let after = nodes.last().map_or(start, |node| node.span().end_byte);
+    let trailing = source
+        .get(after..end)?
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '}' | ';'));
+    // `raise Refused(..) from error`: the rest of the node's own statement.
+    let same_statement = nodes.last().is_some()
+        && !trailing
+            .split(['\n', ';'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .is_empty();
+    if let Some(piece) = (!same_statement)
+        .then_some(trailing)
+        .into_iter()
+        .flat_map(|trailing| trailing.rsplit(['\n', ';', '{', ':']))
+        .map(str::trim)
+        .find(|piece| !piece.is_empty())
+    {
+        return Some(piece);
+    }
+    match nodes.last()? {
+        Node::Block(_) | Node::Function(_) => None,
+        node => {
+            let at = node.span().start_byte;
+            let line_start = source.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+            source.get(line_start..node.span().end_byte).map(str::trim)
+        }
+    }
+}
+
 /// Whether a condition tests for an answer that rejects the request before
 /// any work: 429, Too Many Requests, a rate limit, throttling.
 fn names_rejection(condition: &str) -> bool {

@@ -341,6 +341,19 @@ pub enum Node {
     Assign(Assign),
 }
 
+impl Node {
+    /// Where the node is.
+    pub fn span(&self) -> Span {
+        match self {
+            Node::Call(call) => call.span,
+            Node::Block(block) => block.span,
+            Node::Function(function) => function.span,
+            Node::Return(ret) => ret.span,
+            Node::Assign(assign) => assign.span,
+        }
+    }
+}
+
 /// A call expression.
 ///
 /// Chains are one call each: `client.post(url).json(&b).send().await` is three

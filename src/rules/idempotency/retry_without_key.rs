@@ -48,7 +48,8 @@ declare_rule! {
     /// loop that goes round only after the service answered that it did not act (`if
     /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
     /// around the call, so a timeout leaves it too): the repeated request is one the service
-    /// refused. Requests that only ask
+    /// refused. Nor is a loop that never goes round (every pass ends in `break`, `return` or
+    /// `raise`, its handlers re-raise, nothing says `continue`). Requests that only ask
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
     ///
     /// ## Why it breaks workflows
@@ -156,8 +157,9 @@ impl FileRule for RetryWithoutKey {
                 return;
             }
             // A loop that goes round only when the service answered that it
-            // did not act (429, a rate limit) repeats nothing it did.
-            if facts.repeats_only_rejected(&retried) {
+            // did not act (429, a rate limit), or that never goes round,
+            // repeats nothing it did.
+            if facts.repeats_nothing_done(&retried) {
                 return;
             }
             // An enqueue or publish that failed was not sent: when it is the

@@ -2,7 +2,7 @@
 
 use crate::flow::outcome::{
     Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
-    documents_tolerance, effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
+    effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
     log_message, only_asks, rejecter, rest_of_function, usage_in,
 };
 use crate::flow::raised::only_local_errors;
@@ -37,7 +37,9 @@ declare_rule! {
     /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
     /// not exist yet', `# it's fine`) or in the documentation of the function around them (a
-    /// JSDoc or docstring that calls it best effort), or live in test code. Telemetry pings and
+    /// JSDoc or docstring that calls it best effort), sit in a handler that ends by re-raising
+    /// (a cleanup before `raise`: the caller is told of the failure anyway), or live in test
+    /// code. Telemetry pings and
     /// update checks
     /// (best effort by design), requests that only ask (see unchecked-response), messages to a
     /// live feed (a run's own channel, Redis pub/sub) and calls handed to a task spawner (`create_task(send(..))`: a
@@ -164,7 +166,14 @@ impl FileRule for SwallowedError {
             // handed to a task spawner (`create_task(send(..))`) runs in the
             // task: a `try` around the spawn never sees its failure (the
             // dropped task is fire-and-forget's concern).
+            // A failure met while a handler reports another one anyway (a
+            // cleanup before `raise`) hides nothing from the caller.
             if state.in_retry_loop()
+                || crate::flow::outcome::in_rethrowing_handler(
+                    state.enclosing,
+                    call.span,
+                    file.source,
+                )
                 || spawned.contains(&call.span)
                 || is_telemetry(call, &state.function)
                 || asks(call, sink, &state.function)
@@ -433,9 +442,7 @@ fn first_return_after(nodes: &[Node], span: Span) -> Option<&crate::model::Retur
 /// tolerated (`/** Best-effort revoke ... */`): the swallow is the author's
 /// recorded choice.
 fn documented_as_tolerated(file: &FileContext<'_>, call: &Call) -> bool {
-    crate::flow::functions_around(file.model, call.span)
-        .iter()
-        .any(|function| documents_tolerance(function, file.source, &file.model.comments))
+    crate::flow::outcome::tolerated_around(file.model, call, &[], file.source)
 }
 
 /// The calls handed to a task spawner as its argument (`create_task(send(..))`,
@@ -1069,8 +1076,8 @@ impl<'a> Branches<'a> {
 
 /// The span of a block's statements (so the head's text is not searched).
 fn body_span(block: &Block) -> Span {
-    let first = block.body.first().map(node_span);
-    let last = block.body.last().map(node_span);
+    let first = block.body.first().map(Node::span);
+    let last = block.body.last().map(Node::span);
     match (first, last) {
         (Some(first), Some(last)) => Span {
             start_byte: first.start_byte,
@@ -1081,16 +1088,6 @@ fn body_span(block: &Block) -> Span {
             end_col: last.end_col,
         },
         _ => Span::default(),
-    }
-}
-
-fn node_span(node: &Node) -> Span {
-    match node {
-        Node::Call(call) => call.span,
-        Node::Block(block) => block.span,
-        Node::Function(function) => function.span,
-        Node::Return(ret) => ret.span,
-        Node::Assign(assign) => assign.span,
     }
 }
 

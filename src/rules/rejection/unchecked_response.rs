@@ -3,9 +3,10 @@
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
-    documented_as_a_read, function_phrase, http_target, is_chain_link, on_receiver_in,
+    documented_as_a_read, function_phrase, http_target, in_rethrowing_handler, is_chain_link,
+    on_receiver_in,
     on_throwing_receiver, project_made_receivers, rest_of_function, status_catching_receivers,
-    throwing_receivers, usage_in,
+    throwing_receivers, tolerated_around, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -35,7 +36,12 @@ declare_rule! {
     /// token, userinfo, browse, or names an RPC method that only answers, `/users/get_current_account`,
     /// `users.list`; or a target that says nothing, `url`, `api_endpoint`, made by a function
     /// named for a read,
-    /// `get_report(..)`; or a function documented as asking a model for a completion),
+    /// `get_report(..)`; or a function documented or named as asking a model for a completion,
+    /// `makeCompletionRequest`; a query sent to be run, `/queries/run`),
+    /// calls told to raise on an error status (aiohttp's `raise_for_status=True`), writes whose
+    /// failure the code documents as tolerated (`# cleanup is best-effort` in the handler around
+    /// them) or that are made in a handler ending in `raise` (a cancel while the failure is
+    /// reported anyway),
     /// a JavaScript client known only by a generic `request(..)` method called inside a `try`
     /// (its author expects it to throw on an error status),
     /// telemetry pings (analytics, metrics, heartbeats, log forwarding: said by the target or by
@@ -174,6 +180,15 @@ impl FileRule for UncheckedResponse {
             if asks_only(write, &state.function)
                 || documented_as_a_read(state.enclosing, file.source, &file.model.comments)
                 || is_telemetry(write, &state.function)
+            {
+                return;
+            }
+            // A write whose failure the author documents as tolerated
+            // (`# cleanup is best-effort`), or one made while a handler
+            // reports the failure anyway (a cancel before `raise`), leaves
+            // the caller believing nothing it should not.
+            if tolerated_around(file.model, call, &state.try_stack, file.source)
+                || in_rethrowing_handler(state.enclosing, call.span, file.source)
             {
                 return;
             }
