@@ -8,7 +8,7 @@
 //! dead-letter write, an error report), and what it returns.
 
 use super::scope::ScopeWalker;
-use crate::knowledge::{Knowledge, LogLevel, SinkKind};
+use crate::knowledge::{Knowledge, LogLevel, Sink, SinkKind, SinkOrigin};
 use crate::model::{
     Argument, BlockKind, Call, CallResult, Comment, FileModel, Function, Node, Return, Span, Value,
     for_each_call_in,
@@ -1039,13 +1039,28 @@ pub fn named_for_a_model_answer(function: &str) -> bool {
         })
 }
 
-/// Whether an effect of `kind` made by `call` in `function` is an HTTP request
-/// that only asks (a token, a query, a report, see [`asks_only`]): it hands
-/// no work to the other system, so its failure loses no handoff, its repetition
-/// repeats none, and it announces no state that a transaction could take back.
-pub fn only_asks(call: &Call, kind: SinkKind, function: &str) -> bool {
-    kind == SinkKind::Http && asks_only(call, function)
+/// Whether the effect `sink` that `call` makes in `function` is an HTTP
+/// request that only asks (a token, a query, a report, see [`asks_only`]), or
+/// a helper of the project named for asking that reaches one
+/// (`fetch_exporter_jwt(..)`, `get_current_user(..)`): it hands no work to
+/// the other system, so its failure loses no handoff, its repetition repeats
+/// none, and it announces no state that a transaction could take back.
+pub fn only_asks(call: &Call, sink: &Sink, function: &str) -> bool {
+    sink.kind == SinkKind::Http
+        && (asks_only(call, function)
+            || (sink.origin != SinkOrigin::Pack
+                && reads_as_a_question(
+                    &crate::knowledge::identifier_words(&call.method),
+                    HELPER_READ_VERBS,
+                )))
 }
+
+/// Verbs that open the name of a project helper which only asks another
+/// system for something (`fetch_jwt`, `get_current_user`). Fewer than
+/// [`READ_VERBS`]: a helper that loads or polls may hand something over.
+const HELPER_READ_VERBS: &[&str] = &[
+    "get", "fetch", "list", "search", "query", "find", "lookup", "retrieve",
+];
 
 /// Words of a target that say nothing of the endpoint it names.
 const PLAIN_TARGET_WORDS: &[&str] = &[

@@ -195,7 +195,7 @@ impl FileRule for SwallowedError {
 /// Whether the effect is an HTTP request that only asks (a token, a query,
 /// a report): its failure loses no handoff, the caller finds no answer.
 fn asks(call: &Call, sink: &Sink, function: &str) -> bool {
-    only_asks(call, sink.kind, function)
+    only_asks(call, sink, function)
 }
 
 impl SwallowedError {

@@ -142,7 +142,7 @@ impl FileRule for SideEffectBeforeCommit {
                 return;
             }
             if let Some(sink) = knowledge.sink(call)
-                && !only_asks(call, sink.kind, &state.function)
+                && !only_asks(call, sink, &state.function)
                 && let Some((_, transaction)) = transactions.last_mut()
             {
                 transaction.pending.push((

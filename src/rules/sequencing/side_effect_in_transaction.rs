@@ -119,7 +119,7 @@ impl FileRule for SideEffectInTransaction {
                 if let Some(requests) = requests
                     && !runs_on_its_own(state, file.knowledge)
                     && let Some(sink) = file.knowledge.sink(call)
-                    && !only_asks(call, sink.kind, &state.function)
+                    && !only_asks(call, sink, &state.function)
                 {
                     let mut finding =
                         request_finding(self.id(), call, state, &sink.label, sink.kind, requests);
@@ -133,7 +133,7 @@ impl FileRule for SideEffectInTransaction {
             let Some(sink) = file
                 .knowledge
                 .sink(call)
-                .filter(|sink| !only_asks(call, sink.kind, &state.function))
+                .filter(|sink| !only_asks(call, sink, &state.function))
             else {
                 return;
             };
