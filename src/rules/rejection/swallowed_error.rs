@@ -2,8 +2,8 @@
 
 use crate::flow::outcome::{
     Exit, Outcome, RESULT_DISCARDS, Usage, calls_in_arguments, chain_links, classify_return_text,
-    effect_phrase, err_binding, function_phrase, has_word, is_chain_link,
-    log_message, only_asks, rejecter, rest_of_function, usage_in,
+    effect_phrase, err_binding, function_phrase, has_word, is_chain_link, log_message, only_asks,
+    rejecter, rest_of_function, usage_in,
 };
 use crate::flow::raised::only_local_errors;
 use crate::flow::telemetry::is_telemetry;

@@ -1,12 +1,12 @@
 //! `rejection/unchecked-response`.
 
+use crate::flow::frontend::{runs_in_browser, shows_success};
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
     documented_as_a_read, function_phrase, http_target, in_rethrowing_handler, is_chain_link,
-    on_receiver_in,
-    on_throwing_receiver, project_made_receivers, rest_of_function, status_catching_receivers,
-    throwing_receivers, tolerated_around, usage_in,
+    on_receiver_in, on_throwing_receiver, project_made_receivers, rest_of_function,
+    status_catching_receivers, throwing_receivers, tolerated_around, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -50,7 +50,10 @@ declare_rule! {
     /// by the project's own factory out of sight (`async with get_client() as client` with
     /// `get_client` imported from the project: its wrapper owns the response), ORM sessions given
     /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
-    /// test code (supertest's `.expect(201)` is a status check) are not flagged; a body read
+    /// test code (supertest's `.expect(201)` is a status check) are not flagged, nor is a request
+    /// made by browser code (a component file, `"use client"`, a UI framework's import, the page's
+    /// globals) that does not then tell its user the work is done (navigate, a success message,
+    /// `return true`); a body read
     /// without a status check is low severity.
     ///
     /// ## Why it breaks workflows
@@ -146,6 +149,7 @@ impl FileRule for UncheckedResponse {
                     }),
                 )
         };
+        let in_browser = std::cell::OnceCell::new();
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
@@ -214,6 +218,18 @@ impl FileRule for UncheckedResponse {
                 return;
             };
             if owns_response(call, state.enclosing) || inherited_client(write, state.enclosing) {
+                return;
+            }
+            // A page's request to its backend matters to a reviewer when the
+            // page then tells its user the work is done.
+            if *in_browser.get_or_init(|| {
+                ecosystem == Some(Ecosystem::Js) && runs_in_browser(file.path, file.source)
+            }) && !shows_success(&rest_of_function(
+                file.source,
+                call.span,
+                state.enclosing,
+                &file.model.comments,
+            )) {
                 return;
             }
             findings.push(self.finding(write, call, state, reading, ecosystem));
