@@ -142,22 +142,6 @@ pub fn documented_as_a_read(function: &Function, source: &str, comments: &[Comme
         })
 }
 
-/// Whether a method around `span` belongs to a class that is a language
-/// model (its base is one: `extends BaseChatModel`, `(LLM)`, `Embeddings`):
-/// the requests it makes ask the model for an answer, like a function
-/// documented as doing so ([`documented_as_a_read`]).
-pub fn in_a_model_class(model: &crate::model::FileModel, span: Span) -> bool {
-    crate::flow::functions_around(model, span)
-        .iter()
-        .flat_map(|function| &function.class_bases)
-        .any(|base| {
-            let name = base.rsplit('.').next().unwrap_or(base);
-            let words = crate::knowledge::identifier_words(name);
-            let has = |word: &str| words.iter().any(|w| w == word);
-            has("llm") || (has("chat") && has("model")) || has("embeddings")
-        })
-}
-
 /// A function's documentation: the comment blocks ending on the lines just
 /// above it (each joined to the next one up when no more than a line apart)
 /// and a Python docstring opening its body, within its first lines.

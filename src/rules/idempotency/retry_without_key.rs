@@ -138,8 +138,7 @@ impl FileRule for RetryWithoutKey {
                         state.enclosing,
                         file.source,
                         &file.model.comments,
-                    )
-                    || crate::flow::outcome::in_a_model_class(file.model, call.span));
+                    ));
             if asks
                 || crate::flow::telemetry::is_telemetry(call, &state.function)
                 || knowledge

@@ -183,7 +183,6 @@ impl FileRule for UncheckedResponse {
             // leave undone.
             if asks_only(write, &state.function)
                 || documented_as_a_read(state.enclosing, file.source, &file.model.comments)
-                || crate::flow::outcome::in_a_model_class(file.model, write.span)
                 || is_telemetry(write, &state.function)
             {
                 return;
