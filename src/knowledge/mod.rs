@@ -1006,6 +1006,15 @@ impl Sink {
         })
     }
 
+    /// Whether a pattern of the sink that matches `callee` names where the
+    /// call comes from (a global, `fetch`; a library's path, `requests.post`)
+    /// rather than taking any receiver (`**.request`, `**.*session.post`).
+    pub fn names_its_origin(&self, callee: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|pattern| !pattern.as_str().starts_with("**.") && pattern.matches(callee))
+    }
+
     /// Whether some pattern of the sink matches `callee` and every one that
     /// does satisfies `test` (given the pattern as written).
     fn only_patterns_that(&self, callee: &str, test: impl Fn(&str) -> bool) -> bool {

@@ -53,7 +53,10 @@ declare_rule! {
     /// test code (supertest's `.expect(201)` is a status check) are not flagged, nor is a request
     /// made by browser code (a component file, `"use client"`, a UI framework's import, the page's
     /// globals) that does not then tell its user the work is done (navigate, a success message,
-    /// `return true`); a body read
+    /// `return true`). Findings are high confidence when the client is resolved (`fetch`,
+    /// `requests.post`, a receiver built from a library or typed as one, reqwest's builder) and
+    /// medium when it is known only by the names of its receiver and method (`self.session.post`,
+    /// `api.request(..)`: it may be the project's wrapper). A body read
     /// without a status check is low severity.
     ///
     /// ## Why it breaks workflows
@@ -232,7 +235,8 @@ impl FileRule for UncheckedResponse {
             )) {
                 return;
             }
-            findings.push(self.finding(write, call, state, reading, ecosystem));
+            let resolved = client_resolved(write, file.model, knowledge, ecosystem);
+            findings.push(self.finding(write, call, state, reading, ecosystem, resolved));
         });
     }
 }
@@ -298,6 +302,34 @@ fn class_methods<'m>(module: &'m Function, class: Option<&str>) -> Vec<&'m Funct
         collect(&module.body, class, &mut methods);
     }
     methods
+}
+
+/// Whether the client `write` is made with is resolved: a global or a
+/// library's path the pack names (`fetch`, `requests.post`), a receiver bound
+/// to a library's construction (`client = httpx.Client()`) or typed as a
+/// parameter (`session: aiohttp.ClientSession`), or reqwest's request
+/// builder (`.post(url)..send()`, a shape of its own). A method on a
+/// receiver known only by its name (`self.session.post`, `api.request`) is
+/// inferred: it may be the project's wrapper.
+fn client_resolved(
+    write: &Call,
+    model: &crate::model::FileModel,
+    knowledge: &Knowledge,
+    ecosystem: Option<Ecosystem>,
+) -> bool {
+    let typed = write.receiver.as_deref().is_some_and(|receiver| {
+        let member = receiver
+            .strip_prefix("self.")
+            .or_else(|| receiver.strip_prefix("this."))
+            .unwrap_or(receiver);
+        crate::flow::has_typed_parameter(model, member)
+    });
+    ecosystem == Some(Ecosystem::Rust)
+        || typed
+        || write.constructed_receiver.is_some()
+        || knowledge
+            .sink(write)
+            .is_some_and(|sink| sink.names_its_origin(&write.callee))
 }
 
 /// Receivers of a generic `request` method known to resolve normally on an
@@ -750,6 +782,7 @@ impl UncheckedResponse {
         state: &WalkState<'_>,
         reading: Reading,
         ecosystem: Option<Ecosystem>,
+        resolved: bool,
     ) -> RawFinding {
         let function = function_phrase(&state.function);
         let target = match http_target(trigger) {
@@ -808,8 +841,9 @@ impl UncheckedResponse {
             rule: self.id(),
             severity,
             // A success-only branch may be all the caller needs: the code
-            // shows the status was thought of.
-            confidence: if matches!(reading, Reading::SuccessOnly(_)) {
+            // shows the status was thought of. A client known only by the
+            // names of its receiver and method may be a wrapper that checks.
+            confidence: if matches!(reading, Reading::SuccessOnly(_)) || !resolved {
                 Confidence::Medium
             } else {
                 Confidence::High
