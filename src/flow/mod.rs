@@ -8,15 +8,13 @@
 //! of the remote state guards; [`raised`] which failures only the
 //! project raises; [`repeated`] which side effects act
 //! again when repeated; [`derived`] what the project's own
-//! helpers do (summaries that extend the packs); [`frontend`] which code
-//! runs in a browser and tells its user a request worked; [`writes`] whether a
+//! helpers do (summaries that extend the packs); [`writes`] whether a
 //! transaction visibly writes on the path to a call; [`telemetry`] which
 //! effects only count (analytics, metrics, heartbeats); [`describe`] how a
 //! call is named in messages.
 
 pub mod derived;
 pub mod describe;
-pub mod frontend;
 pub mod guard;
 pub mod imports;
 pub mod keys;

@@ -1,6 +1,5 @@
 //! `rejection/unchecked-response`.
 
-use crate::flow::frontend::{runs_in_browser, shows_success};
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
@@ -50,13 +49,11 @@ declare_rule! {
     /// by the project's own factory out of sight (`async with get_client() as client` with
     /// `get_client` imported from the project: its wrapper owns the response), ORM sessions given
     /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
-    /// test code (supertest's `.expect(201)` is a status check) are not flagged, nor is a request
-    /// made by browser code (a component file, `"use client"`, a UI framework's import, the page's
-    /// globals) that does not then tell its user the work is done (navigate, a success message,
-    /// `return true`). Findings are high confidence when the client is resolved (`fetch`,
-    /// `requests.post`, a receiver built from a library or typed as one, reqwest's builder) and
-    /// medium when it is known only by the names of its receiver and method (`self.session.post`,
-    /// `api.request(..)`: it may be the project's wrapper). A body read
+    /// test code (supertest's `.expect(201)` is a status check) are not flagged. Findings are
+    /// high confidence when the client is resolved (`fetch`, `requests.post`, a receiver built
+    /// from a library or typed as one, reqwest's builder) and medium when it is known only by the
+    /// names of its receiver and method (`self.session.post`, `api.request(..)`: it may be the
+    /// project's wrapper). A body read
     /// without a status check is low severity.
     ///
     /// ## Why it breaks workflows
@@ -152,7 +149,6 @@ impl FileRule for UncheckedResponse {
                     }),
                 )
         };
-        let in_browser = std::cell::OnceCell::new();
         walker.walk(file.model, &mut |call, state| {
             // A method of the project's own client class owns the response
             // it gets (it may check the status and throw).
@@ -221,18 +217,6 @@ impl FileRule for UncheckedResponse {
                 return;
             };
             if owns_response(call, state.enclosing) || inherited_client(write, state.enclosing) {
-                return;
-            }
-            // A page's request to its backend matters to a reviewer when the
-            // page then tells its user the work is done.
-            if *in_browser.get_or_init(|| {
-                ecosystem == Some(Ecosystem::Js) && runs_in_browser(file.path, file.source)
-            }) && !shows_success(&rest_of_function(
-                file.source,
-                call.span,
-                state.enclosing,
-                &file.model.comments,
-            )) {
                 return;
             }
             let resolved = client_resolved(write, file.model, knowledge, ecosystem);
