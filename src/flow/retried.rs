@@ -349,6 +349,30 @@ impl RetryFacts<'_> {
         self.nothing_after_can_fail(region, effect, &|_| true)
     }
 
+    /// Whether a function a retry calls (`RetriedHow::CalledFrom`) is the
+    /// last act of every attempt that calls it: each call of it in the
+    /// retry's code is followed by nothing that can fail (a `return` ends
+    /// the attempt). With the effect the last act of the function too, only
+    /// the effect's own failure makes the retry run it again.
+    pub fn called_last(&self, retried: &Retried) -> bool {
+        let RetriedHow::CalledFrom(name) = &retried.how else {
+            return false;
+        };
+        let Some(block) = block_at(&self.model.module.body, retried.origin) else {
+            return false;
+        };
+        let mut calls = Vec::new();
+        crate::model::for_each_call_in(&block.body, &mut |call| {
+            if local_function_name(&call.callee) == Some(name.as_str()) {
+                calls.push(call.clone());
+            }
+        });
+        !calls.is_empty()
+            && calls
+                .iter()
+                .all(|call| self.last_act_of_attempt(retried.origin, call))
+    }
+
     /// Whether no call for which `can_fail` holds can run after `effect` in
     /// an attempt of `region`: later in its statement, in the statements
     /// after it (up to a `return`, which ends the attempt), or — in a loop

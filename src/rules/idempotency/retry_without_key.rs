@@ -49,7 +49,9 @@ declare_rule! {
     /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
     /// around the call, so a timeout leaves it too): the repeated request is one the service
     /// refused. Nor is a loop that never goes round (every pass ends in `break`, `return` or
-    /// `raise`, its handlers re-raise, nothing says `continue`). Requests that only ask
+    /// `raise`, its handlers re-raise, nothing says `continue`), nor an enqueue that is the last
+    /// act of a helper a retry loop calls as its attempt's last act (only the enqueue's own
+    /// failure, when nothing was queued, sends it again). Requests that only ask
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
     ///
     /// ## Why it breaks workflows
@@ -164,11 +166,13 @@ impl FileRule for RetryWithoutKey {
             }
             // An enqueue or publish that failed was not sent: when it is the
             // attempt's last act, only its own failure re-runs it.
+            // A helper a retry loop calls as its attempt's last act, whose
+            // own last act is the enqueue, is the same case.
             if effect.kind == SinkKind::Event
-                && matches!(
+                && (matches!(
                     retried.how,
                     RetriedHow::Scope(RetryKind::Decorator | RetryKind::Wrapper)
-                )
+                ) || facts.called_last(&retried))
                 && retried
                     .region
                     .is_some_and(|region| facts.last_act_of_attempt(region, call))
