@@ -186,15 +186,6 @@ impl FileRule for UncheckedResponse {
             {
                 return;
             }
-            // A write whose failure the author documents as tolerated
-            // (`# cleanup is best-effort`), or one made while a handler
-            // reports the failure anyway (a cancel before `raise`), leaves
-            // the caller believing nothing it should not.
-            if tolerated_around(file.model, call, &state.try_stack, file.source)
-                || in_rethrowing_handler(state.enclosing, call.span, file.source)
-            {
-                return;
-            }
             // A JavaScript client known only by its generic `request` method
             // may throw on an error status (request-promise, a framework's
             // helpers): called inside a `try`, its author expects it to.
@@ -217,6 +208,15 @@ impl FileRule for UncheckedResponse {
                 return;
             };
             if owns_response(call, state.enclosing) || inherited_client(write, state.enclosing) {
+                return;
+            }
+            // A write whose failure the author documents as tolerated
+            // (`# cleanup is best-effort`), or one made while a handler
+            // reports the failure anyway (a cancel before `raise`), leaves
+            // the caller believing nothing it should not.
+            if tolerated_around(file.model, call, &state.try_stack, file.source)
+                || in_rethrowing_handler(state.enclosing, call.span, file.source)
+            {
                 return;
             }
             let resolved = client_resolved(write, file.model, knowledge, ecosystem);
