@@ -136,11 +136,29 @@ pub fn documented_as_a_read(function: &Function, source: &str, comments: &[Comme
     documentation(function, source, comments)
         .iter()
         .any(|text| {
-            crate::knowledge::identifier_words(text)
-                .iter()
-                .any(|word| ANSWER_WORDS.contains(&word.as_str()))
+            let words = crate::knowledge::identifier_words(text);
+            let has_any = |list: &[&str]| words.iter().any(|word| list.contains(&word.as_str()));
+            has_any(ANSWER_WORDS) && has_any(MODEL_WORDS)
         })
 }
+
+/// Words that place a completion with a language model (not an order's or
+/// a job's completion).
+const MODEL_WORDS: &[&str] = &[
+    "model",
+    "models",
+    "llm",
+    "llms",
+    "chat",
+    "prompt",
+    "gpt",
+    "openai",
+    "anthropic",
+    "language",
+    "ai",
+    "embedding",
+    "embeddings",
+];
 
 /// A function's documentation: the comment blocks ending on the lines just
 /// above it (each joined to the next one up when no more than a line apart)
@@ -1011,17 +1029,19 @@ pub fn asks_only(call: &Call, function: &str) -> bool {
         || named_for_a_model_answer(function)
 }
 
-/// Words in a function's name that say it records or hands on what it got,
-/// whatever it got (`save_completion`, `log_embeddings`).
-const KEEPING_WORDS: &[&str] = &[
-    "save", "store", "upload", "publish", "log", "record", "track", "report", "sync", "update",
-    "delete", "write", "push", "cache",
+/// The words a function named for asking a model may hold besides the
+/// answer's own (`makeCompletionRequest`, `completionWithRetry`,
+/// `createChatCompletion`, `get_embeddings`): any other word (`onCompletion`,
+/// `notifyOrderCompletion`, `saveCompletion`) names something else.
+const MODEL_REQUEST_WORDS: &[&str] = &[
+    "make", "create", "get", "fetch", "request", "with", "retry", "retries", "call", "chat",
+    "text", "stream", "async", "model", "llm", "generate",
 ];
 
 /// Whether a named function of `function` (a walk's function path,
 /// `Chat.completionWithRetry > this.caller.call`) is named for asking a
 /// language model for an answer (`makeCompletionRequest`,
-/// `create_embeddings`), and not for keeping it: as for its documentation
+/// `create_embeddings`) and for nothing else: as for its documentation
 /// ([`documented_as_a_read`]), the request it makes only asks.
 pub fn named_for_a_model_answer(function: &str) -> bool {
     function
@@ -1033,9 +1053,10 @@ pub fn named_for_a_model_answer(function: &str) -> bool {
             words
                 .iter()
                 .any(|word| ANSWER_WORDS.contains(&word.as_str()))
-                && !words
-                    .iter()
-                    .any(|word| KEEPING_WORDS.contains(&word.as_str()))
+                && words.iter().all(|word| {
+                    ANSWER_WORDS.contains(&word.as_str())
+                        || MODEL_REQUEST_WORDS.contains(&word.as_str())
+                })
         })
 }
 
