@@ -66,9 +66,14 @@ def archive_url(p):
         meta = fetch_json(f"https://pypi.org/pypi/{p['package']}/json")
         files = meta["releases"].get(p["version"], [])
         sdists = [u for u in files if u["packagetype"] == "sdist"]
-        if not sdists:
-            raise RuntimeError(f"{p['package']} {p['version']} has no sdist on PyPI")
-        return urllib.parse.urljoin(f"https://pypi.org/pypi/{p['package']}/json", sdists[0]["url"])
+        # A project that publishes wheels only: its pure-Python wheel holds
+        # the same source files.
+        wheels = [u for u in files if u["packagetype"] == "bdist_wheel"
+                  and u["filename"].endswith("-none-any.whl")]
+        chosen = sdists or wheels
+        if not chosen:
+            raise RuntimeError(f"{p['package']} {p['version']} has no sdist or pure-Python wheel on PyPI")
+        return urllib.parse.urljoin(f"https://pypi.org/pypi/{p['package']}/json", chosen[0]["url"])
     if p["registry"] == "npm":
         meta = fetch_json(f"https://registry.npmjs.org/{p['package'].replace('/', '%2f')}/{p['version']}")
         return meta["dist"]["tarball"]
@@ -82,7 +87,7 @@ def unpack(data, url, dest):
     tmp = dest.with_suffix(".unpack")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    if url.endswith(".zip"):  # old sdists
+    if url.endswith((".zip", ".whl")):  # old sdists, wheels
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             zf.extractall(tmp)
     else:
