@@ -146,7 +146,11 @@ mod tests {
             js.log_level(&call("this.logger.warn")),
             Some(LogLevel::Warn)
         );
-        assert_eq!(js.log_level(&call("console.log")), Some(LogLevel::Warn));
+        assert_eq!(js.log_level(&call("console.log")), Some(LogLevel::Info));
+        assert_eq!(
+            js.log_level(&call("this.logger.debug")),
+            Some(LogLevel::Debug)
+        );
         assert_eq!(js.log_level(&call("console.error")), Some(LogLevel::Error));
         assert_eq!(js.log_level(&call("eventBus.publish")), None);
         let python = base.for_ecosystem(Ecosystem::Python);
@@ -158,10 +162,13 @@ mod tests {
             python.log_level(&call("logger.exception")),
             Some(LogLevel::Error)
         );
-        assert_eq!(python.log_level(&call("print")), Some(LogLevel::Warn));
+        assert_eq!(python.log_level(&call("print")), Some(LogLevel::Debug));
+        assert_eq!(python.log_level(&call("log.debug")), Some(LogLevel::Debug));
+        assert_eq!(python.log_level(&call("logger.info")), Some(LogLevel::Info));
         let rust = base.for_ecosystem(Ecosystem::Rust);
         assert_eq!(rust.log_level(&call("tracing.warn!")), Some(LogLevel::Warn));
         assert_eq!(rust.log_level(&call("warn!")), Some(LogLevel::Warn));
+        assert_eq!(rust.log_level(&call("info!")), Some(LogLevel::Info));
         assert_eq!(rust.log_level(&call("error!")), Some(LogLevel::Error));
     }
 

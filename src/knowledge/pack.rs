@@ -510,4 +510,10 @@ impl LogLevel {
             LogLevel::Error => "error",
         }
     }
+
+    /// "A warn-level log", "An info-level log": the phrase for messages.
+    pub fn log_phrase(self) -> String {
+        let article = if self == LogLevel::Info { "An" } else { "A" };
+        format!("{article} {}-level log", self.as_str())
+    }
 }

@@ -257,7 +257,7 @@ fn questions(
 ) -> Vec<String> {
     let level_note = match skip.outcome.loudest_log() {
         Some((_, level)) if level < LogLevel::Error => {
-            format!("A {}-level log is rarely watched", level.as_str())
+            format!("{} is rarely watched", level.log_phrase())
         }
         _ => "Nothing is logged".to_string(),
     };

@@ -560,8 +560,8 @@ fn questions(
     let alerting = match swallow {
         Swallow::Handler { outcome, .. } => match outcome.loudest_log() {
             Some((_, level)) => format!(
-                "Who is alerted when `{callee}` fails? A {}-level log is rarely watched: should this be an error report, a metric, or a retry?",
-                level.as_str()
+                "Who is alerted when `{callee}` fails? {} is rarely watched: should this be an error report, a metric, or a retry?",
+                level.log_phrase()
             ),
             None => format!(
                 "Who is alerted when `{callee}` fails? The handler drops the error without a trace."
