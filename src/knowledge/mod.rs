@@ -951,6 +951,16 @@ const STRING_BUILDERS: &[&str] = &[
     "reverse",
 ];
 
+/// Whether a receiver's path names a database (`db.session`, `self.database`,
+/// `orm_session`): no HTTP client is called so.
+fn names_a_database(receiver: &str) -> bool {
+    receiver.split('.').any(|segment| {
+        identifier_words(segment)
+            .iter()
+            .any(|word| matches!(word.as_str(), "db" | "database" | "orm"))
+    })
+}
+
 /// Whether a name says it holds a URL (`url`, `webhook_uri`, `endpoint`,
 /// `self.base_path`, `link`).
 fn names_a_url(name: &str) -> bool {
@@ -1099,6 +1109,14 @@ impl Sink {
             && call.args.is_empty()
             && !call.callee.contains("()")
             && self.origin == SinkOrigin::Pack
+        {
+            return false;
+        }
+        // A session of the database (`db.session`, `self.db_session`) stages
+        // rows: its `delete(row)` is no HTTP `DELETE`.
+        if self.kind == SinkKind::Http
+            && self.origin == SinkOrigin::Pack
+            && call.receiver.as_deref().is_some_and(names_a_database)
         {
             return false;
         }
