@@ -1112,6 +1112,18 @@ impl Sink {
         {
             return false;
         }
+        // No client of another system takes the work itself as its first
+        // argument: `queue.add(async () => ..)` is an in-process task queue
+        // (p-queue, a serial queue of the app's own), not a broker's queue.
+        if self.origin == SinkOrigin::Pack
+            && call
+                .args
+                .iter()
+                .find(|arg| arg.keyword.is_none())
+                .is_some_and(|arg| matches!(arg.value, Value::Function(_)))
+        {
+            return false;
+        }
         // A session of the database (`db.session`, `self.db_session`) stages
         // rows: its `delete(row)` is no HTTP `DELETE`.
         if self.kind == SinkKind::Http
