@@ -255,6 +255,54 @@ pub fn reexports(language: Language, path: &str, source: &str) -> Vec<ImportedNa
     }
 }
 
+/// Whether a file's text imports the library module `module` (`requests`,
+/// `http.client`, `node-fetch`, `undici`), or one of its submodules, at any
+/// depth: `import requests`, `from httpx import AsyncClient`, `import fetch
+/// from 'node-fetch'`, `require('node:https')`, `use reqwest::Client`.
+pub fn imports_module(language: Language, source: &str, module: &str) -> bool {
+    match language {
+        Language::Python => source.lines().any(|line| {
+            let line = line.trim_start();
+            let names_module = |path: &str| {
+                let path = path.trim();
+                path == module
+                    || path
+                        .strip_prefix(module)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            };
+            if let Some(list) = line.strip_prefix("import ") {
+                list.split(',')
+                    .any(|item| names_module(item.split(" as ").next().unwrap_or(item)))
+            } else if let Some(rest) = line.strip_prefix("from ") {
+                rest.split_whitespace().next().is_some_and(names_module)
+            } else {
+                false
+            }
+        }),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            ['\'', '"', '`'].iter().any(|quote| {
+                [format!("{quote}{module}"), format!("{quote}node:{module}")]
+                    .iter()
+                    .any(|opening| {
+                        source.match_indices(opening.as_str()).any(|(at, _)| {
+                            let after = &source[at + opening.len()..];
+                            let before = source[..at].trim_end();
+                            (after.starts_with(*quote) || after.starts_with('/'))
+                                && (before.ends_with("from")
+                                    || before.ends_with("require(")
+                                    || before.ends_with("import(")
+                                    || before.ends_with("import"))
+                        })
+                    })
+            })
+        }
+        Language::Rust => source.match_indices(module).any(|(at, _)| {
+            source[at + module.len()..].starts_with("::")
+                && !source[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+        }),
+    }
+}
+
 /// Whether a file's text declares `name` at its top level itself (a function,
 /// class or variable), rather than passing it on from another module.
 pub fn declares(language: Language, source: &str, name: &str) -> bool {
@@ -606,6 +654,31 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_library_module_is_imported_in_any_of_its_spellings() {
+        let python = "import os, requests as r\n\ndef f():\n    from httpx import AsyncClient\n";
+        assert!(imports_module(Language::Python, python, "requests"));
+        assert!(imports_module(Language::Python, python, "httpx"));
+        assert!(!imports_module(Language::Python, python, "aiohttp"));
+        let submodule = "from http.client import HTTPSConnection\nimport requestsx\n";
+        assert!(imports_module(Language::Python, submodule, "http.client"));
+        assert!(imports_module(Language::Python, submodule, "http"));
+        assert!(!imports_module(Language::Python, submodule, "requests"));
+        let js = "import fetch from 'node-fetch';\nconst https = require(\"node:https\");\nconst { request } = await import('undici/lib/api');\nconst name = 'got';\n";
+        assert!(imports_module(Language::JavaScript, js, "node-fetch"));
+        assert!(imports_module(Language::TypeScript, js, "https"));
+        assert!(imports_module(Language::Tsx, js, "undici"));
+        assert!(!imports_module(Language::JavaScript, js, "got"));
+        assert!(!imports_module(Language::JavaScript, js, "node"));
+        let rust = "use reqwest::Client;\nlet c = my_reqwest::Client::new();\n";
+        assert!(imports_module(Language::Rust, rust, "reqwest"));
+        assert!(!imports_module(
+            Language::Rust,
+            "use my_reqwest::Client;",
+            "reqwest"
+        ));
     }
 
     #[test]

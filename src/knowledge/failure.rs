@@ -6,7 +6,7 @@
 //! nothing about *what* a call reaches, only about what happens to its failure.
 
 use super::{Knowledge, KnowledgeError, LogLevel, Pack, PatternSet, compile_patterns};
-use crate::model::{Call, Value};
+use crate::model::{Call, Language, Value};
 
 /// The compiled rejection sections of every pack for one ecosystem.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +15,7 @@ pub(super) struct FailureKnowledge {
     status_checks: Vec<String>,
     throwing_clients: PatternSet,
     throwing_options: Vec<super::pack::OptionCondition>,
+    non_throwing_http_modules: Vec<String>,
     synchronous_sinks: PatternSet,
     task_spawners: PatternSet,
     error_suppressors: PatternSet,
@@ -40,6 +41,8 @@ impl FailureKnowledge {
             .extend(compile_patterns(file, source, &pack.throwing_clients)?);
         self.throwing_options
             .extend(pack.throwing_options.iter().cloned());
+        self.non_throwing_http_modules
+            .extend(pack.non_throwing_http_modules.iter().cloned());
         self.synchronous_sinks
             .extend(compile_patterns(file, source, &pack.synchronous_sinks)?);
         self.task_spawners
@@ -91,6 +94,17 @@ impl Knowledge {
                     .iter()
                     .any(|accepted| accepted.eq_ignore_ascii_case(&value))
             })
+    }
+
+    /// Whether the file (`source`, in `language`) imports a module whose HTTP
+    /// clients resolve normally on an error status (`import requests`,
+    /// `from 'node-fetch'`): only then is a client known by its name alone
+    /// (`self.session.post`, `api.request(..)`) taken for one of them.
+    pub fn imports_non_throwing_http(&self, language: Language, source: &str) -> bool {
+        self.failure
+            .non_throwing_http_modules
+            .iter()
+            .any(|module| crate::flow::imports::imports_module(language, source, module))
     }
 
     /// Whether the side-effect call returns synchronously (no promise/future).

@@ -109,6 +109,12 @@ pub struct Pack {
     /// do it.
     #[serde(default)]
     pub throwing_options: Vec<OptionCondition>,
+    /// Modules whose HTTP clients resolve normally on a 4xx/5xx answer
+    /// (`requests`, `httpx`, `node-fetch`). A client known only by its name
+    /// (`self.session.post`) is taken for one of them only in a file that
+    /// imports one; elsewhere it is most often the project's own wrapper.
+    #[serde(default)]
+    pub non_throwing_http_modules: Vec<String>,
     /// Side-effect calls that return synchronously rather than a promise or
     /// future (amqplib `channel.publish`), so not awaiting them loses nothing.
     #[serde(default)]

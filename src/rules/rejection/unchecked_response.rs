@@ -53,7 +53,10 @@ declare_rule! {
     /// high confidence when the client is resolved (`fetch`, `requests.post`, a receiver built
     /// from a library or typed as one, reqwest's builder) and medium when it is known only by the
     /// names of its receiver and method (`self.session.post`, `api.request(..)`: it may be the
-    /// project's wrapper). A body read
+    /// project's wrapper); such a client is judged only in a file that imports a library whose
+    /// clients answer error statuses normally (`requests`, `httpx`, `node-fetch`, Node's `https`:
+    /// the packs' `non_throwing_http_modules`), and taken elsewhere for the project's own wrapper,
+    /// which may check the status and throw. A body read
     /// without a status check is low severity.
     ///
     /// ## Why it breaks workflows
@@ -133,6 +136,7 @@ impl FileRule for UncheckedResponse {
             )
         };
         let project_names = std::cell::OnceCell::new();
+        let imports_plain_client = std::cell::OnceCell::new();
         let inherited_client = |write: &Call, function: &Function| {
             knowledge
                 .sink(write)
@@ -219,7 +223,14 @@ impl FileRule for UncheckedResponse {
             {
                 return;
             }
+            // A client known only by its name is taken for a library's that
+            // answers error statuses normally only in a file importing one;
+            // elsewhere it is most often the project's own wrapper, which may
+            // check the status and throw (evidence decides, names do not).
             let resolved = client_resolved(write, file.model, knowledge, ecosystem);
+            if !resolved && !*imports_plain_client.get_or_init(|| imports_plain(file)) {
+                return;
+            }
             findings.push(self.finding(write, call, state, reading, ecosystem, resolved));
         });
     }
@@ -308,12 +319,30 @@ fn client_resolved(
             .unwrap_or(receiver);
         crate::flow::has_typed_parameter(model, member)
     });
+    // `window.fetch(..)`, `globalThis.fetch(..)`: the platform's own `fetch`.
+    let global_fetch = ecosystem == Some(Ecosystem::Js)
+        && write.method == "fetch"
+        && matches!(
+            write.receiver.as_deref(),
+            Some("window" | "globalThis" | "global" | "self")
+        );
     ecosystem == Some(Ecosystem::Rust)
+        || global_fetch
         || typed
         || write.constructed_receiver.is_some()
         || knowledge
             .sink(write)
             .is_some_and(|sink| sink.names_its_origin(&write.callee))
+}
+
+/// Whether the file imports a library whose HTTP clients resolve normally
+/// on an error status (`requests`, `node-fetch`; the packs'
+/// `non_throwing_http_modules`).
+fn imports_plain(file: &FileContext<'_>) -> bool {
+    Language::from_path(file.path).is_some_and(|language| {
+        file.knowledge
+            .imports_non_throwing_http(language, file.source)
+    })
 }
 
 /// Receivers of a generic `request` method known to resolve normally on an
