@@ -1017,6 +1017,54 @@ pub fn named_as_a_read(function: &str) -> bool {
     reads_as_a_question(&crate::knowledge::identifier_words(name), READ_VERBS)
 }
 
+/// Words that name a request as such, whatever it asks or changes: the
+/// method of a project's own transport (`post`, `_request`, `apiCall`).
+const TRANSPORT_WORDS: &[&str] = &[
+    "post", "put", "patch", "delete", "del", "request", "send", "call", "fetch",
+];
+
+/// Words a transport method's name may hold besides [`TRANSPORT_WORDS`]
+/// (`make_request`, `doFetch`, `postJson`, `raw_request`, `sendWithRetry`).
+const TRANSPORT_HELPER_WORDS: &[&str] = &[
+    "make",
+    "do",
+    "perform",
+    "execute",
+    "api",
+    "http",
+    "raw",
+    "json",
+    "async",
+    "with",
+    "retry",
+    "retries",
+    "authed",
+    "authenticated",
+    "signed",
+];
+
+/// Whether the innermost named function of `function` (a walk's function
+/// path) is named for the request itself and nothing else (`post`,
+/// `_request`, `make_request`, `apiCall`): a project's own transport, whose
+/// callers give the request its meaning and read what it returns.
+pub fn named_for_transport(function: &str) -> bool {
+    let Some(name) = function
+        .rsplit(" > ")
+        .find(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))
+    else {
+        return false;
+    };
+    let name = name.rsplit('.').next().unwrap_or(name);
+    let words = crate::knowledge::identifier_words(name);
+    words
+        .iter()
+        .any(|word| TRANSPORT_WORDS.contains(&word.as_str()))
+        && words.iter().all(|word| {
+            TRANSPORT_WORDS.contains(&word.as_str())
+                || TRANSPORT_HELPER_WORDS.contains(&word.as_str())
+        })
+}
+
 /// Whether an HTTP call only asks: its target names a read
 /// ([`targets_a_read`]), or its target says nothing of what it is (`url`,
 /// `options`) and the function making it is named for a read

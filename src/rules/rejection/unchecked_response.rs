@@ -4,8 +4,8 @@ use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
     BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
     documented_as_a_read, function_phrase, http_target, in_rethrowing_handler, is_chain_link,
-    on_receiver_in, on_throwing_receiver, project_made_receivers, rest_of_function,
-    status_catching_receivers, throwing_receivers, tolerated_around, usage_in,
+    named_for_transport, on_receiver_in, on_throwing_receiver, project_made_receivers,
+    rest_of_function, status_catching_receivers, throwing_receivers, tolerated_around, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -30,7 +30,9 @@ declare_rule! {
     /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
     /// that are indexed locally (`resp.json()["id"]` raises on an error body), bodies whose outcome
     /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
-    /// `if` on the body that throws), POSTs to an endpoint
+    /// `if` on the body that throws), bodies that the project's own transport method returns whole
+    /// (`async post(path, data) { .. return res.json() }`, `_request(..)`: its callers give the
+    /// request its meaning and read the outcome the body carries), POSTs to an endpoint
     /// that only reads (its path or the constant holding it says query, search, lookup, count,
     /// token, userinfo, browse, or names an RPC method that only answers, `/users/get_current_account`,
     /// `users.list`; or a target that says nothing, `url`, `api_endpoint`, made by a function
@@ -478,6 +480,11 @@ fn chained_reading(
             return None;
         }
     }
+    // `return fetch(url, init).then((r) => r.json())` in the project's own
+    // `post(..)`: its callers read the body and its outcome.
+    if call.result == CallResult::Returned && named_for_transport(&state.function) {
+        return None;
+    }
     match call.result {
         CallResult::ExplicitlyIgnored => None,
         // `requests.post(..).json()["id"]` raises on an error body.
@@ -526,6 +533,12 @@ fn bound_reading(
     // body carries the outcome and it is checked.
     if usage == Usage::BodyOnly && body_checked(state.enclosing, &rest, &body_bindings(&rest, var))
     {
+        return None;
+    }
+    // The project's own transport (`async post(uri, data) { .. return
+    // res.json() }`) hands the whole body to its callers, who give the
+    // request its meaning and read the outcome the body carries.
+    if usage == Usage::BodyReturned && named_for_transport(&state.function) {
         return None;
     }
     // An unawaited promise nobody reads is fire-and-forget's finding.
