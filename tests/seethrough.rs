@@ -934,3 +934,54 @@ fn an_injected_member_named_after_the_projects_own_class_is_judged_by_its_method
         .collect();
     assert_eq!(lines, vec![10], "{report}");
 }
+
+#[test]
+fn a_default_imported_helper_is_seen_through_like_a_named_one() {
+    let mailer = "import nodemailer from 'nodemailer';\n\nconst transport = nodemailer.createTransport({});\n\nexport default async function sendReceipt(order) {\n  await transport.sendMail({ to: order.email, subject: 'Receipt' });\n}\n";
+    let before = "import sendReceipt from '../lib/send-receipt.js';\n\nexport async function pay(db, order) {\n  await db.transaction(async (trx) => {\n    await trx('orders').where({ id: order.id }).update({ status: 'paid' });\n  });\n}\n";
+    let after = before.replace(
+        "update({ status: 'paid' });\n",
+        "update({ status: 'paid' });\n    await sendReceipt(order);\n",
+    );
+    let (repo, base, head) = change(
+        &[("lib/send-receipt.js", mailer), ("src/pay.js", before)],
+        "src/pay.js",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            6,
+            "new".to_string()
+        )],
+        "{report}"
+    );
+    let message = findings(&report)[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("lib/send-receipt.js:5"), "{message}");
+}
+
+#[test]
+fn a_default_imported_fetch_wrapper_that_throws_is_not_an_unchecked_fetch() {
+    let wrapper = "import nodeFetch from 'node-fetch';\n\nexport default async function fetch(url, init) {\n  const response = await nodeFetch(url, init);\n  if (!response.ok) {\n    throw new Error(`request failed: ${response.status}`);\n  }\n  return response;\n}\n";
+    let before = "import fetch from '../utils/fetch.js';\n\nexport async function deliver(url, payload) {\n  return { delivered: false };\n}\n";
+    let after = before.replace(
+        "  return { delivered: false };\n",
+        "  await fetch(url, { method: 'POST', body: JSON.stringify(payload) });\n  return { delivered: true };\n",
+    );
+    let (repo, base, head) = change(
+        &[("utils/fetch.js", wrapper), ("src/deliver.js", before)],
+        "src/deliver.js",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        Vec::<(String, u64, String)>::new(),
+        "{report}"
+    );
+}

@@ -32,6 +32,16 @@ static JS_NAMED: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?m)^\s*import\s+(?:type\s+)?(?:([A-Za-z_$][\w$]*)\s*,\s*)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]"#,
     )
 });
+static JS_DEFAULT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"(?m)^\s*import\s+([A-Za-z_$][\w$]*)\s*(?:,\s*(?:\{[^}]*\}|\*\s+as\s+[A-Za-z_$][\w$]*)\s*)?from\s*['"]([^'"]+)['"]"#,
+    )
+});
+static JS_DEFAULT_EXPORT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"(?m)^\s*export\s+default\s+(?:(?:async\s+)?function\s*\*?\s*|class\s+)?([A-Za-z_$][\w$]*)\s*(?:[;(<{]|$|extends\b|implements\b)|\bexport\s*\{[^}]*?\b([A-Za-z_$][\w$]*)\s+as\s+default\b[^}]*\}\s*;?\s*$"#,
+    )
+});
 static JS_NAMESPACE: LazyLock<Regex> = LazyLock::new(|| {
     regex(r#"(?m)^\s*import\s+\*\s+as\s+([A-Za-z_$][\w$]*)\s+from\s*['"]([^'"]+)['"]"#)
 });
@@ -59,6 +69,20 @@ static RUST_USE: LazyLock<Regex> = LazyLock::new(|| {
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|_| unreachable!("valid literal regex"))
+}
+
+/// The name a JS/TS default import takes from its module:
+/// `import sendEmail from './mail'` binds `sendEmail` to `default`.
+pub const DEFAULT_EXPORT: &str = "default";
+
+/// The name of what a JS/TS file exports as its default, when it is a
+/// declaration of the file: `export default async function fetch(..)`,
+/// `export default class Mailer`, `export default sendEmail;`,
+/// `export { sendEmail as default }`.
+pub fn js_default_export(source: &str) -> Option<String> {
+    let caps = JS_DEFAULT_EXPORT.captures_iter(source).next()?;
+    let name = caps.get(1).or_else(|| caps.get(2))?.as_str();
+    (!matches!(name, "async" | "function" | "class" | "new" | "await")).then(|| name.to_string())
 }
 
 /// Resolves a JS/TS specifier that is not relative (`@/lib/mail` through a
@@ -173,6 +197,17 @@ fn js_imports(path: &str, source: &str, aliases: JsAliases<'_>) -> Vec<ImportedN
     for caps in JS_REQUIRE_NAMED.captures_iter(source) {
         named(&caps[1], &caps[2], ":");
     }
+    // `import sendEmail from './mail'`, `import fetch, { Headers } from ..`:
+    // the module's default export, bound to a name of the importer's choice.
+    for caps in JS_DEFAULT.captures_iter(source) {
+        if let Some(candidates) = candidates_of(&caps[2]) {
+            out.push(ImportedName {
+                local: caps[1].to_string(),
+                remote: Some(DEFAULT_EXPORT.to_string()),
+                candidates,
+            });
+        }
+    }
     for caps in JS_NAMESPACE
         .captures_iter(source)
         .chain(JS_REQUIRE_MODULE.captures_iter(source))
@@ -230,6 +265,14 @@ pub fn reexports(language: Language, path: &str, source: &str) -> Vec<ImportedNa
                         candidates,
                     });
                 }
+            }
+            // The file's own default export, offered as `default`.
+            if let Some(name) = js_default_export(source) {
+                out.push(ImportedName {
+                    local: DEFAULT_EXPORT.to_string(),
+                    remote: Some(name),
+                    candidates: vec![path.to_string()],
+                });
             }
             out
         }
@@ -654,6 +697,52 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn js_default_imports_bind_the_modules_default_export() {
+        let source = "import sendReceipt from './mail';\nimport fetch, { Headers } from '../utils/fetch';\nimport type Config from './config';\nimport React from 'react';\n";
+        let found = names(&js_imports("src/pay.ts", source, &no_aliases));
+        assert!(
+            found
+                .iter()
+                .any(|(local, remote, first)| local == "sendReceipt"
+                    && remote.as_deref() == Some("default")
+                    && first.starts_with("src/mail"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(local, remote, _)| local == "fetch" && remote.as_deref() == Some("default"))
+        );
+        assert!(
+            found.iter().any(
+                |(local, remote, _)| local == "Headers" && remote.as_deref() == Some("Headers")
+            )
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|(local, _, _)| local == "React" || local == "type" || local == "Config")
+        );
+        assert_eq!(
+            js_default_export("export default async function fetch(url) {}"),
+            Some("fetch".to_string())
+        );
+        assert_eq!(
+            js_default_export("class Mailer {}\nexport default Mailer;\n"),
+            Some("Mailer".to_string())
+        );
+        assert_eq!(
+            js_default_export("export { send as default };\n"),
+            Some("send".to_string())
+        );
+        assert_eq!(
+            js_default_export("export default class Mailer extends Base {}"),
+            Some("Mailer".to_string())
+        );
+        assert_eq!(js_default_export("export default function (url) {}"), None);
+        assert_eq!(js_default_export("export default async (req) => {}"), None);
     }
 
     #[test]

@@ -779,6 +779,12 @@ impl Knowledge {
         if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
             return None;
         }
+        // A bare function the project declares or imports from its own code
+        // (`import fetch from '../utils/fetch'`) is that function, whatever
+        // SDK shares its name: its summary found no effect the packs know.
+        if call.receiver.is_none() && self.is_summarised(call) {
+            return None;
+        }
         if self.helper_fact(call, |h| &h.project_made)
             && (sink.generic || sink.guesses_receiver(&call.callee))
         {

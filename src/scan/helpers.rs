@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::diff::{self, ChangedFile};
 use crate::flow::derived::{Summaries, Summary, short_name};
 use crate::flow::imports::{
-    ImportedName, declares, project_imports, project_imports_with, reexports,
+    DEFAULT_EXPORT, ImportedName, declares, js_default_export, project_imports,
+    project_imports_with, reexports,
 };
 use crate::lang;
 use crate::model::Language;
@@ -597,6 +598,27 @@ pub(super) fn file_exports(
             None => (short_name(function).to_string(), summary),
         })
         .collect();
+    // What a JS/TS file exports as its default, under `default` too: a
+    // default import (`import fetch from './fetch'`) names it so.
+    if matches!(
+        language,
+        Language::JavaScript | Language::TypeScript | Language::Tsx
+    ) && let Some(name) = js_default_export(text)
+    {
+        let prefix = format!("{name}.");
+        let aliases: Vec<(String, Summary)> = exported
+            .iter()
+            .filter_map(|(function, summary)| {
+                let alias = if *function == name {
+                    DEFAULT_EXPORT.to_string()
+                } else {
+                    format!("{DEFAULT_EXPORT}.{}", function.strip_prefix(&prefix)?)
+                };
+                Some((alias, summary.clone()))
+            })
+            .collect();
+        exported.extend(aliases);
+    }
     // A task class whose enqueue waits for the commit, under its own name:
     // a file that imports it and declares tasks with `base=` that class has
     // tasks that send after commit.
