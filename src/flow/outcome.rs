@@ -1007,14 +1007,18 @@ const CHANGE_WORDS: &[&str] = &[
 /// the protocol's way of asking (a report, a token, a query body too large
 /// for a URL).
 pub fn named_as_a_read(function: &str) -> bool {
-    let Some(name) = function
+    innermost_name(function).is_some_and(|name| {
+        reads_as_a_question(&crate::knowledge::identifier_words(name), READ_VERBS)
+    })
+}
+
+/// The innermost named function of a walk's function path
+/// (`Plugin.get_certificates > <anonymous>` gives `get_certificates`).
+fn innermost_name(function: &str) -> Option<&str> {
+    let name = function
         .rsplit(" > ")
-        .find(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))
-    else {
-        return false;
-    };
-    let name = name.rsplit('.').next().unwrap_or(name);
-    reads_as_a_question(&crate::knowledge::identifier_words(name), READ_VERBS)
+        .find(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))?;
+    Some(name.rsplit('.').next().unwrap_or(name))
 }
 
 /// Words that name a request as such, whatever it asks or changes: the
@@ -1048,13 +1052,9 @@ const TRANSPORT_HELPER_WORDS: &[&str] = &[
 /// `_request`, `make_request`, `apiCall`): a project's own transport, whose
 /// callers give the request its meaning and read what it returns.
 pub fn named_for_transport(function: &str) -> bool {
-    let Some(name) = function
-        .rsplit(" > ")
-        .find(|part| !part.is_empty() && part.chars().all(|c| c == '.' || is_ident_char(c)))
-    else {
+    let Some(name) = innermost_name(function) else {
         return false;
     };
-    let name = name.rsplit('.').next().unwrap_or(name);
     let words = crate::knowledge::identifier_words(name);
     words
         .iter()
