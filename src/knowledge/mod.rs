@@ -779,10 +779,13 @@ impl Knowledge {
         if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
             return None;
         }
-        // A bare function the project declares or imports from its own code
-        // (`import fetch from '../utils/fetch'`) is that function, whatever
-        // SDK shares its name: its summary found no effect the packs know.
-        if call.receiver.is_none() && self.is_summarised(call) {
+        // A bare HTTP function the project declares or imports from its own
+        // code (`import fetch from '../utils/fetch'`) is that function: how
+        // it answers a failure (it may check the status and throw) is in its
+        // body, whose summary found no request the packs know. A name that
+        // says what is sent (`send_email`) still says it of the project's
+        // helper, whatever the helper calls to send it.
+        if call.receiver.is_none() && sink.kind == SinkKind::Http && self.is_summarised(call) {
             return None;
         }
         if self.helper_fact(call, |h| &h.project_made)
