@@ -4,7 +4,7 @@
 
 use crate::context::{LinguistAttributes, PathContext};
 use crate::knowledge::{CallPattern, KnowledgeBase, KnowledgeError, Pack};
-use crate::model::Ecosystem;
+use crate::model::{Ecosystem, Language};
 use crate::rules::{Severity, find_rule};
 use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -470,6 +470,21 @@ impl Config {
             .unwrap_or_else(|| crate::context::by_convention(path))
     }
 
+    /// What kind of code a file holds, its text read too: a production
+    /// path whose code runs in the browser ([`crate::context::runs_in_browser`])
+    /// is browser code, unless `context.production` names it.
+    pub fn file_context(&self, path: &str, language: Language, source: &str) -> PathContext {
+        match self.path_context(path) {
+            PathContext::Production
+                if !self.context_production.is_match(path)
+                    && crate::context::runs_in_browser(language, source) =>
+            {
+                PathContext::Browser
+            }
+            context => context,
+        }
+    }
+
     /// Whether a repository path is ignored by `ignore:`.
     pub fn is_ignored(&self, path: &str) -> bool {
         self.ignore.is_match(path)
@@ -722,6 +737,25 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(js.sink(&call).map(|s| s.label.as_str()), Some("our bus"));
+    }
+
+    #[test]
+    fn browser_code_is_quiet_unless_named_production() {
+        let page = "const base = window.location.origin;";
+        let config =
+            Config::parse("context:\n  production: ['web/**']\n", CONFIG_FILE).expect("valid");
+        assert_eq!(
+            config.file_context("app/page.js", Language::JavaScript, page),
+            PathContext::Browser
+        );
+        assert_eq!(
+            config.file_context("web/page.js", Language::JavaScript, page),
+            PathContext::Production
+        );
+        assert_eq!(
+            config.file_context("app/server.js", Language::JavaScript, "fetch(url);"),
+            PathContext::Production
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! This module is the one place that decides it (see
 //! [`crate::config::Config::path_context`] for the `.handoff.yml` override).
 
+use crate::model::Language;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 /// What kind of code a path holds.
@@ -26,8 +27,8 @@ pub enum PathContext {
     /// Vendored third-party code (a folder or `linguist-vendored`).
     Vendored,
     /// Assets a web server hands to the browser as they are (`static/`,
-    /// `public/`, `assets/`, a build's `built/` folder): UI calls, not
-    /// workflow handoffs.
+    /// `public/`, `assets/`, a build's `built/` folder), and code that runs
+    /// in the browser ([`runs_in_browser`]): UI calls, not workflow handoffs.
     Browser,
     /// Telemetry and usage pings (`telemetry/`, `telemetry.js`): best effort
     /// by design.
@@ -126,6 +127,51 @@ fn file_context(file: &str) -> PathContext {
         return PathContext::Telemetry;
     }
     PathContext::Production
+}
+
+/// What only code that runs in a browser reaches for: the page's location,
+/// history and storage, the DOM, a browser extension's APIs and React's
+/// client hooks. A server file that only mentions a `document` or a
+/// `window` of its own does not name these members.
+const BROWSER_ONLY: &[&str] = &[
+    "window.location",
+    "window.addEventListener",
+    "window.history",
+    "localStorage.",
+    "sessionStorage.",
+    "document.cookie",
+    "document.querySelector",
+    "document.getElementById",
+    "document.createElement",
+    "browser.tabs.",
+    "browser.runtime.",
+    "chrome.runtime.",
+    "chrome.tabs.",
+    "useState(",
+    "useEffect(",
+];
+
+/// Whether a JavaScript or TypeScript file runs in the browser: a client
+/// component (`"use client"`), or code that reaches for what only a browser
+/// has ([`BROWSER_ONLY`]) and never asks whether it has it (`typeof window`,
+/// the mark of code written to run on the server too). Its requests go to
+/// the application's own server, which owns the workflow: a UI call, not a
+/// handoff.
+pub fn runs_in_browser(language: Language, source: &str) -> bool {
+    if !matches!(
+        language,
+        Language::JavaScript | Language::TypeScript | Language::Tsx
+    ) {
+        return false;
+    }
+    let client_component = source.lines().take(20).any(|line| {
+        let line = line.trim().trim_end_matches(';');
+        line == "\"use client\"" || line == "'use client'"
+    });
+    client_component
+        || (BROWSER_ONLY.iter().any(|marker| source.contains(marker))
+            && !source.contains("typeof window")
+            && !source.contains("typeof document"))
 }
 
 /// Whether a file's name says it reports usage home (`usage_data.py`,
@@ -343,6 +389,32 @@ mod tests {
             by_convention("app/testimonials/views.py"),
             PathContext::Production
         );
+    }
+
+    #[test]
+    fn code_that_reaches_for_the_page_runs_in_the_browser() {
+        let js = Language::JavaScript;
+        assert!(runs_in_browser(
+            js,
+            "const base = window.location.origin;\nfetch(base);"
+        ));
+        assert!(runs_in_browser(
+            Language::Tsx,
+            "'use client';\nimport x from 'y';"
+        ));
+        assert!(runs_in_browser(js, "browser.tabs.query({}).then(close);"));
+        assert!(runs_in_browser(js, "const [a, set] = React.useState(0);"));
+        // A server file's own `document` or `window` names none of them.
+        assert!(!runs_in_browser(
+            js,
+            "const document = await db.find(id);\ndocument.title;"
+        ));
+        // Written to run on the server too: judged as server code.
+        assert!(!runs_in_browser(
+            js,
+            "const o = typeof window !== 'undefined' ? window.location.origin : env.URL;"
+        ));
+        assert!(!runs_in_browser(Language::Python, "window.location = 1"));
     }
 
     #[test]

@@ -59,7 +59,9 @@ pub fn check_version(
     let mut raw = Vec::new();
     // Tests, examples, generated and vendored code are quiet: one decision,
     // made in `crate::context` through the configuration.
-    let production = config.path_context(identity_path).is_production();
+    let production = config
+        .file_context(identity_path, language, source)
+        .is_production();
     for rule in all_rules().iter().filter(|_| production) {
         if !config.rule_enabled(rule.id().as_str()) {
             continue;

@@ -210,7 +210,7 @@ pub fn find_entries(
     let (path, language, model) = (file.path, file.language, file.model);
     let walker = ScopeWalker::new(knowledge, model);
     let structural = structural_candidates(path, model, knowledge, registry);
-    let user_interface = is_user_interface(path, language);
+    let user_interface = is_user_interface(path, language, file.source);
     let mut entries: BTreeMap<usize, EntryPoint> = BTreeMap::new();
     let mut left_out: BTreeMap<usize, (LeftOut, String)> = BTreeMap::new();
     walker.walk(model, &mut |call, state| {
@@ -422,10 +422,14 @@ fn new_entry(path: &str, language: Language, candidate: Candidate<'_>) -> EntryP
     }
 }
 
-/// Whether a file is user-interface code: JSX/TSX components, or a file
+/// Whether a file is user-interface code: JSX/TSX components, code that
+/// runs in the browser ([`crate::context::runs_in_browser`]), or a file
 /// under a components, frontend, UI or static-assets folder.
-fn is_user_interface(path: &str, language: Language) -> bool {
-    if language == Language::Tsx || path.ends_with(".jsx") {
+fn is_user_interface(path: &str, language: Language, source: &str) -> bool {
+    if language == Language::Tsx
+        || path.ends_with(".jsx")
+        || crate::context::runs_in_browser(language, source)
+    {
         return true;
     }
     path.split('/')
