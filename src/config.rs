@@ -470,19 +470,11 @@ impl Config {
             .unwrap_or_else(|| crate::context::by_convention(path))
     }
 
-    /// What kind of code a file holds, its text read too: a production
-    /// path whose code runs in the browser ([`crate::context::runs_in_browser`])
-    /// is browser code, unless `context.production` names it.
-    pub fn file_context(&self, path: &str, language: Language, source: &str) -> PathContext {
-        match self.path_context(path) {
-            PathContext::Production
-                if !self.context_production.is_match(path)
-                    && crate::context::runs_in_browser(language, source) =>
-            {
-                PathContext::Browser
-            }
-            context => context,
-        }
+    /// Whether a production file's code runs in the browser
+    /// ([`crate::context::runs_in_browser`]) and `context.production` does
+    /// not name it: its findings rest on a UI call.
+    pub fn runs_in_browser(&self, path: &str, language: Language, source: &str) -> bool {
+        !self.context_production.is_match(path) && crate::context::runs_in_browser(language, source)
     }
 
     /// Whether a repository path is ignored by `ignore:`.
@@ -740,22 +732,13 @@ mod tests {
     }
 
     #[test]
-    fn browser_code_is_quiet_unless_named_production() {
+    fn browser_code_is_judged_as_such_unless_named_production() {
         let page = "const base = window.location.origin;";
         let config =
             Config::parse("context:\n  production: ['web/**']\n", CONFIG_FILE).expect("valid");
-        assert_eq!(
-            config.file_context("app/page.js", Language::JavaScript, page),
-            PathContext::Browser
-        );
-        assert_eq!(
-            config.file_context("web/page.js", Language::JavaScript, page),
-            PathContext::Production
-        );
-        assert_eq!(
-            config.file_context("app/server.js", Language::JavaScript, "fetch(url);"),
-            PathContext::Production
-        );
+        assert!(config.runs_in_browser("app/page.js", Language::JavaScript, page));
+        assert!(!config.runs_in_browser("web/page.js", Language::JavaScript, page));
+        assert!(!config.runs_in_browser("app/server.js", Language::JavaScript, "fetch(url);"));
     }
 
     #[test]

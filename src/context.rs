@@ -27,8 +27,8 @@ pub enum PathContext {
     /// Vendored third-party code (a folder or `linguist-vendored`).
     Vendored,
     /// Assets a web server hands to the browser as they are (`static/`,
-    /// `public/`, `assets/`, a build's `built/` folder), and code that runs
-    /// in the browser ([`runs_in_browser`]): UI calls, not workflow handoffs.
+    /// `public/`, `assets/`, a build's `built/` folder): UI calls, not
+    /// workflow handoffs.
     Browser,
     /// Telemetry and usage pings (`telemetry/`, `telemetry.js`): best effort
     /// by design.
@@ -154,9 +154,9 @@ const BROWSER_ONLY: &[&str] = &[
 /// Whether a JavaScript or TypeScript file runs in the browser: a client
 /// component (`"use client"`), or code that reaches for what only a browser
 /// has ([`BROWSER_ONLY`]) and never asks whether it has it (`typeof window`,
-/// the mark of code written to run on the server too). Its requests go to
-/// the application's own server, which owns the workflow: a UI call, not a
-/// handoff.
+/// the mark of code written to run on the server too). Its requests most
+/// often go to the application's own server, which owns the workflow: what
+/// is found there rests on a UI call (see `scan::analyze`).
 pub fn runs_in_browser(language: Language, source: &str) -> bool {
     if !matches!(
         language,

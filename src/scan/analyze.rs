@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::flow::derived::{Summary, file_knowledge};
 use crate::lang;
 use crate::model::{FileModel, Language};
-use crate::rules::{FileContext, RawFinding, Rule, all_rules};
+use crate::rules::{Confidence, FileContext, RawFinding, Rule, all_rules};
 use std::collections::HashMap;
 
 /// The analysis of one file version.
@@ -59,9 +59,7 @@ pub fn check_version(
     let mut raw = Vec::new();
     // Tests, examples, generated and vendored code are quiet: one decision,
     // made in `crate::context` through the configuration.
-    let production = config
-        .file_context(identity_path, language, source)
-        .is_production();
+    let production = config.path_context(identity_path).is_production();
     for rule in all_rules().iter().filter(|_| production) {
         if !config.rule_enabled(rule.id().as_str()) {
             continue;
@@ -72,6 +70,9 @@ pub fn check_version(
     }
     if language == Language::Rust {
         crate::context::drop_in_test_modules(source, &mut raw);
+    }
+    if config.runs_in_browser(identity_path, language, source) {
+        mark_as_browser_calls(&mut raw);
     }
     let mut warnings = Vec::new();
     let suppressions = suppressions(identity_path, &model.comments, &mut warnings);
@@ -109,6 +110,20 @@ pub fn check_version(
         model,
         findings,
         warnings,
+    }
+}
+
+/// Findings in code that runs in the browser rest on a UI call: its request
+/// goes to the application's own server, which may own the workflow and
+/// answer for it. Some still matter (a delete the page reports done when the
+/// server refused it), most do not (a preference synced in passing): low
+/// confidence, with the reason in the message.
+fn mark_as_browser_calls(raw: &mut [RawFinding]) {
+    for finding in raw {
+        finding.confidence = Confidence::Low;
+        finding.message.push_str(
+            " (this code runs in the browser: the request may go to the application's own server, which then owns the workflow)",
+        );
     }
 }
 
