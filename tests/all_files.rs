@@ -302,3 +302,51 @@ fn prefilter_never_hides_a_finding_on_a_generated_repository() {
         "the prefilter skips some files ({parsed} parsed)"
     );
 }
+
+#[test]
+fn a_build_next_to_its_source_is_one_finding() {
+    // A package that ships its source and its build holds one root cause.
+    let build = PUBLISH_IN_TRANSACTION.replace(": string", "");
+    let repo = Repo::new();
+    repo.write("README.md", "shop\n");
+    let base = repo.commit("empty");
+    repo.write("src/pay.ts", PUBLISH_IN_TRANSACTION);
+    repo.write("dist/pay.js", &build);
+    repo.write("dist/pay.cjs", &build);
+    // Another function publishing the same way is another finding.
+    repo.write(
+        "src/refund.ts",
+        PUBLISH_IN_TRANSACTION.replace("pay(", "refund("),
+    );
+    let head = repo.commit("app and its build");
+
+    // The audit streams findings in path order: the first copy is kept and
+    // the others are counted in a warning.
+    let audit = repo
+        .handoff(&["scan", "--all-files", "--format", "json"])
+        .json();
+    let audited = findings(&audit);
+    let paths: Vec<&str> = audited.iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["dist/pay.cjs", "src/refund.ts"], "{audit}");
+    let warned = audit["warnings"].as_array().is_some_and(|warnings| {
+        warnings.iter().any(|w| {
+            w.as_str()
+                .is_some_and(|w| w.starts_with("2 finding(s) repeat a finding of an earlier file"))
+        })
+    });
+    assert!(warned, "{audit}");
+
+    // A change keeps the source's finding and relates the build's copies.
+    let change = repo.scan_change(&base, &head);
+    let found = findings(&change);
+    let paths: Vec<&str> = found.iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["src/pay.ts", "src/refund.ts"], "{change}");
+    let related: Vec<&str> = found[0]["related"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert!(related.contains(&"dist/pay.js"), "{change}");
+    assert!(related.contains(&"dist/pay.cjs"), "{change}");
+}

@@ -29,6 +29,7 @@ use crate::flow::derived::Summary;
 use crate::lang::{self, PARSER_STACK_BYTES};
 use crate::model::Language;
 use crate::rules::Confidence;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -174,6 +175,7 @@ impl AllFilesScan {
                 ..Stats::default()
             },
             warnings: Vec::new(),
+            copies: CopiesSeen::default(),
         };
         let mut each = |path: String, result: FileResult| tally.add(&path, result, on_finding);
         diff::for_each_tree_file(
@@ -186,8 +188,15 @@ impl AllFilesScan {
         )?;
         let Tally {
             mut stats,
-            warnings,
+            mut warnings,
+            copies,
         } = tally;
+        if copies.left_out > 0 {
+            warnings.push(format!(
+                "{} finding(s) repeat a finding of an earlier file (the same code copied, such as a build of it next to its source) and were left out: fix the first, the copies follow",
+                copies.left_out
+            ));
+        }
         stats.helper_files = helpers.files_read();
         stats.elapsed_ms = started.elapsed().as_millis();
         let report = Report {
@@ -243,6 +252,38 @@ impl FileAnalysis<'_> {
 struct Tally {
     stats: Stats,
     warnings: Vec<String>,
+    copies: CopiesSeen,
+}
+
+/// The findings handed on so far, by what makes a copy of one the same
+/// finding (see [`super::collapse::copy_key`]): a stream cannot merge a
+/// later copy into an earlier finding, so it leaves the copy out and counts
+/// it. One hash and path per finding, not the findings.
+#[derive(Default)]
+struct CopiesSeen {
+    paths: HashMap<u64, Vec<String>>,
+    left_out: usize,
+}
+
+impl CopiesSeen {
+    /// Whether `finding` repeats one of an earlier file; remembers it if not.
+    fn repeats(&mut self, finding: &Finding) -> bool {
+        let Some(key) = super::collapse::copy_key(finding) else {
+            return false;
+        };
+        let paths = self.paths.entry(key).or_default();
+        if paths
+            .iter()
+            .any(|path| super::collapse::are_copies(path, &finding.path))
+        {
+            self.left_out += 1;
+            return true;
+        }
+        if !paths.contains(&finding.path) {
+            paths.push(finding.path.clone());
+        }
+        false
+    }
 }
 
 impl Tally {
@@ -261,7 +302,11 @@ impl Tally {
             ));
         }
         self.warnings.extend(result.warnings);
-        result.findings.into_iter().for_each(on_finding);
+        for finding in result.findings {
+            if !self.copies.repeats(&finding) {
+                on_finding(finding);
+            }
+        }
     }
 }
 

@@ -317,7 +317,7 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
     });
-    let findings = collapse::collapse_per_line(findings);
+    let findings = collapse::collapse_copies(collapse::collapse_per_line(findings));
     analyzed_files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
         base,
