@@ -91,21 +91,18 @@ pub(super) fn collapse_copies(findings: Vec<Finding>) -> Vec<Finding> {
 }
 
 /// What copies of one finding share, hashed: its rule and status, its
-/// function, its message but for the line numbers it cites, and the source
-/// text it flags. `None` without source text to compare.
+/// function, its message but for the line numbers it cites, and the first
+/// line of the source it flags (a build reformats what follows: trailing
+/// commas, quotes). `None` without source text to compare.
 pub(super) fn copy_key(finding: &Finding) -> Option<u64> {
     use std::hash::{Hash, Hasher};
-    if finding.source_lines.is_empty() {
-        return None;
-    }
+    let first_line = finding.source_lines.first()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     finding.rule.hash(&mut hasher);
     finding.status.hash(&mut hasher);
     finding.function.hash(&mut hasher);
     without_line_numbers(&finding.message).hash(&mut hasher);
-    for line in &finding.source_lines {
-        line.trim().hash(&mut hasher);
-    }
+    first_line.trim().hash(&mut hasher);
     Some(hasher.finish())
 }
 
