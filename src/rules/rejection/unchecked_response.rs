@@ -371,6 +371,10 @@ enum Reading {
     BodyOnly(String),
     /// Only the body is read, through the chain (`fetch(..).then(r => r.json())`).
     ChainedBody(String),
+    /// Only the body of the variable named here is read, and it is returned
+    /// whole: the callers may read the outcome it carries (an error body's
+    /// `status` or `error` field), out of sight here.
+    BodyReturned(String),
     /// A `.then(..)` callback runs on any response and never looks at it.
     IgnoredByThen,
     /// The status of the variable named here is only read to take the
@@ -631,7 +635,8 @@ fn from_usage(usage: Usage, var: &str, ecosystem: Option<Ecosystem>) -> Option<R
     match usage {
         Usage::Unused => Some(Reading::Unread(var.to_string())),
         Usage::BodyOnly if ecosystem == Some(Ecosystem::Python) => None,
-        Usage::BodyOnly | Usage::BodyReturned => Some(Reading::BodyOnly(var.to_string())),
+        Usage::BodyOnly => Some(Reading::BodyOnly(var.to_string())),
+        Usage::BodyReturned => Some(Reading::BodyReturned(var.to_string())),
         Usage::HandedOn | Usage::Checked => None,
     }
 }
@@ -830,6 +835,12 @@ impl UncheckedResponse {
                 format!("only the body of `{var}` is read, never its status"),
                 Severity::Low,
             ),
+            Reading::BodyReturned(var) => (
+                format!(
+                    "only the body of `{var}` is read, never its status, and it is returned to the callers, who may or may not look for an error in it"
+                ),
+                Severity::Low,
+            ),
             Reading::IgnoredByThen => (
                 "its `.then(..)` callback runs on any response without looking at the status"
                     .to_string(),
@@ -867,9 +878,12 @@ impl UncheckedResponse {
             rule: self.id(),
             severity,
             // A success-only branch may be all the caller needs: the code
-            // shows the status was thought of. A client known only by the
-            // names of its receiver and method may be a wrapper that checks.
-            confidence: if matches!(reading, Reading::SuccessOnly(_)) || !resolved {
+            // shows the status was thought of. A body returned whole may be
+            // checked by the callers. A client known only by the names of
+            // its receiver and method may be a wrapper that checks.
+            confidence: if matches!(reading, Reading::SuccessOnly(_) | Reading::BodyReturned(_))
+                || !resolved
+            {
                 Confidence::Medium
             } else {
                 Confidence::High
@@ -887,7 +901,10 @@ impl UncheckedResponse {
 /// The idiomatic status check for the ecosystem, for questions.
 fn status_check_hint(ecosystem: Option<Ecosystem>, reading: &Reading) -> String {
     let var = match reading {
-        Reading::Unread(var) | Reading::BodyOnly(var) | Reading::SuccessOnly(var) => var.as_str(),
+        Reading::Unread(var)
+        | Reading::BodyOnly(var)
+        | Reading::BodyReturned(var)
+        | Reading::SuccessOnly(var) => var.as_str(),
         Reading::Dropped | Reading::ChainedBody(_) | Reading::IgnoredByThen => match ecosystem {
             Some(Ecosystem::Python) => "response",
             _ => "res",
