@@ -39,9 +39,10 @@ pub(super) fn collapse_per_line(findings: Vec<Finding>) -> Vec<Finding> {
 
 /// Merge the findings that are the same finding in copies of the same code
 /// (one rule and status, the same function, message and flagged source
-/// text, in files that are builds of one another, see [`are_copies`]) into one, kept in the file most likely the
-/// source (not a build folder's, TypeScript before its JavaScript output);
-/// the copies become its related locations.
+/// text, in files that are builds of one another, see [`are_copies`]) into
+/// one, kept in the file most likely the source (not a build folder's,
+/// TypeScript before its JavaScript output); the copies become its related
+/// locations.
 pub(super) fn collapse_copies(findings: Vec<Finding>) -> Vec<Finding> {
     let mut groups: HashMap<u64, Vec<usize>> = HashMap::new();
     for (index, finding) in findings.iter().enumerate() {
@@ -73,7 +74,7 @@ pub(super) fn collapse_copies(findings: Vec<Finding>) -> Vec<Finding> {
             path: finding.path.clone(),
             line: finding.line,
             column: finding.column,
-            message: "the same code, copied here (a build of it or a copy): one fix".to_string(),
+            message: "the same code, built from the same source: one fix".to_string(),
         });
     }
     findings
