@@ -36,7 +36,7 @@ declare_rule! {
     /// classes), catch a narrow error beside a catch-all handler that alerts (`except
     /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
-    /// not exist yet', `# it's fine`) or in the documentation of the function around them (a
+    /// not exist yet', `# it's fine`, 'falling back to the HTML page') or in the documentation of the function around them (a
     /// JSDoc or docstring that calls it best effort), sit in a handler that ends by re-raising
     /// (a cleanup before `raise`: the caller is told of the failure anyway), or live in test
     /// code. Telemetry pings and
