@@ -151,9 +151,22 @@ const BROWSER_ONLY: &[&str] = &[
     "useEffect(",
 ];
 
+/// Libraries that only run in a page: view-model and DOM libraries
+/// (Knockout, jQuery, Backbone) and the page's cookie jar (js-cookie). A
+/// file that imports one (`import ko from 'knockout'`, AMD's
+/// `define(['jquery'], ..)`, `require('js-cookie')`) is page code.
+const BROWSER_MODULES: &[&str] = &["knockout", "jquery", "js-cookie", "backbone"];
+
+/// Whether `source` names one of [`BROWSER_MODULES`] as a quoted module.
+fn imports_browser_module(source: &str) -> bool {
+    BROWSER_MODULES.iter().any(|module| {
+        source.contains(&format!("'{module}'")) || source.contains(&format!("\"{module}\""))
+    })
+}
+
 /// Whether a JavaScript or TypeScript file runs in the browser: a client
 /// component (`"use client"`), or code that reaches for what only a browser
-/// has ([`BROWSER_ONLY`]) and never asks whether it has it (`typeof window`,
+/// has ([`BROWSER_ONLY`], [`BROWSER_MODULES`]) and never asks whether it has it (`typeof window`,
 /// the mark of code written to run on the server too). Its requests most
 /// often go to the application's own server, which owns the workflow: what
 /// is found there rests on a UI call (see `scan::analyze`).
@@ -169,7 +182,8 @@ pub fn runs_in_browser(language: Language, source: &str) -> bool {
         line == "\"use client\"" || line == "'use client'"
     });
     client_component
-        || (BROWSER_ONLY.iter().any(|marker| source.contains(marker))
+        || ((BROWSER_ONLY.iter().any(|marker| source.contains(marker))
+            || imports_browser_module(source))
             && !source.contains("typeof window")
             && !source.contains("typeof document"))
 }
@@ -404,6 +418,19 @@ mod tests {
         ));
         assert!(runs_in_browser(js, "browser.tabs.query({}).then(close);"));
         assert!(runs_in_browser(js, "const [a, set] = React.useState(0);"));
+        assert!(runs_in_browser(
+            js,
+            "import ko from 'knockout';\nimport Cookies from \"js-cookie\";"
+        ));
+        assert!(runs_in_browser(
+            js,
+            "define(['jquery', 'arches'], function ($, arches) {});"
+        ));
+        // A server file that only mentions the word is not page code.
+        assert!(!runs_in_browser(
+            js,
+            "// like knockout, but on the server\n"
+        ));
         // A server file's own `document` or `window` names none of them.
         assert!(!runs_in_browser(
             js,

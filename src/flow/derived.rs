@@ -23,7 +23,9 @@ use super::keys::{Bindings, KeyFinder, KeyOrigin};
 use super::scope::{ScopeWalker, WalkState};
 use super::writes::{named_as_write, stores_rows};
 use crate::knowledge::{HelperFacts, HelperKey, Knowledge, Sink, SinkKind, SinkOrigin, SinkPlace};
-use crate::model::{BlockKind, Call, FileModel, Function, FunctionOrigin, Node, Span, Value};
+use crate::model::{
+    BlockKind, Call, CallResult, FileModel, Function, FunctionOrigin, Node, Span, Value,
+};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -83,6 +85,11 @@ pub struct Summary {
     pub reaches: Option<ReachedSink>,
     /// It runs a callable it is given inside a transaction.
     pub opens_transaction: bool,
+    /// It opens that transaction only on some paths: it also runs the
+    /// callable with none open (`if not converts(request): return
+    /// view(request)` before `with transaction.atomic(): return
+    /// view(request)`).
+    pub opens_transaction_sometimes: bool,
     /// It runs a callable it is given only after commit.
     pub defers: bool,
     /// It is a task whose own enqueue (`.delay()`, `.apply_async()`) waits
@@ -101,6 +108,13 @@ pub struct Summary {
     /// Calling it hands back something to wait for: it is async, or it
     /// returns a value (the promise it made).
     pub pending: bool,
+    /// It returns the response of an HTTP write whole, its status unread
+    /// (`return fetch(url, { method: 'POST', .. })`, `return
+    /// requests.post(..)`, Rust `Ok(client.post(..).send().await?)`), made
+    /// with a client the packs resolve that answers an error status
+    /// normally, itself or through such a helper: its callers own the
+    /// status (see [`Summaries::hands_back_response`]).
+    pub hands_back_response: bool,
 }
 
 /// Which writes a summary counts.
@@ -277,16 +291,20 @@ impl<'a> Summaries<'a> {
         if depth > MAX_DEPTH || !visiting.insert(function.name.clone()) {
             return Summary::default();
         }
+        let opens = |call: &Call| self.knowledge.is_transaction_opener(call);
+        let opens_transaction = wraps_callable(function, opens);
+        let opens_transaction_sometimes =
+            opens_transaction && runs_callable_outside(function, opens);
         let summary = Summary {
             reaches: self.reached_sink(function, visiting, depth),
-            opens_transaction: wraps_callable(function, |call| {
-                self.knowledge.is_transaction_opener(call)
-            }),
+            opens_transaction,
+            opens_transaction_sometimes,
             defers: wraps_callable(function, |call| self.knowledge.is_deferral(call)),
             sends_after_commit: self.has_deferring_base(function),
             writes: self.writes(function, visiting, depth, WriteMeasure::Named),
             stores: self.writes(function, visiting, depth, WriteMeasure::Stored),
             pending: function.is_async || returns_value(&function.body),
+            hands_back_response: self.hands_back_response(function, visiting, depth),
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
@@ -467,6 +485,64 @@ impl<'a> Summaries<'a> {
         inner.reaches.map(onward)
     }
 
+    /// Whether `function` returns the unread response of an HTTP write (see
+    /// [`Summary::hands_back_response`]): a call it returns (`return
+    /// fetch(..)`, a Rust tail `Ok(..send().await?)`) is such a write, or a
+    /// call of a helper that returns one.
+    fn hands_back_response(
+        &mut self,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> bool {
+        for (call, deferred, local, _) in self.call_facts(function) {
+            if deferred || local || !returned_whole(call, &function.body) {
+                continue;
+            }
+            if self.raw_write_response(call) {
+                return true;
+            }
+            if call.chain.is_empty()
+                && let Some(resolved) = self.resolve(call, function)
+            {
+                let inner = match resolved {
+                    Resolved::Declared(next) => self.of_function(next, visiting, depth + 1),
+                    Resolved::Imported(summary) => *summary,
+                };
+                if inner.hands_back_response {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether `call` is an HTTP write whose response it hands on unread: a
+    /// client the packs resolve by its library (`fetch`, `requests.post`,
+    /// reqwest's builder chain, a receiver the file constructs), that does
+    /// not throw on an error status, with nothing read or checked after it.
+    fn raw_write_response(&self, call: &Call) -> bool {
+        let links: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
+        let Some(position) = links.iter().position(|link| {
+            self.knowledge.sink(link).is_some_and(|sink| {
+                sink.kind == SinkKind::Http
+                    && sink.origin == SinkOrigin::Pack
+                    && (sink.names_its_origin(&link.callee)
+                        || link.constructed_receiver.is_some()
+                        || link.callee.contains("()."))
+            })
+        }) else {
+            return false;
+        };
+        !self.knowledge.throws_on_error_status(call)
+            && !links[..=position].iter().all(|link| link.args.is_empty())
+            && !links[position + 1..].iter().any(|link| {
+                self.knowledge.is_status_check(&link.method)
+                    || crate::flow::outcome::BODY_READS.contains(&link.method.as_str())
+                    || link.method == "then"
+            })
+    }
+
     /// Whether `function` writes stored state, as `measure` judges a call
     /// of no known body: a call (not deferred, not a side effect) so named,
     /// or a call of a helper whose body writes. A helper past the depth
@@ -608,9 +684,15 @@ impl<'a> Summaries<'a> {
                     if !summary.pending {
                         facts.settled.insert(name.clone());
                     }
+                    if summary.hands_back_response {
+                        facts.response_returners.insert(name.clone());
+                    }
                 }
                 if summary.opens_transaction {
                     facts.transactions.insert(name.clone());
+                }
+                if summary.opens_transaction_sometimes {
+                    facts.partial_transactions.insert(name.clone());
                 }
                 if summary.sends_after_commit {
                     facts.tasks_sent_after_commit.insert(name.clone());
@@ -633,6 +715,9 @@ impl<'a> Summaries<'a> {
         }
         facts.project_methods.extend(instance_facts.project_methods);
         facts.settled.extend(instance_facts.settled);
+        facts
+            .response_returners
+            .extend(instance_facts.response_returners);
         facts.project_method_names = method_names;
         facts.project_made = self.project_made_calls();
         if facts.is_empty() {
@@ -807,6 +892,9 @@ impl<'a> Summaries<'a> {
                         if !summary.pending {
                             facts.settled.insert(callee.clone());
                         }
+                        if summary.hands_back_response {
+                            facts.response_returners.insert(callee.clone());
+                        }
                         facts
                             .sinks
                             .entry(callee)
@@ -962,6 +1050,27 @@ fn passes_failure_on(nodes: &[Node]) -> bool {
     })
 }
 
+/// Whether the value of `call` is what the function around it returns:
+/// `return fetch(..)`, or the sole content of a Rust `Ok(..)` it returns
+/// (`Ok(client.post(url).send().await?)`).
+fn returned_whole(call: &Call, body: &[Node]) -> bool {
+    fn wrapped(call: &Call, nodes: &[Node]) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Return(ret) => matches!(
+                &ret.value,
+                Some(Value::Call(ok)) if ok.callee == "Ok"
+                    && matches!(
+                        ok.args.as_slice(),
+                        [only] if matches!(&only.value, Value::Call(inner) if inner.span == call.span)
+                    )
+            ),
+            Node::Block(block) => wrapped(call, &block.body),
+            _ => false,
+        })
+    }
+    call.result == CallResult::Returned || (call.result == CallResult::Used && wrapped(call, body))
+}
+
 /// Whether a `return` under `nodes` (outside nested functions) hands back a
 /// value.
 fn returns_value(nodes: &[Node]) -> bool {
@@ -1104,7 +1213,59 @@ fn collect_declarations<'a>(nodes: &'a [Node], out: &mut HashMap<String, &'a Fun
 /// `with atomic(): return func(*a)`), or run between a bound handle's begin
 /// and the end of the function (Rust `let tx = pool.begin()?; f(&mut tx)`).
 fn wraps_callable(function: &Function, opens: impl Fn(&Call) -> bool) -> bool {
-    let params: Vec<&str> = function
+    let params = wrapped_params(function);
+    let generator = function
+        .decorators
+        .iter()
+        .any(|d| d.callee.ends_with("contextmanager") || d.callee.ends_with("asynccontextmanager"));
+    wraps_in(&function.body, &params, generator, &opens, false)
+}
+
+/// Whether `function` (a wrapper that runs a callable it is given inside a
+/// transaction, see [`wraps_callable`]) also calls that callable where no
+/// transaction `opens` is open: on a path that skips it.
+fn runs_callable_outside(function: &Function, opens: impl Fn(&Call) -> bool) -> bool {
+    fn outside(nodes: &[Node], params: &[&str], opens: &dyn Fn(&Call) -> bool) -> bool {
+        for node in nodes {
+            let found = match node {
+                Node::Call(call) => {
+                    if opens(call) || call.chain.iter().any(opens) {
+                        // `tx = pool.begin()`: the rest of the body is inside.
+                        if call.bound_to.is_some() {
+                            return false;
+                        }
+                        continue;
+                    } else {
+                        calls_param(call, params)
+                    }
+                }
+                Node::Return(ret) => match &ret.value {
+                    Some(Value::Call(call)) => !opens(call) && calls_param(call, params),
+                    _ => false,
+                },
+                Node::Block(block) => match &block.kind {
+                    BlockKind::With { items, .. } if items.iter().any(opens) => false,
+                    _ => outside(&block.body, params, opens),
+                },
+                Node::Function(inner) => {
+                    !inner.decorators.iter().any(opens) && outside(&inner.body, params, opens)
+                }
+                Node::Assign(_) => false,
+            };
+            if found {
+                return true;
+            }
+        }
+        false
+    }
+    let params = wrapped_params(function);
+    outside(&function.body, &params, &opens)
+}
+
+/// The parameters of `function` that may be the callable it wraps (not
+/// `self`, `cls` or `this`).
+fn wrapped_params(function: &Function) -> Vec<&str> {
+    function
         .params
         .iter()
         .map(|p| {
@@ -1113,12 +1274,7 @@ fn wraps_callable(function: &Function, opens: impl Fn(&Call) -> bool) -> bool {
                 .trim_start_matches("mut ")
         })
         .filter(|p| !matches!(*p, "self" | "cls" | "this"))
-        .collect();
-    let generator = function
-        .decorators
-        .iter()
-        .any(|d| d.callee.ends_with("contextmanager") || d.callee.ends_with("asynccontextmanager"));
-    wraps_in(&function.body, &params, generator, &opens, false)
+        .collect()
 }
 
 fn wraps_in(

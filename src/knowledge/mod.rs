@@ -274,6 +274,9 @@ pub struct HelperFacts {
     pub sinks: HashMap<String, Sink>,
     /// Helpers that run a callable they are given inside a transaction.
     pub transactions: HashSet<String>,
+    /// Those of [`HelperFacts::transactions`] that open it only on some
+    /// paths and also run the callable with no transaction open.
+    pub partial_transactions: HashSet<String>,
     /// Helpers that run a callable they are given after commit.
     pub deferrals: HashSet<String>,
     /// Tasks whose own `.delay()` / `.apply_async()` waits for the commit
@@ -312,6 +315,10 @@ pub struct HelperFacts {
     /// imported from the project): a pattern that only guesses the client
     /// from the receiver's name (`**.*queue.add`) is no evidence about it.
     pub project_made: HashSet<String>,
+    /// Helpers that return the response of their HTTP write whole, its
+    /// status unread (`return fetch(url, { method: 'POST', .. })`): a
+    /// caller that drops what they return drops the status with it.
+    pub response_returners: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -319,6 +326,7 @@ impl HelperFacts {
     pub fn is_empty(&self) -> bool {
         self.sinks.is_empty()
             && self.transactions.is_empty()
+            && self.partial_transactions.is_empty()
             && self.deferrals.is_empty()
             && self.tasks_sent_after_commit.is_empty()
             && self.project_methods.is_empty()
@@ -328,6 +336,7 @@ impl HelperFacts {
             && self.settled.is_empty()
             && self.summarised.is_empty()
             && self.project_made.is_empty()
+            && self.response_returners.is_empty()
     }
 }
 
@@ -512,6 +521,20 @@ impl Knowledge {
     /// [`HelperFacts::settled`]).
     pub fn settles_itself(&self, call: &Call) -> bool {
         self.helper_fact(call, |h| &h.settled)
+    }
+
+    /// Whether the call resolves to a helper of the project that returns
+    /// the response of its HTTP write unread (see
+    /// [`HelperFacts::response_returners`]).
+    pub fn hands_back_response(&self, call: &Call) -> bool {
+        self.helper_fact(call, |h| &h.response_returners)
+    }
+
+    /// Whether the call resolves to a helper of the project that opens a
+    /// transaction around the callable it runs only on some paths (see
+    /// [`HelperFacts::partial_transactions`]).
+    pub fn opens_transaction_on_some_paths(&self, call: &Call) -> bool {
+        self.helper_fact(call, |h| &h.partial_transactions)
     }
 
     /// Whether a summary of the project's code answers for the call (see

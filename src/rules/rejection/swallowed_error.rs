@@ -38,7 +38,9 @@ declare_rule! {
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
     /// not exist yet', `# it's fine`, 'falling back to the HTML page') or in the documentation of the function around them (a
     /// JSDoc or docstring that calls it best effort), sit in a handler that ends by re-raising
-    /// (a cleanup before `raise`: the caller is told of the failure anyway), or live in test
+    /// (a cleanup before `raise`: the caller is told of the failure anyway), print it to the
+    /// console of a Django management command (`self.stdout.write(..)`: whoever runs the command
+    /// reads it), or live in test
     /// code. Telemetry pings and
     /// update checks
     /// (best effort by design), requests that only ask (see unchecked-response), messages to a
@@ -185,11 +187,31 @@ impl FileRule for SwallowedError {
                 .or_else(|| branches.err_branch_around(call, file, knowledge));
             if let Some(swallow) = swallow
                 && !documented_as_tolerated(file, call)
+                && !tells_the_operator(file.path, &swallow)
             {
                 findings.push(self.finding(file, call, sink, call, state, swallow));
             }
         });
     }
+}
+
+/// The calls that write to the console of whoever runs a command.
+const CONSOLE_WRITES: &[&str] = &["stdout.write", "stderr.write", "print"];
+
+/// Whether the handler tells the operator of a Django management command
+/// (`management/commands/*.py`) on the console (`self.stdout.write(..)`,
+/// `print(..)`): the command is run by hand, and the person running it
+/// reads what it prints, so the failure is reported, not lost.
+fn tells_the_operator(path: &str, swallow: &Swallow<'_>) -> bool {
+    let Swallow::Handler { outcome, .. } = swallow else {
+        return false;
+    };
+    path.contains("management/commands/")
+        && outcome.logs.iter().any(|(log, _)| {
+            CONSOLE_WRITES
+                .iter()
+                .any(|write| log.callee == *write || log.callee.ends_with(&format!(".{write}")))
+        })
 }
 
 /// Whether the effect is an HTTP request that only asks (a token, a query,

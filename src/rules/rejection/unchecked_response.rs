@@ -9,9 +9,11 @@ use crate::flow::outcome::{
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
-use crate::knowledge::{Knowledge, SinkKind, SinkOrigin};
+use crate::knowledge::{Knowledge, Sink, SinkKind, SinkOrigin};
 use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span};
-use crate::rules::{Confidence, FileContext, FileRule, RawFinding, Rule, Severity, declare_rule};
+use crate::rules::{
+    Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
+};
 use std::collections::HashSet;
 
 declare_rule! {
@@ -26,7 +28,11 @@ declare_rule! {
     /// `res.status`, `status_code`, `raise_for_status()`, `error_for_status()`,
     /// `status().is_success()` later in the function (for Python's `http.client`, on the answer
     /// of `conn.getresponse()` after `conn.request(..)`). A response that is returned or handed to
-    /// another function is left to that code. Clients that throw on non-2xx by default (axios, got,
+    /// another function is left to that code; when the project's own helper returns it whole
+    /// (`return fetch(url, { method: 'POST', .. })`, `return requests.post(..)`, Rust
+    /// `Ok(client.post(..).send().await?)`), a caller that drops or only reads the body of what
+    /// the helper returns is judged like the write itself, with the helper's call as the related
+    /// location. Clients that throw on non-2xx by default (axios, got,
     /// ky, ofetch), responses kept on an object (`self.login = requests.post(..)`), Python bodies
     /// that are indexed locally (`resp.json()["id"]` raises on an error body), bodies whose outcome
     /// is checked (`const { success } = await res.json()`, `data.ok`, a schema's `.parse(data)`, an
@@ -167,9 +173,11 @@ impl FileRule for UncheckedResponse {
             let chain: Vec<&Call> = call.chain.iter().chain(std::iter::once(call)).collect();
             let Some(position) = chain.iter().position(|link| {
                 // A helper of the project owns the response it gets: its
-                // own call of the client is where the status goes unread.
+                // own call of the client is where the status goes unread,
+                // unless it returns the response whole to its callers.
                 knowledge.sink(link).is_some_and(|sink| {
-                    sink.kind == SinkKind::Http && sink.origin == SinkOrigin::Pack
+                    sink.kind == SinkKind::Http
+                        && (sink.origin == SinkOrigin::Pack || knowledge.hands_back_response(link))
                 })
             }) else {
                 return;
@@ -229,11 +237,19 @@ impl FileRule for UncheckedResponse {
             // answers error statuses normally only in a file importing one;
             // elsewhere it is most often the project's own wrapper, which may
             // check the status and throw (evidence decides, names do not).
-            let resolved = client_resolved(write, file.model, knowledge, ecosystem);
+            let resolved = knowledge.hands_back_response(write)
+                || client_resolved(write, file.model, knowledge, ecosystem);
             if !resolved && !*imports_plain_client.get_or_init(|| imports_plain(file)) {
                 return;
             }
-            findings.push(self.finding(write, call, state, reading, ecosystem, resolved));
+            let seen = Write {
+                call: write,
+                trigger: call,
+                helper: knowledge
+                    .sink(write)
+                    .filter(|sink| sink.origin != SinkOrigin::Pack),
+            };
+            findings.push(self.finding(&seen, state, reading, ecosystem, resolved));
         });
     }
 }
@@ -358,6 +374,18 @@ fn unknown_requester(write: &Call) -> bool {
         && !write.receiver.as_deref().is_some_and(|receiver| {
             NON_THROWING_REQUESTERS.contains(&receiver.rsplit('.').next().unwrap_or(receiver))
         })
+}
+
+/// The HTTP write a finding is about.
+#[derive(Clone, Copy)]
+struct Write<'a> {
+    /// The call that writes: the client's, or a call of the project's
+    /// helper that returns the client's response whole.
+    call: &'a Call,
+    /// The outermost call of its chain (`fetch(..).then(..)`).
+    trigger: &'a Call,
+    /// The helper's sink, when `call` is a helper's.
+    helper: Option<&'a Sink>,
 }
 
 /// How the response of an HTTP write is (not) read.
@@ -808,15 +836,19 @@ fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
 impl UncheckedResponse {
     fn finding(
         &self,
-        write: &Call,
-        trigger: &Call,
+        seen: &Write<'_>,
         state: &WalkState<'_>,
         reading: Reading,
         ecosystem: Option<Ecosystem>,
         resolved: bool,
     ) -> RawFinding {
+        let Write {
+            call: write,
+            trigger,
+            helper,
+        } = *seen;
         let function = function_phrase(&state.function);
-        let target = match http_target(trigger) {
+        let target = match http_target(trigger).filter(|_| helper.is_none()) {
             Some(url) => format!("`{url}`"),
             None => "the receiving service".to_string(),
         };
@@ -858,9 +890,18 @@ impl UncheckedResponse {
             ),
         };
         let check = status_check_hint(ecosystem, &reading);
+        // A helper that returns its write's response whole is named with
+        // the chain to the client's call: the status is unread here.
+        let writes = match helper {
+            Some(sink) => format!(
+                "`{}` returns the response of its HTTP write unread ({})",
+                callee_name(write),
+                sink.label
+            ),
+            None => format!("`{}` writes to {target}", callee_name(write)),
+        };
         let message = format!(
-            "`{}` writes to {target}, but {what}: a rejection (4xx/5xx) looks like success and {function} carries on as if the write was accepted",
-            callee_name(write),
+            "{writes}, but {what}: a rejection (4xx/5xx) looks like success and {function} carries on as if the write was accepted",
         );
         let questions = vec![
             format!(
@@ -893,7 +934,10 @@ impl UncheckedResponse {
             trigger_text: trigger.text.clone(),
             message,
             questions,
-            related: Vec::new(),
+            related: helper
+                .and_then(RelatedSpan::chain_end)
+                .into_iter()
+                .collect(),
         }
     }
 }

@@ -38,8 +38,10 @@ declare_rule! {
     /// earlier; a path that calls the project's own function from a file not read (imported by
     /// name, so it may write) keeps the finding at medium confidence. Confidence is also medium
     /// when the only write is inside such a helper, when the effect
-    /// only refreshes a cache (a task or helper named for a cache), or when a helper's chain ends
-    /// in another file on a call known only by its method's name.
+    /// only refreshes a cache (a task or helper named for a cache), when a helper's chain ends
+    /// in another file on a call known only by its method's name, or when the project's wrapper
+    /// opens the transaction only on some paths (`if not converts(request): return view(..)`
+    /// before `with transaction.atomic(): return view(..)`).
     ///
     /// ## Why it breaks workflows
     /// The downstream system can act before the transaction commits: a worker that loads the order
@@ -152,6 +154,7 @@ impl FileRule for SideEffectInTransaction {
             let in_helper = matches!(writes, PathWrites::InHelper(_) | PathWrites::Unseen(_));
             let cache = refreshes_cache(call, sink);
             let named = ends_by_name_elsewhere(sink);
+            let partial = file.knowledge.opens_transaction_on_some_paths(scope.opener);
             let mut message = message(call, &sink.label, sink.kind.action(), &scope);
             match &writes {
                 PathWrites::InHelper(helper) => message.push_str(&write_in_helper(helper)),
@@ -164,10 +167,13 @@ impl FileRule for SideEffectInTransaction {
             if named {
                 message.push_str(NAMED_ELSEWHERE);
             }
+            if partial {
+                message.push_str(&opened_on_some_paths(scope.opener));
+            }
             findings.push(RawFinding {
                 rule: self.id(),
                 severity,
-                confidence: if !in_helper && !cache && !named {
+                confidence: if !in_helper && !cache && !named && !partial {
                     Confidence::of_sink(sink, call, file.model)
                 } else {
                     Confidence::of_sink(sink, call, file.model).min(Confidence::Medium)
@@ -275,6 +281,16 @@ fn ends_by_name_elsewhere(sink: &Sink) -> bool {
     sink.reached_at
         .as_ref()
         .is_some_and(|end| end.path.is_some() && end.by_name_only)
+}
+
+/// Said of a transaction the project's wrapper opens only on some paths:
+/// it also runs the function with none open, and whether the effect's path
+/// is one of the paths inside is not settled here.
+fn opened_on_some_paths(opener: &Call) -> String {
+    format!(
+        " (`{}` opens the transaction only on some paths and runs the function without one on the others: check that this effect is not sent on a path inside it)",
+        callee_name(opener)
+    )
 }
 
 /// Why a cache refresh sent before commit is of medium confidence.
