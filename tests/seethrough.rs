@@ -985,3 +985,50 @@ fn a_default_imported_fetch_wrapper_that_throws_is_not_an_unchecked_fetch() {
         "{report}"
     );
 }
+
+const JS_CRM: &str = "export function postLead(lead) {\n  return fetch(`${process.env.CRM_URL}/leads`, {\n    method: 'POST',\n    body: JSON.stringify({ email: lead.email }),\n  });\n}\n";
+const JS_SIGNUP_CHECKED: &str = "import { postLead } from './crm.js';\n\nexport async function signUp(lead) {\n  const res = await postLead(lead);\n  if (!res.ok) {\n    throw new Error(`CRM refused the lead: ${res.status}`);\n  }\n  return lead;\n}\n";
+const JS_SIGNUP_DROPPED: &str = "import { postLead } from './crm.js';\n\nexport async function signUp(lead) {\n  await postLead(lead);\n  return lead;\n}\n";
+
+#[test]
+fn deleting_the_status_check_on_a_response_a_helper_returns_is_a_new_unchecked_response() {
+    let (repo, base, head) = change(
+        &[("src/crm.js", JS_CRM), ("src/signup.js", JS_SIGNUP_CHECKED)],
+        "src/signup.js",
+        JS_SIGNUP_DROPPED,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "rejection/unchecked-response".to_string(),
+            4,
+            "new".to_string()
+        )]
+    );
+    let finding = &findings(&report)[0];
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`postLead` returns the response of its HTTP write unread")
+            && message.contains("via `postLead` (src/crm.js:1) → `fetch`"),
+        "the chain is named: {message}"
+    );
+    let related = finding["related"].as_array().cloned().unwrap_or_default();
+    assert!(
+        related
+            .iter()
+            .any(|r| r["path"] == "src/crm.js" && r["line"] == 2),
+        "the helper's own call is related: {related:?}"
+    );
+}
+
+#[test]
+fn a_caller_that_checks_the_response_a_helper_returns_stays_quiet() {
+    let (repo, base, head) = change(
+        &[("src/crm.js", JS_CRM), ("src/signup.js", JS_SIGNUP_DROPPED)],
+        "src/signup.js",
+        JS_SIGNUP_CHECKED,
+    );
+    let report = scan(&repo, &base, &head);
+    assert!(findings(&report).is_empty(), "{report:#}");
+}
