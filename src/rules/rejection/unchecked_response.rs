@@ -59,7 +59,9 @@ declare_rule! {
     /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
     /// test code (supertest's `.expect(201)` is a status check) are not flagged. Findings are
     /// high confidence when the client is resolved (`fetch`, `requests.post`, a receiver built
-    /// from a library or typed as one, reqwest's builder) and medium when it is known only by the
+    /// from a library or typed as one, reqwest's builder) and the response is dropped or never
+    /// read, and medium when only its body is read (the body may carry the outcome), when the
+    /// write is a helper's, or when the client is known only by the
     /// names of its receiver and method (`self.session.post`, `api.request(..)`: it may be the
     /// project's wrapper); such a client is judged only in a file that imports a library whose
     /// clients answer error statuses normally (`requests`, `httpx`, `node-fetch`, Node's `https`:
@@ -919,11 +921,21 @@ impl UncheckedResponse {
             rule: self.id(),
             severity,
             // A success-only branch may be all the caller needs: the code
-            // shows the status was thought of. A body returned whole may be
-            // checked by the callers. A client known only by the names of
-            // its receiver and method may be a wrapper that checks.
-            confidence: if matches!(reading, Reading::SuccessOnly(_) | Reading::BodyReturned(_))
-                || !resolved
+            // shows the status was thought of. A body that is read may carry
+            // the outcome (an error body's `status`, a missing field that
+            // fails later), or answer a request that only asks; one returned
+            // whole may be checked by the callers. A client known only by
+            // the names of its receiver and method may be a wrapper that
+            // checks, and a helper's write may be one its callers expect to
+            // be refused (a delete of what may not exist).
+            confidence: if matches!(
+                reading,
+                Reading::SuccessOnly(_)
+                    | Reading::BodyReturned(_)
+                    | Reading::BodyOnly(_)
+                    | Reading::ChainedBody(_)
+            ) || !resolved
+                || helper.is_some()
             {
                 Confidence::Medium
             } else {
