@@ -87,6 +87,7 @@ impl<'c> RepositoryHelpers<'c> {
         for (_, summary) in &mut helpers {
             summary.reaches = None;
             summary.opens_transaction = false;
+            summary.opens_transaction_sometimes = false;
         }
         helpers
     }
