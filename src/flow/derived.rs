@@ -478,11 +478,25 @@ impl<'a> Summaries<'a> {
             }
             return Some(self.sink_reached(sink, call, function, here.clone()));
         }
-        let inner = match self.resolve(call, function)? {
+        self.callee_summary(call, function, visiting, depth)?
+            .reaches
+            .map(onward)
+    }
+
+    /// The summary of the project's function `call` (in `function`)
+    /// resolves to: declared in this file (summarised one level deeper) or
+    /// imported.
+    fn callee_summary(
+        &mut self,
+        call: &Call,
+        function: &'a Function,
+        visiting: &mut HashSet<String>,
+        depth: usize,
+    ) -> Option<Summary> {
+        Some(match self.resolve(call, function)? {
             Resolved::Declared(next) => self.of_function(next, visiting, depth + 1),
             Resolved::Imported(summary) => *summary,
-        };
-        inner.reaches.map(onward)
+        })
     }
 
     /// Whether `function` returns the unread response of an HTTP write (see
@@ -503,15 +517,11 @@ impl<'a> Summaries<'a> {
                 return true;
             }
             if call.chain.is_empty()
-                && let Some(resolved) = self.resolve(call, function)
+                && self
+                    .callee_summary(call, function, visiting, depth)
+                    .is_some_and(|inner| inner.hands_back_response)
             {
-                let inner = match resolved {
-                    Resolved::Declared(next) => self.of_function(next, visiting, depth + 1),
-                    Resolved::Imported(summary) => *summary,
-                };
-                if inner.hands_back_response {
-                    return true;
-                }
+                return true;
             }
         }
         false
