@@ -459,7 +459,9 @@ impl<'a> Summaries<'a> {
             reached.first_call = (call.span, call.text.clone());
             reached
         };
-        if let Some(sink) = self.knowledge.sink(call) {
+        if let Some(sink) = self.knowledge.sink(call).filter(|sink| {
+            !(self.on_project_made(call) && sink.matched_by_names_only(&call.callee))
+        }) {
             // `this.eventBus.publish(..)` matched by names alone, on an
             // instance of the project's own class: its method decides.
             if sink.matched_by_names_only(&call.callee)
@@ -537,6 +539,7 @@ impl<'a> Summaries<'a> {
             self.knowledge.sink(link).is_some_and(|sink| {
                 sink.kind == SinkKind::Http
                     && sink.origin == SinkOrigin::Pack
+                    && !(self.on_project_made(link) && sink.matched_by_names_only(&link.callee))
                     && (sink.names_its_origin(&link.callee)
                         || link.constructed_receiver.is_some()
                         || link.callee.contains("()."))
@@ -742,10 +745,25 @@ impl Summaries<'_> {
     /// The names the file binds to an instance of a class the project
     /// imports from its own code (`const queue = CommandQueue.getInstance()`,
     /// `new ResponseQueue(..)`, with the class imported from the project),
-    /// and the callees of the calls made on them (`queue.add`): the methods
-    /// of the project's own class, as for the classes it declares. A
-    /// lowercase factory (`getQueue('mail')`) may hand back an SDK's client
-    /// and is left alone.
+    /// and the callees of the calls made on them (`queue.add`), or on what
+    /// the class makes without a name (`PeerRequest::put(..).send(..)`):
+    /// the methods of the project's own class, as for the classes it
+    /// declares. A lowercase factory (`getQueue('mail')`) may hand back an
+    /// SDK's client and is left alone.
+    /// Whether `call` starts at a class the project imports from its own
+    /// code (`CommandQueue.getInstance()`, `PeerRequest::put(..)`).
+    fn made_by_project_class(&self, call: &Call) -> bool {
+        let head = call.callee.split(['.', '(']).next().unwrap_or_default();
+        head.starts_with(char::is_uppercase) && self.project_names.contains(head)
+    }
+
+    /// Whether `call` is chained, unbound, on what a class of the project
+    /// makes (`PeerRequest::put(..).with_client(c).send(..)`): the
+    /// project's own methods, whatever their names.
+    fn on_project_made(&self, call: &Call) -> bool {
+        call.callee.contains("().") && self.made_by_project_class(call)
+    }
+
     fn project_made_calls(&self) -> HashSet<String> {
         let mut calls = HashSet::new();
         if !self
@@ -757,11 +775,13 @@ impl Summaries<'_> {
         }
         let mut bindings = HashSet::new();
         let mut note = |call: &Call| {
-            let Some(binding) = call.bound_to.as_deref() else {
+            if !self.made_by_project_class(call) {
                 return;
-            };
-            let head = call.callee.split(['.', '(']).next().unwrap_or_default();
-            if head.starts_with(char::is_uppercase) && self.project_names.contains(head) {
+            }
+            if self.on_project_made(call) {
+                calls.insert(call.callee.clone());
+            }
+            if let Some(binding) = call.bound_to.as_deref() {
                 bindings.insert(binding.to_string());
             }
         };

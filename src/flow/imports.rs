@@ -63,6 +63,9 @@ static PY_FROM: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PY_IMPORT: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?m)^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)"));
+static RUST_ANY_USE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?use\s+(?:::)?([^;]+);"));
+static RUST_TYPE_PATH: LazyLock<Regex> = LazyLock::new(|| regex(r"\b([A-Z][A-Za-z0-9_]*)::"));
 static RUST_USE: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?use\s+((?:crate|super|self)::[^;]+);")
 });
@@ -158,7 +161,51 @@ pub fn project_local_names(
                 }),
         })
         .map(|name| name.local)
+        .chain(match language {
+            Language::Rust => rust_own_types(source),
+            _ => Vec::new(),
+        })
         .collect()
+}
+
+/// Types named before `::` in a Rust file (`PeerRequest::put(..)`,
+/// `Self::connect(..)`) that no `use` brings from another crate and the
+/// prelude does not hold: the crate's own, declared in the file or reached
+/// through a `use super::*`. None when the file globs another crate's names
+/// (`use reqwest::*`), which could be any of them.
+fn rust_own_types(source: &str) -> Vec<String> {
+    const PRELUDE: &[&str] = &[
+        "String", "Vec", "Box", "Option", "Result", "Some", "None", "Ok", "Err", "Default",
+        "Iterator", "ToString", "From", "Into",
+    ];
+    let mut external = std::collections::HashSet::new();
+    for caps in RUST_ANY_USE.captures_iter(source) {
+        let tree = caps[1].trim();
+        let root = tree.split("::").next().unwrap_or_default().trim();
+        if matches!(root, "crate" | "super" | "self") {
+            continue;
+        }
+        let items = rust_use_items(tree);
+        if items.is_empty() {
+            // `use reqwest;`: a crate by its name only.
+            external.insert(root.to_string());
+            continue;
+        }
+        for UseItem { item, alias, .. } in items {
+            if item == "*" {
+                return Vec::new();
+            }
+            external.insert(alias.unwrap_or(item));
+        }
+    }
+    let mut own: Vec<String> = RUST_TYPE_PATH
+        .captures_iter(source)
+        .map(|caps| caps[1].to_string())
+        .filter(|name| !external.contains(name) && !PRELUDE.contains(&name.as_str()))
+        .collect();
+    own.sort();
+    own.dedup();
+    own
 }
 
 /// The project imports of a file at `path`, with the project's JS/TS
@@ -522,16 +569,17 @@ fn rust_imports(path: &str, source: &str) -> Vec<ImportedName> {
     let mut out = Vec::new();
     let crate_root = rust_crate_root(path);
     for caps in RUST_USE.captures_iter(source) {
-        let tree: String = caps[1].split_whitespace().collect();
-        for (module, item) in expand_use_tree(&tree) {
+        for UseItem {
+            module,
+            item: remote,
+            alias,
+        } in rust_use_items(&caps[1])
+        {
             let Some(directory) = rust_module_dir(path, &crate_root, &module) else {
                 continue;
             };
-            let (remote, local) = match item.split_once("as") {
-                Some((remote, local)) if is_identifier(local) => (remote, local),
-                _ => (item.as_str(), item.as_str()),
-            };
-            if !is_identifier(remote) || remote == "self" {
+            let local = alias.as_deref().unwrap_or(&remote);
+            if !is_identifier(&remote) || !is_identifier(local) || remote == "self" {
                 continue;
             }
             out.push(ImportedName {
@@ -544,9 +592,44 @@ fn rust_imports(path: &str, source: &str) -> Vec<ImportedName> {
     out
 }
 
-/// `crate::a::{b, c::d as e}` → `[("crate::a", "b"), ("crate::a::c", "das e")]`
-/// (spaces removed: `as` splits the alias).
-pub(crate) fn expand_use_tree(tree: &str) -> Vec<(String, String)> {
+/// One name a Rust `use` tree brings in: `d as e` of `crate::a::{b, c::d
+/// as e}` is module `crate::a::c`, item `d`, alias `e`.
+pub(crate) struct UseItem {
+    pub module: String,
+    pub item: String,
+    pub alias: Option<String>,
+}
+
+/// The names a Rust `use` tree (as written after `use`, before `;`) brings
+/// in, braces expanded.
+pub(crate) fn rust_use_items(tree: &str) -> Vec<UseItem> {
+    // `b as c` keeps its alias apart (`@`) when the spaces go.
+    let joined = tree.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tree: String = joined
+        .replace(" as ", "@")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    expand_use_tree(&tree)
+        .into_iter()
+        .map(|(module, item)| match item.split_once('@') {
+            Some((item, alias)) => UseItem {
+                module,
+                item: item.to_string(),
+                alias: Some(alias.to_string()),
+            },
+            None => UseItem {
+                module,
+                item,
+                alias: None,
+            },
+        })
+        .collect()
+}
+
+/// `crate::a::{b, c::d@e}` → `[("crate::a", "b"), ("crate::a::c", "d@e")]`
+/// (spaces removed; [`rust_use_items`] marks an alias with `@` first).
+fn expand_use_tree(tree: &str) -> Vec<(String, String)> {
     let Some(open) = tree.find('{') else {
         return match tree.rsplit_once("::") {
             Some((module, item)) => vec![(module.to_string(), item.to_string())],
@@ -921,5 +1004,23 @@ mod tests {
         assert!(declares(Language::TypeScript, ts, "LIMIT"));
         assert!(declares(Language::TypeScript, ts, "Ledger"));
         assert!(!declares(Language::TypeScript, ts, "send"));
+    }
+
+    #[test]
+    fn a_rust_name_holding_as_is_not_read_as_an_alias() {
+        let rs = "use crate::jobs::{Task, Database as Db};\nuse crate::mail::Alias;\n";
+        let locals: Vec<String> = rust_imports("src/orders.rs", rs)
+            .into_iter()
+            .map(|name| name.local)
+            .collect();
+        assert_eq!(locals, ["Task", "Db", "Alias"]);
+    }
+
+    #[test]
+    fn rust_types_no_use_brings_from_another_crate_are_the_crates_own() {
+        let rs = "use reqwest::{Client, Method as M};\nuse super::*;\n\nfn f() {\n    PeerRequest::put(c, p).send(b);\n    Client::new();\n    M::POST;\n    Self::connect();\n    String::new();\n}\n";
+        assert_eq!(rust_own_types(rs), ["PeerRequest", "Self"]);
+        let globbed = "use reqwest::*;\n\nfn f() {\n    Client::new().post(u).send();\n}\n";
+        assert!(rust_own_types(globbed).is_empty());
     }
 }

@@ -312,8 +312,10 @@ pub struct HelperFacts {
     pub summarised: HashSet<String>,
     /// Calls on an object the project's own code makes out of sight
     /// (`CommandQueue.getInstance()`, `createQueue()`, `new Outbox()`, each
-    /// imported from the project): a pattern that only guesses the client
-    /// from the receiver's name (`**.*queue.add`) is no evidence about it.
+    /// imported from the project), or chained on what such a class makes
+    /// (`PeerRequest::put(..).send(..)`): a pattern that only guesses the
+    /// client from names (`**.*queue.add`, `**.put().**.send`) is no
+    /// evidence about it.
     pub project_made: HashSet<String>,
     /// Helpers that return the response of their HTTP write whole, its
     /// status unread (`return fetch(url, { method: 'POST', .. })`): a
@@ -812,7 +814,7 @@ impl Knowledge {
             return None;
         }
         if self.helper_fact(call, |h| &h.project_made)
-            && (sink.generic || sink.guesses_receiver(&call.callee))
+            && (sink.generic || sink.matched_by_names_only(&call.callee))
         {
             return None;
         }

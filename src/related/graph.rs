@@ -12,7 +12,7 @@
 //! `serde`) is dropped.
 
 use super::manifests::Manifests;
-use crate::flow::imports::{expand_use_tree, module_candidates};
+use crate::flow::imports::{UseItem, module_candidates, rust_use_items};
 use crate::model::Language;
 use regex::Regex;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -162,15 +162,7 @@ fn python_specifiers(text: &str) -> Vec<String> {
 fn rust_specifiers(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for caps in RUST_USE.captures_iter(text) {
-        // `b as c` keeps its alias apart (`@`) when the spaces go.
-        let joined = caps[1].split_whitespace().collect::<Vec<_>>().join(" ");
-        let tree: String = joined
-            .replace(" as ", "@")
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        for (module, item) in expand_use_tree(&tree) {
-            let item = item.split('@').next().unwrap_or_default();
+        for UseItem { module, item, .. } in rust_use_items(&caps[1]) {
             if item == "*" || item == "self" || item.is_empty() {
                 out.push(module);
             } else {
