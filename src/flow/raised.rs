@@ -6,7 +6,9 @@
 //! class the project declares — in the file, or imported from a module of the
 //! project's own package — is raised by the project's code, and the packs
 //! name those only local code raises (a unique-key conflict, a missing key):
-//! a send through an SDK cannot set such a retry off.
+//! a send through an SDK cannot set such a retry off. A retry on the
+//! exception a status check raises (`requests.exceptions.HTTPError`) goes
+//! round only when the code checks a status.
 
 use super::imports::python_module_of;
 use crate::knowledge::Knowledge;
@@ -29,6 +31,23 @@ pub fn only_local_errors(
         && errors
             .iter()
             .all(|error| knowledge.is_local_error(error) || project_error(error, path, source))
+}
+
+/// Whether every exception in `errors` is one only a check of a response's
+/// status raises ([`Knowledge::is_status_error`]), spelled in full through
+/// the file's imports (`HTTPError` of `from requests.exceptions import
+/// HTTPError`). A retry on these alone goes round only when the status is
+/// checked, never because the request itself failed.
+pub fn only_status_errors(errors: &[String], source: &str, knowledge: &Knowledge) -> bool {
+    !errors.is_empty()
+        && errors.iter().all(|error| {
+            let head = error.split('.').next().unwrap_or(error);
+            let full = match python_module_of(source, head) {
+                Some(module) if !module.starts_with('.') => format!("{module}.{error}"),
+                _ => error.clone(),
+            };
+            knowledge.is_status_error(&full)
+        })
 }
 
 fn project_error(error: &str, path: &str, source: &str) -> bool {

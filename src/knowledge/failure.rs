@@ -20,6 +20,7 @@ pub(super) struct FailureKnowledge {
     task_spawners: PatternSet,
     error_suppressors: PatternSet,
     local_errors: PatternSet,
+    status_errors: PatternSet,
     responses: PatternSet,
 }
 
@@ -51,6 +52,8 @@ impl FailureKnowledge {
             .extend(compile_patterns(file, source, &pack.error_suppressors)?);
         self.local_errors
             .extend(compile_patterns(file, source, &pack.local_errors)?);
+        self.status_errors
+            .extend(compile_patterns(file, source, &pack.status_errors)?);
         self.responses
             .extend(compile_patterns(file, source, &pack.responses)?);
         Ok(())
@@ -125,6 +128,13 @@ impl Knowledge {
     /// Whether an exception type is only ever raised by local code.
     pub fn is_local_error(&self, type_name: &str) -> bool {
         self.failure.local_errors.matches(type_name)
+    }
+
+    /// Whether an exception type, as its import spells it in full
+    /// (`requests.exceptions.HTTPError`), is raised only by a check of a
+    /// response's status.
+    pub fn is_status_error(&self, type_path: &str) -> bool {
+        self.failure.status_errors.matches(type_path)
     }
 
     /// Whether the call sends an HTTP response to the caller (`res.json`).

@@ -131,6 +131,12 @@ pub struct Pack {
     /// does not swallow a downstream failure.
     #[serde(default)]
     pub local_errors: Vec<String>,
+    /// Exception types only a check of a response's status raises
+    /// (`requests.exceptions.HTTPError`, from `raise_for_status()`), never
+    /// the request itself: a retry on these alone re-runs nothing unless
+    /// the status is checked.
+    #[serde(default)]
+    pub status_errors: Vec<String>,
     /// Calls that send an HTTP response to the caller (`res.json`,
     /// `JsonResponse`); without a 4xx/5xx status they report success.
     #[serde(default)]
@@ -380,6 +386,12 @@ pub struct RetryEntry {
     /// (Celery `autoretry_for`); without it, any failure retries.
     #[serde(default)]
     pub errors_option: Option<String>,
+    /// The position of the decorator's positional argument that lists the
+    /// exceptions it retries on (`@retry(HTTPError, tries=3)`,
+    /// `@backoff.on_exception(backoff.expo, Timeout)`), when it is not
+    /// given by name.
+    #[serde(default)]
+    pub errors_argument: Option<usize>,
 }
 
 /// An HTTP client configuration that makes the client resend requests.

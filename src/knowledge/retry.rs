@@ -25,6 +25,7 @@ pub struct RetryMechanism {
     when_file_options: Vec<String>,
     disabled_when_zero: Vec<String>,
     errors_option: Option<String>,
+    errors_argument: Option<usize>,
 }
 
 impl RetryMechanism {
@@ -32,8 +33,20 @@ impl RetryMechanism {
     /// as written; `None` when the mechanism or the decorator names none, so
     /// any failure retries.
     pub fn retried_errors(&self, decorator: &Call) -> Option<Vec<String>> {
-        let option = self.errors_option.as_deref()?;
-        let paths = match decorator.option_value(option)? {
+        let by_name = self
+            .errors_option
+            .as_deref()
+            .and_then(|option| decorator.option_value(option));
+        let by_position = || {
+            let position = self.errors_argument?;
+            decorator
+                .args
+                .iter()
+                .filter(|arg| arg.keyword.is_none())
+                .nth(position)
+                .map(|arg| &arg.value)
+        };
+        let paths = match by_name.or_else(by_position)? {
             Value::Path(path) => vec![path.clone()],
             Value::Array(items) => items
                 .iter()
@@ -323,6 +336,7 @@ fn compile_mechanism(
         when_file_options: entry.when_file_options.clone(),
         disabled_when_zero: entry.disabled_when_zero.clone(),
         errors_option: entry.errors_option.clone(),
+        errors_argument: entry.errors_argument,
     })
 }
 

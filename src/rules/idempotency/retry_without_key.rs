@@ -5,7 +5,7 @@ use super::{
 };
 use crate::flow::WalkState;
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::raised::only_local_errors;
+use crate::flow::raised::{only_local_errors, only_status_errors};
 use crate::flow::repeated::Effect;
 use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
@@ -42,7 +42,12 @@ declare_rule! {
     /// imported from the project's own package) or a unique-key conflict (`except
     /// IntegrityError: continue` in a retry loop) — when only library calls can run after it
     /// (a `return` ends the attempt): a library's failure never raises such an exception, so
-    /// the retry cannot follow the effect. Nor is a write made only while a fresh read on the same
+    /// the retry cannot follow the effect. Nor is a request under a retry that fires only on the
+    /// exception a status check raises (`@retry(requests.exceptions.HTTPError)`, backoff's
+    /// `on_exception(.., HTTPError)`, httpx's `HTTPStatusError`) when nothing after it in the
+    /// attempt checks the status: nothing raises that exception, so the retry never goes round.
+    /// PUT and DELETE are idempotent methods (RFC 9110): a repeat leaves the state one request
+    /// leaves, so they are not reported. Nor is a write made only while a fresh read on the same
     /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
     /// client.post(..)`): the next attempt reads what the first one left. Nor is a hand-written
     /// loop that goes round only after the service answered that it did not act (`if
@@ -189,6 +194,24 @@ impl FileRule for RetryWithoutKey {
                 }) && facts
                     .nothing_after_can_fail(region, call, &|c| may_raise_local_error(c, knowledge))
             }) {
+                return;
+            }
+            // A retry only on the error a status check raises
+            // (`@retry(requests.exceptions.HTTPError)`) around a request
+            // that raises none itself goes round only when the status is
+            // checked: when nothing after the request can check it, the
+            // request is not repeated.
+            if !knowledge.throws_on_error_status(call)
+                && retried.region.is_some_and(|region| {
+                    facts
+                        .retried_errors(&retried)
+                        .is_some_and(|errors| only_status_errors(&errors, file.source, knowledge))
+                        && facts.nothing_after_can_fail(region, call, &|c| {
+                            knowledge.is_status_check(&c.method)
+                                || may_raise_local_error(c, knowledge)
+                        })
+                })
+            {
                 return;
             }
             // A helper of the project that sends a key with its effect is
