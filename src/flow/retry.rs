@@ -164,7 +164,7 @@ fn recursive_scope(function: &Function) -> Option<RetryScope> {
     };
     let mut again: Option<&Call> = None;
     scan_blocks(&function.body, &mut |block| {
-        if again.is_none() && is_failure_branch(block) {
+        if again.is_none() && is_failure_branch(block) && !asks_the_operator(&block.body) {
             crate::model::for_each_call_in(&block.body, &mut |call| {
                 if again.is_none() && own(&call.callee) {
                     again = Some(call);
@@ -184,6 +184,37 @@ fn recursive_scope(function: &Function) -> Option<RetryScope> {
         certain: true,
         explicit: false,
     })
+}
+
+/// Calls that wait for a person at the terminal or in the browser to answer
+/// (`input("Try again? Y/N")`, `click.confirm(..)`, `window.confirm(..)`):
+/// a failure branch that asks one before going round again leaves the retry
+/// to the operator, who sees the failure; it is not an automatic repeat.
+const OPERATOR_PROMPTS: &[&str] = &[
+    "input",
+    "raw_input",
+    "click.confirm",
+    "click.prompt",
+    "typer.confirm",
+    "typer.prompt",
+    "Confirm.ask",
+    "Prompt.ask",
+    "inquirer.prompt",
+    "readline.question",
+    "rl.question",
+    "confirm",
+    "window.confirm",
+    "prompt",
+    "window.prompt",
+];
+
+/// Whether `nodes` ask the operator before going on ([`OPERATOR_PROMPTS`]).
+fn asks_the_operator(nodes: &[Node]) -> bool {
+    let mut asks = false;
+    crate::model::for_each_call_in(nodes, &mut |call| {
+        asks |= OPERATOR_PROMPTS.contains(&call.callee.as_str());
+    });
+    asks
 }
 
 /// The retry scope of a declared function retried by its decorator.
@@ -216,6 +247,10 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
         return None;
     };
     let header = header.trim();
+    // A loop that asks the operator whether to go on is theirs to repeat.
+    if asks_the_operator(&block.body) {
+        return None;
+    }
     let scope = |label: String, certain: bool| RetryScope {
         kind: RetryKind::Loop,
         label,

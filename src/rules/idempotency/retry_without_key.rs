@@ -47,7 +47,9 @@ declare_rule! {
     /// `on_exception(.., HTTPError)`, httpx's `HTTPStatusError`) when nothing after it in the
     /// attempt checks the status: nothing raises that exception, so the retry never goes round.
     /// PUT and DELETE are idempotent methods (RFC 9110): a repeat leaves the state one request
-    /// leaves, so they are not reported. Nor is a write made only while a fresh read on the same
+    /// leaves, so they are not reported. A loop or a function calling itself again that first asks
+    /// the operator (`input("Try again? Y/N")`, `click.confirm(..)`) is not an automatic retry:
+    /// the person who saw the failure decides. Nor is a write made only while a fresh read on the same
     /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
     /// client.post(..)`): the next attempt reads what the first one left. Nor is a hand-written
     /// loop that goes round only after the service answered that it did not act (`if
