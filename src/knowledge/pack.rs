@@ -392,6 +392,11 @@ pub struct RetryEntry {
     /// given by name.
     #[serde(default)]
     pub errors_argument: Option<usize>,
+    /// Calls that, given to the decorator, name the exceptions it retries
+    /// on in their arguments (tenacity's `retry=retry_if_exception_type(A,
+    /// B)`).
+    #[serde(default)]
+    pub errors_calls: Vec<String>,
 }
 
 /// An HTTP client configuration that makes the client resend requests.

@@ -26,6 +26,7 @@ pub struct RetryMechanism {
     disabled_when_zero: Vec<String>,
     errors_option: Option<String>,
     errors_argument: Option<usize>,
+    errors_calls: PatternSet,
 }
 
 impl RetryMechanism {
@@ -46,17 +47,39 @@ impl RetryMechanism {
                 .nth(position)
                 .map(|arg| &arg.value)
         };
-        let paths = match by_name.or_else(by_position)? {
-            Value::Path(path) => vec![path.clone()],
-            Value::Array(items) => items
-                .iter()
-                .map(|item| match item {
-                    Value::Path(path) => Some(path.clone()),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?,
-            _ => return None,
+        // tenacity's `retry=retry_if_exception_type(A, B)`: a call given to
+        // the decorator that names the exceptions in its arguments.
+        let by_call = || {
+            decorator.args.iter().find_map(|arg| match &arg.value {
+                Value::Call(call) if self.errors_calls.matches(&call.callee) => Some(
+                    call.args
+                        .iter()
+                        .filter(|arg| arg.keyword.is_none())
+                        .map(|arg| &arg.value)
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
         };
+        let values = match by_name.or_else(by_position) {
+            Some(value) => vec![value],
+            None => by_call()?,
+        };
+        let mut paths = Vec::new();
+        for value in values {
+            match value {
+                Value::Path(path) => paths.push(path.clone()),
+                Value::Array(items) => {
+                    for item in items {
+                        let Value::Path(path) = item else {
+                            return None;
+                        };
+                        paths.push(path.clone());
+                    }
+                }
+                _ => return None,
+            }
+        }
         (!paths.is_empty()).then_some(paths)
     }
 
@@ -337,6 +360,7 @@ fn compile_mechanism(
         disabled_when_zero: entry.disabled_when_zero.clone(),
         errors_option: entry.errors_option.clone(),
         errors_argument: entry.errors_argument,
+        errors_calls: compile_patterns(file, source, &entry.errors_calls)?,
     })
 }
 

@@ -44,7 +44,8 @@ declare_rule! {
     /// (a `return` ends the attempt): a library's failure never raises such an exception, so
     /// the retry cannot follow the effect. Nor is a request under a retry that fires only on the
     /// exception a status check raises (`@retry(requests.exceptions.HTTPError)`, backoff's
-    /// `on_exception(.., HTTPError)`, httpx's `HTTPStatusError`) when nothing after it in the
+    /// `on_exception(.., HTTPError)`, tenacity's `retry_if_exception_type(HTTPError)`, httpx's
+    /// `HTTPStatusError`) when nothing after it in the
     /// attempt checks the status: nothing raises that exception, so the retry never goes round.
     /// PUT and DELETE are idempotent methods (RFC 9110): a repeat leaves the state one request
     /// leaves, so they are not reported. A loop or a function calling itself again that first asks
