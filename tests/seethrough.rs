@@ -1032,3 +1032,32 @@ fn a_caller_that_checks_the_response_a_helper_returns_stays_quiet() {
     let report = scan(&repo, &base, &head);
     assert!(findings(&report).is_empty(), "{report:#}");
 }
+
+const RS_PEER: &str = "use reqwest::{Client, StatusCode};\n\npub struct PeerRequest<'a> {\n    url: &'a str,\n    client: Option<&'a Client>,\n}\n\nimpl<'a> PeerRequest<'a> {\n    pub fn put(url: &'a str) -> Self {\n        Self { url, client: None }\n    }\n\n    pub fn with_client(mut self, client: &'a Client) -> Self {\n        self.client = Some(client);\n        self\n    }\n\n    pub async fn send(&self, body: &str) -> Result<(), PeerError> {\n        let response = self.client.unwrap().put(self.url).body(body.to_string()).send().await?;\n        if response.status() != StatusCode::OK {\n            return Err(PeerError::Rejected(response.status()));\n        }\n        Ok(())\n    }\n}\n";
+const RS_SYNC_BEFORE: &str = "use crate::peer::PeerRequest;\nuse reqwest::Client;\n\npub async fn push_edit(client: &Client, body: &str) -> Result<(), PeerError> {\n    Ok(())\n}\n";
+
+#[test]
+fn a_rust_chain_on_the_crates_own_request_type_is_its_code_not_reqwests() {
+    // `PeerRequest::put(..).with_client(c).send(..)` names reqwest's
+    // builder methods, but starts at the crate's own type, whose `send`
+    // checks the status; reqwest's own builder, its answer dropped, is
+    // still reported.
+    let after = RS_SYNC_BEFORE.replace(
+        "    Ok(())\n",
+        "    PeerRequest::put(\"https://peer.example.com/edit\").with_client(client).send(body).await?;\n    client.post(\"https://peer.example.com/log\").body(body.to_string()).send().await?;\n    Ok(())\n",
+    );
+    let (repo, base, head) = change(
+        &[("src/peer.rs", RS_PEER), ("src/sync.rs", RS_SYNC_BEFORE)],
+        "src/sync.rs",
+        &after,
+    );
+    let expected = vec![(
+        "rejection/unchecked-response".to_string(),
+        "src/sync.rs".to_string(),
+        6,
+    )];
+    let report = scan(&repo, &base, &head);
+    assert_eq!(rules_and_places(&report), expected, "in review: {report}");
+    let whole = scan_all_files(&repo, &["--head", &head]);
+    assert_eq!(rules_and_places(&whole), expected, "whole: {whole}");
+}
