@@ -1061,3 +1061,48 @@ fn a_rust_chain_on_the_crates_own_request_type_is_its_code_not_reqwests() {
     let whole = scan_all_files(&repo, &["--head", &head]);
     assert_eq!(rules_and_places(&whole), expected, "whole: {whole}");
 }
+
+const RS_CHAT: &str = "pub struct PostMessage<'a> {\n    pub channel: &'a str,\n    pub text: &'a str,\n}\n\nimpl<'a> PostMessage<'a> {\n    pub async fn send(&self, client: &reqwest::Client) -> anyhow::Result<reqwest::Response> {\n        Ok(client\n            .post(\"https://chat.example.com/api/messages\")\n            .json(&(self.channel, self.text))\n            .send()\n            .await?)\n    }\n}\n\npub struct ArchiveThread<'a> {\n    pub thread: &'a str,\n}\n\nimpl<'a> ArchiveThread<'a> {\n    pub async fn send(&self, client: &reqwest::Client) -> anyhow::Result<()> {\n        client\n            .post(\"https://chat.example.com/api/archive\")\n            .json(&self.thread)\n            .send()\n            .await?\n            .error_for_status()?;\n        Ok(())\n    }\n}\n";
+const RS_ANNOUNCE_BEFORE: &str = "pub async fn announce(client: &reqwest::Client, text: &str) -> anyhow::Result<()> {\n    Ok(())\n}\n";
+
+#[test]
+fn a_rust_type_named_inline_by_its_crate_path_sends_through_its_own_method() {
+    // `crate::chat::PostMessage { .. }.send(..)`: no `use` names the type,
+    // the literal is the receiver (or a local it is bound to), and its
+    // `send` hands back reqwest's response unread, which the caller drops. `ArchiveThread`'s `send`
+    // checks the status itself, so its call is quiet.
+    let after = RS_ANNOUNCE_BEFORE.replace(
+        "    Ok(())\n",
+        "    crate::chat::PostMessage {\n        channel: \"releases\",\n        text,\n    }\n    .send(client)\n    .await?;\n    crate::chat::ArchiveThread { thread: \"old\" }.send(client).await?;\n    let note = crate::chat::PostMessage { channel: \"audit\", text };\n    note.send(client).await?;\n    Ok(())\n",
+    );
+    let (repo, base, head) = change(
+        &[
+            ("src/chat.rs", RS_CHAT),
+            ("src/announce.rs", RS_ANNOUNCE_BEFORE),
+        ],
+        "src/announce.rs",
+        &after,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![
+            (
+                "rejection/unchecked-response".to_string(),
+                "src/announce.rs".to_string(),
+                2,
+            ),
+            (
+                "rejection/unchecked-response".to_string(),
+                "src/announce.rs".to_string(),
+                10,
+            )
+        ],
+        "in review: {report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("src/chat.rs") && text.contains("PostMessage"),
+        "the finding names the chain through the crate's type: {report}"
+    );
+}

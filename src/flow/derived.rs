@@ -1138,6 +1138,22 @@ fn instances(model: &FileModel) -> Vec<(String, String)> {
             out.push((binding.to_string(), call.callee.clone()));
         }
     });
+    // Rust locals typed by annotation or literal (`let r = chat::Post { .. };`).
+    for binding in &model.bindings {
+        let written = binding.type_text.trim_start_matches('&').trim();
+        let path = written.split('<').next().unwrap_or_default().trim();
+        let class_like = path
+            .rsplit("::")
+            .next()
+            .is_some_and(|last| last.starts_with(char::is_uppercase));
+        if class_like
+            && path
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        {
+            out.push((binding.name.clone(), path.replace("::", ".")));
+        }
+    }
     out.sort();
     out.dedup();
     out

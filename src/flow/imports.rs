@@ -69,6 +69,11 @@ static RUST_TYPE_PATH: LazyLock<Regex> = LazyLock::new(|| regex(r"\b([A-Z][A-Za-
 static RUST_USE: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?use\s+((?:crate|super|self)::[^;]+);")
 });
+/// A module of the crate named inline, before the item it reaches
+/// (`crate::zulip::` of `crate::zulip::MessageApiRequest { .. }`).
+static RUST_INLINE_MODULE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?:^|[^\w:])((?:crate|super)(?:::super)*(?:::[a-z_][a-z0-9_]*)+)::[A-Za-z_]")
+});
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|_| unreachable!("valid literal regex"))
@@ -589,7 +594,34 @@ fn rust_imports(path: &str, source: &str) -> Vec<ImportedName> {
             });
         }
     }
+    out.extend(rust_inline_modules(path, &crate_root, source));
     out
+}
+
+/// The crate's modules a file names inline, outside its `use` items
+/// (`crate::zulip::MessageApiRequest { .. }.send(..)`,
+/// `super::mail::send(..)`): each bound whole under its path as the model
+/// writes it (`crate.zulip`), so its functions and its types' methods are
+/// the project's helpers too.
+fn rust_inline_modules(path: &str, crate_root: &str, source: &str) -> Vec<ImportedName> {
+    let code = RUST_ANY_USE.replace_all(source, "");
+    let mut modules: Vec<&str> = RUST_INLINE_MODULE
+        .captures_iter(&code)
+        .filter_map(|caps| caps.get(1).map(|m| m.as_str()))
+        .collect();
+    modules.sort_unstable();
+    modules.dedup();
+    modules
+        .into_iter()
+        .filter_map(|module| {
+            let directory = rust_module_dir(path, crate_root, module)?;
+            Some(ImportedName {
+                local: module.replace("::", "."),
+                remote: None,
+                candidates: vec![format!("{directory}.rs"), format!("{directory}/mod.rs")],
+            })
+        })
+        .collect()
 }
 
 /// One name a Rust `use` tree brings in: `d as e` of `crate::a::{b, c::d
@@ -1014,6 +1046,32 @@ mod tests {
             .map(|name| name.local)
             .collect();
         assert_eq!(locals, ["Task", "Db", "Alias"]);
+    }
+
+    #[test]
+    fn rust_modules_named_inline_are_imported_whole_under_their_path() {
+        let rs = "use crate::jobs::Task;\n\nfn f() {\n    crate::chat::PostMessage { text }.send(c);\n    super::mail::send(m);\n    crate::chat::Other::new();\n    not_crate::x::Y::z();\n}\n";
+        let inline: Vec<(String, Vec<String>)> = rust_imports("src/jobs/run.rs", rs)
+            .into_iter()
+            .filter(|name| name.remote.is_none())
+            .map(|name| (name.local, name.candidates))
+            .collect();
+        assert_eq!(
+            inline,
+            [
+                (
+                    "crate.chat".to_string(),
+                    vec!["src/chat.rs".to_string(), "src/chat/mod.rs".to_string()]
+                ),
+                (
+                    "super.mail".to_string(),
+                    vec![
+                        "src/jobs/mail.rs".to_string(),
+                        "src/jobs/mail/mod.rs".to_string()
+                    ]
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -143,6 +143,17 @@ impl Converter<'_, '_> {
                     chain.push(call);
                     path
                 }
+                // `Request { .. }.send(..)`: the type's own method, as
+                // `Request::send(..)` names it; the fields' calls are kept.
+                None if let Expr::Struct(literal) = base => {
+                    for field in &literal.fields {
+                        self.flush_expr(&field.expr, out, depth + 1);
+                    }
+                    if let Some(rest) = &literal.rest {
+                        self.flush_expr(rest, out, depth + 1);
+                    }
+                    qualified_path(literal.qself.as_ref(), &literal.path)
+                }
                 None => match path_string_of(base) {
                     Some(path) => path,
                     None => {

@@ -1406,3 +1406,12 @@ fn item_chunks_keep_attributes_where_clauses_and_brace_lines_with_their_item() {
         ]
     );
 }
+
+#[test]
+fn a_struct_literal_receiver_names_its_type_and_keeps_its_fields_calls() {
+    let model = parse(
+        "async fn f(c: &Client) {\n    crate::chat::PostMessage { text: &render(), channel }\n        .send(c)\n        .await;\n}\n",
+    );
+    let f = function(&model, "f");
+    assert_eq!(callees(&f.body), ["render", "crate.chat.PostMessage.send"]);
+}

@@ -11,7 +11,7 @@
 //! - **reads**: `a.b`, `a["b"]`, `a.get("b")`, and struct patterns that
 //!   destructure a local (`let Order { id, .. } = order;`) or a parameter
 //!   (`Json(Order { id, .. }): Json<Order>`).
-//! - **bindings**: `let x: T = …`.
+//! - **bindings**: `let x: T = …` and `let x = T { .. }`.
 //!
 //! Macro bodies are token streams to syn; reads inside them are not seen.
 
@@ -555,6 +555,18 @@ impl<'ast> Visit<'ast> for Shapes<'_, '_, '_, '_> {
             self.model.bindings.push(TypedBinding {
                 name: ident.ident.unraw().to_string(),
                 type_text,
+                span,
+            });
+        }
+        // `let request = Request { .. };` types `request` as surely.
+        if let Pat::Ident(ident) = &local.pat
+            && let Some(init) = &local.init
+            && let Expr::Struct(literal) = &*init.expr
+        {
+            let span = self.span(local.let_token.span, local.semi_token.span);
+            self.model.bindings.push(TypedBinding {
+                name: ident.ident.unraw().to_string(),
+                type_text: self.text_of(&literal.path),
                 span,
             });
         }
