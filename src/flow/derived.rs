@@ -270,7 +270,15 @@ impl<'a> Summaries<'a> {
 
     /// The summary of every declared function, by its stable name.
     pub fn all(&mut self) -> Vec<(&'a Function, Summary)> {
-        let mut functions: Vec<&'a Function> = self.functions.values().copied().collect();
+        // Methods of two classes may share a name (`Post.send`,
+        // `Update.send`): each class's own are summarised.
+        let mut functions: Vec<&'a Function> = self
+            .functions
+            .values()
+            .copied()
+            .filter(|f| f.class.is_none())
+            .chain(self.classes.values().flatten().copied())
+            .collect();
         functions.sort_by_key(|f| f.span.start_byte);
         functions.dedup_by_key(|f| f.span.start_byte);
         functions
@@ -663,7 +671,13 @@ impl<'a> Summaries<'a> {
         // `self.x()` resolves to a method of the caller's own class only.
         let via_self = call.callee.contains('.');
         if via_self && target.class != caller.class {
-            return None;
+            let own = self
+                .classes
+                .get(caller.class.as_deref()?)?
+                .iter()
+                .copied()
+                .find(|method| short_name(method) == call.method)?;
+            return Some(Resolved::Declared(own));
         }
         Some(Resolved::Declared(target))
     }
@@ -1400,4 +1414,34 @@ fn calls_param_in(nodes: &[Node], params: &[&str]) -> bool {
         found |= params.contains(&call.callee.as_str());
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Summaries;
+    use crate::config::Config;
+    use crate::model::Language;
+
+    #[test]
+    fn methods_of_two_classes_sharing_a_name_are_each_summarised() {
+        let source = "import requests\n\n\nclass Receipt:\n    def send(self):\n        self.render()\n\n    def render(self):\n        return 'receipt'\n\n\nclass Webhook:\n    def send(self):\n        self.deliver()\n\n    def deliver(self):\n        requests.post('https://hooks.example.com', json={})\n";
+        let model = crate::lang::parse(Language::Python, source);
+        let config = Config::builtin().expect("built-in packs");
+        let knowledge = config.knowledge.for_ecosystem(Language::Python.ecosystem());
+        let mut summaries = Summaries::new(&model, knowledge, Box::new(|_| String::new()));
+        let reaching: Vec<(String, bool)> = summaries
+            .all()
+            .into_iter()
+            .map(|(function, summary)| (function.name.clone(), summary.reaches.is_some()))
+            .collect();
+        assert_eq!(
+            reaching,
+            [
+                ("Receipt.send".to_string(), false),
+                ("Receipt.render".to_string(), false),
+                ("Webhook.send".to_string(), true),
+                ("Webhook.deliver".to_string(), true),
+            ]
+        );
+    }
 }
