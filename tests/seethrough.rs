@@ -1106,3 +1106,92 @@ fn a_rust_type_named_inline_by_its_crate_path_sends_through_its_own_method() {
         "the finding names the chain through the crate's type: {report}"
     );
 }
+
+const PY_BILLING_CHECKED: &str = "import requests\n\n\ndef post_invoice(invoice):\n    response = requests.post(\"https://ledger.example.com/invoices\", json=invoice)\n    response.raise_for_status()\n    return response\n";
+const PY_BILLING_RAW: &str = "import requests\n\n\ndef post_invoice(invoice):\n    return requests.post(\"https://ledger.example.com/invoices\", json=invoice)\n";
+const PY_CLOSE: &str = "from .billing import post_invoice\n\n\ndef close_month(invoice, books):\n    post_invoice(invoice)\n    books.mark_closed(invoice)\n";
+const PY_REFUND: &str = "from .billing import post_invoice\n\n\ndef refund(invoice):\n    response = post_invoice(invoice)\n    if not response.ok:\n        raise RuntimeError(response.text)\n";
+
+#[test]
+fn a_helper_whose_status_check_is_deleted_is_reported_with_the_callers_that_drop_its_response() {
+    // The change only deletes `raise_for_status()` from the helper and
+    // returns the response whole; `close_month`, untouched in another file,
+    // drops it, while `refund` checks it. One finding, at the helper's
+    // write, with the dropping caller related.
+    let (repo, base, head) = change(
+        &[
+            ("billing/billing.py", PY_BILLING_CHECKED),
+            ("billing/close.py", PY_CLOSE),
+            ("billing/refund.py", PY_REFUND),
+        ],
+        "billing/billing.py",
+        PY_BILLING_RAW,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "rejection/unchecked-response".to_string(),
+            "billing/billing.py".to_string(),
+            5,
+        )],
+        "{report}"
+    );
+    let related = &findings(&report)[0]["related"];
+    assert_eq!(related.as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(related[0]["path"], "billing/close.py", "{report}");
+    assert_eq!(related[0]["line"], 5, "{report}");
+
+    // The check kept: the helper owns the status, nothing is reported.
+    let (repo, base, head) = change(
+        &[
+            ("billing/billing.py", PY_BILLING_CHECKED),
+            ("billing/close.py", PY_CLOSE),
+        ],
+        "billing/billing.py",
+        &PY_BILLING_CHECKED.replace("/invoices", "/v2/invoices"),
+    );
+    let quiet = scan(&repo, &base, &head);
+    assert!(findings(&quiet).is_empty(), "{quiet}");
+}
+
+const RS_LEDGER_CHECKED: &str = "pub struct Entry<'a> {\n    pub amount: i64,\n    pub memo: &'a str,\n}\n\nimpl<'a> Entry<'a> {\n    pub async fn post(&self, client: &reqwest::Client) -> anyhow::Result<()> {\n        client\n            .post(\"https://ledger.example.com/entries\")\n            .json(&(self.amount, self.memo))\n            .send()\n            .await?\n            .error_for_status()?;\n        Ok(())\n    }\n}\n\npub struct Note;\n\nimpl Note {\n    pub async fn post(&self) -> anyhow::Result<()> {\n        Ok(())\n    }\n}\n";
+const RS_PAYOUT: &str = "pub async fn payout(client: &reqwest::Client) -> anyhow::Result<()> {\n    let entry = crate::ledger::Entry { amount: -500, memo: \"payout\" };\n    entry.post(client).await?;\n    Ok(())\n}\n";
+
+#[test]
+fn a_rust_method_that_now_hands_back_reqwests_response_is_reported_with_its_callers() {
+    // `Entry::post` loses its `error_for_status()?` and returns the
+    // response; `payout` (untouched) binds an `Entry` literal and drops what
+    // `post` returns. Another type's `post` in the same file is not it.
+    let raw = RS_LEDGER_CHECKED
+        .replace(
+            "-> anyhow::Result<()> {\n        client",
+            "-> anyhow::Result<reqwest::Response> {\n        Ok(client",
+        )
+        .replace(
+            "            .await?\n            .error_for_status()?;\n        Ok(())\n",
+            "            .await?)\n",
+        );
+    assert_ne!(raw, RS_LEDGER_CHECKED);
+    let (repo, base, head) = change(
+        &[
+            ("src/ledger.rs", RS_LEDGER_CHECKED),
+            ("src/payout.rs", RS_PAYOUT),
+        ],
+        "src/ledger.rs",
+        &raw,
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "rejection/unchecked-response".to_string(),
+            "src/ledger.rs".to_string(),
+            8,
+        )],
+        "{report}"
+    );
+    let related = &findings(&report)[0]["related"];
+    assert_eq!(related[0]["path"], "src/payout.rs", "{report}");
+    assert_eq!(related[0]["line"], 3, "{report}");
+}

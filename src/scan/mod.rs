@@ -15,6 +15,7 @@ mod novelty;
 mod prefilter;
 mod repository_helpers;
 mod request_transactions;
+mod response_callers;
 mod suppression;
 
 pub use all_files::{AllFilesScan, scan_all_files};
@@ -300,6 +301,12 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     };
     let (mut findings, mut analyzed_files) = gather(analysed, &mut stats, &mut warnings);
     findings.extend(callers::caller_findings(
+        &analyzed_files,
+        &scope,
+        config,
+        &mut warnings,
+    ));
+    findings.extend(response_callers::response_caller_findings(
         &analyzed_files,
         &scope,
         config,

@@ -1,0 +1,310 @@
+//! Upward, for responses: when the change makes a helper hand back the
+//! response of its HTTP write unread (its status check went, or it now
+//! returns `Ok(client.patch(..).send().await?)` where it checked before),
+//! its callers in files the change does not touch now own a status they may
+//! never look at. They are found as the transaction callers are (see
+//! [`super::callers`]): a literal search for the helper's name (its type's
+//! name, for a method) over the repository's source files, read once and
+//! streamed, only the files that mention it parsed; each is judged by the
+//! unchecked-response rule with the helper's new summary laid over the
+//! packs. One finding per helper, at its write, with every caller that drops
+//! the response as a related location.
+
+use super::contract::RepositoryScope;
+use super::fingerprint::fingerprint;
+use super::{AnalyzedFile, Finding, Status, to_finding};
+use crate::config::Config;
+use crate::diff::{self, Threads};
+use crate::flow::derived::{ReachedSink, Summaries, Summary, file_knowledge, short_name};
+use crate::flow::imports::{project_imports, project_local_names};
+use crate::lang::{self, PARSER_STACK_BYTES};
+use crate::model::{FileModel, Language, Span};
+use crate::rules::rejection::UncheckedResponse;
+use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
+use std::collections::{HashMap, HashSet};
+
+/// The rule these findings belong to.
+const RULE: RuleId = UncheckedResponse::ID;
+
+/// At most this many callers are listed per helper.
+const MAX_CALLERS: usize = 10;
+
+/// A function of a touched file that the change made hand back an unread
+/// response.
+struct NewReturner {
+    path: String,
+    /// The declaring type or class, for a method.
+    owner: Option<String>,
+    /// The function's own name (`send`).
+    name: String,
+    function: String,
+    summary: Summary,
+    reached: ReachedSink,
+}
+
+impl NewReturner {
+    /// The name a caller's file must mention: the type for a method.
+    fn searched(&self) -> &str {
+        self.owner.as_deref().unwrap_or(&self.name)
+    }
+
+    /// What the helper is called in messages (`UpdateMessage::send`).
+    fn shown(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("{owner}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A call that drops what the helper hands back.
+struct Caller {
+    path: String,
+    call: Span,
+}
+
+/// The findings of helpers that now hand back an unread response to callers
+/// elsewhere that drop it.
+pub(super) fn response_caller_findings(
+    analysed: &[AnalyzedFile],
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    warnings: &mut Vec<String>,
+) -> Vec<Finding> {
+    if !config.rule_enabled(RULE.as_str()) {
+        return Vec::new();
+    }
+    let returners = new_returners(analysed, config);
+    if returners.is_empty() {
+        return Vec::new();
+    }
+    let touched: HashSet<&str> = analysed
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
+        .collect();
+    let wants = |path: &str| {
+        Language::from_path(path).is_some()
+            && !touched.contains(path)
+            && !config.is_ignored(path)
+            && config.path_context(path).is_production()
+    };
+    let tree = match scope.head {
+        "WORKTREE" => None,
+        "INDEX" => Some(scope.base),
+        commit => Some(commit),
+    };
+    let find = |path: &str, text: String| -> Vec<(usize, Caller)> {
+        if !returners.iter().any(|r| text.contains(r.searched())) {
+            return Vec::new();
+        }
+        let Some(language) = Language::from_path(path) else {
+            return Vec::new();
+        };
+        callers_in(path, language, &text, &returners, config)
+    };
+    let mut callers: Vec<Vec<Caller>> = returners.iter().map(|_| Vec::new()).collect();
+    let threads = Threads {
+        count: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        stack_bytes: PARSER_STACK_BYTES,
+    };
+    let read =
+        diff::for_each_tree_file(scope.root, tree, threads, &wants, &find, &mut |_, found| {
+            for (index, caller) in found {
+                callers[index].push(caller);
+            }
+        });
+    if let Err(error) = read {
+        warnings.push(format!(
+            "callers of changed HTTP helpers: cannot read the repository ({error}); callers in other files were not checked"
+        ));
+        return Vec::new();
+    }
+    returners
+        .iter()
+        .zip(callers)
+        .filter(|(_, callers)| !callers.is_empty())
+        .filter_map(|(returner, mut callers)| {
+            callers.sort_by(|a, b| (&a.path, a.call.start_byte).cmp(&(&b.path, b.call.start_byte)));
+            finding(returner, &callers, analysed, config)
+        })
+        .collect()
+}
+
+/// Functions of the touched files that hand back an unread write response
+/// in the head version and did not in the base. A function the change adds
+/// has no callers in untouched files, so only changed helpers cost a search.
+fn new_returners(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReturner> {
+    type Key = (Option<String>, String);
+    let mut out = Vec::new();
+    for file in analysed {
+        let (Some(head), Some(base)) = (&file.head, &file.base) else {
+            continue;
+        };
+        let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
+        let summarised = |model: &FileModel| -> HashMap<Key, (String, Summary)> {
+            let shown = file.path.clone();
+            let mut summaries = Summaries::new(
+                model,
+                knowledge,
+                Box::new(move |f| format!("{shown}:{}", f.span.start_line)),
+            )
+            .in_file(&file.path);
+            summaries
+                .all()
+                .into_iter()
+                .map(|(function, summary)| {
+                    let key = (function.class.clone(), short_name(function).to_string());
+                    (key, (function.name.clone(), summary))
+                })
+                .collect()
+        };
+        let before = summarised(base);
+        for ((owner, name), (function, summary)) in summarised(head) {
+            let Some(reached) = summary.reaches.clone() else {
+                continue;
+            };
+            let was_checked = before
+                .get(&(owner.clone(), name.clone()))
+                .is_some_and(|(_, old)| !old.hands_back_response);
+            if summary.hands_back_response && was_checked {
+                out.push(NewReturner {
+                    path: file.path.clone(),
+                    owner,
+                    name,
+                    function,
+                    summary,
+                    reached,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.path, a.shown()).cmp(&(&b.path, b.shown())));
+    out
+}
+
+/// The callers in one file that drop what a helper of `returners` hands
+/// back, with the helper's index: the file's imports that name the helper's
+/// file bind the helper's new summary, and the unchecked-response rule
+/// judges the file with it.
+fn callers_in(
+    path: &str,
+    language: Language,
+    text: &str,
+    returners: &[NewReturner],
+    config: &Config,
+) -> Vec<(usize, Caller)> {
+    let imports = project_imports(language, path, text);
+    let mut helpers: Vec<(String, Summary)> = Vec::new();
+    let mut wanted: Vec<usize> = Vec::new();
+    for (index, returner) in returners.iter().enumerate() {
+        for import in &imports {
+            if !import.candidates.iter().any(|c| c == &returner.path) {
+                continue;
+            }
+            let local = match (&import.remote, &returner.owner) {
+                (Some(remote), None) if remote == &returner.name => import.local.clone(),
+                (Some(remote), Some(owner)) if remote == owner => {
+                    format!("{}.{}", import.local, returner.name)
+                }
+                (None, None) => format!("{}.{}", import.local, returner.name),
+                (None, Some(owner)) => format!("{}.{owner}.{}", import.local, returner.name),
+                _ => continue,
+            };
+            helpers.push((local, returner.summary.clone()));
+            wanted.push(index);
+        }
+    }
+    if helpers.is_empty() {
+        return Vec::new();
+    }
+    let model = lang::parse(language, text);
+    let packs = config.knowledge.for_ecosystem(language.ecosystem());
+    let knowledge = file_knowledge(
+        &model,
+        packs,
+        &helpers,
+        project_local_names(language, path, text),
+    );
+    let context = FileContext::new(path, text, &model, &knowledge);
+    let mut raw = Vec::new();
+    UncheckedResponse.check_file(&context, &mut raw);
+    let mut found = Vec::new();
+    for finding in raw {
+        let reaches = |returner: &NewReturner| {
+            finding
+                .related
+                .iter()
+                .any(|place| place.path.as_deref() == Some(returner.path.as_str()))
+                && finding.message.contains(&returner.name)
+        };
+        if let Some(&index) = wanted.iter().find(|&&index| reaches(&returners[index])) {
+            found.push((
+                index,
+                Caller {
+                    path: path.to_string(),
+                    call: finding.span,
+                },
+            ));
+        }
+    }
+    found
+}
+
+fn finding(
+    returner: &NewReturner,
+    callers: &[Caller],
+    analysed: &[AnalyzedFile],
+    config: &Config,
+) -> Option<Finding> {
+    let file = analysed.iter().find(|f| f.path == returner.path)?;
+    let text = file.change.head_text.as_deref()?;
+    let (span, trigger) = &returner.reached.first_call;
+    let first = &callers[0];
+    let shown = returner.shown();
+    let message = format!(
+        "`{shown}` now hands back the response of its HTTP write ({}) without looking at the status, and its callers drop it: the call at {}:{} never checks it, so a rejection (4xx/5xx) passes for success",
+        returner.reached.label, first.path, first.call.start_line,
+    );
+    let related = callers
+        .iter()
+        .take(MAX_CALLERS)
+        .map(|caller| RelatedSpan {
+            path: Some(caller.path.clone()),
+            span: caller.call,
+            message: format!("`{shown}` called here; its response is dropped"),
+        })
+        .collect();
+    let raw = RawFinding {
+        rule: RULE,
+        severity: config
+            .severity_override(RULE.as_str())
+            .unwrap_or(Severity::Medium),
+        confidence: Confidence::Medium,
+        span: *span,
+        function: returner.function.clone(),
+        trigger_text: trigger.clone(),
+        message,
+        questions: vec![
+            format!(
+                "`{shown}` used to check the status: which of its callers ({} found, listed below) now learn that the write was refused?",
+                callers.len()
+            ),
+            format!(
+                "Should `{shown}` check the status itself (`error_for_status()?`, `raise_for_status()`, `if (!res.ok) throw ..`) so that no caller has to?"
+            ),
+            "When the service answers 4xx or 5xx, who is alerted, and what does the caller's user believe happened?".to_string(),
+        ],
+        related,
+    };
+    let mut kept = vec![raw];
+    super::analyze::apply_suppressions(&returner.path, file.head.as_ref()?, &mut kept);
+    let raw = kept.pop()?;
+    let print = fingerprint(
+        RULE.as_str(),
+        &returner.path,
+        &raw.function,
+        &raw.trigger_text,
+        0,
+    );
+    Some(to_finding(&raw, &print, Status::New, &returner.path, text))
+}
