@@ -8,7 +8,7 @@ use crate::flow::outcome::{
 use crate::flow::raised::only_local_errors;
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{WalkState, callee_name};
-use crate::knowledge::{HandlerRole, Knowledge, Sink};
+use crate::knowledge::{HandlerRole, Knowledge, Sink, SinkOrigin};
 use crate::model::{
     Block, BlockKind, Call, CallResult, Ecosystem, FileModel, Function, Language, Node, Span, Value,
 };
@@ -188,6 +188,7 @@ impl FileRule for SwallowedError {
             if let Some(swallow) = swallow
                 && !documented_as_tolerated(file, call)
                 && !tells_the_operator(file.path, &swallow)
+                && !logged_guess(file, state, sink, call, &swallow)
             {
                 findings.push(self.finding(file, call, sink, call, state, swallow));
             }
@@ -211,6 +212,56 @@ fn tells_the_operator(path: &str, swallow: &Swallow<'_>) -> bool {
             CONSOLE_WRITES
                 .iter()
                 .any(|write| log.callee == *write || log.callee.ends_with(&format!(".{write}")))
+        })
+}
+
+/// Whether the finding would rest on guesses on both sides: the effect is
+/// known by its method's name alone (`bot.send_message`, `*.publish`), and
+/// the handler leaves a trace in the log while nothing after it tells the
+/// caller the work succeeded. A chat reply or an alert given up with a
+/// warning is then as likely the author's choice as a lost handoff; an
+/// empty handler, a success reported, or an SDK known by its import still
+/// make the claim.
+fn logged_guess(
+    file: &FileContext<'_>,
+    state: &WalkState<'_>,
+    sink: &Sink,
+    call: &Call,
+    swallow: &Swallow<'_>,
+) -> bool {
+    let Swallow::Handler { outcome, .. } = swallow else {
+        return false;
+    };
+    let traced = !outcome.logs.is_empty() || outcome.passed_logger.is_some();
+    sink.origin == SinkOrigin::Pack
+        && sink.matched_by_method_name_only(&call.callee)
+        && !receiver_in_sight(file, call)
+        && traced
+        && !success_reported(file, state, swallow, call.span)
+}
+
+/// Whether the file shows what a call's receiver is: built in the file, a
+/// module-level declaration of the file (`@shared_task def rebuild(..)`),
+/// or a name imported from the project (`from .tasks import rebuild`).
+fn receiver_in_sight(file: &FileContext<'_>, call: &Call) -> bool {
+    if call.constructed_receiver.is_some() {
+        return true;
+    }
+    let Some(root) = call
+        .receiver
+        .as_deref()
+        .and_then(|receiver| receiver.split(['.', '[', '(']).next())
+    else {
+        return false;
+    };
+    let declared = file.model.module.body.iter().any(|node| match node {
+        Node::Function(function) => function.name == root,
+        _ => false,
+    });
+    declared
+        || Language::from_path(file.path).is_some_and(|language| {
+            crate::flow::imports::project_local_names(language, file.path, file.source)
+                .contains(root)
         })
 }
 
