@@ -60,51 +60,81 @@ pub(super) fn caller_findings(
     if reaches.is_empty() {
         return Vec::new();
     }
-    let touched: std::collections::HashSet<&str> = analysed
-        .iter()
-        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
-        .collect();
     let names: Vec<&str> = reaches.iter().map(|r| r.name.as_str()).collect();
-    let wants = |path: &str| {
-        Language::from_path(path).is_some() && !touched.contains(path) && !config.is_ignored(path)
-    };
-    let tree = match scope.head {
-        "WORKTREE" => None,
-        "INDEX" => Some(scope.base),
-        commit => Some(commit),
-    };
-    let find = |path: &str, text: String| -> Vec<(usize, Caller)> {
-        if !names.iter().any(|name| text.contains(name)) {
+    let callers = match search_callers(
+        analysed,
+        scope,
+        config,
+        &names,
+        reaches.len(),
+        |path, language, text| callers_in(path, language, text, &reaches, config),
+    ) {
+        Ok(callers) => callers,
+        Err(error) => {
+            warnings.push(format!(
+                "callers of changed helpers: cannot read the repository ({error}); callers in other files were not checked"
+            ));
             return Vec::new();
         }
-        let Some(language) = Language::from_path(path) else {
-            return Vec::new();
-        };
-        callers_in(path, language, &text, &reaches, config)
     };
-    let mut callers: Vec<Vec<Caller>> = reaches.iter().map(|_| Vec::new()).collect();
-    let threads = Threads {
-        count: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        stack_bytes: PARSER_STACK_BYTES,
-    };
-    let read =
-        diff::for_each_tree_file(scope.root, tree, threads, &wants, &find, &mut |_, found| {
-            for (index, caller) in found {
-                callers[index].push(caller);
-            }
-        });
-    if let Err(error) = read {
-        warnings.push(format!(
-            "callers of changed helpers: cannot read the repository ({error}); callers in other files were not checked"
-        ));
-        return Vec::new();
-    }
     reaches
         .iter()
         .zip(callers)
         .filter(|(_, callers)| !callers.is_empty())
         .filter_map(|(reach, callers)| finding(reach, &callers, analysed, config))
         .collect()
+}
+
+/// The callers, per helper (`count` of them), found in the repository's
+/// source files the change does not touch: files that mention one of
+/// `names` are handed to `callers_in` (path, language, text), which says
+/// which helper each caller it finds calls. The tree is read once, in
+/// parallel, files streamed and prefiltered by the names; the error says
+/// why the repository cannot be read.
+pub(super) fn search_callers<T: Send>(
+    analysed: &[AnalyzedFile],
+    scope: &RepositoryScope<'_>,
+    config: &Config,
+    names: &[&str],
+    count: usize,
+    callers_in: impl Fn(&str, Language, &str) -> Vec<(usize, T)> + Sync,
+) -> Result<Vec<Vec<T>>, String> {
+    let touched: std::collections::HashSet<&str> = analysed
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
+        .collect();
+    let wants = |path: &str| {
+        Language::from_path(path).is_some()
+            && !touched.contains(path)
+            && !config.is_ignored(path)
+            && config.path_context(path).is_production()
+    };
+    let tree = match scope.head {
+        "WORKTREE" => None,
+        "INDEX" => Some(scope.base),
+        commit => Some(commit),
+    };
+    let find = |path: &str, text: String| -> Vec<(usize, T)> {
+        if !names.iter().any(|name| text.contains(name)) {
+            return Vec::new();
+        }
+        let Some(language) = Language::from_path(path) else {
+            return Vec::new();
+        };
+        callers_in(path, language, &text)
+    };
+    let mut callers: Vec<Vec<T>> = (0..count).map(|_| Vec::new()).collect();
+    let threads = Threads {
+        count: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        stack_bytes: PARSER_STACK_BYTES,
+    };
+    diff::for_each_tree_file(scope.root, tree, threads, &wants, &find, &mut |_, found| {
+        for (index, caller) in found {
+            callers[index].push(caller);
+        }
+    })
+    .map_err(|error| error.to_string())?;
+    Ok(callers)
 }
 
 /// Module-level functions of the touched files that reach a sink in the head

@@ -10,18 +10,18 @@
 //! packs. One finding per helper, at its write, with every caller that drops
 //! the response as a related location.
 
+use super::callers::search_callers;
 use super::contract::RepositoryScope;
 use super::fingerprint::fingerprint;
 use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
-use crate::diff::{self, Threads};
 use crate::flow::derived::{ReachedSink, Summaries, Summary, file_knowledge, short_name};
 use crate::flow::imports::{project_imports, project_local_names};
-use crate::lang::{self, PARSER_STACK_BYTES};
+use crate::lang;
 use crate::model::{FileModel, Language, Span};
 use crate::rules::rejection::UncheckedResponse;
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The rule these findings belong to.
 const RULE: RuleId = UncheckedResponse::ID;
@@ -78,47 +78,23 @@ pub(super) fn response_caller_findings(
     if returners.is_empty() {
         return Vec::new();
     }
-    let touched: HashSet<&str> = analysed
-        .iter()
-        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.change.old_path.as_deref()))
-        .collect();
-    let wants = |path: &str| {
-        Language::from_path(path).is_some()
-            && !touched.contains(path)
-            && !config.is_ignored(path)
-            && config.path_context(path).is_production()
-    };
-    let tree = match scope.head {
-        "WORKTREE" => None,
-        "INDEX" => Some(scope.base),
-        commit => Some(commit),
-    };
-    let find = |path: &str, text: String| -> Vec<(usize, Caller)> {
-        if !returners.iter().any(|r| text.contains(r.searched())) {
+    let names: Vec<&str> = returners.iter().map(NewReturner::searched).collect();
+    let callers = match search_callers(
+        analysed,
+        scope,
+        config,
+        &names,
+        returners.len(),
+        |path, language, text| callers_in(path, language, text, &returners, config),
+    ) {
+        Ok(callers) => callers,
+        Err(error) => {
+            warnings.push(format!(
+                "callers of changed HTTP helpers: cannot read the repository ({error}); callers in other files were not checked"
+            ));
             return Vec::new();
         }
-        let Some(language) = Language::from_path(path) else {
-            return Vec::new();
-        };
-        callers_in(path, language, &text, &returners, config)
     };
-    let mut callers: Vec<Vec<Caller>> = returners.iter().map(|_| Vec::new()).collect();
-    let threads = Threads {
-        count: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        stack_bytes: PARSER_STACK_BYTES,
-    };
-    let read =
-        diff::for_each_tree_file(scope.root, tree, threads, &wants, &find, &mut |_, found| {
-            for (index, caller) in found {
-                callers[index].push(caller);
-            }
-        });
-    if let Err(error) = read {
-        warnings.push(format!(
-            "callers of changed HTTP helpers: cannot read the repository ({error}); callers in other files were not checked"
-        ));
-        return Vec::new();
-    }
     returners
         .iter()
         .zip(callers)
