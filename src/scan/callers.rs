@@ -14,7 +14,7 @@ use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
 use crate::diff::{self, Threads};
 use crate::flow::ScopeWalker;
-use crate::flow::derived::{ReachedSink, Summaries, short_name};
+use crate::flow::derived::{ReachedSink, Summaries, Summary, short_name};
 use crate::flow::imports::project_imports;
 use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
 use crate::lang::{self, PARSER_STACK_BYTES};
@@ -49,6 +49,7 @@ struct Caller {
 /// a transaction elsewhere.
 pub(super) fn caller_findings(
     analysed: &[AnalyzedFile],
+    changed: &[ChangedFunction],
     scope: &RepositoryScope<'_>,
     config: &Config,
     warnings: &mut Vec<String>,
@@ -56,7 +57,7 @@ pub(super) fn caller_findings(
     if !config.rule_enabled(RULE.as_str()) {
         return Vec::new();
     }
-    let reaches = new_reaches(analysed, config);
+    let reaches = new_reaches(changed);
     if reaches.is_empty() {
         return Vec::new();
     }
@@ -137,56 +138,91 @@ pub(super) fn search_callers<T: Send>(
     Ok(callers)
 }
 
-/// Module-level functions of the touched files that reach a sink in the head
-/// version and existed in the base without reaching one. A function the
-/// change adds has no callers in files the change does not touch (those that
-/// call it are touched, and judged downward), so only changed helpers cost a
-/// search of the repository.
-fn new_reaches(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReach> {
+/// A function declared in both versions of a touched file, with its summary
+/// in each: what the upward searches compare.
+pub(super) struct ChangedFunction {
+    pub path: String,
+    /// The declaring class or type, for a method.
+    pub owner: Option<String>,
+    /// The function's own name (`send`).
+    pub name: String,
+    /// Its stable name (`Entry.send`).
+    pub function: String,
+    pub head: Summary,
+    pub base: Summary,
+}
+
+/// The functions of the touched files declared in both versions (module
+/// functions and methods), summarised once per version for both upward
+/// searches. A function the change adds has no callers in files the change
+/// does not touch (those that call it are touched, and judged downward), so
+/// only changed helpers can cost a search of the repository.
+pub(super) fn changed_functions(
+    analysed: &[AnalyzedFile],
+    config: &Config,
+) -> Vec<ChangedFunction> {
+    type Key = (Option<String>, String);
+    if !config.rule_enabled(RULE.as_str())
+        && !config.rule_enabled(crate::rules::rejection::UncheckedResponse::ID.as_str())
+    {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for file in analysed {
-        let Some(head) = &file.head else {
+        let (Some(head), Some(base)) = (&file.head, &file.base) else {
             continue;
         };
         let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
-        let Some(base) = &file.base else {
-            continue;
-        };
-        let summarised = |model: &FileModel| -> HashMap<String, (String, Option<ReachedSink>)> {
+        let summarised = |model: &FileModel| -> HashMap<Key, (String, Summary)> {
+            let shown = file.path.clone();
             let mut summaries = Summaries::new(
                 model,
                 knowledge,
-                Box::new(|f| format!("line {}", f.span.start_line)),
-            );
+                Box::new(move |f| format!("{shown}:{}", f.span.start_line)),
+            )
+            .in_file(&file.path);
             summaries
                 .all()
                 .into_iter()
-                .filter(|(function, _)| function.class.is_none())
                 .map(|(function, summary)| {
-                    (
-                        short_name(function).to_string(),
-                        (function.name.clone(), summary.reaches),
-                    )
+                    let key = (function.class.clone(), short_name(function).to_string());
+                    (key, (function.name.clone(), summary))
                 })
                 .collect()
         };
-        let before = summarised(base);
-        for (name, (function, reached)) in summarised(head) {
-            let Some(reached) = reached else {
-                continue;
-            };
-            if matches!(before.get(&name), Some((_, None))) {
-                out.push(NewReach {
+        let mut before = summarised(base);
+        for ((owner, name), (function, head)) in summarised(head) {
+            if let Some((_, base)) = before.remove(&(owner.clone(), name.clone())) {
+                out.push(ChangedFunction {
                     path: file.path.clone(),
+                    owner,
                     name,
                     function,
-                    reached,
+                    head,
+                    base,
                 });
             }
         }
     }
-    out.sort_by(|a, b| (&a.path, &a.name).cmp(&(&b.path, &b.name)));
+    out.sort_by(|a, b| (&a.path, &a.owner, &a.name).cmp(&(&b.path, &b.owner, &b.name)));
     out
+}
+
+/// Module-level functions of the touched files that reach a sink in the head
+/// version and existed in the base without reaching one.
+fn new_reaches(changed: &[ChangedFunction]) -> Vec<NewReach> {
+    changed
+        .iter()
+        .filter(|f| f.owner.is_none() && f.base.reaches.is_none())
+        .filter_map(|f| {
+            Some(NewReach {
+                path: f.path.clone(),
+                name: f.name.clone(),
+                function: f.function.clone(),
+                reached: f.head.reaches.clone()?,
+            })
+        })
+        .collect()
 }
 
 /// The callers in one file of each helper it imports from the helper's file

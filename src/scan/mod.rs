@@ -300,14 +300,17 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
         ..Stats::default()
     };
     let (mut findings, mut analyzed_files) = gather(analysed, &mut stats, &mut warnings);
+    let changed = callers::changed_functions(&analyzed_files, config);
     findings.extend(callers::caller_findings(
         &analyzed_files,
+        &changed,
         &scope,
         config,
         &mut warnings,
     ));
     findings.extend(response_callers::response_caller_findings(
         &analyzed_files,
+        &changed,
         &scope,
         config,
         &mut warnings,

@@ -10,18 +10,17 @@
 //! packs. One finding per helper, at its write, with every caller that drops
 //! the response as a related location.
 
-use super::callers::search_callers;
+use super::callers::{ChangedFunction, search_callers};
 use super::contract::RepositoryScope;
 use super::fingerprint::fingerprint;
 use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
-use crate::flow::derived::{ReachedSink, Summaries, Summary, file_knowledge, short_name};
+use crate::flow::derived::{ReachedSink, Summary, file_knowledge};
 use crate::flow::imports::{project_imports, project_local_names};
 use crate::lang;
-use crate::model::{FileModel, Language, Span};
+use crate::model::{Language, Span};
 use crate::rules::rejection::UncheckedResponse;
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
-use std::collections::HashMap;
 
 /// The rule these findings belong to.
 const RULE: RuleId = UncheckedResponse::ID;
@@ -67,6 +66,7 @@ struct Caller {
 /// elsewhere that drop it.
 pub(super) fn response_caller_findings(
     analysed: &[AnalyzedFile],
+    changed: &[ChangedFunction],
     scope: &RepositoryScope<'_>,
     config: &Config,
     warnings: &mut Vec<String>,
@@ -74,7 +74,7 @@ pub(super) fn response_caller_findings(
     if !config.rule_enabled(RULE.as_str()) {
         return Vec::new();
     }
-    let returners = new_returners(analysed, config);
+    let returners = new_returners(changed);
     if returners.is_empty() {
         return Vec::new();
     }
@@ -107,55 +107,22 @@ pub(super) fn response_caller_findings(
 }
 
 /// Functions of the touched files that hand back an unread write response
-/// in the head version and did not in the base. A function the change adds
-/// has no callers in untouched files, so only changed helpers cost a search.
-fn new_returners(analysed: &[AnalyzedFile], config: &Config) -> Vec<NewReturner> {
-    type Key = (Option<String>, String);
-    let mut out = Vec::new();
-    for file in analysed {
-        let (Some(head), Some(base)) = (&file.head, &file.base) else {
-            continue;
-        };
-        let knowledge = config.knowledge.for_ecosystem(file.language.ecosystem());
-        let summarised = |model: &FileModel| -> HashMap<Key, (String, Summary)> {
-            let shown = file.path.clone();
-            let mut summaries = Summaries::new(
-                model,
-                knowledge,
-                Box::new(move |f| format!("{shown}:{}", f.span.start_line)),
-            )
-            .in_file(&file.path);
-            summaries
-                .all()
-                .into_iter()
-                .map(|(function, summary)| {
-                    let key = (function.class.clone(), short_name(function).to_string());
-                    (key, (function.name.clone(), summary))
-                })
-                .collect()
-        };
-        let before = summarised(base);
-        for ((owner, name), (function, summary)) in summarised(head) {
-            let Some(reached) = summary.reaches.clone() else {
-                continue;
-            };
-            let was_checked = before
-                .get(&(owner.clone(), name.clone()))
-                .is_some_and(|(_, old)| !old.hands_back_response);
-            if summary.hands_back_response && was_checked {
-                out.push(NewReturner {
-                    path: file.path.clone(),
-                    owner,
-                    name,
-                    function,
-                    summary,
-                    reached,
-                });
-            }
-        }
-    }
-    out.sort_by(|a, b| (&a.path, a.shown()).cmp(&(&b.path, b.shown())));
-    out
+/// in the head version and did not in the base.
+fn new_returners(changed: &[ChangedFunction]) -> Vec<NewReturner> {
+    changed
+        .iter()
+        .filter(|f| f.head.hands_back_response && !f.base.hands_back_response)
+        .filter_map(|f| {
+            Some(NewReturner {
+                path: f.path.clone(),
+                owner: f.owner.clone(),
+                name: f.name.clone(),
+                function: f.function.clone(),
+                summary: f.head.clone(),
+                reached: f.head.reaches.clone()?,
+            })
+        })
+        .collect()
 }
 
 /// The callers in one file that drop what a helper of `returners` hands
