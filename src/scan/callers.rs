@@ -1,15 +1,16 @@
 //! Upward: when the change makes a helper reach a side effect it did not
 //! reach before (`email_receipt` now calls `send_mail`), the helper's callers
 //! elsewhere in the repository may run it inside a transaction. They are
-//! found by a literal search for the helper's name over the repository's
-//! source files (read once, streamed, only files that mention the name
-//! parsed), resolved through their imports to the touched file, and walked
+//! found by the upward search (see [`super::upward`]): a literal search for
+//! the helper's name over the repository's source files, resolved through
+//! their imports to the touched file, and walked
 //! with the helper's summary laid over the packs. One finding per helper, at
 //! the call inside it that leads to the side effect, with every caller that
 //! holds a transaction as a related location: one root cause, one finding.
 
 use super::contract::RepositoryScope;
 use super::fingerprint::fingerprint;
+use super::upward::{Caller, MAX_CALLERS, UpwardSearch, in_reading_order};
 use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
 use crate::diff::{self, Threads};
@@ -18,16 +19,13 @@ use crate::flow::derived::{ReachedSink, Summaries, Summary, short_name};
 use crate::flow::imports::project_imports;
 use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
 use crate::lang::{self, PARSER_STACK_BYTES};
-use crate::model::{FileModel, Language, Span};
+use crate::model::{FileModel, Language};
 use crate::rules::sequencing::SideEffectInTransaction;
 use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
 use std::collections::HashMap;
 
 /// The rule these findings belong to.
 const RULE: RuleId = SideEffectInTransaction::ID;
-
-/// At most this many callers are listed per helper.
-const MAX_CALLERS: usize = 10;
 
 /// A helper of a touched file that the change made reach a side effect.
 struct NewReach {
@@ -37,53 +35,43 @@ struct NewReach {
     reached: ReachedSink,
 }
 
-/// A caller that runs the helper inside a transaction.
-struct Caller {
-    path: String,
-    call: Span,
-    opener: Span,
-    opener_name: String,
+/// The transaction callers' search: helpers that now reach a side effect.
+pub(super) struct TransactionCallers<'c> {
+    reaches: Vec<NewReach>,
+    config: &'c Config,
 }
 
-/// The findings of helpers that now reach a side effect and are called inside
-/// a transaction elsewhere.
-pub(super) fn caller_findings(
-    analysed: &[AnalyzedFile],
-    changed: &[ChangedFunction],
-    scope: &RepositoryScope<'_>,
-    config: &Config,
-    warnings: &mut Vec<String>,
-) -> Vec<Finding> {
-    if !config.rule_enabled(RULE.as_str()) {
-        return Vec::new();
+impl<'c> TransactionCallers<'c> {
+    pub(super) fn new(changed: &[ChangedFunction], config: &'c Config) -> Self {
+        let reaches = if config.rule_enabled(RULE.as_str()) {
+            new_reaches(changed)
+        } else {
+            Vec::new()
+        };
+        TransactionCallers { reaches, config }
     }
-    let reaches = new_reaches(changed);
-    if reaches.is_empty() {
-        return Vec::new();
+}
+
+impl UpwardSearch for TransactionCallers<'_> {
+    fn names(&self) -> Vec<&str> {
+        self.reaches.iter().map(|r| r.name.as_str()).collect()
     }
-    let names: Vec<&str> = reaches.iter().map(|r| r.name.as_str()).collect();
-    let callers = match search_callers(
-        analysed,
-        scope,
-        config,
-        &names,
-        reaches.len(),
-        |path, language, text| callers_in(path, language, text, &reaches, config),
-    ) {
-        Ok(callers) => callers,
-        Err(error) => {
-            warnings.push(format!(
-                "callers of changed helpers: cannot read the repository ({error}); callers in other files were not checked"
-            ));
-            return Vec::new();
-        }
-    };
-    reaches
-        .iter()
-        .zip(callers)
-        .filter(|(_, callers)| !callers.is_empty())
-        .filter_map(|(reach, callers)| finding(reach, &callers, analysed, config))
-        .collect()
+
+    fn callers_in(&self, path: &str, language: Language, text: &str) -> Vec<(usize, Caller)> {
+        callers_in(path, language, text, &self.reaches, self.config)
+    }
+
+    fn findings(&self, callers: Vec<Vec<Caller>>, analysed: &[AnalyzedFile]) -> Vec<Finding> {
+        self.reaches
+            .iter()
+            .zip(callers)
+            .filter(|(_, callers)| !callers.is_empty())
+            .filter_map(|(reach, mut callers)| {
+                in_reading_order(&mut callers);
+                finding(reach, &callers, analysed, self.config)
+            })
+            .collect()
+    }
 }
 
 /// The callers, per helper (`count` of them), found in the repository's
@@ -162,8 +150,13 @@ pub(super) fn changed_functions(
     config: &Config,
 ) -> Vec<ChangedFunction> {
     type Key = (Option<String>, String);
-    if !config.rule_enabled(RULE.as_str())
-        && !config.rule_enabled(crate::rules::rejection::UncheckedResponse::ID.as_str())
+    let upward_rules = [
+        RULE,
+        crate::rules::rejection::UncheckedResponse::ID,
+    ];
+    if !upward_rules
+        .iter()
+        .any(|rule| config.rule_enabled(rule.as_str()))
     {
         return Vec::new();
     }
@@ -284,8 +277,7 @@ fn callers_in(
             Caller {
                 path: path.to_string(),
                 call: call.span,
-                opener: scope.opener.span,
-                opener_name: crate::flow::callee_name(scope.opener),
+                around: Some((scope.opener.span, crate::flow::callee_name(scope.opener))),
             },
         ));
     });
@@ -302,6 +294,12 @@ fn finding(
     let text = file.change.head_text.as_deref()?;
     let (span, trigger) = &reach.reached.first_call;
     let first = &callers[0];
+    let opener_name = |caller: &Caller| {
+        caller
+            .around
+            .as_ref()
+            .map_or(String::new(), |(_, name)| name.clone())
+    };
     let message = format!(
         "`{}` now reaches {} ({}), and it is called inside a transaction: `{}` at {}:{} runs it inside `{}`, so the side effect fires before the caller's writes commit",
         reach.name,
@@ -314,20 +312,23 @@ fn finding(
         reach.name,
         first.path,
         first.call.start_line,
-        first.opener_name,
+        opener_name(first),
     );
     let mut related = Vec::new();
     for caller in callers.iter().take(MAX_CALLERS) {
+        let opener_name = opener_name(caller);
         related.push(RelatedSpan {
             path: Some(caller.path.clone()),
             span: caller.call,
-            message: format!("called inside `{}` here", caller.opener_name),
+            message: format!("called inside `{opener_name}` here"),
         });
-        related.push(RelatedSpan {
-            path: Some(caller.path.clone()),
-            span: caller.opener,
-            message: format!("transaction opened here (`{}`)", caller.opener_name),
-        });
+        if let Some((opener, _)) = &caller.around {
+            related.push(RelatedSpan {
+                path: Some(caller.path.clone()),
+                span: *opener,
+                message: format!("transaction opened here (`{opener_name}`)"),
+            });
+        }
     }
     let raw = RawFinding {
         rule: RULE,

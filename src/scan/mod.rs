@@ -17,6 +17,7 @@ mod repository_helpers;
 mod request_transactions;
 mod response_callers;
 mod suppression;
+mod upward;
 
 pub use all_files::{AllFilesScan, scan_all_files};
 pub use analyze::{AnalyzedVersion, analyze_version, check_version};
@@ -301,16 +302,11 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     };
     let (mut findings, mut analyzed_files) = gather(analysed, &mut stats, &mut warnings);
     let changed = callers::changed_functions(&analyzed_files, config);
-    findings.extend(callers::caller_findings(
+    let transaction_callers = callers::TransactionCallers::new(&changed, config);
+    let response_callers = response_callers::ResponseCallers::new(&changed, config);
+    findings.extend(upward::upward_findings(
+        &[&transaction_callers, &response_callers],
         &analyzed_files,
-        &changed,
-        &scope,
-        config,
-        &mut warnings,
-    ));
-    findings.extend(response_callers::response_caller_findings(
-        &analyzed_files,
-        &changed,
         &scope,
         config,
         &mut warnings,

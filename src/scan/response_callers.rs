@@ -2,31 +2,27 @@
 //! response of its HTTP write unread (its status check went, or it now
 //! returns `Ok(client.patch(..).send().await?)` where it checked before),
 //! its callers in files the change does not touch now own a status they may
-//! never look at. They are found as the transaction callers are (see
-//! [`super::callers`]): a literal search for the helper's name (its type's
-//! name, for a method) over the repository's source files, read once and
-//! streamed, only the files that mention it parsed; each is judged by the
+//! never look at. They are found by the upward search (see
+//! [`super::upward`]): a literal search for the helper's name (its type's
+//! name, for a method) over the repository's source files; each is judged by the
 //! unchecked-response rule with the helper's new summary laid over the
 //! packs. One finding per helper, at its write, with every caller that drops
 //! the response as a related location.
 
-use super::callers::{ChangedFunction, search_callers};
-use super::contract::RepositoryScope;
+use super::callers::ChangedFunction;
 use super::fingerprint::fingerprint;
+use super::upward::{Caller, MAX_CALLERS, UpwardSearch, in_reading_order};
 use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
 use crate::flow::derived::{ReachedSink, Summary, file_knowledge};
 use crate::flow::imports::{project_imports, project_local_names};
 use crate::lang;
-use crate::model::{Language, Span};
+use crate::model::Language;
 use crate::rules::rejection::UncheckedResponse;
 use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
 
 /// The rule these findings belong to.
 const RULE: RuleId = UncheckedResponse::ID;
-
-/// At most this many callers are listed per helper.
-const MAX_CALLERS: usize = 10;
 
 /// A function of a touched file that the change made hand back an unread
 /// response.
@@ -56,54 +52,44 @@ impl NewReturner {
     }
 }
 
-/// A call that drops what the helper hands back.
-struct Caller {
-    path: String,
-    call: Span,
+/// The response callers' search: helpers that now hand back an unread
+/// response.
+pub(super) struct ResponseCallers<'c> {
+    returners: Vec<NewReturner>,
+    config: &'c Config,
 }
 
-/// The findings of helpers that now hand back an unread response to callers
-/// elsewhere that drop it.
-pub(super) fn response_caller_findings(
-    analysed: &[AnalyzedFile],
-    changed: &[ChangedFunction],
-    scope: &RepositoryScope<'_>,
-    config: &Config,
-    warnings: &mut Vec<String>,
-) -> Vec<Finding> {
-    if !config.rule_enabled(RULE.as_str()) {
-        return Vec::new();
+impl<'c> ResponseCallers<'c> {
+    pub(super) fn new(changed: &[ChangedFunction], config: &'c Config) -> Self {
+        let returners = if config.rule_enabled(RULE.as_str()) {
+            new_returners(changed)
+        } else {
+            Vec::new()
+        };
+        ResponseCallers { returners, config }
     }
-    let returners = new_returners(changed);
-    if returners.is_empty() {
-        return Vec::new();
+}
+
+impl UpwardSearch for ResponseCallers<'_> {
+    fn names(&self) -> Vec<&str> {
+        self.returners.iter().map(NewReturner::searched).collect()
     }
-    let names: Vec<&str> = returners.iter().map(NewReturner::searched).collect();
-    let callers = match search_callers(
-        analysed,
-        scope,
-        config,
-        &names,
-        returners.len(),
-        |path, language, text| callers_in(path, language, text, &returners, config),
-    ) {
-        Ok(callers) => callers,
-        Err(error) => {
-            warnings.push(format!(
-                "callers of changed HTTP helpers: cannot read the repository ({error}); callers in other files were not checked"
-            ));
-            return Vec::new();
-        }
-    };
-    returners
-        .iter()
-        .zip(callers)
-        .filter(|(_, callers)| !callers.is_empty())
-        .filter_map(|(returner, mut callers)| {
-            callers.sort_by(|a, b| (&a.path, a.call.start_byte).cmp(&(&b.path, b.call.start_byte)));
-            finding(returner, &callers, analysed, config)
-        })
-        .collect()
+
+    fn callers_in(&self, path: &str, language: Language, text: &str) -> Vec<(usize, Caller)> {
+        callers_in(path, language, text, &self.returners, self.config)
+    }
+
+    fn findings(&self, callers: Vec<Vec<Caller>>, analysed: &[AnalyzedFile]) -> Vec<Finding> {
+        self.returners
+            .iter()
+            .zip(callers)
+            .filter(|(_, callers)| !callers.is_empty())
+            .filter_map(|(returner, mut callers)| {
+                in_reading_order(&mut callers);
+                finding(returner, &callers, analysed, self.config)
+            })
+            .collect()
+    }
 }
 
 /// Functions of the touched files that hand back an unread write response
@@ -186,6 +172,7 @@ fn callers_in(
                 Caller {
                     path: path.to_string(),
                     call: finding.span,
+                    around: None,
                 },
             ));
         }
