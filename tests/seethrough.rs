@@ -1195,3 +1195,109 @@ fn a_rust_method_that_now_hands_back_reqwests_response_is_reported_with_its_call
     assert_eq!(related[0]["path"], "src/payout.rs", "{report}");
     assert_eq!(related[0]["line"], 3, "{report}");
 }
+
+const PY_PARTNER_STABLE: &str = "import uuid\n\nimport requests\n\n\ndef post_order(order):\n    response = requests.post(\n        \"https://partner.example.com/orders\",\n        json={\"order_id\": order.id},\n        headers={\"Idempotency-Key\": f\"order-{order.id}\"},\n    )\n    response.raise_for_status()\n";
+const PY_SYNC_RETRIED: &str = "import time\n\nfrom .partner import post_order\n\n\ndef sync(order):\n    for attempt in range(3):\n        try:\n            post_order(order)\n            return\n        except Exception:\n            time.sleep(2 ** attempt)\n";
+const PY_SYNC_ONCE: &str =
+    "from .partner import post_order\n\n\ndef sync_once(order):\n    post_order(order)\n";
+
+#[test]
+fn a_helper_that_now_mints_its_key_is_reported_with_the_callers_that_retry_it() {
+    // The change swaps the helper's stable key for a fresh UUID; `sync`,
+    // untouched in another file, retries it, `sync_once` does not. One
+    // finding, at the helper's request, with the retrying caller related.
+    let (repo, base, head) = change(
+        &[
+            ("shop/partner.py", PY_PARTNER_STABLE),
+            ("shop/sync.py", PY_SYNC_RETRIED),
+            ("shop/once.py", PY_SYNC_ONCE),
+        ],
+        "shop/partner.py",
+        &PY_PARTNER_STABLE.replace("f\"order-{order.id}\"", "str(uuid.uuid4())"),
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "idempotency/key-regenerated-per-attempt".to_string(),
+            "shop/partner.py".to_string(),
+            7,
+        )],
+        "{report}"
+    );
+    let finding = &findings(&report)[0];
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`post_order` now mints the `Idempotency-Key`")
+            && message.contains("`uuid.uuid4()`")
+            && message.contains("shop/sync.py:9"),
+        "{message}"
+    );
+    let related = finding["related"].as_array().cloned().unwrap_or_default();
+    assert_eq!(related.len(), 2, "{report}");
+    assert_eq!(related[0]["path"], "shop/sync.py", "{report}");
+    assert_eq!(related[0]["line"], 9, "{report}");
+    assert_eq!(related[1]["line"], 7, "the retry loop: {report}");
+
+    // The key stays stable: the edit touches the helper, nothing is reported.
+    let (repo, base, head) = change(
+        &[
+            ("shop/partner.py", PY_PARTNER_STABLE),
+            ("shop/sync.py", PY_SYNC_RETRIED),
+        ],
+        "shop/partner.py",
+        &PY_PARTNER_STABLE.replace("/orders", "/v2/orders"),
+    );
+    let quiet = scan(&repo, &base, &head);
+    assert!(findings(&quiet).is_empty(), "{quiet}");
+}
+
+const TS_CHARGE_KEYED: &str = "export async function charge(order: { id: string }) {\n  const res = await fetch(\"https://pay.example.com/charges\", {\n    method: \"POST\",\n    headers: { \"Idempotency-Key\": `charge-${order.id}` },\n    body: JSON.stringify({ order: order.id }),\n  });\n  if (!res.ok) throw new Error(`rejected: ${res.status}`);\n}\n";
+const TS_CHECKOUT_RETRIED: &str = "import { charge } from \"./payments\";\n\nexport async function checkout(order: { id: string }) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    try {\n      await charge(order);\n      return;\n    } catch (error) {\n      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));\n    }\n  }\n}\n";
+
+#[test]
+fn deleting_the_key_a_helper_sends_is_reported_with_the_callers_that_retry_it() {
+    // The change deletes the idempotency header; the retry loop that calls
+    // the helper is in another, untouched file.
+    let (repo, base, head) = change(
+        &[
+            ("src/payments.ts", TS_CHARGE_KEYED),
+            ("src/checkout.ts", TS_CHECKOUT_RETRIED),
+        ],
+        "src/payments.ts",
+        &TS_CHARGE_KEYED.replace(
+            "    headers: { \"Idempotency-Key\": `charge-${order.id}` },\n",
+            "",
+        ),
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        rules_and_places(&report),
+        vec![(
+            "idempotency/retry-without-key".to_string(),
+            "src/payments.ts".to_string(),
+            2,
+        )],
+        "{report}"
+    );
+    let finding = &findings(&report)[0];
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`charge` no longer sends the `Idempotency-Key`")
+            && message.contains("src/checkout.ts:6"),
+        "{message}"
+    );
+    assert_eq!(finding["related"][0]["path"], "src/checkout.ts", "{report}");
+
+    // The key kept: quiet.
+    let (repo, base, head) = change(
+        &[
+            ("src/payments.ts", TS_CHARGE_KEYED),
+            ("src/checkout.ts", TS_CHECKOUT_RETRIED),
+        ],
+        "src/payments.ts",
+        &TS_CHARGE_KEYED.replace("/charges", "/v2/charges"),
+    );
+    let quiet = scan(&repo, &base, &head);
+    assert!(findings(&quiet).is_empty(), "{quiet}");
+}

@@ -153,6 +153,8 @@ pub(super) fn changed_functions(
     let upward_rules = [
         RULE,
         crate::rules::rejection::UncheckedResponse::ID,
+        crate::rules::idempotency::RetryWithoutKey::ID,
+        crate::rules::idempotency::KeyRegeneratedPerAttempt::ID,
     ];
     if !upward_rules
         .iter()

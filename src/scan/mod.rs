@@ -16,6 +16,7 @@ mod prefilter;
 mod repository_helpers;
 mod request_transactions;
 mod response_callers;
+mod retry_callers;
 mod suppression;
 mod upward;
 
@@ -304,8 +305,9 @@ pub fn analyze_change(change: ChangeSet, config: &Config, all: bool) -> Result<R
     let changed = callers::changed_functions(&analyzed_files, config);
     let transaction_callers = callers::TransactionCallers::new(&changed, config);
     let response_callers = response_callers::ResponseCallers::new(&changed, config);
+    let retry_callers = retry_callers::RetryCallers::new(&changed, config);
     findings.extend(upward::upward_findings(
-        &[&transaction_callers, &response_callers],
+        &[&transaction_callers, &response_callers, &retry_callers],
         &analyzed_files,
         &scope,
         config,
