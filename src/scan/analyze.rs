@@ -72,7 +72,7 @@ pub fn check_version(
         crate::context::drop_in_test_modules(source, &mut raw);
     }
     if config.runs_in_browser(identity_path, language, source) {
-        mark_as_browser_calls(&mut raw);
+        keep_browser_handoffs(&mut raw);
     }
     let mut warnings = Vec::new();
     let suppressions = suppressions(identity_path, &model.comments, &mut warnings);
@@ -113,18 +113,56 @@ pub fn check_version(
     }
 }
 
-/// Findings in code that runs in the browser rest on a UI call: its request
-/// goes to the application's own server, which may own the workflow and
-/// answer for it. Some still matter (a delete the page reports done when the
-/// server refused it), most do not (a preference synced in passing): low
-/// confidence, with the reason in the message.
-fn mark_as_browser_calls(raw: &mut [RawFinding]) {
+/// Findings in code that runs in the browser rest on a UI call. A request
+/// the page makes to a path or a base URL of its own (`/api/..`,
+/// `${apiBase}/..`, `url`) goes to the application's own server, which owns
+/// the workflow and answers for it: on the projects read for the corpus, not
+/// one such finding was a handoff a reviewer kept (a preference synced, a
+/// step's state saved, a template downloaded), so they are dropped. A
+/// request to another service's absolute address, and an SDK's call made
+/// straight from the page, stay, at low confidence, with the reason in the
+/// message.
+fn keep_browser_handoffs(raw: &mut Vec<RawFinding>) {
+    raw.retain(|finding| {
+        names_another_host(&finding.trigger_text) || !requests_a_server(&finding.trigger_text)
+    });
     for finding in raw {
         finding.confidence = Confidence::Low;
         finding.message.push_str(
-            " (this code runs in the browser: the request may go to the application's own server, which then owns the workflow)",
+            " (this code runs in the browser and calls the other service straight from the page)",
         );
     }
+}
+
+/// Whether a call's text names an absolute `http(s)://` address of a host
+/// other than the machine itself.
+fn names_another_host(text: &str) -> bool {
+    text.match_indices("://").any(|(at, _)| {
+        let scheme = text[..at].rsplit(|c: char| !c.is_ascii_alphabetic()).next();
+        let host = text[at + 3..]
+            .split(['/', ':', '`', '\'', '"', '?', '$'])
+            .next()
+            .unwrap_or_default();
+        matches!(scheme, Some("http" | "https"))
+            && !host.is_empty()
+            && !matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]")
+    })
+}
+
+/// Whether a call's text makes an HTTP request (`fetch`, `axios`, jQuery's
+/// `$.ajax`/`$.post`, an `XMLHttpRequest`, a client's `post`/`put`/`patch`/
+/// `delete`/`request`).
+fn requests_a_server(text: &str) -> bool {
+    let head = text.split('(').next().unwrap_or(text);
+    let method = head.rsplit(['.', ' ']).next().unwrap_or(head).trim();
+    head.contains("fetch")
+        || head.contains("axios")
+        || head.contains("XMLHttpRequest")
+        || head.contains("ajax")
+        || matches!(
+            method,
+            "post" | "put" | "patch" | "delete" | "request" | "send" | "get"
+        )
 }
 
 /// Drop the findings a `handoff-ignore[...]` comment of `model` covers
@@ -148,5 +186,25 @@ fn apply_override(rule: &dyn Rule, config: &Config, findings: &mut [RawFinding])
         for finding in findings {
             finding.severity = severity;
         }
+    }
+}
+
+#[cfg(test)]
+mod browser_tests {
+    use super::{names_another_host, requests_a_server};
+
+    #[test]
+    fn a_page_request_to_its_own_server_is_told_from_one_to_another_service() {
+        assert!(!names_another_host(
+            "fetch(`${apiBase}/preferences/theme`, { method: 'POST' })"
+        ));
+        assert!(!names_another_host("fetch('http://localhost:8080/api')"));
+        assert!(names_another_host(
+            "fetch('https://api.crm.example.com/contacts', init)"
+        ));
+        assert!(requests_a_server("window.fetch(url, { method: 'POST' })"));
+        assert!(requests_a_server("$.ajax({ url, type: 'POST' })"));
+        assert!(requests_a_server("api.post('/leave')"));
+        assert!(!requests_a_server("analytics.track('Signed Up')"));
     }
 }
