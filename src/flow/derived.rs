@@ -523,7 +523,9 @@ impl<'a> Summaries<'a> {
             if deferred || local || !returned_whole(call, &function.body) {
                 continue;
             }
-            if self.raw_write_response(call) {
+            if self.raw_write_response(call)
+                && !crate::flow::names_a_parameter(&[function], &call.callee)
+            {
                 return true;
             }
             if call.chain.is_empty()

@@ -34,6 +34,19 @@ pub use scope::{CallSite, ScopeStyle, ScopeWalker, TransactionScope, TryContext,
 
 use crate::model::{Call, FileModel, Function, Node, Span, Value};
 
+/// Whether `callee`, a bare name (`request(..)`), is a parameter of one of
+/// `functions` (a callback's or a helper's, destructured ones included): the
+/// caller hands that function in (a framework's request client, an injected
+/// sender), so it is not the library a pack names so.
+pub fn names_a_parameter(functions: &[&Function], callee: &str) -> bool {
+    !callee.contains('.')
+        && functions.iter().any(|function| {
+            function.params.iter().any(|param| {
+                param.name == callee || param.destructured.iter().any(|name| name == callee)
+            })
+        })
+}
+
 /// Whether a function of `model` takes a parameter `name` with a type
 /// annotation (`constructor(private producer: Producer)`): the type says
 /// what the member it becomes is.

@@ -162,15 +162,16 @@ impl Confidence {
                 && !crate::flow::has_typed_parameter(model, member)
                 && sink.guesses_receiver(&call.callee)
         });
+        let around = crate::flow::functions_around(model, call.span);
+        // A bare call of a parameter (`request(url, { method: 'POST' })` in
+        // `async (request, ..) =>`) is whatever client the caller hands in,
+        // not the library a pack names so.
+        let handed_in = sink.origin == crate::knowledge::SinkOrigin::Pack
+            && crate::flow::names_a_parameter(&around, &call.callee);
         // A live feed of one run or thread is read while it lasts; whether a
         // lost or repeated message there matters is the watcher's concern.
-        let live_feed = sink.feeds_a_watcher(
-            call,
-            crate::flow::functions_around(model, call.span)
-                .first()
-                .copied(),
-        );
-        if guessed || live_feed {
+        let live_feed = sink.feeds_a_watcher(call, around.first().copied());
+        if guessed || handed_in || live_feed {
             Confidence::Medium
         } else {
             Confidence::of_pattern(sink.generic)

@@ -55,7 +55,10 @@ declare_rule! {
     /// the name of the function that sends them, or a file named for a usage report), clients the file shows to throw on an error status (a call on
     /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`), clients made
     /// by the project's own factory out of sight (`async with get_client() as client` with
-    /// `get_client` imported from the project: its wrapper owns the response), ORM sessions given
+    /// `get_client` imported from the project: its wrapper owns the response), a client handed in
+    /// as a parameter and called bare (`request(url, { method: 'post' })` in an action's
+    /// `perform: async (request, ..)`: the caller's client, not the library of that name, judged
+    /// like a client known only by its name), ORM sessions given
     /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
     /// test code (supertest's `.expect(201)` is a status check) are not flagged. Findings are
     /// high confidence when the client is resolved (`fetch`, `requests.post`, a receiver built
@@ -346,13 +349,21 @@ fn client_resolved(
             write.receiver.as_deref(),
             Some("window" | "globalThis" | "global" | "self")
         );
+    // A bare call of a parameter (`perform: async (request, ..) =>
+    // request(url, { method: 'post' })`) is the client the caller hands in,
+    // whatever the library of that name does.
+    let injected = crate::flow::names_a_parameter(
+        &crate::flow::functions_around(model, write.span),
+        &write.callee,
+    );
     ecosystem == Some(Ecosystem::Rust)
         || global_fetch
         || typed
         || write.constructed_receiver.is_some()
-        || knowledge
-            .sink(write)
-            .is_some_and(|sink| sink.names_its_origin(&write.callee))
+        || (!injected
+            && knowledge
+                .sink(write)
+                .is_some_and(|sink| sink.names_its_origin(&write.callee)))
 }
 
 /// Whether the file imports a library whose HTTP clients resolve normally
