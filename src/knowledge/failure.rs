@@ -15,6 +15,7 @@ pub(super) struct FailureKnowledge {
     status_checks: Vec<String>,
     throwing_clients: PatternSet,
     throwing_options: Vec<super::pack::OptionCondition>,
+    non_throwing_options: Vec<super::pack::OptionCondition>,
     non_throwing_http_modules: Vec<String>,
     synchronous_sinks: PatternSet,
     task_spawners: PatternSet,
@@ -42,6 +43,8 @@ impl FailureKnowledge {
             .extend(compile_patterns(file, source, &pack.throwing_clients)?);
         self.throwing_options
             .extend(pack.throwing_options.iter().cloned());
+        self.non_throwing_options
+            .extend(pack.non_throwing_options.iter().cloned());
         self.non_throwing_http_modules
             .extend(pack.non_throwing_http_modules.iter().cloned());
         self.synchronous_sinks
@@ -81,22 +84,21 @@ impl Knowledge {
 
     /// Whether the HTTP call rejects or raises on a non-2xx status by itself
     /// (axios, got, ky), judged on the call and the calls of its chain; or
-    /// an option of the call tells it to (`raise_for_status=True`).
+    /// an option of the call tells it to (`raise_for_status=True`); never
+    /// when an option tells it not to (`throwHttpErrors: false`).
     pub fn throws_on_error_status(&self, call: &Call) -> bool {
-        std::iter::once(call)
-            .chain(call.chain.iter())
-            .any(|c| self.failure.throwing_clients.matches(&c.callee))
-            || self.failure.throwing_options.iter().any(|option| {
-                let value = match call.option_value(&option.key) {
-                    Some(Value::Bool(value)) => value.to_string(),
-                    Some(Value::String(value) | Value::Number(value)) => value.clone(),
-                    _ => return false,
-                };
-                option
-                    .values
-                    .iter()
-                    .any(|accepted| accepted.eq_ignore_ascii_case(&value))
-            })
+        !self.told_not_to_throw(call)
+            && std::iter::once(call)
+                .chain(call.chain.iter())
+                .any(|c| self.failure.throwing_clients.matches(&c.callee))
+            || any_option_set(call, &self.failure.throwing_options)
+    }
+
+    /// Whether an option of the HTTP call tells its client to answer an
+    /// error status normally (`throwHttpErrors: false`): whatever the
+    /// client, the caller must look at the status.
+    pub fn told_not_to_throw(&self, call: &Call) -> bool {
+        any_option_set(call, &self.failure.non_throwing_options)
     }
 
     /// Whether the file (`source`, in `language`) imports a module whose HTTP
@@ -141,6 +143,21 @@ impl Knowledge {
     pub fn is_response(&self, call: &Call) -> bool {
         self.failure.responses.matches(&call.callee)
     }
+}
+
+/// Whether the call sets one of `options` to one of its values.
+fn any_option_set(call: &Call, options: &[super::pack::OptionCondition]) -> bool {
+    options.iter().any(|option| {
+        let value = match call.option_value(&option.key) {
+            Some(Value::Bool(value)) => value.to_string(),
+            Some(Value::String(value) | Value::Number(value)) => value.clone(),
+            _ => return false,
+        };
+        option
+            .values
+            .iter()
+            .any(|accepted| accepted.eq_ignore_ascii_case(&value))
+    })
 }
 
 #[cfg(test)]

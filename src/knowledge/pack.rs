@@ -109,6 +109,11 @@ pub struct Pack {
     /// do it.
     #[serde(default)]
     pub throwing_options: Vec<OptionCondition>,
+    /// Options that tell one HTTP call to answer a 4xx/5xx normally
+    /// whatever its client (`throwHttpErrors: false` for got, ky and the
+    /// clients modelled on them): the caller must look at the status.
+    #[serde(default)]
+    pub non_throwing_options: Vec<OptionCondition>,
     /// Modules whose HTTP clients resolve normally on a 4xx/5xx answer
     /// (`requests`, `httpx`, `node-fetch`). A client known only by its name
     /// (`self.session.post`) is taken for one of them only in a file that

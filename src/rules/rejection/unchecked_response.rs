@@ -45,7 +45,8 @@ declare_rule! {
     /// named for a read,
     /// `get_report(..)`; or a function documented or named as asking a model for a completion,
     /// `makeCompletionRequest`; a query sent to be run, `/queries/run`),
-    /// calls told to raise on an error status (aiohttp's `raise_for_status=True`), writes whose
+    /// calls told to raise on an error status (aiohttp's `raise_for_status=True`; a call told not
+    /// to, `throwHttpErrors: false`, is judged whatever its client), writes whose
     /// failure the code documents as tolerated (`# cleanup is best-effort` in the handler around
     /// them) or that are made in a handler ending in `raise` (a cancel while the failure is
     /// reported anyway),
@@ -359,6 +360,7 @@ fn client_resolved(
     ecosystem == Some(Ecosystem::Rust)
         || global_fetch
         || typed
+        || knowledge.told_not_to_throw(write)
         || write.constructed_receiver.is_some()
         || (!injected
             && knowledge
