@@ -39,7 +39,8 @@ declare_rule! {
     /// not exist yet', `# it's fine`, 'falling back to the HTML page') or in the documentation of the function around them (a
     /// JSDoc or docstring that calls it best effort), sit in a handler that ends by re-raising
     /// (a cleanup before `raise`: the caller is told of the failure anyway), print it to the
-    /// console of a Django management command (`self.stdout.write(..)`: whoever runs the command
+    /// console of a command run by hand (a Django management command's `self.stdout.write(..)`,
+    /// `print(..)` or `click.echo(..)` in a click or typer command: whoever runs the command
     /// reads it), or live in test
     /// code. Telemetry pings and
     /// update checks
@@ -187,7 +188,7 @@ impl FileRule for SwallowedError {
                 .or_else(|| branches.err_branch_around(call, file, knowledge));
             if let Some(swallow) = swallow
                 && !documented_as_tolerated(file, call)
-                && !tells_the_operator(file.path, &swallow)
+                && !tells_the_operator(file, call, &swallow)
                 && !logged_guess(file, state, sink, call, &swallow)
             {
                 findings.push(self.finding(file, call, sink, call, state, swallow));
@@ -197,17 +198,51 @@ impl FileRule for SwallowedError {
 }
 
 /// The calls that write to the console of whoever runs a command.
-const CONSOLE_WRITES: &[&str] = &["stdout.write", "stderr.write", "print"];
+const CONSOLE_WRITES: &[&str] = &[
+    "stdout.write",
+    "stderr.write",
+    "print",
+    "click.echo",
+    "click.secho",
+    "typer.echo",
+    "typer.secho",
+    "console.print",
+];
 
-/// Whether the handler tells the operator of a Django management command
-/// (`management/commands/*.py`) on the console (`self.stdout.write(..)`,
-/// `print(..)`): the command is run by hand, and the person running it
-/// reads what it prints, so the failure is reported, not lost.
-fn tells_the_operator(path: &str, swallow: &Swallow<'_>) -> bool {
+/// The command-line libraries whose `command` decorator declares a command
+/// a person runs by hand.
+const COMMAND_LINE_LIBRARIES: &[&str] = &["click", "asyncclick", "typer", "cloup"];
+
+/// Whether a function is a command-line command: declared with a
+/// command-line library's decorator (click's and typer's `@cli.command(..)`,
+/// `@click.command()`, `@app.command()`) in a file that imports the library
+/// (a chat bot's `@bot.command()` answers in the chat, not on a console).
+fn is_command(file: &FileContext<'_>, function: &crate::model::Function) -> bool {
+    function
+        .decorators
+        .iter()
+        .any(|decorator| decorator.callee.rsplit('.').next() == Some("command"))
+        && Language::from_path(file.path).is_some_and(|language| {
+            COMMAND_LINE_LIBRARIES
+                .iter()
+                .any(|library| crate::flow::imports::imports_module(language, file.source, library))
+        })
+}
+
+/// Whether the handler tells the operator of a command run by hand (a
+/// Django management command, `management/commands/*.py`, or a function
+/// declared as a command-line command) on the console
+/// (`self.stdout.write(..)`, `print(..)`, `click.echo(..)`): the person
+/// running it reads what it prints, so the failure is reported, not lost.
+fn tells_the_operator(file: &FileContext<'_>, call: &Call, swallow: &Swallow<'_>) -> bool {
     let Swallow::Handler { outcome, .. } = swallow else {
         return false;
     };
-    path.contains("management/commands/")
+    let run_by_hand = file.path.contains("management/commands/")
+        || crate::flow::functions_around(file.model, call.span)
+            .into_iter()
+            .any(|function| is_command(file, function));
+    run_by_hand
         && outcome.logs.iter().any(|(log, _)| {
             CONSOLE_WRITES
                 .iter()
