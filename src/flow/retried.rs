@@ -492,7 +492,44 @@ impl RetryFacts<'_> {
         ) && block_at(&self.model.module.body, retried.origin).is_some_and(|block| {
             crate::flow::retry::goes_round_only_on_rejection(block, self.source)
                 || crate::flow::retry::never_goes_round(block, self.source)
+                || crate::flow::retry::takes_conflict_for_done(block, self.source)
         })
+    }
+
+    /// Whether `call` runs in a handler of the retry loop's attempt that
+    /// leaves the loop: it runs once, when the loop gives up, never again.
+    /// A function the loop calls (`CalledFrom`) runs once when every call
+    /// of it in the loop sits in such a handler.
+    pub fn run_once_on_leaving(&self, retried: &Retried, call: &Call) -> bool {
+        let Some(block) = block_at(&self.model.module.body, retried.origin) else {
+            return false;
+        };
+        let leaves = |at: Span| crate::flow::retry::in_handler_that_leaves(block, at, self.source);
+        match &retried.how {
+            RetriedHow::Scope(RetryKind::Loop) => leaves(call.span),
+            RetriedHow::CalledFrom(name) => {
+                let name = name.rsplit('.').next().unwrap_or(name);
+                let start = block.span.start_byte;
+                let text = self.source.get(start..block.span.end_byte).unwrap_or("");
+                let called = format!("{name}(");
+                let mut sites = text
+                    .match_indices(&called)
+                    .filter(|(at, _)| {
+                        !text[..*at]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    })
+                    .map(|(at, _)| Span {
+                        start_byte: start + at,
+                        end_byte: start + at + name.len(),
+                        ..block.span
+                    })
+                    .peekable();
+                sites.peek().is_some() && sites.all(leaves)
+            }
+            _ => false,
+        }
     }
 }
 

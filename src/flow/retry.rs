@@ -522,6 +522,70 @@ pub fn goes_round_only_on_rejection(block: &Block, source: &str) -> bool {
     other_outcomes_leave
 }
 
+/// Whether a retry loop takes the conflict a repeated write is answered
+/// with (409, `CONFLICT`) for the work done: a branch on it leaves the loop
+/// without raising (`elif resp.status_code == 409: return existing`). The
+/// author wrote the loop for a repeat the service turns away, so a second
+/// attempt does not do the work twice.
+pub fn takes_conflict_for_done(block: &Block, source: &str) -> bool {
+    fn in_nodes(nodes: &[Node], source: &str) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Block(block) => match &block.kind {
+                BlockKind::Loop { .. } => false,
+                BlockKind::If { condition } if names_conflict(condition) => {
+                    let text = source
+                        .get(block.span.start_byte..block.span.end_byte)
+                        .unwrap_or("");
+                    ["return", "break"]
+                        .iter()
+                        .any(|word| crate::flow::outcome::has_word(text, word))
+                        && !["raise", "throw", "continue"]
+                            .iter()
+                            .any(|word| crate::flow::outcome::has_word(text, word))
+                }
+                _ => in_nodes(&block.body, source),
+            },
+            _ => false,
+        })
+    }
+    matches!(block.kind, BlockKind::Loop { .. }) && in_nodes(&block.body, source)
+}
+
+/// Whether a condition tests for a conflict answer (409, `CONFLICT`).
+fn names_conflict(condition: &str) -> bool {
+    crate::flow::outcome::has_word(condition, "409") || condition.contains("CONFLICT")
+}
+
+/// Whether `call` sits in a handler of a retry loop's attempt that always
+/// leaves the loop (ends in `return`, `break`, `raise` or `throw`): what the
+/// handler does runs once, when the loop gives up, and is never repeated
+/// (`except AuthError: notify(..); return`).
+pub fn in_handler_that_leaves(block: &Block, call: Span, source: &str) -> bool {
+    fn in_nodes(nodes: &[Node], call: Span, source: &str) -> bool {
+        nodes.iter().any(|node| {
+            let Node::Block(block) = node else {
+                return false;
+            };
+            let holds =
+                block.span.start_byte <= call.start_byte && call.end_byte <= block.span.end_byte;
+            match &block.kind {
+                _ if !holds => false,
+                BlockKind::Loop { .. } => false,
+                BlockKind::Catch { .. } => {
+                    ends_in_exit(
+                        &block.body,
+                        block.span.start_byte,
+                        block.span.end_byte,
+                        source,
+                    ) || in_nodes(&block.body, call, source)
+                }
+                _ => in_nodes(&block.body, call, source),
+            }
+        })
+    }
+    matches!(block.kind, BlockKind::Loop { .. }) && in_nodes(&block.body, call, source)
+}
+
 /// Whether a loop can never go round: it ends with an unconditional exit
 /// (`break`, `return`, `raise`, `throw`), or with a `try` whose body does
 /// and whose every handler does too; and nothing in it says `continue`.

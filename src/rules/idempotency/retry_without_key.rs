@@ -57,7 +57,10 @@ declare_rule! {
     /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
     /// around the call, so a timeout leaves it too): the repeated request is one the service
     /// refused. Nor is a loop that never goes round (every pass ends in `break`, `return` or
-    /// `raise`, its handlers re-raise, nothing says `continue`), nor an enqueue that is the last
+    /// `raise`, its handlers re-raise, nothing says `continue`), nor a loop that takes the 409 a
+    /// repeated write is answered with for the work done (`elif resp.status_code == 409: return
+    /// existing`), nor a call made in a handler that gives up and leaves the loop (`except
+    /// AuthError: tell_owner(..); return`: it runs once), nor an enqueue that is the last
     /// act of a helper a retry loop calls as its attempt's last act (only the enqueue's own
     /// failure, when nothing was queued, sends it again). Requests that only ask
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
@@ -169,7 +172,7 @@ impl FileRule for RetryWithoutKey {
             // A loop that goes round only when the service answered that it
             // did not act (429, a rate limit), or that never goes round,
             // repeats nothing it did.
-            if facts.repeats_nothing_done(&retried) {
+            if facts.repeats_nothing_done(&retried) || facts.run_once_on_leaving(&retried, call) {
                 return;
             }
             // An enqueue or publish that failed was not sent: when it is the
