@@ -72,7 +72,7 @@ pub fn check_version(
         crate::context::drop_in_test_modules(source, &mut raw);
     }
     if config.runs_in_browser(identity_path, language, source) {
-        keep_browser_handoffs(&mut raw);
+        keep_browser_handoffs(&mut raw, &model, source);
     }
     let mut warnings = Vec::new();
     let suppressions = suppressions(identity_path, &model.comments, &mut warnings);
@@ -116,22 +116,48 @@ pub fn check_version(
 /// Findings in code that runs in the browser rest on a UI call. A request
 /// the page makes to a path or a base URL of its own (`/api/..`,
 /// `${apiBase}/..`, `url`) goes to the application's own server, which owns
-/// the workflow and answers for it: on the projects read for the corpus, not
-/// one such finding was a handoff a reviewer kept (a preference synced, a
-/// step's state saved, a template downloaded), so they are dropped. A
-/// request to another service's absolute address, and an SDK's call made
-/// straight from the page, stay, at low confidence, with the reason in the
-/// message.
-fn keep_browser_handoffs(raw: &mut Vec<RawFinding>) {
+/// the workflow and answers for it: a preference synced, a step's state
+/// saved or a template downloaded that the server refuses is no lost
+/// handoff (on the projects read for the corpus, not one such finding was
+/// kept by the reviewer), so they are dropped. Two stay, because the person
+/// at the page is then told something false: a delete (the page shows the
+/// record gone), and a request made in a function that announces success
+/// (`toast.success(..)`, "deleted successfully"), as real fixes of such
+/// pages show. A request to another service's absolute address, and an
+/// SDK's call made straight from the page, stay too. All at low confidence,
+/// with the reason in the message.
+fn keep_browser_handoffs(raw: &mut Vec<RawFinding>, model: &FileModel, source: &str) {
     raw.retain(|finding| {
-        names_another_host(&finding.trigger_text) || !requests_a_server(&finding.trigger_text)
+        names_another_host(&finding.trigger_text)
+            || !requests_a_server(&finding.trigger_text)
+            || deletes(&finding.trigger_text)
+            || announces_success(model, source, finding.span)
     });
     for finding in raw {
         finding.confidence = Confidence::Low;
-        finding.message.push_str(
-            " (this code runs in the browser and calls the other service straight from the page)",
-        );
+        finding
+            .message
+            .push_str(" (this code runs in the browser: the person at the page is told it worked)");
     }
+}
+
+/// Whether a request's text makes a DELETE (`method: 'DELETE'`,
+/// `api.delete(..)`).
+fn deletes(text: &str) -> bool {
+    let head = text.split('(').next().unwrap_or(text);
+    head.ends_with(".delete")
+        || ["'DELETE'", "\"DELETE\"", "'delete'", "\"delete\""]
+            .iter()
+            .any(|method| text.contains(method))
+}
+
+/// Whether the function the request is made in (its outermost one) tells
+/// the person at the page that the work succeeded.
+fn announces_success(model: &FileModel, source: &str, at: crate::model::Span) -> bool {
+    crate::flow::functions_around(model, at)
+        .last()
+        .and_then(|function| source.get(function.span.start_byte..function.span.end_byte))
+        .is_some_and(|text| text.to_lowercase().contains("success"))
 }
 
 /// Whether a call's text names an absolute `http(s)://` address of a host
@@ -195,6 +221,11 @@ mod browser_tests {
 
     #[test]
     fn a_page_request_to_its_own_server_is_told_from_one_to_another_service() {
+        assert!(super::deletes(
+            "fetch(`/api/docs/${id}`, { method: \"DELETE\" })"
+        ));
+        assert!(super::deletes("api.delete(`/docs/${id}`)"));
+        assert!(!super::deletes("fetch('/api/docs', { method: 'POST' })"));
         assert!(!names_another_host(
             "fetch(`${apiBase}/preferences/theme`, { method: 'POST' })"
         ));
