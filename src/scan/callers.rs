@@ -9,13 +9,12 @@
 //! holds a transaction as a related location: one root cause, one finding.
 
 use super::contract::RepositoryScope;
-use super::fingerprint::fingerprint;
-use super::upward::{Caller, MAX_CALLERS, UpwardSearch, in_reading_order};
-use super::{AnalyzedFile, Finding, Status, to_finding};
+use super::upward::{Caller, ChangedHelper, MAX_CALLERS, UpwardSearch, in_reading_order};
+use super::{AnalyzedFile, Finding};
 use crate::config::Config;
 use crate::diff::{self, Threads};
 use crate::flow::ScopeWalker;
-use crate::flow::derived::{ReachedSink, Summaries, Summary, short_name};
+use crate::flow::derived::{Summaries, Summary, short_name};
 use crate::flow::imports::project_imports;
 use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
 use crate::lang::{self, PARSER_STACK_BYTES};
@@ -27,17 +26,9 @@ use std::collections::HashMap;
 /// The rule these findings belong to.
 const RULE: RuleId = SideEffectInTransaction::ID;
 
-/// A helper of a touched file that the change made reach a side effect.
-struct NewReach {
-    path: String,
-    name: String,
-    function: String,
-    reached: ReachedSink,
-}
-
 /// The transaction callers' search: helpers that now reach a side effect.
 pub(super) struct TransactionCallers<'c> {
-    reaches: Vec<NewReach>,
+    reaches: Vec<ChangedHelper>,
     config: &'c Config,
 }
 
@@ -205,18 +196,11 @@ pub(super) fn changed_functions(
 
 /// Module-level functions of the touched files that reach a sink in the head
 /// version and existed in the base without reaching one.
-fn new_reaches(changed: &[ChangedFunction]) -> Vec<NewReach> {
+fn new_reaches(changed: &[ChangedFunction]) -> Vec<ChangedHelper> {
     changed
         .iter()
         .filter(|f| f.owner.is_none() && f.base.reaches.is_none())
-        .filter_map(|f| {
-            Some(NewReach {
-                path: f.path.clone(),
-                name: f.name.clone(),
-                function: f.function.clone(),
-                reached: f.head.reaches.clone()?,
-            })
-        })
+        .filter_map(ChangedHelper::of)
         .collect()
 }
 
@@ -226,22 +210,14 @@ fn callers_in(
     path: &str,
     language: Language,
     text: &str,
-    reaches: &[NewReach],
+    reaches: &[ChangedHelper],
     config: &Config,
 ) -> Vec<(usize, Caller)> {
     let imports = project_imports(language, path, text);
     let mut facts = HelperFacts::default();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for (index, reach) in reaches.iter().enumerate() {
-        for import in &imports {
-            if !import.candidates.iter().any(|c| c == &reach.path) {
-                continue;
-            }
-            let local = match &import.remote {
-                Some(remote) if remote == &reach.name => import.local.clone(),
-                None => format!("{}.{}", import.local, reach.name),
-                Some(_) => continue,
-            };
+        for local in imports.iter().filter_map(|import| reach.bound_by(import)) {
             facts.sinks.insert(
                 local.clone(),
                 Sink::of_helper(
@@ -287,13 +263,12 @@ fn callers_in(
 }
 
 fn finding(
-    reach: &NewReach,
+    reach: &ChangedHelper,
     callers: &[Caller],
     analysed: &[AnalyzedFile],
     config: &Config,
 ) -> Option<Finding> {
     let file = analysed.iter().find(|f| f.path == reach.path)?;
-    let text = file.change.head_text.as_deref()?;
     let (span, trigger) = &reach.reached.first_call;
     let first = &callers[0];
     let opener_name = |caller: &Caller| {
@@ -363,15 +338,5 @@ fn finding(
         ],
         related,
     };
-    let mut kept = vec![raw];
-    super::analyze::apply_suppressions(&reach.path, file.head.as_ref()?, &mut kept);
-    let raw = kept.pop()?;
-    let print = fingerprint(
-        RULE.as_str(),
-        &reach.path,
-        &raw.function,
-        &raw.trigger_text,
-        0,
-    );
-    Some(to_finding(&raw, &print, Status::New, &reach.path, text))
+    super::upward::at_helper(raw, &reach.path, file)
 }

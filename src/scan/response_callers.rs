@@ -10,52 +10,24 @@
 //! the response as a related location.
 
 use super::callers::ChangedFunction;
-use super::fingerprint::fingerprint;
-use super::upward::{Caller, MAX_CALLERS, UpwardSearch, in_reading_order};
-use super::{AnalyzedFile, Finding, Status, to_finding};
+use super::upward::{
+    Caller, ChangedHelper, MAX_CALLERS, UpwardSearch, in_reading_order, judged_with_helpers,
+};
+use super::{AnalyzedFile, Finding};
 use crate::config::Config;
-use crate::flow::derived::{ReachedSink, Summary, file_knowledge};
-use crate::flow::imports::{project_imports, project_local_names};
-use crate::lang;
+use crate::flow::derived::Summary;
+use crate::flow::imports::project_imports;
 use crate::model::Language;
 use crate::rules::rejection::UncheckedResponse;
-use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
+use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
 
 /// The rule these findings belong to.
 const RULE: RuleId = UncheckedResponse::ID;
 
-/// A function of a touched file that the change made hand back an unread
-/// response.
-struct NewReturner {
-    path: String,
-    /// The declaring type or class, for a method.
-    owner: Option<String>,
-    /// The function's own name (`send`).
-    name: String,
-    function: String,
-    summary: Summary,
-    reached: ReachedSink,
-}
-
-impl NewReturner {
-    /// The name a caller's file must mention: the type for a method.
-    fn searched(&self) -> &str {
-        self.owner.as_deref().unwrap_or(&self.name)
-    }
-
-    /// What the helper is called in messages (`UpdateMessage::send`).
-    fn shown(&self) -> String {
-        match &self.owner {
-            Some(owner) => format!("{owner}.{}", self.name),
-            None => self.name.clone(),
-        }
-    }
-}
-
 /// The response callers' search: helpers that now hand back an unread
 /// response.
 pub(super) struct ResponseCallers<'c> {
-    returners: Vec<NewReturner>,
+    returners: Vec<ChangedHelper>,
     config: &'c Config,
 }
 
@@ -72,7 +44,7 @@ impl<'c> ResponseCallers<'c> {
 
 impl UpwardSearch for ResponseCallers<'_> {
     fn names(&self) -> Vec<&str> {
-        self.returners.iter().map(NewReturner::searched).collect()
+        self.returners.iter().map(ChangedHelper::searched).collect()
     }
 
     fn callers_in(&self, path: &str, language: Language, text: &str) -> Vec<(usize, Caller)> {
@@ -94,20 +66,11 @@ impl UpwardSearch for ResponseCallers<'_> {
 
 /// Functions of the touched files that hand back an unread write response
 /// in the head version and did not in the base.
-fn new_returners(changed: &[ChangedFunction]) -> Vec<NewReturner> {
+fn new_returners(changed: &[ChangedFunction]) -> Vec<ChangedHelper> {
     changed
         .iter()
         .filter(|f| f.head.hands_back_response && !f.base.hands_back_response)
-        .filter_map(|f| {
-            Some(NewReturner {
-                path: f.path.clone(),
-                owner: f.owner.clone(),
-                name: f.name.clone(),
-                function: f.function.clone(),
-                summary: f.head.clone(),
-                reached: f.head.reaches.clone()?,
-            })
-        })
+        .filter_map(ChangedHelper::of)
         .collect()
 }
 
@@ -119,47 +82,32 @@ fn callers_in(
     path: &str,
     language: Language,
     text: &str,
-    returners: &[NewReturner],
+    returners: &[ChangedHelper],
     config: &Config,
 ) -> Vec<(usize, Caller)> {
     let imports = project_imports(language, path, text);
     let mut helpers: Vec<(String, Summary)> = Vec::new();
     let mut wanted: Vec<usize> = Vec::new();
     for (index, returner) in returners.iter().enumerate() {
-        for import in &imports {
-            if !import.candidates.iter().any(|c| c == &returner.path) {
-                continue;
-            }
-            let local = match (&import.remote, &returner.owner) {
-                (Some(remote), None) if remote == &returner.name => import.local.clone(),
-                (Some(remote), Some(owner)) if remote == owner => {
-                    format!("{}.{}", import.local, returner.name)
-                }
-                (None, None) => format!("{}.{}", import.local, returner.name),
-                (None, Some(owner)) => format!("{}.{owner}.{}", import.local, returner.name),
-                _ => continue,
-            };
+        for local in imports
+            .iter()
+            .filter_map(|import| returner.bound_by(import))
+        {
             helpers.push((local, returner.summary.clone()));
             wanted.push(index);
         }
     }
-    if helpers.is_empty() {
-        return Vec::new();
-    }
-    let model = lang::parse(language, text);
-    let packs = config.knowledge.for_ecosystem(language.ecosystem());
-    let knowledge = file_knowledge(
-        &model,
-        packs,
+    let raw = judged_with_helpers(
+        path,
+        language,
+        text,
         &helpers,
-        project_local_names(language, path, text),
+        config,
+        &[&UncheckedResponse],
     );
-    let context = FileContext::new(path, text, &model, &knowledge);
-    let mut raw = Vec::new();
-    UncheckedResponse.check_file(&context, &mut raw);
     let mut found = Vec::new();
     for finding in raw {
-        let reaches = |returner: &NewReturner| {
+        let reaches = |returner: &ChangedHelper| {
             finding
                 .related
                 .iter()
@@ -181,13 +129,12 @@ fn callers_in(
 }
 
 fn finding(
-    returner: &NewReturner,
+    returner: &ChangedHelper,
     callers: &[Caller],
     analysed: &[AnalyzedFile],
     config: &Config,
 ) -> Option<Finding> {
     let file = analysed.iter().find(|f| f.path == returner.path)?;
-    let text = file.change.head_text.as_deref()?;
     let (span, trigger) = &returner.reached.first_call;
     let first = &callers[0];
     let shown = returner.shown();
@@ -226,15 +173,5 @@ fn finding(
         ],
         related,
     };
-    let mut kept = vec![raw];
-    super::analyze::apply_suppressions(&returner.path, file.head.as_ref()?, &mut kept);
-    let raw = kept.pop()?;
-    let print = fingerprint(
-        RULE.as_str(),
-        &returner.path,
-        &raw.function,
-        &raw.trigger_text,
-        0,
-    );
-    Some(to_finding(&raw, &print, Status::New, &returner.path, text))
+    super::upward::at_helper(raw, &returner.path, file)
 }

@@ -9,16 +9,16 @@
 //! with every retrying caller and its retry as related locations.
 
 use super::callers::ChangedFunction;
-use super::fingerprint::fingerprint;
-use super::upward::{Caller, MAX_CALLERS, UpwardSearch, in_reading_order};
-use super::{AnalyzedFile, Finding, Status, to_finding};
+use super::upward::{
+    Caller, ChangedHelper, MAX_CALLERS, UpwardSearch, in_reading_order, judged_with_helpers,
+};
+use super::{AnalyzedFile, Finding};
 use crate::config::Config;
-use crate::flow::derived::{ReachedSink, Summary, file_knowledge};
-use crate::flow::imports::{project_imports, project_local_names};
-use crate::lang;
+use crate::flow::derived::Summary;
+use crate::flow::imports::project_imports;
 use crate::model::Language;
 use crate::rules::idempotency::{KeyRegeneratedPerAttempt, RetryWithoutKey};
-use crate::rules::{Confidence, FileContext, FileRule, RawFinding, RelatedSpan, RuleId, Severity};
+use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
 
 /// What the change did to the key a helper sends with its effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,30 +44,8 @@ impl KeyChange {
 /// A function of a touched file that the change made repeat its effect
 /// when retried.
 struct NewRepeat {
-    path: String,
-    /// The declaring type or class, for a method.
-    owner: Option<String>,
-    /// The function's own name (`charge`).
-    name: String,
-    function: String,
-    summary: Summary,
-    reached: ReachedSink,
+    helper: ChangedHelper,
     change: KeyChange,
-}
-
-impl NewRepeat {
-    /// The name a caller's file must mention: the type for a method.
-    fn searched(&self) -> &str {
-        self.owner.as_deref().unwrap_or(&self.name)
-    }
-
-    /// What the helper is called in messages (`Gateway.charge`).
-    fn shown(&self) -> String {
-        match &self.owner {
-            Some(owner) => format!("{owner}.{}", self.name),
-            None => self.name.clone(),
-        }
-    }
 }
 
 /// The retry callers' search: helpers that now send without a stable key.
@@ -88,7 +66,10 @@ impl<'c> RetryCallers<'c> {
 
 impl UpwardSearch for RetryCallers<'_> {
     fn names(&self) -> Vec<&str> {
-        self.repeats.iter().map(NewRepeat::searched).collect()
+        self.repeats
+            .iter()
+            .map(|repeat| repeat.helper.searched())
+            .collect()
     }
 
     fn callers_in(&self, path: &str, language: Language, text: &str) -> Vec<(usize, Caller)> {
@@ -143,15 +124,9 @@ fn new_repeats(changed: &[ChangedFunction]) -> Vec<NewRepeat> {
     changed
         .iter()
         .filter_map(|f| {
-            let change = key_change(&f.head, &f.base)?;
             Some(NewRepeat {
-                path: f.path.clone(),
-                owner: f.owner.clone(),
-                name: f.name.clone(),
-                function: f.function.clone(),
-                summary: f.head.clone(),
-                reached: f.head.reaches.clone()?,
-                change,
+                change: key_change(&f.head, &f.base)?,
+                helper: ChangedHelper::of(f)?,
             })
         })
         .collect()
@@ -171,38 +146,22 @@ fn callers_in(
     let mut helpers: Vec<(String, Summary)> = Vec::new();
     let mut bound: Vec<(usize, String)> = Vec::new();
     for (index, repeat) in repeats.iter().enumerate() {
-        for import in &imports {
-            if !import.candidates.iter().any(|c| c == &repeat.path) {
-                continue;
-            }
-            let local = match (&import.remote, &repeat.owner) {
-                (Some(remote), None) if remote == &repeat.name => import.local.clone(),
-                (Some(remote), Some(owner)) if remote == owner => {
-                    format!("{}.{}", import.local, repeat.name)
-                }
-                (None, None) => format!("{}.{}", import.local, repeat.name),
-                (None, Some(owner)) => format!("{}.{owner}.{}", import.local, repeat.name),
-                _ => continue,
-            };
-            helpers.push((local.clone(), repeat.summary.clone()));
+        for local in imports
+            .iter()
+            .filter_map(|import| repeat.helper.bound_by(import))
+        {
+            helpers.push((local.clone(), repeat.helper.summary.clone()));
             bound.push((index, local));
         }
     }
-    if helpers.is_empty() {
-        return Vec::new();
-    }
-    let model = lang::parse(language, text);
-    let packs = config.knowledge.for_ecosystem(language.ecosystem());
-    let knowledge = file_knowledge(
-        &model,
-        packs,
+    let raw = judged_with_helpers(
+        path,
+        language,
+        text,
         &helpers,
-        project_local_names(language, path, text),
+        config,
+        &[&RetryWithoutKey, &KeyRegeneratedPerAttempt],
     );
-    let context = FileContext::new(path, text, &model, &knowledge);
-    let mut raw = Vec::new();
-    RetryWithoutKey.check_file(&context, &mut raw);
-    KeyRegeneratedPerAttempt.check_file(&context, &mut raw);
     let mut found = Vec::new();
     for finding in raw {
         // The finding is the helper's when its call is the helper's (the
@@ -213,7 +172,7 @@ fn callers_in(
             let called = local.rsplit('.').next().unwrap_or(local);
             finding.rule == repeat.change.rule()
                 && finding.trigger_text.contains(called)
-                && finding.message.contains(&repeat.name)
+                && finding.message.contains(&repeat.helper.name)
         }) else {
             continue;
         };
@@ -240,13 +199,13 @@ fn finding(
     analysed: &[AnalyzedFile],
     config: &Config,
 ) -> Option<Finding> {
-    let file = analysed.iter().find(|f| f.path == repeat.path)?;
-    let text = file.change.head_text.as_deref()?;
-    let (span, trigger) = &repeat.reached.first_call;
+    let helper = &repeat.helper;
+    let file = analysed.iter().find(|f| f.path == helper.path)?;
+    let (span, trigger) = &helper.reached.first_call;
     let first = &callers[0];
-    let shown = repeat.shown();
+    let shown = helper.shown();
     let rule = repeat.change.rule();
-    let label = &repeat.reached.label;
+    let label = &helper.reached.label;
     let at = format!("{}:{}", first.path, first.call.start_line);
     let message = match &repeat.change {
         KeyChange::Minted { key, generator } => format!(
@@ -281,7 +240,7 @@ fn finding(
             .unwrap_or(Severity::Medium),
         confidence: Confidence::Medium,
         span: *span,
-        function: repeat.function.clone(),
+        function: helper.function.clone(),
         trigger_text: trigger.clone(),
         message,
         questions: vec![
@@ -297,22 +256,13 @@ fn finding(
         ],
         related,
     };
-    let mut kept = vec![raw];
-    super::analyze::apply_suppressions(&repeat.path, file.head.as_ref()?, &mut kept);
-    let raw = kept.pop()?;
-    let print = fingerprint(
-        rule.as_str(),
-        &repeat.path,
-        &raw.function,
-        &raw.trigger_text,
-        0,
-    );
-    Some(to_finding(&raw, &print, Status::New, &repeat.path, text))
+    super::upward::at_helper(raw, &helper.path, file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::derived::ReachedSink;
     use crate::knowledge::HelperKey;
 
     fn reaching(key: Option<HelperKey>, non_idempotent: bool) -> Summary {

@@ -8,11 +8,16 @@
 //! names, and only the files that mention one are parsed, once per search
 //! that wants them.
 
-use super::callers::search_callers;
+use super::callers::{ChangedFunction, search_callers};
 use super::contract::RepositoryScope;
-use super::{AnalyzedFile, Finding};
+use super::fingerprint::fingerprint;
+use super::{AnalyzedFile, Finding, Status, to_finding};
 use crate::config::Config;
+use crate::flow::derived::{ReachedSink, Summary, file_knowledge};
+use crate::flow::imports::{ImportedName, project_local_names};
+use crate::lang;
 use crate::model::{Language, Span};
+use crate::rules::{FileContext, FileRule, RawFinding};
 
 /// At most this many callers are listed per helper.
 pub(super) const MAX_CALLERS: usize = 10;
@@ -26,6 +31,67 @@ pub(super) struct Caller {
     /// What puts it at risk there, when it is a place of its own: the
     /// transaction's opener or the retry, with its name.
     pub around: Option<(Span, String)>,
+}
+
+/// A function of a touched file that a search looks for callers of, with
+/// its new summary and the sink it now reaches.
+pub(super) struct ChangedHelper {
+    pub path: String,
+    /// The declaring type or class, for a method.
+    pub owner: Option<String>,
+    /// The function's own name (`send`).
+    pub name: String,
+    /// Its stable name (`Entry.send`).
+    pub function: String,
+    pub summary: Summary,
+    pub reached: ReachedSink,
+}
+
+impl ChangedHelper {
+    /// The changed function as a helper to search for, when its new
+    /// version reaches a sink.
+    pub fn of(changed: &ChangedFunction) -> Option<ChangedHelper> {
+        Some(ChangedHelper {
+            path: changed.path.clone(),
+            owner: changed.owner.clone(),
+            name: changed.name.clone(),
+            function: changed.function.clone(),
+            summary: changed.head.clone(),
+            reached: changed.head.reaches.clone()?,
+        })
+    }
+
+    /// The name a caller's file must mention: the type for a method.
+    pub fn searched(&self) -> &str {
+        self.owner.as_deref().unwrap_or(&self.name)
+    }
+
+    /// What the helper is called in messages (`UpdateMessage.send`).
+    pub fn shown(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("{owner}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The name a caller's file calls the helper by, through one of its
+    /// imports that names the helper's file (`send_receipt`,
+    /// `billing.send_receipt`, `Entry.post` for a method of an imported
+    /// type).
+    pub fn bound_by(&self, import: &ImportedName) -> Option<String> {
+        if !import.candidates.iter().any(|c| c == &self.path) {
+            return None;
+        }
+        match (&import.remote, &self.owner) {
+            (Some(remote), None) if remote == &self.name => Some(import.local.clone()),
+            (Some(remote), Some(owner)) if remote == owner => {
+                Some(format!("{}.{}", import.local, self.name))
+            }
+            (None, None) => Some(format!("{}.{}", import.local, self.name)),
+            (None, Some(owner)) => Some(format!("{}.{owner}.{}", import.local, self.name)),
+            _ => None,
+        }
+    }
 }
 
 /// One kind of upward search.
@@ -103,6 +169,47 @@ pub(super) fn upward_findings(
         }
     }
     findings
+}
+
+/// The findings `rules` make in a caller's file (`path`, in `language`,
+/// `text`) with the summaries of the changed helpers it calls, bound to the
+/// names the file calls them by, laid over the packs.
+pub(super) fn judged_with_helpers(
+    path: &str,
+    language: Language,
+    text: &str,
+    helpers: &[(String, Summary)],
+    config: &Config,
+    rules: &[&dyn FileRule],
+) -> Vec<RawFinding> {
+    if helpers.is_empty() {
+        return Vec::new();
+    }
+    let model = lang::parse(language, text);
+    let packs = config.knowledge.for_ecosystem(language.ecosystem());
+    let knowledge = file_knowledge(
+        &model,
+        packs,
+        helpers,
+        project_local_names(language, path, text),
+    );
+    let context = FileContext::new(path, text, &model, &knowledge);
+    let mut raw = Vec::new();
+    for rule in rules {
+        rule.check_file(&context, &mut raw);
+    }
+    raw
+}
+
+/// The finding `raw` at a changed helper of the touched file `file`, unless
+/// a suppression comment of the helper's file covers it.
+pub(super) fn at_helper(raw: RawFinding, path: &str, file: &AnalyzedFile) -> Option<Finding> {
+    let text = file.change.head_text.as_deref()?;
+    let mut kept = vec![raw];
+    super::analyze::apply_suppressions(path, file.head.as_ref()?, &mut kept);
+    let raw = kept.pop()?;
+    let print = fingerprint(raw.rule.as_str(), path, &raw.function, &raw.trigger_text, 0);
+    Some(to_finding(&raw, &print, Status::New, path, text))
 }
 
 /// The callers of one helper in the order a reader expects: by file, then
