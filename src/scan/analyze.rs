@@ -135,9 +135,14 @@ fn keep_browser_handoffs(raw: &mut Vec<RawFinding>, model: &FileModel, source: &
     });
     for finding in raw {
         finding.confidence = Confidence::Low;
-        finding
-            .message
-            .push_str(" (this code runs in the browser: the person at the page is told it worked)");
+        let why = if names_another_host(&finding.trigger_text)
+            || !requests_a_server(&finding.trigger_text)
+        {
+            " (this code runs in the browser and calls the other service straight from the page)"
+        } else {
+            " (this code runs in the browser: the request goes to the application's own server, and the person at the page may be told it worked)"
+        };
+        finding.message.push_str(why);
     }
 }
 
