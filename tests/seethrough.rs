@@ -1301,3 +1301,71 @@ fn deleting_the_key_a_helper_sends_is_reported_with_the_callers_that_retry_it() 
     let quiet = scan(&repo, &base, &head);
     assert!(findings(&quiet).is_empty(), "{quiet}");
 }
+
+const PY_BOOKING_DEFERRED: &str = "from django.db import models, transaction\n\nfrom .jobs import mail_confirmation\n\n\nclass Booking(models.Model):\n    state = models.CharField(max_length=20)\n\n    def cancel(self):\n        self.state = \"cancelled\"\n\n\nclass Confirmable:\n    def confirm(self):\n        self.state = \"confirmed\"\n        self.save()\n        transaction.on_commit(lambda: mail_confirmation.delay(self.pk))\n\n\nclass PendingBooking(Confirmable, Booking):\n    def hold(self):\n        self.state = \"held\"\n";
+const PY_DESK: &str = "from django.db import transaction\n\nfrom .models import PendingBooking\n\n\ndef settle(booking, payment):\n    booking.confirm()\n    payment.save()\n\n\ndef checkout(request, pk):\n    booking = PendingBooking.objects.get(pk=pk)\n    with transaction.atomic():\n        settle(booking, request.payment)\n\n\ndef preview(booking):\n    booking.confirm()\n";
+
+#[test]
+fn a_method_that_now_sends_is_reported_where_a_function_of_another_file_calls_it_in_a_transaction()
+{
+    // The change drops the `on_commit` around the confirmation e-mail of a
+    // mixin's method. `checkout`, untouched in another file, calls `settle`,
+    // which calls `booking.confirm()` on a parameter, inside
+    // `transaction.atomic`: the booking's class is known only through the
+    // import of the class that inherits the method and the receiver's name,
+    // so the finding is medium confidence and names the path.
+    let (repo, base, head) = change(
+        &[
+            ("bookings/models.py", PY_BOOKING_DEFERRED),
+            ("bookings/desk.py", PY_DESK),
+        ],
+        "bookings/models.py",
+        &PY_BOOKING_DEFERRED.replace(
+            "transaction.on_commit(lambda: mail_confirmation.delay(self.pk))",
+            "mail_confirmation.delay(self.pk)",
+        ),
+    );
+    let report = scan(&repo, &base, &head);
+    assert_eq!(
+        summary(&report),
+        vec![(
+            "sequencing/side-effect-in-transaction".to_string(),
+            17,
+            "new".to_string()
+        )],
+        "{report}"
+    );
+    let finding = &findings(&report)[0];
+    assert_eq!(finding["confidence"], "medium", "{report}");
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`settle`, which calls `confirm`, at bookings/desk.py:14"),
+        "{message}"
+    );
+    let related = finding["related"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        related.len(),
+        2,
+        "only the call inside the transaction: {report}"
+    );
+    assert_eq!(related[1]["line"], 13, "the transaction: {report}");
+
+    // A method of the same name on an unrelated class of the file makes a
+    // call by the name alone ambiguous: nothing is guessed.
+    let ambiguous = PY_BOOKING_DEFERRED.replace(
+        "class PendingBooking",
+        "class Invoice:\n    def confirm(self):\n        pass\n\n\nclass PendingBooking",
+    );
+    let (repo, base, head) = change(
+        &[
+            ("bookings/models.py", &ambiguous),
+            ("bookings/desk.py", PY_DESK),
+        ],
+        "bookings/models.py",
+        &ambiguous.replace(
+            "transaction.on_commit(lambda: mail_confirmation.delay(self.pk))",
+            "mail_confirmation.delay(self.pk)",
+        ),
+    );
+    assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
+}

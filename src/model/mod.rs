@@ -592,6 +592,21 @@ impl Function {
     }
 }
 
+/// Visit every function declared under `nodes` in source order: methods and
+/// nested functions included, callbacks passed as arguments not.
+pub fn for_each_function<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Function)) {
+    for node in nodes {
+        match node {
+            Node::Function(function) => {
+                visit(function);
+                for_each_function(&function.body, visit);
+            }
+            Node::Block(block) => for_each_function(&block.body, visit),
+            _ => {}
+        }
+    }
+}
+
 /// Visit every call under `nodes` in source order (see [`Function::for_each_call`]).
 pub fn for_each_call_in<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Call)) {
     for node in nodes {

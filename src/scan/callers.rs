@@ -14,14 +14,14 @@ use super::{AnalyzedFile, Finding};
 use crate::config::Config;
 use crate::diff::{self, Threads};
 use crate::flow::ScopeWalker;
-use crate::flow::derived::{Summaries, Summary, short_name};
-use crate::flow::imports::project_imports;
-use crate::knowledge::{HelperFacts, Sink, SinkOrigin};
+use crate::flow::derived::{Summaries, Summary, file_knowledge, short_name};
+use crate::flow::imports::{project_imports, project_local_names};
+use crate::knowledge::SinkOrigin;
 use crate::lang::{self, PARSER_STACK_BYTES};
 use crate::model::{FileModel, Language};
 use crate::rules::sequencing::SideEffectInTransaction;
 use crate::rules::{Confidence, RawFinding, RelatedSpan, RuleId, Severity};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The rule these findings belong to.
 const RULE: RuleId = SideEffectInTransaction::ID;
@@ -129,6 +129,10 @@ pub(super) struct ChangedFunction {
     pub function: String,
     pub head: Summary,
     pub base: Summary,
+    /// For a method: the classes of its file whose instances call it (its
+    /// own and those that inherit it); empty when another function of the
+    /// file has the same name, so a call by that name alone is ambiguous.
+    pub receivers: Vec<String>,
 }
 
 /// The functions of the touched files declared in both versions (module
@@ -177,15 +181,20 @@ pub(super) fn changed_functions(
                 .collect()
         };
         let mut before = summarised(base);
-        for ((owner, name), (function, head)) in summarised(head) {
+        for ((owner, name), (function, head_summary)) in summarised(head) {
             if let Some((_, base)) = before.remove(&(owner.clone(), name.clone())) {
+                let receivers = owner
+                    .as_deref()
+                    .map(|owner| receiving_classes(head, owner, &name))
+                    .unwrap_or_default();
                 out.push(ChangedFunction {
                     path: file.path.clone(),
                     owner,
                     name,
                     function,
-                    head,
+                    head: head_summary,
                     base,
+                    receivers,
                 });
             }
         }
@@ -194,18 +203,78 @@ pub(super) fn changed_functions(
     out
 }
 
-/// Module-level functions of the touched files that reach a sink in the head
+/// The classes of `model` whose instances have the method `name` of
+/// `owner`: the owner and the classes that inherit from it there. Empty when
+/// a function of that name is declared outside that family and its bases
+/// (a module function, an unrelated class's method): a call by the name
+/// alone could be that one.
+fn receiving_classes<'m>(model: &'m FileModel, owner: &str, name: &str) -> Vec<String> {
+    let mut bases: HashMap<&'m str, Vec<&'m str>> = HashMap::new();
+    let mut same_name: Vec<Option<&'m str>> = Vec::new();
+    crate::model::for_each_function(
+        &model.module.body,
+        &mut |function: &'m crate::model::Function| {
+            if short_name(function) == name {
+                same_name.push(function.class.as_deref());
+            }
+            if let Some(class) = &function.class {
+                let of_class = bases.entry(class.as_str()).or_default();
+                for base in &function.class_bases {
+                    let base = base.rsplit('.').next().unwrap_or(base);
+                    if !of_class.contains(&base) {
+                        of_class.push(base);
+                    }
+                }
+            }
+        },
+    );
+    let mut family: Vec<&str> = vec![owner];
+    grow(&mut family, |member| {
+        bases
+            .iter()
+            .filter(|(_, its_bases)| its_bases.contains(&member))
+            .map(|(class, _)| *class)
+            .collect()
+    });
+    let mut related = family.clone();
+    grow(&mut related, |member| {
+        bases.get(member).cloned().unwrap_or_default()
+    });
+    let unrelated = same_name
+        .iter()
+        .any(|class| class.is_none_or(|class| !related.contains(&class)));
+    if unrelated {
+        return Vec::new();
+    }
+    family.into_iter().map(str::to_string).collect()
+}
+
+/// Add to `set` what `next` gives for its members until nothing is new.
+fn grow<'m>(set: &mut Vec<&'m str>, next: impl Fn(&'m str) -> Vec<&'m str>) {
+    let mut at = 0;
+    while at < set.len() {
+        for found in next(set[at]) {
+            if !set.contains(&found) {
+                set.push(found);
+            }
+        }
+        at += 1;
+    }
+}
+
+/// Functions and methods of the touched files that reach a sink in the head
 /// version and existed in the base without reaching one.
 fn new_reaches(changed: &[ChangedFunction]) -> Vec<ChangedHelper> {
     changed
         .iter()
-        .filter(|f| f.owner.is_none() && f.base.reaches.is_none())
+        .filter(|f| f.base.reaches.is_none())
         .filter_map(ChangedHelper::of)
         .collect()
 }
 
 /// The callers in one file of each helper it imports from the helper's file
-/// that run it inside a transaction, with the helper's index.
+/// that run it inside a transaction, with the helper's index: calls of the
+/// helper itself, and calls of a function of the file that calls it.
 fn callers_in(
     path: &str,
     language: Language,
@@ -214,52 +283,150 @@ fn callers_in(
     config: &Config,
 ) -> Vec<(usize, Caller)> {
     let imports = project_imports(language, path, text);
-    let mut facts = HelperFacts::default();
     let mut index_of: HashMap<String, usize> = HashMap::new();
     for (index, reach) in reaches.iter().enumerate() {
         for local in imports.iter().filter_map(|import| reach.bound_by(import)) {
-            facts.sinks.insert(
-                local.clone(),
-                Sink::of_helper(
-                    reach.reached.kind,
-                    reach.reached.label.clone(),
-                    reach.reached.generic,
-                    reach.reached.non_idempotent,
-                    SinkOrigin::ImportedHelper,
-                    reach.reached.key.clone(),
-                    reach.reached.reached_at.clone(),
-                ),
-            );
             index_of.insert(local, index);
         }
+    }
+    let by_method: Vec<usize> = (0..reaches.len())
+        .filter(|&index| imports_a_receiver(&imports, &reaches[index]))
+        .collect();
+    if index_of.is_empty() && by_method.is_empty() {
+        return Vec::new();
+    }
+    let model = lang::parse(language, text);
+    // Where it is seen, a method is called on an instance whose class the
+    // file cannot name (`order.fulfill(..)` on a parameter): taken for the
+    // helper when the file imports one of the classes that have it, the
+    // receiver is named after one of them, and the file declares no
+    // function of that name itself.
+    let mut by_name_only: HashSet<String> = HashSet::new();
+    for &index in &by_method {
+        let reach = &reaches[index];
+        if declares(&model, &reach.name) {
+            continue;
+        }
+        crate::model::for_each_call_in(&model.module.body, &mut |call| {
+            if call.method == reach.name
+                && call
+                    .receiver
+                    .as_deref()
+                    .is_some_and(|receiver| named_after_one_of(receiver, &reach.receivers))
+            {
+                index_of.entry(call.callee.clone()).or_insert_with(|| {
+                    by_name_only.insert(call.callee.clone());
+                    index
+                });
+            }
+        });
     }
     if index_of.is_empty() {
         return Vec::new();
     }
-    let model = lang::parse(language, text);
-    let knowledge = config
-        .knowledge
-        .for_ecosystem(language.ecosystem())
-        .with_helpers(facts);
+    let helpers: Vec<(String, Summary)> = index_of
+        .iter()
+        .map(|(local, &index)| (local.clone(), reaches[index].summary.clone()))
+        .collect();
+    let packs = config.knowledge.for_ecosystem(language.ecosystem());
+    let knowledge = file_knowledge(
+        &model,
+        packs,
+        &helpers,
+        project_local_names(language, path, text),
+    );
+    // A function of this file that calls a helper, and nothing else that
+    // reaches a side effect, reaches the helper's sink through it.
+    let through = |call: &crate::model::Call| -> Option<usize> {
+        let sink = knowledge.sink(call)?;
+        if sink.origin != SinkOrigin::LocalHelper {
+            return None;
+        }
+        reaches.iter().position(|reach| {
+            reach.reached.reached_at.is_some() && sink.reached_at == reach.reached.reached_at
+        })
+    };
     let walker = ScopeWalker::new(&knowledge, &model);
     let mut found = Vec::new();
     walker.walk(&model, &mut |call, state| {
-        let (Some(&index), Some(scope)) = (index_of.get(&call.callee), state.transaction) else {
+        let Some(scope) = state.transaction else {
             return;
         };
         if state.deferred_by.is_some() {
             return;
         }
+        let (index, via) = match index_of.get(&call.callee) {
+            Some(&index) => (index, None),
+            None => match through(call) {
+                Some(index) => (index, Some(call.callee.clone())),
+                None => return,
+            },
+        };
         found.push((
             index,
             Caller {
                 path: path.to_string(),
                 call: call.span,
                 around: Some((scope.opener.span, crate::flow::callee_name(scope.opener))),
+                guessed: if via.is_some() {
+                    // Through a function of the file: guessed when every
+                    // call of the helper it could make is.
+                    index_of
+                        .iter()
+                        .filter(|(_, other)| **other == index)
+                        .all(|(callee, _)| by_name_only.contains(callee))
+                } else {
+                    by_name_only.contains(&call.callee)
+                },
+                via,
             },
         ));
     });
     found
+}
+
+/// Whether the file imports, from a method's file, one of the classes whose
+/// instances have it.
+fn imports_a_receiver(
+    imports: &[crate::flow::imports::ImportedName],
+    reach: &ChangedHelper,
+) -> bool {
+    !reach.receivers.is_empty()
+        && imports.iter().any(|import| {
+            import.candidates.iter().any(|c| c == &reach.path)
+                && import
+                    .remote
+                    .as_ref()
+                    .is_some_and(|remote| reach.receivers.contains(remote))
+        })
+}
+
+/// Whether the file declares a function or method called `name`.
+fn declares(model: &FileModel, name: &str) -> bool {
+    let mut found = false;
+    crate::model::for_each_function(&model.module.body, &mut |function| {
+        found |= short_name(function) == name;
+    });
+    found
+}
+
+/// Whether a receiver (`order`, `self.pending_order`) is named after one of
+/// `classes` (`PendingOrder`): its last segment, without underscores, ends
+/// one of their names, case aside. `self` and `this` are not.
+fn named_after_one_of(receiver: &str, classes: &[String]) -> bool {
+    let last = receiver.rsplit('.').next().unwrap_or(receiver);
+    if matches!(last, "self" | "this" | "cls") || last.contains(['(', '[']) {
+        return false;
+    }
+    let last: String = last
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_lowercase();
+    last.len() >= 3
+        && classes
+            .iter()
+            .any(|class| class.to_lowercase().ends_with(&last))
 }
 
 fn finding(
@@ -277,8 +444,12 @@ fn finding(
             .as_ref()
             .map_or(String::new(), |(_, name)| name.clone())
     };
+    let runs_it = |caller: &Caller| match &caller.via {
+        Some(via) => format!("`{via}`, which calls `{}`,", reach.name),
+        None => format!("`{}`", reach.name),
+    };
     let message = format!(
-        "`{}` now reaches {} ({}), and it is called inside a transaction: `{}` at {}:{} runs it inside `{}`, so the side effect fires before the caller's writes commit",
+        "`{}` now reaches {} ({}), and it is called inside a transaction: {} at {}:{} runs it inside `{}`, so the side effect fires before the caller's writes commit",
         reach.name,
         reach
             .reached
@@ -286,7 +457,7 @@ fn finding(
             .last()
             .map_or("a side effect", String::as_str),
         reach.reached.label,
-        reach.name,
+        runs_it(first),
         first.path,
         first.call.start_line,
         opener_name(first),
@@ -297,7 +468,10 @@ fn finding(
         related.push(RelatedSpan {
             path: Some(caller.path.clone()),
             span: caller.call,
-            message: format!("called inside `{opener_name}` here"),
+            message: match &caller.via {
+                Some(via) => format!("`{via}` called inside `{opener_name}` here"),
+                None => format!("called inside `{opener_name}` here"),
+            },
         });
         if let Some((opener, _)) = &caller.around {
             related.push(RelatedSpan {
@@ -316,7 +490,13 @@ fn finding(
             } else {
                 Severity::High
             }),
-        confidence: Confidence::of_pattern(reach.reached.generic),
+        // Callers that call a method by its name alone, on objects whose
+        // class their files cannot name, are weaker evidence.
+        confidence: if callers.iter().all(|caller| caller.guessed) {
+            Confidence::of_pattern(true)
+        } else {
+            Confidence::of_pattern(reach.reached.generic)
+        },
         span: *span,
         function: reach.function.clone(),
         trigger_text: trigger.clone(),

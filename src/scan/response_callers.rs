@@ -121,6 +121,8 @@ fn callers_in(
                     path: path.to_string(),
                     call: finding.span,
                     around: None,
+                    via: None,
+                    guessed: false,
                 },
             ));
         }

@@ -187,6 +187,8 @@ fn callers_in(
                 path: path.to_string(),
                 call: finding.span,
                 around,
+                via: None,
+                guessed: false,
             },
         ));
     }

@@ -31,6 +31,13 @@ pub(super) struct Caller {
     /// What puts it at risk there, when it is a place of its own: the
     /// transaction's opener or the retry, with its name.
     pub around: Option<(Span, String)>,
+    /// The function of the caller's file the call goes through, when the
+    /// call at risk is of that function (`fulfill_order(..)`, which calls
+    /// the helper) rather than of the helper itself.
+    pub via: Option<String>,
+    /// Whether the call was taken for the helper's by the method's name
+    /// alone, on an object whose class the caller's file cannot name.
+    pub guessed: bool,
 }
 
 /// A function of a touched file that a search looks for callers of, with
@@ -45,6 +52,9 @@ pub(super) struct ChangedHelper {
     pub function: String,
     pub summary: Summary,
     pub reached: ReachedSink,
+    /// For a method: the classes of its file whose instances call it (see
+    /// [`ChangedFunction::receivers`]).
+    pub receivers: Vec<String>,
 }
 
 impl ChangedHelper {
@@ -58,6 +68,7 @@ impl ChangedHelper {
             function: changed.function.clone(),
             summary: changed.head.clone(),
             reached: changed.head.reaches.clone()?,
+            receivers: changed.receivers.clone(),
         })
     }
 
