@@ -352,6 +352,77 @@ impl<'a> Outcome<'a> {
     }
 }
 
+/// Whether the code tells someone the work succeeded once `after` is past,
+/// in the function around it: a statement after it announces success in so
+/// many words (`router.push('/success')`, `toast.success(..)`,
+/// `logger.info("receipt sent")`), or the first `return` after it hands
+/// back a value as if nothing failed (`return true`, `Ok(())`, a fallback)
+/// — in that function or, when it returns nothing there (a callback), in the
+/// function around it.
+pub fn success_told_after(model: &FileModel, after: Span) -> bool {
+    let functions = super::functions_around(model, after);
+    if functions
+        .first()
+        .is_some_and(|function| announces_success_after(&function.body, after))
+    {
+        return true;
+    }
+    let mut after = after;
+    for function in functions {
+        match first_return_after(&function.body, after) {
+            Some(ret) => {
+                return matches!(
+                    classify_return_text(&ret.value_text),
+                    Exit::Success(_) | Exit::Fallback(_)
+                ) || says_success(&ret.value_text);
+            }
+            None => after = function.span,
+        }
+    }
+    false
+}
+
+/// Whether a statement after `span` announces success in so many words.
+fn announces_success_after(nodes: &[Node], span: Span) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Call(call) if call.span.start_byte >= span.end_byte => says_success(&call.text),
+        Node::Block(block) if block.span.end_byte > span.end_byte => {
+            announces_success_after(&block.body, span)
+        }
+        _ => false,
+    })
+}
+
+/// Whether a text says work was done (`"Sent report to Slack"`, `"success"`).
+fn says_success(text: &str) -> bool {
+    crate::knowledge::identifier_words(text)
+        .iter()
+        .any(|word| SUCCESS_WORDS.contains(&word.as_str()))
+}
+
+/// Words that announce that work was done.
+const SUCCESS_WORDS: &[&str] = &[
+    "success",
+    "successful",
+    "successfully",
+    "succeeded",
+    "sent",
+    "delivered",
+    "completed",
+];
+
+/// The first `return` of a function body that starts after `span` (nested
+/// functions left out).
+fn first_return_after(nodes: &[Node], span: Span) -> Option<&Return> {
+    nodes.iter().find_map(|node| match node {
+        Node::Return(ret) if ret.span.start_byte >= span.end_byte => Some(ret),
+        Node::Block(block) if block.span.end_byte > span.end_byte => {
+            first_return_after(&block.body, span)
+        }
+        _ => None,
+    })
+}
+
 /// How a returned expression's text reads to a caller.
 pub fn classify_return_text(text: &str) -> Exit {
     let trimmed = text.trim().trim_end_matches(';').trim();

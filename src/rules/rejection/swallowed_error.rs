@@ -452,7 +452,8 @@ impl SwallowedError {
 /// dropped (or drops it without any trace): the handler is empty, reports
 /// success or returns a value as if nothing failed; the function is a route, consumer or job (its runner
 /// takes a normal return for success); a statement after it announces
-/// success (see [`announces_success_after`]); or the first `return` after the
+/// success, or the first `return` after it hands back a value (see
+/// [`crate::flow::outcome::success_told_after`]); the first `return` after the
 /// swallow hands back a value (`return true`, `return
 /// Promise.resolve(email)`, `Ok(())`) — in the function around it or, when
 /// that is a callback that returns nothing, in the function around the
@@ -484,66 +485,7 @@ fn success_reported(
         }
         _ => at,
     };
-    let functions = crate::flow::functions_around(file.model, at);
-    if functions
-        .first()
-        .is_some_and(|function| announces_success_after(&function.body, after))
-    {
-        return true;
-    }
-    let mut after = after;
-    for function in functions {
-        match first_return_after(&function.body, after) {
-            Some(ret) => {
-                return matches!(
-                    classify_return_text(&ret.value_text),
-                    Exit::Success(_) | Exit::Fallback(_)
-                );
-            }
-            None => after = function.span,
-        }
-    }
-    false
-}
-
-/// Whether a statement after `span` announces success in so many words
-/// (`router.push('/success')`, `toast.success(..)`, `logger.info("receipt
-/// sent")`): the user or the log is told the work was done.
-fn announces_success_after(nodes: &[Node], span: Span) -> bool {
-    nodes.iter().any(|node| match node {
-        Node::Call(call) if call.span.start_byte >= span.end_byte => {
-            crate::knowledge::identifier_words(&call.text)
-                .iter()
-                .any(|word| SUCCESS_WORDS.contains(&word.as_str()))
-        }
-        Node::Block(block) if block.span.end_byte > span.end_byte => {
-            announces_success_after(&block.body, span)
-        }
-        _ => false,
-    })
-}
-
-/// Words that announce that work was done.
-const SUCCESS_WORDS: &[&str] = &[
-    "success",
-    "successful",
-    "successfully",
-    "succeeded",
-    "sent",
-    "delivered",
-    "completed",
-];
-
-/// The first `return` of a function body that starts after `span` (nested
-/// functions left out).
-fn first_return_after(nodes: &[Node], span: Span) -> Option<&crate::model::Return> {
-    nodes.iter().find_map(|node| match node {
-        Node::Return(ret) if ret.span.start_byte >= span.end_byte => Some(ret),
-        Node::Block(block) if block.span.end_byte > span.end_byte => {
-            first_return_after(&block.body, span)
-        }
-        _ => None,
-    })
+    crate::flow::outcome::success_told_after(file.model, after)
 }
 
 /// Whether a function around `call` documents that its failures are

@@ -2,10 +2,11 @@
 
 use crate::flow::imports::project_local_names;
 use crate::flow::outcome::{
-    BODY_READS, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked, chain_links,
-    documented_as_a_read, function_phrase, http_target, in_rethrowing_handler, is_chain_link,
-    named_for_transport, on_receiver_in, on_throwing_receiver, project_made_receivers,
-    rest_of_function, status_catching_receivers, throwing_receivers, tolerated_around, usage_in,
+    BODY_READS, Outcome, RESULT_DISCARDS, Usage, asks_only, body_bindings, body_checked,
+    chain_links, documented_as_a_read, function_phrase, http_target, in_rethrowing_handler,
+    is_chain_link, named_for_transport, on_receiver_in, on_throwing_receiver,
+    project_made_receivers, rest_of_function, status_catching_receivers, success_told_after,
+    throwing_receivers, tolerated_around, usage_in,
 };
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
@@ -63,9 +64,14 @@ declare_rule! {
     /// as typed parameters (`session: AsyncSession`: `session.delete(row)` is no HTTP request) and
     /// test code (supertest's `.expect(201)` is a status check) are not flagged. Findings are
     /// high confidence when the client is resolved (`fetch`, `requests.post`, a receiver built
-    /// from a library or typed as one, reqwest's builder) and the response is dropped or never
-    /// read, and medium when only its body is read (the body may carry the outcome), when the
-    /// write is a helper's, or when the client is known only by the
+    /// from a library or typed as one, reqwest's builder), the response is dropped or never
+    /// read, and the code shows the write is expected to work or its failures to surface: a
+    /// route, job or consumer (its runner takes the return for success), a success announced
+    /// or a value handed back after it (`logger.info("report sent")`, `return True`), a
+    /// `catch`/`except` around it that reports failures (a rejection raises nothing it could
+    /// catch), or a status checked elsewhere in the file. They are medium when nothing around
+    /// the write says so (its callers may not care), when only its body is read (the body may
+    /// carry the outcome), when the write is a helper's, or when the client is known only by the
     /// names of its receiver and method (`self.session.post`, `api.request(..)`: it may be the
     /// project's wrapper); such a client is judged only in a file that imports a library whose
     /// clients answer error statuses normally (`requests`, `httpx`, `node-fetch`, Node's `https`:
@@ -255,7 +261,18 @@ impl FileRule for UncheckedResponse {
                     .sink(write)
                     .filter(|sink| sink.origin != SinkOrigin::Pack),
             };
-            findings.push(self.finding(&seen, state, reading, ecosystem, resolved));
+            // The caller is told the write worked: a route or job whose
+            // return is taken for success, a success announced or a value
+            // handed back after it.
+            // Or the code shows the author wants its failures to surface: a
+            // handler around it reports failures (a rejection raises
+            // nothing it could catch), or the file checks the status of
+            // its other responses.
+            let success_told = state.role.is_some()
+                || success_told_after(file.model, call.span)
+                || failure_reported_around(state, file.source, knowledge)
+                || status_checked_elsewhere(state.enclosing, file.source, knowledge);
+            findings.push(self.finding(&seen, state, reading, ecosystem, resolved && success_told));
         });
     }
 }
@@ -838,6 +855,36 @@ fn answer_fetched_later<'s>(
     Some(&rest[at..])
 }
 
+/// Whether a `catch`/`except` around the write reports a failure (logs it
+/// or raises): its author expects the write's failures to surface there.
+fn failure_reported_around(state: &WalkState<'_>, source: &str, knowledge: &Knowledge) -> bool {
+    state.try_stack.iter().any(|context| {
+        context.handlers.iter().any(|handler| {
+            let Node::Block(block) = handler else {
+                return false;
+            };
+            let BlockKind::Catch { binding, .. } = &block.kind else {
+                return false;
+            };
+            let outcome = Outcome::read(
+                &block.body,
+                block.span,
+                source,
+                binding.as_deref(),
+                knowledge,
+            );
+            outcome.propagates || !outcome.logs.is_empty() || outcome.passed_logger.is_some()
+        })
+    })
+}
+
+/// Whether the file checks a response's status outside `function`.
+fn status_checked_elsewhere(function: &Function, source: &str, knowledge: &Knowledge) -> bool {
+    let before = source.get(..function.span.start_byte).unwrap_or("");
+    let after = source.get(function.span.end_byte..).unwrap_or("");
+    mentions_status(before, knowledge) || mentions_status(after, knowledge)
+}
+
 fn mentions_status(text: &str, knowledge: &Knowledge) -> bool {
     text.match_indices('.').any(|(at, _)| {
         let member: String = text[at + 1..]
@@ -855,7 +902,7 @@ impl UncheckedResponse {
         state: &WalkState<'_>,
         reading: Reading,
         ecosystem: Option<Ecosystem>,
-        resolved: bool,
+        certain: bool,
     ) -> RawFinding {
         let Write {
             call: write,
@@ -940,14 +987,15 @@ impl UncheckedResponse {
             // whole may be checked by the callers. A client known only by
             // the names of its receiver and method may be a wrapper that
             // checks, and a helper's write may be one its callers expect to
-            // be refused (a delete of what may not exist).
+            // be refused (a delete of what may not exist). A function that
+            // tells nobody the write worked may leave that to its callers.
             confidence: if matches!(
                 reading,
                 Reading::SuccessOnly(_)
                     | Reading::BodyReturned(_)
                     | Reading::BodyOnly(_)
                     | Reading::ChainedBody(_)
-            ) || !resolved
+            ) || !certain
                 || helper.is_some()
             {
                 Confidence::Medium
