@@ -58,6 +58,10 @@ pub struct RetryFacts<'a> {
     /// Client variables (without `this.`/`self.`) that resend writes, with
     /// the configuration's label and span.
     retrying_clients: HashMap<String, (String, Span)>,
+    /// Those of [`RetryFacts::retrying_clients`] that are clients (a
+    /// session the configuration is mounted on, a client handed to the
+    /// retry library), not configurations or adapters.
+    attached_clients: Vec<String>,
     /// Requests configured to resend themselves (`got.post(url, { retry })`).
     retrying_requests: HashMap<usize, (String, Span)>,
     /// The spans of every `catch`/`except` block and Rust `Err` arm: side
@@ -80,6 +84,7 @@ impl<'a> RetryFacts<'a> {
             retried_functions: HashMap::new(),
             retried_regions: Vec::new(),
             retrying_clients: HashMap::new(),
+            attached_clients: Vec::new(),
             retrying_requests: HashMap::new(),
             failure_blocks: Vec::new(),
         };
@@ -171,6 +176,7 @@ impl<'a> RetryFacts<'a> {
                                 {
                                     self.retrying_clients
                                         .insert(client_name(path), found.clone());
+                                    self.attached_clients.push(client_name(path));
                                 }
                             }
                             crate::knowledge::RetryTarget::Result => {
@@ -209,6 +215,7 @@ impl<'a> RetryFacts<'a> {
                     self.retrying_clients
                         .entry(client_name(receiver))
                         .or_insert(found);
+                    self.attached_clients.push(client_name(receiver));
                 }
             }
             if self.retrying_clients.len() == before {
@@ -274,6 +281,43 @@ impl<'a> RetryFacts<'a> {
     pub fn is_retrying_client_write(&self, call: &Call) -> bool {
         self.retrying_requests.contains_key(&call.span.start_byte)
             || http_write_client(call).is_some_and(|c| self.retrying_clients.contains_key(&c))
+    }
+
+    /// The clients configured to resend writes that the file makes no write
+    /// through and hands on instead (`API(session=session)`, `{'session':
+    /// session}`, `return session`): the writes they will resend are made out
+    /// of sight. Each with the configuration's label and span.
+    pub fn handed_on_clients(&self) -> Vec<(String, String, Span)> {
+        let mut written = std::collections::HashSet::new();
+        self.model.module.for_each_call(&mut |call| {
+            if let Some(client) = http_write_client(call) {
+                written.insert(client);
+            }
+        });
+        let mut out: Vec<(String, String, Span)> = Vec::new();
+        for client in &self.attached_clients {
+            if written.contains(client) || out.iter().any(|(c, _, _)| c == client) {
+                continue;
+            }
+            let Some((label, origin)) = self.retrying_clients.get(client) else {
+                continue;
+            };
+            // PATCH alone is often resent on purpose (a patch that sets
+            // fields lands the same twice); POST, or every method, is not.
+            let configured = self
+                .source
+                .get(origin.start_byte..origin.end_byte)
+                .unwrap_or_default()
+                .to_ascii_uppercase()
+                .replace(char::is_whitespace, "");
+            let resends_posts = configured.contains("POST")
+                || configured.contains("=NONE")
+                || configured.contains("=FALSE");
+            if resends_posts && handed_on(self.source, client) {
+                out.push((client.clone(), label.clone(), *origin));
+            }
+        }
+        out
     }
 
     /// Whether the span lies in a `catch`/`except` block or an `Err` arm.
@@ -641,6 +685,29 @@ fn http_write_client(call: &Call) -> Option<String> {
                 Some(Value::String(m)) if WRITES.iter().any(|w| m.eq_ignore_ascii_case(w))
             ));
     writes.then(|| client_name(receiver))
+}
+
+/// Whether `source` passes the variable `name` on as a value: an argument,
+/// a value in a literal, a keyword, or what a function returns — not a call
+/// on it (`name.post(..)`) nor its own assignment.
+fn handed_on(source: &str, name: &str) -> bool {
+    source.match_indices(name).any(|(at, _)| {
+        let before = source[..at].trim_end();
+        let after = source[at + name.len()..].trim_start();
+        let whole_word = !source[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            && !source[at + name.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let passed = before.ends_with([':', '(', ','])
+            || (before.ends_with('=') && !before.ends_with("=="))
+            || before.ends_with("return");
+        let ends_value = after.starts_with([',', ')', '}', '\n']) || after.is_empty();
+        whole_word && passed && ends_value
+    })
 }
 
 /// Split a callee at the `.` that separate segments (not inside `()`).

@@ -31,7 +31,10 @@ declare_rule! {
     /// { match .. { Err(_) if attempts < 3 => .. } }`), a same-file function called from a retry
     /// wrapper or loop, or a request through an HTTP client configured to resend writes
     /// (axios-retry with a custom `retryCondition`, got/ky `retry.methods` with POST, urllib3
-    /// `Retry(allowed_methods=[..'POST'..])` mounted on a session, reqwest-retry middleware) — when
+    /// `Retry(allowed_methods=[..'POST'..])` mounted on a session, reqwest-retry middleware; a
+    /// session set to resend POSTs that the file hands on to another client, `API(session=
+    /// session)`, and makes no write through itself is reported at its retry configuration, at
+    /// medium confidence: the writes it resends are out of sight) — when
     /// the call passes no idempotency key (`idempotencyKey`, an `Idempotency-Key` header,
     /// `idempotency_key=`, SQS `MessageDeduplicationId`, BullMQ `jobId`, Celery `task_id`, or a
     /// name added under `idempotency_keys` in `.handoff.yml`). An enqueue or publish that is the
@@ -229,6 +232,9 @@ impl FileRule for RetryWithoutKey {
             }
             findings.push(self.finding(file, call, state, &effect, &retried));
         });
+        for (client, label, origin) in facts.handed_on_clients() {
+            findings.push(self.handed_on_finding(file, &client, &label, origin));
+        }
     }
 }
 
@@ -243,6 +249,44 @@ fn may_raise_local_error(call: &Call, knowledge: &Knowledge) -> bool {
 }
 
 impl RetryWithoutKey {
+    /// The finding at a client's retry configuration that resends writes,
+    /// when the file hands the client on and writes nothing through it: the
+    /// writes it will resend are made out of sight, so the configuration
+    /// is where the question is asked (medium confidence).
+    fn handed_on_finding(
+        &self,
+        file: &FileContext<'_>,
+        client: &str,
+        label: &str,
+        origin: crate::model::Span,
+    ) -> RawFinding {
+        let function = crate::flow::functions_around(file.model, origin)
+            .first()
+            .map_or_else(|| "<module>".to_string(), |f| f.name.clone());
+        let trigger = file
+            .source
+            .get(origin.start_byte..origin.end_byte)
+            .unwrap_or_default()
+            .to_string();
+        RawFinding {
+            rule: self.id(),
+            severity: Severity::Medium,
+            confidence: Confidence::Medium,
+            span: origin,
+            function,
+            trigger_text: trigger,
+            message: format!(
+                "`{client}` is set to resend failed writes ({label}) and is handed on to code that writes through it out of sight: every POST made through it is sent again after a timeout or an error status, with no idempotency key, so the receiving service may act twice"
+            ),
+            questions: vec![
+                format!("Which writes go through `{client}`, and does each receiving service deduplicate a resent one (an idempotency key, a unique request id)?"),
+                "Should the retry be limited to idempotent methods (GET, PUT, DELETE), with writes retried only where a key makes the repeat harmless?".to_string(),
+                "What if the first attempt went through and only the answer was lost?".to_string(),
+            ],
+            related: Vec::new(),
+        }
+    }
+
     /// The finding for an effect without a key under a retry.
     fn finding(
         &self,
