@@ -62,6 +62,8 @@ pub struct RetryFacts<'a> {
     /// session the configuration is mounted on, a client handed to the
     /// retry library), not configurations or adapters.
     attached_clients: Vec<String>,
+    /// Where the configurations that resend POSTs (not only PATCHes) start.
+    post_resending: std::collections::HashSet<usize>,
     /// Requests configured to resend themselves (`got.post(url, { retry })`).
     retrying_requests: HashMap<usize, (String, Span)>,
     /// The spans of every `catch`/`except` block and Rust `Err` arm: side
@@ -85,6 +87,7 @@ impl<'a> RetryFacts<'a> {
             retried_regions: Vec::new(),
             retrying_clients: HashMap::new(),
             attached_clients: Vec::new(),
+            post_resending: std::collections::HashSet::new(),
             retrying_requests: HashMap::new(),
             failure_blocks: Vec::new(),
         };
@@ -170,6 +173,9 @@ impl<'a> RetryFacts<'a> {
                 for call in &calls {
                     if let Some(client) = knowledge.retry_client(call) {
                         let found = (client.label.clone(), call.span);
+                        if client.resends_posts(call) {
+                            self.post_resending.insert(call.span.start_byte);
+                        }
                         match client.applies_to {
                             crate::knowledge::RetryTarget::FirstArgument => {
                                 if let Some(Value::Path(path)) = call.args.first().map(|a| &a.value)
@@ -302,18 +308,7 @@ impl<'a> RetryFacts<'a> {
             let Some((label, origin)) = self.retrying_clients.get(client) else {
                 continue;
             };
-            // PATCH alone is often resent on purpose (a patch that sets
-            // fields lands the same twice); POST, or every method, is not.
-            let configured = self
-                .source
-                .get(origin.start_byte..origin.end_byte)
-                .unwrap_or_default()
-                .to_ascii_uppercase()
-                .replace(char::is_whitespace, "");
-            let resends_posts = configured.contains("POST")
-                || configured.contains("=NONE")
-                || configured.contains("=FALSE");
-            if resends_posts && handed_on(self.source, client) {
+            if self.post_resending.contains(&origin.start_byte) && handed_on(self.source, client) {
                 out.push((client.clone(), label.clone(), *origin));
             }
         }

@@ -128,6 +128,20 @@ pub struct RetryClient {
 impl RetryClient {
     /// Whether this configuration call makes the client resend writes.
     fn retries_writes(&self, call: &Call) -> bool {
+        self.resends(call, &["POST", "PATCH"])
+    }
+
+    /// Whether this configuration call (one [`Knowledge::retry_client`]
+    /// matched) makes the client resend POSTs, not only PATCHes: a patch
+    /// that sets fields is often resent on purpose, a POST seldom is.
+    pub fn resends_posts(&self, call: &Call) -> bool {
+        self.resends(call, &["POST"])
+    }
+
+    /// Whether the call makes the client resend requests of one of
+    /// `methods`: its method list names one or every method, or a custom
+    /// condition decides (which may take any method).
+    fn resends(&self, call: &Call, methods: &[&str]) -> bool {
         if !self.methods_options.is_empty() {
             let listed = self
                 .methods_options
@@ -140,7 +154,7 @@ impl RetryClient {
                 || matches!(value, Value::Path(p) if p == "None" || p == "null")
                 || matches!(text.trim(), "None" | "False" | "null" | "false");
             let upper = text.to_ascii_uppercase();
-            return all_methods || upper.contains("POST") || upper.contains("PATCH");
+            return all_methods || methods.iter().any(|method| upper.contains(method));
         }
         if let Some(option) = &self.condition_option {
             return match option_argument(call, option) {

@@ -130,8 +130,9 @@ pub(super) struct ChangedFunction {
     pub head: Summary,
     pub base: Summary,
     /// For a method: the classes of its file whose instances call it (its
-    /// own and those that inherit it); empty when another function of the
-    /// file has the same name, so a call by that name alone is ambiguous.
+    /// own and those that inherit it), worked out only for a method that
+    /// newly reaches a side effect; empty when another function of the file
+    /// has the same name, so a call by that name alone is ambiguous.
     pub receivers: Vec<String>,
 }
 
@@ -183,8 +184,11 @@ pub(super) fn changed_functions(
         let mut before = summarised(base);
         for ((owner, name), (function, head_summary)) in summarised(head) {
             if let Some((_, base)) = before.remove(&(owner.clone(), name.clone())) {
+                // Only a method that newly reaches a side effect is
+                // searched for by the name alone (see `new_reaches`).
                 let receivers = owner
                     .as_deref()
+                    .filter(|_| head_summary.reaches.is_some() && base.reaches.is_none())
                     .map(|owner| receiving_classes(head, owner, &name))
                     .unwrap_or_default();
                 out.push(ChangedFunction {
