@@ -134,8 +134,10 @@ impl RetryClient {
     /// Whether this configuration call (one [`Knowledge::retry_client`]
     /// matched) makes the client resend POSTs, not only PATCHes: a patch
     /// that sets fields is often resent on purpose, a POST seldom is.
+    /// Only a method list can say so: a custom condition or a default
+    /// policy says nothing of the methods.
     pub fn resends_posts(&self, call: &Call) -> bool {
-        self.resends(call, &["POST"])
+        !self.methods_options.is_empty() && self.resends(call, &["POST"])
     }
 
     /// Whether the call makes the client resend requests of one of
