@@ -479,7 +479,20 @@ impl RetryFacts<'_> {
             {
                 return false;
             }
+            // The other branches of an `if` chain holding the effect do not
+            // run after it.
+            let mut branch = match node {
+                Node::Block(block) => Some(block),
+                _ => None,
+            };
             for later in &nodes[index + 1..] {
+                if let (Some(earlier), Node::Block(block)) = (branch, later)
+                    && earlier.continued_by(block, self.source)
+                {
+                    branch = Some(block);
+                    continue;
+                }
+                branch = None;
                 let runs = !returned
                     || matches!(later, Node::Block(b) if matches!(b.kind, BlockKind::Finally));
                 if runs && fails_in(later, false) {
@@ -533,6 +546,17 @@ impl RetryFacts<'_> {
                 || crate::flow::retry::never_goes_round(block, self.source)
                 || crate::flow::retry::takes_conflict_for_done(block, self.source)
         })
+    }
+
+    /// Whether the hand-written retry loop behind `retried` cannot go round
+    /// again once `call` has run (see
+    /// [`crate::flow::retry::leaves_once_done`]): it is repeated only by
+    /// failures before it.
+    pub fn leaves_once_done(&self, retried: &Retried, call: &Call) -> bool {
+        matches!(retried.how, RetriedHow::Scope(RetryKind::Loop))
+            && block_at(&self.model.module.body, retried.origin).is_some_and(|block| {
+                crate::flow::retry::leaves_once_done(block, call.span, self.source)
+            })
     }
 
     /// Whether `call` runs in a handler of the retry loop's attempt that

@@ -607,6 +607,79 @@ pub fn never_goes_round(block: &Block, source: &str) -> bool {
         )
 }
 
+/// Whether a retry loop can never go round again once `effect` has run: the
+/// effect is in no `try` of the loop (its own failure leaves the loop), and
+/// after it the pass ends in an exit (`break`, `return`, `raise`) with no
+/// `try` or `continue` on the way (`try: conn = connect() except
+/// Disconnected: sleep(..) else: conn.sendmail(..); break`): the loop goes
+/// round only on failures before the effect, which never reached the other
+/// side.
+pub fn leaves_once_done(block: &Block, effect: Span, source: &str) -> bool {
+    if !matches!(block.kind, BlockKind::Loop { .. }) {
+        return false;
+    }
+    let mut path: Vec<(&[Node], usize)> = Vec::new();
+    let mut nodes = block.body.as_slice();
+    'descend: loop {
+        for (index, node) in nodes.iter().enumerate() {
+            let span = node.span();
+            if span.start_byte <= effect.start_byte && effect.end_byte <= span.end_byte {
+                path.push((nodes, index));
+                match node {
+                    Node::Block(inner) => match inner.kind {
+                        BlockKind::Try
+                        | BlockKind::Catch { .. }
+                        | BlockKind::Finally
+                        | BlockKind::Loop { .. } => return false,
+                        _ => {
+                            nodes = &inner.body;
+                            continue 'descend;
+                        }
+                    },
+                    Node::Function(_) => return false,
+                    // `return client.send(..)`: the pass ends with it.
+                    Node::Return(_) => return true,
+                    _ => break 'descend,
+                }
+            }
+        }
+        return false;
+    }
+    // From the effect outwards: the statements after it at each level (the
+    // other branches of its `if` chain left out), up to the end of the
+    // block holding them.
+    for depth in (0..path.len()).rev() {
+        let (nodes, index) = path[depth];
+        let end = match depth {
+            0 => block.span.end_byte,
+            _ => {
+                let (outer, at) = path[depth - 1];
+                outer[at].span().end_byte
+            }
+        };
+        let mut last = index;
+        while let (Node::Block(earlier), Some(Node::Block(later))) =
+            (&nodes[last], nodes.get(last + 1))
+            && earlier.continued_by(later, source)
+        {
+            last += 1;
+        }
+        let rest = &nodes[last + 1..];
+        let start = nodes[last].span().end_byte;
+        let text = source.get(start..end).unwrap_or("");
+        let catches = rest
+            .iter()
+            .any(|node| matches!(node, Node::Block(b) if matches!(b.kind, BlockKind::Try)));
+        if catches || crate::flow::outcome::has_word(text, "continue") {
+            return false;
+        }
+        if ends_in_exit(rest, start, end, source) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether the statements `nodes` of a block (from byte `start` to `end`)
 /// always leave through their last statement: an exit (`break`, `return`,
 /// `raise`, `throw`), or a `try` that ends in one and whose handlers all
@@ -828,5 +901,76 @@ mod tests {
             &parsed_loop(javascript, "a.js"),
             javascript
         ));
+    }
+
+    /// The span of the first call named `callee` in `block`.
+    fn call_span(block: &Block, callee: &str) -> Span {
+        let mut found = None;
+        crate::model::for_each_call_in(&block.body, &mut |call| {
+            if found.is_none() && call.callee == callee {
+                found = Some(call.span);
+            }
+        });
+        found.expect("the loop makes the call")
+    }
+
+    #[test]
+    fn a_pass_that_can_only_leave_after_the_effect_is_told_apart() {
+        let cases = [
+            // Only the connection is retried; the send is in the `else`.
+            (
+                "def go(m):\n    for attempt in range(3):\n        try:\n            conn = connect()\n        except Disconnected:\n            continue\n        else:\n            conn.send(m)\n            break\n",
+                "a.py",
+                "conn.send",
+                true,
+            ),
+            // The send's own failure is caught and the loop goes round.
+            (
+                "def go(m):\n    for attempt in range(3):\n        try:\n            conn = connect()\n            conn.send(m)\n            break\n        except Disconnected:\n            continue\n",
+                "a.py",
+                "conn.send",
+                false,
+            ),
+            // The branch that sends leaves; its `else` branch goes round.
+            (
+                "def go(m):\n    for attempt in range(3):\n        if ready():\n            conn.send(m)\n            break\n        else:\n            continue\n",
+                "a.py",
+                "conn.send",
+                true,
+            ),
+            // A new `if` after the branch is not another branch of it.
+            (
+                "def go(m):\n    for attempt in range(3):\n        if ready():\n            conn.send(m)\n        if late():\n            break\n",
+                "a.py",
+                "conn.send",
+                false,
+            ),
+            (
+                "async function go(m) {\n  for (let i = 0; i < 3; i++) {\n    let conn;\n    try { conn = await connect(); } catch (e) { continue; }\n    if (m.urgent) {\n      await conn.send(m);\n      break;\n    } else if (m.late) {\n      continue;\n    } else {\n      continue;\n    }\n  }\n}\n",
+                "a.js",
+                "conn.send",
+                true,
+            ),
+            (
+                "fn go(m: &M) {\n    for attempt in 0..3 {\n        if m.urgent {\n            send(m);\n            return;\n        } else if m.late {\n            continue;\n        }\n        sleep(attempt);\n    }\n}\n",
+                "a.rs",
+                "send",
+                true,
+            ),
+            (
+                "fn go(m: &M) {\n    for attempt in 0..3 {\n        if m.urgent {\n            send(m);\n        }\n        sleep(attempt);\n    }\n}\n",
+                "a.rs",
+                "send",
+                false,
+            ),
+        ];
+        for (source, path, callee, leaves) in cases {
+            let block = parsed_loop(source, path);
+            assert_eq!(
+                leaves_once_done(&block, call_span(&block, callee), source),
+                leaves,
+                "{source}"
+            );
+        }
     }
 }

@@ -512,6 +512,33 @@ pub struct Block {
     pub span: Span,
 }
 
+impl Block {
+    /// Whether `later`, the block right after this one in the same body, is
+    /// another branch of this block's `if` chain (`elif`, `else if`,
+    /// `else`): frontends report a chain as sibling [`BlockKind::If`]
+    /// blocks, and only one of its branches runs. Told by the source between
+    /// and at their starts (`else` between them, or `elif`/`else` opening
+    /// `later`), so a new `if` statement that follows is not taken for one.
+    pub fn continued_by(&self, later: &Block, source: &str) -> bool {
+        if !matches!(self.kind, BlockKind::If { .. }) || !matches!(later.kind, BlockKind::If { .. })
+        {
+            return false;
+        }
+        let between = source
+            .get(self.span.end_byte..later.span.start_byte)
+            .unwrap_or("")
+            .trim_matches(|c: char| c.is_whitespace() || c == '}');
+        let opening = source.get(later.span.start_byte..).unwrap_or("");
+        let starts_with_word = |text: &str, word: &str| {
+            text.strip_prefix(word)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        };
+        starts_with_word(between, "else")
+            || (between.is_empty()
+                && (starts_with_word(opening, "elif") || starts_with_word(opening, "else")))
+    }
+}
+
 /// The kinds of block a frontend reports.
 #[derive(Debug, Clone, Serialize)]
 pub enum BlockKind {

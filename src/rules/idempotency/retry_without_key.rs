@@ -60,7 +60,11 @@ declare_rule! {
     /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
     /// around the call, so a timeout leaves it too): the repeated request is one the service
     /// refused. Nor is a loop that never goes round (every pass ends in `break`, `return` or
-    /// `raise`, its handlers re-raise, nothing says `continue`), nor a loop that takes the 409 a
+    /// `raise`, its handlers re-raise, nothing says `continue`), nor a call after which the pass
+    /// can only leave the loop (it is in no `try` of the loop, and `break`, `return` or `raise`
+    /// follows it with no `try` or `continue` between: `try: conn = connect() except
+    /// Disconnected: sleep(1) else: conn.sendmail(..); break` goes round only when connecting
+    /// failed), nor a loop that takes the 409 a
     /// repeated write is answered with for the work done (`elif resp.status_code == 409: return
     /// existing`), nor a call made in a handler that gives up and leaves the loop (`except
     /// AuthError: tell_owner(..); return`: it runs once), nor an enqueue that is the last
@@ -175,7 +179,10 @@ impl FileRule for RetryWithoutKey {
             // A loop that goes round only when the service answered that it
             // did not act (429, a rate limit), or that never goes round,
             // repeats nothing it did.
-            if facts.repeats_nothing_done(&retried) || facts.run_once_on_leaving(&retried, call) {
+            if facts.repeats_nothing_done(&retried)
+                || facts.run_once_on_leaving(&retried, call)
+                || facts.leaves_once_done(&retried, call)
+            {
                 return;
             }
             // An enqueue or publish that failed was not sent: when it is the
