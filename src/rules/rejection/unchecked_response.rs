@@ -353,12 +353,21 @@ fn client_resolved(
     knowledge: &Knowledge,
     ecosystem: Option<Ecosystem>,
 ) -> bool {
+    // A member (`self.session`) may be typed by any method's parameter (the
+    // constructor's); a plain name only by a parameter of the functions
+    // around the call: another function's `session: AsyncSession` says
+    // nothing of the `session` a scope opens here.
     let typed = write.receiver.as_deref().is_some_and(|receiver| {
-        let member = receiver
+        match receiver
             .strip_prefix("self.")
             .or_else(|| receiver.strip_prefix("this."))
-            .unwrap_or(receiver);
-        crate::flow::has_typed_parameter(model, member)
+        {
+            Some(member) => crate::flow::has_typed_parameter(model, member),
+            None => crate::flow::functions_around(model, write.span)
+                .iter()
+                .flat_map(|function| &function.params)
+                .any(|param| param.name == receiver && param.type_annotation.is_some()),
+        }
     });
     // `window.fetch(..)`, `globalThis.fetch(..)`: the platform's own `fetch`.
     let global_fetch = ecosystem == Some(Ecosystem::Js)
