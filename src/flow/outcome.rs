@@ -69,10 +69,12 @@ pub struct Outcome<'a> {
 /// Phrases that say a failure is tolerated (see [`Outcome::tolerated`]):
 /// the effect is best effort or optional, what fails may not exist yet, or
 /// the code falls back to another path ('falling back to the HTML page'),
-/// or the process is shutting down.
+/// the process is shutting down, or the failure is ignored on purpose
+/// ("Revoke the token, ignoring any failure", "a failed revoke should not
+/// fail the logout").
 static TOLERANCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to (?:ignore|ack|skip|continue|proceed|drop)|fire[- ]and[- ]forget|not our problem|can be ignored|ignored on purpose|intentionally ignored|\b(?:it's|it is|this is|that's|that is) (?:fine|ok|okay|safe|expected)\b|\bfall(?:s|ing)?[ -]?back (?:to|on)\b|\bfallback\b|\bshutting down\b",
+        r"(?i)best[ -]effort|\b(?:may|might|can) not (?:exist|be (?:deployed|installed|configured|available|present|enabled|created))|\b(?:optional|non-fatal|not fatal|non-critical|not critical)\b|safe to (?:ignore|ack|skip|continue|proceed|drop)|fire[- ]and[- ]forget|not our problem|can be ignored|ignored on purpose|intentionally ignored|\b(?:it's|it is|this is|that's|that is) (?:fine|ok|okay|safe|expected)\b|\bfall(?:s|ing)?[ -]?back (?:to|on)\b|\bfallback\b|\bshutting down\b|\bignor(?:e|es|ed|ing) (?:any |all |the )?(?:failures?|errors?|exceptions?)\b|\b(?:failures?|errors?|exceptions?) (?:is|are) ignored\b|\b(?:should|must|does|do|will)(?: not|n't) fail the\b",
     )
     .expect("the tolerance pattern is a valid regular expression")
 });
