@@ -32,7 +32,9 @@ declare_rule! {
     /// whose callback throws the error it is given (`(err) => { if (err) throw err }`) is flagged
     /// too: the throw escapes the caller's `try` and `await`. Other callback-style calls, synchronous
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
-    /// the file, calls of the project's helpers that hand back nothing to wait for (not async, no
+    /// the file, a publish known only by its receiver's name (`this.eventBus.publish`) that the
+    /// file makes again and again as a bare statement and never awaits, returns or chains (its
+    /// author knows it hands back nothing to wait for), calls of the project's helpers that hand back nothing to wait for (not async, no
     /// value returned: the helper owns the effect's failure), telemetry pings (analytics, metrics,
     /// heartbeats: said by the target or by the name of the function that sends them) and test
     /// code are not flagged.
@@ -89,6 +91,7 @@ impl FileRule for FireAndForget {
         let walker = file.walker();
         let links = chain_links(file.model);
         let awaited = awaited_callees(file.model);
+        let only_dropped = only_ever_dropped(file.model);
         let unawaited_callbacks = unawaited_async_callbacks(file.model);
         walker.walk(file.model, &mut |call, state| {
             if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
@@ -153,9 +156,38 @@ impl FileRule for FireAndForget {
             else {
                 return;
             };
+            // A sink guessed from its receiver's name (`this.eventBus.publish`)
+            // that the file calls again and again as a statement, never
+            // awaiting, returning or chaining it, is one its author knows to
+            // return nothing to wait for (an in-process bus).
+            if sink.guesses_receiver(&effect.callee) && only_dropped.contains(&effect.callee) {
+                return;
+            }
             findings.push(self.finding(file, effect, sink, call, state, Lost::Dropped));
         });
     }
+}
+
+/// The callees the file calls at least twice and only ever as a dropped
+/// statement: never awaited, returned, bound, used or chained.
+fn only_ever_dropped(model: &FileModel) -> HashSet<String> {
+    let mut dropped: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut promised: HashSet<&str> = HashSet::new();
+    model.module.for_each_call(&mut |call| {
+        for link in &call.chain {
+            promised.insert(link.callee.as_str());
+        }
+        if !call.awaited && matches!(call.result, CallResult::Discarded) {
+            *dropped.entry(call.callee.as_str()).or_default() += 1;
+        } else {
+            promised.insert(call.callee.as_str());
+        }
+    });
+    dropped
+        .into_iter()
+        .filter(|(callee, count)| *count >= 2 && !promised.contains(callee))
+        .map(|(callee, _)| callee.to_string())
+        .collect()
 }
 
 /// How the side effect's outcome is lost.
