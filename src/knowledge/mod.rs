@@ -810,7 +810,13 @@ impl Knowledge {
         // body, whose summary found no request the packs know. A name that
         // says what is sent (`send_email`) still says it of the project's
         // helper, whatever the helper calls to send it.
-        if call.receiver.is_none() && sink.kind == SinkKind::Http && self.is_summarised(call) {
+        // So is a function named for creating a record another system keeps
+        // (`create_incident`, `create_ticket`): the project that declares
+        // it, and whose body reaches no such system, keeps the record itself.
+        if call.receiver.is_none()
+            && matches!(sink.kind, SinkKind::Http | SinkKind::Crm)
+            && self.is_summarised(call)
+        {
             return None;
         }
         if self.helper_fact(call, |h| &h.project_made)
