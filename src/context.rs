@@ -87,8 +87,10 @@ fn exact_folder_context(segment: &str) -> Option<PathContext> {
         "examples" | "example" | "samples" | "sample" | "demo" | "demos" => PathContext::Example,
         "docs" | "doc" | "docs_src" | "documentation" => PathContext::Docs,
         "generated" | "__generated__" | "gen" => PathContext::Generated,
-        "vendor" | "vendored" | "third_party" | "third-party" | "node_modules" | "jslib"
-        | "js_lib" | "js-lib" => PathContext::Vendored,
+        "vendor" | "vendored" | "_vendor" | "third_party" | "third-party" | "node_modules"
+        | "jslib" | "js_lib" | "js-lib" | "site-packages" | "dist-packages" => {
+            PathContext::Vendored
+        }
         "static" | "public" | "assets" | "built" => PathContext::Browser,
         "telemetry" => PathContext::Telemetry,
         _ => return None,
@@ -471,6 +473,15 @@ mod tests {
         );
         assert_eq!(
             by_convention("ui/jquery.validate.js"),
+            PathContext::Vendored
+        );
+        // Installed or bundled copies of other packages.
+        assert_eq!(
+            by_convention("src/tool/_vendor/requests/api.py"),
+            PathContext::Vendored
+        );
+        assert_eq!(
+            by_convention("venv/lib/python3.12/site-packages/stripe/api.py"),
             PathContext::Vendored
         );
         assert_eq!(
