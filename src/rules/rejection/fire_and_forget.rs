@@ -33,8 +33,8 @@ declare_rule! {
     /// too: the throw escapes the caller's `try` and `await`. Other callback-style calls, synchronous
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
     /// the file, a publish known only by its receiver's name (`this.eventBus.publish`) that the
-    /// file makes again and again as a bare statement and never awaits, returns or chains (its
-    /// author knows it hands back nothing to wait for), calls of the project's helpers that hand back nothing to wait for (not async, no
+    /// file makes again and again as a bare statement and never awaits or chains (its author
+    /// knows it hands back nothing to wait for), calls of the project's helpers that hand back nothing to wait for (not async, no
     /// value returned: the helper owns the effect's failure), telemetry pings (analytics, metrics,
     /// heartbeats: said by the target or by the name of the function that sends them) and test
     /// code are not flagged.
@@ -168,8 +168,10 @@ impl FileRule for FireAndForget {
     }
 }
 
-/// The callees the file calls at least twice and only ever as a dropped
-/// statement: never awaited, returned, bound, used or chained.
+/// The callees the file drops as a statement at least twice and never
+/// treats as a promise: never awaited, nor chained (`.then(..)`,
+/// `.catch(..)`). Forwarding one (`publish: (t, e) => bus.publish(t, e)`)
+/// says nothing either way.
 fn only_ever_dropped(model: &FileModel) -> HashSet<String> {
     let mut dropped: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut promised: HashSet<&str> = HashSet::new();
@@ -177,10 +179,10 @@ fn only_ever_dropped(model: &FileModel) -> HashSet<String> {
         for link in &call.chain {
             promised.insert(link.callee.as_str());
         }
-        if !call.awaited && matches!(call.result, CallResult::Discarded) {
-            *dropped.entry(call.callee.as_str()).or_default() += 1;
-        } else {
+        if call.awaited {
             promised.insert(call.callee.as_str());
+        } else if matches!(call.result, CallResult::Discarded) {
+            *dropped.entry(call.callee.as_str()).or_default() += 1;
         }
     });
     dropped
