@@ -34,7 +34,8 @@ declare_rule! {
     /// publishers (amqplib `channel.publish`), generic `publish` calls never awaited anywhere in
     /// the file, a publish known only by its receiver's name (`this.eventBus.publish`) that the
     /// file makes again and again as a bare statement and never awaits or chains (its author
-    /// knows it hands back nothing to wait for), calls of the project's helpers that hand back nothing to wait for (not async, no
+    /// knows it hands back nothing to wait for), calls of the project's helpers that hand back
+    /// nothing to wait for (not async, no
     /// value returned: the helper owns the effect's failure), telemetry pings (analytics, metrics,
     /// heartbeats: said by the target or by the name of the function that sends them) and test
     /// code are not flagged.
@@ -158,8 +159,8 @@ impl FileRule for FireAndForget {
             };
             // A sink guessed from its receiver's name (`this.eventBus.publish`)
             // that the file calls again and again as a statement, never
-            // awaiting, returning or chaining it, is one its author knows to
-            // return nothing to wait for (an in-process bus).
+            // awaiting or chaining it, is one its author knows to return
+            // nothing to wait for (an in-process bus).
             if sink.guesses_receiver(&effect.callee) && only_dropped.contains(&effect.callee) {
                 return;
             }
