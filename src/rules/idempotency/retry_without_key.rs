@@ -4,6 +4,7 @@ use super::{
     ecosystem_of, effect, key_suggestion, one_effect, receiver, stable_data_phrase, subject,
 };
 use crate::flow::WalkState;
+use crate::flow::imports::project_local_names;
 use crate::flow::keys::{Bindings, KeyFinder};
 use crate::flow::raised::{only_local_errors, only_status_errors};
 use crate::flow::repeated::Effect;
@@ -71,6 +72,9 @@ declare_rule! {
     /// act of a helper a retry loop calls as its attempt's last act (only the enqueue's own
     /// failure, when nothing was queued, sends it again). Requests that only ask
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
+    /// Under a decorator known only by a bare name that the file imports from the project's own
+    /// code (`from .tasks import retry`, then `@retry`), a finding is medium confidence: how that
+    /// decorator retries, and on what, is in code out of sight.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
@@ -139,6 +143,16 @@ impl FileRule for RetryWithoutKey {
         let facts = file.retry_facts();
         let bindings = Bindings::new(file.model);
         let keys = KeyFinder::new(knowledge, &bindings, file.source);
+        let project_names = std::cell::OnceCell::new();
+        let projects_own = |retried: &Retried| {
+            projects_own_decorator(retried, file, || {
+                project_names.get_or_init(|| {
+                    crate::model::Language::from_path(file.path)
+                        .map(|language| project_local_names(language, file.path, file.source))
+                        .unwrap_or_default()
+                })
+            })
+        };
         walker.walk(file.model, &mut |call, state| {
             if walker.is_local_receiver(call, state) || facts.in_failure_branch(call.span) {
                 return;
@@ -237,12 +251,36 @@ impl FileRule for RetryWithoutKey {
             {
                 return;
             }
-            findings.push(self.finding(file, call, state, &effect, &retried));
+            let own = projects_own(&retried);
+            findings.push(self.finding(file, call, state, &effect, &retried, own));
         });
         for (client, label, origin) in facts.handed_on_clients() {
             findings.push(self.handed_on_finding(file, &client, &label, origin));
         }
     }
+}
+
+/// Whether the retry is a decorator known only by a bare name (`@retry`)
+/// that the file imports from the project's own code: how it retries, and
+/// on what, is in the project's code, out of sight.
+fn projects_own_decorator<'n>(
+    retried: &Retried,
+    file: &FileContext<'_>,
+    project_names: impl FnOnce() -> &'n std::collections::HashSet<String>,
+) -> bool {
+    if retried.how != RetriedHow::Scope(RetryKind::Decorator) {
+        return false;
+    }
+    let text = file
+        .source
+        .get(retried.origin.start_byte..retried.origin.end_byte)
+        .unwrap_or("")
+        .trim_start_matches('@');
+    let name_end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let (name, rest) = text.split_at(name_end);
+    !name.is_empty() && !rest.starts_with('.') && project_names().contains(name)
 }
 
 /// Whether `call` may raise an exception of the project or of local code:
@@ -302,6 +340,7 @@ impl RetryWithoutKey {
         state: &WalkState<'_>,
         effect: &Effect,
         retried: &Retried,
+        projects_own: bool,
     ) -> RawFinding {
         let knowledge = file.knowledge;
         let ecosystem = ecosystem_of(file.path);
@@ -323,7 +362,7 @@ impl RetryWithoutKey {
                 .map_or(Confidence::of_pattern(effect.generic), |sink| {
                     Confidence::of_sink(sink, call, file.model)
                 })
-                .when_certain(retried.certain),
+                .when_certain(retried.certain && !projects_own),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),
