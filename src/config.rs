@@ -149,6 +149,10 @@ pub struct Config {
     context_quiet: GlobSet,
     /// `linguist-generated` / `linguist-vendored` of the analysed revision.
     attributes: LinguistAttributes,
+    /// Folders of installed third-party distributions
+    /// ([`crate::context::installed_package_folders`]), each with a
+    /// trailing `/`.
+    installed_folders: Vec<String>,
     /// The compiled `paths` and `topics` of each workflow, in file order.
     workflow_matchers: Vec<WorkflowMatcher>,
     /// How the file is named in messages (`.handoff.yml`).
@@ -409,6 +413,7 @@ impl Config {
             context_production,
             context_quiet,
             attributes: LinguistAttributes::default(),
+            installed_folders: Vec::new(),
             workflow_matchers,
             file_name: name.to_string(),
             always_line,
@@ -455,9 +460,15 @@ impl Config {
         self.attributes = LinguistAttributes::parse(gitattributes);
     }
 
+    /// Take the folders that hold installed third-party distributions, found
+    /// in the revision the analysis trusts (as for [`Config::set_attributes`]).
+    pub fn set_installed_folders(&mut self, folders: impl IntoIterator<Item = String>) {
+        self.installed_folders = folders.into_iter().map(|folder| folder + "/").collect();
+    }
+
     /// What kind of code a repository path holds: `context.production` wins,
-    /// then `context.quiet`, `.gitattributes`, and the folder and file-name
-    /// conventions. Rules report only on [`PathContext::Production`].
+    /// then `context.quiet`, `.gitattributes`, folders of installed
+    /// distributions, and the folder and file-name conventions. Rules report only on [`PathContext::Production`].
     pub fn path_context(&self, path: &str) -> PathContext {
         if self.context_production.is_match(path) {
             return PathContext::Production;
@@ -465,9 +476,17 @@ impl Config {
         if self.context_quiet.is_match(path) {
             return PathContext::Configured;
         }
-        self.attributes
-            .context(path)
-            .unwrap_or_else(|| crate::context::by_convention(path))
+        if let Some(context) = self.attributes.context(path) {
+            return context;
+        }
+        if self
+            .installed_folders
+            .iter()
+            .any(|folder| path.starts_with(folder.as_str()))
+        {
+            return PathContext::Vendored;
+        }
+        crate::context::by_convention(path)
     }
 
     /// Whether a production file's code runs in the browser

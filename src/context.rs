@@ -56,6 +56,50 @@ pub fn by_convention(path: &str) -> PathContext {
     file_context(file)
 }
 
+/// The folders below the root that hold installed Python distributions
+/// (`pip install --target lib/`, a bundle of dependencies shipped in the
+/// package): two or more `*.dist-info` folders side by side. The code in
+/// them is third-party, as in a `site-packages`. `paths` are repository
+/// paths, each a file or folder somewhere below a `*.dist-info` folder or
+/// the folder itself; a distribution folder at the root is the project's own
+/// build metadata and marks nothing.
+pub fn installed_package_folders<'p>(
+    paths: impl IntoIterator<Item = &'p str>,
+) -> std::collections::BTreeSet<String> {
+    let mut distributions: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for path in paths {
+        let mut start = 0;
+        for (end, _) in path
+            .match_indices('/')
+            .chain(std::iter::once((path.len(), "")))
+        {
+            let segment = &path[start..end];
+            if segment.ends_with(".dist-info") && segment.len() > ".dist-info".len() && start > 0 {
+                distributions
+                    .entry(&path[..start - 1])
+                    .or_default()
+                    .insert(segment);
+                break;
+            }
+            start = end + 1;
+        }
+    }
+    distributions
+        .into_iter()
+        .filter(|(_, names)| names.len() >= 2)
+        .map(|(folder, _)| folder.to_string())
+        .collect()
+}
+
+/// Whether a path is the `METADATA` file of a `*.dist-info` folder, which
+/// every installed distribution has (see [`installed_package_folders`]).
+pub fn is_distribution_metadata(path: &str) -> bool {
+    path.strip_suffix("/METADATA")
+        .and_then(|folder| folder.rsplit('/').next())
+        .is_some_and(|name| name.len() > ".dist-info".len() && name.ends_with(".dist-info"))
+}
+
 fn folder_context(segment: &str) -> Option<PathContext> {
     exact_folder_context(segment).or_else(|| compound_folder_context(segment))
 }
@@ -492,6 +536,33 @@ mod tests {
             by_convention("src/services/checkout.ts"),
             PathContext::Production
         );
+    }
+
+    #[test]
+    fn folders_of_installed_distributions_are_found_below_the_root() {
+        let paths = [
+            "app/dist/click-8.0.4.dist-info/METADATA",
+            "app/dist/click-8.0.4.dist-info/RECORD",
+            "app/dist/requests-2.31.0.dist-info/METADATA",
+            "app/dist/requests/api.py",
+            "lib/only-1.0.dist-info/METADATA",
+            "mypkg-1.0.dist-info/METADATA",
+            "other-2.0.dist-info/METADATA",
+            "src/mypkg.egg-info/PKG-INFO",
+        ];
+        let folders = installed_package_folders(paths);
+        assert_eq!(
+            folders.into_iter().collect::<Vec<_>>(),
+            vec!["app/dist".to_string()]
+        );
+        assert!(is_distribution_metadata(
+            "app/dist/click-8.0.4.dist-info/METADATA"
+        ));
+        assert!(!is_distribution_metadata(
+            "app/dist/click-8.0.4.dist-info/RECORD"
+        ));
+        assert!(!is_distribution_metadata("app/dist/click/core.py"));
+        assert!(!is_distribution_metadata("app/x.dist-info"));
     }
 
     #[test]

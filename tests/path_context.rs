@@ -105,3 +105,55 @@ fn rust_test_modules_are_quiet() {
     assert!(!lines.is_empty(), "the production function is reported");
     assert!(lines.iter().all(|line| *line <= 3), "{lines:?}");
 }
+
+/// A folder of installed distributions (`pip install --target app/lib`):
+/// two `*.dist-info` folders side by side mark its code third-party, in a
+/// whole scan and in a change; one alone, or at the root (the project's own
+/// build metadata), marks nothing.
+#[test]
+fn folders_of_installed_distributions_are_vendored() {
+    const PUBLISH: &str = "from django.db import transaction\nfrom kafka import KafkaProducer\n\nproducer = KafkaProducer()\n\n\ndef pay(order):\n    with transaction.atomic():\n        order.save()\n        producer.send('order.paid', order.id)\n";
+    let repo = Repo::new();
+    for folder in ["app/lib", "app/one", ""] {
+        let prefix = if folder.is_empty() {
+            String::new()
+        } else {
+            format!("{folder}/")
+        };
+        repo.write(
+            &format!("{prefix}client-1.0.dist-info/METADATA"),
+            "Name: client\n",
+        );
+        if folder != "app/one" {
+            repo.write(
+                &format!("{prefix}other-2.0.dist-info/METADATA"),
+                "Name: other\n",
+            );
+        }
+        repo.write(&format!("{prefix}client/pay.py"), PUBLISH);
+    }
+    repo.commit("app");
+    let report = repo
+        .handoff(&["scan", "--all-files", "--format", "json"])
+        .json();
+    assert_eq!(
+        paths(&report),
+        vec![
+            "app/one/client/pay.py".to_string(),
+            "client/pay.py".to_string()
+        ]
+    );
+    for folder in ["app/lib", "app/one"] {
+        repo.write(
+            &format!("{folder}/client/settle.py"),
+            PUBLISH.replace("pay(", "settle("),
+        );
+    }
+    repo.commit("edit");
+    let report = repo
+        .handoff(&[
+            "scan", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
+        ])
+        .json();
+    assert_eq!(paths(&report), vec!["app/one/client/settle.py".to_string()]);
+}

@@ -570,3 +570,74 @@ pub fn gitattributes_at(repo_root: &std::path::Path, sha: Option<&str>) -> Strin
         .map(|blob| String::from_utf8_lossy(blob.content()).into_owned())
         .unwrap_or_default()
 }
+
+/// The `*.dist-info/METADATA` paths of the installed distributions in the
+/// folders above `paths` (below the root) at a commit (`sha`), or in the
+/// work tree when `sha` is `None` (see
+/// [`crate::context::installed_package_folders`]). Unreadable folders list
+/// nothing: they can only make paths quieter.
+pub fn distribution_metadata_above<'p>(
+    repo_root: &Path,
+    sha: Option<&str>,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> Vec<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for path in paths {
+        let mut rest = path;
+        while let Some((folder, _)) = rest.rsplit_once('/') {
+            if !folders.insert(folder) {
+                break;
+            }
+            rest = folder;
+        }
+    }
+    let mut found = Vec::new();
+    let mut note = |folder: &str, name: &str| {
+        if name.len() > ".dist-info".len() && name.ends_with(".dist-info") {
+            found.push(format!("{folder}/{name}/METADATA"));
+        }
+    };
+    match sha.filter(|sha| sha.chars().any(|c| c != '0')) {
+        Some(sha) => {
+            let Ok(repo) = Repository::open(repo_root) else {
+                return found;
+            };
+            let Ok(tree) = repo
+                .revparse_single(sha)
+                .and_then(|object| object.peel_to_tree())
+            else {
+                return found;
+            };
+            for folder in folders {
+                let Some(subtree) = tree
+                    .get_path(Path::new(folder))
+                    .ok()
+                    .and_then(|entry| entry.to_object(&repo).ok())
+                    .and_then(|object| object.into_tree().ok())
+                else {
+                    continue;
+                };
+                for entry in subtree.iter() {
+                    if entry.kind() == Some(git2::ObjectType::Tree) {
+                        if let Ok(name) = entry.name() {
+                            note(folder, name);
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            for folder in folders {
+                let Ok(entries) = std::fs::read_dir(repo_root.join(folder)) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                        note(folder, &entry.file_name().to_string_lossy());
+                    }
+                }
+            }
+        }
+    }
+    found
+}

@@ -24,6 +24,7 @@ use super::prefilter::Prefilter;
 use super::repository_helpers::RepositoryHelpers;
 use super::{Finding, Report, ScanError, ScanOptions, Stats, Status, to_finding};
 use crate::config::Config;
+use crate::context::{installed_package_folders, is_distribution_metadata};
 use crate::diff::{self, PathReader, Target};
 use crate::flow::derived::Summary;
 use crate::lang::{self, PARSER_STACK_BYTES};
@@ -145,22 +146,31 @@ impl AllFilesScan {
             base,
             head,
             tree,
-            config,
+            mut config,
             prefilter,
         } = self;
+        // The helpers' reader lists the JS/TS manifests too: aliased imports
+        // (`@/lib/mail`) resolve through them; and the metadata of installed
+        // distributions, whose folders hold third-party code.
+        let reader = {
+            let listed = |path: &str| {
+                (Language::from_path(path).is_some() && !config.is_ignored(path))
+                    || is_js_manifest(path)
+                    || is_distribution_metadata(path)
+            };
+            PathReader::open_listed(&repo_root, tree.as_deref(), &listed)?
+        };
+        let metadata = reader.listed_paths(&is_distribution_metadata);
+        config.set_installed_folders(installed_package_folders(
+            metadata.iter().map(String::as_str),
+        ));
         let wants = |path: &str| Language::from_path(path).is_some() && !config.is_ignored(path);
         let threads = diff::Threads {
             count: thread_count(),
             stack_bytes: PARSER_STACK_BYTES,
         };
         configure_allocator(threads.count);
-        // The helpers' reader lists the JS/TS manifests too: aliased imports
-        // (`@/lib/mail`) resolve through them.
-        let listed = |path: &str| wants(path) || is_js_manifest(path);
-        let helpers = RepositoryHelpers::new(
-            &config,
-            PathReader::open_listed(&repo_root, tree.as_deref(), &listed)?,
-        );
+        let helpers = RepositoryHelpers::new(&config, reader);
         let analysis = FileAnalysis {
             config: &config,
             helpers: &helpers,

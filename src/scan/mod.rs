@@ -254,6 +254,14 @@ pub fn scan(options: &ScanOptions) -> Result<(Report, Config), ScanError> {
         &change.repo_root,
         Some(change.base.as_str()),
     ));
+    let metadata = diff::distribution_metadata_above(
+        &change.repo_root,
+        Some(change.base.as_str()),
+        change.files.iter().map(|file| file.path.as_str()),
+    );
+    config.set_installed_folders(crate::context::installed_package_folders(
+        metadata.iter().map(String::as_str),
+    ));
     let mut report = analyze_change(change, &config, options.all)?;
     report
         .findings
