@@ -92,7 +92,8 @@ impl FileRule for FireAndForget {
         let walker = file.walker();
         let links = chain_links(file.model);
         let awaited = awaited_callees(file.model);
-        let only_dropped = only_ever_dropped(file.model);
+        // Read the file for them only once a guessed publish is found.
+        let only_dropped = std::cell::OnceCell::new();
         let unawaited_callbacks = unawaited_async_callbacks(file.model);
         walker.walk(file.model, &mut |call, state| {
             if is_chain_link(&links, call) || walker.is_local_receiver(call, state) {
@@ -161,7 +162,11 @@ impl FileRule for FireAndForget {
             // that the file calls again and again as a statement, never
             // awaiting or chaining it, is one its author knows to return
             // nothing to wait for (an in-process bus).
-            if sink.guesses_receiver(&effect.callee) && only_dropped.contains(&effect.callee) {
+            if sink.guesses_receiver(&effect.callee)
+                && only_dropped
+                    .get_or_init(|| only_ever_dropped(file.model))
+                    .contains(&effect.callee)
+            {
                 return;
             }
             findings.push(self.finding(file, effect, sink, call, state, Lost::Dropped));
