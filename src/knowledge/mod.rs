@@ -813,8 +813,14 @@ impl Knowledge {
         // So is a function named for creating a record another system keeps
         // (`create_incident`, `create_ticket`): the project that declares
         // it, and whose body reaches no such system, keeps the record itself.
+        // And a function named like a messaging client's method
+        // (`sendMessage`, `publish`, `enqueue`: a pattern that names the
+        // method of any receiver): the project's function of that name is no
+        // such client's method, and its body reaches no bus the packs know.
         if call.receiver.is_none()
-            && matches!(sink.kind, SinkKind::Http | SinkKind::Crm)
+            && (matches!(sink.kind, SinkKind::Http | SinkKind::Crm)
+                || (sink.kind == SinkKind::Event
+                    && sink.matched_by_method_name_only(&call.callee)))
             && self.is_summarised(call)
         {
             return None;
