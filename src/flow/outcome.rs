@@ -1001,6 +1001,8 @@ pub fn full_target(call: &Call) -> Option<String> {
         .find_map(|c| positional_target(&c.args))
         .or_else(|| match call.option_value("url") {
             Some(Value::String(text) | Value::Path(text)) => Some(text.clone()),
+            // `url=self.token_endpoint()`, as a positional argument's text is.
+            Some(Value::Call(inner)) => Some(inner.text.clone()),
             _ => None,
         })?;
     (!first.is_empty()).then_some(first)
