@@ -40,14 +40,30 @@ pub fn only_local_errors(
 /// checked, never because the request itself failed.
 pub fn only_status_errors(errors: &[String], source: &str, knowledge: &Knowledge) -> bool {
     !errors.is_empty()
-        && errors.iter().all(|error| {
-            let head = error.split('.').next().unwrap_or(error);
-            let full = match python_module_of(source, head) {
-                Some(module) if !module.starts_with('.') => format!("{module}.{error}"),
-                _ => error.clone(),
-            };
-            knowledge.is_status_error(&full)
-        })
+        && errors
+            .iter()
+            .all(|error| knowledge.is_status_error(&spelled_in_full(error, source)))
+}
+
+/// Whether every exception in `errors` is one raised only while a
+/// connection is being made ([`Knowledge::is_connect_error`]), spelled in
+/// full through the file's imports (`SMTPConnectError` of `from smtplib
+/// import SMTPConnectError`, `smtplib.SMTPConnectError`). A retry on these
+/// alone goes round only when nothing was sent.
+pub fn only_connect_errors(errors: &[String], source: &str, knowledge: &Knowledge) -> bool {
+    !errors.is_empty()
+        && errors
+            .iter()
+            .all(|error| knowledge.is_connect_error(&spelled_in_full(error, source)))
+}
+
+/// An exception as the file's imports spell it in full.
+fn spelled_in_full(error: &str, source: &str) -> String {
+    let head = error.split('.').next().unwrap_or(error);
+    match python_module_of(source, head) {
+        Some(module) if !module.starts_with('.') => format!("{module}.{error}"),
+        _ => error.to_string(),
+    }
 }
 
 fn project_error(error: &str, path: &str, source: &str) -> bool {

@@ -512,7 +512,12 @@ impl RetryFacts<'_> {
     /// loop (`except IntegrityError: continue`); `None` when any failure
     /// retries (a clause without a type, another kind of retry).
     pub fn retried_errors(&self, retried: &Retried) -> Option<Vec<String>> {
-        let region = retried.region?;
+        // A loop that calls the function holding the effect names its
+        // errors where it is set up.
+        let region = match retried.how {
+            RetriedHow::CalledFrom(_) => retried.origin,
+            _ => retried.region?,
+        };
         match retried.how {
             RetriedHow::Scope(RetryKind::Decorator) => {
                 let function = super::functions_around(self.model, region)
@@ -522,13 +527,41 @@ impl RetryFacts<'_> {
                 (decorator.span == retried.origin).then_some(())?;
                 mechanism.retried_errors(decorator)
             }
-            RetriedHow::Scope(RetryKind::Loop) => {
+            RetriedHow::Scope(RetryKind::Loop) | RetriedHow::CalledFrom(_) => {
                 let retry_loop = block_at(&self.model.module.body, region)?;
                 let mut errors = Vec::new();
                 caught_errors(&retry_loop.body, &mut errors)?;
                 (!errors.is_empty()).then_some(errors)
             }
             _ => None,
+        }
+    }
+
+    /// Whether no request the packs know, other than `effect`, can run after
+    /// it in an attempt of `retried`: none after it in the retried code,
+    /// or — when the retry calls the function holding it — none after it
+    /// in that function and none elsewhere in the retry's loop.
+    pub fn no_other_request_after(&self, retried: &Retried, effect: &Call) -> bool {
+        let other_request = |c: &Call| c.span != effect.span && self.knowledge.sink(c).is_some();
+        match &retried.how {
+            RetriedHow::CalledFrom(name) => {
+                let Some(function) = super::functions_around(self.model, effect.span).pop() else {
+                    return false;
+                };
+                let Some(retry_loop) = block_at(&self.model.module.body, retried.origin) else {
+                    return false;
+                };
+                let mut elsewhere = false;
+                crate::model::for_each_call_in(&retry_loop.body, &mut |c| {
+                    elsewhere |=
+                        local_function_name(&c.callee) != Some(name.as_str()) && other_request(c);
+                });
+                !elsewhere && self.nothing_after_can_fail(function.span, effect, &other_request)
+            }
+            RetriedHow::Scope(_) => retried
+                .region
+                .is_some_and(|region| self.nothing_after_can_fail(region, effect, &other_request)),
+            RetriedHow::Client => false,
         }
     }
 

@@ -22,6 +22,7 @@ pub(super) struct FailureKnowledge {
     error_suppressors: PatternSet,
     local_errors: PatternSet,
     status_errors: PatternSet,
+    connect_errors: PatternSet,
     responses: PatternSet,
 }
 
@@ -57,6 +58,8 @@ impl FailureKnowledge {
             .extend(compile_patterns(file, source, &pack.local_errors)?);
         self.status_errors
             .extend(compile_patterns(file, source, &pack.status_errors)?);
+        self.connect_errors
+            .extend(compile_patterns(file, source, &pack.connect_errors)?);
         self.responses
             .extend(compile_patterns(file, source, &pack.responses)?);
         Ok(())
@@ -137,6 +140,13 @@ impl Knowledge {
     /// response's status.
     pub fn is_status_error(&self, type_path: &str) -> bool {
         self.failure.status_errors.matches(type_path)
+    }
+
+    /// Whether an exception type, as its import spells it in full
+    /// (`httpx.ConnectError`), is raised only while a connection is being
+    /// made, before anything is sent on it.
+    pub fn is_connect_error(&self, type_path: &str) -> bool {
+        self.failure.connect_errors.matches(type_path)
     }
 
     /// Whether the call sends an HTTP response to the caller (`res.json`).

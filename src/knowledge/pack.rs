@@ -142,6 +142,12 @@ pub struct Pack {
     /// the status is checked.
     #[serde(default)]
     pub status_errors: Vec<String>,
+    /// Exception types raised only while a connection is being made
+    /// (`requests.exceptions.ConnectTimeout`, `smtplib.SMTPConnectError`),
+    /// before anything is sent on it: a retry on these alone re-runs a
+    /// request only when no request went out.
+    #[serde(default)]
+    pub connect_errors: Vec<String>,
     /// Calls that send an HTTP response to the caller (`res.json`,
     /// `JsonResponse`); without a 4xx/5xx status they report success.
     #[serde(default)]

@@ -6,7 +6,7 @@ use super::{
 use crate::flow::WalkState;
 use crate::flow::imports::project_local_names;
 use crate::flow::keys::{Bindings, KeyFinder};
-use crate::flow::raised::{only_local_errors, only_status_errors};
+use crate::flow::raised::{only_connect_errors, only_local_errors, only_status_errors};
 use crate::flow::repeated::Effect;
 use crate::flow::retried::{Retried, RetriedHow, retried_phrase};
 use crate::flow::retry::RetryKind;
@@ -224,6 +224,18 @@ impl FileRule for RetryWithoutKey {
                 }) && facts
                     .nothing_after_can_fail(region, call, &|c| may_raise_local_error(c, knowledge))
             }) {
+                return;
+            }
+            // A retry only on failures to connect (`except SMTPConnectError:`,
+            // `@backoff.on_exception(.., httpx.ConnectError)`) goes round
+            // only when a connection could not be made, with nothing sent
+            // on it: the effect runs again only if another request after it
+            // in the attempt fails to connect.
+            if facts
+                .retried_errors(&retried)
+                .is_some_and(|errors| only_connect_errors(&errors, file.source, knowledge))
+                && facts.no_other_request_after(&retried, call)
+            {
                 return;
             }
             // A retry only on the error a status check raises
