@@ -749,6 +749,7 @@ impl<'a> Summaries<'a> {
             .extend(instance_facts.response_returners);
         facts.project_method_names = method_names;
         facts.project_made = self.project_made_calls();
+        facts.unpacked = self.unpacked_values();
         if facts.is_empty() {
             Cow::Borrowed(base)
         } else {
@@ -778,6 +779,33 @@ impl Summaries<'_> {
     /// project's own methods, whatever their names.
     fn on_project_made(&self, call: &Call) -> bool {
         call.callee.contains("().") && self.made_by_project_class(call)
+    }
+
+    /// The names the file binds by unpacking what a call hands back (`const
+    /// [sendMessage, setDraft] = useStore(..)`, `const { publish: emit } =
+    /// usePubSub()`), never by a `require` or `import` (see
+    /// [`crate::knowledge::HelperFacts::unpacked`]). Every name in the
+    /// pattern is taken, keys included: a bare call of any of them is
+    /// no client's method.
+    fn unpacked_values(&self) -> HashSet<String> {
+        let mut names = HashSet::new();
+        self.model.module.for_each_call(&mut |call| {
+            let Some(pattern) = call.bound_to.as_deref() else {
+                return;
+            };
+            if !pattern.starts_with(['[', '{'])
+                || matches!(call.callee.as_str(), "require" | "import")
+            {
+                return;
+            }
+            names.extend(
+                pattern
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .filter(|name| !name.is_empty() && !name.starts_with(char::is_numeric))
+                    .map(str::to_string),
+            );
+        });
+        names
     }
 
     fn project_made_calls(&self) -> HashSet<String> {

@@ -321,6 +321,11 @@ pub struct HelperFacts {
     /// status unread (`return fetch(url, { method: 'POST', .. })`): a
     /// caller that drops what they return drops the status with it.
     pub response_returners: HashSet<String>,
+    /// Names the file binds by unpacking what a call hands back (`const
+    /// [sendMessage] = useStore(..)`, `const { publish } = usePubSub()`),
+    /// not by importing them: a bare call of one calls that value, not a
+    /// client's method that a pattern names (`**.sendMessage`).
+    pub unpacked: HashSet<String>,
 }
 
 impl HelperFacts {
@@ -339,6 +344,7 @@ impl HelperFacts {
             && self.summarised.is_empty()
             && self.project_made.is_empty()
             && self.response_returners.is_empty()
+            && self.unpacked.is_empty()
     }
 }
 
@@ -819,9 +825,16 @@ impl Knowledge {
         // such client's method, and its body reaches no bus the packs know.
         if call.receiver.is_none()
             && (matches!(sink.kind, SinkKind::Http | SinkKind::Crm)
-                || (sink.kind == SinkKind::Event
-                    && sink.matched_by_method_name_only(&call.callee)))
+                || (sink.kind == SinkKind::Event && sink.matched_by_method_name_only(&call.callee)))
             && self.is_summarised(call)
+        {
+            return None;
+        }
+        // A value the file unpacks from a call (`const [sendMessage] =
+        // useStore(..)`) is no client's method, whatever its name.
+        if call.receiver.is_none()
+            && self.helper_fact(call, |h| &h.unpacked)
+            && sink.names_the_method_only(&call.callee)
         {
             return None;
         }
