@@ -268,13 +268,47 @@ impl FileRule for UncheckedResponse {
             // handler around it reports failures (a rejection raises
             // nothing it could catch), or the file checks the status of
             // its other responses.
-            let success_told = state.role.is_some()
-                || success_told_after(file.model, call.span)
-                || failure_reported_around(state, file.source, knowledge)
-                || status_checked_elsewhere(state.enclosing, file.source, knowledge);
+            // A write in a `finally` block cleans up after an outcome
+            // already decided (a session closed, a lock released): what the
+            // caller is told does not hinge on it, so it is no certain case.
+            let success_told = !in_finally(state.enclosing, call.span)
+                && (state.role.is_some()
+                    || success_told_after(file.model, call.span)
+                    || failure_reported_around(state, file.source, knowledge)
+                    || status_checked_elsewhere(state.enclosing, file.source, knowledge));
             findings.push(self.finding(&seen, state, reading, ecosystem, resolved && success_told));
         });
     }
+}
+
+/// Whether `span` is in a `finally` block of `function`'s own body (not of
+/// a function nested in it).
+fn in_finally(function: &Function, span: Span) -> bool {
+    fn within(nodes: &[Node], span: Span) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Block(block)
+                if block.span.start_byte <= span.start_byte
+                    && span.end_byte <= block.span.end_byte =>
+            {
+                if matches!(block.kind, BlockKind::Finally) {
+                    !in_nested_function(&block.body, span)
+                } else {
+                    within(&block.body, span)
+                }
+            }
+            _ => false,
+        })
+    }
+    fn in_nested_function(nodes: &[Node], span: Span) -> bool {
+        nodes.iter().any(|node| match node {
+            Node::Function(nested) => {
+                nested.span.start_byte <= span.start_byte && span.end_byte <= nested.span.end_byte
+            }
+            Node::Block(block) => in_nested_function(&block.body, span),
+            _ => false,
+        })
+    }
+    within(&function.body, span)
 }
 
 /// Whether `write` is made on a member of `self`/`this` (`self.api.request(..)`)
@@ -1040,5 +1074,33 @@ fn status_check_hint(ecosystem: Option<Ecosystem>, reading: &Reading) -> String 
         Some(Ecosystem::Python) => format!("`{var}.raise_for_status()`"),
         Some(Ecosystem::Rust) => "`.error_for_status()?`".to_string(),
         _ => format!("`if (!{var}.ok) throw ...`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_in_finally_blocks_are_told_apart() {
+        let source = "async def check(client, url):\n    try:\n        await client.post(url + '/work')\n    finally:\n        if url:\n            await client.post(url + '/close')\n        def later():\n            client.post(url + '/nested')\n";
+        let model = crate::lang::parse(Language::Python, source);
+        let Some(Node::Function(function)) = model.module.body.first() else {
+            panic!("the source starts with a function");
+        };
+        let at = |needle: &str| {
+            let mut found = None;
+            function.for_each_call(&mut |call| {
+                if call.text.contains(needle) {
+                    found = Some(call.span);
+                }
+            });
+            found.expect("the call is in the source")
+        };
+        assert!(!in_finally(function, at("/work")));
+        assert!(in_finally(function, at("/close")));
+        // A function declared in the block runs when it is called, not on
+        // the way out.
+        assert!(!in_finally(function, at("/nested")));
     }
 }
