@@ -15,6 +15,14 @@ const PUBLISH_IN_TRANSACTION: &str = "export async function pay(id: string) {
 }
 ";
 
+/// The report of a scan of the last commit's change.
+fn last_commit_report(repo: &Repo) -> serde_json::Value {
+    repo.handoff(&[
+        "scan", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
+    ])
+    .json()
+}
+
 fn paths(report: &serde_json::Value) -> Vec<String> {
     let mut paths: Vec<String> = findings(report)
         .iter()
@@ -63,11 +71,7 @@ fn a_change_cannot_mark_its_own_code_generated() {
     repo.write(".gitattributes", "src/** linguist-generated\n");
     repo.write("src/pay.ts", PUBLISH_IN_TRANSACTION);
     repo.commit("head");
-    let report = repo
-        .handoff(&[
-            "scan", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
-        ])
-        .json();
+    let report = last_commit_report(&repo);
     assert_eq!(paths(&report), vec!["src/pay.ts".to_string()]);
     // Once the attribute is in the base, the path is generated code.
     repo.write(
@@ -75,11 +79,7 @@ fn a_change_cannot_mark_its_own_code_generated() {
         PUBLISH_IN_TRANSACTION.replace("pay(", "settle("),
     );
     repo.commit("edit");
-    let report = repo
-        .handoff(&[
-            "scan", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
-        ])
-        .json();
+    let report = last_commit_report(&repo);
     assert!(findings(&report).is_empty(), "{report}");
 }
 
@@ -150,10 +150,6 @@ fn folders_of_installed_distributions_are_vendored() {
         );
     }
     repo.commit("edit");
-    let report = repo
-        .handoff(&[
-            "scan", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
-        ])
-        .json();
+    let report = last_commit_report(&repo);
     assert_eq!(paths(&report), vec!["app/one/client/settle.py".to_string()]);
 }
