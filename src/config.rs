@@ -468,7 +468,8 @@ impl Config {
 
     /// What kind of code a repository path holds: `context.production` wins,
     /// then `context.quiet`, `.gitattributes`, folders of installed
-    /// distributions, and the folder and file-name conventions. Rules report only on [`PathContext::Production`].
+    /// distributions, and the folder and file-name conventions. Rules report
+    /// only on [`PathContext::Production`].
     pub fn path_context(&self, path: &str) -> PathContext {
         if self.context_production.is_match(path) {
             return PathContext::Production;

@@ -75,7 +75,7 @@ pub fn installed_package_folders<'p>(
             .chain(std::iter::once((path.len(), "")))
         {
             let segment = &path[start..end];
-            if segment.ends_with(".dist-info") && segment.len() > ".dist-info".len() && start > 0 {
+            if is_distribution_folder(segment) && start > 0 {
                 distributions
                     .entry(&path[..start - 1])
                     .or_default()
@@ -97,7 +97,14 @@ pub fn installed_package_folders<'p>(
 pub fn is_distribution_metadata(path: &str) -> bool {
     path.strip_suffix("/METADATA")
         .and_then(|folder| folder.rsplit('/').next())
-        .is_some_and(|name| name.len() > ".dist-info".len() && name.ends_with(".dist-info"))
+        .is_some_and(is_distribution_folder)
+}
+
+/// Whether a folder's name is an installed distribution's metadata folder
+/// (`click-8.0.4.dist-info`).
+pub fn is_distribution_folder(name: &str) -> bool {
+    name.strip_suffix(".dist-info")
+        .is_some_and(|distribution| !distribution.is_empty())
 }
 
 fn folder_context(segment: &str) -> Option<PathContext> {

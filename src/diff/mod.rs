@@ -593,7 +593,7 @@ pub fn distribution_metadata_above<'p>(
     }
     let mut found = Vec::new();
     let mut note = |folder: &str, name: &str| {
-        if name.len() > ".dist-info".len() && name.ends_with(".dist-info") {
+        if crate::context::is_distribution_folder(name) {
             found.push(format!("{folder}/{name}/METADATA"));
         }
     };
