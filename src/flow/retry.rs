@@ -251,6 +251,15 @@ pub fn loop_scope(block: &Block, knowledge: &Knowledge) -> Option<RetryScope> {
     if asks_the_operator(&block.body) {
         return None;
     }
+    // A loop named for polling (`for _ in range(MAX_POLL_ATTEMPTS)`,
+    // `while polling`) goes round to wait for a result, not after a
+    // failure: what it repeats asks whether the result is ready.
+    if identifier_words(header)
+        .iter()
+        .any(|word| matches!(word.as_str(), "poll" | "polls" | "polling"))
+    {
+        return None;
+    }
     let scope = |label: String, certain: bool| RetryScope {
         kind: RetryKind::Loop,
         label,
@@ -448,8 +457,8 @@ fn counts_attempts_inside(body: &[Node], counts: &dyn Fn(&str) -> bool) -> bool 
     body.iter().any(|node| match node {
         Node::Block(block) => {
             let named = match &block.kind {
-                BlockKind::If { condition } => counts(condition),
-                BlockKind::Arm { pattern } => counts(pattern),
+                BlockKind::If { condition } => tests_a_counter(condition, counts),
+                BlockKind::Arm { pattern } => tests_a_counter(pattern, counts),
                 _ => false,
             };
             named || counts_attempts_inside(&block.body, counts)
@@ -457,6 +466,23 @@ fn counts_attempts_inside(body: &[Node], counts: &dyn Fn(&str) -> bool) -> bool 
         Node::Assign(assign) => counts(&assign.target),
         _ => false,
     })
+}
+
+/// Whether a condition tests an attempt counter: a variable named for
+/// attempts (`attempts < 3`, `if retries:`), or a constant named so that the
+/// condition orders against (`i >= MAX_RETRIES`). A constant it is only
+/// compared with for identity (`result is RETRY_LATER`, `kind ==
+/// RETRY_EVENT`) is a sentinel value, not a count.
+fn tests_a_counter(condition: &str, counts: &dyn Fn(&str) -> bool) -> bool {
+    let orders = condition.char_indices().any(|(at, c)| match c {
+        '<' => true,
+        '>' => !matches!(condition[..at].chars().last(), Some('-' | '=')),
+        _ => false,
+    });
+    condition
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|name| counts(name))
+        .any(|name| orders || name.chars().any(char::is_lowercase))
 }
 
 /// Whether a success path leaves the loop: a `return` inside a `try` block or
@@ -478,12 +504,18 @@ fn leaves_on_success(body: &[Node]) -> bool {
 /// service answered that it did not act: the loop catches no failure (a
 /// transport error, whose outcome is unknown, leaves it), a branch tests the
 /// answer for a rejection that comes before any work (429 Too Many Requests,
-/// a rate limit, throttling), and every other branch leaves the loop — an
+/// a rate limit, throttling, 401 Unauthorized), and every other branch leaves the loop — an
 /// `else` that leaves, or a negated test (`if status != 429: return r`)
 /// before the fall-through. Repeating such an attempt repeats nothing the
 /// service did.
 pub fn goes_round_only_on_rejection(block: &Block, source: &str) -> bool {
-    if !matches!(block.kind, BlockKind::Loop { .. }) || catches_failure(&block.body) {
+    // A handler that always raises again (`except ValueError: raise
+    // ApiError(..)`) lets the failure leave the loop too.
+    let mut catches = false;
+    scan_blocks(&block.body, &mut |inner| {
+        catches |= is_failure_branch(inner) && !always_rethrows(inner, source);
+    });
+    if !matches!(block.kind, BlockKind::Loop { .. }) || catches {
         return false;
     }
     let text = |span: Span| source.get(span.start_byte..span.end_byte).unwrap_or("");
@@ -787,17 +819,31 @@ fn last_statement<'s>(
 }
 
 /// Whether a condition tests for an answer that rejects the request before
-/// any work: 429, Too Many Requests, a rate limit, throttling.
+/// any work: 429, Too Many Requests, a rate limit, throttling; or 401, an
+/// unauthorized or expired token (the loop refreshes the token and asks
+/// again).
 fn names_rejection(condition: &str) -> bool {
     let squeezed: String = condition
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    crate::flow::outcome::has_word(condition, "429")
-        || ["toomanyrequests", "ratelimit", "throttl"]
-            .iter()
-            .any(|needle| squeezed.contains(needle))
+    ["429", "401"]
+        .iter()
+        .any(|status| crate::flow::outcome::has_word(condition, status))
+        || [
+            "toomanyrequests",
+            "ratelimit",
+            "throttl",
+            "unauthorized",
+            "unauthorised",
+            "unauthenticated",
+            "invalidtoken",
+            "tokenexpired",
+            "expiredtoken",
+        ]
+        .iter()
+        .any(|needle| squeezed.contains(needle))
 }
 
 /// Whether a condition is a negated test (`!=`, `!==`, `not`, `!(..)`).
@@ -896,11 +942,27 @@ mod tests {
             &parsed_loop(catches, "a.py"),
             catches
         ));
+        let refreshes_token = "def push(c, url, body):\n    for attempt in range(3):\n        r = c.post(url, body)\n        try:\n            doc = r.json()\n        except ValueError:\n            raise ApiError(r.text)\n        if doc.get('error') == 'invalid_token':\n            c.token = renew()\n        else:\n            return doc\n";
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(refreshes_token, "a.py"),
+            refreshes_token
+        ));
         let javascript = "async function push(url, body) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    const res = await fetch(url, { method: 'POST', body });\n    if (res.status === 429) { await sleep(1000); continue; }\n    else { return res; }\n  }\n}\n";
         assert!(goes_round_only_on_rejection(
             &parsed_loop(javascript, "a.js"),
             javascript
         ));
+    }
+
+    #[test]
+    fn sentinel_constants_are_no_attempt_counters() {
+        let counts = |text: &str| counts_attempts(text);
+        assert!(tests_a_counter("attempts < 3", &counts));
+        assert!(tests_a_counter("i >= MAX_RETRIES", &counts));
+        assert!(tests_a_counter("retry", &counts));
+        assert!(!tests_a_counter("output[2] is RETRY_LATER", &counts));
+        assert!(!tests_a_counter("kind == RETRY_EVENT", &counts));
+        assert!(!tests_a_counter("Some(x) => RETRY_LATER", &counts));
     }
 
     /// The span of the first call named `callee` in `block`.

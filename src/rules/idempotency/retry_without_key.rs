@@ -58,9 +58,13 @@ declare_rule! {
     /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
     /// client.post(..)`): the next attempt reads what the first one left. Nor is a hand-written
     /// loop that goes round only after the service answered that it did not act (`if
-    /// status == 429: sleep(..)` with every other status leaving the loop and no `except`
-    /// around the call, so a timeout leaves it too): the repeated request is one the service
-    /// refused. Nor is a loop that never goes round (every pass ends in `break`, `return` or
+    /// status == 429: sleep(..)`, or a 401 / `invalid_token` answer after which the loop renews
+    /// the token, with every other status leaving the loop and no `except` around the call that
+    /// goes round, so a timeout leaves it too): the repeated request is one the service
+    /// refused. Nor is a loop named for polling (`for _ in range(MAX_POLL_ATTEMPTS)`), which
+    /// waits for a result rather than retrying a failure; a condition that compares an answer
+    /// with a constant named for retrying (`result is RETRY_LATER`) counts no attempts. Nor is
+    /// a loop that never goes round (every pass ends in `break`, `return` or
     /// `raise`, its handlers re-raise, nothing says `continue`), nor a call after which the pass
     /// can only leave the loop (it is in no `try` of the loop, and `break`, `return` or `raise`
     /// follows it with no `try` or `continue` between: `try: conn = connect() except
