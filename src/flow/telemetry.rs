@@ -22,12 +22,32 @@ const TELEMETRY_WORDS: &[&str] = &[
     "heartbeat",
     "pixel",
     "logging",
+    // Product analytics and metrics services: whatever is sent there only
+    // counts (`POSTHOG_HOST`, `mixpanel.track`, `statsd_url`).
+    "posthog",
+    "mixpanel",
+    "amplitude",
+    "plausible",
+    "matomo",
+    "umami",
+    "statsd",
+];
+
+/// Words that name telemetry as the last word of a function's name that
+/// opens with a [`SHIPPING_VERBS`] verb: logs shipped somewhere
+/// (`emitActionLog`, `upload_logs`, `flushLogs`), which only record what
+/// happened. (`index_and_log` logs as well as it indexes.)
+const LAST_NAME_WORDS: &[&str] = &["log", "logs"];
+
+/// Verbs that open the name of a function shipping its logs elsewhere.
+const SHIPPING_VERBS: &[&str] = &[
+    "emit", "send", "ship", "upload", "flush", "post", "push", "forward", "stream",
 ];
 
 /// Words that name telemetry as the last segment of a target's path
 /// (`/api/track`, `/ping`, `/collect`): elsewhere they name other things
 /// (`tracking-carrier.com/shipments`).
-const ENDPOINT_WORDS: &[&str] = &["track", "ping", "collect", "stats"];
+const ENDPOINT_WORDS: &[&str] = &["track", "ping", "collect", "stats", "logs"];
 
 /// Whether `call` (the effect, or the helper reaching it) sends telemetry,
 /// made in the function named `function` (`Checkout.view > callback`).
@@ -38,12 +58,19 @@ pub fn is_telemetry(call: &Call, function: &str) -> bool {
 }
 
 /// Whether a function's name says it sends telemetry: a telemetry word in
-/// it, `track` as its verb (`trackPageView`, `track_signup`), or a class
+/// it, `track` as its verb (`trackPageView`, `track_signup`), `log` as its
+/// last word (`emitActionLog`), or a class
 /// of OpenTelemetry's exporters around it (`OTLPLogExporter._export`).
 fn names_telemetry(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     let words = identifier_words(last);
     words.first().is_some_and(|first| first == "track")
+        || (words
+            .first()
+            .is_some_and(|word| SHIPPING_VERBS.contains(&word.as_str()))
+            && words
+                .last()
+                .is_some_and(|word| LAST_NAME_WORDS.contains(&word.as_str())))
         || words
             .iter()
             .any(|word| TELEMETRY_WORDS.contains(&word.as_str()))
@@ -125,5 +152,13 @@ mod tests {
         assert!(!names_telemetry("check_payment"));
         assert!(!names_telemetry("check_version_conflict"));
         assert!(!names_telemetry("check_and_update_order"));
+        assert!(names_telemetry("emitActionLog"));
+        assert!(names_telemetry("upload_logs"));
+        assert!(!names_telemetry("login"));
+        assert!(!names_telemetry("log_in_user"));
+        assert!(!names_telemetry("catalog"));
+        assert!(!names_telemetry("index_and_log"));
+        assert!(targets_telemetry("POSTHOG_HOST"));
+        assert!(targets_telemetry("https://api.example.com/v2/action-logs"));
     }
 }
