@@ -791,11 +791,13 @@ impl Knowledge {
         }
         // Few calls are sinks: find the sink first, check the exclusions
         // (which allocate) only for those. A receiver bound to a library's
-        // construction is matched as that construction too
-        // (`httpx.Client().post` for `client.post(..)`).
-        let sink = self
-            .pack_sink(call)
-            .or_else(|| self.pack_sink(&as_constructed(call)?))?;
+        // construction is matched as that construction first
+        // (`httpx.Client().post` for `client.post(..)`, `AWS.SQS().sendMessage`
+        // for `sqs.sendMessage(..)`): the construction is the evidence a
+        // pattern of the method's name alone only guesses.
+        let sink = as_constructed(call)
+            .and_then(|constructed| self.pack_sink(&constructed))
+            .or_else(|| self.pack_sink(call))?;
         if self.safe.iter().any(|m| m.matches(call)) || is_outbox_write(call) {
             return None;
         }

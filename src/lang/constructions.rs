@@ -8,8 +8,9 @@
 //! what the variable happens to be called.
 //!
 //! A construction is a call through a module path to a capitalised name
-//! (`httpx.Client(..)`, `aiohttp.ClientSession()`) or to a type's `new`
-//! (`reqwest::Client::new()`): a bare `ApiClient()` is most often the
+//! (`httpx.Client(..)`, `aiohttp.ClientSession()`), to a type's `new`
+//! (`reqwest::Client::new()`), or `new` of a class of a namespace named in
+//! capitals (`new AWS.SQS()`): a bare `ApiClient()` is most often the
 //! project's own class, which the summaries see through instead. The
 //! variable must be bound once in its function (or an enclosing one), and
 //! never rebound there.
@@ -82,7 +83,14 @@ fn construction(call: &Call) -> Option<String> {
         _ => false,
     };
     let new_of_type = matches!(segments.as_slice(), [.., class, "new"] if capitalised(class));
-    (of_type || new_of_type).then(|| call.callee.clone())
+    // `new AWS.SQS()`: a class of a library's namespace object, which is
+    // named in capitals (a project's own classes are most often bare).
+    let of_namespace = call.is_new
+        && matches!(segments.as_slice(), [namespace, class]
+            if namespace.len() > 1
+                && namespace.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && capitalised(class));
+    (of_type || new_of_type || of_namespace).then(|| call.callee.clone())
 }
 
 fn in_nodes(nodes: &mut [Node], scope: &HashMap<String, String>, depth: usize) {
