@@ -474,15 +474,24 @@ fn counts_attempts_inside(body: &[Node], counts: &dyn Fn(&str) -> bool) -> bool 
 /// compared with for identity (`result is RETRY_LATER`, `kind ==
 /// RETRY_EVENT`) is a sentinel value, not a count.
 fn tests_a_counter(condition: &str, counts: &dyn Fn(&str) -> bool) -> bool {
-    let orders = condition.char_indices().any(|(at, c)| match c {
-        '<' => true,
-        '>' => !matches!(condition[..at].chars().last(), Some('-' | '=')),
-        _ => false,
-    });
+    // Each clause of `a and b` / `a || b` is a test of its own: the
+    // constant must be ordered against in its own clause.
     condition
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|name| counts(name))
-        .any(|name| orders || name.chars().any(char::is_lowercase))
+        .split(" and ")
+        .flat_map(|clause| clause.split(" or "))
+        .flat_map(|clause| clause.split("&&"))
+        .flat_map(|clause| clause.split("||"))
+        .any(|clause| {
+            let orders = clause.char_indices().any(|(at, c)| match c {
+                '<' => true,
+                '>' => !matches!(clause[..at].chars().last(), Some('-' | '=')),
+                _ => false,
+            });
+            clause
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|name| counts(name))
+                .any(|name| orders || name.chars().any(char::is_lowercase))
+        })
 }
 
 /// Whether a success path leaves the loop: a `return` inside a `try` block or
@@ -962,6 +971,11 @@ mod tests {
         assert!(tests_a_counter("retry", &counts));
         assert!(!tests_a_counter("output[2] is RETRY_LATER", &counts));
         assert!(!tests_a_counter("kind == RETRY_EVENT", &counts));
+        assert!(!tests_a_counter(
+            "len(output) > 2 and output[2] is RETRY_LATER",
+            &counts
+        ));
+        assert!(tests_a_counter("ok and i >= MAX_RETRIES", &counts));
         assert!(!tests_a_counter("Some(x) => RETRY_LATER", &counts));
     }
 
