@@ -23,6 +23,7 @@ pub mod raised;
 pub mod repeated;
 pub mod retried;
 pub mod retry;
+pub mod rpc;
 pub mod scope;
 pub mod telemetry;
 pub mod writes;

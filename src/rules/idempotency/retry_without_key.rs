@@ -78,7 +78,9 @@ declare_rule! {
     /// (see unchecked-response), telemetry and messages to a live feed are not flagged either.
     /// Under a decorator known only by a bare name that the file imports from the project's own
     /// code (`from .tasks import retry`, then `@retry`), a finding is medium confidence: how that
-    /// decorator retries, and on what, is in code out of sight.
+    /// decorator retries, and on what, is in code out of sight. So is a JSON-RPC or GraphQL POST
+    /// whose operation the body does not name (`{"method": method, "params": ..}`, a query in a
+    /// variable): every operation is a POST there, reads included.
     ///
     /// ## Why it breaks workflows
     /// Retries fire exactly when the outcome of an attempt is unknown: a timeout after the provider
@@ -378,7 +380,13 @@ impl RetryWithoutKey {
                 .map_or(Confidence::of_pattern(effect.generic), |sink| {
                     Confidence::of_sink(sink, call, file.model)
                 })
-                .when_certain(retried.certain && !projects_own),
+                // A JSON-RPC or GraphQL POST whose operation is named out of
+                // sight may only ask.
+                .when_certain(
+                    retried.certain
+                        && !projects_own
+                        && !crate::flow::rpc::operation_out_of_sight(call),
+                ),
             span: call.span,
             function: state.function.clone(),
             trigger_text: call.text.clone(),

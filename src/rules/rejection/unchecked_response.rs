@@ -73,7 +73,8 @@ declare_rule! {
     /// the write says so (its callers may not care), when only its body is read (the body may
     /// carry the outcome), when the write is a helper's, or when the client is known only by the
     /// names of its receiver and method (`self.session.post`, `api.request(..)`: it may be the
-    /// project's wrapper); such a client is judged only in a file that imports a library whose
+    /// project's wrapper), or when a JSON-RPC or GraphQL request names its operation out of
+    /// sight (every operation is a POST there, reads included); such a client is judged only in a file that imports a library whose
     /// clients answer error statuses normally (`requests`, `httpx`, `node-fetch`, Node's `https`:
     /// the packs' `non_throwing_http_modules`), and taken elsewhere for the project's own wrapper,
     /// which may check the status and throw. A body read
@@ -276,7 +277,11 @@ impl FileRule for UncheckedResponse {
                     || success_told_after(file.model, call.span)
                     || failure_reported_around(state, file.source, knowledge)
                     || status_checked_elsewhere(state.enclosing, file.source, knowledge));
-            findings.push(self.finding(&seen, state, reading, ecosystem, resolved && success_told));
+            // A JSON-RPC or GraphQL POST whose operation is named out of
+            // sight may only ask.
+            let certain =
+                resolved && success_told && !crate::flow::rpc::operation_out_of_sight(write);
+            findings.push(self.finding(&seen, state, reading, ecosystem, certain));
         });
     }
 }
