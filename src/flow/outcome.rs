@@ -762,33 +762,67 @@ pub fn is_chain_link(links: &HashSet<(usize, usize)>, call: &Call) -> bool {
     links.contains(&(call.span.start_byte, call.span.end_byte))
 }
 
+/// A response hook set on a client's `hooks` (requests: `session.hooks
+/// ["response"].append(..)`, `self.session.hooks = {"response": [..]}`):
+/// the client named before `.hooks`.
+static RESPONSE_HOOKS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"([A-Za-z_][\w.]*)\.hooks\s*(?:\[\s*["']response["']\s*\]|=\s*\{\s*["']response["']|\.update\(\s*\{\s*["']response["'])"#,
+    )
+    .expect("the response-hook pattern is valid")
+});
+
 /// The names bound in the file to a client that throws on an error status
 /// (`const api = axios.create(..)`, a class field `http = ky.create(..)`),
-/// with their `this.`/`self.` forms: calls made on them throw too.
-pub fn throwing_receivers(model: &FileModel, knowledge: &Knowledge) -> HashSet<String> {
+/// with their `this.`/`self.` forms: calls made on them throw too. So do
+/// clients given a response hook in a file that raises on a status
+/// (`session.hooks["response"].append(lambda r, *a, **k:
+/// r.raise_for_status())`, `httpx.Client(event_hooks={"response":
+/// [raise_on_error]})`): the hook checks every answer.
+pub fn throwing_receivers(
+    model: &FileModel,
+    knowledge: &Knowledge,
+    source: &str,
+) -> HashSet<String> {
     let mut names = HashSet::new();
+    let hooks_raise = source.contains("raise_for_status");
+    if hooks_raise {
+        for hooked in RESPONSE_HOOKS.captures_iter(source) {
+            insert_receiver(&mut names, &hooked[1]);
+        }
+    }
     model.module.for_each_call(&mut |call| {
         let Some(name) = call.bound_to.as_deref() else {
             return;
         };
-        if !knowledge.throws_on_error_status(call) {
+        let hooked = hooks_raise
+            && matches!(
+                call.option_value("event_hooks"),
+                Some(Value::Object(hooks)) if hooks.iter().any(|hook| hook.key == "response")
+            );
+        if !hooked && !knowledge.throws_on_error_status(call) {
             return;
         }
-        // `this.http = ..` names the member only; a bare name is a variable
-        // or a class field (`http = ..` in a class body, read as `this.http`).
-        match name
-            .strip_prefix("this.")
-            .or_else(|| name.strip_prefix("self."))
-        {
-            Some(member) => insert_member(&mut names, member),
-            None => {
-                names.insert(name.to_string());
-                names.insert(format!("this.{name}"));
-                names.insert(format!("self.{name}"));
-            }
-        }
+        insert_receiver(&mut names, name);
     });
     names
+}
+
+/// Add a client's name to `receivers`: `this.http = ..` names the member
+/// only; a bare name is a variable or a class field (`http = ..` in a class
+/// body, read as `this.http`).
+fn insert_receiver(receivers: &mut HashSet<String>, name: &str) {
+    match name
+        .strip_prefix("this.")
+        .or_else(|| name.strip_prefix("self."))
+    {
+        Some(member) => insert_member(receivers, member),
+        None => {
+            receivers.insert(name.to_string());
+            receivers.insert(format!("this.{name}"));
+            receivers.insert(format!("self.{name}"));
+        }
+    }
 }
 
 /// The names bound in the file to what a function of the project's own

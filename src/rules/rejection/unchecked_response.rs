@@ -55,7 +55,9 @@ declare_rule! {
     /// (its author expects it to throw on an error status),
     /// telemetry pings (analytics, metrics, heartbeats, log forwarding: said by the target or by
     /// the name of the function that sends them, or a file named for a usage report), clients the file shows to throw on an error status (a call on
-    /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`), clients made
+    /// them is caught as `except ObjectNotFound:` or `except httpx.HTTPStatusError:`, or it is
+    /// given a response hook in a file that raises on a status: requests'
+    /// `session.hooks["response"]`, httpx's `event_hooks={"response": [..]}`), clients made
     /// by the project's own factory out of sight (`async with get_client() as client` with
     /// `get_client` imported from the project: its wrapper owns the response), a client handed in
     /// as a parameter and called bare (`request(url, { method: 'post' })` in an action's
@@ -137,7 +139,7 @@ impl FileRule for UncheckedResponse {
         let ecosystem = Language::from_path(file.path).map(Language::ecosystem);
         let walker = file.walker();
         let links = chain_links(file.model);
-        let throwing = throwing_receivers(file.model, knowledge);
+        let throwing = throwing_receivers(file.model, knowledge, file.source);
         // Clients the file shows to throw, or the project makes: read the
         // file for them only once a write with an unread response is found.
         let owned_elsewhere = std::cell::OnceCell::new();
