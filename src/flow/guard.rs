@@ -87,6 +87,72 @@ fn fresh_names(function: &Function, write: &Call, client: &str) -> HashSet<Strin
     fresh
 }
 
+/// Whether `write`, made in `function` (whose file's text is `source`), runs
+/// only after a claim: an earlier conditional update of stored rows whose
+/// count the code tests (`reserved = Kick.objects.filter(pk=k.pk,
+/// done_at=None).update(started_at=now)`, then `if reserved == 0:
+/// continue`, or `if claimed: send(..)`). The first run changes the rows
+/// the update selects, so a repeated run claims nothing and skips the
+/// write: a compare-and-set that makes a retried function idempotent.
+pub fn claimed_by_conditional_update(function: &Function, write: &Call, source: &str) -> bool {
+    let mut claims: HashSet<&str> = HashSet::new();
+    function.for_each_call(&mut |call| {
+        if call.span.end_byte <= write.span.start_byte
+            && call.method == "update"
+            && call
+                .chain
+                .iter()
+                .any(|link| matches!(link.method.as_str(), "filter" | "exclude" | "where"))
+            && let Some(name) = call.bound_to.as_deref()
+        {
+            claims.insert(name);
+        }
+    });
+    if claims.is_empty() {
+        return false;
+    }
+    let names_a_claim = |condition: &str| {
+        identifier_words_raw(condition)
+            .iter()
+            .any(|word| claims.contains(word))
+    };
+    let mut conditions = Vec::new();
+    conditions_around(&function.body, write.span, &mut conditions);
+    if conditions.iter().any(|condition| names_a_claim(condition)) {
+        return true;
+    }
+    let mut exits = Vec::new();
+    exits_before(&function.body, write.span, source, &mut exits);
+    exits.iter().any(|condition| names_a_claim(condition))
+}
+
+/// The conditions of the `if` branches that end before `span` and leave
+/// (`continue`, `return`, `break`, `raise`, `throw` in them).
+fn exits_before<'a>(nodes: &'a [Node], span: Span, source: &str, out: &mut Vec<&'a str>) {
+    for node in nodes {
+        let Node::Block(block) = node else {
+            continue;
+        };
+        if block.span.start_byte >= span.start_byte {
+            continue;
+        }
+        if let BlockKind::If { condition } = &block.kind
+            && block.span.end_byte <= span.start_byte
+        {
+            let text = source
+                .get(block.span.start_byte..block.span.end_byte)
+                .unwrap_or("");
+            if ["continue", "return", "break", "raise", "throw"]
+                .iter()
+                .any(|word| crate::flow::outcome::has_word(text, word))
+            {
+                out.push(condition);
+            }
+        }
+        exits_before(&block.body, span, source, out);
+    }
+}
+
 /// The conditions of the `if` branches that contain `span`, outermost first.
 fn conditions_around<'a>(nodes: &'a [Node], span: Span, out: &mut Vec<&'a str>) {
     for node in nodes {
@@ -152,6 +218,34 @@ mod tests {
     fn a_write_under_a_check_of_local_state_is_not_guarded() {
         let source = "def retire(self, badge):\n    row = Badge.objects.get(pk=badge.id)\n    if row.state == \"live\":\n        self.http.post(f\"{BASE}/badges/{badge.id}/retirements\")\n";
         assert!(!write_in(source, Language::Python, "post"));
+    }
+
+    fn claimed(source: &str, method: &str) -> bool {
+        let model = crate::lang::parse(Language::Python, source);
+        let Some(Node::Function(function)) = model.module.body.first() else {
+            panic!("the fixture starts with a function");
+        };
+        let mut write = None;
+        function.for_each_call(&mut |call| {
+            if call.method == method && write.is_none() {
+                write = Some(call);
+            }
+        });
+        claimed_by_conditional_update(
+            function,
+            write.expect("the write is in the fixture"),
+            source,
+        )
+    }
+
+    #[test]
+    fn writes_after_a_conditional_update_are_claimed() {
+        let skips = "def kick_all(kicks, now):\n    for kick in kicks:\n        reserved = Kick.objects.filter(pk=kick.pk, done_at=None).update(started_at=now)\n        if reserved == 0:\n            continue\n        remove_member.delay(kick.user_id)\n";
+        assert!(claimed(skips, "delay"));
+        let under = "def notify(order):\n    claimed = Order.objects.filter(pk=order.pk, notified=False).update(notified=True)\n    if claimed:\n        send_receipt.delay(order.pk)\n";
+        assert!(claimed(under, "delay"));
+        let unconditional = "def notify(order):\n    Order.objects.filter(pk=order.pk).update(notified=True)\n    send_receipt.delay(order.pk)\n";
+        assert!(!claimed(unconditional, "delay"));
     }
 
     #[test]

@@ -56,7 +56,10 @@ declare_rule! {
     /// the operator (`input("Try again? Y/N")`, `click.confirm(..)`) is not an automatic retry:
     /// the person who saw the failure decides. Nor is a write made only while a fresh read on the same
     /// client says it is still needed (`status = client.get(url)`, then `if status == "active":
-    /// client.post(..)`): the next attempt reads what the first one left. Nor is a hand-written
+    /// client.post(..)`): the next attempt reads what the first one left. Nor is one made only
+    /// after a claim of stored rows, a conditional update whose count the code tests
+    /// (`reserved = Kick.objects.filter(pk=k.pk, done_at=None).update(started_at=now)`, then `if
+    /// reserved == 0: continue`): the next attempt claims nothing. Nor is a hand-written
     /// loop that goes round only after the service answered that it did not act (`if
     /// status == 429: sleep(..)`, or a 401 / `invalid_token` answer after which the loop renews
     /// the token, with every other status leaving the loop and no `except` around the call that
@@ -193,7 +196,16 @@ impl FileRule for RetryWithoutKey {
             // A write made only while a fresh read of the other service
             // says it is still needed is not repeated by a retry: the next
             // attempt reads the state the first one left.
-            if crate::flow::guard::guarded_by_fresh_read(state.enclosing, call) {
+            // Nor is one made only after a claim of stored rows (a
+            // conditional update whose count is tested): the next attempt
+            // claims nothing.
+            if crate::flow::guard::guarded_by_fresh_read(state.enclosing, call)
+                || crate::flow::guard::claimed_by_conditional_update(
+                    state.enclosing,
+                    call,
+                    file.source,
+                )
+            {
                 return;
             }
             // A loop that goes round only when the service answered that it
