@@ -58,8 +58,8 @@ pub fn is_telemetry(call: &Call, function: &str) -> bool {
 }
 
 /// Whether a function's name says it sends telemetry: a telemetry word in
-/// it, `track` as its verb (`trackPageView`, `track_signup`), `log` as its
-/// last word (`emitActionLog`), or a class
+/// it, `track` as its verb (`trackPageView`, `track_signup`), `log` as the
+/// last word of a name a shipping verb opens (`emitActionLog`), or a class
 /// of OpenTelemetry's exporters around it (`OTLPLogExporter._export`).
 fn names_telemetry(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
