@@ -809,7 +809,7 @@ impl Summaries<'_> {
     }
 
     fn project_made_calls(&self) -> HashSet<String> {
-        let mut calls = HashSet::new();
+        let mut calls = self.calls_on_local_factory_objects();
         if !self
             .project_names
             .iter()
@@ -847,6 +847,85 @@ impl Summaries<'_> {
             }
         });
         calls
+    }
+}
+
+impl Summaries<'_> {
+    /// Calls of the methods of objects a factory function of this file
+    /// builds (`const runQueue = createRunQueue(..)` with `function
+    /// createRunQueue() { return { enqueue(job) { .. } } }`): the method the
+    /// call names is declared in the factory's body, so the call is the
+    /// project's own code, whatever its name says.
+    fn calls_on_local_factory_objects(&self) -> HashSet<String> {
+        let mut made: HashMap<String, HashSet<&str>> = HashMap::new();
+        self.model.module.for_each_call(&mut |call| {
+            let (Some(binding), None) = (call.bound_to.as_deref(), call.receiver.as_deref()) else {
+                return;
+            };
+            let Some(factory) = self.functions.get(&call.callee) else {
+                return;
+            };
+            let mut methods = HashSet::new();
+            nested_function_names(&factory.body, &mut methods);
+            if !methods.is_empty() {
+                made.entry(binding.to_string()).or_default().extend(methods);
+            }
+        });
+        let mut calls = HashSet::new();
+        if made.is_empty() {
+            return calls;
+        }
+        self.model.module.for_each_call(&mut |call| {
+            let declared = call
+                .receiver
+                .as_deref()
+                .and_then(|receiver| made.get(receiver))
+                .is_some_and(|methods| methods.contains(call.method.as_str()));
+            if declared {
+                calls.insert(call.callee.clone());
+            }
+        });
+        calls
+    }
+}
+
+/// The names of the functions declared anywhere in `nodes` (methods of
+/// object literals included).
+fn nested_function_names<'m>(nodes: &'m [Node], out: &mut HashSet<&'m str>) {
+    for node in nodes {
+        match node {
+            Node::Function(function) => {
+                out.insert(short_name(function));
+                nested_function_names(&function.body, out);
+            }
+            Node::Block(block) => nested_function_names(&block.body, out),
+            Node::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    value_function_names(value, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The names of the functions a returned value declares: a function, or the
+/// methods of an object literal (`return { enqueue(job) { .. } }`).
+fn value_function_names<'m>(value: &'m crate::model::Value, out: &mut HashSet<&'m str>) {
+    match value {
+        crate::model::Value::Function(function) => {
+            out.insert(short_name(function));
+            nested_function_names(&function.body, out);
+        }
+        crate::model::Value::Object(properties) => {
+            for property in properties {
+                if let crate::model::Value::Function(function) = &property.value {
+                    out.insert(property.key.as_str());
+                    nested_function_names(&function.body, out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
