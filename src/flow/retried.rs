@@ -384,8 +384,12 @@ impl RetryFacts<'_> {
     /// that comes round again. A retry re-runs the attempt when something
     /// fails, so an effect that is the attempt's last act runs again only
     /// when it failed itself.
+    /// Logging and the language's pure conversions (`len(..)`, `str(..)`,
+    /// `JSON.stringify(..)`) after it fail nothing that would re-run it.
     pub fn last_act_of_attempt(&self, region: Span, effect: &Call) -> bool {
-        self.nothing_after_can_fail(region, effect, &|_| true)
+        self.nothing_after_can_fail(region, effect, &|call| {
+            self.knowledge.log_level(call).is_none() && !is_pure_conversion(call)
+        })
     }
 
     /// Whether a function a retry calls (`RetriedHow::CalledFrom`) is the
@@ -906,4 +910,43 @@ pub fn retried_phrase(retried: &Retried) -> String {
             retried.label
         ),
     }
+}
+
+/// Built-in functions that only convert or measure what they are given
+/// (`len(x)`, `str(id)`, `JSON.stringify(body)`): once the values exist,
+/// they do not fail.
+const PURE_CONVERSIONS: &[&str] = &[
+    "len",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "repr",
+    "dict",
+    "list",
+    "tuple",
+    "set",
+    "sorted",
+    "min",
+    "max",
+    "abs",
+    "round",
+    "sum",
+    "isinstance",
+    "String",
+    "Number",
+    "Boolean",
+    "JSON.stringify",
+    "Array.isArray",
+    "Object.keys",
+    "Object.values",
+    "Object.entries",
+    "Date.now",
+    "Ok",
+    "Some",
+];
+
+/// Whether `call` is one of [`PURE_CONVERSIONS`] (or a method of `Math`).
+fn is_pure_conversion(call: &Call) -> bool {
+    PURE_CONVERSIONS.contains(&call.callee.as_str()) || call.callee.starts_with("Math.")
 }

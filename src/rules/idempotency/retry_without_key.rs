@@ -39,7 +39,8 @@ declare_rule! {
     /// the call passes no idempotency key (`idempotencyKey`, an `Idempotency-Key` header,
     /// `idempotency_key=`, SQS `MessageDeduplicationId`, BullMQ `jobId`, Celery `task_id`, or a
     /// name added under `idempotency_keys` in `.handoff.yml`). An enqueue or publish that is the
-    /// last act of a retried function or callback (nothing runs after it, no loop around it) is
+    /// last act of a retried function or callback (nothing runs after it but logging and pure
+    /// conversions, `len(..)`, `str(..)`; no loop around it) is
     /// not reported: a failed enqueue was not sent, and nothing after it can fail and re-run it.
     /// Nor is an effect under a retry that fires only on exceptions local code raises — the
     /// project's own (`autoretry_for=(LockBusy,)` with `LockBusy` a class of the file or
