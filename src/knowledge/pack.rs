@@ -472,6 +472,12 @@ pub struct DedupeChecks {
     /// (`ON CONFLICT DO NOTHING`, `INSERT IGNORE`).
     #[serde(default)]
     pub sql: Option<String>,
+    /// What a unique key raises on a second insert of the same row: error
+    /// types (`IntegrityError`) and codes (`P2002`, `23505`). A handler that
+    /// catches one and leaves before the effect has claimed the message by
+    /// inserting it.
+    #[serde(default)]
+    pub conflict_errors: Vec<String>,
 }
 
 /// Handlers whose messages or jobs are delivered at least once.
@@ -508,6 +514,12 @@ pub struct NeverRedelivered {
     /// (`data`, `error`, `SIGTERM`).
     #[serde(default)]
     pub topics: Vec<String>,
+    /// Signals sent on every save or delete of a record (Django's
+    /// `post_save`, `pre_delete`), named as the first argument of a
+    /// handler's decorator: a handler that passes over a record in some
+    /// state runs again on the record's next change.
+    #[serde(default)]
+    pub record_signals: Vec<String>,
 }
 
 /// A set of logging calls that log at one level.

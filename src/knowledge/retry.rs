@@ -269,10 +269,12 @@ pub(super) struct RetryKnowledge {
     dedupe_condition_words: Vec<String>,
     dedupe_options: Vec<String>,
     dedupe_sql: Vec<Regex>,
+    conflict_errors: Vec<String>,
     redelivered: Vec<Redelivered>,
     never_calls: PatternSet,
     never_decorators: PatternSet,
     never_topics: Vec<String>,
+    record_signals: Vec<String>,
 }
 
 impl RetryKnowledge {
@@ -318,6 +320,8 @@ impl RetryKnowledge {
                 .map(|w| w.to_ascii_lowercase()),
         );
         self.dedupe_options.extend(checks.options.iter().cloned());
+        self.conflict_errors
+            .extend(checks.conflict_errors.iter().cloned());
         if let Some(sql) = &checks.sql {
             let regex = Regex::new(sql).map_err(|e| {
                 let detail = e
@@ -346,6 +350,8 @@ impl RetryKnowledge {
         self.never_decorators
             .extend(compile_patterns(file, source, &never.decorators)?);
         self.never_topics.extend(never.topics.iter().cloned());
+        self.record_signals
+            .extend(never.record_signals.iter().cloned());
         Ok(())
     }
 }
@@ -486,6 +492,42 @@ impl Knowledge {
     /// Whether the call sleeps or backs off (`time.sleep`, `setTimeout`).
     pub fn is_retry_sleep(&self, call: &Call) -> bool {
         self.retry.sleeps.matches(&call.callee)
+    }
+
+    /// Whether `handler` is registered by a decorator for a signal sent on
+    /// every save or delete of a record (`@receiver(post_save, sender=..)`,
+    /// `@receiver([pre_delete, post_delete], ..)`; the packs'
+    /// `never_redelivered.record_signals`).
+    pub fn handles_record_changes(&self, handler: &Function) -> bool {
+        let signals = &self.retry.record_signals;
+        let names = |value: &Value| -> Vec<String> {
+            match value {
+                Value::Path(path) => vec![path.clone()],
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|item| match item {
+                        Value::Path(path) => Some(path.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        handler.decorators.iter().any(|decorator| {
+            self.retry.never_decorators.matches(&decorator.callee)
+                && decorator
+                    .args
+                    .iter()
+                    .find(|arg| arg.keyword.is_none())
+                    .is_some_and(|arg| {
+                        let named = names(&arg.value);
+                        !named.is_empty()
+                            && named.iter().all(|name| {
+                                let last = name.rsplit('.').next().unwrap_or(name);
+                                signals.iter().any(|signal| signal == last)
+                            })
+                    })
+        })
     }
 
     /// How the messages or jobs of a handler function are delivered, judged
@@ -636,6 +678,18 @@ impl Knowledge {
                 .dedupe_condition_words
                 .iter()
                 .any(|w| words.iter().any(|x| x == w))
+    }
+
+    /// Whether code text (a handler's error type, a condition on the caught
+    /// error) names what a unique key raises on a second insert of the same
+    /// row (`IntegrityError`, `err.code === 'P2002'`; the packs'
+    /// `dedupe_checks.conflict_errors`).
+    pub fn names_conflict_error(&self, text: &str) -> bool {
+        self.retry.conflict_errors.iter().any(|error| {
+            crate::flow::outcome::has_word(text, error)
+                || text.contains(&format!("'{error}'"))
+                || text.contains(&format!("\"{error}\""))
+        })
     }
 
     /// Whether code text (a callee, an `if` condition) names a dedupe check

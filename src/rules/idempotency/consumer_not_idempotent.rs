@@ -25,7 +25,9 @@ declare_rule! {
     /// sends, POSTs or publishes, when nothing before the effect checks whether the message was
     /// already handled (a call or condition about processed / seen / duplicate messages or a record
     /// that already exists, `get_or_create`, `select_for_update`, a status lock, a Redis `SET NX`,
-    /// `INSERT … ON CONFLICT DO NOTHING`) and the effect carries no idempotency key. Effects inside
+    /// `INSERT … ON CONFLICT DO NOTHING`, an insert of the message's row whose unique-key conflict
+    /// is caught and returns: `except IntegrityError: return`) and the effect carries no
+    /// idempotency key. Effects inside
     /// an explicit retry are reported by `idempotency/retry-without-key` instead. Handlers
     /// registered for a named event whose delivery guarantee is not visible
     /// (`messenger.subscribe('flows', ..)`) are reported at low severity. Not flagged: in-process
@@ -213,7 +215,60 @@ fn deduped_before(handler: &Function, effect: Span, knowledge: &Knowledge) -> bo
     handler.for_each_call(&mut |call: &Call| {
         found |= call.span.start_byte < effect.start_byte && knowledge.is_dedupe_call(call);
     });
-    found || conditions_before(&handler.body, effect, knowledge)
+    found
+        || conditions_before(&handler.body, effect, knowledge)
+        || claimed_by_unique_insert(&handler.body, effect, knowledge)
+}
+
+/// Whether, before `effect`, a handler catches what a unique key raises on
+/// a second insert (`except IntegrityError: return`, `catch (e) { if
+/// (e.code === 'P2002') return; .. }`) and leaves: the insert of the
+/// message's row is the claim, and a re-delivered message finds it taken.
+fn claimed_by_unique_insert(nodes: &[Node], effect: Span, knowledge: &Knowledge) -> bool {
+    nodes.iter().any(|node| {
+        let Node::Block(block) = node else {
+            return false;
+        };
+        if block.span.start_byte >= effect.start_byte {
+            return false;
+        }
+        let leaves_on_conflict = match &block.kind {
+            BlockKind::Catch { error_types, .. } => {
+                (error_types
+                    .iter()
+                    .any(|error| knowledge.names_conflict_error(error))
+                    && returns(&block.body))
+                    || conflict_branch_returns(&block.body, knowledge)
+            }
+            BlockKind::Arm { pattern } => {
+                knowledge.names_conflict_error(pattern) && returns(&block.body)
+            }
+            _ => false,
+        };
+        leaves_on_conflict || claimed_by_unique_insert(&block.body, effect, knowledge)
+    })
+}
+
+/// Whether an `if` in `nodes` tests for a unique-key conflict and returns.
+fn conflict_branch_returns(nodes: &[Node], knowledge: &Knowledge) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Block(block) => match &block.kind {
+            BlockKind::If { condition } if knowledge.names_conflict_error(condition) => {
+                returns(&block.body)
+            }
+            _ => conflict_branch_returns(&block.body, knowledge),
+        },
+        _ => false,
+    })
+}
+
+/// Whether `nodes` return (not in a nested function).
+fn returns(nodes: &[Node]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Return(_) => true,
+        Node::Block(block) => returns(&block.body),
+        _ => false,
+    })
 }
 
 fn conditions_before(nodes: &[Node], effect: Span, knowledge: &Knowledge) -> bool {

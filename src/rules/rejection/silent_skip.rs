@@ -25,8 +25,9 @@ declare_rule! {
     /// log at error level, or mention deduplication, a final state or a state parked for a
     /// person (`requires_manual_review`: that person's action resumes the work) (`already processed`,
     /// `cancelled`, a `// ... ignore` comment) are not flagged, nor are filters on the message's
-    /// own fields. A missing record (`if (!order)`) is flagged only when the log says it is not
-    /// there *yet*.
+    /// own fields, nor in receivers of signals sent on every save or delete of a record (Django's
+    /// `@receiver(post_save, ..)`: the record's next change runs them again). A missing record
+    /// (`if (!order)`) is flagged only when the log says it is not there *yet*.
     ///
     /// ## Why it breaks workflows
     /// Returning from a consumer acknowledges the message; returning from a job marks it done. If
@@ -201,6 +202,12 @@ impl FileRule for SilentSkip {
         let mut handlers: Vec<Handler<'_>> = handlers.into_values().collect();
         handlers.sort_by_key(|h| h.function.span.start_byte);
         for handler in &handlers {
+            // A receiver of a signal sent on every save or delete of a
+            // record runs again on the record's next change: passing over
+            // it in some state drops nothing for good.
+            if knowledge.handles_record_changes(handler.function) {
+                continue;
+            }
             let loaded = loaded_records(handler.function);
             let mut skips = Vec::new();
             find_skips(
