@@ -111,22 +111,61 @@ pub fn in_rethrowing_handler(function: &Function, span: Span, source: &str) -> b
 
 /// Whether a failure of `call` is documented as tolerated: a function around
 /// it says so in its documentation (`/** Best-effort revoke ... */`), or a
-/// handler of the innermost `try` around it does (`# Cleanup is best-effort`).
+/// handler of the innermost `try` around it does (`# Cleanup is best-effort`),
+/// or the function it is made in ends a session or connection
+/// ([`tears_down`]).
 pub fn tolerated_around(
     model: &crate::model::FileModel,
     call: &Call,
     try_stack: &[crate::flow::TryContext<'_>],
     source: &str,
 ) -> bool {
-    crate::flow::functions_around(model, call.span)
-        .iter()
-        .any(|function| documents_tolerance(function, source, &model.comments))
+    let around = crate::flow::functions_around(model, call.span);
+    around
+        .first()
+        .is_some_and(|function| tears_down(&function.name))
+        || around
+            .iter()
+            .any(|function| documents_tolerance(function, source, &model.comments))
         || try_stack.last().is_some_and(|tried| {
             tried.handlers.iter().any(|handler| {
                 let span = handler.span();
                 TOLERANCE.is_match(source.get(span.start_byte..span.end_byte).unwrap_or(""))
             })
         })
+}
+
+/// Whether a function's name says it ends a session or a connection
+/// (`close`, `logout`, `disconnect`, `__aexit__`): a request it makes on the
+/// way out (logging off a device's API session) leaves nothing behind that
+/// the caller relies on, whatever the other side answers.
+pub fn tears_down(function_name: &str) -> bool {
+    let last = function_name
+        .rsplit(['.', ' ', '>', ':'])
+        .next()
+        .unwrap_or(function_name);
+    if matches!(last, "__exit__" | "__aexit__" | "__del__") {
+        return true;
+    }
+    let words = crate::knowledge::identifier_words(last);
+    match words.as_slice() {
+        [word] => matches!(
+            word.as_str(),
+            "close"
+                | "aclose"
+                | "disconnect"
+                | "logout"
+                | "logoff"
+                | "signout"
+                | "teardown"
+                | "dispose"
+        ),
+        [first, second] => matches!(
+            (first.as_str(), second.as_str()),
+            ("log" | "sign", "out" | "off") | ("tear", "down")
+        ),
+        _ => false,
+    }
 }
 
 /// Words in a function's documentation that say what it calls only answers:
@@ -272,7 +311,7 @@ impl<'a> Outcome<'a> {
             self.logs.push((call, level));
             None
         } else if knowledge.is_response(call) {
-            Some(if reports_error_status(call) {
+            Some(if reports_failure(call) {
                 Exit::Failure
             } else {
                 Exit::Success(call.text.clone())
@@ -479,26 +518,56 @@ pub fn classify_return_text(text: &str) -> Exit {
     if matches!(trimmed, "true" | "True")
         || trimmed.starts_with("Ok(")
         || matches!(literal, "ok" | "success" | "sent" | "done")
-        || compact.contains("success:true")
-        || compact.contains("'success':true")
-        || compact.contains("\"success\":true")
-        || compact.contains("success=true")
-        || compact.contains("ok:true")
-        || compact.contains("'ok':true")
-        || compact.contains("\"ok\":true")
-        || compact.contains("status:'ok'")
-        || compact.contains("\"status\":\"ok\"")
-        || compact.contains("'status':'ok'")
+        || flags_success(&compact)
     {
         return Exit::Success(trimmed.to_string());
     }
     Exit::Fallback(trimmed.to_string())
 }
 
+/// Whether a lower-cased text without whitespace sets a success flag
+/// (`success:true`, `"ok":true`, `status:'ok'`).
+fn flags_success(compact: &str) -> bool {
+    [
+        "success:true",
+        "'success':true",
+        "\"success\":true",
+        "success=true",
+        "ok:true",
+        "'ok':true",
+        "\"ok\":true",
+        "status:'ok'",
+        "\"status\":\"ok\"",
+        "'status':'ok'",
+    ]
+    .iter()
+    .any(|flag| compact.contains(flag))
+}
+
 /// Whether a response call carries a 4xx/5xx status (`res.status(502).json(..)`,
 /// `JsonResponse(.., status=500)`).
 pub fn reports_error_status(call: &Call) -> bool {
     ERROR_STATUS.is_match(&call.text)
+}
+
+/// Whether a response call tells its client that the work failed: an error
+/// status, or a body that says so (`Response({'status': 'error', ..},
+/// status=code)`, `res.json({ success: false })`) and does not also claim
+/// success.
+fn reports_failure(call: &Call) -> bool {
+    if reports_error_status(call) {
+        return true;
+    }
+    let body = call
+        .text
+        .split_once('(')
+        .map_or(call.text.as_str(), |(_, args)| args);
+    let compact: String = body
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    classify_return_text(body) == Exit::Failure && !flags_success(&compact)
 }
 
 /// Whether `word` occurs in `text` as a whole word.

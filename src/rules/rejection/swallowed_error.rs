@@ -31,13 +31,15 @@ declare_rule! {
     /// }`. Handlers that rethrow, return an error or a sentinel (`null`, `None`, `false`), answer
     /// with an error status, log at error level, or call anything else (a retry, a nack, a
     /// dead-letter or outbox write, an error callback) are not flagged, nor are handlers that
-    /// return a fallback value, fall through to a failure return after the try (`return (False,
+    /// return a fallback value or answer with a body that says the call failed (`Response({'status':
+    /// 'error'}, ..)`), fall through to a failure return after the try (`return (False,
     /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`, the project's own exception
     /// classes), catch a narrow error beside a catch-all handler that alerts (`except
     /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
     /// not exist yet', `# it's fine`, 'falling back to the HTML page') or in the documentation of the function around them (a
-    /// JSDoc or docstring that calls it best effort), sit in a handler that ends by re-raising
+    /// JSDoc or docstring that calls it best effort), are made by a function that ends a session or
+    /// connection (`close`, `logout`, `__aexit__`), sit in a handler that ends by re-raising
     /// (a cleanup before `raise`: the caller is told of the failure anyway), print it to the
     /// console of a command run by hand (a Django management command's `self.stdout.write(..)`,
     /// `print(..)` or `click.echo(..)` in a click or typer command: whoever runs the command

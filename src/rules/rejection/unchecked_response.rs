@@ -50,7 +50,8 @@ declare_rule! {
     /// to, `throwHttpErrors: false`, is judged whatever its client), writes whose
     /// failure the code documents as tolerated (`# cleanup is best-effort` in the handler around
     /// them) or that are made in a handler ending in `raise` (a cancel while the failure is
-    /// reported anyway),
+    /// reported anyway) or by a function that ends a session or connection (`close`, `logout`,
+    /// `__aexit__`: logging off a device's API session on the way out),
     /// a JavaScript client known only by a generic `request(..)` method called inside a `try`
     /// (its author expects it to throw on an error status),
     /// telemetry pings (analytics, metrics, heartbeats, log forwarding: said by the target or by
