@@ -1246,13 +1246,16 @@ pub fn named_for_transport(function: &str) -> bool {
 }
 
 /// Whether an HTTP call only asks: its target names a read
-/// ([`targets_a_read`]), or its target says nothing of what it is (`url`,
+/// ([`targets_a_read`]), its body names a GraphQL query or a JSON-RPC
+/// method that reads ([`crate::flow::rpc::operation_only_asks`]), or its
+/// target says nothing of what it is (`url`,
 /// `options`) and the function making it is named for a read
 /// ([`named_as_a_read`]). A target that names its endpoint (`AUDIT_URL`)
 /// is believed over the function's name, except a name that asks a
 /// language model for an answer ([`named_for_a_model_answer`]).
 pub fn asks_only(call: &Call, function: &str) -> bool {
     targets_a_read(call)
+        || crate::flow::rpc::operation_only_asks(call)
         || (target_says_nothing(call) && named_as_a_read(function))
         || named_for_a_model_answer(function)
 }

@@ -582,6 +582,13 @@ impl RetryFacts<'_> {
             crate::flow::retry::goes_round_only_on_rejection(block, self.source)
                 || crate::flow::retry::never_goes_round(block, self.source)
                 || crate::flow::retry::takes_conflict_for_done(block, self.source)
+        }) || self.retried_errors(retried).is_some_and(|errors| {
+            // `except SessionTimeoutError: session = login()`: the loop
+            // goes round only on errors that say the service refused.
+            !errors.is_empty()
+                && errors
+                    .iter()
+                    .all(|error| crate::flow::retry::names_rejection(error))
         })
     }
 

@@ -827,11 +827,11 @@ fn last_statement<'s>(
     }
 }
 
-/// Whether a condition tests for an answer that rejects the request before
-/// any work: 429, Too Many Requests, a rate limit, throttling; or 401, an
-/// unauthorized or expired token (the loop refreshes the token and asks
-/// again).
-fn names_rejection(condition: &str) -> bool {
+/// Whether a condition (or an error's name) tests for an answer that
+/// rejects the request before any work: 429, Too Many Requests, a rate
+/// limit, throttling; or 401, an unauthorized or expired token or login
+/// session (the loop logs in again and asks again).
+pub fn names_rejection(condition: &str) -> bool {
     let squeezed: String = condition
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -850,6 +850,11 @@ fn names_rejection(condition: &str) -> bool {
             "invalidtoken",
             "tokenexpired",
             "expiredtoken",
+            "sessiontimeout",
+            "sessionexpired",
+            "expiredsession",
+            "notloggedin",
+            "loginrequired",
         ]
         .iter()
         .any(|needle| squeezed.contains(needle))
@@ -880,6 +885,42 @@ fn scan_blocks<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&'a Block)) {
             scan_blocks(&block.body, visit);
         }
     }
+}
+
+/// What an author writes to say that repeating an attempt does no harm:
+/// the request is idempotent, safe to retry or replay, or records nothing;
+/// or that the retry is limited to making the connection (nothing was sent).
+static SAFE_TO_REPEAT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\bidempotent\b|safe to (?:retry|repeat|replay|resend|re-send|re-run|rerun)|\b(?:retrying|repeating|replaying|resending)\b[^.]{0,60}\bis (?:safe|harmless)\b|\brecords nothing\b|\bchanges nothing\b|\bretr(?:y|ies)\b[^.]{0,40}\b(?:limited to|only (?:on|for|while|during))\b[^.]{0,30}\bconnect",
+    )
+    .expect("the safe-to-repeat pattern is a valid regular expression")
+});
+
+/// Whether a comment inside the retry (`origin` to the end of `region`) or
+/// in the lines right above where it is set up says that repeating the
+/// attempt is safe ([`SAFE_TO_REPEAT`]).
+pub fn documented_as_safe_to_repeat(
+    comments: &[crate::model::Comment],
+    origin: Span,
+    region: Option<Span>,
+    source: &str,
+) -> bool {
+    let end = region.map_or(origin.end_byte, |region| {
+        region.end_byte.max(origin.end_byte)
+    });
+    // The comment block right above the retry: up to three lines before it.
+    let above = source[..origin.start_byte.min(source.len())]
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '\n')
+        .nth(3)
+        .map_or(0, |(at, _)| at);
+    comments.iter().any(|comment| {
+        comment.span.start_byte >= above
+            && comment.span.end_byte <= end
+            && SAFE_TO_REPEAT.is_match(&comment.text)
+    })
 }
 
 #[cfg(test)]

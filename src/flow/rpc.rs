@@ -36,6 +36,51 @@ pub fn operation_out_of_sight(call: &Call) -> bool {
     })
 }
 
+/// Verbs that open the name of a JSON-RPC method that only answers
+/// (`getBalance`, `list_volumes`, `system.describe`).
+const READ_VERBS: &[&str] = &[
+    "get", "list", "find", "search", "query", "fetch", "read", "describe", "count", "lookup",
+    "show", "info", "status",
+];
+
+/// Whether `call` sends a JSON-RPC or GraphQL request whose operation says
+/// it only asks: a GraphQL `query` (a literal opening with `query` or `{`,
+/// or a constant or variable named for a query, `VERIFY_API_KEY_QUERY`,
+/// never a mutation) or a JSON-RPC `method` whose name opens with a read
+/// verb ([`READ_VERBS`]).
+pub fn operation_only_asks(call: &Call) -> bool {
+    bodies(call).iter().any(|body| {
+        let Value::Object(props) = body else {
+            return false;
+        };
+        let has = |key: &str| props.iter().any(|prop| prop.key == key);
+        let value_of = |key: &str| props.iter().find(|prop| prop.key == key).map(|p| &p.value);
+        if has("method") && (has("params") || has("jsonrpc")) {
+            return matches!(value_of("method"), Some(Value::String(method))
+                if crate::knowledge::identifier_words(method.rsplit('.').next().unwrap_or(method))
+                    .first()
+                    .is_some_and(|verb| READ_VERBS.contains(&verb.as_str())));
+        }
+        if !(has("query") && (has("variables") || props.len() == 1 || has("operationName"))) {
+            return false;
+        }
+        match value_of("query") {
+            Some(Value::String(text)) => {
+                let text = text.trim_start();
+                text.starts_with('{') || text.starts_with("query")
+            }
+            Some(Value::Path(name)) => {
+                let words =
+                    crate::knowledge::identifier_words(name.rsplit('.').next().unwrap_or(name));
+                words.iter().any(|word| word == "query")
+                    && !words.iter().any(|word| word == "mutation")
+                    && name != "query"
+            }
+            _ => false,
+        }
+    })
+}
+
 /// The bodies `call` sends, as object literals where the code shows them:
 /// a body option or keyword, serialised or not, written inline or bound to
 /// a name once before the call.
@@ -103,6 +148,32 @@ mod tests {
             }
         });
         found.expect("the source posts")
+    }
+
+    #[test]
+    fn queries_and_read_methods_only_ask() {
+        use super::operation_only_asks;
+        let named = "async function verify(url, key) {\n  return fetch(url, { method: 'post', body: JSON.stringify({ query: VERIFY_API_KEY_QUERY, variables: { key } }) });\n}\n";
+        assert!(operation_only_asks(&first_post(
+            Language::JavaScript,
+            named
+        )));
+        let literal = "def viewer(url):\n    return requests.post(url, json={'query': '{ viewer { name } }'})\n";
+        assert!(operation_only_asks(&first_post(Language::Python, literal)));
+        let mutation = "async function pay(url, input) {\n  return fetch(url, { method: 'POST', body: JSON.stringify({ query: CREATE_PAYMENT_MUTATION, variables: { input } }) });\n}\n";
+        assert!(!operation_only_asks(&first_post(
+            Language::JavaScript,
+            mutation
+        )));
+        let unnamed = "async function run(url, query, variables) {\n  return fetch(url, { method: 'POST', body: JSON.stringify({ query, variables }) });\n}\n";
+        assert!(!operation_only_asks(&first_post(
+            Language::JavaScript,
+            unnamed
+        )));
+        let rpc = "def balance(url, account):\n    return requests.post(url, json={'jsonrpc': '2.0', 'method': 'getBalance', 'params': [account]})\n";
+        assert!(operation_only_asks(&first_post(Language::Python, rpc)));
+        let write = "def send(url, tx):\n    return requests.post(url, json={'jsonrpc': '2.0', 'method': 'sendTransaction', 'params': [tx]})\n";
+        assert!(!operation_only_asks(&first_post(Language::Python, write)));
     }
 
     #[test]

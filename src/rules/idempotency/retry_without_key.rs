@@ -64,8 +64,11 @@ declare_rule! {
     /// loop that goes round only after the service answered that it did not act (`if
     /// status == 429: sleep(..)`, or a 401 / `invalid_token` answer after which the loop renews
     /// the token, with every other status leaving the loop and no `except` around the call that
-    /// goes round, so a timeout leaves it too): the repeated request is one the service
-    /// refused. Nor is a loop named for polling (`for _ in range(MAX_POLL_ATTEMPTS)`), which
+    /// goes round, so a timeout leaves it too), or whose every `except` names such a refusal
+    /// (`except SessionTimeoutError: session = login()`, `except RateLimitError:`): the repeated
+    /// request is one the service refused. Nor is a retry its author documents as safe to repeat,
+    /// in it or right above it (`# Retrying the POST is safe: requests are quote-only`,
+    /// `// idempotent`). Nor is a loop named for polling (`for _ in range(MAX_POLL_ATTEMPTS)`), which
     /// waits for a result rather than retrying a failure; a condition that compares an answer
     /// with a constant named for retrying (`result is RETRY_LATER`) counts no attempts. Nor is
     /// a loop that never goes round (every pass ends in `break`, `return` or
@@ -194,6 +197,17 @@ impl FileRule for RetryWithoutKey {
             let Some(retried) = facts.retried(call, state) else {
                 return;
             };
+            // The author says in so many words, in the retry or right above
+            // it, that repeating the attempt is safe (`# Retrying the POST is
+            // safe: requests are quote-only`, `// idempotent`).
+            if crate::flow::retry::documented_as_safe_to_repeat(
+                &file.model.comments,
+                retried.origin,
+                retried.region,
+                file.source,
+            ) {
+                return;
+            }
             // A write made only while a fresh read of the other service
             // says it is still needed is not repeated by a retry: the next
             // attempt reads the state the first one left.

@@ -34,8 +34,9 @@ declare_rule! {
     /// return a fallback value or answer with a body that says the call failed (`Response({'status':
     /// 'error'}, ..)`), fall through to a failure return after the try (`return (False,
     /// {})`), catch only local errors (`KeyError`, `JSONDecodeError`, the project's own exception
-    /// classes), catch a narrow error beside a catch-all handler that alerts (`except
-    /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`), sit in a retry loop, say in
+    /// classes), catch a narrow error beside a catch-all handler (`except
+    /// SMTPRecipientsRefused:` before `except Exception: log.exception(..)`: the catch-all's handling
+    /// decides), sit in a retry loop, say in
     /// a comment or log message that the failure is tolerated (`# best effort`, 'optional', 'may
     /// not exist yet', `# it's fine`, 'falling back to the HTML page') or in the documentation of the function around them (a
     /// JSDoc or docstring that calls it best effort), are made by a function that ends a session or
@@ -668,11 +669,11 @@ fn caught<'a>(
             };
             // Errors only local code raises (a project's own exception, a
             // missing key) are not the downstream failure; a narrow error
-            // handled beside a broad handler that alerts is a case the
-            // author triaged (`except RecipientsRefused: log.warning(..)`
-            // before `except Exception: log.exception(..)`).
+            // handled beside a broad handler is a case the author triaged
+            // (`except RecipientsRefused: log.warning(..)` before `except
+            // Exception: log.exception(..)`): the broad handler decides.
             if only_local_errors(error_types, file.path, file.source, knowledge)
-                || triaged(error_types, block, context.handlers, file, knowledge)
+                || triaged(error_types, block, context.handlers)
             {
                 continue;
             }
@@ -714,15 +715,11 @@ fn caught<'a>(
 const CATCH_ALL_TYPES: &[&str] = &["Exception", "BaseException", "Error", "StandardError"];
 
 /// Whether the handler `block` catches only narrow `error_types` and a later
-/// handler of the same `try` catches everything else and does not swallow
-/// it: the narrow case is one the author expected and chose to let pass.
-fn triaged(
-    error_types: &[String],
-    block: &Block,
-    handlers: &[Node],
-    file: &FileContext<'_>,
-    knowledge: &Knowledge,
-) -> bool {
+/// handler of the same `try` catches everything else: the narrow case is one
+/// the author expected and chose to let pass (`except DatabaseError: pass`
+/// for a table not migrated yet), and what happens to every other failure is
+/// the catch-all's to say.
+fn triaged(error_types: &[String], block: &Block, handlers: &[Node]) -> bool {
     let catches_all = |types: &[String]| {
         types.is_empty()
             || types
@@ -738,22 +735,12 @@ fn triaged(
         };
         let BlockKind::Catch {
             error_types: other_types,
-            binding,
             ..
         } = &other.kind
         else {
             return false;
         };
-        other.span.start_byte > block.span.start_byte
-            && catches_all(other_types)
-            && !Outcome::read(
-                &other.body,
-                other.span,
-                file.source,
-                binding.as_deref(),
-                knowledge,
-            )
-            .swallows()
+        other.span.start_byte > block.span.start_byte && catches_all(other_types)
     })
 }
 

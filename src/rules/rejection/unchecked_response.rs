@@ -44,7 +44,9 @@ declare_rule! {
     /// token, userinfo, browse, or names an RPC method that only answers, `/users/get_current_account`,
     /// `users.list`; or a target that says nothing, `url`, `api_endpoint`, made by a function
     /// named for a read,
-    /// `get_report(..)`; or a function documented or named as asking a model for a completion,
+    /// `get_report(..)`; or a body naming a GraphQL query, `{ query: VERIFY_KEY_QUERY }`, or a
+    /// JSON-RPC method that reads, `getBalance`;
+    /// or a function documented or named as asking a model for a completion,
     /// `makeCompletionRequest`; a query sent to be run, `/queries/run`),
     /// calls told to raise on an error status (aiohttp's `raise_for_status=True`; a call told not
     /// to, `throwHttpErrors: false`, is judged whatever its client), writes whose
