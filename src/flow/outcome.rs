@@ -498,7 +498,7 @@ pub fn classify_return_text(text: &str) -> Exit {
         return Exit::Failure;
     }
     let lower = trimmed.to_ascii_lowercase();
-    let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = squeezed(&lower);
     if lower.contains("error")
         || lower.contains("fail")
         || lower.contains("not_")
@@ -523,6 +523,11 @@ pub fn classify_return_text(text: &str) -> Exit {
         return Exit::Success(trimmed.to_string());
     }
     Exit::Fallback(trimmed.to_string())
+}
+
+/// `text` without its whitespace (`{ ok: true }` → `{ok:true}`).
+fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Whether a lower-cased text without whitespace sets a success flag
@@ -562,12 +567,8 @@ fn reports_failure(call: &Call) -> bool {
         .text
         .split_once('(')
         .map_or(call.text.as_str(), |(_, args)| args);
-    let compact: String = body
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    classify_return_text(body) == Exit::Failure && !flags_success(&compact)
+    classify_return_text(body) == Exit::Failure
+        && !flags_success(&squeezed(&body.to_ascii_lowercase()))
 }
 
 /// Whether `word` occurs in `text` as a whole word.

@@ -13,26 +13,48 @@ const BODY_KEYS: &[&str] = &["json", "data", "body", "payload"];
 /// Calls that serialise a body (`json.dumps(payload)`, `JSON.stringify(body)`).
 const SERIALISERS: &[&str] = &["json.dumps", "JSON.stringify", "dumps", "orjson.dumps"];
 
+/// The operation a request body names, by protocol: a JSON-RPC `method`
+/// (beside `params` or `jsonrpc`) or a GraphQL `query` (beside `variables`
+/// or `operationName`, or alone).
+enum Operation<'a> {
+    JsonRpc(&'a Value),
+    GraphQl(&'a Value),
+}
+
+/// The operations of the bodies `call` sends.
+fn operations(call: &Call) -> Vec<Operation<'_>> {
+    bodies(call)
+        .into_iter()
+        .filter_map(|body| {
+            let Value::Object(props) = body else {
+                return None;
+            };
+            let has = |key: &str| props.iter().any(|prop| prop.key == key);
+            let value_of = |key: &str| {
+                props
+                    .iter()
+                    .find(|prop| prop.key == key)
+                    .map(|prop| &prop.value)
+            };
+            if has("method") && (has("params") || has("jsonrpc")) {
+                value_of("method").map(Operation::JsonRpc)
+            } else if has("query") && (has("variables") || props.len() == 1 || has("operationName"))
+            {
+                value_of("query").map(Operation::GraphQl)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Whether `call` sends a JSON-RPC or GraphQL request whose operation is not
 /// written at the call: a JSON-RPC `method` or a GraphQL `query` that is a
 /// variable, a parameter or an expression rather than a literal.
 pub fn operation_out_of_sight(call: &Call) -> bool {
-    bodies(call).iter().any(|body| {
-        let Value::Object(props) = body else {
-            return false;
-        };
-        let has = |key: &str| props.iter().any(|prop| prop.key == key);
-        let operation = if has("method") && (has("params") || has("jsonrpc")) {
-            "method"
-        } else if has("query") && (has("variables") || props.len() == 1 || has("operationName")) {
-            "query"
-        } else {
-            return false;
-        };
-        props
-            .iter()
-            .find(|prop| prop.key == operation)
-            .is_some_and(|prop| !matches!(prop.value, Value::String(_)))
+    operations(call).iter().any(|operation| {
+        let (Operation::JsonRpc(value) | Operation::GraphQl(value)) = operation;
+        !matches!(value, Value::String(_))
     })
 }
 
@@ -49,35 +71,23 @@ const READ_VERBS: &[&str] = &[
 /// never a mutation) or a JSON-RPC `method` whose name opens with a read
 /// verb ([`READ_VERBS`]).
 pub fn operation_only_asks(call: &Call) -> bool {
-    bodies(call).iter().any(|body| {
-        let Value::Object(props) = body else {
-            return false;
-        };
-        let has = |key: &str| props.iter().any(|prop| prop.key == key);
-        let value_of = |key: &str| props.iter().find(|prop| prop.key == key).map(|p| &p.value);
-        if has("method") && (has("params") || has("jsonrpc")) {
-            return matches!(value_of("method"), Some(Value::String(method))
-                if crate::knowledge::identifier_words(method.rsplit('.').next().unwrap_or(method))
-                    .first()
-                    .is_some_and(|verb| READ_VERBS.contains(&verb.as_str())));
+    let last_words =
+        |name: &str| crate::knowledge::identifier_words(name.rsplit('.').next().unwrap_or(name));
+    operations(call).iter().any(|operation| match operation {
+        Operation::JsonRpc(Value::String(method)) => last_words(method)
+            .first()
+            .is_some_and(|verb| READ_VERBS.contains(&verb.as_str())),
+        Operation::GraphQl(Value::String(text)) => {
+            let text = text.trim_start();
+            text.starts_with('{') || text.starts_with("query")
         }
-        if !(has("query") && (has("variables") || props.len() == 1 || has("operationName"))) {
-            return false;
+        Operation::GraphQl(Value::Path(name)) => {
+            let words = last_words(name);
+            words.iter().any(|word| word == "query")
+                && !words.iter().any(|word| word == "mutation")
+                && name != "query"
         }
-        match value_of("query") {
-            Some(Value::String(text)) => {
-                let text = text.trim_start();
-                text.starts_with('{') || text.starts_with("query")
-            }
-            Some(Value::Path(name)) => {
-                let words =
-                    crate::knowledge::identifier_words(name.rsplit('.').next().unwrap_or(name));
-                words.iter().any(|word| word == "query")
-                    && !words.iter().any(|word| word == "mutation")
-                    && name != "query"
-            }
-            _ => false,
-        }
+        _ => false,
     })
 }
 
