@@ -137,7 +137,11 @@ fn exact_folder_context(segment: &str) -> Option<PathContext> {
         | "test-data" | "test_data" => PathContext::Fixture,
         "examples" | "example" | "samples" | "sample" | "demo" | "demos" => PathContext::Example,
         "docs" | "doc" | "docs_src" | "documentation" => PathContext::Docs,
-        "generated" | "__generated__" | "gen" => PathContext::Generated,
+        // The build output of web frameworks (`.next/server/chunks/..`,
+        // `.nuxt`, `.svelte-kit`, `.output`): compiled from the sources
+        // beside them.
+        "generated" | "__generated__" | "gen" | ".next" | ".nuxt" | ".svelte-kit" | ".output"
+        | ".docusaurus" => PathContext::Generated,
         "vendor" | "vendored" | "_vendor" | "third_party" | "third-party" | "node_modules"
         | "jslib" | "js_lib" | "js-lib" | "site-packages" | "dist-packages" => {
             PathContext::Vendored
@@ -366,6 +370,61 @@ pub fn rust_test_modules(source: &str) -> Vec<(u32, u32)> {
     ranges
 }
 
+/// Whether a trimmed line is a test attribute: `#[test]`, or a test
+/// runtime's (`#[tokio::test]`, `#[actix_rt::test(flavor = ..)]`).
+fn is_test_attribute(line: &str) -> bool {
+    let Some(inner) = line
+        .strip_prefix("#[")
+        .and_then(|rest| rest.strip_suffix(']'))
+    else {
+        return false;
+    };
+    let path = inner.split('(').next().unwrap_or(inner).trim();
+    path == "test"
+        || path.strip_suffix("::test").is_some_and(|runtime| {
+            !runtime.is_empty()
+                && runtime
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        })
+}
+
+/// The 1-based line ranges of Rust test functions outside test modules: a
+/// test attribute ([`is_test_attribute`]) followed by its `fn`, to the
+/// function's closing brace (a file a parent declares under `#[cfg(test)]`
+/// holds its tests so).
+pub fn rust_test_functions(source: &str) -> Vec<(u32, u32)> {
+    let mut ranges = Vec::new();
+    let lines: Vec<&str> = source.lines().collect();
+    let mut index = 0;
+    while index < lines.len() {
+        if !is_test_attribute(lines[index].trim()) {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        let mut item = index + 1;
+        while item < lines.len() && lines[item].trim_start().starts_with("#[") {
+            item += 1;
+        }
+        let opens_function = lines.get(item).is_some_and(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words.contains(&"fn")
+        });
+        let Some(body) = opens_function
+            .then(|| (item..lines.len()).find(|&i| lines[i].contains('{')))
+            .flatten()
+        else {
+            index += 1;
+            continue;
+        };
+        let end = closing_line(&lines, body).unwrap_or(lines.len() - 1);
+        ranges.push((start as u32 + 1, end as u32 + 1));
+        index = end + 1;
+    }
+    ranges
+}
+
 /// The line whose brace closes the block opened on line `open`, counting
 /// braces outside line comments (strings with braces are rare in tests
 /// modules' openings and only widen the range).
@@ -387,12 +446,14 @@ fn closing_line(lines: &[&str], open: usize) -> Option<usize> {
     None
 }
 
-/// Drop the findings inside Rust `#[cfg(test)]` modules of a source file.
+/// Drop the findings inside Rust `#[cfg(test)]` modules and test functions
+/// of a source file.
 pub fn drop_in_test_modules(source: &str, raw: &mut Vec<crate::rules::RawFinding>) {
-    if !source.contains("#[cfg(test)]") {
+    if !source.contains("#[cfg(test)]") && !source.contains("test]") && !source.contains("test(") {
         return;
     }
-    let modules = rust_test_modules(source);
+    let mut modules = rust_test_modules(source);
+    modules.extend(rust_test_functions(source));
     raw.retain(|finding| {
         let line = finding.span.start_line;
         !modules
@@ -412,6 +473,10 @@ mod tests {
             PathContext::Test
         );
         assert_eq!(by_convention("tests/test_checkout.py"), PathContext::Test);
+        assert_eq!(
+            by_convention(".next/server/chunks/ssr/app_page.js"),
+            PathContext::Generated
+        );
         assert_eq!(by_convention("app/orders/tests.py"), PathContext::Test);
         assert_eq!(
             by_convention("packages/api/__tests__/orders.ts"),
@@ -594,5 +659,8 @@ mod tests {
         let source = "fn send() {}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn a() { send(); }\n}\nfn after() {}\n";
         assert_eq!(rust_test_modules(source), vec![(3, 8)]);
         assert!(rust_test_modules("#[cfg(test)]\nfn helper() {}\n").is_empty());
+        let functions = "fn send() {}\n\n#[tokio::test]\nasync fn sends() {\n    send();\n}\n#[test]\n#[ignore]\nfn other()\n{\n}\nfn after() {}\n";
+        assert_eq!(rust_test_functions(functions), vec![(3, 6), (7, 11)]);
+        assert!(rust_test_functions("#[derive(Debug)]\nstruct Test;\n").is_empty());
     }
 }

@@ -1369,3 +1369,45 @@ fn a_method_that_now_sends_is_reported_where_a_function_of_another_file_calls_it
     );
     assert_eq!(summary(&scan(&repo, &base, &head)), vec![]);
 }
+
+const PY_JOB_TABLE: &str = "async def enqueue(session, kind, payload=None, key=None):\n    \"\"\"Add a job row in the caller's transaction; a worker polls the table.\"\"\"\n    session.add(Job(kind=kind, payload=payload, key=key))\n";
+const PY_RQ_QUEUE: &str = "import django_rq\n\n\ndef enqueue(session, kind, payload=None, key=None):\n    django_rq.enqueue(kind, payload)\n";
+const PY_APPROVE_BEFORE: &str = "from app import jobs\n\n\nasync def approve(runtime, approval_id):\n    async with runtime.transaction() as session:\n        approval = await session.get(Approval, approval_id)\n        approval.status = \"approved\"\n        session.add(approval)\n";
+
+#[test]
+fn a_function_of_a_project_module_imported_whole_is_judged_by_its_body_not_its_name() {
+    // `jobs.enqueue(..)` on the project's module `src/app/jobs.py`: a pack
+    // names `**.enqueue` for RQ's queues, but the module's function adds a
+    // job row in the caller's transaction, and is quiet; the same call where
+    // the module hands the job to RQ still fires.
+    let after = format!(
+        "{PY_APPROVE_BEFORE}        await jobs.enqueue(session, \"approval.decided\", {{\"id\": approval_id}})\n"
+    );
+    for (jobs, expected) in [
+        (PY_JOB_TABLE, vec![]),
+        (
+            PY_RQ_QUEUE,
+            vec![(
+                "sequencing/side-effect-in-transaction".to_string(),
+                "src/app/services/approvals.py".to_string(),
+                9,
+            )],
+        ),
+    ] {
+        let (repo, base, head) = change(
+            &[
+                ("src/app/__init__.py", ""),
+                ("src/app/jobs.py", jobs),
+                ("src/app/services/approvals.py", PY_APPROVE_BEFORE),
+            ],
+            "src/app/services/approvals.py",
+            &after,
+        );
+        let report = scan(&repo, &base, &head);
+        assert_eq!(rules_and_places(&report), expected, "in review: {report}");
+        // A whole-repository scan reads other files to quiet, never to
+        // chain: neither version is reported there.
+        let whole = scan_all_files(&repo, &["--head", &head]);
+        assert_eq!(rules_and_places(&whole), vec![], "whole: {whole}");
+    }
+}

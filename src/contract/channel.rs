@@ -49,7 +49,10 @@ impl Route {
 
     /// Whether two routes can be the same endpoint: one is a suffix of the
     /// other, segment by segment (a router mounted under `/api` serves
-    /// `/orders` as `/api/orders`), parameters matching anything.
+    /// `/orders` as `/api/orders`), parameters matching anything, and at
+    /// least one literal of each stands against the same literal of the
+    /// other: `/:id/refund` and `/tokens/:name` only meet where each
+    /// parameter swallows the other's literal, which says nothing.
     pub fn matches(&self, other: &Route) -> bool {
         let (short, long) = if self.segments.len() <= other.segments.len() {
             (&self.segments, &other.segments)
@@ -57,14 +60,11 @@ impl Route {
             (&other.segments, &self.segments)
         };
         let offset = long.len() - short.len();
-        short
-            .iter()
-            .zip(&long[offset..])
-            .all(|(a, b)| match (a, b) {
-                (Some(a), Some(b)) => a == b,
-                _ => true,
-            })
-            && short.iter().any(Option::is_some)
+        let pairs = || short.iter().zip(&long[offset..]);
+        pairs().all(|(a, b)| match (a, b) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }) && pairs().any(|(a, b)| a.is_some() && b.is_some())
     }
 
     /// How many parameters follow the last literal segment (`/orders/:id` has one).
@@ -281,6 +281,13 @@ mod tests {
         assert!(route("/orders").matches(&route("/api/orders")));
         assert!(!route("/orders").matches(&route("/api/orders/refunds")));
         assert_eq!(Route::parse("${BASE}"), None);
+    }
+
+    #[test]
+    fn routes_meet_on_a_shared_literal_not_on_crossed_parameters() {
+        assert!(!route("/{entity_id}/refund").matches(&route("/tokens/{name}")));
+        assert!(route("/{entity_id}/refund").matches(&route("/docs/{id}/refund")));
+        assert!(route("/users/me").matches(&route("/users/:id")));
     }
 
     #[test]

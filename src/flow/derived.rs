@@ -486,6 +486,15 @@ impl<'a> Summaries<'a> {
             {
                 return own.reaches.map(onward);
             }
+            // `queue.enqueue(..)` matched by its method name alone, where
+            // `queue` is a module of the project the file imports whole: the
+            // module's function decides.
+            if call.receiver.is_some()
+                && sink.matched_by_method_name_only(&call.callee)
+                && let Some(own) = self.imported.get(&call.callee)
+            {
+                return own.reaches.clone().map(onward);
+            }
             return Some(self.sink_reached(sink, call, function, here.clone()));
         }
         self.callee_summary(call, function, visiting, depth)?

@@ -1257,6 +1257,7 @@ pub fn named_for_transport(function: &str) -> bool {
 pub fn asks_only(call: &Call, function: &str) -> bool {
     targets_a_read(call)
         || crate::flow::rpc::operation_only_asks(call)
+        || asks_for_a_credential(call, function)
         || (target_says_nothing(call) && named_as_a_read(function))
         || named_for_a_model_answer(function)
 }
@@ -1302,10 +1303,56 @@ pub fn only_asks(call: &Call, sink: &Sink, function: &str) -> bool {
     sink.kind == SinkKind::Http
         && (asks_only(call, function)
             || (sink.origin != SinkOrigin::Pack
-                && reads_as_a_question(
+                && (reads_as_a_question(
                     &crate::knowledge::identifier_words(&call.method),
                     HELPER_READ_VERBS,
-                )))
+                ) || named_for_a_credential(&call.method))))
+}
+
+/// The words that name a credential a service issues.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "token",
+    "tokens",
+    "credential",
+    "credentials",
+    "jwt",
+    "bearer",
+];
+
+/// The verbs of a function that obtains a credential rather than making or
+/// ending one: `exchange_token`, `refreshAccessToken`,
+/// `_exchange_client_credentials`, `get_jwt`.
+const OBTAIN_VERBS: &[&str] = &[
+    "exchange", "refresh", "get", "fetch", "obtain", "request", "acquire", "renew", "load",
+];
+
+/// Whether a request asks another system for a credential: an OAuth grant
+/// (a body that names its `grant_type`), or a request made by a function
+/// named for obtaining a token (`exchange_token`, `refresh_access_token`).
+/// A refused request leaves no credential, and the next call that needs one
+/// fails loudly; a repeated one hands over a second token and changes
+/// nothing else. Revoking, creating or deleting a token is not this.
+pub fn asks_for_a_credential(call: &Call, function: &str) -> bool {
+    call.text.contains("grant_type")
+        || function
+            .split(" > ")
+            .map(|part| part.rsplit('.').next().unwrap_or(part))
+            .any(named_for_a_credential)
+}
+
+/// Whether a function's name says it obtains a credential (see
+/// [`asks_for_a_credential`]).
+pub fn named_for_a_credential(name: &str) -> bool {
+    let words = crate::knowledge::identifier_words(name);
+    words
+        .iter()
+        .any(|word| CREDENTIAL_WORDS.contains(&word.as_str()))
+        && words
+            .iter()
+            .any(|word| OBTAIN_VERBS.contains(&word.as_str()))
+        && !words
+            .iter()
+            .any(|word| CHANGE_WORDS.contains(&word.as_str()) || word == "revoke")
 }
 
 /// Verbs that open the name of a project helper which only asks another

@@ -104,6 +104,10 @@ fn bodies(call: &Call) -> Vec<&Value> {
                 }
                 continue;
             }
+            // `axios.post(url, JSON.stringify({ query: .. }))`,
+            // `client.post(url, { query, variables })`: a body passed
+            // positionally (options objects name no operation).
+            found.extend(object_of(&arg.value, Some(arg)));
             // `fetch(url, { method: 'POST', body: JSON.stringify({..}) })`.
             if let Value::Object(props) = shape(arg) {
                 for prop in props {
@@ -184,6 +188,11 @@ mod tests {
         assert!(operation_only_asks(&first_post(Language::Python, rpc)));
         let write = "def send(url, tx):\n    return requests.post(url, json={'jsonrpc': '2.0', 'method': 'sendTransaction', 'params': [tx]})\n";
         assert!(!operation_only_asks(&first_post(Language::Python, write)));
+        let positional = "async function ping(url) {\n  return axios.post(url, JSON.stringify({ query: `{ nodeInfo { id } }` }), { timeout: 500 });\n}\n";
+        assert!(operation_only_asks(&first_post(
+            Language::JavaScript,
+            positional
+        )));
     }
 
     #[test]

@@ -155,6 +155,70 @@ pub fn stores_rows(call: &Call) -> bool {
         })
 }
 
+/// The words of a receiver that name a database handle or a model class's
+/// table: a write verb on it stores rows (`db.query(..)`,
+/// `prisma.notification.update(..)`, `repository.save(..)`).
+const DATABASE_RECEIVER_WORDS: &[&str] = &[
+    "db",
+    "database",
+    "prisma",
+    "knex",
+    "repo",
+    "repository",
+    "orm",
+    "collection",
+    "table",
+    "psql",
+    "pg",
+    "pool",
+    "conn",
+    "connection",
+    "objects",
+];
+
+/// Whether a call records in stored state that something happened: it
+/// stores rows ([`stores_rows`]), commits a session (`db.session.commit()`),
+/// or is a write verb on a database handle or a model class
+/// (`Notification.updateOne(..)`, `prisma.job.update(..)`).
+pub fn records_state(call: &Call) -> bool {
+    if stores_rows(call) || identifier_words(&call.method).iter().any(|w| w == "commit") {
+        return true;
+    }
+    named_as_write(&call.method)
+        && call.receiver.as_deref().is_some_and(|receiver| {
+            let first = receiver.split('.').next().unwrap_or(receiver);
+            let capitalised = first.chars().next().is_some_and(char::is_uppercase)
+                && first.chars().any(char::is_lowercase);
+            capitalised
+                || receiver.split('.').any(|segment| {
+                    identifier_words(segment)
+                        .iter()
+                        .any(|word| DATABASE_RECEIVER_WORDS.contains(&word.as_str()))
+                })
+        })
+}
+
+/// Whether the statements of `function` that run after `effect` inside the
+/// try block spanning `try_span` record the effect's success in stored
+/// state (`send(row); db.execute("update .. set sent_at = now()")`): when
+/// the effect fails, the handler skips the record, and the item stays
+/// marked as pending for whatever picks pending items up again.
+pub fn success_recorded_after(
+    function: &crate::model::Function,
+    try_span: crate::model::Span,
+    effect: &Call,
+    knowledge: &Knowledge,
+) -> bool {
+    let mut recorded = false;
+    for_each_call_in(&function.body, &mut |call| {
+        recorded |= call.span.start_byte >= effect.span.end_byte
+            && call.span.end_byte <= try_span.end_byte
+            && knowledge.sink(call).is_none()
+            && records_state(call);
+    });
+    recorded
+}
+
 /// How surely a transaction writes on the path to a side effect, weakest
 /// first.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -832,6 +832,16 @@ impl Knowledge {
         {
             return None;
         }
+        // A function of a project module the file imports whole (`from app
+        // import queue`, then `queue.enqueue(session, ..)`), read and
+        // summarised: its body reached nothing the packs know, and a pattern
+        // that names only the method (`**.enqueue`) is no evidence against it.
+        if call.receiver.is_some()
+            && self.is_summarised(call)
+            && sink.matched_by_method_name_only(&call.callee)
+        {
+            return None;
+        }
         // A value the file unpacks from a call (`const [sendMessage] =
         // useStore(..)`) is no client's method, whatever its name.
         if call.receiver.is_none()

@@ -181,6 +181,7 @@ impl FileRule for RetryWithoutKey {
             // it lasts, no handoff to another system.
             let asks = effect.kind == SinkKind::Http
                 && (crate::flow::outcome::asks_only(call, &state.function)
+                    || crate::flow::outcome::named_for_a_credential(&call.method)
                     || crate::flow::outcome::documented_as_a_read(
                         state.enclosing,
                         file.source,

@@ -193,11 +193,41 @@ impl FileRule for SwallowedError {
                 && !documented_as_tolerated(file, call)
                 && !tells_the_operator(file, call, &swallow)
                 && !logged_guess(file, state, sink, call, &swallow)
+                && !left_pending(file, state, call, &swallow)
             {
                 findings.push(self.finding(file, call, sink, call, state, swallow));
             }
         });
     }
+}
+
+/// Whether the failure leaves its item pending for the next pass: in a loop
+/// over items, the `try` that catches it records the success only after the
+/// effect (`send_email(row); db.execute("update .. set mail_next_attempt =
+/// null ..")`), so a failed send skips the record and the item is picked up
+/// again, like a message left on its queue.
+fn left_pending(
+    file: &FileContext<'_>,
+    state: &WalkState<'_>,
+    call: &Call,
+    swallow: &Swallow<'_>,
+) -> bool {
+    let Swallow::Handler { span, .. } = swallow else {
+        return false;
+    };
+    state.innermost_plain_loop().is_some()
+        && state.try_stack.iter().any(|context| {
+            context
+                .handlers
+                .iter()
+                .any(|handler| matches!(handler, Node::Block(block) if block.span == *span))
+                && crate::flow::writes::success_recorded_after(
+                    state.enclosing,
+                    context.span,
+                    call,
+                    file.knowledge,
+                )
+        })
 }
 
 /// The calls that write to the console of whoever runs a command.

@@ -622,14 +622,29 @@ fn bound_reading(
     let var = call.bound_to.as_deref().unwrap_or("").trim();
     if var.starts_with(['{', '[', '(']) {
         // `const { ok, status } = await fetch(..)`
-        let names = var
+        let names: Vec<String> = var
             .split(|c: char| !crate::flow::outcome::is_ident_char(c))
-            .filter(|n| !n.is_empty());
-        let mut any_status = false;
-        for name in names {
-            any_status |= knowledge.is_status_check(name);
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
+        if names.iter().any(|name| knowledge.is_status_check(name)) {
+            return None;
         }
-        return (!any_status).then(|| Reading::ChainedBody(format!("const {var} = ..")));
+        // `const { res, obj, err } = await request(..)` from the project's
+        // helper that hands back the response beside its body: the status
+        // of `res` read later (`if (res.status >= 300)`), or the error the
+        // body or the helper carries checked (`if (err || obj.errorMessage)`).
+        let rest = rest_of_function(
+            file.source,
+            call.span,
+            state.enclosing,
+            &file.model.comments,
+        );
+        let checked = names
+            .iter()
+            .any(|name| usage_in(&rest, name, knowledge) == Usage::Checked)
+            || body_checked(state.enclosing, &rest, &names);
+        return (!checked).then(|| Reading::ChainedBody(format!("const {var} = ..")));
     }
     // `self.login = requests.post(..)`: kept on the object for later.
     if var.starts_with("this.") || var.starts_with("self.") {
