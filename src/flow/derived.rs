@@ -115,6 +115,17 @@ pub struct Summary {
     /// normally, itself or through such a helper: its callers own the
     /// status (see [`Summaries::hands_back_response`]).
     pub hands_back_response: bool,
+    /// What it reaches was left out on purpose (a whole-repository scan
+    /// reads another file's helpers only to quiet, never to chain): an
+    /// empty [`Summary::reaches`] then says nothing of its body.
+    pub reach_withheld: bool,
+}
+
+impl Summary {
+    /// Whether its body is known to reach no side effect.
+    pub fn reaches_nothing(&self) -> bool {
+        self.reaches.is_none() && !self.reach_withheld
+    }
 }
 
 /// Which writes a summary counts.
@@ -313,6 +324,7 @@ impl<'a> Summaries<'a> {
             stores: self.writes(function, visiting, depth, WriteMeasure::Stored),
             pending: function.is_async || returns_value(&function.body),
             hands_back_response: self.hands_back_response(function, visiting, depth),
+            reach_withheld: false,
         };
         visiting.remove(&function.name);
         self.memo.insert(function.name.clone(), summary.clone());
@@ -491,7 +503,10 @@ impl<'a> Summaries<'a> {
             // module's function decides.
             if call.receiver.is_some()
                 && sink.matched_by_method_name_only(&call.callee)
-                && let Some(own) = self.imported.get(&call.callee)
+                && let Some(own) = self
+                    .imported
+                    .get(&call.callee)
+                    .filter(|own| !own.reach_withheld)
             {
                 return own.reaches.clone().map(onward);
             }
@@ -736,6 +751,9 @@ impl<'a> Summaries<'a> {
                     facts.tasks_sent_after_commit.insert(name.clone());
                 }
                 facts.summarised.insert(name.clone());
+                if summary.reaches_nothing() {
+                    facts.reach_nothing.insert(name.clone());
+                }
                 let last = name.rsplit('.').next().unwrap_or(&name);
                 if summary.stores {
                     facts.writes_in_body.insert(name.clone());

@@ -310,6 +310,10 @@ pub struct HelperFacts {
     /// declared function or method, or a helper imported from a file read.
     /// A call of the project's own code that is not here was not seen.
     pub summarised: HashSet<String>,
+    /// Those of [`HelperFacts::summarised`] whose bodies are known to reach
+    /// no side effect (a whole-repository scan withholds what another
+    /// file's helper reaches: those are not here).
+    pub reach_nothing: HashSet<String>,
     /// Calls on an object the project's own code makes out of sight
     /// (`CommandQueue.getInstance()`, `createQueue()`, `new Outbox()`, each
     /// imported from the project), or chained on what such a class makes
@@ -837,7 +841,7 @@ impl Knowledge {
         // summarised: its body reached nothing the packs know, and a pattern
         // that names only the method (`**.enqueue`) is no evidence against it.
         if call.receiver.is_some()
-            && self.is_summarised(call)
+            && self.helper_fact(call, |h| &h.reach_nothing)
             && sink.matched_by_method_name_only(&call.callee)
         {
             return None;

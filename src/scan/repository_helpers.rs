@@ -85,7 +85,7 @@ impl<'c> RepositoryHelpers<'c> {
         // call to it is the project's own call, neither a chain nor an SDK
         // call by its name, and the helpers only ever quiet the file's calls.
         for (_, summary) in &mut helpers {
-            summary.reaches = None;
+            summary.reach_withheld = summary.reaches.take().is_some();
             summary.opens_transaction = false;
             summary.opens_transaction_sometimes = false;
         }
