@@ -577,3 +577,45 @@ fn truncated_and_garbled_versions_of_every_fixture_never_panic() {
     }
     assert!(checked > 200, "only {checked} variants were checked");
 }
+
+#[test]
+fn a_consumer_reading_a_field_its_payload_type_defaults_is_not_an_unknown_read() {
+    // The route validates its body with a pydantic form that gives `size`
+    // and `n` defaults; the web client sends only the prompt, and the reads
+    // take the defaults. A field the form newly requires and reads, which
+    // the client never sends, is still reported.
+    let client = "export async function generate(prompt) {\n  return fetch(`${API}/images/generations`, { method: 'POST', body: JSON.stringify({ prompt }) });\n}\n";
+    let route = |style: &str, reads: &str| {
+        format!(
+            "from fastapi import APIRouter\nfrom pydantic import BaseModel\n\nrouter = APIRouter()\n\n\nclass ImageForm(BaseModel):\n    prompt: str\n{style}    size: str | None = None\n    n: int = 1\n\n\n@router.post(\"/images/generations\")\nasync def generations(form_data: ImageForm):\n    return render(form_data.prompt{reads})\n"
+        )
+    };
+    let repo = repository(
+        &[
+            ("src/api.js", client),
+            ("backend/images.py", &route("", "")),
+        ],
+        &[(
+            "backend/images.py",
+            &route("", ", form_data.size, form_data.n"),
+        )],
+    );
+    assert_eq!(
+        contract_findings(&scan(&repo, &[])),
+        Vec::<Value>::new(),
+        "defaulted fields read"
+    );
+    let repo = repository(
+        &[
+            ("src/api.js", client),
+            ("backend/images.py", &route("", "")),
+        ],
+        &[(
+            "backend/images.py",
+            &route("    style: str\n", ", form_data.style"),
+        )],
+    );
+    let found = contract_findings(&scan(&repo, &[]));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["rule"], "contract/consumer-reads-unknown-field");
+}

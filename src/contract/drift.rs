@@ -1023,7 +1023,7 @@ fn consumer_drifts(
             let intermediate = reads
                 .iter()
                 .any(|(other, _)| other.len() > path.len() && other.starts_with(path));
-            if intermediate || old_reads.contains(path) {
+            if intermediate || old_reads.contains(path) || head.declares_optional(consumer, path) {
                 continue;
             }
             let Some(users) = missing_everywhere(head, &producers, path) else {

@@ -207,6 +207,22 @@ impl<'a> SideIndex<'a> {
         }
     }
 
+    /// Whether the payload type a consumer validates declares `path` as
+    /// optional or with a default (`size: str | None = None`, `n: int =
+    /// 1`): a producer that leaves the key out sends what the consumer
+    /// expects, and the read takes the declared default.
+    pub fn declares_optional(&self, consumer: &Consumer, path: &[String]) -> bool {
+        consumer
+            .type_name
+            .as_deref()
+            .and_then(|name| self.type_fields(name, &consumer.path))
+            .is_some_and(|fields| {
+                fields
+                    .iter()
+                    .any(|field| field.path == path && (field.optional || field.defaulted))
+            })
+    }
+
     /// The paths a consumer reads, in wire keys: its reads (mapped through
     /// its payload type when they use source names) and, when the framework
     /// validates its payload type, the type's required fields.
