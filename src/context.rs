@@ -342,32 +342,14 @@ fn attribute_glob(pattern: &str) -> Option<Glob> {
 /// The 1-based line ranges of Rust test modules inside a source file: a
 /// `#[cfg(test)]` attribute followed by `mod name {`, to its closing brace.
 pub fn rust_test_modules(source: &str) -> Vec<(u32, u32)> {
-    let mut ranges = Vec::new();
-    let lines: Vec<&str> = source.lines().collect();
-    let mut index = 0;
-    while index < lines.len() {
-        if lines[index].trim() != "#[cfg(test)]" {
-            index += 1;
-            continue;
-        }
-        let start = index;
-        let mut item = index + 1;
-        while item < lines.len() && lines[item].trim_start().starts_with("#[") {
-            item += 1;
-        }
-        let opens_module = lines.get(item).is_some_and(|line| {
-            let line = line.trim_start().trim_start_matches("pub ");
-            line.starts_with("mod ") && line.trim_end().ends_with('{')
-        });
-        if !opens_module {
-            index += 1;
-            continue;
-        }
-        let end = closing_line(&lines, item).unwrap_or(lines.len() - 1);
-        ranges.push((start as u32 + 1, end as u32 + 1));
-        index = end + 1;
-    }
-    ranges
+    attributed_blocks(
+        source,
+        |line| line == "#[cfg(test)]",
+        |lines, item| {
+            let line = lines[item].trim_start().trim_start_matches("pub ");
+            (line.starts_with("mod ") && line.trim_end().ends_with('{')).then_some(item)
+        },
+    )
 }
 
 /// Whether a trimmed line is a test attribute: `#[test]`, or a test
@@ -394,32 +376,41 @@ fn is_test_attribute(line: &str) -> bool {
 /// function's closing brace (a file a parent declares under `#[cfg(test)]`
 /// holds its tests so).
 pub fn rust_test_functions(source: &str) -> Vec<(u32, u32)> {
+    attributed_blocks(source, is_test_attribute, |lines, item| {
+        let opens_function = lines[item].split_whitespace().any(|word| word == "fn");
+        opens_function
+            .then(|| (item..lines.len()).find(|&i| lines[i].contains('{')))
+            .flatten()
+    })
+}
+
+/// The 1-based line ranges of the items a marking attribute stands on: a
+/// line `marks` accepts (trimmed), the attributes after it, and the item
+/// whose block `opens` finds (the line of its opening brace, given the
+/// item's first line), to the block's closing brace.
+fn attributed_blocks(
+    source: &str,
+    marks: impl Fn(&str) -> bool,
+    opens: impl Fn(&[&str], usize) -> Option<usize>,
+) -> Vec<(u32, u32)> {
     let mut ranges = Vec::new();
     let lines: Vec<&str> = source.lines().collect();
     let mut index = 0;
     while index < lines.len() {
-        if !is_test_attribute(lines[index].trim()) {
+        if !marks(lines[index].trim()) {
             index += 1;
             continue;
         }
-        let start = index;
         let mut item = index + 1;
         while item < lines.len() && lines[item].trim_start().starts_with("#[") {
             item += 1;
         }
-        let opens_function = lines.get(item).is_some_and(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            words.contains(&"fn")
-        });
-        let Some(body) = opens_function
-            .then(|| (item..lines.len()).find(|&i| lines[i].contains('{')))
-            .flatten()
-        else {
+        let Some(body) = (item < lines.len()).then(|| opens(&lines, item)).flatten() else {
             index += 1;
             continue;
         };
         let end = closing_line(&lines, body).unwrap_or(lines.len() - 1);
-        ranges.push((start as u32 + 1, end as u32 + 1));
+        ranges.push((index as u32 + 1, end as u32 + 1));
         index = end + 1;
     }
     ranges

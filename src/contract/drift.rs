@@ -841,17 +841,17 @@ fn find_users(
             let reads_new = new.as_ref().is_some_and(|new| {
                 let mut full_new = prefix.clone();
                 full_new.extend(new.iter().cloned());
-                reads.iter().any(|(path, _)| same_key(path, &full_new))
+                reads.iter().any(|r| same_key(&r.path, &full_new))
             });
             if reads_new {
                 continue;
             }
             let hits: Vec<_> = reads
                 .iter()
-                .filter(|(path, _)| same_key(path, &full_old) || under(path, &full_old))
+                .filter(|r| same_key(&r.path, &full_old) || under(&r.path, &full_old))
                 .collect();
-            for (_, read) in hits {
-                let (span, text) = match read {
+            for hit in hits {
+                let (span, text) = match hit.read {
                     Some(read) => (read.span, read.text.clone()),
                     None => (
                         consumer.span,
@@ -1004,7 +1004,7 @@ fn consumer_drifts(
     };
     for (consumer, before) in head_eps.consumers.iter().zip(pairs) {
         let old_reads: Vec<Vec<String>> = before
-            .map(|c| base.consumer_reads(c).into_iter().map(|(p, _)| p).collect())
+            .map(|c| base.consumer_reads(c).into_iter().map(|r| r.path).collect())
             .unwrap_or_default();
         let producers: Vec<&Producer> = head
             .producers()
@@ -1014,16 +1014,16 @@ fn consumer_drifts(
             continue;
         }
         let reads = head.consumer_reads(consumer);
-        for (path, read) in &reads {
-            let Some(read) = read else {
+        for consumer_read in &reads {
+            let (path, Some(read)) = (&consumer_read.path, consumer_read.read) else {
                 continue;
             };
             // `event["data"]` on the way to `event["data"]["order_id"]` is
             // not a key of its own.
             let intermediate = reads
                 .iter()
-                .any(|(other, _)| other.len() > path.len() && other.starts_with(path));
-            if intermediate || old_reads.contains(path) || head.declares_optional(consumer, path) {
+                .any(|other| other.path.len() > path.len() && other.path.starts_with(path));
+            if intermediate || old_reads.contains(path) || consumer_read.declared_optional {
                 continue;
             }
             let Some(users) = missing_everywhere(head, &producers, path) else {

@@ -207,29 +207,10 @@ impl<'a> SideIndex<'a> {
         }
     }
 
-    /// Whether the payload type a consumer validates declares `path` as
-    /// optional or with a default (`size: str | None = None`, `n: int =
-    /// 1`): a producer that leaves the key out sends what the consumer
-    /// expects, and the read takes the declared default.
-    pub fn declares_optional(&self, consumer: &Consumer, path: &[String]) -> bool {
-        consumer
-            .type_name
-            .as_deref()
-            .and_then(|name| self.type_fields(name, &consumer.path))
-            .is_some_and(|fields| {
-                fields
-                    .iter()
-                    .any(|field| field.path == path && (field.optional || field.defaulted))
-            })
-    }
-
     /// The paths a consumer reads, in wire keys: its reads (mapped through
     /// its payload type when they use source names) and, when the framework
     /// validates its payload type, the type's required fields.
-    pub fn consumer_reads<'c>(
-        &self,
-        consumer: &'c Consumer,
-    ) -> Vec<(Vec<String>, Option<&'c super::endpoints::ReadField>)> {
+    pub fn consumer_reads<'c>(&self, consumer: &'c Consumer) -> Vec<ConsumerRead<'c>> {
         let type_fields = consumer
             .type_name
             .as_deref()
@@ -245,20 +226,45 @@ impl<'a> SideIndex<'a> {
                 (Some(fields), true) => map_idents(&read.path, fields),
                 _ => read.path.clone(),
             };
-            reads.push((path, Some(read)));
+            let declared_optional = type_fields.as_ref().is_some_and(|fields| {
+                fields
+                    .iter()
+                    .any(|field| field.path == path && (field.optional || field.defaulted))
+            });
+            reads.push(ConsumerRead {
+                path,
+                read: Some(read),
+                declared_optional,
+            });
         }
         if validated && let Some(fields) = &type_fields {
             for field in fields
                 .iter()
                 .filter(|f| !f.optional && !f.defaulted && f.path.len() == 1)
             {
-                if !reads.iter().any(|(p, _)| p == &field.path) {
-                    reads.push((field.path.clone(), None));
+                if !reads.iter().any(|r| r.path == field.path) {
+                    reads.push(ConsumerRead {
+                        path: field.path.clone(),
+                        read: None,
+                        declared_optional: false,
+                    });
                 }
             }
         }
         reads
     }
+}
+
+/// A path a consumer reads, in wire keys (see [`SideIndex::consumer_reads`]).
+pub struct ConsumerRead<'c> {
+    pub path: Vec<String>,
+    /// The read in the consumer's code; none for a field its validated
+    /// payload type requires.
+    pub read: Option<&'c super::endpoints::ReadField>,
+    /// The consumer's payload type declares the field optional or with a
+    /// default (`size: str | None = None`, `n: int = 1`): a producer that
+    /// leaves the key out sends what the consumer expects.
+    pub declared_optional: bool,
 }
 
 /// Map a path of source names to wire keys through declared fields.

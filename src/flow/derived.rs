@@ -492,8 +492,7 @@ impl<'a> Summaries<'a> {
             // `order.send_mail(..)` matched by its method name alone is the
             // project's own method when one of its classes declares it:
             // what that method reaches decides.
-            if call.receiver.is_some()
-                && sink.matched_by_method_name_only(&call.callee)
+            if sink.yields_to_project_function(call)
                 && let Some(own) = self.project_method(&call.method, visiting, depth)
             {
                 return own.reaches.map(onward);
@@ -501,8 +500,7 @@ impl<'a> Summaries<'a> {
             // `queue.enqueue(..)` matched by its method name alone, where
             // `queue` is a module of the project the file imports whole: the
             // module's function decides.
-            if call.receiver.is_some()
-                && sink.matched_by_method_name_only(&call.callee)
+            if sink.yields_to_project_function(call)
                 && let Some(own) = self
                     .imported
                     .get(&call.callee)

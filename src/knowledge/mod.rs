@@ -813,7 +813,7 @@ impl Knowledge {
         {
             return None;
         }
-        if self.is_project_method_name(call) && sink.matched_by_method_name_only(&call.callee) {
+        if sink.yields_to_project_function(call) && self.is_project_method_name(call) {
             return None;
         }
         // A bare HTTP function the project declares or imports from its own
@@ -840,10 +840,7 @@ impl Knowledge {
         // import queue`, then `queue.enqueue(session, ..)`), read and
         // summarised: its body reached nothing the packs know, and a pattern
         // that names only the method (`**.enqueue`) is no evidence against it.
-        if call.receiver.is_some()
-            && self.helper_fact(call, |h| &h.reach_nothing)
-            && sink.matched_by_method_name_only(&call.callee)
-        {
+        if sink.yields_to_project_function(call) && self.helper_fact(call, |h| &h.reach_nothing) {
             return None;
         }
         // A value the file unpacks from a call (`const [sendMessage] =
@@ -879,14 +876,12 @@ impl Knowledge {
             .find(|sink| sink.matches(call))
     }
 
-    /// Whether `call` is made on a receiver with a method name the project's
+    /// Whether `call` names a method the project's
     /// own classes declare (see [`HelperFacts::project_method_names`]).
     fn is_project_method_name(&self, call: &Call) -> bool {
-        call.receiver.is_some()
-            && self
-                .helpers
-                .as_ref()
-                .is_some_and(|h| h.project_method_names.contains(&call.method))
+        self.helpers
+            .as_ref()
+            .is_some_and(|h| h.project_method_names.contains(&call.method))
     }
 
     fn add_pack(&mut self, file: &str, source: &str, pack: &Pack) -> Result<(), KnowledgeError> {
@@ -1128,6 +1123,14 @@ impl Sink {
     /// such as `method: 'POST'` written at the call is).
     pub fn matched_by_method_name_only(&self, callee: &str) -> bool {
         self.when_option.is_none() && self.names_the_method_only(callee)
+    }
+
+    /// Whether the project's own function of the method `call` names (a
+    /// method of one of its classes, a function of a module the file
+    /// imports whole) decides what the call reaches rather than this sink:
+    /// a method called on a receiver, matched by its name alone.
+    pub fn yields_to_project_function(&self, call: &Call) -> bool {
+        call.receiver.is_some() && self.matched_by_method_name_only(&call.callee)
     }
 
     /// Whether `callee` matches only patterns that name the method alone

@@ -620,6 +620,16 @@ fn bound_reading(
     knowledge: &Knowledge,
 ) -> Option<Reading> {
     let var = call.bound_to.as_deref().unwrap_or("").trim();
+    // `self.login = requests.post(..)`: kept on the object for later.
+    if var.starts_with("this.") || var.starts_with("self.") {
+        return None;
+    }
+    let rest = rest_of_function(
+        file.source,
+        call.span,
+        state.enclosing,
+        &file.model.comments,
+    );
     if var.starts_with(['{', '[', '(']) {
         // `const { ok, status } = await fetch(..)`
         let names: Vec<String> = var
@@ -634,29 +644,13 @@ fn bound_reading(
         // helper that hands back the response beside its body: the status
         // of `res` read later (`if (res.status >= 300)`), or the error the
         // body or the helper carries checked (`if (err || obj.errorMessage)`).
-        let rest = rest_of_function(
-            file.source,
-            call.span,
-            state.enclosing,
-            &file.model.comments,
-        );
         let checked = names
             .iter()
             .any(|name| usage_in(&rest, name, knowledge) == Usage::Checked)
             || body_checked(state.enclosing, &rest, &names);
         return (!checked).then(|| Reading::ChainedBody(format!("const {var} = ..")));
     }
-    // `self.login = requests.post(..)`: kept on the object for later.
-    if var.starts_with("this.") || var.starts_with("self.") {
-        return None;
-    }
     let var = var.trim_start_matches("mut ");
-    let rest = rest_of_function(
-        file.source,
-        call.span,
-        state.enclosing,
-        &file.model.comments,
-    );
     let usage = usage_in(&rest, var, knowledge);
     if usage == Usage::Checked && only_success_is_taken(state.enclosing, call.span, var, &rest) {
         return Some(Reading::SuccessOnly(var.to_string()));
