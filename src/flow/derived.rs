@@ -1286,6 +1286,16 @@ fn instances(model: &FileModel) -> Vec<(String, String)> {
             out.push((binding.to_string(), call.callee.clone()));
         }
     });
+    // Parameters typed with a class (`client: JiraClient`, `client:
+    // &ApiClient`): what the class's methods do is what calls through the
+    // parameter do.
+    crate::model::for_each_function(&model.module.body, &mut |function| {
+        for param in &function.params {
+            if let Some(class) = param.type_annotation.as_deref().and_then(annotated_class) {
+                out.push((param.name.clone(), class));
+            }
+        }
+    });
     // Rust locals typed by annotation or literal (`let r = chat::Post { .. };`).
     for binding in &model.bindings {
         let written = binding.type_text.trim_start_matches('&').trim();
@@ -1305,6 +1315,24 @@ fn instances(model: &FileModel) -> Vec<(String, String)> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The class a parameter's annotation names, as calls spell it: `JiraClient`,
+/// `&mut api::Client` → `api.Client`, `"ApiClient"` (a Python forward
+/// reference); none for a generic, a union or a library's lower-case type.
+fn annotated_class(annotation: &str) -> Option<String> {
+    let written = annotation
+        .trim()
+        .trim_start_matches('&')
+        .trim_start_matches("mut ")
+        .trim()
+        .trim_matches(['"', '\'']);
+    let last = written.rsplit([':', '.']).next()?;
+    let class_like = last.starts_with(char::is_uppercase)
+        && written
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':' || c == '.');
+    class_like.then(|| written.replace("::", "."))
 }
 
 /// The classes a file declares, with their methods.

@@ -135,8 +135,8 @@ pub fn tolerated_around(
         })
 }
 
-/// Whether a function's name says it ends a session or a connection
-/// (`close`, `logout`, `disconnect`, `__aexit__`): a request it makes on the
+/// Whether a function's name says it ends a session, a connection or a
+/// running service (`close`, `logout`, `disconnect`, `stop`, `__aexit__`): a request it makes on the
 /// way out (logging off a device's API session) leaves nothing behind that
 /// the caller relies on, whatever the other side answers.
 pub fn tears_down(function_name: &str) -> bool {
@@ -159,10 +159,12 @@ pub fn tears_down(function_name: &str) -> bool {
                 | "signout"
                 | "teardown"
                 | "dispose"
+                | "stop"
+                | "shutdown"
         ),
         [first, second] => matches!(
             (first.as_str(), second.as_str()),
-            ("log" | "sign", "out" | "off") | ("tear", "down")
+            ("log" | "sign", "out" | "off") | ("tear" | "shut", "down")
         ),
         _ => false,
     }
@@ -615,10 +617,11 @@ const OUTCOME_FIELDS: &[&str] = &["success", "ok", "error", "errors", "status"];
 
 /// The names the body of the response in `var` is bound to in `rest` (the
 /// code after the call): `const json = await res.json()`, `const { success
-/// } = await response.json()`, `data = resp.json()`.
+/// } = await response.json()`, `data = resp.json()`, `const result = (await
+/// res.json()) as Result`.
 pub fn body_bindings(rest: &str, var: &str) -> Vec<String> {
     let Ok(pattern) = Regex::new(&format!(
-        r"(\{{[^}}]*\}}|[A-Za-z_$][\w$]*)\s*(?::[^=;\n]+)?=\s*(?:await\s+)?{}\.(?:json|text)\(",
+        r"(\{{[^}}]*\}}|[A-Za-z_$][\w$]*)\s*(?::[^=;\n]+)?=\s*\(?\s*(?:await\s+)?{}\.(?:json|text)\(",
         regex::escape(var)
     )) else {
         return Vec::new();
@@ -637,10 +640,10 @@ pub fn body_bindings(rest: &str, var: &str) -> Vec<String> {
 
 /// Whether a response body bound to `names` is checked for its outcome in
 /// `function`, whose code after the call is `rest`: an outcome field is read
-/// (`{ success }`, `data.ok`, `body.error`), the body goes through a schema
-/// that throws (`Schema.parse(data)`), or an `if` on it throws (`if (typeof
-/// json.id !== 'string') throw ..`). An error body then does not pass for a
-/// result.
+/// (`{ success }`, `data.ok`, `body.error`, `'error' in body`), the body
+/// goes through a schema that throws (`Schema.parse(data)`), or an `if` on
+/// it throws (`if (typeof json.id !== 'string') throw ..`). An error body
+/// then does not pass for a result.
 pub fn body_checked(function: &Function, rest: &str, names: &[String]) -> bool {
     names.iter().any(|name| {
         OUTCOME_FIELDS.contains(&name.as_str())
@@ -649,6 +652,9 @@ pub fn body_checked(function: &Function, rest: &str, names: &[String]) -> bool {
                     || rest.contains(&format!("{name}?.{field}"))
                     || rest.contains(&format!("{name}[\"{field}\"]"))
                     || rest.contains(&format!("{name}['{field}']"))
+                    // `if ('error' in result)`, `if "errors" in body:`
+                    || rest.contains(&format!("'{field}' in {name}"))
+                    || rest.contains(&format!("\"{field}\" in {name}"))
             })
             || rest.contains(&format!(".parse({name})"))
             || throws_on(&function.body, name)

@@ -829,19 +829,30 @@ fn last_statement<'s>(
 
 /// Whether a condition (or an error's name) tests for an answer that
 /// rejects the request before any work: 429, Too Many Requests, a rate
-/// limit, throttling; or 401, an unauthorized or expired token or login
-/// session (the loop logs in again and asks again).
+/// limit, throttling; 401, an unauthorized or expired token or login
+/// session (the loop logs in again and asks again); or 400 and 422, a
+/// request refused as malformed (the loop mends it and sends again).
 pub fn names_rejection(condition: &str) -> bool {
     let squeezed: String = condition
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
+    // 400 and 422 only as the very status (`== 400`), not as the floor of a
+    // range of failures (`>= 400`, which 5xx answers fall in too).
+    let exact = !condition.contains(['<', '>']);
     ["429", "401"]
         .iter()
+        .chain(if exact {
+            ["400", "422"].iter()
+        } else {
+            [].iter()
+        })
         .any(|status| crate::flow::outcome::has_word(condition, status))
         || [
             "toomanyrequests",
+            "badrequest",
+            "unprocessable",
             "ratelimit",
             "throttl",
             "unauthorized",
@@ -996,6 +1007,16 @@ mod tests {
         assert!(goes_round_only_on_rejection(
             &parsed_loop(refreshes_token, "a.py"),
             refreshes_token
+        ));
+        let mends_refused_markup = "def push(c, url, params):\n    for attempt in range(3):\n        ret = c.post(url, data=params).json()\n        if ret.get('ok'):\n            return ret\n        elif ret.get('error_code') == 400:\n            params.pop('parse_mode', None)\n        else:\n            raise ApiError(ret)\n";
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(mends_refused_markup, "a.py"),
+            mends_refused_markup
+        ));
+        let any_failure = "def push(c, url, body):\n    for attempt in range(3):\n        r = c.post(url, body)\n        if r.status_code >= 400:\n            time.sleep(1)\n        else:\n            return r\n";
+        assert!(!goes_round_only_on_rejection(
+            &parsed_loop(any_failure, "a.py"),
+            any_failure
         ));
         let javascript = "async function push(url, body) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    const res = await fetch(url, { method: 'POST', body });\n    if (res.status === 429) { await sleep(1000); continue; }\n    else { return res; }\n  }\n}\n";
         assert!(goes_round_only_on_rejection(

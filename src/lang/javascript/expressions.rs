@@ -92,7 +92,10 @@ impl<'s> Converter<'s> {
         let mut peeled = Peeled::default();
         loop {
             let inner = match node.kind() {
-                "await_expression" => {
+                // `yield fetch(..)` in a generator a compiled `async`
+                // function (`__async(this, null, function* () {..})`) or a
+                // coroutine runner drives: the runner awaits what it yields.
+                "await_expression" | "yield_expression" => {
                     peeled.awaited = true;
                     first_named(node)
                 }
@@ -628,6 +631,7 @@ impl<'s> Converter<'s> {
                 continue;
             }
             if kind == "await_expression"
+                || kind == "yield_expression"
                 || kind == "unary_expression"
                 || kind == "call_expression"
                 || is_transparent(kind)

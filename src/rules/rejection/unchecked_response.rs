@@ -11,7 +11,7 @@ use crate::flow::outcome::{
 use crate::flow::telemetry::is_telemetry;
 use crate::flow::{CallSite, WalkState, callee_name};
 use crate::knowledge::{Knowledge, Sink, SinkKind, SinkOrigin};
-use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span};
+use crate::model::{BlockKind, Call, CallResult, Ecosystem, Function, Language, Node, Span, Value};
 use crate::rules::{
     Confidence, FileContext, FileRule, RawFinding, RelatedSpan, Rule, Severity, declare_rule,
 };
@@ -209,6 +209,12 @@ impl FileRule for UncheckedResponse {
                 return;
             }
             let write = chain[position];
+            // `fetch(url, { mode: 'no-cors' })` gets an opaque response: its
+            // status cannot be read at all, only the request's dispatch.
+            if matches!(write.option_value("mode"), Some(Value::String(mode)) if mode == "no-cors")
+            {
+                return;
+            }
             // A POST to a query or search endpoint, or made by a function
             // named for asking, asks; it changes nothing a refusal could
             // leave undone.
@@ -513,6 +519,14 @@ fn reading(
             call.result,
             CallResult::Discarded | CallResult::ExplicitlyIgnored
         )
+    {
+        return None;
+    }
+    // `request.post(..).on('response', (res) => ..)`: the response goes to
+    // a listener the author wrote to look at it.
+    if after
+        .iter()
+        .any(|link| link.method == "on" && link.first_string_arg() == Some("response"))
     {
         return None;
     }
