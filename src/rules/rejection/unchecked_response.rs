@@ -601,12 +601,7 @@ fn chained_reading(
             .filter(|name| !name.is_empty())
             .map(str::to_string)
             .collect();
-        let rest = rest_of_function(
-            file.source,
-            call.span,
-            state.enclosing,
-            &file.model.comments,
-        );
+        let rest = code_after(call, file, state);
         if body_checked(state.enclosing, &rest, &names) {
             return None;
         }
@@ -624,6 +619,17 @@ fn chained_reading(
     }
 }
 
+/// The code of the function the walk is in after `call` (see
+/// [`rest_of_function`]).
+fn code_after(call: &Call, file: &FileContext<'_>, state: &WalkState<'_>) -> String {
+    rest_of_function(
+        file.source,
+        call.span,
+        state.enclosing,
+        &file.model.comments,
+    )
+}
+
 /// How the response bound to a variable (or destructured) is looked at in
 /// the rest of the function.
 fn bound_reading(
@@ -638,12 +644,7 @@ fn bound_reading(
     if var.starts_with("this.") || var.starts_with("self.") {
         return None;
     }
-    let rest = rest_of_function(
-        file.source,
-        call.span,
-        state.enclosing,
-        &file.model.comments,
-    );
+    let rest = code_after(call, file, state);
     if var.starts_with(['{', '[', '(']) {
         // `const { ok, status } = await fetch(..)`
         let names: Vec<String> = var
@@ -798,12 +799,7 @@ fn bound_in_with(
     if var.is_empty() {
         return None;
     }
-    let text = rest_of_function(
-        file.source,
-        call.span,
-        state.enclosing,
-        &file.model.comments,
-    );
+    let text = code_after(call, file, state);
     from_usage(usage_in(&text, &var, knowledge), &var, ecosystem)
 }
 
