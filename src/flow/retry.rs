@@ -528,8 +528,37 @@ pub fn goes_round_only_on_rejection(block: &Block, source: &str) -> bool {
         return false;
     }
     let text = |span: Span| source.get(span.start_byte..span.end_byte).unwrap_or("");
-    let branches: Vec<(&str, &Block)> = block
+    // The branches before the answer a rejection test reads is bound build
+    // the request (`if 'reply_to' in params: ..`); the outcome is tested
+    // from that binding on.
+    let rejection_tests: Vec<&str> = block
         .body
+        .iter()
+        .filter_map(|node| match node {
+            Node::Block(Block {
+                kind: BlockKind::If { condition },
+                ..
+            }) if names_rejection(condition) => Some(condition.as_str()),
+            _ => None,
+        })
+        .collect();
+    let answer_at = block
+        .body
+        .iter()
+        .position(|node| {
+            let bound = match node {
+                Node::Call(call) => call.bound_to.as_deref(),
+                Node::Assign(assign) => Some(assign.target.as_str()),
+                _ => None,
+            };
+            bound.is_some_and(|name| {
+                rejection_tests
+                    .iter()
+                    .any(|condition| crate::flow::outcome::has_word(condition, name))
+            })
+        })
+        .unwrap_or(0);
+    let branches: Vec<(&str, &Block)> = block.body[answer_at..]
         .iter()
         .filter_map(|node| match node {
             Node::Block(branch) => match &branch.kind {
@@ -851,8 +880,6 @@ pub fn names_rejection(condition: &str) -> bool {
         .any(|status| crate::flow::outcome::has_word(condition, status))
         || [
             "toomanyrequests",
-            "badrequest",
-            "unprocessable",
             "ratelimit",
             "throttl",
             "unauthorized",
@@ -1017,6 +1044,11 @@ mod tests {
         assert!(!goes_round_only_on_rejection(
             &parsed_loop(any_failure, "a.py"),
             any_failure
+        ));
+        let builds_the_request_first = "def push(c, url, params):\n    for attempt in range(3):\n        request = params.copy()\n        if 'reply_to' in request:\n            request['reply_to'] = str(request['reply_to'])\n        ret = c.post(url, data=request).json()\n        if ret.get('ok'):\n            return ret\n        elif ret.get('error_code') == 429:\n            time.sleep(1)\n        else:\n            raise ApiError(ret)\n";
+        assert!(goes_round_only_on_rejection(
+            &parsed_loop(builds_the_request_first, "a.py"),
+            builds_the_request_first
         ));
         let javascript = "async function push(url, body) {\n  for (let attempt = 0; attempt < 3; attempt++) {\n    const res = await fetch(url, { method: 'POST', body });\n    if (res.status === 429) { await sleep(1000); continue; }\n    else { return res; }\n  }\n}\n";
         assert!(goes_round_only_on_rejection(
