@@ -136,9 +136,10 @@ pub fn tolerated_around(
 }
 
 /// Whether a function's name says it ends a session, a connection or a
-/// running service (`close`, `logout`, `disconnect`, `stop`, `__aexit__`): a request it makes on the
-/// way out (logging off a device's API session) leaves nothing behind that
-/// the caller relies on, whatever the other side answers.
+/// running service (`close`, `logout`, `disconnect`, `stop`, `__aexit__`):
+/// a request it makes on the way out (logging off a device's API session,
+/// announcing a bridge offline) leaves nothing behind that the caller
+/// relies on, whatever the other side answers.
 pub fn tears_down(function_name: &str) -> bool {
     let last = function_name
         .rsplit(['.', ' ', '>', ':'])
