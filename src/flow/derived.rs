@@ -1297,19 +1297,12 @@ fn instances(model: &FileModel) -> Vec<(String, String)> {
         }
     });
     // Rust locals typed by annotation or literal (`let r = chat::Post { .. };`).
+    // A generic's outer type names the binding's class (`Arc<Client>` →
+    // `Arc`), as the literal does.
     for binding in &model.bindings {
-        let written = binding.type_text.trim_start_matches('&').trim();
-        let path = written.split('<').next().unwrap_or_default().trim();
-        let class_like = path
-            .rsplit("::")
-            .next()
-            .is_some_and(|last| last.starts_with(char::is_uppercase));
-        if class_like
-            && path
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
-        {
-            out.push((binding.name.clone(), path.replace("::", ".")));
+        let outer = binding.type_text.split('<').next().unwrap_or_default();
+        if let Some(class) = annotated_class(outer) {
+            out.push((binding.name.clone(), class));
         }
     }
     out.sort();
@@ -1317,7 +1310,7 @@ fn instances(model: &FileModel) -> Vec<(String, String)> {
     out
 }
 
-/// The class a parameter's annotation names, as calls spell it: `JiraClient`,
+/// The class a type annotation names, as calls spell it: `JiraClient`,
 /// `&mut api::Client` → `api.Client`, `"ApiClient"` (a Python forward
 /// reference); none for a generic, a union or a library's lower-case type.
 fn annotated_class(annotation: &str) -> Option<String> {
